@@ -1,0 +1,230 @@
+//! Reading `herald.yaml` from bytes, validating it and resolving its paths.
+
+use std::path::{Path, PathBuf};
+
+use super::schema::Config;
+use crate::error::{Error, Result};
+
+/// The config file looked for when `--config` is not given.
+pub const DEFAULT_FILE: &str = "herald.yaml";
+
+/// Values that come from the environment, never from `herald.yaml`.
+///
+/// `main` reads them once and passes them in, so the library never touches the
+/// environment itself. Their `Debug` output hides the values.
+#[derive(Clone, Default)]
+pub struct Secrets {
+    /// `HERALD_SMTP_URL`: overrides `smtp.url`; may carry credentials.
+    pub smtp_url: Option<String>,
+    /// `HERALD_SMTP_PASSWORD`: the SMTP password.
+    pub smtp_password: Option<String>,
+    /// `HERALD_SECRET`: the key for unsubscribe tokens.
+    pub secret: Option<String>,
+}
+
+impl Secrets {
+    /// Reads `HERALD_SMTP_URL`, `HERALD_SMTP_PASSWORD` and `HERALD_SECRET`.
+    pub fn from_env() -> Self {
+        let var = |name| std::env::var(name).ok().filter(|v: &String| !v.is_empty());
+        Secrets {
+            smtp_url: var("HERALD_SMTP_URL"),
+            smtp_password: var("HERALD_SMTP_PASSWORD"),
+            secret: var("HERALD_SECRET"),
+        }
+    }
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = |v: &Option<String>| if v.is_some() { "<set>" } else { "<unset>" };
+        f.debug_struct("Secrets")
+            .field("smtp_url", &shown(&self.smtp_url))
+            .field("smtp_password", &shown(&self.smtp_password))
+            .field("secret", &shown(&self.secret))
+            .finish()
+    }
+}
+
+impl Config {
+    /// Reads and validates the config file at `path`.
+    pub fn load(path: &Path) -> Result<Config> {
+        let text = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        Config::from_yaml(&text, path)
+    }
+
+    /// Parses `text` as if it were the file at `path` (used for messages and to resolve
+    /// relative paths against `path`'s folder).
+    pub fn from_yaml(text: &[u8], path: &Path) -> Result<Config> {
+        let fail = |line, message: String| Error::Config {
+            path: path.to_path_buf(),
+            line,
+            message,
+        };
+        let text = std::str::from_utf8(text).map_err(|e| {
+            fail(
+                None,
+                format!("not valid UTF-8 ({e}); save the file as UTF-8"),
+            )
+        })?;
+        let mut config: Config = serde_yaml::from_str(text).map_err(|e| {
+            let line = e.location().map(|l| l.line());
+            let column = e.location().map(|l| format!(" (column {})", l.column()));
+            fail(
+                line,
+                format!(
+                    "{}{}",
+                    strip_location(&e.to_string()),
+                    column.unwrap_or_default()
+                ),
+            )
+        })?;
+        let root = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf();
+        config.validate().map_err(|message| fail(None, message))?;
+        config.resolve_paths(&root);
+        Ok(config)
+    }
+
+    fn validate(&mut self) -> std::result::Result<(), String> {
+        self.base_url = parse_site_url(&self.site.url)?;
+        self.timezone = self.site.timezone.parse().map_err(|_| {
+            format!(
+                "site.timezone {:?} is not an IANA time zone (use a name such as UTC, Europe/Paris or America/New_York)",
+                self.site.timezone
+            )
+        })?;
+        for (field, value) in [
+            ("site.title", &self.site.title),
+            ("site.description", &self.site.description),
+        ] {
+            if value.trim().is_empty() {
+                return Err(format!("{field} is empty; give it a value"));
+            }
+        }
+        if !self.permalink.contains("{slug}") {
+            return Err(format!(
+                "permalink {:?} does not contain {{slug}}, so every article would get the same URL (use e.g. /articles/{{slug}}/)",
+                self.permalink
+            ));
+        }
+        if let Some(smtp) = &self.smtp
+            && smtp.concurrency == 0
+        {
+            return Err("smtp.concurrency must be at least 1".into());
+        }
+        Ok(())
+    }
+
+    fn resolve_paths(&mut self, root: &Path) {
+        let join = |p: &PathBuf| root.join(p);
+        self.content_dir = join(&self.content_dir);
+        self.output_dir = join(&self.output_dir);
+        self.state_file = join(&self.state_file);
+        if let Some(dkim) = self.newsletter.as_mut().and_then(|n| n.dkim.as_mut()) {
+            dkim.private_key_file = root.join(&dkim.private_key_file);
+        }
+        self.root = root.to_path_buf();
+    }
+}
+
+/// serde_yaml appends "at line L column C" to its messages; we print the line ourselves.
+fn strip_location(message: &str) -> String {
+    match message.find(" at line ") {
+        Some(at) => message[..at].to_string(),
+        None => message.to_string(),
+    }
+}
+
+fn parse_site_url(raw: &str) -> std::result::Result<url::Url, String> {
+    let hint = "give the absolute home URL, e.g. https://example.com/";
+    let mut url = url::Url::parse(raw.trim())
+        .map_err(|e| format!("site.url {raw:?} is not an absolute URL ({e}); {hint}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(format!(
+            "site.url {raw:?} must be an http or https URL; {hint}"
+        ));
+    }
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    url.set_query(None);
+    url.set_fragment(None);
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = "site:\n  title: T\n  url: https://example.com/blog\n  description: D\n";
+
+    fn parse(text: &str) -> Result<Config> {
+        Config::from_yaml(text.as_bytes(), Path::new("site/herald.yaml"))
+    }
+
+    #[test]
+    fn defaults_and_paths_resolve_against_the_config_folder() {
+        let config = parse(MINIMAL).unwrap();
+        assert_eq!(config.content_dir, Path::new("site/content"));
+        assert_eq!(config.output_dir, Path::new("site/public"));
+        assert_eq!(config.state_file, Path::new("site/.herald/herald.db"));
+        assert_eq!(config.base_url.as_str(), "https://example.com/blog/");
+        assert_eq!(config.feeds.limit, 20);
+        assert_eq!(config.timezone, chrono_tz::UTC);
+    }
+
+    #[test]
+    fn rejects_bad_values_with_a_fix() {
+        let cases = [
+            (
+                "url: https://example.com/blog",
+                "url: /blog/",
+                "site.url \"/blog/\" is not an absolute URL",
+            ),
+            (
+                "url: https://example.com/blog",
+                "url: ftp://example.com/",
+                "must be an http or https URL",
+            ),
+            (
+                "description: D",
+                "description: D\n  timezone: Mars/Olympus",
+                "not an IANA time zone",
+            ),
+            (
+                "description: D",
+                "description: D\npermalink: /a/",
+                "does not contain {slug}",
+            ),
+        ];
+        for (from, to, expected) in cases {
+            let err = parse(&MINIMAL.replace(from, to)).unwrap_err().to_string();
+            assert!(err.contains(expected), "{to}: {err}");
+            assert!(err.starts_with("site/herald.yaml"), "{err}");
+        }
+    }
+
+    #[test]
+    fn unknown_key_is_an_error_with_line_and_column() {
+        let err = parse(&format!("{MINIMAL}feeds:\n  limt: 3\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("site/herald.yaml:6:"), "{err}");
+        assert!(err.contains("unknown field `limt`"), "{err}");
+        assert!(err.contains("column 3"), "{err}");
+    }
+
+    #[test]
+    fn secrets_debug_hides_values() {
+        let secrets = Secrets {
+            smtp_url: Some("smtp://u:hunter2@host".into()),
+            smtp_password: Some("hunter2".into()),
+            secret: None,
+        };
+        assert!(!format!("{secrets:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,11 @@
+//! `herald.yaml`: the schema, its defaults, and paths resolved against the file's folder.
+//!
+//! Every struct denies unknown keys, so a typo is an error with its line and column.
+//! Nothing here reads the environment: secrets such as `HERALD_SMTP_URL` are passed in by
+//! the caller (see [`Secrets`]).
+
+mod load;
+mod schema;
+
+pub use load::{DEFAULT_FILE, Secrets};
+pub use schema::{Config, Dkim, Feeds, Newsletter, Site, Smtp};

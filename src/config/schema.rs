@@ -1,0 +1,172 @@
+//! The typed shape of `herald.yaml`.
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+/// The whole configuration, with paths already made absolute by [`Config::load`].
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The site the feeds describe.
+    pub site: Site,
+    /// Folder holding the `*.md` articles, relative to the config file.
+    #[serde(default = "defaults::content_dir")]
+    pub content_dir: PathBuf,
+    /// Folder the feeds are written to, relative to the config file.
+    #[serde(default = "defaults::output_dir")]
+    pub output_dir: PathBuf,
+    /// Each article's URL path under `site.url`; `{slug}` is replaced.
+    #[serde(default = "defaults::permalink")]
+    pub permalink: String,
+    /// Feed options.
+    #[serde(default)]
+    pub feeds: Feeds,
+    /// Email digest options; required by `herald send`.
+    #[serde(default)]
+    pub newsletter: Option<Newsletter>,
+    /// SMTP relay; without it messages are written to `.herald/outbox/`.
+    #[serde(default)]
+    pub smtp: Option<Smtp>,
+    /// The SQLite state database, relative to the config file.
+    #[serde(default = "defaults::state_file")]
+    pub state_file: PathBuf,
+    /// The folder the config file is in; every relative path was resolved against it.
+    #[serde(skip)]
+    pub root: PathBuf,
+    /// The parsed `site.url`, guaranteed absolute http(s) and ending in `/`.
+    #[serde(skip, default = "defaults::base_url")]
+    pub base_url: url::Url,
+    /// The parsed `site.timezone`.
+    #[serde(skip, default = "defaults::timezone")]
+    pub timezone: chrono_tz::Tz,
+}
+
+/// `site:`: what the feeds say about the blog.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Site {
+    /// The blog's name (required).
+    pub title: String,
+    /// The blog's absolute home URL (required); every link is built on it.
+    pub url: String,
+    /// One line about the blog (required).
+    pub description: String,
+    /// Language tag such as `en` or `fr-CA`.
+    #[serde(default)]
+    pub language: Option<String>,
+    /// Author used when an article names none.
+    #[serde(default)]
+    pub author: Option<String>,
+    /// IANA time zone in which a date-only `publish_date` is midnight.
+    #[serde(default = "defaults::timezone_name")]
+    pub timezone: String,
+}
+
+/// `feeds:`: what goes in the feeds.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Feeds {
+    /// The newest N published articles per feed; 0 means all.
+    pub limit: usize,
+}
+
+impl Default for Feeds {
+    fn default() -> Self {
+        Feeds { limit: 20 }
+    }
+}
+
+/// `newsletter:`: the email digest.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Newsletter {
+    /// The `From:` mailbox, e.g. `Magick AI <news@magick.ai>` (required to send).
+    pub from: String,
+    /// An optional `Reply-To:` mailbox.
+    #[serde(default)]
+    pub reply_to: Option<String>,
+    /// Subject template: `{site}`, `{first_title}`, `{count}` and `{more}` are replaced.
+    #[serde(default = "defaults::subject")]
+    pub subject: String,
+    /// Most articles in one issue; the rest wait for the next one.
+    #[serde(default = "defaults::max_articles")]
+    pub max_articles: usize,
+    /// One-click unsubscribe URL; `{token}` is replaced by the subscriber's token.
+    #[serde(default)]
+    pub unsubscribe_url: Option<String>,
+    /// Address for `List-Unsubscribe: <mailto:…>`.
+    #[serde(default)]
+    pub unsubscribe_mailto: Option<String>,
+    /// Optional DKIM signing.
+    #[serde(default)]
+    pub dkim: Option<Dkim>,
+}
+
+/// `newsletter.dkim:`: DKIM signing key.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dkim {
+    /// The signing domain (`d=`).
+    pub domain: String,
+    /// The selector (`s=`).
+    pub selector: String,
+    /// PEM private key (RSA or Ed25519), relative to the config file.
+    pub private_key_file: PathBuf,
+}
+
+/// `smtp:`: the relay messages are sent through.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Smtp {
+    /// lettre URL form, e.g. `smtp://mail.example.com:587?tls=required`.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// Pooled connections.
+    #[serde(default = "defaults::concurrency")]
+    pub concurrency: usize,
+    /// Messages per second across all connections; 0 means unlimited.
+    #[serde(default)]
+    pub rate_per_second: u32,
+    /// Seconds to wait for the server before giving up on a command.
+    #[serde(default = "defaults::timeout_seconds")]
+    pub timeout_seconds: u64,
+}
+
+mod defaults {
+    use std::path::PathBuf;
+
+    pub fn content_dir() -> PathBuf {
+        "content".into()
+    }
+    pub fn output_dir() -> PathBuf {
+        "public".into()
+    }
+    pub fn state_file() -> PathBuf {
+        ".herald/herald.db".into()
+    }
+    pub fn permalink() -> String {
+        "/articles/{slug}/".into()
+    }
+    pub fn timezone_name() -> String {
+        "UTC".into()
+    }
+    pub fn timezone() -> chrono_tz::Tz {
+        chrono_tz::UTC
+    }
+    pub fn base_url() -> url::Url {
+        url::Url::parse("http://localhost/").expect("constant URL parses")
+    }
+    pub fn subject() -> String {
+        "{site}: {first_title}".into()
+    }
+    pub fn max_articles() -> usize {
+        10
+    }
+    pub fn concurrency() -> usize {
+        4
+    }
+    pub fn timeout_seconds() -> u64 {
+        60
+    }
+}

@@ -1,0 +1,73 @@
+//! The typed article that every later stage works from.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+
+/// One published-or-not article, with every URL already absolute.
+///
+/// Only the front matter has been processed; the Markdown body is kept as source and
+/// rendered on demand by [`Article::render_html`], so an archive of 100k articles costs
+/// a Markdown pass only for the ones a feed or digest includes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Article {
+    /// The Markdown file it came from.
+    pub path: PathBuf,
+    /// URL-safe name (front matter `slug`, else the file name).
+    pub slug: String,
+    /// Stable identity for feed readers (front matter `id`, else the absolute URL).
+    pub id: String,
+    /// The article's absolute URL (`site.url` + `permalink`).
+    pub url: url::Url,
+    /// Title (required).
+    pub title: String,
+    /// Optional subtitle.
+    pub subtitle: Option<String>,
+    /// One-paragraph summary.
+    pub description: Option<String>,
+    /// Author name: the article's, else `site.author`.
+    pub author: Option<String>,
+    /// Free-form read time, e.g. `8 mins`.
+    pub read_time: Option<String>,
+    /// When it is (or will be) published, in UTC.
+    pub published: DateTime<Utc>,
+    /// Last meaningful update (`updated_date`), in UTC.
+    pub updated: Option<DateTime<Utc>>,
+    /// When the file was first drafted (`created_date`); never used as a feed date.
+    pub created: Option<DateTime<Utc>>,
+    /// Absolute URL of the hero image.
+    pub hero_image: Option<url::Url>,
+    /// Call-to-action text.
+    pub cta: Option<String>,
+    /// Where the call to action points (absolute); the article URL when unset.
+    pub cta_url: Option<url::Url>,
+    /// Tags, in front-matter order.
+    pub tags: Vec<String>,
+    /// `draft: true` articles are never published.
+    pub draft: bool,
+    /// The Markdown body, unrendered.
+    pub body: String,
+}
+
+impl Article {
+    /// `updated_date` if set, else the publish date.
+    pub fn modified(&self) -> DateTime<Utc> {
+        self.updated.unwrap_or(self.published).max(self.published)
+    }
+
+    /// Whether the article is visible at `now`: not a draft and not scheduled later.
+    pub fn is_published(&self, now: DateTime<Utc>) -> bool {
+        !self.draft && self.published <= now
+    }
+
+    /// Where the call to action leads: `cta_url`, else the article itself.
+    pub fn cta_target(&self) -> &url::Url {
+        self.cta_url.as_ref().unwrap_or(&self.url)
+    }
+
+    /// Renders the Markdown body to HTML with every `href`/`src` made absolute against
+    /// the article's URL.
+    pub fn render_html(&self) -> String {
+        super::markdown::render(&self.body, &self.url)
+    }
+}

@@ -1,0 +1,358 @@
+//! Typing the YAML front matter field by field, so one file reports every problem at once.
+
+use std::collections::HashMap;
+
+use serde::de::DeserializeOwned;
+use serde_yaml::{Mapping, Value};
+
+/// The front-matter keys herald understands.
+pub const KNOWN_KEYS: &[&str] = &[
+    "title",
+    "subtitle",
+    "description",
+    "author",
+    "read_time",
+    "publish_date",
+    "created_date",
+    "updated_date",
+    "heroImage",
+    "hero_image",
+    "cta",
+    "cta_url",
+    "slug",
+    "id",
+    "tags",
+    "draft",
+];
+
+/// The fields as written, before dates and URLs are interpreted.
+#[derive(Debug, Default, PartialEq)]
+pub struct FrontMatter {
+    pub title: Option<String>,
+    pub subtitle: Option<String>,
+    pub description: Option<String>,
+    pub author: Option<String>,
+    pub read_time: Option<String>,
+    pub publish_date: Option<String>,
+    pub created_date: Option<String>,
+    pub updated_date: Option<String>,
+    pub hero_image: Option<String>,
+    pub cta: Option<String>,
+    pub cta_url: Option<String>,
+    pub slug: Option<String>,
+    pub id: Option<String>,
+    pub tags: Vec<String>,
+    pub draft: bool,
+}
+
+/// A problem with one field, at a line relative to the front matter's first line (1-based).
+#[derive(Debug, PartialEq, Eq)]
+pub struct FieldProblem {
+    /// 1-based line inside the front matter, when known.
+    pub line: Option<usize>,
+    /// What is wrong and what to do.
+    pub message: String,
+    /// A warning leaves the article usable.
+    pub warning: bool,
+}
+
+/// Parses front matter YAML, returning the fields it could read and every problem.
+/// `None` means the YAML itself is unreadable.
+pub fn parse(yaml: &str) -> (Option<FrontMatter>, Vec<FieldProblem>) {
+    let mapping = match read_mapping(yaml) {
+        Ok(mapping) => mapping,
+        Err(problem) => return (None, vec![problem]),
+    };
+    let lines = key_lines(yaml);
+    let mut fields = Fields {
+        mapping: &mapping,
+        lines: &lines,
+        problems: Vec::new(),
+    };
+    let front_matter = FrontMatter {
+        title: fields.text("title"),
+        subtitle: fields.text("subtitle"),
+        description: fields.text("description"),
+        author: fields.text("author"),
+        read_time: fields.text("read_time"),
+        publish_date: fields.text("publish_date"),
+        created_date: fields.text("created_date"),
+        updated_date: fields.text("updated_date"),
+        hero_image: fields.hero_image(),
+        cta: fields.text("cta"),
+        cta_url: fields.text("cta_url"),
+        slug: fields.text("slug"),
+        id: fields.text("id"),
+        tags: fields.tags(),
+        draft: fields
+            .typed::<bool>("draft", "true or false")
+            .unwrap_or(false),
+    };
+    fields.warn_unknown_keys();
+    fields.problems.sort_by_key(|p| p.line);
+    (Some(front_matter), fields.problems)
+}
+
+fn read_mapping(yaml: &str) -> Result<Mapping, FieldProblem> {
+    if yaml.trim().is_empty() {
+        return Ok(Mapping::new());
+    }
+    match serde_yaml::from_str::<Value>(yaml) {
+        Ok(Value::Mapping(mapping)) => Ok(mapping),
+        Ok(Value::Null) => Ok(Mapping::new()),
+        Ok(_) => Err(FieldProblem {
+            line: Some(1),
+            message: "the front matter is not a list of `key: value` fields; write one field per \
+                      line, e.g. `title: My article`"
+                .into(),
+            warning: false,
+        }),
+        Err(e) => Err(FieldProblem {
+            line: e.location().map(|l| l.line()),
+            message: format!(
+                "YAML syntax error: {}; check the quoting (values containing `: ` or starting with \
+                 a quote, `[`, `{{`, `&`, `*` or `@` need quotes)",
+                strip_location(&e.to_string())
+            ),
+            warning: false,
+        }),
+    }
+}
+
+/// serde_yaml ends its messages with "at line L column C"; the line is printed separately.
+fn strip_location(message: &str) -> &str {
+    message
+        .find(" at line ")
+        .map_or(message, |at| &message[..at])
+}
+
+/// The line of every top-level key, for messages.
+fn key_lines(yaml: &str) -> HashMap<String, usize> {
+    let mut lines = HashMap::new();
+    for (index, line) in yaml.lines().enumerate() {
+        if line.starts_with([' ', '\t', '#', '-']) {
+            continue;
+        }
+        if let Some((key, _)) = line.split_once(':') {
+            let key = key.trim().trim_matches(['"', '\'']).to_string();
+            lines.entry(key).or_insert(index + 1);
+        }
+    }
+    lines
+}
+
+struct Fields<'a> {
+    mapping: &'a Mapping,
+    lines: &'a HashMap<String, usize>,
+    problems: Vec<FieldProblem>,
+}
+
+impl Fields<'_> {
+    fn line(&self, key: &str) -> Option<usize> {
+        self.lines.get(key).copied()
+    }
+
+    fn error(&mut self, key: &str, message: String) {
+        let line = self.line(key);
+        self.problems.push(FieldProblem {
+            line,
+            message,
+            warning: false,
+        });
+    }
+
+    /// A scalar field as text: strings as written, numbers and booleans in their YAML form.
+    /// `~` or an empty value count as absent.
+    fn text(&mut self, key: &str) -> Option<String> {
+        match self.mapping.get(key)? {
+            Value::Null => None,
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            other => {
+                let found = describe(other);
+                self.error(
+                    key,
+                    format!("`{key}` should be text but is {found}; put the value on one line, in quotes if it contains `: `"),
+                );
+                None
+            }
+        }
+    }
+
+    fn typed<T: DeserializeOwned>(&mut self, key: &str, expected: &str) -> Option<T> {
+        let value = self.mapping.get(key)?;
+        match serde_yaml::from_value(value.clone()) {
+            Ok(v) => Some(v),
+            Err(_) => {
+                let found = describe(value);
+                self.error(key, format!("`{key}` should be {expected} but is {found}"));
+                None
+            }
+        }
+    }
+
+    fn hero_image(&mut self) -> Option<String> {
+        let camel = self.text("heroImage");
+        let snake = self.text("hero_image");
+        if camel.is_some() && snake.is_some() {
+            self.error(
+                "hero_image",
+                "both `heroImage` and `hero_image` are set; keep only one".into(),
+            );
+        }
+        camel.or(snake)
+    }
+
+    fn tags(&mut self) -> Vec<String> {
+        match self.mapping.get("tags") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::String(s)) => s
+                .split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(String::from)
+                .collect(),
+            Some(Value::Sequence(items)) => {
+                let mut tags = Vec::new();
+                for item in items {
+                    match item {
+                        Value::String(s) => tags.push(s.clone()),
+                        Value::Number(n) => tags.push(n.to_string()),
+                        other => {
+                            let found = describe(other);
+                            self.error(
+                                "tags",
+                                format!("each tag should be text but one is {found}; write tags as [ai, design]"),
+                            );
+                        }
+                    }
+                }
+                tags
+            }
+            Some(other) => {
+                let found = describe(other);
+                self.error(
+                    "tags",
+                    format!("`tags` should be a list such as [ai, design] but is {found}"),
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    fn warn_unknown_keys(&mut self) {
+        let mut unknown: Vec<(Option<usize>, String)> = self
+            .mapping
+            .keys()
+            .map(|key| match key {
+                Value::String(s) => s.clone(),
+                other => serde_yaml::to_string(other)
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string(),
+            })
+            .filter(|key| !KNOWN_KEYS.contains(&key.as_str()))
+            .map(|key| (self.line(&key), key))
+            .collect();
+        unknown.sort();
+        for (line, key) in unknown {
+            let hint = match suggest(&key) {
+                Some(known) => format!("did you mean `{known}`?"),
+                None => format!("known keys are {}", KNOWN_KEYS.join(", ")),
+            };
+            self.problems.push(FieldProblem {
+                line,
+                message: format!("unknown front-matter key `{key}` is ignored; {hint}"),
+                warning: true,
+            });
+        }
+    }
+}
+
+/// The known key closest to `key`, if any is close enough to be a likely typo.
+pub fn suggest(key: &str) -> Option<&'static str> {
+    let normalise = |s: &str| s.to_lowercase().replace(['_', '-', ' '], "");
+    let wanted = normalise(key);
+    KNOWN_KEYS
+        .iter()
+        .map(|known| (strsim::jaro_winkler(&wanted, &normalise(known)), *known))
+        .filter(|(score, _)| *score >= 0.85)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, known)| known)
+}
+
+fn describe(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "empty",
+        Value::Bool(_) => "a true/false value",
+        Value::Number(_) => "a number",
+        Value::String(_) => "text",
+        Value::Sequence(_) => "a list",
+        Value::Mapping(_) => "a nested mapping",
+        Value::Tagged(_) => "a tagged value",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(yaml: &str) -> Vec<FieldProblem> {
+        parse(yaml).1
+    }
+
+    #[test]
+    fn reads_every_field_and_both_hero_image_spellings() {
+        let yaml = "title: 'T'\nsubtitle: S\nread_time: 8\npublish_date: 2024-03-15\n\
+                    hero_image: img.png\ntags: [a, 2]\ndraft: true\n";
+        let (fm, problems) = parse(yaml);
+        let fm = fm.unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(fm.title.as_deref(), Some("T"));
+        assert_eq!(fm.read_time.as_deref(), Some("8"));
+        assert_eq!(fm.publish_date.as_deref(), Some("2024-03-15"));
+        assert_eq!(fm.hero_image.as_deref(), Some("img.png"));
+        assert_eq!(fm.tags, ["a", "2"]);
+        assert!(fm.draft);
+        let fm = parse("heroImage: x.jpg\n").0.unwrap();
+        assert_eq!(fm.hero_image.as_deref(), Some("x.jpg"));
+    }
+
+    #[test]
+    fn every_wrong_type_is_reported_with_its_line() {
+        let yaml = "title: [a, b]\nauthor: x\ndraft: maybe\ntags: {a: 1}\n";
+        let found = problems(yaml);
+        let lines: Vec<_> = found.iter().map(|p| p.line).collect();
+        assert_eq!(lines, [Some(1), Some(3), Some(4)], "{found:?}");
+        assert!(
+            found[0]
+                .message
+                .contains("`title` should be text but is a list")
+        );
+        assert!(found[1].message.contains("`draft` should be true or false"));
+    }
+
+    #[test]
+    fn yaml_syntax_error_has_a_line() {
+        let found = problems("title: a\nsubtitle: 'unclosed\nauthor: b: c\n");
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].message.starts_with("YAML syntax error"),
+            "{found:?}"
+        );
+        assert!(found[0].line.is_some());
+    }
+
+    #[test]
+    fn unknown_keys_are_warnings_with_a_hint() {
+        let found = problems("title: a\npublishDate: 2024-01-01\nhero: x\nzzz: 1\n");
+        assert!(found.iter().all(|p| p.warning));
+        assert!(
+            found[0].message.contains("did you mean `publish_date`?"),
+            "{found:?}"
+        );
+        assert_eq!(found[0].line, Some(2));
+        assert!(found[2].message.contains("known keys are"), "{found:?}");
+    }
+}

@@ -1,0 +1,19 @@
+//! Articles: reading `*.md` files, typing their front matter, dates and time zones,
+//! slugs, and Markdown to HTML with absolute links.
+//!
+//! Front matter is parsed for every file (it is needed to sort); Markdown is rendered only
+//! when a later stage asks for [`Article::render_html`].
+
+mod article;
+pub mod dates;
+pub mod front_matter;
+pub mod links;
+mod load;
+pub mod markdown;
+mod parse;
+pub mod slug;
+pub mod split;
+
+pub use article::Article;
+pub use load::{Loaded, assemble, find_markdown, load, sort_newest_first};
+pub use parse::{Parsed, parse};

@@ -1,0 +1,268 @@
+//! One file's bytes to an [`Article`], collecting every problem in the file.
+
+use std::path::Path;
+
+use super::article::Article;
+use super::front_matter::{self, FieldProblem, FrontMatter};
+use super::{dates, slug, split};
+use crate::config::Config;
+use crate::error::Diagnostic;
+
+/// The outcome of reading one file: the article if it is usable, and every problem found.
+#[derive(Debug)]
+pub struct Parsed {
+    /// The article, when no problem is an error.
+    pub article: Option<Article>,
+    /// Errors and warnings, in line order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Parses the bytes of the file at `path` (used in messages and for the default slug).
+pub fn parse(path: &Path, bytes: &[u8], config: &Config) -> Parsed {
+    let mut diagnostics = Vec::new();
+    let article = parse_inner(path, bytes, config, &mut diagnostics);
+    diagnostics.sort_by_key(|d| d.line);
+    let article = article.filter(|_| !diagnostics.iter().any(Diagnostic::is_error));
+    Parsed {
+        article,
+        diagnostics,
+    }
+}
+
+fn parse_inner(
+    path: &Path,
+    bytes: &[u8],
+    config: &Config,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Article> {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let line = bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                + 1;
+            diagnostics.push(Diagnostic::error(
+                path,
+                Some(line),
+                format!(
+                    "invalid UTF-8 at byte {}; re-save the file with UTF-8 encoding",
+                    e.valid_up_to()
+                ),
+            ));
+            return None;
+        }
+    };
+    let split = match split::split(text) {
+        Ok(split) => split,
+        Err(e) => {
+            diagnostics.push(Diagnostic::error(path, Some(e.line), e.message));
+            return None;
+        }
+    };
+    let (front_matter, problems) = front_matter::parse(split.front_matter);
+    let offset = split.front_matter_line - 1;
+    diagnostics.extend(problems.into_iter().map(|p| to_diagnostic(path, offset, p)));
+    let front_matter = front_matter?;
+    let mut build = Builder {
+        path,
+        config,
+        lines: line_finder(split.front_matter, offset),
+        diagnostics,
+    };
+    build.article(front_matter, split.body)
+}
+
+fn to_diagnostic(path: &Path, offset: usize, problem: FieldProblem) -> Diagnostic {
+    let line = problem.line.map(|l| l + offset);
+    if problem.warning {
+        Diagnostic::warning(path, line, problem.message)
+    } else {
+        Diagnostic::error(path, line, problem.message)
+    }
+}
+
+/// Finds the file line of a top-level front-matter key.
+fn line_finder(yaml: &str, offset: usize) -> impl Fn(&str) -> Option<usize> + '_ {
+    move |key: &str| {
+        yaml.lines()
+            .position(|line| {
+                line.strip_prefix(key)
+                    .is_some_and(|rest| rest.trim_start().starts_with(':'))
+            })
+            .map(|index| index + 1 + offset)
+    }
+}
+
+struct Builder<'a, F> {
+    path: &'a Path,
+    config: &'a Config,
+    lines: F,
+    diagnostics: &'a mut Vec<Diagnostic>,
+}
+
+impl<F: Fn(&str) -> Option<usize>> Builder<'_, F> {
+    fn error(&mut self, key: &str, message: String) {
+        let line = (self.lines)(key).or(Some(1));
+        self.diagnostics
+            .push(Diagnostic::error(self.path, line, message));
+    }
+
+    fn article(&mut self, fm: FrontMatter, body: &str) -> Option<Article> {
+        let title = self.required_text("title", fm.title, "title: My article");
+        let published = match fm.publish_date {
+            Some(raw) => self.date("publish_date", &raw),
+            None => {
+                self.error(
+                    "publish_date",
+                    "missing `publish_date`; add e.g. `publish_date: 2024-03-15`".into(),
+                );
+                None
+            }
+        };
+        let updated = fm
+            .updated_date
+            .and_then(|raw| self.date("updated_date", &raw));
+        let created = fm
+            .created_date
+            .and_then(|raw| self.date("created_date", &raw));
+        let slug = self.slug(fm.slug);
+        let url = self.article_url(&slug);
+        let hero_key = match (self.lines)("heroImage") {
+            Some(_) => "heroImage",
+            None => "hero_image",
+        };
+        let hero_image = fm
+            .hero_image
+            .and_then(|raw| self.link(hero_key, &raw, url.as_ref()));
+        let cta_url = fm
+            .cta_url
+            .and_then(|raw| self.link("cta_url", &raw, url.as_ref()));
+        let (title, published, url) = (title?, published?, url?);
+        let id = match fm.id {
+            Some(id) if !id.trim().is_empty() => id.trim().to_string(),
+            _ => url.to_string(),
+        };
+        Some(Article {
+            path: self.path.to_path_buf(),
+            slug,
+            id,
+            url,
+            title,
+            subtitle: non_empty(fm.subtitle),
+            description: non_empty(fm.description),
+            author: non_empty(fm.author).or_else(|| self.config.site.author.clone()),
+            read_time: non_empty(fm.read_time),
+            published,
+            updated,
+            created,
+            hero_image,
+            cta: non_empty(fm.cta),
+            cta_url,
+            tags: fm.tags,
+            draft: fm.draft,
+            body: body.to_string(),
+        })
+    }
+
+    fn required_text(&mut self, key: &str, value: Option<String>, example: &str) -> Option<String> {
+        match non_empty(value) {
+            Some(value) => Some(value),
+            None => {
+                self.error(key, format!("missing `{key}`; add e.g. `{example}`"));
+                None
+            }
+        }
+    }
+
+    fn date(&mut self, key: &str, raw: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+        match dates::parse(raw, self.config.timezone) {
+            Ok(date) => Some(date),
+            Err(message) => {
+                self.error(key, format!("`{key}` {message}"));
+                None
+            }
+        }
+    }
+
+    fn slug(&mut self, explicit: Option<String>) -> String {
+        let from_file = slug::from_path(self.path);
+        let slug = match explicit.as_deref().map(str::trim) {
+            Some(raw) if !raw.is_empty() => {
+                let slug = slug::slugify(raw);
+                if slug != raw {
+                    let line = (self.lines)("slug");
+                    self.diagnostics.push(Diagnostic::warning(
+                        self.path,
+                        line,
+                        format!(
+                            "slug {raw:?} is used as {slug:?}; write it that way to silence this"
+                        ),
+                    ));
+                }
+                slug
+            }
+            _ => from_file,
+        };
+        if slug.is_empty() {
+            self.error(
+                "slug",
+                "the slug is empty; rename the file or add `slug: my-article` with letters or digits".into(),
+            );
+        }
+        slug
+    }
+
+    fn article_url(&mut self, slug: &str) -> Option<url::Url> {
+        let path = self.config.permalink.replace("{slug}", slug);
+        let path = path.trim_start_matches('/');
+        match self.config.base_url.join(path) {
+            Ok(url) => Some(url),
+            Err(e) => {
+                self.error(
+                    "slug",
+                    format!("cannot build the article URL from {path:?}: {e}"),
+                );
+                None
+            }
+        }
+    }
+
+    /// Resolves a front-matter link against the article's URL.
+    fn link(&mut self, key: &str, raw: &str, base: Option<&url::Url>) -> Option<url::Url> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return None;
+        }
+        let resolved = match url::Url::parse(raw) {
+            Ok(absolute) => Ok(absolute),
+            Err(_) => base
+                .ok_or(url::ParseError::RelativeUrlWithoutBase)
+                .and_then(|b| b.join(raw)),
+        };
+        match resolved {
+            Ok(url) if matches!(url.scheme(), "http" | "https" | "mailto") => Some(url),
+            Ok(url) => {
+                self.error(
+                    key,
+                    format!(
+                        "`{key}` uses the {:?} scheme; use an http(s) URL or a path",
+                        url.scheme()
+                    ),
+                );
+                None
+            }
+            Err(e) => {
+                self.error(key, format!("`{key}` {raw:?} is not a valid URL ({e})"));
+                None
+            }
+        }
+    }
+}
+
+fn non_empty(value: Option<String>) -> Option<String> {
+    value
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}

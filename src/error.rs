@@ -1,0 +1,121 @@
+//! The library's error type and the per-file diagnostics that `check` prints.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Everything that can go wrong in herald, each variant carrying where it happened.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// An I/O operation on `path` failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file or folder involved.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The configuration file is invalid.
+    #[error("{}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
+    Config {
+        /// The configuration file.
+        path: PathBuf,
+        /// The 1-based line of the problem, when known.
+        line: Option<usize>,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+    /// One or more articles are invalid; each diagnostic names its file and line.
+    #[error("{} invalid article(s):\n{}", .0.iter().filter(|d| d.is_error()).count(), render_list(.0))]
+    Content(Vec<Diagnostic>),
+    /// Rendering an output failed.
+    #[error("rendering {what}: {message}")]
+    Render {
+        /// Which output.
+        what: &'static str,
+        /// The underlying problem.
+        message: String,
+    },
+}
+
+impl Error {
+    /// Wraps an I/O error with the path it concerns.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// A `Result` with herald's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// How serious a [`Diagnostic`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// Worth knowing; the article is still used.
+    Warning,
+    /// The article cannot be used.
+    Error,
+}
+
+/// One problem found in one file, at a line when there is one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// The file the problem is in.
+    pub path: PathBuf,
+    /// The 1-based line, when the problem has one.
+    pub line: Option<usize>,
+    /// Whether the article can still be used.
+    pub severity: Severity,
+    /// What is wrong and what to do about it.
+    pub message: String,
+}
+
+impl Diagnostic {
+    /// An error at `path` (and `line`, when known).
+    pub fn error(path: &Path, line: Option<usize>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            path: path.to_path_buf(),
+            line,
+            severity: Severity::Error,
+            message: message.into(),
+        }
+    }
+
+    /// A warning at `path` (and `line`, when known).
+    pub fn warning(path: &Path, line: Option<usize>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(path, line, message)
+        }
+    }
+
+    /// Whether this diagnostic makes its article unusable.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        let kind = match self.severity {
+            Severity::Warning => "warning: ",
+            Severity::Error => "",
+        };
+        write!(f, ": {kind}{}", self.message)
+    }
+}
+
+fn render_list(diagnostics: &[Diagnostic]) -> String {
+    diagnostics
+        .iter()
+        .map(|d| d.to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
