@@ -8,3 +8,6 @@ pub mod error;
 pub use config::Config;
 pub use content::Article;
 pub use error::{Diagnostic, Error, Result, Severity};
+pub mod build;
+pub mod feed;
+pub mod output;

@@ -81,7 +81,7 @@ impl Config {
         let root = path
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."))
+            .unwrap_or(Path::new(""))
             .to_path_buf();
         config.validate().map_err(|message| fail(None, message))?;
         config.resolve_paths(&root);

@@ -108,7 +108,10 @@ fn read_mapping(yaml: &str) -> Result<Mapping, FieldProblem> {
             warning: false,
         }),
         Err(e) => Err(FieldProblem {
-            line: e.location().map(|l| l.line()),
+            // "unexpected end of stream" points past the last line; the cause is above it.
+            line: e
+                .location()
+                .map(|l| l.line().min(yaml.lines().count().max(1))),
             message: format!(
                 "YAML syntax error: {}; check the quoting (values containing `: ` or starting with \
                  a quote, `[`, `{{`, `&`, `*` or `@` need quotes)",

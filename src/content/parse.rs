@@ -169,11 +169,22 @@ impl<F: Fn(&str) -> Option<usize>> Builder<'_, F> {
     fn required_text(&mut self, key: &str, value: Option<String>, example: &str) -> Option<String> {
         match non_empty(value) {
             Some(value) => Some(value),
+            // A present value of the wrong type was reported already.
+            None if self.already_reported(key) => None,
             None => {
                 self.error(key, format!("missing `{key}`; add e.g. `{example}`"));
                 None
             }
         }
+    }
+
+    fn already_reported(&self, key: &str) -> bool {
+        let line = (self.lines)(key);
+        line.is_some()
+            && self
+                .diagnostics
+                .iter()
+                .any(|d| d.is_error() && d.line == line)
     }
 
     fn date(&mut self, key: &str, raw: &str) -> Option<chrono::DateTime<chrono::Utc>> {

@@ -1,0 +1,32 @@
+//! `herald check`: report every problem in the configuration and the articles.
+
+use super::{Context, Failure};
+
+/// Options of `herald check`.
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+/// Prints every diagnostic as `path:line: message`; fails if any is an error.
+pub fn run(context: &Context, _args: Args) -> Result<(), Failure> {
+    let config = context.config()?;
+    let loaded = herald::content::load(&config)?;
+    for diagnostic in &loaded.diagnostics {
+        eprintln!("{diagnostic}");
+    }
+    let errors = loaded.diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = loaded.diagnostics.len() - errors;
+    if errors > 0 {
+        eprintln!(
+            "{errors} error(s), {warnings} warning(s): fix the errors above, then run `herald check` again"
+        );
+        return Err(Failure::silent(1));
+    }
+    if !context.quiet {
+        let published = loaded.published(context.now).count();
+        println!(
+            "ok: {} article(s), {published} published, {warnings} warning(s)",
+            loaded.articles.len()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,80 @@
+//! Argument parsing, reading the clock and environment once, printing, exit codes.
+
+mod build;
+mod check;
+mod exit;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::{DateTime, Utc};
+use clap::{Parser, Subcommand};
+
+pub use exit::Failure;
+
+/// Publish Markdown articles as RSS, Atom and JSON feeds, and as an email digest.
+#[derive(Debug, Parser)]
+#[command(name = "herald", version, about, propagate_version = true)]
+pub struct Cli {
+    /// The configuration file; relative paths inside it are relative to it.
+    #[arg(long, global = true, value_name = "PATH", default_value = herald::config::DEFAULT_FILE)]
+    pub config: PathBuf,
+    /// Pretend the time is this RFC 3339 instant (for tests and previews).
+    #[arg(long, global = true, value_name = "RFC3339", value_parser = parse_now)]
+    pub now: Option<DateTime<Utc>>,
+    /// Print only errors.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write rss.xml, atom.xml and feed.json to the output folder.
+    Build(build::Args),
+    /// Read every article and report every problem; write nothing.
+    Check(check::Args),
+}
+
+/// Everything a command needs from the outside world, read once.
+pub struct Context {
+    /// The configuration file given (or the default).
+    pub config_path: PathBuf,
+    /// The current time, or `--now`.
+    pub now: DateTime<Utc>,
+    /// `--quiet`.
+    pub quiet: bool,
+}
+
+impl Context {
+    /// Loads the configuration, mapping its errors to the usage exit code.
+    pub fn config(&self) -> Result<herald::Config, Failure> {
+        herald::Config::load(&self.config_path).map_err(Failure::config)
+    }
+}
+
+fn parse_now(raw: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(raw)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| format!("{e}; use e.g. 2024-03-15T09:30:00Z"))
+}
+
+/// Parses the arguments, runs the command, prints its error and picks the exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let context = Context {
+        config_path: cli.config,
+        now: cli.now.unwrap_or_else(Utc::now),
+        quiet: cli.quiet,
+    };
+    let result = match cli.command {
+        Command::Build(args) => build::run(&context, args),
+        Command::Check(args) => check::run(&context, args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => failure.report(),
+    }
+}

@@ -1,0 +1,95 @@
+//! Atomic, change-aware file writes: a reader never sees half a file, and unchanged
+//! bytes leave the file (and its modification time) alone.
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// What [`write_if_changed`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    /// The file was created or replaced.
+    Changed,
+    /// The file already held exactly these bytes; it was not touched.
+    Unchanged,
+}
+
+/// Writes `bytes` to `path` unless it already holds them.
+///
+/// The bytes go to a temporary file in the same folder, are flushed to disk, and the
+/// temporary file is renamed over `path`, so the old file stays intact until the new one
+/// is complete.
+pub fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<Written> {
+    if let Ok(existing) = std::fs::read(path)
+        && existing == bytes
+    {
+        return Ok(Written::Unchanged);
+    }
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut temp = tempfile::Builder::new()
+        .prefix(".herald-")
+        .suffix(".tmp")
+        .tempfile_in(folder)
+        .map_err(|e| Error::io(folder, e))?;
+    temp.write_all(bytes)
+        .and_then(|()| temp.as_file().sync_all())
+        .map_err(|e| Error::io(temp.path(), e))?;
+    set_readable(temp.as_file(), path);
+    temp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    Ok(Written::Changed)
+}
+
+/// Temporary files are created `0600`; published files should be world-readable like
+/// any file a static server hands out, or keep the mode of the file they replace.
+#[cfg(unix)]
+fn set_readable(file: &std::fs::File, target: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(target)
+        .map(|m| m.permissions().mode())
+        .unwrap_or(0o644);
+    // Best effort: a failure here leaves a private but correct file.
+    let _ = file.set_permissions(std::fs::Permissions::from_mode(mode));
+}
+
+#[cfg(not(unix))]
+fn set_readable(_: &std::fs::File, _: &Path) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_then_skips_identical_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("feed.xml");
+        assert_eq!(write_if_changed(&path, b"one").unwrap(), Written::Changed);
+        assert_eq!(write_if_changed(&path, b"one").unwrap(), Written::Unchanged);
+        assert_eq!(write_if_changed(&path, b"two").unwrap(), Written::Changed);
+        assert_eq!(std::fs::read(&path).unwrap(), b"two");
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn new_files_are_world_readable() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("feed.xml");
+        write_if_changed(&path, b"x").unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o644);
+    }
+
+    #[test]
+    fn a_missing_folder_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("missing/feed.xml");
+        let err = write_if_changed(&path, b"x").unwrap_err().to_string();
+        assert!(err.contains("missing"), "{err}");
+    }
+}

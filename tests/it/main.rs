@@ -1,0 +1,4 @@
+//! herald's integration tests: one binary, one shared harness.
+
+mod cli;
+mod support;
