@@ -6,15 +6,30 @@ use chrono::{DateTime, Utc};
 
 use crate::config::Config;
 use crate::error::{Diagnostic, Error, Result};
+use crate::lock::Lock;
 use crate::output::{Written, write_if_changed};
+
+/// The lock file in the output folder that keeps two builds from writing at once.
+pub const LOCK_FILE: &str = ".herald-build.lock";
 use crate::{content, feed};
 
 /// How a build treats invalid articles.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct BuildOptions {
     /// Build from the valid articles and report the invalid ones as warnings, instead of
     /// refusing to write anything.
     pub skip_invalid: bool,
+    /// Called when another build holds the output folder; the build then waits for it.
+    pub on_wait: fn(&std::path::Path),
+}
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        BuildOptions {
+            skip_invalid: false,
+            on_wait: |_| {},
+        }
+    }
 }
 
 /// What a build did.
@@ -61,6 +76,7 @@ pub fn build(config: &Config, now: DateTime<Utc>, options: BuildOptions) -> Resu
     };
     report.diagnostics = loaded.diagnostics;
     std::fs::create_dir_all(&config.output_dir).map_err(|e| Error::io(&config.output_dir, e))?;
+    let _lock = Lock::acquire(&config.output_dir.join(LOCK_FILE), options.on_wait)?;
     for (name, text) in [
         (feed::RSS_FILE, &feeds.rss),
         (feed::ATOM_FILE, &feeds.atom),

@@ -49,6 +49,7 @@
 //! - [`content`]: articles, front matter, dates, slugs, Markdown with absolute links.
 //! - [`feed`]: choosing the items and writing RSS, Atom and JSON Feed.
 //! - [`output`]: atomic writes that skip unchanged files.
+//! - [`lock`]: advisory locks so that two runs never write the same folder at once.
 //! - [`build`]: the whole `herald build` as one call.
 //!
 //! # Cargo features
@@ -60,6 +61,7 @@ pub mod config;
 pub mod content;
 pub mod error;
 pub mod feed;
+pub mod lock;
 pub mod output;
 
 pub use config::Config;
