@@ -48,6 +48,7 @@
 //! - [`config`]: `herald.yaml`, its defaults, and paths relative to the file.
 //! - [`content`]: articles, front matter, dates, slugs, Markdown with absolute links.
 //! - [`feed`]: choosing the items and writing RSS, Atom and JSON Feed.
+//! - [`ids`]: stable feed ids that survive renames (`herald-ids.yaml`).
 //! - [`output`]: atomic writes that skip unchanged files.
 //! - [`lock`]: advisory locks so that two runs never write the same folder at once.
 //! - [`build`]: the whole `herald build` as one call.
@@ -61,6 +62,7 @@ pub mod config;
 pub mod content;
 pub mod error;
 pub mod feed;
+pub mod ids;
 pub mod lock;
 pub mod output;
 
