@@ -10,7 +10,7 @@ use crate::error::{Diagnostic, Error, Result};
 use crate::feed;
 use crate::ids::{self, Ledger};
 use crate::lock::Lock;
-use crate::output::{Written, write_if_changed};
+use crate::output::{Written, write_all_if_changed, write_if_changed};
 
 /// The lock file in the output folder that keeps two builds from writing at once.
 pub const LOCK_FILE: &str = ".herald-build.lock";
@@ -122,15 +122,17 @@ pub fn build(config: &Config, now: DateTime<Utc>, options: BuildOptions) -> Resu
     };
     // The ids are recorded before the feeds that use them are published.
     write_if_changed(&config.ids_file, prepared.ledger.to_yaml().as_bytes())?;
-    for (name, text) in [
-        (feed::RSS_FILE, &feeds.rss),
-        (feed::ATOM_FILE, &feeds.atom),
-        (feed::JSON_FILE, &feeds.json),
-    ] {
-        let path = config.output_dir.join(name);
-        match write_if_changed(&path, text.as_bytes())? {
-            Written::Changed => report.written.push(path),
-            Written::Unchanged => report.unchanged.push(path),
+    let paths =
+        [feed::RSS_FILE, feed::ATOM_FILE, feed::JSON_FILE].map(|f| config.output_dir.join(f));
+    let files = [
+        (paths[0].as_path(), feeds.rss.as_bytes()),
+        (paths[1].as_path(), feeds.atom.as_bytes()),
+        (paths[2].as_path(), feeds.json.as_bytes()),
+    ];
+    for (path, outcome) in paths.iter().zip(write_all_if_changed(&files)?) {
+        match outcome {
+            Written::Changed => report.written.push(path.clone()),
+            Written::Unchanged => report.unchanged.push(path.clone()),
         }
     }
     report.diagnostics = prepared.diagnostics;
