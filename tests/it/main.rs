@@ -1,6 +1,7 @@
 //! herald's integration tests: one binary, one shared harness.
 
 mod cli;
+mod content_limits;
 mod faults;
 mod ids;
 mod support;
