@@ -4,4 +4,5 @@ mod cli;
 mod content_limits;
 mod faults;
 mod ids;
+mod properties;
 mod support;
