@@ -4,6 +4,7 @@
 pub mod config;
 pub mod content;
 pub mod error;
+pub mod feed;
 
 pub use config::Config;
 pub use content::Article;
