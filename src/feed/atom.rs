@@ -58,8 +58,7 @@ fn feed(config: &Config, items: &[Item<'_>]) -> Result<Feed> {
         id: site.home.clone(),
         title: Text::plain(site.title.clone()),
         subtitle: Some(Text::plain(site.description.clone())),
-        // Atom requires `updated`; an empty feed gets the epoch, a fixed rule.
-        updated: fixed(site.updated.unwrap_or(DateTime::UNIX_EPOCH)),
+        updated: fixed(site.updated.unwrap_or_else(empty_feed_updated)),
         // Required unless every entry names an author: the site's, else its title.
         authors: vec![person(site.author.as_deref().unwrap_or(&site.title))],
         generator: Some(Generator {
@@ -72,6 +71,12 @@ fn feed(config: &Config, items: &[Item<'_>]) -> Result<Feed> {
         entries: items.iter().map(|item| entry(item, &host)).collect(),
         ..Feed::default()
     })
+}
+
+/// Atom requires `updated` even without entries: an empty feed gets this fixed date,
+/// 2000-01-01T00:00:00Z (the epoch would be flagged as implausible by validators).
+pub fn empty_feed_updated() -> DateTime<Utc> {
+    DateTime::from_timestamp(946_684_800, 0).unwrap_or(DateTime::UNIX_EPOCH)
 }
 
 fn entry(item: &Item<'_>, host: &str) -> Entry {

@@ -9,8 +9,9 @@ use rss::extension::{Extension, ExtensionMap};
 use rss::{Category, Channel, Guid};
 
 use super::RSS_FILE;
-use super::item::{Item, prepare};
+use super::item::{Item, clean, prepare};
 use super::site::{GENERATOR, Site, VERSION, feed_url, image_type};
+use super::text::escape_html;
 use crate::config::Config;
 use crate::content::Article;
 use crate::error::{Error, Result};
@@ -29,9 +30,36 @@ pub(crate) fn write(config: &Config, items: &[Item<'_>]) -> Result<String> {
     let bytes = channel
         .pretty_write_to(Vec::new(), b' ', 2)
         .map_err(|e| fail(Box::new(e)))?;
-    let mut xml = String::from_utf8(bytes).map_err(|e| fail(Box::new(e)))?;
+    let xml = String::from_utf8(bytes).map_err(|e| fail(Box::new(e)))?;
+    let mut xml = hex_char_refs(&xml);
     xml.push('\n');
     Ok(xml)
+}
+
+/// Rewrites `&amp;` and `&lt;` outside CDATA sections as `&#x26;` and `&#x3C;`.
+///
+/// The same characters to an XML parser, but the RSS Best Practices Profile asks for
+/// hexadecimal references in plain-text elements such as `title`, so that readers which
+/// treat them as HTML do not see markup (the W3C validator warns otherwise). CDATA
+/// sections hold HTML and are copied as they are.
+fn hex_char_refs(xml: &str) -> String {
+    let mut out = String::with_capacity(xml.len() + xml.len() / 16);
+    let mut rest = xml;
+    while let Some(start) = rest.find("<![CDATA[") {
+        let (outside, cdata) = rest.split_at(start);
+        push_with_hex_refs(&mut out, outside);
+        let end = cdata
+            .find("]]>")
+            .map_or(cdata.len(), |end| end + "]]>".len());
+        out.push_str(&cdata[..end]);
+        rest = &cdata[end..];
+    }
+    push_with_hex_refs(&mut out, rest);
+    out
+}
+
+fn push_with_hex_refs(out: &mut String, markup: &str) {
+    out.push_str(&markup.replace("&amp;", "&#x26;").replace("&lt;", "&#x3C;"));
 }
 
 fn fail(source: Box<dyn std::error::Error + Send + Sync>) -> Error {
@@ -83,7 +111,7 @@ fn item(item: &Item<'_>) -> rss::Item {
     rss::Item {
         title: Some(item.title.clone()),
         link: Some(article.url.to_string()),
-        description: item.summary.clone(),
+        description: Some(description(item)),
         categories: item
             .tags
             .iter()
@@ -104,6 +132,17 @@ fn item(item: &Item<'_>) -> rss::Item {
         }),
         extensions: article.hero_image.as_ref().map(media).unwrap_or_default(),
         ..rss::Item::default()
+    }
+}
+
+/// The item `description`, which RSS defines as HTML: the front-matter description,
+/// else the subtitle (both escaped), else the whole content, because a
+/// `content:encoded` without a `description` trips up readers (and the validator).
+fn description(item: &Item<'_>) -> String {
+    let plain = item.summary.as_deref().or(item.article.subtitle.as_deref());
+    match plain {
+        Some(text) => escape_html(&clean(text)),
+        None => item.html.clone(),
     }
 }
 
@@ -136,6 +175,22 @@ pub fn rfc822(date: DateTime<Utc>) -> String {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn hex_char_refs_outside_cdata_only() {
+        let cases = [
+            ("<t>a &amp; &lt;b&gt;</t>", "<t>a &#x26; &#x3C;b&gt;</t>"),
+            (
+                "<t>&amp;lt;</t><![CDATA[a &amp; <b>]]><![CDATA[]]]]><![CDATA[>]]><u>&lt;</u>",
+                "<t>&#x26;lt;</t><![CDATA[a &amp; <b>]]><![CDATA[]]]]><![CDATA[>]]><u>&#x3C;</u>",
+            ),
+            ("<![CDATA[never closed &amp;", "<![CDATA[never closed &amp;"),
+            ("", ""),
+        ];
+        for (xml, expected) in cases {
+            assert_eq!(hex_char_refs(xml), expected, "{xml}");
+        }
+    }
 
     #[test]
     fn rfc822_dates_are_in_gmt() {

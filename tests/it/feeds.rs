@@ -360,7 +360,12 @@ fn markup_quotes_and_emoji_survive_the_round_trip() {
         let title = entry.title.as_ref().map(|t| t.content.as_str());
         assert_eq!(title, Some(TRICKY_TITLE), "{format}");
         let summary = entry.summary.as_ref().map(|t| t.content.as_str());
-        assert_eq!(summary, Some("Less < more & 'so on' ]]>"), "{format}");
+        // RSS `description` is HTML; Atom `summary` is plain text.
+        let expected = match format {
+            "rss" => "Less &lt; more &amp; &#39;so on&#39; ]]&gt;",
+            _ => "Less < more & 'so on' ]]>",
+        };
+        assert_eq!(summary, Some(expected), "{format}");
         let author = entry.authors.first().map(|p| p.name.as_str());
         assert_eq!(author, Some("O'Brien & <Sons>"), "{format}");
         assert_eq!(entry.categories[0].term, "c++ & <rust>", "{format}");
@@ -457,6 +462,52 @@ fn control_characters_are_stripped_from_every_field() {
 }
 
 #[test]
+fn rss_uses_hex_references_in_plain_text_and_html_in_description() {
+    let site = Site::new();
+    site.article(
+        "described",
+        "title: \"A <b> & c\"\npublish_date: 2024-03-03\ndescription: x < y",
+        "Body.\n",
+    )
+    .article(
+        "subtitled",
+        "title: Subtitled\npublish_date: 2024-03-02\nsubtitle: Sub & more",
+        "Body.\n",
+    )
+    .article(
+        "bare",
+        "title: Bare\npublish_date: 2024-03-01",
+        "Only *body*.\n",
+    );
+    let feeds = site.render("2025-01-01T00:00:00Z", 0);
+    assert!(
+        feeds
+            .rss
+            .contains("<title>Test &#x26; &#x3C;Site&gt;</title>"),
+        "{}",
+        feeds.rss
+    );
+    assert!(feeds.rss.contains("<title>A &#x3C;b&gt; &#x26; c</title>"));
+    let descriptions: Vec<String> = read_back(&feeds)
+        .rss
+        .entries
+        .iter()
+        .map(|e| {
+            e.summary
+                .as_ref()
+                .map(|t| t.content.clone())
+                .unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(descriptions[0], "x &lt; y");
+    assert_eq!(descriptions[1], "Sub &amp; more");
+    assert_eq!(
+        descriptions[2],
+        "<p>Site Editors</p>\n<p>Only <em>body</em>.</p>"
+    );
+}
+
+#[test]
 fn ids_that_are_not_urls_become_tag_uris_in_atom_only() {
     let site = Site::new();
     site.article(
@@ -523,7 +574,7 @@ fn empty_feed_is_valid_and_dated_by_a_fixed_rule() {
     assert!(
         feeds
             .atom
-            .contains("<updated>1970-01-01T00:00:00+00:00</updated>")
+            .contains("<updated>2000-01-01T00:00:00+00:00</updated>")
     );
     assert_eq!(json_items(&back.json).len(), 0);
 }
