@@ -1,0 +1,352 @@
+//! `send`: one run of the newsletter, from choosing the issue to completing it.
+
+use std::collections::HashMap;
+use std::time::{Instant, SystemTime};
+
+use chrono::{DateTime, Utc};
+
+use super::BOUNCE_LIMIT;
+use super::plan::{Next, Plan, plan_next};
+use super::settings::{composer_for, newsletter_section, transport_for};
+use crate::config::{Config, Secrets};
+use crate::content::{self, Loaded};
+use crate::error::{Error, Result};
+use crate::mail::send::Settled;
+use crate::mail::{Composer, Ledger, Recipient, SendOptions, send_all};
+use crate::store::{DeliveryStatus, Outcome as Row, Store};
+
+/// What `herald send` was asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct SendRequest {
+    /// Show what would go to whom; send nothing, record nothing.
+    pub dry_run: bool,
+    /// Send one copy, subject prefixed `[TEST] `, to this address; record nothing.
+    pub to: Option<String>,
+    /// Leave recipients that an interrupted run left `sending` alone (counted as
+    /// skipped) instead of sending them another copy.
+    pub no_retry_unknown: bool,
+}
+
+/// The numbers of one run, printed as the JSON summary line.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Summary {
+    /// The issue id.
+    pub issue: String,
+    /// Articles in the issue.
+    pub articles: usize,
+    /// Messages the server accepted in this run.
+    pub sent: usize,
+    /// Recipients refused for good in this run.
+    pub failed: usize,
+    /// Recipients not sent to in this run: already settled by an earlier run, or left
+    /// `sending` by an interrupted one with `--no-retry-unknown`.
+    pub skipped: usize,
+    /// Recipients left for the next run (temporary failures, unreachable server).
+    pub deferred: usize,
+    /// Recipients an interrupted run had left `sending`, sent again in this run.
+    pub unknown_retried: usize,
+    /// Whether the issue is complete (every recipient sent or permanently failed).
+    pub complete: bool,
+    /// Wall-clock seconds the run took.
+    pub seconds: f64,
+    /// Why the run stopped early, when it did (never carries credentials).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// What a run did.
+#[derive(Debug)]
+pub enum Outcome {
+    /// No article since the last issue.
+    NothingNew {
+        /// The last issue's cutoff, if there was an issue.
+        since: Option<DateTime<Utc>>,
+    },
+    /// There is an issue but no active subscriber: nothing sent, nothing recorded.
+    NoSubscribers {
+        /// The issue that would have gone out.
+        issue: String,
+    },
+    /// `--dry-run`: the issue and who would get it.
+    DryRun {
+        /// The issue id.
+        issue: String,
+        /// Titles of its articles, newest first.
+        titles: Vec<String>,
+        /// The subject.
+        subject: String,
+        /// Whether an interrupted run had started it.
+        resumed: bool,
+        /// Recipients that would be sent to.
+        recipients: Vec<String>,
+        /// Recipients an interrupted run left `sending` (sent again unless
+        /// `--no-retry-unknown`).
+        unknown: Vec<String>,
+        /// Recipients already settled for this issue.
+        settled: usize,
+    },
+    /// `--to`: the test copy was accepted.
+    Test {
+        /// The issue id.
+        issue: String,
+        /// The address it went to.
+        to: String,
+    },
+    /// A real run.
+    Sent {
+        /// Its numbers.
+        summary: Summary,
+        /// Recipients refused for good, with the server's reply.
+        failures: Vec<(String, String)>,
+        /// Recipients an interrupted run had left `sending`.
+        unknown: Vec<String>,
+    },
+}
+
+/// Sends the next issue (or resumes the open one) to every active subscriber.
+///
+/// `on_start` is called once with the number of messages about to be sent, and
+/// `on_each` after each recipient is settled (for a progress bar).
+pub fn send(
+    config: &Config,
+    secrets: &Secrets,
+    now: DateTime<Utc>,
+    request: &SendRequest,
+    on_start: &mut dyn FnMut(usize),
+    on_each: &mut dyn FnMut(&str, &Settled),
+) -> Result<Outcome> {
+    let started = Instant::now();
+    newsletter_section(config)?;
+    let loaded = load_articles(config)?;
+    let read_only = request.dry_run || request.to.is_some();
+    let mut store = if read_only {
+        Store::open_read_only(&config.state_file)?
+    } else {
+        Some(Store::open(&config.state_file)?)
+    };
+    let plan = match plan_next(config, store.as_ref(), &loaded.articles, now)? {
+        Next::Nothing { since } => return Ok(Outcome::NothingNew { since }),
+        Next::Issue(plan) => plan,
+    };
+    let prefix = if request.to.is_some() { "[TEST] " } else { "" };
+    let composer = composer_for(config, secrets, &plan, SystemTime::from(now), prefix, false)?;
+    if let Some(to) = &request.to {
+        return send_test(config, secrets, &plan, &composer, to);
+    }
+    let subscribers = match &store {
+        Some(store) => store.active_subscribers()?,
+        None => Vec::new(),
+    };
+    if subscribers.is_empty() {
+        return Ok(Outcome::NoSubscribers {
+            issue: plan.issue.id.clone(),
+        });
+    }
+    let deliveries = match &store {
+        Some(store) => store.deliveries(&plan.issue.id)?,
+        None => HashMap::new(),
+    };
+    let mut todo = Vec::new();
+    let mut unknown = Vec::new();
+    let mut settled = 0;
+    for subscriber in subscribers {
+        let status = deliveries
+            .get(&subscriber.email.to_lowercase())
+            .map(|d| d.status);
+        let recipient = Recipient {
+            email: subscriber.email,
+            name: subscriber.name,
+        };
+        match status {
+            Some(s) if s.is_settled() => settled += 1,
+            Some(DeliveryStatus::Sending) => unknown.push(recipient),
+            _ => todo.push(recipient),
+        }
+    }
+    if request.dry_run {
+        return Ok(Outcome::DryRun {
+            issue: plan.issue.id.clone(),
+            titles: plan
+                .issue
+                .articles
+                .iter()
+                .map(|a| a.title.clone())
+                .collect(),
+            subject: composer.subject().to_string(),
+            resumed: plan.resumed,
+            recipients: todo
+                .iter()
+                .chain(&unknown)
+                .map(|r| r.email.clone())
+                .collect(),
+            unknown: unknown.iter().map(|r| r.email.clone()).collect(),
+            settled,
+        });
+    }
+    let Some(store) = store.as_mut() else {
+        unreachable!("a sending run opens the store read-write")
+    };
+    let unknown_emails: Vec<String> = unknown.iter().map(|r| r.email.clone()).collect();
+    let (retried, skipped) = if request.no_retry_unknown {
+        (0, settled + unknown.len())
+    } else {
+        let retried = unknown.len();
+        todo.extend(unknown);
+        (retried, settled)
+    };
+    let deliver = transport_for(config, secrets, &plan.issue.id)?;
+    store.start_issue(&crate::store::IssueRow {
+        id: plan.issue.id.clone(),
+        cutoff: plan.issue.cutoff,
+        articles: plan.issue.articles.iter().map(|a| a.id.clone()).collect(),
+        started_at: now,
+        completed_at: None,
+    })?;
+    let options = send_options(config);
+    on_start(todo.len());
+    let mut ledger = StoreLedger {
+        store,
+        issue: &plan.issue.id,
+        now,
+    };
+    let report = send_all(
+        todo,
+        &composer,
+        deliver.as_ref(),
+        &mut ledger,
+        &options,
+        on_each,
+    )?;
+    let complete = report.is_complete();
+    if complete {
+        ledger.store.complete_issue(&plan.issue.id, now)?;
+    }
+    let summary = Summary {
+        issue: plan.issue.id.clone(),
+        articles: plan.issue.articles.len(),
+        sent: report.sent,
+        failed: report.failed.len(),
+        skipped,
+        deferred: report.deferred.len(),
+        unknown_retried: retried,
+        complete,
+        seconds: (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
+        error: report
+            .aborted
+            .as_ref()
+            .map(|f| format!("SMTP server {}: {f}", deliver.describe())),
+    };
+    Ok(Outcome::Sent {
+        summary,
+        failures: report
+            .failed
+            .into_iter()
+            .map(|(email, failure)| (email, failure.to_string()))
+            .collect(),
+        unknown: unknown_emails,
+    })
+}
+
+/// The complete message one recipient would get, for `herald digest --eml`.
+pub fn preview_message(
+    config: &Config,
+    secrets: &Secrets,
+    plan: &Plan<'_>,
+    now: DateTime<Utc>,
+    recipient: &str,
+) -> Result<Vec<u8>> {
+    let composer = composer_for(config, secrets, plan, SystemTime::from(now), "", true)?;
+    let composed = composer.compose(&Recipient {
+        email: recipient.to_string(),
+        name: None,
+    })?;
+    Ok(composed.bytes)
+}
+
+fn send_test(
+    config: &Config,
+    secrets: &Secrets,
+    plan: &Plan<'_>,
+    composer: &Composer,
+    to: &str,
+) -> Result<Outcome> {
+    let deliver = transport_for(config, secrets, &format!("{}-test", plan.issue.id))?;
+    let composed = composer.compose(&Recipient {
+        email: to.to_string(),
+        name: None,
+    })?;
+    deliver
+        .deliver(&composed.envelope, &composed.bytes)
+        .map_err(|failure| Error::Smtp {
+            server: deliver.describe(),
+            failure,
+        })?;
+    Ok(Outcome::Test {
+        issue: plan.issue.id.clone(),
+        to: to.to_string(),
+    })
+}
+
+/// Reads the articles; any invalid article stops the run (fix it, then send).
+fn load_articles(config: &Config) -> Result<Loaded> {
+    let loaded = content::load(config)?;
+    if loaded.has_errors() {
+        return Err(Error::Content(loaded.diagnostics));
+    }
+    Ok(loaded)
+}
+
+fn send_options(config: &Config) -> SendOptions {
+    let defaults = SendOptions::default();
+    match &config.smtp {
+        Some(smtp) => SendOptions {
+            concurrency: smtp.concurrency,
+            rate_per_second: smtp.rate_per_second,
+            ..defaults
+        },
+        None => SendOptions {
+            concurrency: 1,
+            ..defaults
+        },
+    }
+}
+
+/// The ledger kept in the store; counts bounces on permanent failures.
+struct StoreLedger<'s> {
+    store: &'s mut Store,
+    issue: &'s str,
+    now: DateTime<Utc>,
+}
+
+impl Ledger for StoreLedger<'_> {
+    fn mark_sending(&mut self, emails: &[&str]) -> Result<()> {
+        self.store.mark_sending(self.issue, emails, self.now)
+    }
+
+    fn record(&mut self, results: &[(&str, &Settled)]) -> Result<()> {
+        let rows: Vec<Row> = results
+            .iter()
+            .map(|(email, state)| {
+                let (status, reply) = match state {
+                    Settled::Sent => (DeliveryStatus::Sent, None),
+                    Settled::Failed(f) => (DeliveryStatus::Failed, Some(f.to_string())),
+                    Settled::Deferred(f) | Settled::Retrying(f) => {
+                        (DeliveryStatus::Deferred, Some(f.to_string()))
+                    }
+                };
+                Row {
+                    email: email.to_string(),
+                    status,
+                    reply,
+                }
+            })
+            .collect();
+        self.store.record_outcomes(self.issue, &rows, self.now)?;
+        for (email, state) in results {
+            if matches!(state, Settled::Failed(_)) {
+                self.store.count_bounce(email, BOUNCE_LIMIT)?;
+            }
+        }
+        Ok(())
+    }
+}
