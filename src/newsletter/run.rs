@@ -137,7 +137,7 @@ pub fn send(
         Some(store) => store.active_subscribers()?,
         None => Vec::new(),
     };
-    if subscribers.is_empty() {
+    if subscribers.is_empty() && !plan.resumed {
         return Ok(Outcome::NoSubscribers {
             issue: plan.issue.id.clone(),
         });

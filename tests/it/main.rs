@@ -2,5 +2,6 @@
 
 mod cli;
 mod newsletter;
+mod newsletter_dkim;
 mod smtp_server;
 mod support;

@@ -13,8 +13,13 @@ use crate::support::{CONFIG, Run, Site};
 
 const SECRET: &str = "test-secret-4f9a";
 
-/// The newsletter section every test uses; `{smtp}` is replaced by an smtp section.
+/// The newsletter section every test uses, followed by `smtp` (an `smtp:` section).
 fn config(smtp: &str) -> String {
+    config_with("", smtp)
+}
+
+/// [`config`] with `newsletter_extra` lines added to the `newsletter:` section.
+pub fn config_with(newsletter_extra: &str, smtp: &str) -> String {
     format!(
         "{CONFIG}newsletter:
   from: \"Test Site <news@example.com>\"
@@ -22,7 +27,7 @@ fn config(smtp: &str) -> String {
   subject: \"{{site}}: {{first_title}} and {{more}} more\"
   unsubscribe_url: \"https://example.com/unsubscribe/{{token}}\"
   unsubscribe_mailto: \"unsubscribe@example.com\"
-{smtp}"
+{newsletter_extra}{smtp}"
     )
 }
 
@@ -34,7 +39,7 @@ fn smtp_section(server: &SmtpServer, extra: &str) -> String {
 }
 
 /// An article with every field the digest shows.
-fn full_article(site: &Site, slug: &str, title: &str, date: &str) {
+pub fn full_article(site: &Site, slug: &str, title: &str, date: &str) {
     site.write(
         &format!("content/{slug}.md"),
         format!(
@@ -57,7 +62,7 @@ Body of {slug}.
 }
 
 /// Runs the binary in the site with the secrets set, and `extra` environment.
-fn herald(site: &Site, args: &[&str], extra: &[(&str, &str)]) -> Run {
+pub fn herald(site: &Site, args: &[&str], extra: &[(&str, &str)]) -> Run {
     Run::of(command(site, args, extra))
 }
 
@@ -76,7 +81,7 @@ fn command(site: &Site, args: &[&str], extra: &[(&str, &str)]) -> Command {
     command
 }
 
-fn subscribe(site: &Site, emails: &[&str]) {
+pub fn subscribe(site: &Site, emails: &[&str]) {
     let mut csv = String::from("email,name\n");
     for (i, email) in emails.iter().enumerate() {
         csv.push_str(&format!("{email},Reader {i}\n"));
@@ -494,9 +499,11 @@ fn a_killed_run_resends_at_most_the_recipients_left_sending() {
 
     let run = herald(&site, &["send"], &[]);
     run.expect_code(0);
-    if !sending.is_empty() {
-        run.expect_stderr("left `sending` by an interrupted run");
-    }
+    assert!(
+        !sending.is_empty(),
+        "a run killed mid-issue leaves rows `sending`"
+    );
+    run.expect_stderr("left `sending` by an interrupted run");
     for reader in &readers {
         let copies = server.count_for(reader);
         if sending.contains(reader) {
@@ -651,4 +658,28 @@ fn subscribers_import_reports_bad_lines_and_lists_as_json() {
             {"email": "bob@example.org", "name": null, "status": "unsubscribed"}
         ])
     );
+}
+
+/// Throughput against the in-process server (no delay): run with
+/// `cargo test --release -- --ignored send_throughput --nocapture`.
+#[test]
+#[ignore = "a measurement, not a check; run by hand"]
+fn send_throughput() {
+    let server = SmtpServer::start(Behaviour::default());
+    let site = Site::with_config(&config(
+        &smtp_section(&server, "").replace("concurrency: 2", "concurrency: 4"),
+    ));
+    full_article(&site, "one", "'One'", "2025-12-01");
+    full_article(&site, "two", "'Two'", "2025-12-02");
+    let readers = emails(2000);
+    subscribe(
+        &site,
+        &readers.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    let run = herald(&site, &["send"], &[]);
+    run.expect_code(0);
+    let summary = summary(&run);
+    assert_eq!(summary["sent"], 2000);
+    let seconds = summary["seconds"].as_f64().unwrap();
+    println!("2000 messages in {seconds:.2}s: {:.0}/s", 2000.0 / seconds);
 }
