@@ -225,7 +225,13 @@ fn header(name: &'static str, value: &str) -> HeaderValue {
 fn list_id(site_title: &str, domain: &str) -> String {
     let phrase: String = site_title
         .chars()
-        .filter(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.' | '!'))
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '!') {
+                c
+            } else {
+                ' '
+            }
+        })
         .collect();
     let phrase = one_line(&phrase);
     if phrase.is_empty() {
@@ -259,4 +265,117 @@ fn dkim_config(key: DkimKey) -> DkimConfig {
             body: DkimCanonicalizationType::Relaxed,
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn composer(url: Option<&str>, prefix: &str) -> Composer {
+        let settings = ComposerSettings {
+            issue: "20260101-abc",
+            from: "Site <news@example.com>",
+            reply_to: Some("editors@example.com"),
+            site_title: "My \"Site\"\r\nX: y",
+            unsubscribe: Unsubscribe {
+                url: url.map(str::to_string),
+                mailto: Some("off@example.com".into()),
+                secret: b"k".to_vec(),
+            },
+            dkim: None,
+            date: SystemTime::UNIX_EPOCH,
+            subject_prefix: prefix,
+        };
+        let rendered = Rendered {
+            subject: "Hello".into(),
+            html: format!(
+                "<a href=\"{}\">u</a>",
+                crate::digest::render::UNSUBSCRIBE_PLACEHOLDER
+            ),
+            text: crate::digest::render::UNSUBSCRIBE_PLACEHOLDER.into(),
+        };
+        Composer::new(settings, rendered, std::path::Path::new("herald.yaml")).unwrap()
+    }
+
+    fn compose(composer: &Composer, email: &str, name: Option<&str>) -> String {
+        let recipient = Recipient {
+            email: email.into(),
+            name: name.map(str::to_string),
+        };
+        String::from_utf8(composer.compose(&recipient).unwrap().bytes).unwrap()
+    }
+
+    #[test]
+    fn message_ids_are_stable_per_issue_and_recipient() {
+        let c = composer(None, "");
+        assert_eq!(c.message_id("a@x.org"), c.message_id("A@x.org"));
+        assert_ne!(c.message_id("a@x.org"), c.message_id("b@x.org"));
+        assert!(c.message_id("a@x.org").starts_with("<20260101-abc."));
+        assert!(c.message_id("a@x.org").ends_with("@example.com>"));
+    }
+
+    #[test]
+    fn headers_are_single_lines_and_one_click_needs_https() {
+        let c = composer(Some("https://example.com/u/{token}"), "[TEST] ");
+        let text = compose(&c, "a@x.org", Some("Ann\r\nBcc: evil@x.org"));
+        let headers = text.split("\r\n\r\n").next().unwrap();
+        assert!(
+            !headers
+                .lines()
+                .any(|l| l.starts_with("Bcc:") || l.starts_with("X: ")),
+            "{headers}"
+        );
+        assert!(headers.contains("Subject: [TEST] Hello"));
+        assert!(
+            headers.contains("List-Id: My Site X y <newsletter.example.com>"),
+            "{headers}"
+        );
+        assert!(headers.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
+        assert!(headers.contains("List-Unsubscribe: <https://example.com/u/"));
+        let mailto_only = compose(&composer(None, ""), "a@x.org", None);
+        assert!(!mailto_only.contains("List-Unsubscribe-Post"));
+        assert!(
+            mailto_only
+                .contains("List-Unsubscribe: <mailto:off@example.com?subject=unsubscribe%20")
+        );
+    }
+
+    #[test]
+    fn bad_addresses_are_errors_not_panics() {
+        let c = composer(None, "");
+        let err = c
+            .compose(&Recipient {
+                email: "not an address".into(),
+                name: None,
+            })
+            .unwrap_err();
+        assert!(err.to_string().contains("not an address"), "{err}");
+        let path = std::path::Path::new("herald.yaml");
+        let settings = |from: &'static str| ComposerSettings {
+            issue: "i",
+            from,
+            reply_to: None,
+            site_title: "S",
+            unsubscribe: Unsubscribe {
+                url: None,
+                mailto: None,
+                secret: vec![],
+            },
+            dkim: None,
+            date: SystemTime::UNIX_EPOCH,
+            subject_prefix: "",
+        };
+        let rendered = Rendered {
+            subject: String::new(),
+            html: String::new(),
+            text: String::new(),
+        };
+        let err = Composer::new(settings("nobody"), rendered, path)
+            .err()
+            .unwrap();
+        assert!(
+            err.to_string().contains("newsletter.from \"nobody\""),
+            "{err}"
+        );
+    }
 }

@@ -406,3 +406,212 @@ impl Run<'_> {
             .max(Duration::from_millis(1))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::digest::Rendered;
+    use crate::mail::compose::ComposerSettings;
+    use crate::mail::unsubscribe::Unsubscribe;
+    use lettre::address::Envelope;
+
+    /// Replies scripted per recipient, one per attempt; accepts once the script runs out.
+    /// Also checks that the ledger says `sending` whenever a message is handed over.
+    struct Fake {
+        script: Mutex<HashMap<String, Vec<SmtpFailure>>>,
+        ledger: std::sync::Arc<Mutex<HashMap<String, String>>>,
+        handed: Mutex<Vec<String>>,
+    }
+
+    impl Deliver for Fake {
+        fn deliver(&self, envelope: &Envelope, _: &[u8]) -> Result<(), SmtpFailure> {
+            let to = envelope.to()[0].to_string();
+            let state = self.ledger.lock().unwrap().get(&to).cloned();
+            assert_eq!(
+                state.as_deref(),
+                Some("sending"),
+                "{to} handed over before `sending`"
+            );
+            self.handed.lock().unwrap().push(to.clone());
+            let mut script = self.script.lock().unwrap();
+            match script.get_mut(&to).filter(|s| !s.is_empty()) {
+                Some(replies) => Err(replies.remove(0)),
+                None => Ok(()),
+            }
+        }
+        fn describe(&self) -> String {
+            "fake".into()
+        }
+    }
+
+    struct MapLedger(std::sync::Arc<Mutex<HashMap<String, String>>>);
+
+    impl Ledger for MapLedger {
+        fn mark_sending(&mut self, emails: &[&str]) -> Result<()> {
+            let mut map = self.0.lock().unwrap();
+            for email in emails {
+                map.insert(email.to_string(), "sending".into());
+            }
+            Ok(())
+        }
+        fn record(&mut self, results: &[(&str, &Settled)]) -> Result<()> {
+            let mut map = self.0.lock().unwrap();
+            for (email, state) in results {
+                let name = match state {
+                    Settled::Sent => "sent",
+                    Settled::Failed(_) => "failed",
+                    Settled::Deferred(_) | Settled::Retrying(_) => "deferred",
+                };
+                map.insert(email.to_string(), name.into());
+            }
+            Ok(())
+        }
+    }
+
+    fn composer() -> Composer {
+        let settings = ComposerSettings {
+            issue: "20260101-abc",
+            from: "Site <news@example.com>",
+            reply_to: None,
+            site_title: "Site",
+            unsubscribe: Unsubscribe {
+                url: Some("https://example.com/u/{token}".into()),
+                mailto: None,
+                secret: b"k".to_vec(),
+            },
+            dkim: None,
+            date: std::time::SystemTime::UNIX_EPOCH,
+            subject_prefix: "",
+        };
+        let rendered = Rendered {
+            subject: "S".into(),
+            html: "<p>h</p>".into(),
+            text: "t".into(),
+        };
+        Composer::new(settings, rendered, std::path::Path::new("herald.yaml")).unwrap()
+    }
+
+    fn transient() -> SmtpFailure {
+        SmtpFailure::Transient {
+            code: 451,
+            message: "later".into(),
+        }
+    }
+
+    fn connection() -> SmtpFailure {
+        SmtpFailure::Connection {
+            message: "refused".into(),
+        }
+    }
+
+    fn run(
+        script: &[(&str, Vec<SmtpFailure>)],
+        emails: &[&str],
+    ) -> (SendReport, Fake, HashMap<String, String>) {
+        let ledger = std::sync::Arc::new(Mutex::new(HashMap::new()));
+        let fake = Fake {
+            script: Mutex::new(
+                script
+                    .iter()
+                    .map(|(e, s)| (e.to_string(), s.clone()))
+                    .collect(),
+            ),
+            ledger: ledger.clone(),
+            handed: Mutex::new(Vec::new()),
+        };
+        let recipients = emails
+            .iter()
+            .map(|e| Recipient {
+                email: e.to_string(),
+                name: None,
+            })
+            .collect();
+        let options = SendOptions {
+            concurrency: 3,
+            backoff: Duration::from_millis(1),
+            give_up_after: 4,
+            ..SendOptions::default()
+        };
+        let mut seen = 0;
+        let report = send_all(
+            recipients,
+            &composer(),
+            &fake,
+            &mut MapLedger(ledger.clone()),
+            &options,
+            &mut |_, _| seen += 1,
+        )
+        .unwrap();
+        assert!(seen >= emails.len());
+        let states = ledger.lock().unwrap().clone();
+        (report, fake, states)
+    }
+
+    #[test]
+    fn each_reply_class_gets_its_own_treatment() {
+        let emails = [
+            "ok@x.org",
+            "grey@x.org",
+            "gone@x.org",
+            "busy@x.org",
+            "drop@x.org",
+        ];
+        let gone = SmtpFailure::Permanent {
+            code: Some(550),
+            message: "no such user".into(),
+        };
+        let script = [
+            ("grey@x.org", vec![transient(), transient()]),
+            ("gone@x.org", vec![gone.clone()]),
+            ("busy@x.org", vec![transient(); 9]),
+            ("drop@x.org", vec![connection()]),
+        ];
+        let (report, fake, states) = run(&script, &emails);
+        assert_eq!(
+            report.sent, 3,
+            "ok, grey after two 451s, drop after a reconnect"
+        );
+        assert_eq!(report.failed, [("gone@x.org".to_string(), gone)]);
+        assert_eq!(
+            report.deferred.len(),
+            1,
+            "busy: 451 five times, left for the next run"
+        );
+        assert_eq!(report.deferred[0].0, "busy@x.org");
+        assert!(!report.is_complete());
+        let handed = fake.handed.lock().unwrap();
+        let count = |e: &str| handed.iter().filter(|h| *h == e).count();
+        assert_eq!(
+            (count("ok@x.org"), count("grey@x.org"), count("gone@x.org")),
+            (1, 3, 1)
+        );
+        assert_eq!((count("busy@x.org"), count("drop@x.org")), (5, 2));
+        assert_eq!(states["ok@x.org"], "sent");
+        assert_eq!(states["gone@x.org"], "failed");
+        assert_eq!(states["busy@x.org"], "deferred");
+    }
+
+    #[test]
+    fn an_unreachable_server_stops_the_run_and_defers_everyone_left() {
+        let emails: Vec<String> = (0..30).map(|i| format!("r{i}@x.org")).collect();
+        let refs: Vec<&str> = emails.iter().map(String::as_str).collect();
+        let script: Vec<(&str, Vec<SmtpFailure>)> =
+            refs.iter().map(|e| (*e, vec![connection(); 10])).collect();
+        let (report, fake, states) = run(&script, &refs);
+        assert!(report.aborted.is_some());
+        assert_eq!(report.sent, 0);
+        assert_eq!(report.deferred.len(), 30);
+        assert!(fake.handed.lock().unwrap().len() < 12, "stopped early");
+        assert!(states.values().all(|s| s == "deferred"), "{states:?}");
+    }
+
+    #[test]
+    fn nothing_to_send_is_complete() {
+        let (report, _, _) = run(&[], &[]);
+        assert!(report.is_complete());
+        assert_eq!(report.sent, 0);
+    }
+}

@@ -87,3 +87,6 @@ fn parse_stamp(text: &str) -> rusqlite::Result<DateTime<Utc>> {
             rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
         })
 }
+
+#[cfg(test)]
+mod tests;

@@ -681,5 +681,9 @@ fn send_throughput() {
     let summary = summary(&run);
     assert_eq!(summary["sent"], 2000);
     let seconds = summary["seconds"].as_f64().unwrap();
-    println!("2000 messages in {seconds:.2}s: {:.0}/s", 2000.0 / seconds);
+    println!(
+        "2000 messages in {seconds:.2}s: {:.0}/s over {} connection(s)",
+        2000.0 / seconds,
+        server.connections()
+    );
 }
