@@ -453,20 +453,10 @@ fn an_unreachable_server_exits_1_without_secrets_and_the_next_run_resumes() {
     );
 }
 
-#[test]
-fn a_killed_run_resends_at_most_the_recipients_left_sending() {
-    let server = SmtpServer::start(Behaviour {
-        delay: Duration::from_millis(150),
-        ..Behaviour::default()
-    });
-    let site = site_with_two_articles(&server);
-    let readers = emails(16);
-    subscribe(
-        &site,
-        &readers.iter().map(String::as_str).collect::<Vec<_>>(),
-    );
-
-    let mut child = command(&site, &["send"], &[])
+/// Starts `herald send` to a slow server, kills it once 5 messages arrived, and returns
+/// the recipients the ledger then has as `sending`.
+fn kill_mid_issue(site: &Site, server: &SmtpServer) -> Vec<String> {
+    let mut child = command(site, &["send"], &[])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -482,28 +472,49 @@ fn a_killed_run_resends_at_most_the_recipients_left_sending() {
         (5..16).contains(&before),
         "killed mid-issue: {before} received"
     );
-
-    // What the ledger says right after the kill.
-    let sending: Vec<String> = {
-        let db = rusqlite::Connection::open(site.path(".herald/herald.db")).unwrap();
-        let mut statement = db
-            .prepare("SELECT email FROM deliveries WHERE status = 'sending'")
-            .unwrap();
-        statement
-            .query_map([], |row| row.get(0))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap()
-    };
-    std::thread::sleep(Duration::from_millis(400));
-
-    let run = herald(&site, &["send"], &[]);
-    run.expect_code(0);
+    let db = rusqlite::Connection::open(site.path(".herald/herald.db")).unwrap();
+    let mut statement = db
+        .prepare("SELECT email FROM deliveries WHERE status = 'sending'")
+        .unwrap();
+    let sending: Vec<String> = statement
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
     assert!(
         !sending.is_empty(),
         "a run killed mid-issue leaves rows `sending`"
     );
-    run.expect_stderr("left `sending` by an interrupted run");
+    // Let the server finish what it was receiving when the client died.
+    std::thread::sleep(Duration::from_millis(400));
+    sending
+}
+
+fn slow_server_and_site() -> (SmtpServer, Site, Vec<String>) {
+    let server = SmtpServer::start(Behaviour {
+        delay: Duration::from_millis(150),
+        ..Behaviour::default()
+    });
+    let site = site_with_two_articles(&server);
+    let readers = emails(16);
+    subscribe(
+        &site,
+        &readers.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    (server, site, readers)
+}
+
+#[test]
+fn a_killed_run_resends_at_most_the_recipients_left_sending() {
+    let (server, site, readers) = slow_server_and_site();
+    let sending = kill_mid_issue(&site, &server);
+    let run = herald(&site, &["send"], &[]);
+    run.expect_code(0)
+        .expect_stderr("left `sending` by an interrupted run");
+    assert_eq!(
+        summary(&run)["unknown_retried"].as_u64(),
+        Some(sending.len() as u64)
+    );
     for reader in &readers {
         let copies = server.count_for(reader);
         if sending.contains(reader) {
@@ -518,6 +529,50 @@ fn a_killed_run_resends_at_most_the_recipients_left_sending() {
         }
     }
     herald(&site, &["send"], &[]).expect_stdout("nothing new");
+}
+
+#[test]
+fn no_retry_unknown_leaves_the_recipients_left_sending_alone() {
+    let (server, site, readers) = slow_server_and_site();
+    let sending = kill_mid_issue(&site, &server);
+    let copies_before: Vec<usize> = sending.iter().map(|r| server.count_for(r)).collect();
+    herald(&site, &["send", "--dry-run"], &[])
+        .expect_code(0)
+        .expect_stdout("(left `sending` by an interrupted run)");
+    let run = herald(&site, &["send", "--no-retry-unknown"], &[]);
+    run.expect_code(0)
+        .expect_stderr("left alone (--no-retry-unknown)");
+    let summary = summary(&run);
+    assert_eq!(summary["complete"], true);
+    assert_eq!(summary["unknown_retried"], 0);
+    assert!(summary["skipped"].as_u64().unwrap() >= sending.len() as u64);
+    let copies_after: Vec<usize> = sending.iter().map(|r| server.count_for(r)).collect();
+    assert_eq!(
+        copies_before, copies_after,
+        "nothing more for the unknown ones"
+    );
+    for reader in readers.iter().filter(|r| !sending.contains(r)) {
+        assert_eq!(server.count_for(reader), 1, "{reader}");
+    }
+    herald(&site, &["send"], &[]).expect_stdout("nothing new");
+}
+
+#[test]
+fn rate_per_second_spaces_messages() {
+    let server = SmtpServer::start(Behaviour::default());
+    let site = Site::with_config(&config(&smtp_section(&server, "  rate_per_second: 20\n")));
+    full_article(&site, "one", "'One'", "2025-12-01");
+    let readers = emails(10);
+    subscribe(
+        &site,
+        &readers.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    let run = herald(&site, &["send"], &[]);
+    run.expect_code(0);
+    let summary = summary(&run);
+    assert_eq!(summary["sent"], 10);
+    // 10 starts at 20/s over 2 connections: the last one no earlier than 450 ms in.
+    assert!(summary["seconds"].as_f64().unwrap() >= 0.45, "{summary}");
 }
 
 #[test]
