@@ -1,6 +1,5 @@
 //! `send`: one run of the newsletter, from choosing the issue to completing it.
 
-use std::collections::HashMap;
 use std::time::{Instant, SystemTime};
 
 use chrono::{DateTime, Utc};
@@ -13,7 +12,7 @@ use crate::content::{self, Loaded};
 use crate::error::{Error, Result};
 use crate::mail::send::Settled;
 use crate::mail::{Composer, Ledger, Recipient, SendOptions, send_all};
-use crate::store::{DeliveryStatus, Outcome as Row, Store};
+use crate::store::{DeliveryStatus, IssueRow, Outcome as Row, Store};
 
 /// What `herald send` was asked to do.
 #[derive(Debug, Clone, Default)]
@@ -118,97 +117,39 @@ pub fn send(
     let started = Instant::now();
     newsletter_section(config)?;
     let loaded = load_articles(config)?;
-    let read_only = request.dry_run || request.to.is_some();
-    let mut store = if read_only {
-        Store::open_read_only(&config.state_file)?
-    } else {
-        Some(Store::open(&config.state_file)?)
-    };
-    let plan = match plan_next(config, store.as_ref(), &loaded.articles, now)? {
+    if request.dry_run || request.to.is_some() {
+        let store = Store::open_read_only(&config.state_file)?;
+        return look_only(config, secrets, now, request, store.as_ref(), &loaded);
+    }
+    let mut store = Store::open(&config.state_file)?;
+    let plan = match plan_next(config, Some(&store), &loaded.articles, now)? {
         Next::Nothing { since } => return Ok(Outcome::NothingNew { since }),
         Next::Issue(plan) => plan,
     };
-    let prefix = if request.to.is_some() { "[TEST] " } else { "" };
-    let composer = composer_for(config, secrets, &plan, SystemTime::from(now), prefix, false)?;
-    if let Some(to) = &request.to {
-        return send_test(config, secrets, &plan, &composer, to);
-    }
-    let subscribers = match &store {
-        Some(store) => store.active_subscribers()?,
-        None => Vec::new(),
-    };
-    if subscribers.is_empty() && !plan.resumed {
+    let composer = composer_for(config, secrets, &plan, SystemTime::from(now), "", false)?;
+    let audience = Audience::of(Some(&store), &plan.issue.id)?;
+    if audience.is_empty() && !plan.resumed {
         return Ok(Outcome::NoSubscribers {
             issue: plan.issue.id.clone(),
         });
     }
-    let deliveries = match &store {
-        Some(store) => store.deliveries(&plan.issue.id)?,
-        None => HashMap::new(),
-    };
-    let mut todo = Vec::new();
-    let mut unknown = Vec::new();
-    let mut settled = 0;
-    for subscriber in subscribers {
-        let status = deliveries
-            .get(&subscriber.email.to_lowercase())
-            .map(|d| d.status);
-        let recipient = Recipient {
-            email: subscriber.email,
-            name: subscriber.name,
-        };
-        match status {
-            Some(s) if s.is_settled() => settled += 1,
-            Some(DeliveryStatus::Sending) => unknown.push(recipient),
-            _ => todo.push(recipient),
-        }
-    }
-    if request.dry_run {
-        return Ok(Outcome::DryRun {
-            issue: plan.issue.id.clone(),
-            titles: plan
-                .issue
-                .articles
-                .iter()
-                .map(|a| a.title.clone())
-                .collect(),
-            subject: composer.subject().to_string(),
-            resumed: plan.resumed,
-            recipients: todo
-                .iter()
-                .chain(&unknown)
-                .map(|r| r.email.clone())
-                .collect(),
-            unknown: unknown.iter().map(|r| r.email.clone()).collect(),
-            settled,
-        });
-    }
-    let Some(store) = store.as_mut() else {
-        unreachable!("a sending run opens the store read-write")
-    };
-    let unknown_emails: Vec<String> = unknown.iter().map(|r| r.email.clone()).collect();
-    let (retried, skipped) = if request.no_retry_unknown {
-        (0, settled + unknown.len())
-    } else {
-        let retried = unknown.len();
-        todo.extend(unknown);
-        (retried, settled)
-    };
     let deliver = transport_for(config, secrets, &plan.issue.id)?;
-    store.start_issue(&crate::store::IssueRow {
+    store.start_issue(&IssueRow {
         id: plan.issue.id.clone(),
         cutoff: plan.issue.cutoff,
         articles: plan.issue.articles.iter().map(|a| a.id.clone()).collect(),
         started_at: now,
         completed_at: None,
     })?;
-    let options = send_options(config);
+    let unknown: Vec<String> = audience.unknown.iter().map(|r| r.email.clone()).collect();
+    let (todo, retried, skipped) = audience.into_batch(request.no_retry_unknown);
     on_start(todo.len());
     let mut ledger = StoreLedger {
-        store,
+        store: &mut store,
         issue: &plan.issue.id,
         now,
     };
+    let options = send_options(config);
     let report = send_all(
         todo,
         &composer,
@@ -217,9 +158,8 @@ pub fn send(
         &options,
         on_each,
     )?;
-    let complete = report.is_complete();
-    if complete {
-        ledger.store.complete_issue(&plan.issue.id, now)?;
+    if report.is_complete() {
+        store.complete_issue(&plan.issue.id, now)?;
     }
     let summary = Summary {
         issue: plan.issue.id.clone(),
@@ -229,7 +169,7 @@ pub fn send(
         skipped,
         deferred: report.deferred.len(),
         unknown_retried: retried,
-        complete,
+        complete: report.is_complete(),
         seconds: (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
         error: report
             .aborted
@@ -243,8 +183,97 @@ pub fn send(
             .into_iter()
             .map(|(email, failure)| (email, failure.to_string()))
             .collect(),
-        unknown: unknown_emails,
+        unknown,
     })
+}
+
+/// `--dry-run` and `--to`: nothing is written to the store.
+fn look_only(
+    config: &Config,
+    secrets: &Secrets,
+    now: DateTime<Utc>,
+    request: &SendRequest,
+    store: Option<&Store>,
+    loaded: &Loaded,
+) -> Result<Outcome> {
+    let plan = match plan_next(config, store, &loaded.articles, now)? {
+        Next::Nothing { since } => return Ok(Outcome::NothingNew { since }),
+        Next::Issue(plan) => plan,
+    };
+    let prefix = if request.to.is_some() { "[TEST] " } else { "" };
+    let composer = composer_for(config, secrets, &plan, SystemTime::from(now), prefix, false)?;
+    if let Some(to) = &request.to {
+        return send_test(config, secrets, &plan, &composer, to);
+    }
+    let audience = Audience::of(store, &plan.issue.id)?;
+    let emails = |list: &[Recipient]| list.iter().map(|r| r.email.clone()).collect::<Vec<_>>();
+    Ok(Outcome::DryRun {
+        issue: plan.issue.id.clone(),
+        titles: plan
+            .issue
+            .articles
+            .iter()
+            .map(|a| a.title.clone())
+            .collect(),
+        subject: composer.subject().to_string(),
+        resumed: plan.resumed,
+        recipients: [emails(&audience.todo), emails(&audience.unknown)].concat(),
+        unknown: emails(&audience.unknown),
+        settled: audience.settled,
+    })
+}
+
+/// The active subscribers, sorted by where they stand for one issue.
+struct Audience {
+    /// Not attempted yet, or deferred by an earlier run.
+    todo: Vec<Recipient>,
+    /// Left `sending` by an interrupted run: delivered or not, nobody knows.
+    unknown: Vec<Recipient>,
+    /// Already sent or permanently failed.
+    settled: usize,
+}
+
+impl Audience {
+    fn of(store: Option<&Store>, issue: &str) -> Result<Audience> {
+        let mut audience = Audience {
+            todo: Vec::new(),
+            unknown: Vec::new(),
+            settled: 0,
+        };
+        let Some(store) = store else {
+            return Ok(audience);
+        };
+        let deliveries = store.deliveries(issue)?;
+        for subscriber in store.active_subscribers()? {
+            let status = deliveries
+                .get(&subscriber.email.to_lowercase())
+                .map(|d| d.status);
+            let recipient = Recipient {
+                email: subscriber.email,
+                name: subscriber.name,
+            };
+            match status {
+                Some(s) if s.is_settled() => audience.settled += 1,
+                Some(DeliveryStatus::Sending) => audience.unknown.push(recipient),
+                _ => audience.todo.push(recipient),
+            }
+        }
+        Ok(audience)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.todo.is_empty() && self.unknown.is_empty() && self.settled == 0
+    }
+
+    /// Who to send to now, how many of them were `unknown`, and how many are skipped.
+    fn into_batch(self, no_retry_unknown: bool) -> (Vec<Recipient>, usize, usize) {
+        if no_retry_unknown {
+            (self.todo, 0, self.settled + self.unknown.len())
+        } else {
+            let retried = self.unknown.len();
+            ([self.todo, self.unknown].concat(), retried, self.settled)
+        }
+    }
 }
 
 /// The complete message one recipient would get, for `herald digest --eml`.
