@@ -1,20 +1,37 @@
-//! `herald build` as a library call: load, select, render, write.
+//! `herald build` as a library call: load, give stable ids, select, render, write.
 
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
 use crate::config::Config;
+use crate::content::{self, Article};
 use crate::error::{Diagnostic, Error, Result};
-use crate::output::{Written, write_if_changed};
-use crate::{content, feed};
+use crate::feed;
+use crate::ids::{self, Ledger};
+use crate::lock::Lock;
+use crate::output::{Written, write_all_if_changed, write_if_changed};
+
+/// The lock file in the output folder that keeps two builds from writing at once.
+pub const LOCK_FILE: &str = ".herald-build.lock";
 
 /// How a build treats invalid articles.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct BuildOptions {
     /// Build from the valid articles and report the invalid ones as warnings, instead of
     /// refusing to write anything.
     pub skip_invalid: bool,
+    /// Called when another build holds the output folder; the build then waits for it.
+    pub on_wait: fn(&std::path::Path),
+}
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        BuildOptions {
+            skip_invalid: false,
+            on_wait: |_| {},
+        }
+    }
 }
 
 /// What a build did.
@@ -36,41 +53,88 @@ pub struct BuildReport {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// Every article ready to publish: loaded, checked, with its stable feed id.
+#[derive(Debug)]
+pub struct Prepared {
+    /// Valid articles, newest first, ids reconciled with the ids file.
+    pub articles: Vec<Article>,
+    /// The ids file with every newly published article recorded.
+    pub ledger: Ledger,
+    /// Every problem, sorted by path and line.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Prepared {
+    /// Whether any problem is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Loads the articles and gives every article published at `now` its stable id.
+/// Writes nothing; `herald check` is this plus printing.
+pub fn prepare(config: &Config, now: DateTime<Utc>) -> Result<Prepared> {
+    let loaded = content::load(config)?;
+    let mut articles = loaded.articles;
+    let old = Ledger::load(&config.ids_file)?;
+    let reconciled = ids::reconcile(&mut articles, &old, &config.content_dir, now);
+    let mut diagnostics = loaded.diagnostics;
+    let rejected: Vec<PathBuf> = reconciled
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.path.clone())
+        .collect();
+    articles.retain(|a| !rejected.contains(&a.path));
+    diagnostics.extend(reconciled.diagnostics);
+    diagnostics.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+    Ok(Prepared {
+        articles,
+        ledger: reconciled.ledger,
+        diagnostics,
+    })
+}
+
 /// Builds the three feeds for the articles visible at `now` and writes the ones whose
 /// bytes changed.
 ///
 /// Nothing is written unless every article is valid (or `skip_invalid` is set) and all
 /// three feeds rendered: a failed build leaves the previous files untouched.
 pub fn build(config: &Config, now: DateTime<Utc>, options: BuildOptions) -> Result<BuildReport> {
-    let loaded = content::load(config)?;
-    if loaded.has_errors() && !options.skip_invalid {
-        return Err(Error::Content(loaded.diagnostics));
+    std::fs::create_dir_all(&config.output_dir).map_err(|e| Error::io(&config.output_dir, e))?;
+    let _lock = Lock::acquire(&config.output_dir.join(LOCK_FILE), options.on_wait)?;
+    let prepared = prepare(config, now)?;
+    if prepared.has_errors() && !options.skip_invalid {
+        return Err(Error::Content(prepared.diagnostics));
     }
-    let items = feed::select(&loaded.articles, now, config.feeds.limit);
+    let items = feed::select(&prepared.articles, now, config.feeds.limit);
     let feeds = feed::render_all(config, &items)?;
     let mut report = BuildReport {
         items: items.len(),
-        articles: loaded.articles.len(),
-        drafts: loaded.articles.iter().filter(|a| a.draft).count(),
-        scheduled: loaded
+        articles: prepared.articles.len(),
+        drafts: prepared.articles.iter().filter(|a| a.draft).count(),
+        scheduled: prepared
             .articles
             .iter()
             .filter(|a| !a.draft && a.published > now)
             .count(),
         ..BuildReport::default()
     };
-    report.diagnostics = loaded.diagnostics;
-    std::fs::create_dir_all(&config.output_dir).map_err(|e| Error::io(&config.output_dir, e))?;
-    for (name, text) in [
-        (feed::RSS_FILE, &feeds.rss),
-        (feed::ATOM_FILE, &feeds.atom),
-        (feed::JSON_FILE, &feeds.json),
-    ] {
-        let path = config.output_dir.join(name);
-        match write_if_changed(&path, text.as_bytes())? {
-            Written::Changed => report.written.push(path),
-            Written::Unchanged => report.unchanged.push(path),
+    // The ids are recorded before the feeds that use them are published.
+    write_if_changed(&config.ids_file, prepared.ledger.to_yaml().as_bytes())?;
+    let paths =
+        [feed::RSS_FILE, feed::ATOM_FILE, feed::JSON_FILE].map(|f| config.output_dir.join(f));
+    let files = [
+        (paths[0].as_path(), feeds.rss.as_bytes()),
+        (paths[1].as_path(), feeds.atom.as_bytes()),
+        (paths[2].as_path(), feeds.json.as_bytes()),
+    ];
+    for (path, outcome) in paths.iter().zip(write_all_if_changed(&files)?) {
+        match outcome {
+            Written::Changed => report.written.push(path.clone()),
+            Written::Unchanged => report.unchanged.push(path.clone()),
         }
     }
+    report.diagnostics = prepared.diagnostics;
     Ok(report)
 }

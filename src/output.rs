@@ -21,11 +21,33 @@ pub enum Written {
 /// temporary file is renamed over `path`, so the old file stays intact until the new one
 /// is complete.
 pub fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<Written> {
-    if let Ok(existing) = std::fs::read(path)
-        && existing == bytes
-    {
-        return Ok(Written::Unchanged);
+    let written = write_all_if_changed(&[(path, bytes)])?;
+    Ok(written[0])
+}
+
+/// Writes a set of files as one: every changed file is first written in full to a
+/// temporary file beside it; only when all of them are on disk are they renamed into
+/// place. A failure while writing (a full disk, a read-only folder) leaves every old
+/// file as it was.
+pub fn write_all_if_changed(files: &[(&Path, &[u8])]) -> Result<Vec<Written>> {
+    let mut staged = Vec::new();
+    let mut written = Vec::with_capacity(files.len());
+    for (path, bytes) in files {
+        if std::fs::read(path).is_ok_and(|existing| existing == *bytes) {
+            written.push(Written::Unchanged);
+        } else {
+            staged.push((*path, stage(path, bytes)?));
+            written.push(Written::Changed);
+        }
     }
+    for (path, temp) in staged {
+        temp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    }
+    Ok(written)
+}
+
+/// Writes `bytes` to a flushed temporary file in `path`'s folder.
+fn stage(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile> {
     let folder = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -35,12 +57,13 @@ pub fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<Written> {
         .suffix(".tmp")
         .tempfile_in(folder)
         .map_err(|e| Error::io(folder, e))?;
-    temp.write_all(bytes)
+    // Through the inner file: the wrapper's errors repeat the temporary path.
+    temp.as_file_mut()
+        .write_all(bytes)
         .and_then(|()| temp.as_file().sync_all())
-        .map_err(|e| Error::io(temp.path(), e))?;
+        .map_err(|e| Error::io(path, e))?;
     set_readable(temp.as_file(), path);
-    temp.persist(path).map_err(|e| Error::io(path, e.error))?;
-    Ok(Written::Changed)
+    Ok(temp)
 }
 
 /// Temporary files are created `0600`; published files should be world-readable like

@@ -18,6 +18,12 @@ pub fn run(context: &Context, args: Args) -> Result<(), Failure> {
     let config = context.config()?;
     let options = BuildOptions {
         skip_invalid: args.skip_invalid,
+        on_wait: |path| {
+            eprintln!(
+                "waiting for another herald build to finish (it holds {})",
+                path.display()
+            );
+        },
     };
     let report = match build(&config, context.now, options) {
         Ok(report) => report,

@@ -9,7 +9,7 @@ pub struct Args {}
 /// Prints every diagnostic as `path:line: message`; fails if any is an error.
 pub fn run(context: &Context, _args: Args) -> Result<(), Failure> {
     let config = context.config()?;
-    let loaded = herald::content::load(&config)?;
+    let loaded = herald::build::prepare(&config, context.now)?;
     for diagnostic in &loaded.diagnostics {
         eprintln!("{diagnostic}");
     }
@@ -22,7 +22,11 @@ pub fn run(context: &Context, _args: Args) -> Result<(), Failure> {
         return Err(Failure::silent(1));
     }
     if !context.quiet {
-        let published = loaded.published(context.now).count();
+        let published = loaded
+            .articles
+            .iter()
+            .filter(|a| a.is_published(context.now))
+            .count();
         println!(
             "ok: {} article(s), {published} published, {warnings} warning(s)",
             loaded.articles.len()

@@ -124,6 +124,7 @@ impl Config {
         self.content_dir = join(&self.content_dir);
         self.output_dir = join(&self.output_dir);
         self.state_file = join(&self.state_file);
+        self.ids_file = join(&self.ids_file);
         if let Some(dkim) = self.newsletter.as_mut().and_then(|n| n.dkim.as_mut()) {
             dkim.private_key_file = root.join(&dkim.private_key_file);
         }

@@ -28,6 +28,10 @@ pub struct Config {
     /// SMTP relay; without it messages are written to `.herald/outbox/`.
     #[serde(default)]
     pub smtp: Option<Smtp>,
+    /// The record of each article's first feed id (commit it with the content),
+    /// relative to the config file.
+    #[serde(default = "defaults::ids_file")]
+    pub ids_file: PathBuf,
     /// The SQLite state database, relative to the config file.
     #[serde(default = "defaults::state_file")]
     pub state_file: PathBuf,
@@ -151,6 +155,9 @@ mod defaults {
     }
     pub fn state_file() -> PathBuf {
         ".herald/herald.db".into()
+    }
+    pub fn ids_file() -> PathBuf {
+        "herald-ids.yaml".into()
     }
     pub fn permalink() -> String {
         "/articles/{slug}/".into()

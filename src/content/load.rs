@@ -38,21 +38,37 @@ impl Loaded {
 /// returned as diagnostics so that the caller can print all of them.
 pub fn load(config: &Config) -> Result<Loaded> {
     let files = find_markdown(&config.content_dir)?;
+    Ok(load_files(&files, config))
+}
+
+/// Reads and parses the given files in parallel.
+///
+/// A file that vanished since it was listed (deleted while herald ran) is left out with a
+/// warning; any other read error is an error for that file.
+pub fn load_files(files: &[PathBuf], config: &Config) -> Loaded {
     let parsed: Vec<Parsed> = files
         .par_iter()
         .map(|path| match std::fs::read(path) {
             Ok(bytes) => parse(path, &bytes, config),
             Err(e) => Parsed {
                 article: None,
-                diagnostics: vec![Diagnostic::error(
-                    path,
-                    None,
-                    format!("cannot read the file: {e}"),
-                )],
+                diagnostics: vec![read_failure(path, &e)],
             },
         })
         .collect();
-    Ok(assemble(parsed))
+    assemble(parsed)
+}
+
+fn read_failure(path: &Path, error: &std::io::Error) -> Diagnostic {
+    if error.kind() == std::io::ErrorKind::NotFound {
+        Diagnostic::warning(
+            path,
+            None,
+            "the file disappeared while herald was reading; left out",
+        )
+    } else {
+        Diagnostic::error(path, None, format!("cannot read the file: {error}"))
+    }
 }
 
 /// Sorts, checks for duplicate slugs and ids, and gathers diagnostics.

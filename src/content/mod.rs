@@ -15,5 +15,5 @@ pub mod slug;
 pub mod split;
 
 pub use article::Article;
-pub use load::{Loaded, assemble, find_markdown, load, sort_newest_first};
+pub use load::{Loaded, assemble, find_markdown, load, load_files, sort_newest_first};
 pub use parse::{Parsed, parse};

@@ -1,7 +1,13 @@
-//! herald's integration tests: one binary, one shared harness.
+//! herald's integration tests: one binary, one shared harness, one module per area.
 
 mod cli;
+mod content_limits;
+mod faults;
+mod feeds;
+mod ids;
 mod newsletter;
 mod newsletter_dkim;
+mod properties;
+mod regression;
 mod smtp_server;
 mod support;

@@ -1,0 +1,115 @@
+//! The ids file: reading it, and writing it deterministically.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// One article's recorded identity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    /// The article's file, relative to the content folder, with `/` separators.
+    pub path: String,
+    /// The id feeds give it.
+    pub id: String,
+    /// Its publish date when first recorded (used to recognise a moved file).
+    pub published: DateTime<Utc>,
+    /// Its title when first recorded (used to recognise a moved file).
+    pub title: String,
+}
+
+/// Every recorded identity, sorted by path.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ledger {
+    /// The entries, sorted by path.
+    pub articles: Vec<Entry>,
+}
+
+const HEADER: &str = "# herald-ids.yaml: the feed id each article was first published with.\n\
+# herald keeps using it after a rename so feed readers show no duplicate.\n\
+# Commit this file with your content; edit it only to retire an id on purpose.\n";
+
+impl Ledger {
+    /// Reads the ids file; a missing file is an empty ledger.
+    pub fn load(path: &Path) -> Result<Ledger> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Ledger::default()),
+            Err(e) => return Err(Error::io(path, e)),
+        };
+        Ledger::parse(&text, path)
+    }
+
+    /// Parses the ids file's text (`path` is for messages).
+    pub fn parse(text: &str, path: &Path) -> Result<Ledger> {
+        if text
+            .lines()
+            .all(|l| l.trim().is_empty() || l.starts_with('#'))
+        {
+            return Ok(Ledger::default());
+        }
+        let mut ledger: Ledger = serde_yaml::from_str(text).map_err(|e| Error::Config {
+            path: path.to_path_buf(),
+            line: e.location().map(|l| l.line()),
+            message: format!(
+                "cannot read the ids file: {e}; restore it from version control, or delete it to start afresh (readers may then see renamed articles again)"
+            ),
+        })?;
+        ledger.articles.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(ledger)
+    }
+
+    /// The file's text: a header comment, then the entries sorted by path.
+    pub fn to_yaml(&self) -> String {
+        let mut sorted = self.clone();
+        sorted.articles.sort_by(|a, b| a.path.cmp(&b.path));
+        let body = serde_yaml::to_string(&sorted).unwrap_or_default();
+        format!("{HEADER}{body}")
+    }
+
+    /// The entry recorded for `path`.
+    pub fn by_path(&self, path: &str) -> Option<&Entry> {
+        self.articles
+            .binary_search_by(|e| e.path.as_str().cmp(path))
+            .ok()
+            .map(|i| &self.articles[i])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn round_trips_sorted_with_a_header() {
+        let entry = |path: &str| Entry {
+            path: path.into(),
+            id: format!("https://x/{path}"),
+            published: Utc.with_ymd_and_hms(2024, 1, 2, 3, 4, 5).unwrap(),
+            title: "T: with colon".into(),
+        };
+        let ledger = Ledger {
+            articles: vec![entry("b.md"), entry("a.md")],
+        };
+        let text = ledger.to_yaml();
+        assert!(text.starts_with("# herald-ids.yaml"));
+        let back = Ledger::parse(&text, Path::new("ids")).unwrap();
+        assert_eq!(back.articles[0].path, "a.md");
+        assert_eq!(back.by_path("b.md").unwrap().title, "T: with colon");
+        assert_eq!(back.to_yaml(), text);
+    }
+
+    #[test]
+    fn a_damaged_file_is_an_error_naming_it() {
+        let err = Ledger::parse("articles: [{path: 1}]", Path::new("herald-ids.yaml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("herald-ids.yaml"), "{err}");
+        assert!(err.contains("restore it"), "{err}");
+    }
+}

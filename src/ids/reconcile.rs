@@ -1,0 +1,166 @@
+//! Giving each published article its stable id, and recording new ones.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+
+use super::ledger::{Entry, Ledger};
+use crate::content::Article;
+use crate::error::Diagnostic;
+
+/// The outcome of [`reconcile`].
+#[derive(Debug)]
+pub struct Reconciled {
+    /// The ledger with every newly published article recorded.
+    pub ledger: Ledger,
+    /// Warnings (an id kept after a move or a URL change) and errors (an id taken twice).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Sets `article.id` for every article published at `now` from `ledger`, and returns the
+/// updated ledger. `content_dir` turns article paths into the ledger's relative keys.
+pub fn reconcile(
+    articles: &mut [Article],
+    ledger: &Ledger,
+    content_dir: &Path,
+    now: DateTime<Utc>,
+) -> Reconciled {
+    let mut state = State::new(ledger, articles, content_dir);
+    for article in articles.iter_mut().filter(|a| a.is_published(now)) {
+        state.assign(article, content_dir);
+    }
+    state.finish()
+}
+
+struct State<'a> {
+    old: &'a Ledger,
+    /// Recorded files that no longer exist: candidates for a move.
+    orphans: Vec<&'a Entry>,
+    /// Which ledger path owns each id, including ones assigned in this run.
+    owners: HashMap<String, String>,
+    new_entries: Vec<Entry>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl<'a> State<'a> {
+    fn new(old: &'a Ledger, articles: &[Article], content_dir: &Path) -> Self {
+        let present: HashSet<String> = articles.iter().map(|a| key(&a.path, content_dir)).collect();
+        State {
+            old,
+            orphans: old
+                .articles
+                .iter()
+                .filter(|e| !present.contains(&e.path))
+                .collect(),
+            owners: old
+                .articles
+                .iter()
+                .map(|e| (e.id.clone(), e.path.clone()))
+                .collect(),
+            new_entries: Vec::new(),
+            diagnostics: Vec::new(),
+        }
+    }
+
+    fn assign(&mut self, article: &mut Article, content_dir: &Path) {
+        let path = key(&article.path, content_dir);
+        let explicit = article.id != article.url.as_str();
+        if !explicit {
+            if let Some(recorded) = self.old.by_path(&path) {
+                self.keep(article, recorded.id.clone(), None);
+                return;
+            }
+            if let Some(twin) = self.take_twin(article) {
+                self.keep(article, twin.id.clone(), Some(twin.path.clone()));
+                self.record(article, path);
+                return;
+            }
+        }
+        match self.owners.get(&article.id) {
+            Some(owner) if *owner != path => self.diagnostics.push(Diagnostic::error(
+                &article.path,
+                None,
+                format!(
+                    "feed id {:?} was first published by {owner} (see herald-ids.yaml); \
+                     readers would take this article for that one: set a new `id:` in the front matter",
+                    article.id
+                ),
+            )),
+            Some(_) => {}
+            None => self.record(article, path),
+        }
+    }
+
+    /// A recorded file that disappeared, with the same publish date and title.
+    fn take_twin(&mut self, article: &Article) -> Option<&'a Entry> {
+        let index = self
+            .orphans
+            .iter()
+            .position(|e| e.published == article.published && e.title == article.title)?;
+        Some(self.orphans.remove(index))
+    }
+
+    fn keep(&mut self, article: &mut Article, id: String, moved_from: Option<String>) {
+        if id != article.id {
+            let cause = match moved_from {
+                Some(from) => format!("it moved from {from}"),
+                None => "its URL changed".to_string(),
+            };
+            self.diagnostics.push(Diagnostic::warning(
+                &article.path,
+                None,
+                format!(
+                    "{cause}; feeds keep its first id {id:?} so readers show no duplicate \
+                     (add `id: '{id}'` to the front matter to make this explicit)"
+                ),
+            ));
+            article.id = id;
+        }
+    }
+
+    fn record(&mut self, article: &Article, path: String) {
+        self.owners.insert(article.id.clone(), path.clone());
+        self.new_entries.push(Entry {
+            path,
+            id: article.id.clone(),
+            published: article.published,
+            title: article.title.clone(),
+        });
+    }
+
+    fn finish(self) -> Reconciled {
+        let mut ledger = self.old.clone();
+        let moved: HashSet<&str> = self
+            .new_entries
+            .iter()
+            .filter_map(|e| {
+                self.old
+                    .articles
+                    .iter()
+                    .find(|o| o.id == e.id && o.path != e.path)
+            })
+            .map(|o| o.path.as_str())
+            .collect();
+        let renewed: HashSet<&str> = self.new_entries.iter().map(|e| e.path.as_str()).collect();
+        ledger
+            .articles
+            .retain(|e| !moved.contains(e.path.as_str()) && !renewed.contains(e.path.as_str()));
+        ledger.articles.extend(self.new_entries);
+        ledger.articles.sort_by(|a, b| a.path.cmp(&b.path));
+        Reconciled {
+            ledger,
+            diagnostics: self.diagnostics,
+        }
+    }
+}
+
+/// The ledger key of an article: its path under the content folder, `/`-separated.
+fn key(path: &Path, content_dir: &Path) -> String {
+    let relative = path.strip_prefix(content_dir).unwrap_or(path);
+    relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}

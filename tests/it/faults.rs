@@ -1,0 +1,90 @@
+//! Faults around the output folder: full disk, read-only folder, a folder that is a file.
+//! Each must fail with a message naming the path, exit 1, and leave the previous feeds.
+//!
+//! The disk cases mount a tiny tmpfs inside a private user and mount namespace
+//! (`unshare -rm`), so they need no root; where the kernel forbids user namespaces they
+//! say so on stderr and pass without checking.
+
+use std::process::Command;
+
+use crate::support::{Run, Site};
+
+const BUILD: &str = "\"$HERALD\" --config herald.yaml --now 2026-01-01T00:00:00Z build";
+
+/// Runs `script` with `sh -eu` inside a new user and mount namespace, in the site folder.
+fn in_namespace(site: &Site, script: &str) -> Option<Run> {
+    let probe = Command::new("unshare").args(["-rm", "true"]).output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        eprintln!("skipped: user namespaces (unshare -rm) are not available here");
+        return None;
+    }
+    let mut command = Command::new("unshare");
+    command
+        .args(["-rm", "sh", "-euc", script])
+        .current_dir(site.root())
+        .env("HERALD", env!("CARGO_BIN_EXE_herald"));
+    Some(Run::of(command))
+}
+
+/// Builds once on a fresh tmpfs, saves the feeds, runs `break_it`, adds an article and
+/// builds again expecting failure; then checks the old feeds are still there, byte for byte.
+fn script(mount_options: &str, break_it: &str) -> String {
+    format!(
+        "mkdir -p public && mount -t tmpfs -o {mount_options} tmpfs public\n\
+         {BUILD}\n\
+         mkdir -p saved && cp public/rss.xml public/atom.xml public/feed.json saved/\n\
+         {break_it}\n\
+         if {BUILD}; then echo 'the build should have failed' >&2; exit 3; fi\n\
+         for f in rss.xml atom.xml feed.json; do cmp public/$f saved/$f; done\n\
+         ls -a public >&2\n"
+    )
+}
+
+#[test]
+fn a_full_disk_fails_naming_the_path_and_keeps_the_old_feeds() {
+    let site = Site::new();
+    site.article("small", "Small", "2024-01-01");
+    let body = "A long paragraph of words that fills the disk. ".repeat(8_000);
+    site.write(
+        "big.md",
+        format!("---\ntitle: Big\npublish_date: 2024-02-01\n---\n{body}\n"),
+    );
+    let Some(run) = in_namespace(&site, &script("size=256k", "mv big.md content/")) else {
+        return;
+    };
+    run.expect_code(0)
+        .expect_stderr("error: public/")
+        .expect_stderr("No space left on device");
+    assert!(
+        !run.stderr().contains(".tmp"),
+        "a temporary file was left\n{}",
+        run.describe()
+    );
+}
+
+#[test]
+fn a_read_only_output_folder_fails_naming_it_and_keeps_the_old_feeds() {
+    let site = Site::new();
+    site.article("one", "One", "2024-01-01");
+    site.write(
+        "two.md",
+        "---\ntitle: Two\npublish_date: 2024-02-01\n---\nbody\n",
+    );
+    let break_it = "mount -o remount,ro public && mv two.md content/";
+    let Some(run) = in_namespace(&site, &script("size=1m", break_it)) else {
+        return;
+    };
+    run.expect_code(0)
+        .expect_stderr("error: public")
+        .expect_stderr("Read-only file system");
+}
+
+#[test]
+fn an_output_folder_that_is_a_file_is_a_clear_error() {
+    let site = Site::new();
+    site.article("one", "One", "2024-01-01");
+    site.write("public", "not a folder");
+    site.herald(&["build"])
+        .expect_code(1)
+        .expect_stderr("error: public: ");
+}

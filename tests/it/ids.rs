@@ -1,0 +1,91 @@
+//! Stable identities: an article keeps its first feed id after a rename.
+
+use crate::support::Site;
+
+fn ids_file(site: &Site) -> String {
+    site.read("herald-ids.yaml")
+}
+
+#[test]
+fn a_renamed_article_keeps_its_first_id_and_check_says_so() {
+    let site = Site::new();
+    site.article("hello", "Hello", "2024-01-01");
+    site.herald(&["build"]).expect_code(0);
+    assert!(ids_file(&site).contains("id: https://example.com/blog/articles/hello/"));
+
+    std::fs::rename(
+        site.path("content/hello.md"),
+        site.path("content/hello-world.md"),
+    )
+    .unwrap();
+    site.herald(&["check"]).expect_code(0).expect_stderr(
+        "content/hello-world.md: warning: it moved from hello.md; feeds keep its first id \"https://example.com/blog/articles/hello/\"",
+    );
+    site.herald(&["build"]).expect_code(0);
+    let ids = ids_file(&site);
+    assert!(ids.contains("path: hello-world.md"), "{ids}");
+    assert!(!ids.contains("path: hello.md"), "{ids}");
+    assert!(
+        ids.contains("id: https://example.com/blog/articles/hello/"),
+        "{ids}"
+    );
+    for feed in ["rss.xml", "atom.xml", "feed.json"] {
+        let text = site.read(&format!("public/{feed}"));
+        assert!(
+            text.contains("https://example.com/blog/articles/hello/"),
+            "{feed}: {text}"
+        );
+        assert!(
+            text.contains("https://example.com/blog/articles/hello-world/"),
+            "{feed}: {text}"
+        );
+    }
+}
+
+#[test]
+fn a_changed_slug_in_the_same_file_keeps_the_id() {
+    let site = Site::new();
+    site.article("post", "Post", "2024-01-01");
+    site.herald(&["build"]).expect_code(0);
+    site.write(
+        "content/post.md",
+        "---\ntitle: Post\npublish_date: 2024-01-01\nslug: better-name\n---\n",
+    );
+    site.herald(&["check"])
+        .expect_code(0)
+        .expect_stderr("content/post.md: warning: its URL changed; feeds keep its first id \"https://example.com/blog/articles/post/\"");
+}
+
+#[test]
+fn a_new_article_cannot_take_an_old_articles_id() {
+    let site = Site::new();
+    site.article("first", "First", "2024-01-01");
+    site.herald(&["build"]).expect_code(0);
+    // `first` moves to a new slug; a different article then takes the old slug.
+    site.write(
+        "content/first.md",
+        "---\ntitle: First\npublish_date: 2024-01-01\nslug: first-renamed\n---\n",
+    );
+    site.article("first-again", "Another", "2024-02-01");
+    site.write(
+        "content/first-again.md",
+        "---\ntitle: Another\npublish_date: 2024-02-01\nslug: first\n---\n",
+    );
+    site.herald(&["check"])
+        .expect_code(1)
+        .expect_stderr("content/first-again.md: feed id \"https://example.com/blog/articles/first/\" was first published by first.md");
+}
+
+#[test]
+fn drafts_and_scheduled_articles_are_not_recorded() {
+    let site = Site::new();
+    site.article("now", "Now", "2024-01-01");
+    site.article("later", "Later", "2030-01-01");
+    site.herald(&["build"]).expect_code(0);
+    let ids = ids_file(&site);
+    assert!(ids.contains("now.md") && !ids.contains("later.md"), "{ids}");
+    site.herald(&["build"])
+        .expect_code(0)
+        .expect_stdout("unchanged");
+    assert_eq!(ids_file(&site), ids, "a rebuild leaves the ids file alone");
+}

@@ -1,0 +1,171 @@
+//! Properties that must hold for any input, searched for with proptest.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, TimeZone, Utc};
+use proptest::prelude::*;
+
+use crate::support::Site;
+
+/// XML 1.0 forbids C0 controls (but tab, LF, CR) and U+FFFE/U+FFFF, and discourages DEL
+/// and the C1 controls (the W3C validator flags them): herald removes exactly these, and
+/// that is the only change allowed.
+fn xml_allowed(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r')
+        || !matches!(c, '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{FFFE}' | '\u{FFFF}')
+}
+
+/// What a text field should read as after a round trip through a feed.
+fn expected(text: &str) -> String {
+    text.chars()
+        .filter(|&c| xml_allowed(c))
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+/// Text that stresses the formats: markup, CDATA ends, quotes, emoji, RTL, controls.
+fn nasty_text() -> impl Strategy<Value = String> {
+    let pieces = prop::sample::select(vec![
+        "<",
+        ">",
+        "&",
+        "&amp;",
+        "]]>",
+        "\"",
+        "'",
+        "😀",
+        "שלום",
+        "\u{202e}",
+        "\u{0}",
+        "\u{1}",
+        "\u{b}",
+        "\u{7f}",
+        "\u{fffe}",
+        "a",
+        " ",
+        "Title",
+        "\\",
+        "{{",
+        "%s",
+        "<![CDATA[",
+        "--",
+    ]);
+    (prop::collection::vec(pieces, 1..12), "[\\PC]{0,20}")
+        .prop_map(|(pieces, tail)| format!("{}{tail}", pieces.concat()))
+        .prop_filter("needs visible text", |t| !expected(t).is_empty())
+}
+
+fn write_article(site: &Site, name: &str, fields: &BTreeMap<&str, String>, body: &str) {
+    let yaml = serde_yaml::to_string(fields).unwrap();
+    site.write(
+        &format!("content/{name}.md"),
+        format!("---\n{yaml}---\n{body}\n"),
+    );
+}
+
+fn load_feeds(site: &Site, now: DateTime<Utc>) -> (Vec<herald::Article>, herald::feed::Feeds) {
+    let config = herald::Config::load(&site.path("herald.yaml")).unwrap();
+    let loaded = herald::content::load(&config).unwrap();
+    assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
+    let items = herald::feed::select(&loaded.articles, now, 0);
+    let feeds = herald::feed::render_all(&config, &items).unwrap();
+    let articles = items.into_iter().cloned().collect();
+    (articles, feeds)
+}
+
+/// Decodes the entities herald's HTML escaping produces.
+fn decode_html(html: &str) -> String {
+    html.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&amp;", "&")
+}
+
+fn parse(text: &str) -> feed_rs::model::Feed {
+    feed_rs::parser::parse(text.as_bytes()).unwrap_or_else(|e| panic!("{e}\n{text}"))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_fields_give_well_formed_feeds_that_round_trip(
+        title in nasty_text(),
+        description in nasty_text(),
+        subtitle in nasty_text(),
+        body in nasty_text(),
+        slug in "[a-z0-9]{1,6}(-[a-z0-9]{1,6}){0,2}",
+    ) {
+        let site = Site::new();
+        let mut fields = BTreeMap::new();
+        fields.insert("title", title.clone());
+        fields.insert("description", description.clone());
+        fields.insert("subtitle", subtitle);
+        fields.insert("slug", slug.clone());
+        fields.insert("publish_date", "2024-05-06T07:08:09Z".to_string());
+        write_article(&site, "a", &fields, &body);
+        let now = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
+        let (articles, feeds) = load_feeds(&site, now);
+        let link = format!("https://example.com/blog/articles/{slug}/");
+        prop_assert_eq!(articles[0].url.as_str(), link.as_str());
+
+        for (name, text) in [("rss", &feeds.rss), ("atom", &feeds.atom)] {
+            let feed = parse(text);
+            prop_assert_eq!(feed.entries.len(), 1, "{}", name);
+            let entry = &feed.entries[0];
+            let got_title = entry.title.as_ref().map(|t| t.content.clone()).unwrap_or_default();
+            prop_assert_eq!(got_title.trim(), expected(&title), "{} title", name);
+            let mut got_summary = entry.summary.as_ref().map(|t| t.content.clone()).unwrap_or_default();
+            if name == "rss" {
+                // RSS's <description> is HTML: a reader shows it decoded.
+                got_summary = decode_html(&got_summary);
+            }
+            prop_assert_eq!(got_summary.trim(), expected(&description), "{} summary", name);
+            prop_assert!(entry.links.iter().any(|l| l.href == link), "{} link", name);
+        }
+        let json: serde_json::Value = serde_json::from_str(&feeds.json).unwrap();
+        let item = &json["items"][0];
+        prop_assert_eq!(item["title"].as_str().unwrap().trim(), expected(&title));
+        prop_assert_eq!(item["summary"].as_str().unwrap().trim(), expected(&description));
+        prop_assert_eq!(item["url"].as_str().unwrap(), link.as_str());
+    }
+
+    #[test]
+    fn order_is_newest_first_ties_by_slug_whatever_the_file_order(
+        dates in prop::collection::vec((0i64..6, any::<bool>(), any::<bool>()), 1..14),
+        seed in any::<u64>(),
+    ) {
+        let site = Site::new();
+        let base = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+        let now = base + chrono::Duration::days(4);
+        // Write the files in a shuffled order so the disk order differs from the slugs'.
+        let mut order: Vec<usize> = (0..dates.len()).collect();
+        let mut state = seed | 1;
+        for i in (1..order.len()).rev() {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17;
+            order.swap(i, (state % (i as u64 + 1)) as usize);
+        }
+        for &i in &order {
+            let (day, draft, _) = dates[i];
+            let date = (base + chrono::Duration::days(day)).to_rfc3339();
+            let draft = if draft { "draft: true\n" } else { "" };
+            site.write(
+                &format!("content/f{i}.md"),
+                format!("---\ntitle: T{i}\npublish_date: '{date}'\nslug: s{:02}\n{draft}---\n", order[i]),
+            );
+        }
+        let config = herald::Config::load(&site.path("herald.yaml")).unwrap();
+        let loaded = herald::content::load(&config).unwrap();
+        let items = herald::feed::select(&loaded.articles, now, 0);
+        for pair in items.windows(2) {
+            let key = |a: &herald::Article| (std::cmp::Reverse(a.published), a.slug.clone());
+            prop_assert!(key(pair[0]) < key(pair[1]), "{} before {}", pair[0].slug, pair[1].slug);
+        }
+        prop_assert!(items.iter().all(|a| !a.draft && a.published <= now));
+        let visible = loaded.articles.iter().filter(|a| !a.draft && a.published <= now).count();
+        prop_assert_eq!(items.len(), visible);
+    }
+}
