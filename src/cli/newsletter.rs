@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
 use herald::mail::send::Settled;
-use herald::newsletter::{self, Next, Outcome, SendRequest};
+use herald::newsletter::{self, Next, Outcome, SendProgress, SendRequest};
 use herald::store::{Merge, Store};
 
 use super::{Context, Failure};
@@ -249,28 +249,48 @@ pub fn run_send(context: &Context, args: SendArgs) -> Result<(), Failure> {
         no_retry_unknown: args.no_retry_unknown,
     };
     let terminal = std::io::stdout().is_terminal() && !context.quiet;
-    let bar = indicatif::ProgressBar::hidden();
-    let mut on_start = |total: usize| {
-        if terminal {
-            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-            bar.set_length(total as u64);
-        }
-    };
-    let mut on_each = |_: &str, state: &Settled| {
-        if !matches!(state, Settled::Retrying(_)) {
-            bar.inc(1);
-        }
+    let mut progress = Progress {
+        bar: indicatif::ProgressBar::hidden(),
+        terminal,
     };
     let outcome = newsletter::send(
         &config,
         &context.secrets,
         context.now,
         &request,
-        &mut on_start,
-        &mut on_each,
+        &mut progress,
     )?;
-    bar.finish_and_clear();
+    progress.bar.finish_and_clear();
     report(outcome, terminal)
+}
+
+/// A progress bar on a terminal; nothing under cron.
+struct Progress {
+    bar: indicatif::ProgressBar,
+    terminal: bool,
+}
+
+impl SendProgress for Progress {
+    fn waiting_for_lock(&mut self, path: &Path) {
+        eprintln!(
+            "waiting for another `herald send` to finish (lock {})",
+            path.display()
+        );
+    }
+
+    fn start(&mut self, total: usize) {
+        if self.terminal {
+            self.bar
+                .set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            self.bar.set_length(total as u64);
+        }
+    }
+
+    fn settled(&mut self, _: &str, state: &Settled) {
+        if !matches!(state, Settled::Retrying(_)) {
+            self.bar.inc(1);
+        }
+    }
 }
 
 fn report(outcome: Outcome, terminal: bool) -> Result<(), Failure> {

@@ -1,5 +1,6 @@
 //! `send`: one run of the newsletter, from choosing the issue to completing it.
 
+use std::path::Path;
 use std::time::{Instant, SystemTime};
 
 use chrono::{DateTime, Utc};
@@ -10,6 +11,7 @@ use super::settings::{composer_for, newsletter_section, transport_for};
 use crate::config::{Config, Secrets};
 use crate::content::{self, Loaded};
 use crate::error::{Error, Result};
+use crate::lock::Lock;
 use crate::mail::send::Settled;
 use crate::mail::{Composer, Ledger, Recipient, SendOptions, send_all};
 use crate::store::{DeliveryStatus, IssueRow, Outcome as Row, Store};
@@ -102,17 +104,31 @@ pub enum Outcome {
     },
 }
 
+/// What a caller hears while [`send`] runs (for a progress bar); every method has a
+/// default that does nothing.
+pub trait SendProgress {
+    /// Another `send` holds the lock at `path`; this one waits for it.
+    fn waiting_for_lock(&mut self, _path: &Path) {}
+    /// `total` messages are about to be sent.
+    fn start(&mut self, _total: usize) {}
+    /// One recipient's attempt ended.
+    fn settled(&mut self, _email: &str, _state: &Settled) {}
+}
+
+/// A [`SendProgress`] that ignores everything.
+impl SendProgress for () {}
+
 /// Sends the next issue (or resumes the open one) to every active subscriber.
 ///
-/// `on_start` is called once with the number of messages about to be sent, and
-/// `on_each` after each recipient is settled (for a progress bar).
+/// Two runs on one state file never overlap: a run holds a lock on
+/// `<state folder>/send.lock` from before it chooses the issue until it returns, so a
+/// second run waits and then finds the issue complete.
 pub fn send(
     config: &Config,
     secrets: &Secrets,
     now: DateTime<Utc>,
     request: &SendRequest,
-    on_start: &mut dyn FnMut(usize),
-    on_each: &mut dyn FnMut(&str, &Settled),
+    progress: &mut dyn SendProgress,
 ) -> Result<Outcome> {
     let started = Instant::now();
     newsletter_section(config)?;
@@ -121,6 +137,12 @@ pub fn send(
         let store = Store::open_read_only(&config.state_file)?;
         return look_only(config, secrets, now, request, store.as_ref(), &loaded);
     }
+    let lock_path = config
+        .state_file
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join("send.lock");
+    let _lock = Lock::acquire(&lock_path, |path| progress.waiting_for_lock(path))?;
     let mut store = Store::open(&config.state_file)?;
     let plan = match plan_next(config, Some(&store), &loaded.articles, now)? {
         Next::Nothing { since } => return Ok(Outcome::NothingNew { since }),
@@ -143,20 +165,21 @@ pub fn send(
     })?;
     let unknown: Vec<String> = audience.unknown.iter().map(|r| r.email.clone()).collect();
     let (todo, retried, skipped) = audience.into_batch(request.no_retry_unknown);
-    on_start(todo.len());
+    progress.start(todo.len());
     let mut ledger = StoreLedger {
         store: &mut store,
         issue: &plan.issue.id,
         now,
     };
     let options = send_options(config);
+    let mut on_each = |email: &str, state: &Settled| progress.settled(email, state);
     let report = send_all(
         todo,
         &composer,
         deliver.as_ref(),
         &mut ledger,
         &options,
-        on_each,
+        &mut on_each,
     )?;
     if report.is_complete() {
         store.complete_issue(&plan.issue.id, now)?;

@@ -576,6 +576,37 @@ fn rate_per_second_spaces_messages() {
 }
 
 #[test]
+fn two_overlapping_runs_send_each_copy_once() {
+    let (server, site, readers) = slow_server_and_site();
+    let spawn = || {
+        command(&site, &["send"], &[])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn herald send")
+    };
+    let (first, second) = (spawn(), spawn());
+    let outputs = [
+        first.wait_with_output().unwrap(),
+        second.wait_with_output().unwrap(),
+    ];
+    for output in &outputs {
+        assert!(output.status.success(), "{output:?}");
+    }
+    let stdout: Vec<String> = outputs
+        .iter()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .collect();
+    assert!(
+        stdout.iter().any(|s| s.contains("nothing new")),
+        "the second run waited, then found the issue complete: {stdout:?}"
+    );
+    for reader in &readers {
+        assert_eq!(server.count_for(reader), 1, "{reader}");
+    }
+}
+
+#[test]
 fn starttls_and_auth_with_a_trusted_test_certificate() {
     let (tls, pem) = tls_identity();
     let server = SmtpServer::start(Behaviour {
