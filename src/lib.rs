@@ -6,7 +6,8 @@
 //! and returns plain values, so each can be used (and tested) on its own:
 //!
 //! ```text
-//! content/*.md ─▶ content::load ─▶ feed::select ─▶ feed::render_all ─▶ output::write_if_changed
+//! content/*.md ─▶ content::load ─▶ feed::select ─▶ feed::render_all ─▶ output::write_all_if_changed
+//!                       └──────────▶ digest::next_issue ─▶ digest::render ─▶ mail::send_all ─▶ SMTP
 //! ```
 //!
 //! # Example: feeds without the command line
@@ -52,6 +53,10 @@
 //! - [`output`]: atomic writes that skip unchanged files.
 //! - [`lock`]: advisory locks so that two runs never write the same folder at once.
 //! - [`build`]: the whole `herald build` as one call.
+//! - [`digest`]: which articles go in the next issue, and rendering it (askama).
+//! - [`mail`]: building each message, transports (SMTP or `.eml` outbox), the send loop.
+//! - [`store`]: the SQLite state: subscribers, issues, the delivery ledger.
+//! - [`newsletter`]: `herald send` as one call, tying digest, mail and store together.
 //!
 //! # Cargo features
 //!
