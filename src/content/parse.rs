@@ -160,7 +160,12 @@ impl<F: Fn(&str) -> Option<usize>> Builder<'_, F> {
             hero_image,
             cta: non_empty(fm.cta),
             cta_url,
-            tags: fm.tags,
+            tags: fm
+                .tags
+                .iter()
+                .map(|t| clean(t))
+                .filter(|t| !t.is_empty())
+                .collect(),
             draft: fm.draft,
             body: body.to_string(),
         })
@@ -272,8 +277,25 @@ impl<F: Fn(&str) -> Option<usize>> Builder<'_, F> {
     }
 }
 
+/// The value without control characters, trimmed; `None` when nothing is left.
 fn non_empty(value: Option<String>) -> Option<String> {
-    value
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
+    value.map(|v| clean(&v)).filter(|v| !v.is_empty())
+}
+
+/// Removes control characters (but tab and line breaks) and the noncharacters U+FFFE and
+/// U+FFFF, then trims. No output format can carry them: XML forbids or discourages them,
+/// and in email they are noise. Doing it once here keeps feeds and email in agreement.
+pub fn clean(text: &str) -> String {
+    let unwanted = |c: char| {
+        (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}')
+    };
+    if text.contains(unwanted) {
+        text.chars()
+            .filter(|&c| !unwanted(c))
+            .collect::<String>()
+            .trim()
+            .to_string()
+    } else {
+        text.trim().to_string()
+    }
 }

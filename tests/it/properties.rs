@@ -169,3 +169,113 @@ proptest! {
         prop_assert_eq!(items.len(), visible);
     }
 }
+
+/// The headers a digest message may carry; anything else was injected.
+const ALLOWED_HEADERS: &[&str] = &[
+    "from",
+    "reply-to",
+    "to",
+    "subject",
+    "date",
+    "message-id",
+    "list-id",
+    "list-unsubscribe",
+    "list-unsubscribe-post",
+    "mime-version",
+    "content-type",
+    "content-transfer-encoding",
+];
+
+fn newsletter_site(title: &str, subtitle: &str) -> Site {
+    let config = format!(
+        "{}newsletter:\n  from: \"Test Site <news@example.com>\"\n  unsubscribe_url: \"https://example.com/u/{{token}}\"\n",
+        crate::support::CONFIG
+    );
+    let site = Site::with_config(&config);
+    let mut fields = BTreeMap::new();
+    fields.insert("title", title.to_string());
+    fields.insert("subtitle", subtitle.to_string());
+    fields.insert("publish_date", "2025-06-01".to_string());
+    write_article(&site, "a", &fields, "body");
+    site
+}
+
+fn herald_with_secret(site: &Site, args: &[&str]) -> crate::support::Run {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_herald"));
+    command
+        .args(["--config", "herald.yaml", "--now", "2026-01-01T00:00:00Z"])
+        .args(args)
+        .current_dir(site.root())
+        .env("HERALD_SECRET", "property-secret")
+        .env_remove("HERALD_SMTP_URL");
+    crate::support::Run::of(command)
+}
+
+/// The one `.eml` file `herald send` wrote to the outbox.
+fn outbox_message(site: &Site) -> Vec<u8> {
+    let outbox = site.path(".herald/outbox");
+    let issue = std::fs::read_dir(&outbox)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let file = std::fs::read_dir(issue)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    std::fs::read(file).unwrap()
+}
+
+fn one_line(text: &str) -> String {
+    herald::digest::render::one_line(text)
+}
+
+fn same_lines(text: &str) -> String {
+    text.replace("\r\n", "\n").replace('\r', "\n")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_title_subtitle_or_name_gives_an_email_without_injected_headers(
+        title in nasty_text(),
+        subtitle in nasty_text(),
+        name in "[\\PC\r\n\t]{1,30}",
+        crlf in prop::sample::select(vec!["", "\r\n", "\n", "\r\nBcc: evil@example.net\r\n"]),
+    ) {
+        let title = format!("{title}{crlf}X-Injected: yes");
+        let site = newsletter_site(&title, &subtitle);
+        let name = format!("{name}{crlf}");
+        herald_with_secret(&site, &["subscribers", "add", "reader@example.org", "--name", &name])
+            .expect_code(0);
+        herald_with_secret(&site, &["send"]).expect_code(0);
+        let bytes = outbox_message(&site);
+        let message = mail_parser::MessageParser::default().parse(&bytes).unwrap();
+        for header in message.headers() {
+            let header_name = header.name().to_ascii_lowercase();
+            prop_assert!(ALLOWED_HEADERS.contains(&header_name.as_str()), "injected header {}", header_name);
+        }
+        let article_title = expected(&title);
+        let article_title = article_title.as_str();
+        prop_assert_eq!(
+            message.subject().unwrap_or_default(),
+            one_line(&format!("Test Site: {article_title}"))
+        );
+        let to = message.to().and_then(|a| a.first()).unwrap();
+        prop_assert_eq!(to.address().unwrap_or_default(), "reader@example.org");
+        let expected_name = one_line(&name);
+        prop_assert_eq!(to.name().unwrap_or_default(), expected_name.as_str());
+        let text = same_lines(&message.body_text(0).unwrap());
+        prop_assert!(text.contains(&same_lines(article_title)), "text part lacks the title:\n{}", text);
+        let html = message.body_html(0).unwrap();
+        let shown = decode_html(&html);
+        prop_assert!(
+            same_lines(&shown).contains(&same_lines(article_title)),
+            "HTML part lacks the title:\n{}", html
+        );
+    }
+}
