@@ -36,12 +36,28 @@ impl Failure {
 
     /// Prints the error (with its causes) to stderr and returns the exit code.
     pub fn report(self) -> ExitCode {
-        let message = format!("{:#}", self.error);
+        let message = describe(&self.error);
         if !message.is_empty() {
             eprintln!("error: {message}");
         }
         ExitCode::from(self.code)
     }
+}
+
+/// The error and its causes, `: `-separated, leaving out a cause whose text is already
+/// part of the message (library errors often show their source themselves).
+fn describe(error: &anyhow::Error) -> String {
+    let mut message = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            if !message.is_empty() {
+                message.push_str(": ");
+            }
+            message.push_str(&text);
+        }
+    }
+    message
 }
 
 impl From<herald::Error> for Failure {
