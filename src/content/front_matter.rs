@@ -97,6 +97,9 @@ fn read_mapping(yaml: &str) -> Result<Mapping, FieldProblem> {
     if yaml.trim().is_empty() {
         return Ok(Mapping::new());
     }
+    if let Some(mapping) = super::simple_yaml::parse(yaml) {
+        return Ok(mapping);
+    }
     match serde_yaml::from_str::<Value>(yaml) {
         Ok(Value::Mapping(mapping)) => Ok(mapping),
         Ok(Value::Null) => Ok(Mapping::new()),

@@ -11,6 +11,7 @@ pub mod links;
 mod load;
 pub mod markdown;
 mod parse;
+mod simple_yaml;
 pub mod slug;
 pub mod split;
 
