@@ -28,6 +28,15 @@ pub enum Error {
     /// One or more articles are invalid; each diagnostic names its file and line.
     #[error("{} invalid article(s):\n{}", .0.iter().filter(|d| d.is_error()).count(), render_list(.0))]
     Content(Vec<Diagnostic>),
+    /// Writing the feed `file` failed.
+    #[error("{file}: {source}")]
+    Feed {
+        /// The feed file, e.g. `rss.xml`.
+        file: &'static str,
+        /// The underlying serializer or URL error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// Rendering an output failed.
     #[error("rendering {what}: {message}")]
     Render {

@@ -57,7 +57,9 @@ fn stage(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile> {
         .suffix(".tmp")
         .tempfile_in(folder)
         .map_err(|e| Error::io(folder, e))?;
-    temp.write_all(bytes)
+    // Through the inner file: the wrapper's errors repeat the temporary path.
+    temp.as_file_mut()
+        .write_all(bytes)
         .and_then(|()| temp.as_file().sync_all())
         .map_err(|e| Error::io(path, e))?;
     set_readable(temp.as_file(), path);

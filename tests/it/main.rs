@@ -1,8 +1,9 @@
-//! herald's integration tests: one binary, one shared harness.
+//! herald's integration tests: one binary, one shared harness, one module per area.
 
 mod cli;
 mod content_limits;
 mod faults;
+mod feeds;
 mod ids;
 mod properties;
 mod support;

@@ -1,0 +1,53 @@
+//! What every format shows of one article: its text made XML-safe, and its content HTML
+//! rendered once and shared by the three formats.
+
+use rayon::prelude::*;
+
+use super::html::content_html;
+use super::text::xml_safe;
+use crate::content::Article;
+
+/// One article ready to be written in any format.
+#[derive(Debug, Clone)]
+pub struct Item<'a> {
+    /// The article (for its dates and URLs, which are always XML-safe).
+    pub article: &'a Article,
+    /// The article's `id`.
+    pub id: String,
+    /// The title.
+    pub title: String,
+    /// The front-matter `description`.
+    pub summary: Option<String>,
+    /// The author's name.
+    pub author: Option<String>,
+    /// The tags, in front-matter order.
+    pub tags: Vec<String>,
+    /// Header, rendered Markdown body and call to action.
+    pub html: String,
+}
+
+impl<'a> Item<'a> {
+    /// Renders `article`'s Markdown and copies its text, without XML-forbidden characters.
+    pub fn new(article: &'a Article) -> Self {
+        let html = content_html(article, &article.render_html());
+        Item {
+            article,
+            id: clean(&article.id),
+            title: clean(&article.title),
+            summary: article.description.as_deref().map(clean),
+            author: article.author.as_deref().map(clean),
+            tags: article.tags.iter().map(|t| clean(t)).collect(),
+            html: clean(&html),
+        }
+    }
+}
+
+/// Renders every article's Markdown once, in parallel, keeping the order.
+pub fn prepare<'a>(articles: &[&'a Article]) -> Vec<Item<'a>> {
+    articles.par_iter().map(|a| Item::new(a)).collect()
+}
+
+/// `text` without XML-forbidden characters, as an owned string.
+pub fn clean(text: &str) -> String {
+    xml_safe(text).into_owned()
+}

@@ -1,0 +1,22 @@
+//! Which articles a feed shows.
+
+use chrono::{DateTime, Utc};
+
+use crate::content::Article;
+
+/// The articles a feed shows at `now`: no drafts, nothing scheduled after `now`, newest
+/// `published` first (ties by slug), at most `limit` of them (`0` means all).
+pub fn select(articles: &[Article], now: DateTime<Utc>, limit: usize) -> Vec<&Article> {
+    let mut visible: Vec<&Article> = articles.iter().filter(|a| a.is_published(now)).collect();
+    // `content::load` already sorts; sorting again keeps `select` right for any input.
+    visible.sort_by(|a, b| {
+        b.published
+            .cmp(&a.published)
+            .then_with(|| a.slug.cmp(&b.slug))
+            .then_with(|| a.path.cmp(&b.path))
+    });
+    if limit > 0 {
+        visible.truncate(limit);
+    }
+    visible
+}

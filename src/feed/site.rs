@@ -1,0 +1,103 @@
+//! What every format says about the feed itself, taken from the config and the items.
+
+use chrono::{DateTime, Utc};
+
+use super::item::{Item, clean};
+use crate::config::Config;
+use crate::error::{Error, Result};
+
+/// The `generator` name written in RSS and Atom.
+pub const GENERATOR: &str = "herald";
+
+/// Where herald lives, for Atom's `generator uri`.
+pub const GENERATOR_URI: &str = "https://github.com/herald-rs/herald";
+
+/// herald's version, for the generator elements.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The feed-level fields shared by the formats, XML-safe.
+#[derive(Debug, Clone)]
+pub struct Site {
+    /// `site.title`.
+    pub title: String,
+    /// `site.description`.
+    pub description: String,
+    /// `site.language`, when set.
+    pub language: Option<String>,
+    /// `site.author`, when set.
+    pub author: Option<String>,
+    /// The home page, `site.url`.
+    pub home: String,
+    /// The newest date among the items (their [`crate::Article::modified`]); `None` for
+    /// an empty feed. Never the build clock, so unchanged content gives unchanged files.
+    pub updated: Option<DateTime<Utc>>,
+}
+
+impl Site {
+    /// The feed-level fields for `config` and the included `items`.
+    pub fn new(config: &Config, items: &[Item<'_>]) -> Self {
+        let site = &config.site;
+        let non_empty = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(clean)
+        };
+        Site {
+            title: clean(site.title.trim()),
+            description: clean(site.description.trim()),
+            language: non_empty(&site.language),
+            author: non_empty(&site.author),
+            home: config.base_url.to_string(),
+            updated: items.iter().map(|item| item.article.modified()).max(),
+        }
+    }
+}
+
+/// The absolute URL of the feed file `file`, served from the site root.
+pub fn feed_url(config: &Config, file: &'static str) -> Result<url::Url> {
+    config.base_url.join(file).map_err(|e| Error::Feed {
+        file,
+        source: Box::new(e),
+    })
+}
+
+/// The MIME type of an image, guessed from the extension of its URL's path.
+pub fn image_type(url: &url::Url) -> Option<&'static str> {
+    let name = url.path().rsplit('/').next().unwrap_or_default();
+    let (_, extension) = name.rsplit_once('.')?;
+    let mime = match extension.to_ascii_lowercase().as_str() {
+        "jpg" | "jpeg" | "jpe" => "image/jpeg",
+        "png" => "image/png",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "avif" => "image/avif",
+        "svg" => "image/svg+xml",
+        _ => return None,
+    };
+    Some(mime)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_types_from_the_extension() {
+        let cases = [
+            ("https://e.com/a.jpg", Some("image/jpeg")),
+            ("https://e.com/a.JPEG?x=1.png", Some("image/jpeg")),
+            ("https://e.com/i.d/a.webp", Some("image/webp")),
+            ("https://e.com/a.svg", Some("image/svg+xml")),
+            ("https://e.com/img.d/photo", None),
+            ("https://e.com/", None),
+        ];
+        for (url, expected) in cases {
+            assert_eq!(
+                image_type(&url::Url::parse(url).unwrap()),
+                expected,
+                "{url}"
+            );
+        }
+    }
+}
