@@ -10,9 +10,10 @@
 //! Hugo configs that emit only the home RSS feed with each item's full `.Content`.
 //!
 //! Every article ends with the marker `bench-end-NNNNN`, so a feed's item count with full
-//! content can be checked by counting markers. Publish dates are distinct RFC 3339
-//! date-times between 2015 and mid-2025 with assorted UTC offsets; file names are shuffled
-//! against date order. About 1% of articles are drafts; the rest are published.
+//! content can be checked by counting markers. About one article in twenty embeds raw
+//! HTML. Publish dates are distinct RFC 3339 date-times between 2015 and mid-2025 with
+//! assorted UTC offsets; file names are shuffled against date order. About 1% of articles
+//! are drafts; the rest are published.
 //!
 //! The same N and seed always give byte-identical files.
 
@@ -356,10 +357,12 @@ impl Article {
         published: DateTime<FixedOffset>,
     ) -> Article {
         let target = rng.range(4096, 8800);
+        // One article in ten may embed raw HTML (figures), which herald rewrites itself.
+        let raw_html = rng.chance(10);
         let mut body = String::with_capacity(target + 1024);
         let mut section = 0;
         while body.len() < target {
-            block(rng, stems, &mut body, &mut section);
+            block(rng, stems, &mut body, &mut section, raw_html);
         }
         let _ = write!(
             body,
@@ -452,10 +455,10 @@ impl Article {
     }
 }
 
-/// Appends one Markdown block (paragraph, heading, list, code, table, image, quote or raw
-/// HTML), weighted towards paragraphs.
-fn block(rng: &mut Rng, stems: &[String], out: &mut String, section: &mut usize) {
-    match rng.range(0, 20) {
+/// Appends one Markdown block (paragraph, heading, list, code, table, image, quote, and
+/// raw HTML when `html`), weighted towards paragraphs.
+fn block(rng: &mut Rng, stems: &[String], out: &mut String, section: &mut usize, html: bool) {
+    match rng.range(0, if html { 20 } else { 19 }) {
         0..=7 => {
             paragraph(rng, stems, out);
         }
