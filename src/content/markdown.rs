@@ -12,6 +12,8 @@ fn options() -> Options {
 /// Renders `markdown` to HTML; relative `href`/`src` (in Markdown links and images and in
 /// raw HTML alike) are resolved against `base`, the article's own URL.
 pub fn render(markdown: &str, base: &url::Url) -> String {
+    let markdown = without_control_characters(markdown);
+    let markdown = markdown.as_ref();
     let mut has_raw_html = false;
     let events = Parser::new_ext(markdown, options()).map(|event| match event {
         Event::Start(Tag::Link {
@@ -48,6 +50,21 @@ pub fn render(markdown: &str, base: &url::Url) -> String {
         links::absolutize_html(&html, base)
     } else {
         html
+    }
+}
+
+/// Removes control characters (but tab, line feed and carriage return) from the source:
+/// XML and mail cannot carry them, and CommonMark would turn NUL into U+FFFD.
+fn without_control_characters(markdown: &str) -> std::borrow::Cow<'_, str> {
+    let is_control = |c: char| c.is_control() && !matches!(c, '\t' | '\n' | '\r');
+    if markdown.contains(is_control) {
+        markdown
+            .chars()
+            .filter(|&c| !is_control(c))
+            .collect::<String>()
+            .into()
+    } else {
+        markdown.into()
     }
 }
 
@@ -100,6 +117,12 @@ mod tests {
             let html = render(markdown, &base());
             assert!(html.contains(expected), "{markdown} -> {html}");
         }
+    }
+
+    #[test]
+    fn control_characters_are_dropped_not_replaced() {
+        let html = render("a\u{0}b\u{1b}c\u{85}d\te", &base());
+        assert_eq!(html, "<p>abcd\te</p>\n");
     }
 
     #[test]

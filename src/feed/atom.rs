@@ -115,15 +115,23 @@ fn entry(item: &Item<'_>, host: &str) -> Entry {
     }
 }
 
-/// The `atom:id`, which must be an IRI: the article's `id` when it is an absolute URI,
-/// else a `tag:` URI (RFC 4151) minted from the site's host, the publish date and the id.
+/// The `atom:id`, which must be an IRI: the article's `id` when it is already a clean
+/// absolute URI of a well-known scheme, else a `tag:` URI (RFC 4151) minted from the
+/// site's host, the publish date and the id (percent-encoded).
 pub fn entry_id(item: &Item<'_>, host: &str) -> String {
-    if url::Url::parse(&item.id).is_ok() {
+    if is_clean_uri(&item.id) {
         return item.id.clone();
     }
     let date = item.article.published.format("%Y-%m-%d");
     let specific: String = url::form_urlencoded::byte_serialize(item.id.as_bytes()).collect();
     format!("tag:{host},{date}:{specific}")
+}
+
+/// Whether `id` is an absolute URI written exactly as its normal form (so it has no
+/// whitespace or characters a URI cannot hold) with a scheme validators know.
+fn is_clean_uri(id: &str) -> bool {
+    const SCHEMES: [&str; 5] = ["http", "https", "tag", "urn", "mailto"];
+    url::Url::parse(id).is_ok_and(|url| url.as_str() == id && SCHEMES.contains(&url.scheme()))
 }
 
 fn link(href: &str, rel: &str, mime_type: &str) -> Link {

@@ -6,4 +6,5 @@ mod faults;
 mod feeds;
 mod ids;
 mod properties;
+mod regression;
 mod support;
