@@ -81,11 +81,13 @@ fact load_before "$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ---------------------------------------------------------------- corpus
 C=$BENCH_DIR/corpus
-if [[ $(cat "$C/.n" 2>/dev/null) != "$N" ]]; then
+# Regenerated when N or the generator changes; otherwise reused (it is deterministic).
+stamp="$N $(sha256sum "$REPO/examples/gen_corpus.rs" | cut -c1-16)"
+if [[ $(cat "$C/.stamp" 2>/dev/null) != "$stamp" ]]; then
   log "generating $N articles in $C"
   rm -rf "$C"
   "$BIN/gen_corpus" "$C" "$N" >&2
-  echo "$N" >"$C/.n"
+  echo "$stamp" >"$C/.stamp"
 fi
 H=$C/herald
 G=$C/hugo

@@ -139,6 +139,20 @@ fn main() {
     stage("  of which Article::render_html (parallel)", &mut || {
         items.par_iter().map(|a| a.render_html().len()).sum()
     });
+    stage("  pulldown-cmark alone on the same bodies (the floor's work)", &mut || {
+        let options = pulldown_cmark::Options::ENABLE_TABLES
+            | pulldown_cmark::Options::ENABLE_FOOTNOTES
+            | pulldown_cmark::Options::ENABLE_STRIKETHROUGH;
+        items
+            .par_iter()
+            .map(|a| {
+                let mut html = String::new();
+                let parser = pulldown_cmark::Parser::new_ext(&a.body, options);
+                pulldown_cmark::html::push_html(&mut html, parser);
+                html.len()
+            })
+            .sum()
+    });
     stage("  of which rss::render", &mut || {
         herald::feed::rss::render(&config, &items).unwrap().len()
     });
@@ -147,5 +161,22 @@ fn main() {
     });
     stage("  of which json::render", &mut || {
         herald::feed::json::render(&config, &items).unwrap().len()
+    });
+    let feeds = herald::feed::render_all(&config, &items).unwrap();
+    let scratch = tempfile::tempdir_in(&config.root).expect("scratch folder beside the config");
+    let paths = ["rss.xml", "atom.xml", "feed.json"].map(|f| scratch.path().join(f));
+    let files = [
+        (paths[0].as_path(), feeds.rss.as_bytes()),
+        (paths[1].as_path(), feeds.atom.as_bytes()),
+        (paths[2].as_path(), feeds.json.as_bytes()),
+    ];
+    stage("output::write_all_if_changed, new files (fsync)", &mut || {
+        for path in &paths {
+            let _ = std::fs::remove_file(path);
+        }
+        herald::output::write_all_if_changed(&files).unwrap().len()
+    });
+    stage("output::write_all_if_changed, unchanged files", &mut || {
+        herald::output::write_all_if_changed(&files).unwrap().len()
     });
 }
