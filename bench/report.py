@@ -52,7 +52,10 @@ def main():
     def row(*cells):
         rows.append(cells)
 
+    builds = "want_items_20" in facts
     for limit, label, hugo_target in (("20", "newest 20", 0.1), ("all", "whole archive", 0.2)):
+        if not builds:
+            break
         herald = t.get(f"build_{limit}_herald")
         hugo = t.get(f"build_{limit}_hugo")
         floor = t.get(f"build_{limit}_floor")
@@ -83,13 +86,20 @@ def main():
             target, result = "(none)", "–"
         row(title, seconds(herald), f"floor {seconds(floor)}", f"{ratio:.2f} ×", target, result)
 
-    for limit, label in (("20", "newest 20"), ("all", "whole archive")):
+    for limit, label in (("20", "newest 20"), ("all", "whole archive")) if builds else ():
         rebuild = t.get(f"rebuild_{limit}_herald")
         rewritten = int(facts[f"rewritten_{limit}"]) + int(facts[f"rewritten_after_{limit}"])
         row(f"Rebuild, nothing changed, {label}",
             f"{seconds(rebuild)}; {rewritten} file(s) rewritten", "–", "–",
             "no file rewritten", verdict(rewritten == 0))
 
+    if builds:
+        memory_rows(facts, full, row)
+    send_rows(facts, t, row, notes)
+    print_table(facts, rows, notes)
+
+
+def memory_rows(facts, full, row):
     row("Peak RSS, build newest 20", mb(facts["rss_build_20"]), "–", "–", "≤ 64 MB",
         verdict(int(facts["rss_build_20"]) <= 64 * 1024) if full["20"] else "n/a")
     largest = int(facts["largest_output_all"])
@@ -101,6 +111,8 @@ def main():
     row("Peak RSS, rebuild newest 20", mb(facts["rss_rebuild_20"]), "–", "–", "(none)", "–")
     row("Peak RSS, rebuild whole archive", mb(facts["rss_rebuild_all"]), "–", "–", "(none)", "–")
 
+
+def send_rows(facts, t, row, notes):
     send = facts.get("send", "skipped")
     if send != "skipped":
         subscribers = int(facts["send_subscribers"])
@@ -116,18 +128,22 @@ def main():
             sent = facts.get("send_sent", "unknown")
             ledger = facts.get("send_ledger_sent", "unknown")
             all_sent = sent == str(subscribers) and ledger in (str(subscribers), "unknown")
+            personalised = facts.get("send_personalised", "not checked")
+            notes.append(f"Personalisation check (50 recipients, messages kept): {personalised}.")
             if ledger == "unknown":
                 notes.append("The ledger count could not be read from the state database.")
             ratio = rate / source_rate
             row(label, f"{rate:,.0f} msg/s ({fmt_s(herald['median'])}); "
                 f"{sent} sent, {ledger} in ledger", reference, f"{ratio:.2f} ×",
                 "≥ 0.5 × smtp-source, all sent and recorded",
-                verdict(ratio >= 0.5 and all_sent))
+                verdict(ratio >= 0.5 and all_sent and personalised.startswith("yes")))
             row("Peak RSS, send", mb(facts["rss_send"]), "–", "–", "(none)", "–")
         else:
             row(label, "not available yet (`herald send` is not on main)", reference, "–",
                 "≥ 0.5 × smtp-source", "n/a")
 
+
+def print_table(facts, rows, notes):
     print(f"herald {facts['herald_rev']} · Hugo {facts['hugo_version']} · "
           f"{facts['date']} · {facts['machine']} · load {facts['load_before']} → "
           f"{facts['load_after']} · medians of {facts['runs']} runs after 1 warm-up")

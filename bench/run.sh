@@ -10,6 +10,8 @@
 #   SEND_CONCURRENCY  SMTP sessions for herald and smtp-source alike (default 8)
 #   SINK_PORT         loopback port of smtp-sink (default 2525)
 #   SKIP_SEND=1       leave the send rows out
+#   SKIP_BUILD=1      leave the build rows out (send only)
+#   HERALD_BIN        benchmark this herald binary instead of this checkout's (e.g. a branch)
 set -euo pipefail
 
 N=${1:-10000}
@@ -62,7 +64,7 @@ TARGET=${CARGO_TARGET_DIR:-$REPO/target}/release
 # Copies, so that a concurrent `cargo build` cannot swap a binary mid-benchmark.
 BIN=$BENCH_DIR/bin
 mkdir -p "$BIN"
-cp "$TARGET/herald" "$BIN/herald"
+cp "${HERALD_BIN:-$TARGET/herald}" "$BIN/herald"
 cp "$TARGET/examples/gen_corpus" "$BIN/gen_corpus"
 cp "$TARGET/examples/floor" "$BIN/floor"
 
@@ -75,7 +77,11 @@ fact n "$N"
 fact runs "$RUNS"
 fact date "$(date -u +%Y-%m-%dT%H:%MZ)"
 fact machine "$(nproc) cores / $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo)"
-fact herald_rev "$(git -C "$REPO" rev-parse --short HEAD)$(git -C "$REPO" diff --quiet HEAD -- src || echo +dirty)"
+if [[ -n ${HERALD_BIN:-} ]]; then
+  fact herald_rev "$HERALD_BIN"
+else
+  fact herald_rev "$(git -C "$REPO" rev-parse --short HEAD)$(git -C "$REPO" diff --quiet HEAD -- src || echo +dirty)"
+fi
 fact hugo_version "$(hugo version | grep -o 'v[0-9.]*' | head -1)"
 fact load_before "$(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -128,7 +134,9 @@ snapshot() { # inode, mtime and size of every file a build may write
 markers() { grep -o 'bench-end-[0-9]*' "$1" 2>/dev/null | sort -u | wc -l || true; }
 
 # ---------------------------------------------------------------- builds
-for limit in 20 all; do
+limits=(20 all)
+[[ ${SKIP_BUILD:-0} != 1 ]] || limits=()
+for limit in "${limits[@]}"; do
   if [[ $limit == 20 ]]; then config=$H/herald.yaml want=20; floor_limit=20
   else config=$H/herald-all.yaml want=$PUBLISHED; floor_limit=0; fi
   out=$H/public-$limit
@@ -170,6 +178,54 @@ send_available() { "$BIN/herald" send --help >/dev/null 2>&1; }
 SINK_PID=
 stop_sink() { [[ -z $SINK_PID ]] || kill "$SINK_PID" 2>/dev/null || true; }
 trap stop_sink EXIT
+
+# A small untimed run to a second smtp-sink that keeps every message: each recipient must
+# get their own message (To, Message-ID, unsubscribe link), so nothing is batched.
+check_personalised() {
+  local sample=50 port=$((SINK_PORT + 1)) pid
+  python3 - "$S/sample.csv" "$sample" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("email,name\n")
+    for i in range(int(sys.argv[2])):
+        f.write(f"sample{i:03d}@subscribers.bench.example,Sample {i}\n")
+PY
+  sed -e "s|state/herald.db|state-sample/herald.db|" -e "s|127.0.0.1:$SINK_PORT|127.0.0.1:$port|" \
+    "$SH/send.yaml" >"$SH/sample.yaml"
+  rm -rf "$S/dump" "$SH/state-sample"
+  mkdir -p "$S/dump"
+  [[ $(id -u) -ne 0 ]] || chown nobody "$S/dump"
+  /usr/sbin/smtp-sink "${sink_user[@]}" -d "$S/dump/m." "127.0.0.1:$port" 64 >/dev/null 2>&1 &
+  pid=$!
+  sleep 0.5
+  "$BIN/herald" --quiet --config "$SH/sample.yaml" --now "$NOW" subscribers import "$S/sample.csv" >/dev/null
+  "$BIN/herald" --config "$SH/sample.yaml" --now "$NOW" send >/dev/null 2>&1 || true
+  sleep 0.5
+  kill "$pid" 2>/dev/null || true
+  fact send_personalised "$(python3 - "$S/dump" "$sample" <<'PY'
+import email, email.policy, pathlib, sys
+files = sorted(pathlib.Path(sys.argv[1]).glob("m.*"))
+want = int(sys.argv[2])
+to, ids, unsub, own_token = set(), set(), set(), 0
+for f in files:
+    msg = email.message_from_bytes(f.read_bytes(), policy=email.policy.default)
+    to.add(str(msg.get("To", "")))
+    ids.add(str(msg.get("Message-ID", "")))
+    link = str(msg.get("List-Unsubscribe", ""))
+    unsub.add(link)
+    url = next((p.strip(" <>") for p in link.split(",") if "http" in p), "")
+    token = url.rstrip("/").rsplit("/", 1)[-1]
+    texts = [part.get_content() for part in msg.walk()
+             if part.get_content_maintype() == "text"]
+    if token and texts and all(token in t for t in texts):
+        own_token += 1
+ok = len(files) == want and len(to) == len(ids) == len(unsub) == own_token == want
+print(f"{'yes' if ok else 'NO'}: {len(files)} of {want} messages captured; distinct To {len(to)}, "
+      f"Message-ID {len(ids)}, List-Unsubscribe {len(unsub)}; "
+      f"{own_token} carry their own token in every text part")
+PY
+)"
+}
 
 if [[ ${SKIP_SEND:-0} == 1 ]]; then
   fact send "skipped"
@@ -254,6 +310,7 @@ print(db.execute(f"select count(*) from {table} where status='sent'").fetchone()
 EOF
 )"
     peak_rss send "bash $S/prepare.sh" "${herald_send[@]}" send
+    check_personalised
   else
     fact send "not available yet"
   fi

@@ -139,7 +139,7 @@ fn main() {
     stage("  of which Article::render_html (parallel)", &mut || {
         items.par_iter().map(|a| a.render_html().len()).sum()
     });
-    stage("  pulldown-cmark alone on the same bodies (the floor's work)", &mut || {
+    stage("  pulldown-cmark alone (the floor's work)", &mut || {
         let options = pulldown_cmark::Options::ENABLE_TABLES
             | pulldown_cmark::Options::ENABLE_FOOTNOTES
             | pulldown_cmark::Options::ENABLE_STRIKETHROUGH;
@@ -170,13 +170,13 @@ fn main() {
         (paths[1].as_path(), feeds.atom.as_bytes()),
         (paths[2].as_path(), feeds.json.as_bytes()),
     ];
-    stage("output::write_all_if_changed, new files (fsync)", &mut || {
+    stage("write_all_if_changed, new files", &mut || {
         for path in &paths {
             let _ = std::fs::remove_file(path);
         }
         herald::output::write_all_if_changed(&files).unwrap().len()
     });
-    stage("output::write_all_if_changed, unchanged files", &mut || {
+    stage("write_all_if_changed, unchanged", &mut || {
         herald::output::write_all_if_changed(&files).unwrap().len()
     });
 }
