@@ -45,6 +45,49 @@ pub enum Error {
         /// The underlying problem.
         message: String,
     },
+    /// The state database at `path` could not be opened, read or written.
+    #[error("{}: state database: {source}", path.display())]
+    Store {
+        /// The SQLite file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The state database was written by a newer herald.
+    #[error("{}: schema version {found} is newer than this herald understands ({supported}); upgrade herald", path.display())]
+    StoreVersion {
+        /// The SQLite file.
+        path: PathBuf,
+        /// The version found in the file.
+        found: i64,
+        /// The newest version this build reads.
+        supported: i64,
+    },
+    /// Talking to the SMTP server failed; `server` never carries credentials.
+    #[error("SMTP server {server}: {failure}")]
+    Smtp {
+        /// The server, as `host:port`, without user or password.
+        server: String,
+        /// What went wrong: a 4xx reply, a 5xx reply, or no reply at all.
+        failure: crate::mail::SmtpFailure,
+    },
+    /// The newsletter cannot be sent as configured; the message says what to set.
+    #[error("{}: {message}", path.display())]
+    Newsletter {
+        /// The configuration file (or the file) concerned.
+        path: PathBuf,
+        /// What is missing or wrong, and how to fix it.
+        message: String,
+    },
+    /// Building an email message failed.
+    #[error("building the message for {recipient}: {message}")]
+    Message {
+        /// The recipient the message was for.
+        recipient: String,
+        /// What lettre reported.
+        message: String,
+    },
 }
 
 impl Error {
@@ -53,6 +96,24 @@ impl Error {
         Error::Io {
             path: path.into(),
             source,
+        }
+    }
+}
+
+impl Error {
+    /// Wraps a SQLite error with the database path.
+    pub fn store(path: impl Into<PathBuf>, source: rusqlite::Error) -> Self {
+        Error::Store {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// A newsletter configuration problem concerning `path`.
+    pub fn newsletter(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Error::Newsletter {
+            path: path.into(),
+            message: message.into(),
         }
     }
 }

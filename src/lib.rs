@@ -60,11 +60,15 @@
 pub mod build;
 pub mod config;
 pub mod content;
+pub mod digest;
 pub mod error;
 pub mod feed;
 pub mod ids;
 pub mod lock;
+pub mod mail;
+pub mod newsletter;
 pub mod output;
+pub mod store;
 
 pub use config::Config;
 pub use content::Article;

@@ -47,7 +47,9 @@ impl Failure {
 impl From<herald::Error> for Failure {
     fn from(error: herald::Error) -> Self {
         match error {
-            herald::Error::Config { .. } => Failure::config(error),
+            herald::Error::Config { .. } | herald::Error::Newsletter { .. } => {
+                Failure::config(error)
+            }
             _ => Failure::runtime(error),
         }
     }

@@ -3,6 +3,7 @@
 mod build;
 mod check;
 mod exit;
+mod newsletter;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,6 +37,13 @@ pub enum Command {
     Build(build::Args),
     /// Read every article and report every problem; write nothing.
     Check(check::Args),
+    /// Manage the newsletter's subscribers.
+    Subscribers(newsletter::SubscribersArgs),
+    /// Render the next newsletter issue for preview; send nothing, change nothing.
+    Digest(newsletter::DigestArgs),
+    /// Send the next newsletter issue to every active subscriber (resumes an
+    /// interrupted one).
+    Send(newsletter::SendArgs),
 }
 
 /// Everything a command needs from the outside world, read once.
@@ -46,6 +54,8 @@ pub struct Context {
     pub now: DateTime<Utc>,
     /// `--quiet`.
     pub quiet: bool,
+    /// `HERALD_SMTP_URL`, `HERALD_SMTP_PASSWORD`, `HERALD_SECRET`.
+    pub secrets: herald::config::Secrets,
 }
 
 impl Context {
@@ -68,10 +78,14 @@ pub fn main() -> ExitCode {
         config_path: cli.config,
         now: cli.now.unwrap_or_else(Utc::now),
         quiet: cli.quiet,
+        secrets: herald::config::Secrets::from_env(),
     };
     let result = match cli.command {
         Command::Build(args) => build::run(&context, args),
         Command::Check(args) => check::run(&context, args),
+        Command::Subscribers(args) => newsletter::run_subscribers(&context, args),
+        Command::Digest(args) => newsletter::run_digest(&context, args),
+        Command::Send(args) => newsletter::run_send(&context, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -85,6 +85,7 @@ impl Config {
             .to_path_buf();
         config.validate().map_err(|message| fail(None, message))?;
         config.resolve_paths(&root);
+        config.file = path.to_path_buf();
         Ok(config)
     }
 
@@ -126,6 +127,9 @@ impl Config {
         self.ids_file = join(&self.ids_file);
         if let Some(dkim) = self.newsletter.as_mut().and_then(|n| n.dkim.as_mut()) {
             dkim.private_key_file = root.join(&dkim.private_key_file);
+        }
+        if let Some(ca_file) = self.smtp.as_mut().and_then(|s| s.ca_file.as_mut()) {
+            *ca_file = root.join(&*ca_file);
         }
         self.root = root.to_path_buf();
     }

@@ -35,6 +35,9 @@ pub struct Config {
     /// The SQLite state database, relative to the config file.
     #[serde(default = "defaults::state_file")]
     pub state_file: PathBuf,
+    /// The config file itself, for messages.
+    #[serde(skip)]
+    pub file: PathBuf,
     /// The folder the config file is in; every relative path was resolved against it.
     #[serde(skip)]
     pub root: PathBuf,
@@ -135,6 +138,10 @@ pub struct Smtp {
     /// Seconds to wait for the server before giving up on a command.
     #[serde(default = "defaults::timeout_seconds")]
     pub timeout_seconds: u64,
+    /// A PEM certificate to trust for STARTTLS/TLS besides the public roots (a private
+    /// relay's CA), relative to the config file.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
 }
 
 mod defaults {

@@ -1,0 +1,380 @@
+//! `herald subscribers`, `herald digest` and `herald send`: the newsletter commands.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use clap::Subcommand;
+use herald::mail::send::Settled;
+use herald::newsletter::{self, Next, Outcome, SendProgress, SendRequest};
+use herald::store::{Merge, Store};
+
+use super::{Context, Failure};
+
+/// Options of `herald subscribers`.
+#[derive(Debug, clap::Args)]
+pub struct SubscribersArgs {
+    #[command(subcommand)]
+    command: SubscribersCommand,
+}
+
+/// What to do with the subscriber list.
+#[derive(Debug, Subcommand)]
+pub enum SubscribersCommand {
+    /// Import a CSV file with an `email,name` header; bad lines are reported by number,
+    /// repeated addresses merged. Unsubscribed or bounced addresses stay so.
+    Import {
+        /// The CSV file.
+        file: PathBuf,
+    },
+    /// Add one subscriber (or make an existing one active again).
+    Add {
+        /// The address.
+        email: String,
+        /// The display name.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Unsubscribe one address (it is kept, marked unsubscribed).
+    Remove {
+        /// The address.
+        email: String,
+    },
+    /// List every subscriber.
+    List {
+        /// Print a JSON array of {"email", "name", "status"}.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Options of `herald digest`.
+#[derive(Debug, clap::Args)]
+pub struct DigestArgs {
+    /// Write the HTML part to this file.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+    /// Write the plain-text part to this file.
+    #[arg(long, value_name = "FILE")]
+    text: Option<PathBuf>,
+    /// Write a complete sample message (to the From address) to this file.
+    #[arg(long, value_name = "FILE")]
+    eml: Option<PathBuf>,
+}
+
+/// Options of `herald send`.
+#[derive(Debug, clap::Args)]
+pub struct SendArgs {
+    /// Show what would go to whom; send nothing, record nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Send one copy with a `[TEST]` subject prefix to ADDR and record nothing.
+    #[arg(long, value_name = "ADDR", conflicts_with = "dry_run")]
+    to: Option<String>,
+    /// Leave recipients an interrupted run left `sending` alone (they may have their
+    /// copy) instead of sending them another.
+    #[arg(long)]
+    no_retry_unknown: bool,
+}
+
+/// Runs `herald subscribers …`.
+pub fn run_subscribers(context: &Context, args: SubscribersArgs) -> Result<(), Failure> {
+    let config = context.config()?;
+    match args.command {
+        SubscribersCommand::Import { file } => import(context, &config.state_file, &file),
+        SubscribersCommand::Add { email, name } => {
+            newsletter::import::check_address(&email)
+                .map_err(|e| Failure::config(anyhow::anyhow!(e)))?;
+            let store = Store::open(&config.state_file)?;
+            let merge = store.merge_subscriber(email.trim(), name.as_deref(), true, context.now)?;
+            if !context.quiet {
+                let what = match merge {
+                    Merge::Added => "added",
+                    Merge::Updated => "updated",
+                    Merge::Unchanged => "already subscribed",
+                };
+                println!("{what}: {}", email.trim());
+            }
+            Ok(())
+        }
+        SubscribersCommand::Remove { email } => {
+            let store = Store::open(&config.state_file)?;
+            if !store.unsubscribe(email.trim())? {
+                return Err(Failure::runtime(anyhow::anyhow!(
+                    "{} is not a subscriber (see `herald subscribers list`)",
+                    email.trim()
+                )));
+            }
+            if !context.quiet {
+                println!("unsubscribed: {}", email.trim());
+            }
+            Ok(())
+        }
+        SubscribersCommand::List { json } => {
+            let subscribers = match Store::open_read_only(&config.state_file)? {
+                Some(store) => store.subscribers()?,
+                None => Vec::new(),
+            };
+            if json {
+                let text = serde_json::to_string_pretty(&subscribers).map_err(Failure::runtime)?;
+                println!("{text}");
+            } else {
+                for s in &subscribers {
+                    println!(
+                        "{}\t{}\t{}",
+                        s.email,
+                        s.status.as_str(),
+                        s.name.as_deref().unwrap_or("")
+                    );
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+fn import(context: &Context, state_file: &Path, file: &Path) -> Result<(), Failure> {
+    let text = std::fs::read_to_string(file).map_err(|e| herald::Error::io(file, e))?;
+    let report = newsletter::parse_csv(&text)
+        .map_err(|e| Failure::config(anyhow::anyhow!("{}: {e}", file.display())))?;
+    for (line, problem) in &report.problems {
+        eprintln!("{}:{line}: {problem}", file.display());
+    }
+    let mut store = Store::open(state_file)?;
+    let merges = store.merge_subscribers(
+        report
+            .rows
+            .iter()
+            .map(|r| (r.email.as_str(), r.name.as_deref())),
+        context.now,
+    )?;
+    let count = |kind| merges.iter().filter(|m| **m == kind).count();
+    if !context.quiet {
+        println!(
+            "imported {}: {} added, {} updated, {} unchanged, {} duplicate(s) merged, {} invalid line(s)",
+            file.display(),
+            count(Merge::Added),
+            count(Merge::Updated),
+            count(Merge::Unchanged),
+            report.duplicates,
+            report.problems.len()
+        );
+    }
+    if report.problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::silent(1))
+    }
+}
+
+/// Runs `herald digest`: renders the next issue; sends nothing, changes nothing.
+pub fn run_digest(context: &Context, args: DigestArgs) -> Result<(), Failure> {
+    let config = context.config()?;
+    let loaded = herald::content::load(&config)?;
+    for diagnostic in &loaded.diagnostics {
+        eprintln!("{diagnostic}");
+    }
+    let store = Store::open_read_only(&config.state_file)?;
+    let plan = match newsletter::plan_next(&config, store.as_ref(), &loaded.articles, context.now)?
+    {
+        Next::Nothing { since } => {
+            println!("{}", nothing_new(since));
+            return Ok(());
+        }
+        Next::Issue(plan) => plan,
+    };
+    let resumed = if plan.resumed {
+        " (started earlier, not complete)"
+    } else {
+        ""
+    };
+    println!(
+        "issue {}{resumed}: {} article(s)\nsubject: {}",
+        plan.issue.id,
+        plan.issue.articles.len(),
+        plan.rendered.subject
+    );
+    for article in &plan.issue.articles {
+        println!(
+            "- {} ({})",
+            article.title,
+            article.published.format("%Y-%m-%d")
+        );
+    }
+    for id in &plan.missing {
+        eprintln!("warning: article {id} of this issue no longer exists; it is left out");
+    }
+    let (html, text) = plan
+        .rendered
+        .personalise("https://example.invalid/unsubscribe");
+    write(args.html.as_deref(), html.as_bytes())?;
+    write(args.text.as_deref(), text.as_bytes())?;
+    if let Some(path) = &args.eml {
+        let from = config
+            .newsletter
+            .as_ref()
+            .and_then(|n| n.from.parse::<lettre::message::Mailbox>().ok())
+            .map(|m| m.email.to_string())
+            .unwrap_or_else(|| "preview@example.com".into());
+        let bytes =
+            newsletter::preview_message(&config, &context.secrets, &plan, context.now, &from)?;
+        write(Some(path), &bytes)?;
+    }
+    Ok(())
+}
+
+fn write(path: Option<&Path>, bytes: &[u8]) -> Result<(), Failure> {
+    if let Some(path) = path {
+        std::fs::write(path, bytes).map_err(|e| herald::Error::io(path, e))?;
+    }
+    Ok(())
+}
+
+fn nothing_new(since: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    match since {
+        Some(since) => format!(
+            "nothing new since {}",
+            since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        ),
+        None => "nothing new since the beginning: no article is published yet".into(),
+    }
+}
+
+/// Runs `herald send`: exit 0 once the issue is complete (or there is nothing to
+/// send), 1 when it could not complete (the next run resumes it).
+pub fn run_send(context: &Context, args: SendArgs) -> Result<(), Failure> {
+    let config = context.config()?;
+    let request = SendRequest {
+        dry_run: args.dry_run,
+        to: args.to,
+        no_retry_unknown: args.no_retry_unknown,
+    };
+    let terminal = std::io::stdout().is_terminal() && !context.quiet;
+    let mut progress = Progress {
+        bar: indicatif::ProgressBar::hidden(),
+        terminal,
+    };
+    let outcome = newsletter::send(
+        &config,
+        &context.secrets,
+        context.now,
+        &request,
+        &mut progress,
+    )?;
+    progress.bar.finish_and_clear();
+    report(outcome, terminal)
+}
+
+/// A progress bar on a terminal; nothing under cron.
+struct Progress {
+    bar: indicatif::ProgressBar,
+    terminal: bool,
+}
+
+impl SendProgress for Progress {
+    fn waiting_for_lock(&mut self, path: &Path) {
+        eprintln!(
+            "waiting for another `herald send` to finish (lock {})",
+            path.display()
+        );
+    }
+
+    fn start(&mut self, total: usize) {
+        if self.terminal {
+            self.bar
+                .set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            self.bar.set_length(total as u64);
+        }
+    }
+
+    fn settled(&mut self, _: &str, state: &Settled) {
+        if !matches!(state, Settled::Retrying(_)) {
+            self.bar.inc(1);
+        }
+    }
+}
+
+fn report(outcome: Outcome, terminal: bool) -> Result<(), Failure> {
+    match outcome {
+        Outcome::NothingNew { since } => println!("{}", nothing_new(since)),
+        Outcome::NoSubscribers { issue } => {
+            println!("issue {issue} is ready but there is no active subscriber; nothing sent")
+        }
+        Outcome::Test { issue, to } => println!("sent a [TEST] copy of issue {issue} to {to}"),
+        Outcome::DryRun {
+            issue,
+            titles,
+            subject,
+            resumed,
+            recipients,
+            unknown,
+            settled,
+        } => {
+            let resumed = if resumed { " (resuming)" } else { "" };
+            println!(
+                "issue {issue}{resumed}: {} article(s)\nsubject: {subject}",
+                titles.len()
+            );
+            for title in titles {
+                println!("- {title}");
+            }
+            println!(
+                "would send to {} recipient(s) ({settled} already done):",
+                recipients.len()
+            );
+            for email in recipients {
+                let note = if unknown.contains(&email) {
+                    "  (left `sending` by an interrupted run)"
+                } else {
+                    ""
+                };
+                println!("  {email}{note}");
+            }
+        }
+        Outcome::Sent {
+            summary,
+            failures,
+            unknown,
+        } => {
+            if !unknown.is_empty() {
+                eprintln!(
+                    "{} recipient(s) were left `sending` by an interrupted run ({}): {}",
+                    unknown.len(),
+                    if summary.unknown_retried > 0 {
+                        "sent again; a second copy is possible"
+                    } else {
+                        "left alone (--no-retry-unknown)"
+                    },
+                    unknown.join(", ")
+                );
+            }
+            for (email, reason) in &failures {
+                eprintln!("failed: {email}: {reason}");
+            }
+            if terminal {
+                println!(
+                    "issue {}: {} sent, {} failed, {} skipped, {} deferred in {:.1}s{}",
+                    summary.issue,
+                    summary.sent,
+                    summary.failed,
+                    summary.skipped,
+                    summary.deferred,
+                    summary.seconds,
+                    if summary.complete { "; complete" } else { "" }
+                );
+            } else {
+                let line = serde_json::to_string(&summary).map_err(Failure::runtime)?;
+                println!("{line}");
+            }
+            if !summary.complete {
+                let why = summary.error.clone().unwrap_or_else(|| {
+                    format!("{} recipient(s) got temporary failures", summary.deferred)
+                });
+                return Err(Failure::runtime(anyhow::anyhow!(
+                    "issue {} is not complete: {why}; run `herald send` again to resume it",
+                    summary.issue
+                )));
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,11 @@
+//! The next issue of the email digest: which articles it holds, and rendering it.
+//!
+//! No sockets and no database here: [`select::next_issue`] takes the articles and what
+//! earlier issues held, [`render::render`] turns an issue into HTML and text once, and
+//! [`render::Rendered::personalise`] fills in each recipient's unsubscribe link.
+
+pub mod render;
+pub mod select;
+
+pub use render::{RenderOptions, Rendered, render};
+pub use select::{History, Issue, issue_id, next_issue, resume_issue};

@@ -1,0 +1,381 @@
+//! Building one recipient's message from the issue rendered once.
+
+use std::time::SystemTime;
+
+use lettre::Message;
+use lettre::address::Envelope;
+use lettre::message::dkim::{
+    DkimCanonicalization, DkimCanonicalizationType, DkimConfig, DkimSigningAlgorithm,
+    DkimSigningKey,
+};
+use lettre::message::header::{HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use sha2::{Digest, Sha256};
+
+use super::unsubscribe::Unsubscribe;
+use crate::digest::Rendered;
+use crate::digest::render::one_line;
+use crate::error::{Error, Result};
+
+/// One subscriber to write to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recipient {
+    /// The address.
+    pub email: String,
+    /// The display name, when known.
+    pub name: Option<String>,
+}
+
+/// A finished message: the SMTP envelope and the bytes to send (or write as `.eml`).
+#[derive(Debug, Clone)]
+pub struct Composed {
+    /// `MAIL FROM` and `RCPT TO`.
+    pub envelope: Envelope,
+    /// The RFC 5322 message, DKIM-signed when configured.
+    pub bytes: Vec<u8>,
+}
+
+/// Everything a [`Composer`] needs besides the rendered issue.
+pub struct ComposerSettings<'a> {
+    /// The issue id (part of every Message-ID).
+    pub issue: &'a str,
+    /// `newsletter.from`, e.g. `Magick AI <news@magick.ai>`.
+    pub from: &'a str,
+    /// `newsletter.reply_to`.
+    pub reply_to: Option<&'a str>,
+    /// The site's name, used in `List-Id`.
+    pub site_title: &'a str,
+    /// How to unsubscribe.
+    pub unsubscribe: Unsubscribe,
+    /// The signing key, when DKIM is configured.
+    pub dkim: Option<DkimKey>,
+    /// The `Date:` of every message.
+    pub date: SystemTime,
+    /// Put before the subject, e.g. `[TEST] `.
+    pub subject_prefix: &'a str,
+}
+
+/// A DKIM signing key with its domain and selector.
+pub struct DkimKey {
+    /// `d=`.
+    pub domain: String,
+    /// `s=`.
+    pub selector: String,
+    /// The key.
+    pub key: DkimSigningKey,
+}
+
+impl DkimKey {
+    /// Reads a key file: an RSA key in PKCS#1 PEM (`BEGIN RSA PRIVATE KEY`), or an
+    /// Ed25519 key as the base64 of its 32 raw bytes.
+    pub fn parse(
+        domain: &str,
+        selector: &str,
+        text: &str,
+        path: &std::path::Path,
+    ) -> Result<DkimKey> {
+        let (algorithm, body) = if text.contains("-----BEGIN RSA PRIVATE KEY-----") {
+            (DkimSigningAlgorithm::Rsa, text)
+        } else if text.contains("-----BEGIN") {
+            return Err(Error::newsletter(
+                path,
+                "DKIM key is PEM but not PKCS#1 RSA; convert it with `openssl rsa -in KEY -traditional`, or give an Ed25519 key as base64 of its 32 bytes",
+            ));
+        } else {
+            (DkimSigningAlgorithm::Ed25519, text.trim())
+        };
+        let key = DkimSigningKey::new(body, algorithm)
+            .map_err(|e| Error::newsletter(path, format!("not a usable DKIM private key: {e}")))?;
+        Ok(DkimKey {
+            domain: domain.to_string(),
+            selector: selector.to_string(),
+            key,
+        })
+    }
+}
+
+/// Builds each recipient's message; cheap per recipient, since the issue was rendered
+/// once and only the unsubscribe link, `To` and `Message-ID` differ.
+pub struct Composer {
+    issue: String,
+    from: Mailbox,
+    reply_to: Option<Mailbox>,
+    list_id: String,
+    id_domain: String,
+    subject: String,
+    rendered: Rendered,
+    unsubscribe: Unsubscribe,
+    dkim: Option<DkimConfig>,
+    date: SystemTime,
+}
+
+impl Composer {
+    /// Checks the addresses and prepares the parts shared by every message.
+    /// `config_path` names the file in errors.
+    pub fn new(
+        settings: ComposerSettings<'_>,
+        rendered: Rendered,
+        config_path: &std::path::Path,
+    ) -> Result<Composer> {
+        let mailbox = |field: &str, value: &str| {
+            value.parse::<Mailbox>().map_err(|e| {
+                Error::newsletter(
+                    config_path,
+                    format!("newsletter.{field} {value:?} is not a mailbox ({e}); use e.g. \"Site <news@example.com>\""),
+                )
+            })
+        };
+        let from = mailbox("from", settings.from)?;
+        let reply_to = settings
+            .reply_to
+            .map(|r| mailbox("reply_to", r))
+            .transpose()?;
+        let id_domain = from.email.domain().to_string();
+        let list_id = list_id(settings.site_title, &id_domain);
+        let dkim = settings.dkim.map(dkim_config);
+        Ok(Composer {
+            issue: settings.issue.to_string(),
+            subject: one_line(&format!("{}{}", settings.subject_prefix, rendered.subject)),
+            from,
+            reply_to,
+            list_id,
+            id_domain,
+            rendered,
+            unsubscribe: settings.unsubscribe,
+            dkim,
+            date: settings.date,
+        })
+    }
+
+    /// The subject every message carries.
+    pub fn subject(&self) -> &str {
+        &self.subject
+    }
+
+    /// The Message-ID for `email` in this issue: the same on every run, so a copy sent
+    /// twice is recognisable downstream.
+    pub fn message_id(&self, email: &str) -> String {
+        let mut hash = Sha256::new();
+        hash.update(self.issue.as_bytes());
+        hash.update([0]);
+        hash.update(email.trim().to_lowercase().as_bytes());
+        let digest = hash.finalize();
+        let hex: String = digest.iter().take(10).map(|b| format!("{b:02x}")).collect();
+        format!("<{}.{hex}@{}>", self.issue, self.id_domain)
+    }
+
+    /// Builds, and signs when DKIM is configured, the message for `recipient`.
+    pub fn compose(&self, recipient: &Recipient) -> Result<Composed> {
+        let fail = |message: String| Error::Message {
+            recipient: recipient.email.clone(),
+            message,
+        };
+        let address = recipient
+            .email
+            .parse()
+            .map_err(|e| fail(format!("not a valid address: {e}")))?;
+        let name = recipient
+            .name
+            .as_deref()
+            .map(one_line)
+            .filter(|n| !n.is_empty());
+        let links = self.unsubscribe.links(&recipient.email);
+        let (html, text) = self.rendered.personalise(links.footer());
+        let mut builder = Message::builder()
+            .from(self.from.clone())
+            .to(Mailbox::new(name, address))
+            .subject(self.subject.clone())
+            .date(self.date)
+            .message_id(Some(self.message_id(&recipient.email)))
+            .raw_header(header("List-Id", &self.list_id));
+        if let Some(reply_to) = &self.reply_to {
+            builder = builder.reply_to(reply_to.clone());
+        }
+        if let Some(value) = links.header() {
+            builder = builder.raw_header(header("List-Unsubscribe", &value));
+        }
+        if links.one_click() {
+            builder = builder.raw_header(header(
+                "List-Unsubscribe-Post",
+                "List-Unsubscribe=One-Click",
+            ));
+        }
+        let body = MultiPart::alternative()
+            .singlepart(SinglePart::plain(text))
+            .singlepart(SinglePart::html(html));
+        let mut message = builder.multipart(body).map_err(|e| fail(e.to_string()))?;
+        if let Some(dkim) = &self.dkim {
+            message.sign(dkim);
+        }
+        Ok(Composed {
+            envelope: message.envelope().clone(),
+            bytes: message.formatted(),
+        })
+    }
+}
+
+/// A header whose value is flattened to one line first, so no value can start a new
+/// header.
+fn header(name: &'static str, value: &str) -> HeaderValue {
+    HeaderValue::new(HeaderName::new_from_ascii_str(name), one_line(value))
+}
+
+/// `List-Id: Site Name <newsletter.example.com>` (RFC 2919); the phrase keeps only
+/// characters that need no quoting.
+fn list_id(site_title: &str, domain: &str) -> String {
+    let phrase: String = site_title
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '!') {
+                c
+            } else {
+                ' '
+            }
+        })
+        .collect();
+    let phrase = one_line(&phrase);
+    if phrase.is_empty() {
+        format!("<newsletter.{domain}>")
+    } else {
+        format!("{phrase} <newsletter.{domain}>")
+    }
+}
+
+fn dkim_config(key: DkimKey) -> DkimConfig {
+    let headers = [
+        "From",
+        "To",
+        "Subject",
+        "Date",
+        "Message-ID",
+        "List-Id",
+        "List-Unsubscribe",
+        "List-Unsubscribe-Post",
+    ]
+    .into_iter()
+    .map(HeaderName::new_from_ascii_str)
+    .collect();
+    DkimConfig::new(
+        key.selector,
+        key.domain,
+        key.key,
+        headers,
+        DkimCanonicalization {
+            header: DkimCanonicalizationType::Relaxed,
+            body: DkimCanonicalizationType::Relaxed,
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn composer(url: Option<&str>, prefix: &str) -> Composer {
+        let settings = ComposerSettings {
+            issue: "20260101-abc",
+            from: "Site <news@example.com>",
+            reply_to: Some("editors@example.com"),
+            site_title: "My \"Site\"\r\nX: y",
+            unsubscribe: Unsubscribe {
+                url: url.map(str::to_string),
+                mailto: Some("off@example.com".into()),
+                secret: b"k".to_vec(),
+            },
+            dkim: None,
+            date: SystemTime::UNIX_EPOCH,
+            subject_prefix: prefix,
+        };
+        let rendered = Rendered {
+            subject: "Hello".into(),
+            html: format!(
+                "<a href=\"{}\">u</a>",
+                crate::digest::render::UNSUBSCRIBE_PLACEHOLDER
+            ),
+            text: crate::digest::render::UNSUBSCRIBE_PLACEHOLDER.into(),
+        };
+        Composer::new(settings, rendered, std::path::Path::new("herald.yaml")).unwrap()
+    }
+
+    fn compose(composer: &Composer, email: &str, name: Option<&str>) -> String {
+        let recipient = Recipient {
+            email: email.into(),
+            name: name.map(str::to_string),
+        };
+        String::from_utf8(composer.compose(&recipient).unwrap().bytes).unwrap()
+    }
+
+    #[test]
+    fn message_ids_are_stable_per_issue_and_recipient() {
+        let c = composer(None, "");
+        assert_eq!(c.message_id("a@x.org"), c.message_id("A@x.org"));
+        assert_ne!(c.message_id("a@x.org"), c.message_id("b@x.org"));
+        assert!(c.message_id("a@x.org").starts_with("<20260101-abc."));
+        assert!(c.message_id("a@x.org").ends_with("@example.com>"));
+    }
+
+    #[test]
+    fn headers_are_single_lines_and_one_click_needs_https() {
+        let c = composer(Some("https://example.com/u/{token}"), "[TEST] ");
+        let text = compose(&c, "a@x.org", Some("Ann\r\nBcc: evil@x.org"));
+        let headers = text.split("\r\n\r\n").next().unwrap();
+        assert!(
+            !headers
+                .lines()
+                .any(|l| l.starts_with("Bcc:") || l.starts_with("X: ")),
+            "{headers}"
+        );
+        assert!(headers.contains("Subject: [TEST] Hello"));
+        assert!(
+            headers.contains("List-Id: My Site X y <newsletter.example.com>"),
+            "{headers}"
+        );
+        assert!(headers.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
+        assert!(headers.contains("List-Unsubscribe: <https://example.com/u/"));
+        let mailto_only = compose(&composer(None, ""), "a@x.org", None);
+        assert!(!mailto_only.contains("List-Unsubscribe-Post"));
+        assert!(
+            mailto_only
+                .contains("List-Unsubscribe: <mailto:off@example.com?subject=unsubscribe%20")
+        );
+    }
+
+    #[test]
+    fn bad_addresses_are_errors_not_panics() {
+        let c = composer(None, "");
+        let err = c
+            .compose(&Recipient {
+                email: "not an address".into(),
+                name: None,
+            })
+            .unwrap_err();
+        assert!(err.to_string().contains("not an address"), "{err}");
+        let path = std::path::Path::new("herald.yaml");
+        let settings = |from: &'static str| ComposerSettings {
+            issue: "i",
+            from,
+            reply_to: None,
+            site_title: "S",
+            unsubscribe: Unsubscribe {
+                url: None,
+                mailto: None,
+                secret: vec![],
+            },
+            dkim: None,
+            date: SystemTime::UNIX_EPOCH,
+            subject_prefix: "",
+        };
+        let rendered = Rendered {
+            subject: String::new(),
+            html: String::new(),
+            text: String::new(),
+        };
+        let err = Composer::new(settings("nobody"), rendered, path)
+            .err()
+            .unwrap();
+        assert!(
+            err.to_string().contains("newsletter.from \"nobody\""),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,83 @@
+//! The three ways one SMTP attempt can fail, which call for three different reactions.
+
+/// Why a message was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SmtpFailure {
+    /// A 4xx reply (greylisting, throttling, mailbox busy): try again later.
+    #[error("temporary failure, reply {code}: {message}")]
+    Transient {
+        /// The reply code, 400–499.
+        code: u16,
+        /// The server's reply text.
+        message: String,
+    },
+    /// A 5xx reply, or a message the server can never take: do not try again.
+    #[error("permanent failure{}: {message}", code.map(|c| format!(", reply {c}")).unwrap_or_default())]
+    Permanent {
+        /// The reply code, 500–599; `None` when refused before any reply (e.g. an
+        /// address the server cannot take).
+        code: Option<u16>,
+        /// The server's reply text or the reason.
+        message: String,
+    },
+    /// No usable reply: connection refused or dropped, TLS failure, timeout.
+    #[error("no reply (connection, TLS or timeout): {message}")]
+    Connection {
+        /// What went wrong.
+        message: String,
+    },
+}
+
+impl SmtpFailure {
+    /// Sorts a lettre error into one of the three cases.
+    pub fn from_lettre(error: &lettre::transport::smtp::Error) -> SmtpFailure {
+        let message = full_message(error);
+        let code = error.status().map(u16::from);
+        if error.is_permanent() {
+            SmtpFailure::Permanent { code, message }
+        } else if error.is_transient() {
+            SmtpFailure::Transient {
+                code: code.unwrap_or(400),
+                message,
+            }
+        } else if error.is_client() {
+            // lettre refused before talking (e.g. a non-ASCII address the server
+            // cannot take): retrying cannot help.
+            SmtpFailure::Permanent {
+                code: None,
+                message,
+            }
+        } else {
+            SmtpFailure::Connection { message }
+        }
+    }
+
+    /// Whether trying again may succeed.
+    pub fn is_retryable(&self) -> bool {
+        !matches!(self, SmtpFailure::Permanent { .. })
+    }
+
+    /// The reply code, when the server gave one.
+    pub fn code(&self) -> Option<u16> {
+        match self {
+            SmtpFailure::Transient { code, .. } => Some(*code),
+            SmtpFailure::Permanent { code, .. } => *code,
+            SmtpFailure::Connection { .. } => None,
+        }
+    }
+}
+
+/// The error and its causes on one line.
+fn full_message(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        source = cause.source();
+    }
+    message
+}

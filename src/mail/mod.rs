@@ -1,0 +1,17 @@
+//! Email: building each message, the transports (SMTP or an `.eml` outbox), and the
+//! send loop with its connection pool, rate limit and retries.
+//!
+//! Nothing here decides what goes in an issue: the loop is handed a rendered issue,
+//! the recipients and a [`send::Ledger`] to record each attempt in.
+
+pub mod compose;
+pub mod failure;
+pub mod rate;
+pub mod send;
+pub mod transport;
+pub mod unsubscribe;
+
+pub use compose::{Composer, Recipient};
+pub use failure::SmtpFailure;
+pub use send::{Ledger, Progress, SendOptions, SendReport, send_all};
+pub use transport::{Deliver, Outbox, Smtp, SmtpSettings};

@@ -1,0 +1,617 @@
+//! The send loop: a pool of worker threads (one per connection), a shared rate limit,
+//! retries with backoff, and a ledger written before and after every SMTP transaction.
+//!
+//! The loop runs on the calling thread and owns the ledger: before handing a batch of
+//! recipients to the workers it records them as `sending` in one transaction; as each
+//! reply comes back it records `sent`, `failed` or `deferred`, committing whatever has
+//! arrived at once (small groups, never later than the next reply). Only a 250 reply
+//! makes a row `sent`.
+
+use std::collections::{BinaryHeap, VecDeque};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use super::compose::{Composer, Recipient};
+use super::failure::SmtpFailure;
+use super::rate::RateLimiter;
+use super::transport::Deliver;
+use crate::error::Result;
+
+/// Tuning of the send loop.
+#[derive(Debug, Clone)]
+pub struct SendOptions {
+    /// Worker threads, hence at most this many SMTP connections at once.
+    pub concurrency: usize,
+    /// Messages per second over all connections; 0 means unlimited.
+    pub rate_per_second: u32,
+    /// SMTP transactions per recipient in this run before it is deferred to the next.
+    pub max_attempts: u32,
+    /// The first retry waits this long; each further one twice as long (up to 30 s).
+    pub backoff: Duration,
+    /// This many connection failures in a row, with no reply from the server between
+    /// them, and the run stops: the server is unreachable.
+    pub give_up_after: u32,
+}
+
+impl Default for SendOptions {
+    fn default() -> Self {
+        SendOptions {
+            concurrency: 4,
+            rate_per_second: 0,
+            max_attempts: 5,
+            backoff: Duration::from_millis(500),
+            give_up_after: 10,
+        }
+    }
+}
+
+/// Where one recipient stands after an attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settled {
+    /// Accepted by the server (250).
+    Sent,
+    /// Refused for good (5xx, or a message that cannot be built).
+    Failed(SmtpFailure),
+    /// Not delivered in this run; the next run tries again.
+    Deferred(SmtpFailure),
+    /// Not delivered yet; this run tries again after a pause.
+    Retrying(SmtpFailure),
+}
+
+/// The sending ledger, written by the loop's thread only.
+pub trait Ledger {
+    /// Records `emails` as `sending`; must be durable when it returns.
+    fn mark_sending(&mut self, emails: &[&str]) -> Result<()>;
+    /// Records finished attempts.
+    fn record(&mut self, results: &[(&str, &Settled)]) -> Result<()>;
+}
+
+/// What the loop did.
+#[derive(Debug, Default)]
+pub struct SendReport {
+    /// Recipients whose message the server accepted.
+    pub sent: usize,
+    /// Recipients refused for good, with the reason.
+    pub failed: Vec<(String, SmtpFailure)>,
+    /// Recipients left for the next run, with the last reason.
+    pub deferred: Vec<(String, SmtpFailure)>,
+    /// Set when the run stopped early because the server could not be reached.
+    pub aborted: Option<SmtpFailure>,
+}
+
+impl SendReport {
+    /// Whether every recipient was either sent or permanently failed.
+    pub fn is_complete(&self) -> bool {
+        self.deferred.is_empty() && self.aborted.is_none()
+    }
+}
+
+/// Called on the loop's thread after each attempt.
+pub type Progress<'a> = dyn FnMut(&str, &Settled) + 'a;
+
+struct Job {
+    recipient: Recipient,
+    attempts: u32,
+}
+
+struct Done {
+    job: Job,
+    /// `None` when the run stopped before the job was attempted.
+    result: Option<Result<(), SmtpFailure>>,
+}
+
+struct Waiting {
+    at: Instant,
+    job: Job,
+}
+
+impl PartialEq for Waiting {
+    fn eq(&self, other: &Self) -> bool {
+        self.at == other.at
+    }
+}
+impl Eq for Waiting {}
+impl PartialOrd for Waiting {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Waiting {
+    /// Earliest first in a max-heap.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        other.at.cmp(&self.at)
+    }
+}
+
+/// Sends one message to each recipient, records every step in `ledger`, and returns
+/// when each is sent, failed or deferred (or the server proved unreachable).
+/// One recipient's failure never stops the others.
+pub fn send_all(
+    recipients: Vec<Recipient>,
+    composer: &Composer,
+    deliver: &dyn Deliver,
+    ledger: &mut dyn Ledger,
+    options: &SendOptions,
+    progress: &mut Progress<'_>,
+) -> Result<SendReport> {
+    let concurrency = options.concurrency.max(1);
+    let limiter = RateLimiter::new(options.rate_per_second);
+    let stop = AtomicBool::new(false);
+    let (job_tx, job_rx) = mpsc::channel::<Job>();
+    let job_rx = Mutex::new(job_rx);
+    let (done_tx, done_rx) = mpsc::channel::<Done>();
+    std::thread::scope(|scope| {
+        for _ in 0..concurrency {
+            let done_tx = done_tx.clone();
+            let (job_rx, limiter, stop) = (&job_rx, &limiter, &stop);
+            scope.spawn(move || worker(job_rx, &done_tx, composer, deliver, limiter, stop));
+        }
+        drop(done_tx);
+        let mut run = Run {
+            fresh: recipients
+                .into_iter()
+                .map(|recipient| Job {
+                    recipient,
+                    attempts: 0,
+                })
+                .collect(),
+            waiting: BinaryHeap::new(),
+            in_flight: 0,
+            connection_failures: 0,
+            report: SendReport::default(),
+            options,
+            window: concurrency * 2,
+        };
+        let result = run.drive(job_tx, &done_rx, ledger, progress, &stop);
+        stop.store(true, Ordering::SeqCst);
+        result.map(|()| run.report)
+    })
+}
+
+fn worker(
+    jobs: &Mutex<mpsc::Receiver<Job>>,
+    done: &mpsc::Sender<Done>,
+    composer: &Composer,
+    deliver: &dyn Deliver,
+    limiter: &RateLimiter,
+    stop: &AtomicBool,
+) {
+    loop {
+        let job = {
+            let jobs = jobs.lock().unwrap_or_else(|e| e.into_inner());
+            jobs.recv()
+        };
+        let Ok(job) = job else { return };
+        if stop.load(Ordering::SeqCst) {
+            let _ = done.send(Done { job, result: None });
+            continue;
+        }
+        limiter.wait();
+        let result = match composer.compose(&job.recipient) {
+            Ok(message) => deliver.deliver(&message.envelope, &message.bytes),
+            Err(e) => Err(SmtpFailure::Permanent {
+                code: None,
+                message: e.to_string(),
+            }),
+        };
+        if done
+            .send(Done {
+                job,
+                result: Some(result),
+            })
+            .is_err()
+        {
+            return;
+        }
+    }
+}
+
+/// The loop's state.
+struct Run<'o> {
+    fresh: VecDeque<Job>,
+    waiting: BinaryHeap<Waiting>,
+    in_flight: usize,
+    connection_failures: u32,
+    report: SendReport,
+    options: &'o SendOptions,
+    window: usize,
+}
+
+impl Run<'_> {
+    fn drive(
+        &mut self,
+        jobs: mpsc::Sender<Job>,
+        done: &mpsc::Receiver<Done>,
+        ledger: &mut dyn Ledger,
+        progress: &mut Progress<'_>,
+        stop: &AtomicBool,
+    ) -> Result<()> {
+        loop {
+            if self.report.aborted.is_none() {
+                self.dispatch(&jobs, ledger)?;
+            }
+            if self.in_flight == 0 {
+                if self.report.aborted.is_some()
+                    || (self.fresh.is_empty() && self.waiting.is_empty())
+                {
+                    break;
+                }
+                std::thread::sleep(self.until_next_retry());
+                continue;
+            }
+            let first = match done.recv_timeout(self.until_next_retry()) {
+                Ok(first) => first,
+                Err(mpsc::RecvTimeoutError::Timeout) => continue,
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            };
+            let batch: Vec<Done> = std::iter::once(first).chain(done.try_iter()).collect();
+            self.in_flight -= batch.len();
+            self.settle(batch, ledger, progress)?;
+            if self.report.aborted.is_some() {
+                stop.store(true, Ordering::SeqCst);
+                self.abandon_queued(ledger, progress)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Hands ready jobs to the workers, after recording them `sending`.
+    fn dispatch(&mut self, jobs: &mpsc::Sender<Job>, ledger: &mut dyn Ledger) -> Result<()> {
+        let now = Instant::now();
+        let mut batch = Vec::new();
+        while self.in_flight + batch.len() < self.window {
+            if self.waiting.peek().is_some_and(|w| w.at <= now) {
+                batch.extend(self.waiting.pop().map(|w| w.job));
+            } else if let Some(job) = self.fresh.pop_front() {
+                batch.push(job);
+            } else {
+                break;
+            }
+        }
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let emails: Vec<&str> = batch.iter().map(|j| j.recipient.email.as_str()).collect();
+        ledger.mark_sending(&emails)?;
+        for mut job in batch {
+            job.attempts += 1;
+            self.in_flight += 1;
+            if let Err(mpsc::SendError(job)) = jobs.send(job) {
+                // Every worker is gone; cannot happen while the scope lives.
+                self.in_flight -= 1;
+                self.fresh.push_front(job);
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn settle(
+        &mut self,
+        batch: Vec<Done>,
+        ledger: &mut dyn Ledger,
+        progress: &mut Progress<'_>,
+    ) -> Result<()> {
+        let mut settled = Vec::with_capacity(batch.len());
+        for Done { job, result } in batch {
+            let state = self.judge(&job, result);
+            settled.push((job, state));
+        }
+        let rows: Vec<(&str, &Settled)> = settled
+            .iter()
+            .map(|(job, state)| (job.recipient.email.as_str(), state))
+            .collect();
+        ledger.record(&rows)?;
+        for (job, state) in settled {
+            progress(&job.recipient.email, &state);
+            self.count(job, state);
+        }
+        Ok(())
+    }
+
+    /// Decides what an attempt's result means for its recipient.
+    fn judge(&mut self, job: &Job, result: Option<Result<(), SmtpFailure>>) -> Settled {
+        let failure = match result {
+            None => {
+                let reason = self
+                    .report
+                    .aborted
+                    .clone()
+                    .unwrap_or(SmtpFailure::Connection {
+                        message: "the run stopped".into(),
+                    });
+                return Settled::Deferred(reason);
+            }
+            Some(Ok(())) => {
+                self.connection_failures = 0;
+                return Settled::Sent;
+            }
+            Some(Err(failure)) => failure,
+        };
+        match &failure {
+            SmtpFailure::Connection { .. } => {
+                self.connection_failures += 1;
+                if self.connection_failures >= self.options.give_up_after {
+                    self.report.aborted.get_or_insert_with(|| failure.clone());
+                }
+            }
+            _ => self.connection_failures = 0,
+        }
+        if !failure.is_retryable() {
+            Settled::Failed(failure)
+        } else if job.attempts < self.options.max_attempts && self.report.aborted.is_none() {
+            Settled::Retrying(failure)
+        } else {
+            Settled::Deferred(failure)
+        }
+    }
+
+    fn count(&mut self, job: Job, state: Settled) {
+        let email = job.recipient.email.clone();
+        match state {
+            Settled::Sent => self.report.sent += 1,
+            Settled::Failed(failure) => self.report.failed.push((email, failure)),
+            Settled::Deferred(failure) => self.report.deferred.push((email, failure)),
+            Settled::Retrying(_) => {
+                let exponent = job.attempts.saturating_sub(1).min(6);
+                let pause =
+                    (self.options.backoff * 2u32.pow(exponent)).min(Duration::from_secs(30));
+                self.waiting.push(Waiting {
+                    at: Instant::now() + pause,
+                    job,
+                });
+            }
+        }
+    }
+
+    /// After an abort: everything not yet attempted is deferred to the next run.
+    fn abandon_queued(
+        &mut self,
+        ledger: &mut dyn Ledger,
+        progress: &mut Progress<'_>,
+    ) -> Result<()> {
+        let reason = self
+            .report
+            .aborted
+            .clone()
+            .unwrap_or(SmtpFailure::Connection {
+                message: "the run stopped".into(),
+            });
+        let retrying: Vec<Job> = std::mem::take(&mut self.waiting)
+            .into_iter()
+            .map(|w| w.job)
+            .collect();
+        let fresh: Vec<Job> = std::mem::take(&mut self.fresh).into();
+        let state = Settled::Deferred(reason);
+        // Retrying jobs have a ledger row; fresh ones were never marked and need none.
+        let rows: Vec<(&str, &Settled)> = retrying
+            .iter()
+            .map(|j| (j.recipient.email.as_str(), &state))
+            .collect();
+        ledger.record(&rows)?;
+        for job in retrying.into_iter().chain(fresh) {
+            progress(&job.recipient.email, &state);
+            self.count(job, state.clone());
+        }
+        Ok(())
+    }
+
+    fn until_next_retry(&self) -> Duration {
+        self.waiting
+            .peek()
+            .map(|w| w.at.saturating_duration_since(Instant::now()))
+            .unwrap_or(Duration::from_secs(1))
+            .max(Duration::from_millis(1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::digest::Rendered;
+    use crate::mail::compose::ComposerSettings;
+    use crate::mail::unsubscribe::Unsubscribe;
+    use lettre::address::Envelope;
+
+    /// Replies scripted per recipient, one per attempt; accepts once the script runs out.
+    /// Also checks that the ledger says `sending` whenever a message is handed over.
+    struct Fake {
+        script: Mutex<HashMap<String, Vec<SmtpFailure>>>,
+        ledger: std::sync::Arc<Mutex<HashMap<String, String>>>,
+        handed: Mutex<Vec<String>>,
+    }
+
+    impl Deliver for Fake {
+        fn deliver(&self, envelope: &Envelope, _: &[u8]) -> Result<(), SmtpFailure> {
+            let to = envelope.to()[0].to_string();
+            let state = self.ledger.lock().unwrap().get(&to).cloned();
+            assert_eq!(
+                state.as_deref(),
+                Some("sending"),
+                "{to} handed over before `sending`"
+            );
+            self.handed.lock().unwrap().push(to.clone());
+            let mut script = self.script.lock().unwrap();
+            match script.get_mut(&to).filter(|s| !s.is_empty()) {
+                Some(replies) => Err(replies.remove(0)),
+                None => Ok(()),
+            }
+        }
+        fn describe(&self) -> String {
+            "fake".into()
+        }
+    }
+
+    struct MapLedger(std::sync::Arc<Mutex<HashMap<String, String>>>);
+
+    impl Ledger for MapLedger {
+        fn mark_sending(&mut self, emails: &[&str]) -> Result<()> {
+            let mut map = self.0.lock().unwrap();
+            for email in emails {
+                map.insert(email.to_string(), "sending".into());
+            }
+            Ok(())
+        }
+        fn record(&mut self, results: &[(&str, &Settled)]) -> Result<()> {
+            let mut map = self.0.lock().unwrap();
+            for (email, state) in results {
+                let name = match state {
+                    Settled::Sent => "sent",
+                    Settled::Failed(_) => "failed",
+                    Settled::Deferred(_) | Settled::Retrying(_) => "deferred",
+                };
+                map.insert(email.to_string(), name.into());
+            }
+            Ok(())
+        }
+    }
+
+    fn composer() -> Composer {
+        let settings = ComposerSettings {
+            issue: "20260101-abc",
+            from: "Site <news@example.com>",
+            reply_to: None,
+            site_title: "Site",
+            unsubscribe: Unsubscribe {
+                url: Some("https://example.com/u/{token}".into()),
+                mailto: None,
+                secret: b"k".to_vec(),
+            },
+            dkim: None,
+            date: std::time::SystemTime::UNIX_EPOCH,
+            subject_prefix: "",
+        };
+        let rendered = Rendered {
+            subject: "S".into(),
+            html: "<p>h</p>".into(),
+            text: "t".into(),
+        };
+        Composer::new(settings, rendered, std::path::Path::new("herald.yaml")).unwrap()
+    }
+
+    fn transient() -> SmtpFailure {
+        SmtpFailure::Transient {
+            code: 451,
+            message: "later".into(),
+        }
+    }
+
+    fn connection() -> SmtpFailure {
+        SmtpFailure::Connection {
+            message: "refused".into(),
+        }
+    }
+
+    fn run(
+        script: &[(&str, Vec<SmtpFailure>)],
+        emails: &[&str],
+    ) -> (SendReport, Fake, HashMap<String, String>) {
+        let ledger = std::sync::Arc::new(Mutex::new(HashMap::new()));
+        let fake = Fake {
+            script: Mutex::new(
+                script
+                    .iter()
+                    .map(|(e, s)| (e.to_string(), s.clone()))
+                    .collect(),
+            ),
+            ledger: ledger.clone(),
+            handed: Mutex::new(Vec::new()),
+        };
+        let recipients = emails
+            .iter()
+            .map(|e| Recipient {
+                email: e.to_string(),
+                name: None,
+            })
+            .collect();
+        let options = SendOptions {
+            concurrency: 3,
+            backoff: Duration::from_millis(1),
+            give_up_after: 4,
+            ..SendOptions::default()
+        };
+        let mut seen = 0;
+        let report = send_all(
+            recipients,
+            &composer(),
+            &fake,
+            &mut MapLedger(ledger.clone()),
+            &options,
+            &mut |_, _| seen += 1,
+        )
+        .unwrap();
+        assert!(seen >= emails.len());
+        let states = ledger.lock().unwrap().clone();
+        (report, fake, states)
+    }
+
+    #[test]
+    fn each_reply_class_gets_its_own_treatment() {
+        let emails = [
+            "ok@x.org",
+            "grey@x.org",
+            "gone@x.org",
+            "busy@x.org",
+            "drop@x.org",
+        ];
+        let gone = SmtpFailure::Permanent {
+            code: Some(550),
+            message: "no such user".into(),
+        };
+        let script = [
+            ("grey@x.org", vec![transient(), transient()]),
+            ("gone@x.org", vec![gone.clone()]),
+            ("busy@x.org", vec![transient(); 9]),
+            ("drop@x.org", vec![connection()]),
+        ];
+        let (report, fake, states) = run(&script, &emails);
+        assert_eq!(
+            report.sent, 3,
+            "ok, grey after two 451s, drop after a reconnect"
+        );
+        assert_eq!(report.failed, [("gone@x.org".to_string(), gone)]);
+        assert_eq!(
+            report.deferred.len(),
+            1,
+            "busy: 451 five times, left for the next run"
+        );
+        assert_eq!(report.deferred[0].0, "busy@x.org");
+        assert!(!report.is_complete());
+        let handed = fake.handed.lock().unwrap();
+        let count = |e: &str| handed.iter().filter(|h| *h == e).count();
+        assert_eq!(
+            (count("ok@x.org"), count("grey@x.org"), count("gone@x.org")),
+            (1, 3, 1)
+        );
+        assert_eq!((count("busy@x.org"), count("drop@x.org")), (5, 2));
+        assert_eq!(states["ok@x.org"], "sent");
+        assert_eq!(states["gone@x.org"], "failed");
+        assert_eq!(states["busy@x.org"], "deferred");
+    }
+
+    #[test]
+    fn an_unreachable_server_stops_the_run_and_defers_everyone_left() {
+        let emails: Vec<String> = (0..30).map(|i| format!("r{i}@x.org")).collect();
+        let refs: Vec<&str> = emails.iter().map(String::as_str).collect();
+        let script: Vec<(&str, Vec<SmtpFailure>)> =
+            refs.iter().map(|e| (*e, vec![connection(); 10])).collect();
+        let (report, fake, states) = run(&script, &refs);
+        assert!(report.aborted.is_some());
+        assert_eq!(report.sent, 0);
+        assert_eq!(report.deferred.len(), 30);
+        assert!(fake.handed.lock().unwrap().len() < 12, "stopped early");
+        assert!(states.values().all(|s| s == "deferred"), "{states:?}");
+    }
+
+    #[test]
+    fn nothing_to_send_is_complete() {
+        let (report, _, _) = run(&[], &[]);
+        assert!(report.is_complete());
+        assert_eq!(report.sent, 0);
+    }
+}

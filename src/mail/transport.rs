@@ -1,0 +1,257 @@
+//! Where messages go: an SMTP relay through a pool of connections, or `.eml` files in
+//! an outbox folder when no relay is configured.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use lettre::address::Envelope;
+use lettre::transport::smtp::PoolConfig;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::{SmtpTransport, Transport};
+
+use super::failure::SmtpFailure;
+use crate::error::{Error, Result};
+
+/// Something that takes a finished message for one recipient.
+pub trait Deliver: Sync {
+    /// Hands over one message; `Ok` means accepted (SMTP 250, or written to disk).
+    fn deliver(&self, envelope: &Envelope, message: &[u8]) -> Result<(), SmtpFailure>;
+
+    /// Where messages go, for messages: `smtp://host:port` or the outbox folder. Never
+    /// carries credentials.
+    fn describe(&self) -> String;
+}
+
+/// How to reach the relay. The URL and password are secrets: they are never printed.
+#[derive(Clone)]
+pub struct SmtpSettings {
+    /// lettre URL form, e.g. `smtp://user@mail.example.com:587?tls=required`.
+    pub url: String,
+    /// The password (`HERALD_SMTP_PASSWORD`); overrides one in the URL.
+    pub password: Option<String>,
+    /// Pooled connections.
+    pub concurrency: usize,
+    /// Seconds to wait for each server reply.
+    pub timeout: Duration,
+    /// A PEM certificate to trust besides the usual roots (e.g. a private relay's CA).
+    pub ca_file: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for SmtpSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpSettings")
+            .field("server", &redact(&self.url))
+            .field("concurrency", &self.concurrency)
+            .field("timeout", &self.timeout)
+            .field("ca_file", &self.ca_file)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An SMTP relay reached through a pool of connections.
+pub struct Smtp {
+    transport: SmtpTransport,
+    server: String,
+}
+
+impl Smtp {
+    /// Prepares the pool; connections open on first use.
+    pub fn new(settings: &SmtpSettings) -> Result<Smtp> {
+        let server = redact(&settings.url);
+        let fail = |message: String| Error::Smtp {
+            server: server.clone(),
+            failure: SmtpFailure::Connection { message },
+        };
+        let parsed = url::Url::parse(&settings.url).map_err(|e| {
+            fail(format!(
+                "the SMTP URL is not a URL ({e}); use e.g. smtp://mail.example.com:587?tls=required"
+            ))
+        })?;
+        let mut builder = SmtpTransport::from_url(&settings.url)
+            .map_err(|e| fail(format!("the SMTP URL is not usable: {e}")))?;
+        if let Some(password) = &settings.password {
+            let user = percent_decode(parsed.username());
+            if user.is_empty() {
+                return Err(fail("HERALD_SMTP_PASSWORD is set but the SMTP URL names no user; use smtp://USER@host:port".into()));
+            }
+            builder = builder.credentials(Credentials::new(user, password.clone()));
+        }
+        if let Some(ca_file) = &settings.ca_file {
+            builder = builder.tls(tls_with_ca(&parsed, ca_file, &server)?);
+        }
+        let transport = builder
+            .timeout(Some(settings.timeout))
+            .pool_config(PoolConfig::new().max_size(settings.concurrency.max(1) as u32))
+            .build();
+        Ok(Smtp { transport, server })
+    }
+
+    /// Opens one connection (EHLO, STARTTLS, AUTH) to check the settings before any
+    /// recipient is marked `sending`.
+    pub fn check(&self) -> Result<()> {
+        match self.transport.test_connection() {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(Error::Smtp {
+                server: self.server.clone(),
+                failure: SmtpFailure::Connection {
+                    message: "the server did not answer NOOP".into(),
+                },
+            }),
+            Err(e) => Err(Error::Smtp {
+                server: self.server.clone(),
+                failure: SmtpFailure::from_lettre(&e),
+            }),
+        }
+    }
+}
+
+impl Deliver for Smtp {
+    fn deliver(&self, envelope: &Envelope, message: &[u8]) -> Result<(), SmtpFailure> {
+        self.transport
+            .send_raw(envelope, message)
+            .map(|_| ())
+            .map_err(|e| SmtpFailure::from_lettre(&e))
+    }
+
+    fn describe(&self) -> String {
+        self.server.clone()
+    }
+}
+
+/// The TLS mode the URL asks for, with `ca_file` trusted as well.
+fn tls_with_ca(url: &url::Url, ca_file: &Path, server: &str) -> Result<Tls> {
+    let pem = std::fs::read(ca_file).map_err(|e| Error::io(ca_file, e))?;
+    let certificate = Certificate::from_pem(&pem)
+        .map_err(|e| Error::newsletter(ca_file, format!("not a PEM certificate: {e}")))?;
+    let host = url
+        .host_str()
+        .unwrap_or_default()
+        .trim_matches(['[', ']'])
+        .to_string();
+    let parameters = TlsParameters::builder(host)
+        .add_root_certificate(certificate)
+        .build()
+        .map_err(|e| Error::Smtp {
+            server: server.to_string(),
+            failure: SmtpFailure::Connection {
+                message: format!("TLS setup: {e}"),
+            },
+        })?;
+    let mode = url
+        .query_pairs()
+        .find(|(k, _)| k == "tls")
+        .map(|(_, v)| v.into_owned());
+    Ok(match (url.scheme(), mode.as_deref()) {
+        ("smtps", _) => Tls::Wrapper(parameters),
+        (_, Some("required")) => Tls::Required(parameters),
+        (_, Some("opportunistic")) => Tls::Opportunistic(parameters),
+        _ => Tls::None,
+    })
+}
+
+/// `smtp://host:port` from a URL that may carry a user and password.
+pub fn redact(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(url) => {
+            let host = url.host_str().unwrap_or("?");
+            match url.port() {
+                Some(port) => format!("{}://{host}:{port}", url.scheme()),
+                None => format!("{}://{host}", url.scheme()),
+            }
+        }
+        Err(_) => "<SMTP URL>".to_string(),
+    }
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = text
+            .get(i + 1..i + 3)
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Writes each message as `<folder>/<address>.eml`: the default when no relay is
+/// configured, and a way to look at exactly what would be sent.
+#[derive(Debug, Clone)]
+pub struct Outbox {
+    dir: PathBuf,
+}
+
+impl Outbox {
+    /// An outbox writing into `dir` (created on first use).
+    pub fn new(dir: impl Into<PathBuf>) -> Outbox {
+        Outbox { dir: dir.into() }
+    }
+
+    /// The file a recipient's message is written to.
+    pub fn file_for(&self, recipient: &str) -> PathBuf {
+        let safe: String = recipient
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '@' | '.' | '-' | '_' | '+') {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        self.dir.join(format!("{safe}.eml"))
+    }
+}
+
+impl Deliver for Outbox {
+    fn deliver(&self, envelope: &Envelope, message: &[u8]) -> Result<(), SmtpFailure> {
+        let io = |e: std::io::Error| SmtpFailure::Connection {
+            message: format!("{}: {e}", self.dir.display()),
+        };
+        let recipient = envelope
+            .to()
+            .first()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        std::fs::create_dir_all(&self.dir).map_err(io)?;
+        let path = self.file_for(&recipient);
+        let mut file = tempfile::NamedTempFile::new_in(&self.dir).map_err(io)?;
+        std::io::Write::write_all(&mut file, message).map_err(io)?;
+        file.persist(&path).map_err(|e| io(e.error))?;
+        Ok(())
+    }
+
+    fn describe(&self) -> String {
+        self.dir.display().to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_drops_user_and_password() {
+        let shown = redact("smtp://user:hunter2@mail.example.com:587?tls=required");
+        assert_eq!(shown, "smtp://mail.example.com:587");
+        assert_eq!(redact("not a url hunter2"), "<SMTP URL>");
+    }
+
+    #[test]
+    fn percent_decoding_of_user_names() {
+        assert_eq!(percent_decode("ann%40example.com"), "ann@example.com");
+        assert_eq!(percent_decode("100%"), "100%");
+    }
+}

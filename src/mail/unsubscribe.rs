@@ -1,0 +1,181 @@
+//! Unsubscribe tokens (an HMAC of the address) and the links built from them.
+
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+
+/// Bytes of the HMAC kept in a token (128 bits, 32 hex digits).
+const TOKEN_BYTES: usize = 16;
+
+/// The token for `email`: the first 128 bits of HMAC-SHA256 over the lowercased
+/// address, as lowercase hex.
+pub fn token(secret: &[u8], email: &str) -> String {
+    let bytes = mac(secret, email).finalize().into_bytes();
+    bytes[..TOKEN_BYTES]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Whether `token` is the token of `email`, compared in constant time. For the web
+/// endpoint that receives the one-click unsubscribe POST.
+pub fn verify(secret: &[u8], email: &str, token: &str) -> bool {
+    let Some(bytes) = decode_hex(token) else {
+        return false;
+    };
+    bytes.len() == TOKEN_BYTES && mac(secret, email).verify_truncated_left(&bytes).is_ok()
+}
+
+fn mac(secret: &[u8], email: &str) -> Hmac<Sha256> {
+    // HMAC accepts keys of any length, so this cannot fail.
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret)
+        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+    mac.update(email.trim().to_lowercase().as_bytes());
+    mac
+}
+
+fn decode_hex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// How subscribers unsubscribe: an https URL template, a mailto address, or both.
+#[derive(Clone)]
+pub struct Unsubscribe {
+    /// `https://…/{token}`; `{email}` is replaced by the percent-encoded address.
+    pub url: Option<String>,
+    /// The address for `mailto:` unsubscribes.
+    pub mailto: Option<String>,
+    /// The HMAC key (`HERALD_SECRET`).
+    pub secret: Vec<u8>,
+}
+
+impl std::fmt::Debug for Unsubscribe {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Unsubscribe")
+            .field("url", &self.url)
+            .field("mailto", &self.mailto)
+            .field("secret", &"<hidden>")
+            .finish()
+    }
+}
+
+/// One recipient's unsubscribe links.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Links {
+    /// The one-click https URL, when configured.
+    pub https: Option<String>,
+    /// The `mailto:` URL, when configured.
+    pub mailto: Option<String>,
+}
+
+impl Unsubscribe {
+    /// The links for `email`.
+    pub fn links(&self, email: &str) -> Links {
+        let token = token(&self.secret, email);
+        let https = self.url.as_ref().map(|template| {
+            template
+                .replace("{token}", &token)
+                .replace("{email}", &percent_encode(email))
+        });
+        let mailto = self
+            .mailto
+            .as_ref()
+            .map(|address| format!("mailto:{address}?subject=unsubscribe%20{token}"));
+        Links { https, mailto }
+    }
+}
+
+impl Links {
+    /// The link for the footer: the https one, else the mailto one.
+    pub fn footer(&self) -> &str {
+        self.https
+            .as_deref()
+            .or(self.mailto.as_deref())
+            .unwrap_or("")
+    }
+
+    /// The `List-Unsubscribe` value, e.g. `<https://…>, <mailto:…>` (RFC 2369), or
+    /// `None` when neither link is configured.
+    pub fn header(&self) -> Option<String> {
+        let parts: Vec<String> = [&self.https, &self.mailto]
+            .into_iter()
+            .flatten()
+            .map(|link| format!("<{link}>"))
+            .collect();
+        (!parts.is_empty()).then(|| parts.join(", "))
+    }
+
+    /// Whether `List-Unsubscribe-Post: List-Unsubscribe=One-Click` applies (RFC 8058:
+    /// only with an https URL).
+    pub fn one_click(&self) -> bool {
+        self.https
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
+    }
+}
+
+/// Percent-encodes everything but unreserved characters (RFC 3986).
+fn percent_encode(text: &str) -> String {
+    let mut out = String::new();
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_is_stable_case_insensitive_and_keyed() {
+        let a = token(b"k1", "Ann@Example.com");
+        assert_eq!(a, token(b"k1", "ann@example.com"));
+        assert_ne!(a, token(b"k2", "ann@example.com"));
+        assert_ne!(a, token(b"k1", "bob@example.com"));
+        assert_eq!(a.len(), 32);
+        assert!(verify(b"k1", "ann@example.com", &a));
+        assert!(!verify(b"k2", "ann@example.com", &a));
+        assert!(!verify(b"k1", "ann@example.com", "zz"));
+        assert!(!verify(b"k1", "ann@example.com", "é"));
+    }
+
+    #[test]
+    fn links_and_headers() {
+        let unsubscribe = Unsubscribe {
+            url: Some("https://example.com/u/{token}?e={email}".into()),
+            mailto: Some("off@example.com".into()),
+            secret: b"s".to_vec(),
+        };
+        let links = unsubscribe.links("a+b@example.com");
+        let token = token(b"s", "a+b@example.com");
+        assert_eq!(
+            links.https.as_deref(),
+            Some(format!("https://example.com/u/{token}?e=a%2Bb%40example.com").as_str())
+        );
+        assert_eq!(
+            links.header().unwrap(),
+            format!(
+                "<https://example.com/u/{token}?e=a%2Bb%40example.com>, <mailto:off@example.com?subject=unsubscribe%20{token}>"
+            )
+        );
+        assert!(links.one_click());
+        let mailto_only = Unsubscribe {
+            url: None,
+            ..unsubscribe
+        }
+        .links("a@example.com");
+        assert!(!mailto_only.one_click());
+        assert!(mailto_only.footer().starts_with("mailto:off@example.com"));
+    }
+}

@@ -1,0 +1,21 @@
+//! The newsletter as a whole: choosing or resuming the next issue, sending it to every
+//! active subscriber with a ledger in the store, previews, and subscriber imports.
+//!
+//! This is the layer the `herald digest`, `herald send` and `herald subscribers`
+//! commands call; it joins [`crate::digest`], [`crate::mail`] and [`crate::store`] and
+//! holds the rules between them (when an issue completes, when a subscriber counts as
+//! bounced). It reads no clock and no environment: `now` and [`crate::config::Secrets`]
+//! are passed in.
+
+pub mod import;
+mod plan;
+mod run;
+mod settings;
+
+pub use import::{CsvRow, ImportReport, parse_csv};
+pub use plan::{Next, Plan, plan_next};
+pub use run::{Outcome, SendProgress, SendRequest, Summary, preview_message, send};
+pub use settings::{composer_for, transport_for};
+
+/// Permanent failures after which a subscriber is marked bounced.
+pub const BOUNCE_LIMIT: u32 = 3;

@@ -1,0 +1,92 @@
+//! Which issue comes next: the open one (resumed), else a new one, else nothing.
+
+use chrono::{DateTime, Utc};
+
+use crate::config::Config;
+use crate::content::Article;
+use crate::digest::{self, History, Issue, RenderOptions, Rendered};
+use crate::error::Result;
+use crate::store::Store;
+
+/// The issue to send next, rendered.
+#[derive(Debug)]
+pub struct Plan<'a> {
+    /// Its articles, id and cutoff.
+    pub issue: Issue<'a>,
+    /// Whether it was started by an earlier run that did not complete it.
+    pub resumed: bool,
+    /// Article ids the open issue held that no longer exist (shown without them).
+    pub missing: Vec<String>,
+    /// The subject and both parts, shared by every recipient.
+    pub rendered: Rendered,
+}
+
+/// What [`plan_next`] found.
+#[derive(Debug)]
+pub enum Next<'a> {
+    /// Nothing was published since the last issue's cutoff (`None`: no issue yet).
+    Nothing {
+        /// The cutoff of the last completed issue.
+        since: Option<DateTime<Utc>>,
+    },
+    /// An issue to send.
+    Issue(Box<Plan<'a>>),
+}
+
+/// The open issue if an earlier run left one, else the next one from `articles`
+/// (newest first). `store` is `None` before the first run.
+pub fn plan_next<'a>(
+    config: &Config,
+    store: Option<&Store>,
+    articles: &'a [Article],
+    now: DateTime<Utc>,
+) -> Result<Next<'a>> {
+    let max_articles = config.newsletter.as_ref().map_or(10, |n| n.max_articles);
+    let open = match store {
+        Some(store) => store.open_issue()?,
+        None => None,
+    };
+    let (issue, resumed, missing) = match open {
+        Some(row) => {
+            let (issue, missing) =
+                digest::resume_issue(&row.id, row.cutoff, &row.articles, articles);
+            (issue, true, missing)
+        }
+        None => {
+            let history = match store {
+                Some(store) => History {
+                    last_cutoff: store.last_completed_issue()?.map(|i| i.cutoff),
+                    issued: store.issued_article_ids()?,
+                },
+                None => History::default(),
+            };
+            match digest::next_issue(articles, &history, now, max_articles) {
+                Some(issue) => (issue, false, Vec::new()),
+                None => {
+                    return Ok(Next::Nothing {
+                        since: history.last_cutoff,
+                    });
+                }
+            }
+        }
+    };
+    let rendered = digest::render(&issue, &render_options(config))?;
+    Ok(Next::Issue(Box::new(Plan {
+        issue,
+        resumed,
+        missing,
+        rendered,
+    })))
+}
+
+fn render_options(config: &Config) -> RenderOptions<'_> {
+    RenderOptions {
+        site_title: &config.site.title,
+        site_url: &config.base_url,
+        language: config.site.language.as_deref().unwrap_or("en"),
+        subject: config
+            .newsletter
+            .as_ref()
+            .map_or("{site}: {first_title}", |n| n.subject.as_str()),
+    }
+}

@@ -1,0 +1,404 @@
+//! `send`: one run of the newsletter, from choosing the issue to completing it.
+
+use std::path::Path;
+use std::time::{Instant, SystemTime};
+
+use chrono::{DateTime, Utc};
+
+use super::BOUNCE_LIMIT;
+use super::plan::{Next, Plan, plan_next};
+use super::settings::{composer_for, newsletter_section, transport_for};
+use crate::config::{Config, Secrets};
+use crate::content::{self, Loaded};
+use crate::error::{Error, Result};
+use crate::lock::Lock;
+use crate::mail::send::Settled;
+use crate::mail::{Composer, Ledger, Recipient, SendOptions, send_all};
+use crate::store::{DeliveryStatus, IssueRow, Outcome as Row, Store};
+
+/// What `herald send` was asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct SendRequest {
+    /// Show what would go to whom; send nothing, record nothing.
+    pub dry_run: bool,
+    /// Send one copy, subject prefixed `[TEST] `, to this address; record nothing.
+    pub to: Option<String>,
+    /// Leave recipients that an interrupted run left `sending` alone (counted as
+    /// skipped) instead of sending them another copy.
+    pub no_retry_unknown: bool,
+}
+
+/// The numbers of one run, printed as the JSON summary line.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Summary {
+    /// The issue id.
+    pub issue: String,
+    /// Articles in the issue.
+    pub articles: usize,
+    /// Messages the server accepted in this run.
+    pub sent: usize,
+    /// Recipients refused for good in this run.
+    pub failed: usize,
+    /// Recipients not sent to in this run: already settled by an earlier run, or left
+    /// `sending` by an interrupted one with `--no-retry-unknown`.
+    pub skipped: usize,
+    /// Recipients left for the next run (temporary failures, unreachable server).
+    pub deferred: usize,
+    /// Recipients an interrupted run had left `sending`, sent again in this run.
+    pub unknown_retried: usize,
+    /// Whether the issue is complete (every recipient sent or permanently failed).
+    pub complete: bool,
+    /// Wall-clock seconds the run took.
+    pub seconds: f64,
+    /// Why the run stopped early, when it did (never carries credentials).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// What a run did.
+#[derive(Debug)]
+pub enum Outcome {
+    /// No article since the last issue.
+    NothingNew {
+        /// The last issue's cutoff, if there was an issue.
+        since: Option<DateTime<Utc>>,
+    },
+    /// There is an issue but no active subscriber: nothing sent, nothing recorded.
+    NoSubscribers {
+        /// The issue that would have gone out.
+        issue: String,
+    },
+    /// `--dry-run`: the issue and who would get it.
+    DryRun {
+        /// The issue id.
+        issue: String,
+        /// Titles of its articles, newest first.
+        titles: Vec<String>,
+        /// The subject.
+        subject: String,
+        /// Whether an interrupted run had started it.
+        resumed: bool,
+        /// Recipients that would be sent to.
+        recipients: Vec<String>,
+        /// Recipients an interrupted run left `sending` (sent again unless
+        /// `--no-retry-unknown`).
+        unknown: Vec<String>,
+        /// Recipients already settled for this issue.
+        settled: usize,
+    },
+    /// `--to`: the test copy was accepted.
+    Test {
+        /// The issue id.
+        issue: String,
+        /// The address it went to.
+        to: String,
+    },
+    /// A real run.
+    Sent {
+        /// Its numbers.
+        summary: Summary,
+        /// Recipients refused for good, with the server's reply.
+        failures: Vec<(String, String)>,
+        /// Recipients an interrupted run had left `sending`.
+        unknown: Vec<String>,
+    },
+}
+
+/// What a caller hears while [`send`] runs (for a progress bar); every method has a
+/// default that does nothing.
+pub trait SendProgress {
+    /// Another `send` holds the lock at `path`; this one waits for it.
+    fn waiting_for_lock(&mut self, _path: &Path) {}
+    /// `total` messages are about to be sent.
+    fn start(&mut self, _total: usize) {}
+    /// One recipient's attempt ended.
+    fn settled(&mut self, _email: &str, _state: &Settled) {}
+}
+
+/// A [`SendProgress`] that ignores everything.
+impl SendProgress for () {}
+
+/// Sends the next issue (or resumes the open one) to every active subscriber.
+///
+/// Two runs on one state file never overlap: a run holds a lock on
+/// `<state folder>/send.lock` from before it chooses the issue until it returns, so a
+/// second run waits and then finds the issue complete.
+pub fn send(
+    config: &Config,
+    secrets: &Secrets,
+    now: DateTime<Utc>,
+    request: &SendRequest,
+    progress: &mut dyn SendProgress,
+) -> Result<Outcome> {
+    let started = Instant::now();
+    newsletter_section(config)?;
+    let loaded = load_articles(config)?;
+    if request.dry_run || request.to.is_some() {
+        let store = Store::open_read_only(&config.state_file)?;
+        return look_only(config, secrets, now, request, store.as_ref(), &loaded);
+    }
+    let lock_path = config
+        .state_file
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join("send.lock");
+    let _lock = Lock::acquire(&lock_path, |path| progress.waiting_for_lock(path))?;
+    let mut store = Store::open(&config.state_file)?;
+    let plan = match plan_next(config, Some(&store), &loaded.articles, now)? {
+        Next::Nothing { since } => return Ok(Outcome::NothingNew { since }),
+        Next::Issue(plan) => plan,
+    };
+    let composer = composer_for(config, secrets, &plan, SystemTime::from(now), "", false)?;
+    let audience = Audience::of(Some(&store), &plan.issue.id)?;
+    if audience.is_empty() && !plan.resumed {
+        return Ok(Outcome::NoSubscribers {
+            issue: plan.issue.id.clone(),
+        });
+    }
+    let deliver = transport_for(config, secrets, &plan.issue.id)?;
+    store.start_issue(&IssueRow {
+        id: plan.issue.id.clone(),
+        cutoff: plan.issue.cutoff,
+        articles: plan.issue.articles.iter().map(|a| a.id.clone()).collect(),
+        started_at: now,
+        completed_at: None,
+    })?;
+    let unknown: Vec<String> = audience.unknown.iter().map(|r| r.email.clone()).collect();
+    let (todo, retried, skipped) = audience.into_batch(request.no_retry_unknown);
+    progress.start(todo.len());
+    let mut ledger = StoreLedger {
+        store: &mut store,
+        issue: &plan.issue.id,
+        now,
+    };
+    let options = send_options(config);
+    let mut on_each = |email: &str, state: &Settled| progress.settled(email, state);
+    let report = send_all(
+        todo,
+        &composer,
+        deliver.as_ref(),
+        &mut ledger,
+        &options,
+        &mut on_each,
+    )?;
+    if report.is_complete() {
+        store.complete_issue(&plan.issue.id, now)?;
+    }
+    let summary = Summary {
+        issue: plan.issue.id.clone(),
+        articles: plan.issue.articles.len(),
+        sent: report.sent,
+        failed: report.failed.len(),
+        skipped,
+        deferred: report.deferred.len(),
+        unknown_retried: retried,
+        complete: report.is_complete(),
+        seconds: (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
+        error: report
+            .aborted
+            .as_ref()
+            .map(|f| format!("SMTP server {}: {f}", deliver.describe())),
+    };
+    Ok(Outcome::Sent {
+        summary,
+        failures: report
+            .failed
+            .into_iter()
+            .map(|(email, failure)| (email, failure.to_string()))
+            .collect(),
+        unknown,
+    })
+}
+
+/// `--dry-run` and `--to`: nothing is written to the store.
+fn look_only(
+    config: &Config,
+    secrets: &Secrets,
+    now: DateTime<Utc>,
+    request: &SendRequest,
+    store: Option<&Store>,
+    loaded: &Loaded,
+) -> Result<Outcome> {
+    let plan = match plan_next(config, store, &loaded.articles, now)? {
+        Next::Nothing { since } => return Ok(Outcome::NothingNew { since }),
+        Next::Issue(plan) => plan,
+    };
+    let prefix = if request.to.is_some() { "[TEST] " } else { "" };
+    let composer = composer_for(config, secrets, &plan, SystemTime::from(now), prefix, false)?;
+    if let Some(to) = &request.to {
+        return send_test(config, secrets, &plan, &composer, to);
+    }
+    let audience = Audience::of(store, &plan.issue.id)?;
+    let emails = |list: &[Recipient]| list.iter().map(|r| r.email.clone()).collect::<Vec<_>>();
+    Ok(Outcome::DryRun {
+        issue: plan.issue.id.clone(),
+        titles: plan
+            .issue
+            .articles
+            .iter()
+            .map(|a| a.title.clone())
+            .collect(),
+        subject: composer.subject().to_string(),
+        resumed: plan.resumed,
+        recipients: [emails(&audience.todo), emails(&audience.unknown)].concat(),
+        unknown: emails(&audience.unknown),
+        settled: audience.settled,
+    })
+}
+
+/// The active subscribers, sorted by where they stand for one issue.
+struct Audience {
+    /// Not attempted yet, or deferred by an earlier run.
+    todo: Vec<Recipient>,
+    /// Left `sending` by an interrupted run: delivered or not, nobody knows.
+    unknown: Vec<Recipient>,
+    /// Already sent or permanently failed.
+    settled: usize,
+}
+
+impl Audience {
+    fn of(store: Option<&Store>, issue: &str) -> Result<Audience> {
+        let mut audience = Audience {
+            todo: Vec::new(),
+            unknown: Vec::new(),
+            settled: 0,
+        };
+        let Some(store) = store else {
+            return Ok(audience);
+        };
+        let deliveries = store.deliveries(issue)?;
+        for subscriber in store.active_subscribers()? {
+            let status = deliveries
+                .get(&subscriber.email.to_lowercase())
+                .map(|d| d.status);
+            let recipient = Recipient {
+                email: subscriber.email,
+                name: subscriber.name,
+            };
+            match status {
+                Some(s) if s.is_settled() => audience.settled += 1,
+                Some(DeliveryStatus::Sending) => audience.unknown.push(recipient),
+                _ => audience.todo.push(recipient),
+            }
+        }
+        Ok(audience)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.todo.is_empty() && self.unknown.is_empty() && self.settled == 0
+    }
+
+    /// Who to send to now, how many of them were `unknown`, and how many are skipped.
+    fn into_batch(self, no_retry_unknown: bool) -> (Vec<Recipient>, usize, usize) {
+        if no_retry_unknown {
+            (self.todo, 0, self.settled + self.unknown.len())
+        } else {
+            let retried = self.unknown.len();
+            ([self.todo, self.unknown].concat(), retried, self.settled)
+        }
+    }
+}
+
+/// The complete message one recipient would get, for `herald digest --eml`.
+pub fn preview_message(
+    config: &Config,
+    secrets: &Secrets,
+    plan: &Plan<'_>,
+    now: DateTime<Utc>,
+    recipient: &str,
+) -> Result<Vec<u8>> {
+    let composer = composer_for(config, secrets, plan, SystemTime::from(now), "", true)?;
+    let composed = composer.compose(&Recipient {
+        email: recipient.to_string(),
+        name: None,
+    })?;
+    Ok(composed.bytes)
+}
+
+fn send_test(
+    config: &Config,
+    secrets: &Secrets,
+    plan: &Plan<'_>,
+    composer: &Composer,
+    to: &str,
+) -> Result<Outcome> {
+    let deliver = transport_for(config, secrets, &format!("{}-test", plan.issue.id))?;
+    let composed = composer.compose(&Recipient {
+        email: to.to_string(),
+        name: None,
+    })?;
+    deliver
+        .deliver(&composed.envelope, &composed.bytes)
+        .map_err(|failure| Error::Smtp {
+            server: deliver.describe(),
+            failure,
+        })?;
+    Ok(Outcome::Test {
+        issue: plan.issue.id.clone(),
+        to: to.to_string(),
+    })
+}
+
+/// Reads the articles; any invalid article stops the run (fix it, then send).
+fn load_articles(config: &Config) -> Result<Loaded> {
+    let loaded = content::load(config)?;
+    if loaded.has_errors() {
+        return Err(Error::Content(loaded.diagnostics));
+    }
+    Ok(loaded)
+}
+
+fn send_options(config: &Config) -> SendOptions {
+    let defaults = SendOptions::default();
+    match &config.smtp {
+        Some(smtp) => SendOptions {
+            concurrency: smtp.concurrency,
+            rate_per_second: smtp.rate_per_second,
+            ..defaults
+        },
+        None => SendOptions {
+            concurrency: 1,
+            ..defaults
+        },
+    }
+}
+
+/// The ledger kept in the store; counts bounces on permanent failures.
+struct StoreLedger<'s> {
+    store: &'s mut Store,
+    issue: &'s str,
+    now: DateTime<Utc>,
+}
+
+impl Ledger for StoreLedger<'_> {
+    fn mark_sending(&mut self, emails: &[&str]) -> Result<()> {
+        self.store.mark_sending(self.issue, emails, self.now)
+    }
+
+    fn record(&mut self, results: &[(&str, &Settled)]) -> Result<()> {
+        let rows: Vec<Row> = results
+            .iter()
+            .map(|(email, state)| {
+                let (status, reply) = match state {
+                    Settled::Sent => (DeliveryStatus::Sent, None),
+                    Settled::Failed(f) => (DeliveryStatus::Failed, Some(f.to_string())),
+                    Settled::Deferred(f) | Settled::Retrying(f) => {
+                        (DeliveryStatus::Deferred, Some(f.to_string()))
+                    }
+                };
+                Row {
+                    email: email.to_string(),
+                    status,
+                    reply,
+                }
+            })
+            .collect();
+        self.store.record_outcomes(self.issue, &rows, self.now)?;
+        for (email, state) in results {
+            if matches!(state, Settled::Failed(_)) {
+                self.store.count_bounce(email, BOUNCE_LIMIT)?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,125 @@
+//! Turning `herald.yaml` and the secrets into a composer and a transport, with errors
+//! that name the setting to fix.
+
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use crate::config::{Config, Newsletter, Secrets};
+use crate::error::{Error, Result};
+use crate::mail::compose::{ComposerSettings, DkimKey};
+use crate::mail::unsubscribe::Unsubscribe;
+use crate::mail::{Composer, Deliver, Outbox, Smtp, SmtpSettings};
+
+use super::plan::Plan;
+
+/// The `newsletter:` section, or an error saying to add it.
+pub fn newsletter_section(config: &Config) -> Result<&Newsletter> {
+    config.newsletter.as_ref().ok_or_else(|| {
+        Error::newsletter(
+            config_file(config),
+            "no `newsletter:` section; add one with at least `from: \"Site <news@example.com>\"` and `unsubscribe_url:` or `unsubscribe_mailto:`",
+        )
+    })
+}
+
+/// The composer for `plan`. Without `HERALD_SECRET`, `preview` allows a fixed
+/// placeholder key (for `herald digest`); sending requires the real one.
+pub fn composer_for(
+    config: &Config,
+    secrets: &Secrets,
+    plan: &Plan<'_>,
+    date: SystemTime,
+    subject_prefix: &str,
+    preview: bool,
+) -> Result<Composer> {
+    let newsletter = newsletter_section(config)?;
+    let path = config_file(config);
+    if newsletter.unsubscribe_url.is_none() && newsletter.unsubscribe_mailto.is_none() {
+        return Err(Error::newsletter(
+            &path,
+            "newsletter: set `unsubscribe_url` (https, with {token}) or `unsubscribe_mailto`: every message needs an unsubscribe link",
+        ));
+    }
+    let secret = match (&secrets.secret, preview) {
+        (Some(secret), _) => secret.as_bytes().to_vec(),
+        (None, true) => b"herald-preview-placeholder".to_vec(),
+        (None, false) => {
+            return Err(Error::newsletter(
+                &path,
+                "HERALD_SECRET is not set; set it to a long random string (it keys the unsubscribe tokens and must stay the same between runs)",
+            ));
+        }
+    };
+    let dkim = match &newsletter.dkim {
+        Some(dkim) => {
+            let text = std::fs::read_to_string(&dkim.private_key_file)
+                .map_err(|e| Error::io(&dkim.private_key_file, e))?;
+            Some(DkimKey::parse(
+                &dkim.domain,
+                &dkim.selector,
+                &text,
+                &dkim.private_key_file,
+            )?)
+        }
+        None => None,
+    };
+    let settings = ComposerSettings {
+        issue: &plan.issue.id,
+        from: &newsletter.from,
+        reply_to: newsletter.reply_to.as_deref(),
+        site_title: &config.site.title,
+        unsubscribe: Unsubscribe {
+            url: newsletter.unsubscribe_url.clone(),
+            mailto: newsletter.unsubscribe_mailto.clone(),
+            secret,
+        },
+        dkim,
+        date,
+        subject_prefix,
+    };
+    Composer::new(settings, plan.rendered.clone(), &path)
+}
+
+/// The SMTP relay (`HERALD_SMTP_URL`, else `smtp.url`), or the outbox folder
+/// `<state folder>/outbox/<issue>/` when neither the `smtp:` section nor
+/// `HERALD_SMTP_URL` is there.
+pub fn transport_for(config: &Config, secrets: &Secrets, issue: &str) -> Result<Box<dyn Deliver>> {
+    let url = secrets
+        .smtp_url
+        .clone()
+        .or_else(|| config.smtp.as_ref().and_then(|s| s.url.clone()));
+    let Some(url) = url else {
+        if config.smtp.is_some() {
+            return Err(Error::newsletter(
+                config_file(config),
+                "smtp: has no `url` and HERALD_SMTP_URL is not set; give one (e.g. smtp://mail.example.com:587?tls=required), or remove `smtp:` to write .eml files instead",
+            ));
+        }
+        return Ok(Box::new(Outbox::new(outbox_dir(config).join(issue))));
+    };
+    let smtp = config.smtp.clone();
+    let settings = SmtpSettings {
+        url,
+        password: secrets.smtp_password.clone(),
+        concurrency: smtp.as_ref().map_or(4, |s| s.concurrency),
+        timeout: Duration::from_secs(smtp.as_ref().map_or(60, |s| s.timeout_seconds)),
+        ca_file: smtp.and_then(|s| s.ca_file),
+    };
+    let smtp = Smtp::new(&settings)?;
+    smtp.check()?;
+    Ok(Box::new(smtp))
+}
+
+/// `.herald/outbox` beside the state database.
+pub fn outbox_dir(config: &Config) -> std::path::PathBuf {
+    config
+        .state_file
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join("outbox")
+}
+
+/// The config file, for messages.
+pub fn config_file(config: &Config) -> std::path::PathBuf {
+    config.file.clone()
+}

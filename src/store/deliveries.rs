@@ -1,0 +1,159 @@
+//! The `deliveries` table: the sending ledger, one row per issue and recipient.
+//!
+//! A row is `sending` before its SMTP transaction starts and `sent` only after the
+//! server's 250 reply, so a crash can leave a row `sending` (delivered or not: unknown)
+//! but never `sent` for a message that was not accepted.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use rusqlite::params;
+
+use super::{Store, stamp};
+use crate::error::{Error, Result};
+
+/// Where one recipient's copy of one issue stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeliveryStatus {
+    /// The SMTP transaction started; whether it ended is unknown after a crash.
+    Sending,
+    /// The server accepted the message (250).
+    Sent,
+    /// The server refused it for good (5xx).
+    Failed,
+    /// A temporary problem (4xx, connection); the next run tries again.
+    Deferred,
+}
+
+impl DeliveryStatus {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Sending => "sending",
+            DeliveryStatus::Sent => "sent",
+            DeliveryStatus::Failed => "failed",
+            DeliveryStatus::Deferred => "deferred",
+        }
+    }
+
+    /// Whether the recipient needs nothing more for this issue.
+    pub fn is_settled(self) -> bool {
+        matches!(self, DeliveryStatus::Sent | DeliveryStatus::Failed)
+    }
+
+    fn parse(text: &str) -> DeliveryStatus {
+        match text {
+            "sending" => DeliveryStatus::Sending,
+            "sent" => DeliveryStatus::Sent,
+            "failed" => DeliveryStatus::Failed,
+            _ => DeliveryStatus::Deferred,
+        }
+    }
+}
+
+/// One row of `deliveries`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// Where it stands.
+    pub status: DeliveryStatus,
+    /// SMTP transactions started for it, over every run.
+    pub attempts: u32,
+    /// The server's last reply, for failures.
+    pub reply: Option<String>,
+}
+
+/// The result of one attempt, to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// The recipient.
+    pub email: String,
+    /// The new status: `Sent`, `Failed` or `Deferred`.
+    pub status: DeliveryStatus,
+    /// The server's reply or the error, for failures.
+    pub reply: Option<String>,
+}
+
+impl Store {
+    /// Every delivery row of `issue`, by address.
+    pub fn deliveries(&self, issue: &str) -> Result<HashMap<String, Delivery>> {
+        let mut statement = self
+            .conn
+            .prepare("SELECT email, status, attempts, reply FROM deliveries WHERE issue = ?1")
+            .map_err(|e| self.error(e))?;
+        let rows = statement
+            .query_map([issue], |row| {
+                Ok((
+                    row.get::<_, String>(0)?.to_lowercase(),
+                    Delivery {
+                        status: DeliveryStatus::parse(&row.get::<_, String>(1)?),
+                        attempts: row.get(2)?,
+                        reply: row.get(3)?,
+                    },
+                ))
+            })
+            .map_err(|e| self.error(e))?;
+        rows.collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.error(e))
+    }
+
+    /// Marks every address in `emails` as `sending` (one more attempt each), in one
+    /// transaction that is committed before this returns.
+    pub fn mark_sending(&mut self, issue: &str, emails: &[&str], now: DateTime<Utc>) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| Error::store(&self.path, e))?;
+        {
+            let mut statement = tx
+                .prepare(
+                    "INSERT INTO deliveries (issue, email, status, attempts, updated_at)
+                     VALUES (?1, ?2, 'sending', 1, ?3)
+                     ON CONFLICT (issue, email) DO UPDATE
+                     SET status = 'sending', attempts = attempts + 1, updated_at = ?3",
+                )
+                .map_err(|e| Error::store(&self.path, e))?;
+            let now = stamp(now);
+            for email in emails {
+                statement
+                    .execute(params![issue, email, now])
+                    .map_err(|e| Error::store(&self.path, e))?;
+            }
+        }
+        tx.commit().map_err(|e| Error::store(&self.path, e))
+    }
+
+    /// Records the outcomes of finished attempts, in one transaction.
+    pub fn record_outcomes(
+        &mut self,
+        issue: &str,
+        outcomes: &[Outcome],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| Error::store(&self.path, e))?;
+        {
+            let mut statement = tx
+                .prepare(
+                    "UPDATE deliveries SET status = ?3, reply = ?4, updated_at = ?5
+                     WHERE issue = ?1 AND email = ?2",
+                )
+                .map_err(|e| Error::store(&self.path, e))?;
+            let now = stamp(now);
+            for outcome in outcomes {
+                statement
+                    .execute(params![
+                        issue,
+                        outcome.email,
+                        outcome.status.as_str(),
+                        outcome.reply,
+                        now
+                    ])
+                    .map_err(|e| Error::store(&self.path, e))?;
+            }
+        }
+        tx.commit().map_err(|e| Error::store(&self.path, e))
+    }
+}

@@ -1,0 +1,92 @@
+//! The SQLite state database: its schema and every query, and no business rules.
+//!
+//! Three tables: `subscribers`, `issues` (one row per digest, with its cutoff and its
+//! article ids) and `deliveries` (one row per issue and recipient, the sending ledger).
+//! Timestamps are stored as RFC 3339 UTC text with second precision, so they sort.
+
+mod deliveries;
+mod issues;
+mod schema;
+mod subscribers;
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{Connection, OpenFlags};
+
+pub use deliveries::{Delivery, DeliveryStatus, Outcome};
+pub use issues::IssueRow;
+pub use subscribers::{Merge, Status, Subscriber};
+
+use crate::error::{Error, Result};
+
+/// An open state database.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Opens (creating it and its folder when missing) the database at `path` and
+    /// brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
+        let conn = Connection::open(path).map_err(|e| Error::store(path, e))?;
+        let store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        schema::migrate(&store.conn, path)?;
+        Ok(store)
+    }
+
+    /// Opens an existing database without writing to it, or `None` when there is none
+    /// yet (a preview on a fresh site must not create one).
+    pub fn open_read_only(path: &Path) -> Result<Option<Store>> {
+        if !path.exists() {
+            return Ok(None);
+        }
+        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|e| Error::store(path, e))?;
+        let store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        schema::check_version(&store.conn, path)?;
+        Ok(Some(store))
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn error(&self, source: rusqlite::Error) -> Error {
+        Error::store(&self.path, source)
+    }
+}
+
+/// The stored form of a timestamp.
+fn stamp(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// Reads a stored timestamp back.
+fn parse_stamp(text: &str) -> rusqlite::Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+        })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,145 @@
+//! The store against a real SQLite file in a temporary folder.
+
+use chrono::{TimeZone, Utc};
+
+use super::*;
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()
+}
+
+fn store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("state/herald.db")).unwrap();
+    (dir, store)
+}
+
+#[test]
+fn merging_subscribers_keeps_unsubscribed_ones_out_unless_reactivated() {
+    let (_dir, store) = store();
+    assert_eq!(
+        store
+            .merge_subscriber("a@x.org", Some("A"), false, now())
+            .unwrap(),
+        Merge::Added
+    );
+    assert_eq!(
+        store
+            .merge_subscriber("A@X.org", None, false, now())
+            .unwrap(),
+        Merge::Unchanged
+    );
+    assert_eq!(
+        store
+            .merge_subscriber("a@x.org", Some("Ann"), false, now())
+            .unwrap(),
+        Merge::Updated
+    );
+    assert!(store.unsubscribe("a@x.org").unwrap());
+    assert!(!store.unsubscribe("nobody@x.org").unwrap());
+    store
+        .merge_subscriber("a@x.org", None, false, now())
+        .unwrap();
+    assert_eq!(
+        store.subscriber("a@x.org").unwrap().unwrap().status,
+        Status::Unsubscribed
+    );
+    assert!(store.active_subscribers().unwrap().is_empty());
+    store
+        .merge_subscriber("a@x.org", None, true, now())
+        .unwrap();
+    let ann = store.subscriber("a@x.org").unwrap().unwrap();
+    assert_eq!(
+        (ann.status, ann.name.as_deref()),
+        (Status::Active, Some("Ann"))
+    );
+}
+
+#[test]
+fn bounces_count_up_to_the_limit() {
+    let (_dir, store) = store();
+    store
+        .merge_subscriber("a@x.org", None, false, now())
+        .unwrap();
+    assert_eq!(store.count_bounce("a@x.org", 3).unwrap(), 1);
+    assert_eq!(store.count_bounce("a@x.org", 3).unwrap(), 2);
+    assert_eq!(
+        store.subscriber("a@x.org").unwrap().unwrap().status,
+        Status::Active
+    );
+    assert_eq!(store.count_bounce("a@x.org", 3).unwrap(), 3);
+    assert_eq!(
+        store.subscriber("a@x.org").unwrap().unwrap().status,
+        Status::Bounced
+    );
+    assert_eq!(store.count_bounce("nobody@x.org", 3).unwrap(), 0);
+}
+
+#[test]
+fn the_ledger_goes_sending_then_sent_failed_or_deferred() {
+    let (_dir, mut store) = store();
+    let issue = IssueRow {
+        id: "i1".into(),
+        cutoff: now(),
+        articles: vec!["a".into(), "b".into()],
+        started_at: now(),
+        completed_at: None,
+    };
+    store.start_issue(&issue).unwrap();
+    store.start_issue(&issue).unwrap();
+    assert_eq!(store.open_issue().unwrap(), Some(issue.clone()));
+    store
+        .mark_sending("i1", &["a@x.org", "b@x.org", "c@x.org"], now())
+        .unwrap();
+    let outcome = |email: &str, status, reply: Option<&str>| Outcome {
+        email: email.into(),
+        status,
+        reply: reply.map(str::to_string),
+    };
+    store
+        .record_outcomes(
+            "i1",
+            &[
+                outcome("a@x.org", DeliveryStatus::Sent, None),
+                outcome("b@x.org", DeliveryStatus::Failed, Some("550 no")),
+            ],
+            now(),
+        )
+        .unwrap();
+    store.mark_sending("i1", &["b@x.org"], now()).unwrap();
+    let rows = store.deliveries("i1").unwrap();
+    assert_eq!(rows["a@x.org"].status, DeliveryStatus::Sent);
+    assert_eq!(rows["b@x.org"].status, DeliveryStatus::Sending);
+    assert_eq!(rows["b@x.org"].attempts, 2);
+    assert_eq!(
+        rows["c@x.org"].status,
+        DeliveryStatus::Sending,
+        "unknown after a crash"
+    );
+    assert!(store.last_completed_issue().unwrap().is_none());
+    store.complete_issue("i1", now()).unwrap();
+    assert!(store.open_issue().unwrap().is_none());
+    assert_eq!(store.last_completed_issue().unwrap().unwrap().cutoff, now());
+    assert_eq!(
+        store.issued_article_ids().unwrap(),
+        ["a".to_string(), "b".to_string()].into()
+    );
+}
+
+#[test]
+fn read_only_open_creates_nothing_and_newer_schemas_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("herald.db");
+    assert!(Store::open_read_only(&path).unwrap().is_none());
+    assert!(!path.exists());
+    drop(Store::open(&path).unwrap());
+    assert!(Store::open_read_only(&path).unwrap().is_some());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.pragma_update(None, "user_version", 99).unwrap();
+    drop(conn);
+    let err = Store::open(&path).unwrap_err().to_string();
+    assert!(
+        err.contains("schema version 99") && err.contains("herald.db"),
+        "{err}"
+    );
+}
