@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Prints bench/run.sh's results as one Markdown table (stdlib only).
+
+Usage: report.py RESULTS_DIR. Reads RESULTS_DIR/facts.txt (key=value lines) and the
+hyperfine JSON files next to it; every time shown is a median, with min-max in brackets.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+
+def load(results):
+    facts = {}
+    for line in (results / "facts.txt").read_text().splitlines():
+        key, _, value = line.partition("=")
+        facts[key] = value
+    timings = {}
+    for path in results.glob("*.json"):
+        data = json.loads(path.read_text())["results"][0]
+        timings[path.stem] = data
+    return facts, timings
+
+
+def seconds(t):
+    med = t["median"]
+    return f"{fmt_s(med)} [{fmt_s(t['min'])}–{fmt_s(t['max'])}]"
+
+
+def fmt_s(s):
+    if s < 1:
+        return f"{s * 1000:.0f} ms"
+    return f"{s:.2f} s"
+
+
+def mb(kb):
+    return f"{int(kb) / 1024:.0f} MB"
+
+
+def verdict(ok):
+    return "PASS" if ok else "FAIL"
+
+
+def main():
+    results = Path(sys.argv[1])
+    facts, t = load(results)
+    n = int(facts["n"])
+    rows = []
+    notes = []
+    full = {}  # limit -> whether herald's feed held every item with full content
+
+    def row(*cells):
+        rows.append(cells)
+
+    builds = "want_items_20" in facts
+    for limit, label, hugo_target in (("20", "newest 20", 0.1), ("all", "whole archive", 0.2)):
+        if not builds:
+            break
+        herald = t.get(f"build_{limit}_herald")
+        hugo = t.get(f"build_{limit}_hugo")
+        floor = t.get(f"build_{limit}_floor")
+        want = int(facts[f"want_items_{limit}"])
+        got = int(facts.get(f"herald_items_{limit}", "0") or 0)
+        hugo_got = int(facts.get(f"hugo_items_{limit}", "0") or 0)
+        title = f"Build, {label} ({want:,} items, {n:,} articles)"
+        comparable = got == want
+        full[limit] = comparable
+        if hugo_got != want:
+            notes.append(
+                f"Hugo's {label} feed holds {hugo_got} of {want} items with full content: "
+                "its timing is not comparable."
+            )
+        if not comparable:
+            notes.append(
+                f"herald's {label} rss.xml holds {got} of {want} items with full content "
+                "(is the feed module still the placeholder?): its ratios are not judged."
+            )
+        judge = (lambda ok: verdict(ok)) if comparable else (lambda ok: "n/a")
+        ratio = herald["median"] / hugo["median"]
+        row(title, seconds(herald), f"Hugo {seconds(hugo)}", f"{ratio:.3f} ×",
+            f"≤ {hugo_target} × Hugo", judge(ratio <= hugo_target))
+        ratio = herald["median"] / floor["median"]
+        if limit == "20":
+            target, result = "≤ 1.5 × floor", judge(ratio <= 1.5)
+        else:
+            target, result = "(none)", "–"
+        row(title, seconds(herald), f"floor {seconds(floor)}", f"{ratio:.2f} ×", target, result)
+
+    for limit, label in (("20", "newest 20"), ("all", "whole archive")) if builds else ():
+        rebuild = t.get(f"rebuild_{limit}_herald")
+        rewritten = int(facts[f"rewritten_{limit}"]) + int(facts[f"rewritten_after_{limit}"])
+        row(f"Rebuild, nothing changed, {label}",
+            f"{seconds(rebuild)}; {rewritten} file(s) rewritten", "–", "–",
+            "no file rewritten", verdict(rewritten == 0))
+
+    if builds:
+        memory_rows(facts, full, row)
+    send_rows(facts, t, row, notes)
+    print_table(facts, rows, notes)
+
+
+def memory_rows(facts, full, row):
+    row("Peak RSS, build newest 20", mb(facts["rss_build_20"]), "–", "–", "≤ 64 MB",
+        verdict(int(facts["rss_build_20"]) <= 64 * 1024) if full["20"] else "n/a")
+    largest = int(facts["largest_output_all"])
+    rss_all = int(facts["rss_build_all"]) * 1024
+    ratio = rss_all / largest if largest else float("inf")
+    row("Peak RSS, build whole archive", mb(facts["rss_build_all"]),
+        f"largest output {largest / 2**20:.0f} MB", f"{ratio:.2f} ×",
+        "≤ 3 × largest output", verdict(ratio <= 3) if full["all"] else "n/a")
+    row("Peak RSS, rebuild newest 20", mb(facts["rss_rebuild_20"]), "–", "–", "(none)", "–")
+    row("Peak RSS, rebuild whole archive", mb(facts["rss_rebuild_all"]), "–", "–", "(none)", "–")
+
+
+def send_rows(facts, t, row, notes):
+    send = facts.get("send", "skipped")
+    if send != "skipped":
+        subscribers = int(facts["send_subscribers"])
+        sessions = facts["send_concurrency"]
+        size = int(facts["send_source_bytes"])
+        source = t["send_source"]
+        source_rate = subscribers / source["median"]
+        label = f"Send {subscribers:,} × {size / 1024:.0f} KB, {sessions} sessions"
+        reference = f"smtp-source {source_rate:,.0f} msg/s ({fmt_s(source['median'])})"
+        if send == "herald":
+            herald = t["send_herald"]
+            rate = subscribers / herald["median"]
+            sent = facts.get("send_sent", "unknown")
+            ledger = facts.get("send_ledger_sent", "unknown")
+            all_sent = sent == str(subscribers) and ledger in (str(subscribers), "unknown")
+            personalised = facts.get("send_personalised", "not checked")
+            notes.append(f"Personalisation check (50 recipients, messages kept): {personalised}.")
+            if ledger == "unknown":
+                notes.append("The ledger count could not be read from the state database.")
+            ratio = rate / source_rate
+            row(label, f"{rate:,.0f} msg/s ({fmt_s(herald['median'])}); "
+                f"{sent} sent, {ledger} in ledger", reference, f"{ratio:.2f} ×",
+                "≥ 0.5 × smtp-source, all sent and recorded",
+                verdict(ratio >= 0.5 and all_sent and personalised.startswith("yes")))
+            row("Peak RSS, send", mb(facts["rss_send"]), "–", "–", "(none)", "–")
+        else:
+            row(label, "not available yet (`herald send` is not on main)", reference, "–",
+                "≥ 0.5 × smtp-source", "n/a")
+
+
+def print_table(facts, rows, notes):
+    print(f"herald {facts['herald_rev']} · Hugo {facts['hugo_version']} · "
+          f"{facts['date']} · {facts['machine']} · load {facts['load_before']} → "
+          f"{facts['load_after']} · medians of {facts['runs']} runs after 1 warm-up")
+    print()
+    print("| Measurement | herald | compared with | ratio | target | result |")
+    print("|---|---|---|---|---|---|")
+    for cells in rows:
+        print("| " + " | ".join(cells) + " |")
+    for note in notes:
+        print(f"\nNote: {note}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,327 @@
+#!/usr/bin/env bash
+# bench/run.sh [N] — herald against Hugo, the floor and smtp-source; prints one table.
+#
+# See docs/benchmarks.md for what each row means. Environment:
+#   BENCH_DIR         scratch folder (default /tmp/herald-bench); never inside the repo
+#   RUNS              timed runs per hyperfine benchmark (default 5, after 1 warm-up)
+#   RSS_RUNS          runs per peak-memory measurement (default 3; the median is shown)
+#   SUBSCRIBERS       recipients of the send benchmark (default 10000)
+#   SEND_ARTICLES     articles in the issue (default 10)
+#   SEND_CONCURRENCY  SMTP sessions for herald and smtp-source alike (default 8)
+#   SINK_PORT         loopback port of smtp-sink (default 2525)
+#   SKIP_SEND=1       leave the send rows out
+#   SKIP_BUILD=1      leave the build rows out (send only)
+#   HERALD_BIN        benchmark this herald binary instead of this checkout's (e.g. a branch)
+set -euo pipefail
+
+N=${1:-10000}
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH_DIR=${BENCH_DIR:-/tmp/herald-bench}
+RUNS=${RUNS:-5}
+RSS_RUNS=${RSS_RUNS:-3}
+SUBSCRIBERS=${SUBSCRIBERS:-10000}
+SEND_ARTICLES=${SEND_ARTICLES:-10}
+SEND_CONCURRENCY=${SEND_CONCURRENCY:-8}
+SINK_PORT=${SINK_PORT:-2525}
+# A fixed clock: every generated article (2015 to mid-2025) is published, and the output
+# does not depend on the day the benchmark runs.
+NOW=2026-01-01T00:00:00Z
+
+log() { printf '\n== %s\n' "$*" >&2; }
+die() { printf 'bench/run.sh: %s\n' "$*" >&2; exit 1; }
+
+case "$(realpath -m "$BENCH_DIR")/" in
+"$REPO"/*) die "BENCH_DIR ($BENCH_DIR) is inside the repository; pick a scratch folder" ;;
+esac
+[[ $N =~ ^[0-9]+$ && $N -ge 20 ]] || die "N must be a number >= 20 (got $N)"
+
+# ---------------------------------------------------------------- tools
+install_missing() {
+  local packages=()
+  command -v hugo >/dev/null || packages+=(hugo)
+  command -v hyperfine >/dev/null || packages+=(hyperfine)
+  [[ -x /usr/sbin/smtp-sink && -x /usr/sbin/smtp-source ]] || packages+=(postfix)
+  [[ -x /usr/bin/time ]] || packages+=(time)
+  command -v python3 >/dev/null || packages+=(python3)
+  ((${#packages[@]})) || return 0
+  log "installing ${packages[*]}"
+  local sudo=()
+  [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
+    "${packages[@]}" >/dev/null
+  # Only smtp-sink and smtp-source are wanted: never leave a mail server running.
+  if [[ " ${packages[*]} " == *" postfix "* ]] && "${sudo[@]}" postfix status >/dev/null 2>&1; then
+    "${sudo[@]}" postfix stop >/dev/null 2>&1 || true
+  fi
+}
+install_missing
+
+# ---------------------------------------------------------------- build
+log "cargo build --release (herald, gen_corpus, floor)"
+(cd "$REPO" && cargo build --release --quiet --bin herald --example gen_corpus --example floor)
+TARGET=${CARGO_TARGET_DIR:-$REPO/target}/release
+# Copies, so that a concurrent `cargo build` cannot swap a binary mid-benchmark.
+BIN=$BENCH_DIR/bin
+mkdir -p "$BIN"
+cp "${HERALD_BIN:-$TARGET/herald}" "$BIN/herald"
+cp "$TARGET/examples/gen_corpus" "$BIN/gen_corpus"
+cp "$TARGET/examples/floor" "$BIN/floor"
+
+R=$BENCH_DIR/results
+rm -rf "$R"
+mkdir -p "$R"
+FACTS=$R/facts.txt
+fact() { printf '%s=%s\n' "$1" "$2" >>"$FACTS"; }
+fact n "$N"
+fact runs "$RUNS"
+fact date "$(date -u +%Y-%m-%dT%H:%MZ)"
+fact machine "$(nproc) cores / $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo)"
+if [[ -n ${HERALD_BIN:-} ]]; then
+  fact herald_rev "$HERALD_BIN"
+else
+  fact herald_rev "$(git -C "$REPO" rev-parse --short HEAD)$(git -C "$REPO" diff --quiet HEAD -- src || echo +dirty)"
+fi
+fact hugo_version "$(hugo version | grep -o 'v[0-9.]*' | head -1)"
+fact load_before "$(cut -d' ' -f1-3 /proc/loadavg)"
+
+# ---------------------------------------------------------------- corpus
+C=$BENCH_DIR/corpus
+# Regenerated when N or the generator changes; otherwise reused (it is deterministic).
+stamp="$N $(sha256sum "$REPO/examples/gen_corpus.rs" | cut -c1-16)"
+if [[ $(cat "$C/.stamp" 2>/dev/null) != "$stamp" ]]; then
+  log "generating $N articles in $C"
+  rm -rf "$C"
+  "$BIN/gen_corpus" "$C" "$N" >&2
+  echo "$stamp" >"$C/.stamp"
+fi
+H=$C/herald
+G=$C/hugo
+floor_line=$("$BIN/floor" "$H/content" 0)
+PUBLISHED=$(sed -E 's/.* ([0-9]+) published.*/\1/' <<<"$floor_line")
+fact published "$PUBLISHED"
+
+# ---------------------------------------------------------------- helpers
+bench() { # bench NAME [hyperfine options…] -- COMMAND…  → $R/NAME.json
+  local name=$1
+  shift
+  local options=()
+  while [[ $1 != -- ]]; do options+=("$1"); shift; done
+  shift
+  hyperfine --style basic --warmup 1 --runs "$RUNS" "${options[@]}" \
+    --export-json "$R/$name.json" --command-name "$name" "$*" >&2
+}
+
+peak_rss() { # peak_rss NAME PREPARE COMMAND…  → fact rss_NAME (median KB of RSS_RUNS)
+  local name=$1 prepare=$2
+  shift 2
+  local values=()
+  for _ in $(seq "$RSS_RUNS"); do
+    bash -c "$prepare"
+    /usr/bin/time -f %M -o "$R/rss.tmp" "$@" >/dev/null
+    values+=("$(tail -1 "$R/rss.tmp")")
+  done
+  fact "rss_$name" "$(printf '%s\n' "${values[@]}" | sort -n | sed -n "$(((RSS_RUNS + 1) / 2))p")"
+}
+
+snapshot() { # inode, mtime and size of every file a build may write
+  local out=$1
+  for f in "$out"/rss.xml "$out"/atom.xml "$out"/feed.json "$H/herald-ids.yaml"; do
+    if [[ -e $f ]]; then stat -c '%n %i %.9Y %s' "$f"; else echo "$f missing"; fi
+  done
+}
+
+markers() { grep -o 'bench-end-[0-9]*' "$1" 2>/dev/null | sort -u | wc -l || true; }
+
+# ---------------------------------------------------------------- builds
+limits=(20 all)
+[[ ${SKIP_BUILD:-0} != 1 ]] || limits=()
+for limit in "${limits[@]}"; do
+  if [[ $limit == 20 ]]; then config=$H/herald.yaml want=20; floor_limit=20
+  else config=$H/herald-all.yaml want=$PUBLISHED; floor_limit=0; fi
+  out=$H/public-$limit
+  herald=("$BIN/herald" --quiet --config "$config" --now "$NOW" build)
+
+  log "build, limit $limit: herald"
+  bench "build_${limit}_herald" --prepare "rm -rf $out" -- "${herald[@]}"
+  log "build, limit $limit: hugo"
+  bench "build_${limit}_hugo" --prepare "rm -rf $G/public-$limit" -- \
+    hugo --quiet --source "$G" --config "$G/hugo-$limit.toml" --destination "$G/public-$limit"
+  log "build, limit $limit: floor"
+  bench "build_${limit}_floor" -- "$BIN/floor" "$H/content" "$floor_limit"
+
+  # Both feeds really hold the expected items with their full content.
+  fact "hugo_items_$limit" "$(markers "$G/public-$limit/index.xml")"
+  fact "herald_items_$limit" "$(markers "$out/rss.xml")"
+  fact "want_items_$limit" "$want"
+  largest=0
+  for f in "$out"/rss.xml "$out"/atom.xml "$out"/feed.json; do
+    [[ -e $f ]] && ((largest = $(stat -c %s "$f") > largest ? $(stat -c %s "$f") : largest))
+  done
+  fact "largest_output_$limit" "$largest"
+
+  log "rebuild with nothing changed, limit $limit"
+  "${herald[@]}" >/dev/null
+  before=$(snapshot "$out")
+  bench "rebuild_${limit}_herald" -- "${herald[@]}"
+  fact "rewritten_$limit" "$(diff <(echo "$before") <(snapshot "$out") | grep -c '^>' || true)"
+  fact "summary_rebuild_$limit" "$("$BIN/herald" --config "$config" --now "$NOW" build | tr '=' ' ')"
+  fact "rewritten_after_$limit" "$(diff <(echo "$before") <(snapshot "$out") | grep -c '^>' || true)"
+
+  log "peak memory, limit $limit"
+  peak_rss "build_$limit" "rm -rf $out" "${herald[@]}"
+  peak_rss "rebuild_$limit" "true" "${herald[@]}"
+done
+
+# ---------------------------------------------------------------- send
+send_available() { "$BIN/herald" send --help >/dev/null 2>&1; }
+SINK_PID=
+stop_sink() { [[ -z $SINK_PID ]] || kill "$SINK_PID" 2>/dev/null || true; }
+trap stop_sink EXIT
+
+# A small untimed run to a second smtp-sink that keeps every message: each recipient must
+# get their own message (To, Message-ID, unsubscribe link), so nothing is batched.
+check_personalised() {
+  local sample=50 port=$((SINK_PORT + 1)) pid
+  python3 - "$S/sample.csv" "$sample" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("email,name\n")
+    for i in range(int(sys.argv[2])):
+        f.write(f"sample{i:03d}@subscribers.bench.example,Sample {i}\n")
+PY
+  sed -e "s|state/herald.db|state-sample/herald.db|" -e "s|127.0.0.1:$SINK_PORT|127.0.0.1:$port|" \
+    "$SH/send.yaml" >"$SH/sample.yaml"
+  rm -rf "$S/dump" "$SH/state-sample"
+  mkdir -p "$S/dump"
+  [[ $(id -u) -ne 0 ]] || chown nobody "$S/dump"
+  /usr/sbin/smtp-sink "${sink_user[@]}" -d "$S/dump/m." "127.0.0.1:$port" 64 >/dev/null 2>&1 &
+  pid=$!
+  sleep 0.5
+  "$BIN/herald" --quiet --config "$SH/sample.yaml" --now "$NOW" subscribers import "$S/sample.csv" >/dev/null
+  "$BIN/herald" --config "$SH/sample.yaml" --now "$NOW" send >/dev/null 2>&1 || true
+  sleep 0.5
+  kill "$pid" 2>/dev/null || true
+  fact send_personalised "$(python3 - "$S/dump" "$sample" <<'PY'
+import email, email.policy, pathlib, sys
+files = sorted(pathlib.Path(sys.argv[1]).glob("m.*"))
+want = int(sys.argv[2])
+to, ids, unsub, own_token = set(), set(), set(), 0
+for f in files:
+    msg = email.message_from_bytes(f.read_bytes(), policy=email.policy.default)
+    to.add(str(msg.get("To", "")))
+    ids.add(str(msg.get("Message-ID", "")))
+    link = str(msg.get("List-Unsubscribe", ""))
+    unsub.add(link)
+    url = next((p.strip(" <>") for p in link.split(",") if "http" in p), "")
+    token = url.rstrip("/").rsplit("/", 1)[-1]
+    texts = [part.get_content() for part in msg.walk()
+             if part.get_content_maintype() == "text"]
+    if token and texts and all(token in t for t in texts):
+        own_token += 1
+ok = len(files) == want and len(to) == len(ids) == len(unsub) == own_token == want
+print(f"{'yes' if ok else 'NO'}: {len(files)} of {want} messages captured; distinct To {len(to)}, "
+      f"Message-ID {len(ids)}, List-Unsubscribe {len(unsub)}; "
+      f"{own_token} carry their own token in every text part")
+PY
+)"
+}
+
+if [[ ${SKIP_SEND:-0} == 1 ]]; then
+  fact send "skipped"
+else
+  S=$BENCH_DIR/send
+  rm -rf "$S"
+  mkdir -p "$S"
+  log "smtp-sink on 127.0.0.1:$SINK_PORT"
+  # -u: smtp-sink refuses to keep root privileges; it only needs the socket.
+  sink_user=()
+  [[ $(id -u) -ne 0 ]] || sink_user=(-u nobody)
+  /usr/sbin/smtp-sink "${sink_user[@]}" -c "127.0.0.1:$SINK_PORT" 1024 >"$S/sink.log" 2>&1 &
+  SINK_PID=$!
+  for _ in $(seq 50); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$SINK_PORT") 2>/dev/null && break
+    sleep 0.1
+  done
+  kill -0 "$SINK_PID" 2>/dev/null || die "smtp-sink did not start (port $SINK_PORT busy?): $(cat "$S/sink.log")"
+  fact send_subscribers "$SUBSCRIBERS"
+  fact send_concurrency "$SEND_CONCURRENCY"
+
+  size=51200 # smtp-source's default message size when herald's is not known
+  if send_available; then
+    fact send herald
+    "$BIN/gen_corpus" "$S/corpus" "$SEND_ARTICLES" >/dev/null
+    SH=$S/corpus/herald
+    cat >"$SH/send.yaml" <<EOF
+# Generated by bench/run.sh: one issue of $SEND_ARTICLES articles to $SUBSCRIBERS subscribers.
+site:
+  title: Herald Bench
+  url: https://bench.example/
+  description: A generated archive for benchmarks
+  language: en
+content_dir: content
+output_dir: public
+state_file: state/herald.db
+newsletter:
+  from: "Herald Bench <news@bench.example>"
+  subject: "{site}: {first_title}"
+  max_articles: $SEND_ARTICLES
+  unsubscribe_url: "https://bench.example/unsubscribe/{token}"
+  unsubscribe_mailto: "unsubscribe@bench.example"
+smtp:
+  url: "smtp://127.0.0.1:$SINK_PORT"
+  concurrency: $SEND_CONCURRENCY
+  rate_per_second: 0
+EOF
+    python3 - "$S/subscribers.csv" "$SUBSCRIBERS" <<'EOF'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("email,name\n")
+    for i in range(int(sys.argv[2])):
+        f.write(f"reader{i:06d}@subscribers.bench.example,Reader {i}\n")
+EOF
+    export HERALD_SECRET=bench-secret-not-for-production
+    herald_send=("$BIN/herald" --config "$SH/send.yaml" --now "$NOW")
+    cat >"$S/prepare.sh" <<EOF
+set -e
+rm -rf "$SH/state"
+"$BIN/herald" --quiet --config "$SH/send.yaml" --now "$NOW" subscribers import "$S/subscribers.csv" >/dev/null
+EOF
+    # The size of one real message, for smtp-source.
+    if "${herald_send[@]}" digest --eml "$S/sample.eml" >/dev/null 2>"$S/digest.err"; then
+      size=$(stat -c %s "$S/sample.eml")
+      fact send_message_bytes "$size"
+    else
+      fact send_message_bytes "unknown ($(head -c 200 "$S/digest.err" | tr '\n=' '  '))"
+    fi
+    log "send: herald, $SUBSCRIBERS subscribers"
+    bench send_herald --prepare "bash $S/prepare.sh" -- "${herald_send[@]}" send
+    # One more run whose summary is kept: every recipient sent and recorded.
+    bash "$S/prepare.sh"
+    "${herald_send[@]}" send >"$S/send.out" 2>"$S/send.err" || true
+    fact send_summary "$(tail -1 "$S/send.out" | tr '=' ' ')"
+    fact send_sent "$(python3 -c 'import json,sys; print(json.loads(sys.stdin.read().splitlines()[-1])["sent"])' <"$S/send.out" 2>/dev/null || echo unknown)"
+    fact send_ledger_sent "$(python3 - "$SH/state/herald.db" <<'EOF' 2>/dev/null || echo unknown
+import sqlite3, sys
+db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+names = [r[0] for r in db.execute("select name from sqlite_master where type='table'")]
+table = next(n for n in names if "deliver" in n)
+print(db.execute(f"select count(*) from {table} where status='sent'").fetchone()[0])
+EOF
+)"
+    peak_rss send "bash $S/prepare.sh" "${herald_send[@]}" send
+    check_personalised
+  else
+    fact send "not available yet"
+  fi
+  fact send_source_bytes "$size"
+  log "send: smtp-source, $SUBSCRIBERS messages of $size bytes, $SEND_CONCURRENCY sessions"
+  # -d: keep each session's connection for its next message, as a pooled client does.
+  bench send_source -- /usr/sbin/smtp-source -d -s "$SEND_CONCURRENCY" -m "$SUBSCRIBERS" -l "$size" \
+    -f news@bench.example -t reader@subscribers.bench.example "127.0.0.1:$SINK_PORT"
+  stop_sink
+  SINK_PID=
+fi
+
+fact load_after "$(cut -d' ' -f1-3 /proc/loadavg)"
+python3 "$REPO/bench/report.py" "$R" | tee "$R/table.md"
