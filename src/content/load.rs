@@ -150,11 +150,23 @@ pub fn find_markdown(dir: &Path) -> Result<Vec<PathBuf>> {
             if hidden {
                 continue;
             }
-            match std::fs::metadata(&path) {
-                Ok(meta) if meta.is_dir() => stack.push(path),
-                Ok(meta) if meta.is_file() && is_markdown(&path) => files.push(path),
-                // Broken links and special files are not articles.
-                _ => {}
+            // The entry's own type costs no system call; only links need following.
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            let (is_dir, is_file) = if kind.is_symlink() {
+                match std::fs::metadata(&path) {
+                    Ok(meta) => (meta.is_dir(), meta.is_file()),
+                    // A broken link is not an article.
+                    Err(_) => continue,
+                }
+            } else {
+                (kind.is_dir(), kind.is_file())
+            };
+            if is_dir {
+                stack.push(path);
+            } else if is_file && is_markdown(&path) {
+                files.push(path);
             }
         }
     }

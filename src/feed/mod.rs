@@ -56,9 +56,19 @@ pub struct Feeds {
 /// rendering each article's Markdown once, in parallel.
 pub fn render_all(config: &Config, items: &[&Article]) -> Result<Feeds> {
     let prepared = item::prepare(items);
+    // The three writers only read the prepared items: run them side by side.
+    let (rss, (atom, json)) = rayon::join(
+        || rss::write(config, &prepared),
+        || {
+            rayon::join(
+                || atom::write(config, &prepared),
+                || json::write(config, &prepared),
+            )
+        },
+    );
     Ok(Feeds {
-        rss: rss::write(config, &prepared)?,
-        atom: atom::write(config, &prepared)?,
-        json: json::write(config, &prepared)?,
+        rss: rss?,
+        atom: atom?,
+        json: json?,
     })
 }
