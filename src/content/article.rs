@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
+use crate::error::{Error, Result};
+
 /// One published-or-not article, with every URL already absolute.
 ///
 /// Only the front matter has been processed; the Markdown body is kept as source and
@@ -45,8 +47,24 @@ pub struct Article {
     pub tags: Vec<String>,
     /// `draft: true` articles are never published.
     pub draft: bool,
-    /// The Markdown body, unrendered.
-    pub body: String,
+    /// The Markdown body, unrendered: in memory, or left in the file until rendered.
+    pub body: Body,
+}
+
+/// Where an article's Markdown body is.
+///
+/// The loader leaves bodies in their files ([`Body::InFile`]) so that a large archive
+/// costs memory only for its front matter; [`Article::render_html`] reads the few it
+/// shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Body {
+    /// The Markdown text itself.
+    Text(String),
+    /// The body starts at this byte of [`Article::path`] and runs to the end.
+    InFile {
+        /// Byte offset of the first body byte.
+        offset: usize,
+    },
 }
 
 impl Article {
@@ -66,8 +84,30 @@ impl Article {
     }
 
     /// Renders the Markdown body to HTML with every `href`/`src` made absolute against
-    /// the article's URL.
-    pub fn render_html(&self) -> String {
-        super::markdown::render(&self.body, &self.url)
+    /// the article's URL. A body left in its file is read now; that fails only if the
+    /// file changed or vanished since it was loaded.
+    pub fn render_html(&self) -> Result<String> {
+        let markdown = match &self.body {
+            Body::Text(text) => std::borrow::Cow::Borrowed(text.as_str()),
+            Body::InFile { offset } => std::borrow::Cow::Owned(self.read_body(*offset)?),
+        };
+        Ok(super::markdown::render(&markdown, &self.url))
+    }
+
+    /// Replaces an in-memory body by its place in the file (`offset` bytes in).
+    pub fn leave_body_in_file(&mut self, offset: usize) {
+        self.body = Body::InFile { offset };
+    }
+
+    fn read_body(&self, offset: usize) -> Result<String> {
+        let changed = || {
+            Error::io(
+                &self.path,
+                std::io::Error::other("the file changed while herald was running; run it again"),
+            )
+        };
+        let bytes = std::fs::read(&self.path).map_err(|e| Error::io(&self.path, e))?;
+        let body = bytes.get(offset..).ok_or_else(changed)?;
+        String::from_utf8(body.to_vec()).map_err(|_| changed())
     }
 }

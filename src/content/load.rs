@@ -49,9 +49,17 @@ pub fn load_files(files: &[PathBuf], config: &Config) -> Loaded {
     let parsed: Vec<Parsed> = files
         .par_iter()
         .map(|path| match std::fs::read(path) {
-            Ok(bytes) => parse(path, &bytes, config),
+            Ok(bytes) => {
+                let mut parsed = parse(path, &bytes, config);
+                // Keep only the front matter in memory; the body is read again if shown.
+                if let (Some(article), Some(offset)) = (&mut parsed.article, parsed.body_offset) {
+                    article.leave_body_in_file(offset);
+                }
+                parsed
+            }
             Err(e) => Parsed {
                 article: None,
+                body_offset: None,
                 diagnostics: vec![read_failure(path, &e)],
             },
         })

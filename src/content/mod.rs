@@ -15,6 +15,6 @@ mod simple_yaml;
 pub mod slug;
 pub mod split;
 
-pub use article::Article;
+pub use article::{Article, Body};
 pub use load::{Loaded, assemble, find_markdown, load, load_files, sort_newest_first};
 pub use parse::{Parsed, parse};

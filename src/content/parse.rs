@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::article::Article;
+use super::article::{Article, Body};
 use super::front_matter::{self, FieldProblem, FrontMatter};
 use super::{dates, slug, split};
 use crate::config::Config;
@@ -13,6 +13,8 @@ use crate::error::Diagnostic;
 pub struct Parsed {
     /// The article, when no problem is an error.
     pub article: Option<Article>,
+    /// Where the body starts in the bytes, when the file could be split.
+    pub body_offset: Option<usize>,
     /// Errors and warnings, in line order.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -20,11 +22,13 @@ pub struct Parsed {
 /// Parses the bytes of the file at `path` (used in messages and for the default slug).
 pub fn parse(path: &Path, bytes: &[u8], config: &Config) -> Parsed {
     let mut diagnostics = Vec::new();
-    let article = parse_inner(path, bytes, config, &mut diagnostics);
+    let mut body_offset = None;
+    let article = parse_inner(path, bytes, config, &mut diagnostics, &mut body_offset);
     diagnostics.sort_by_key(|d| d.line);
     let article = article.filter(|_| !diagnostics.iter().any(Diagnostic::is_error));
     Parsed {
         article,
+        body_offset,
         diagnostics,
     }
 }
@@ -34,6 +38,7 @@ fn parse_inner(
     bytes: &[u8],
     config: &Config,
     diagnostics: &mut Vec<Diagnostic>,
+    body_offset: &mut Option<usize>,
 ) -> Option<Article> {
     let text = match std::str::from_utf8(bytes) {
         Ok(text) => text,
@@ -61,6 +66,7 @@ fn parse_inner(
             return None;
         }
     };
+    *body_offset = Some(split.body.as_ptr() as usize - bytes.as_ptr() as usize);
     let (front_matter, problems) = front_matter::parse(split.front_matter);
     let offset = split.front_matter_line - 1;
     diagnostics.extend(problems.into_iter().map(|p| to_diagnostic(path, offset, p)));
@@ -167,7 +173,7 @@ impl<F: Fn(&str) -> Option<usize>> Builder<'_, F> {
                 .filter(|t| !t.is_empty())
                 .collect(),
             draft: fm.draft,
-            body: body.to_string(),
+            body: Body::Text(body.to_string()),
         })
     }
 

@@ -243,7 +243,7 @@ mod tests {
             cta_url: None,
             tags: vec![],
             draft: false,
-            body: String::new(),
+            body: crate::content::Body::Text(String::new()),
         }
     }
 

@@ -126,7 +126,7 @@ mod tests {
             cta_url: None,
             tags: vec![],
             draft,
-            body: String::new(),
+            body: crate::content::Body::Text(String::new()),
         }
     }
 

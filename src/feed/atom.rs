@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 
 /// Renders `items` (in the given order) as an Atom 1.0 document.
 pub fn render(config: &Config, items: &[&Article]) -> Result<String> {
-    write(config, &prepare(items))
+    write(config, &prepare(items)?)
 }
 
 /// Writes already prepared items; see [`super::render_all`].

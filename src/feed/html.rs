@@ -81,7 +81,7 @@ mod tests {
             cta_url: None,
             tags: Vec::new(),
             draft: false,
-            body: String::new(),
+            body: crate::content::Body::Text(String::new()),
         }
     }
 

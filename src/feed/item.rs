@@ -6,6 +6,7 @@ use rayon::prelude::*;
 use super::html::content_html;
 use super::text::xml_safe;
 use crate::content::Article;
+use crate::error::Result;
 
 /// One article ready to be written in any format.
 #[derive(Debug, Clone)]
@@ -28,9 +29,9 @@ pub struct Item<'a> {
 
 impl<'a> Item<'a> {
     /// Renders `article`'s Markdown and copies its text, without XML-forbidden characters.
-    pub fn new(article: &'a Article) -> Self {
-        let html = content_html(article, &article.render_html());
-        Item {
+    pub fn new(article: &'a Article) -> Result<Self> {
+        let html = content_html(article, &article.render_html()?);
+        Ok(Item {
             article,
             id: clean(&article.id),
             title: clean(&article.title),
@@ -38,12 +39,12 @@ impl<'a> Item<'a> {
             author: article.author.as_deref().map(clean),
             tags: article.tags.iter().map(|t| clean(t)).collect(),
             html: clean(&html),
-        }
+        })
     }
 }
 
 /// Renders every article's Markdown once, in parallel, keeping the order.
-pub fn prepare<'a>(articles: &[&'a Article]) -> Vec<Item<'a>> {
+pub fn prepare<'a>(articles: &[&'a Article]) -> Result<Vec<Item<'a>>> {
     articles.par_iter().map(|a| Item::new(a)).collect()
 }
 

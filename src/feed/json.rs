@@ -55,7 +55,7 @@ struct Author<'a> {
 
 /// Renders `items` (in the given order) as a pretty-printed JSON Feed 1.1 document.
 pub fn render(config: &Config, items: &[&Article]) -> Result<String> {
-    write(config, &prepare(items))
+    write(config, &prepare(items)?)
 }
 
 /// Writes already prepared items; see [`super::render_all`].

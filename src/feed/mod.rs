@@ -55,7 +55,7 @@ pub struct Feeds {
 /// Renders the three formats for `items` (in the given order, usually from [`select`]),
 /// rendering each article's Markdown once, in parallel.
 pub fn render_all(config: &Config, items: &[&Article]) -> Result<Feeds> {
-    let prepared = item::prepare(items);
+    let prepared = item::prepare(items)?;
     // The three writers only read the prepared items: run them side by side.
     let (rss, (atom, json)) = rayon::join(
         || rss::write(config, &prepared),

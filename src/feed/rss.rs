@@ -21,7 +21,7 @@ const MEDIA_NAMESPACE: &str = "http://search.yahoo.com/mrss/";
 
 /// Renders `items` (in the given order) as an RSS 2.0 document.
 pub fn render(config: &Config, items: &[&Article]) -> Result<String> {
-    write(config, &prepare(items))
+    write(config, &prepare(items)?)
 }
 
 /// Writes already prepared items; see [`super::render_all`].

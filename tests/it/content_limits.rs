@@ -89,3 +89,30 @@ fn a_file_that_vanishes_after_listing_is_left_out_with_a_warning() {
         "{message}"
     );
 }
+
+#[test]
+fn bodies_stay_in_their_files_until_shown_and_a_vanished_one_is_a_clear_error() {
+    let site = Site::new();
+    site.article("kept", "Kept", "2024-01-01");
+    site.article("gone", "Gone", "2024-01-02");
+    let config = herald::Config::load(&site.path("herald.yaml")).unwrap();
+    let loaded = herald::content::load(&config).unwrap();
+    assert!(
+        loaded
+            .articles
+            .iter()
+            .all(|a| matches!(a.body, herald::content::Body::InFile { .. })),
+        "the loader keeps no body in memory"
+    );
+    assert_eq!(
+        loaded.articles[1].render_html().unwrap(),
+        "<p>Body of kept.</p>\n"
+    );
+    std::fs::remove_file(site.path("content/gone.md")).unwrap();
+    let now = chrono::Utc::now();
+    let items = herald::feed::select(&loaded.articles, now, 0);
+    let err = herald::feed::render_all(&config, &items)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("gone.md"), "{err}");
+}

@@ -250,7 +250,8 @@ proptest! {
         let title = format!("{title}{crlf}X-Injected: yes");
         let site = newsletter_site(&title, &subtitle);
         let name = format!("{name}{crlf}");
-        herald_with_secret(&site, &["subscribers", "add", "reader@example.org", "--name", &name])
+        let name_arg = format!("--name={name}");
+        herald_with_secret(&site, &["subscribers", "add", "reader@example.org", &name_arg])
             .expect_code(0);
         herald_with_secret(&site, &["send"]).expect_code(0);
         let bytes = outbox_message(&site);
