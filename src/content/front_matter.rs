@@ -43,6 +43,8 @@ pub struct FrontMatter {
     pub id: Option<String>,
     pub tags: Vec<String>,
     pub draft: bool,
+    /// The 1-based line (within the front matter) of each top-level key, for messages.
+    pub lines: HashMap<String, usize>,
 }
 
 /// A problem with one field, at a line relative to the front matter's first line (1-based).
@@ -87,10 +89,18 @@ pub fn parse(yaml: &str) -> (Option<FrontMatter>, Vec<FieldProblem>) {
         draft: fields
             .typed::<bool>("draft", "true or false")
             .unwrap_or(false),
+        lines: HashMap::new(),
     };
     fields.warn_unknown_keys();
-    fields.problems.sort_by_key(|p| p.line);
-    (Some(front_matter), fields.problems)
+    let mut problems = fields.problems;
+    problems.sort_by_key(|p| p.line);
+    (
+        Some(FrontMatter {
+            lines,
+            ..front_matter
+        }),
+        problems,
+    )
 }
 
 fn read_mapping(yaml: &str) -> Result<Mapping, FieldProblem> {

@@ -53,14 +53,13 @@ pub fn render(markdown: &str, base: &url::Url) -> String {
     }
 }
 
-/// Removes control characters (but tab, line feed and carriage return) from the source:
-/// XML and mail cannot carry them, and CommonMark would turn NUL into U+FFFD.
+/// The source without [unwanted characters](super::is_unwanted_char): CommonMark would
+/// turn NUL into U+FFFD, and no output can carry the others.
 fn without_control_characters(markdown: &str) -> std::borrow::Cow<'_, str> {
-    let is_control = |c: char| c.is_control() && !matches!(c, '\t' | '\n' | '\r');
-    if markdown.contains(is_control) {
+    if markdown.contains(super::is_unwanted_char) {
         markdown
             .chars()
-            .filter(|&c| !is_control(c))
+            .filter(|&c| !super::is_unwanted_char(c))
             .collect::<String>()
             .into()
     } else {

@@ -70,11 +70,12 @@ fn parse_inner(
     let (front_matter, problems) = front_matter::parse(split.front_matter);
     let offset = split.front_matter_line - 1;
     diagnostics.extend(problems.into_iter().map(|p| to_diagnostic(path, offset, p)));
-    let front_matter = front_matter?;
+    let mut front_matter = front_matter?;
     let mut build = Builder {
         path,
         config,
-        lines: line_finder(split.front_matter, offset),
+        key_lines: std::mem::take(&mut front_matter.lines),
+        offset,
         diagnostics,
     };
     build.article(front_matter, split.body)
@@ -89,28 +90,24 @@ fn to_diagnostic(path: &Path, offset: usize, problem: FieldProblem) -> Diagnosti
     }
 }
 
-/// Finds the file line of a top-level front-matter key.
-fn line_finder(yaml: &str, offset: usize) -> impl Fn(&str) -> Option<usize> + '_ {
-    move |key: &str| {
-        yaml.lines()
-            .position(|line| {
-                line.strip_prefix(key)
-                    .is_some_and(|rest| rest.trim_start().starts_with(':'))
-            })
-            .map(|index| index + 1 + offset)
-    }
-}
-
-struct Builder<'a, F> {
+struct Builder<'a> {
     path: &'a Path,
     config: &'a Config,
-    lines: F,
+    /// Each top-level key's line within the front matter.
+    key_lines: std::collections::HashMap<String, usize>,
+    /// Lines of the file before the front matter's first line.
+    offset: usize,
     diagnostics: &'a mut Vec<Diagnostic>,
 }
 
-impl<F: Fn(&str) -> Option<usize>> Builder<'_, F> {
+impl Builder<'_> {
+    /// The file line of a top-level front-matter key.
+    fn line(&self, key: &str) -> Option<usize> {
+        self.key_lines.get(key).map(|line| line + self.offset)
+    }
+
     fn error(&mut self, key: &str, message: String) {
-        let line = (self.lines)(key).or(Some(1));
+        let line = self.line(key).or(Some(1));
         self.diagnostics
             .push(Diagnostic::error(self.path, line, message));
     }
@@ -135,7 +132,7 @@ impl<F: Fn(&str) -> Option<usize>> Builder<'_, F> {
             .and_then(|raw| self.date("created_date", &raw));
         let slug = self.slug(fm.slug);
         let url = self.article_url(&slug);
-        let hero_key = match (self.lines)("heroImage") {
+        let hero_key = match self.line("heroImage") {
             Some(_) => "heroImage",
             None => "hero_image",
         };
@@ -190,7 +187,7 @@ impl<F: Fn(&str) -> Option<usize>> Builder<'_, F> {
     }
 
     fn already_reported(&self, key: &str) -> bool {
-        let line = (self.lines)(key);
+        let line = self.line(key);
         line.is_some()
             && self
                 .diagnostics
@@ -214,7 +211,7 @@ impl<F: Fn(&str) -> Option<usize>> Builder<'_, F> {
             Some(raw) if !raw.is_empty() => {
                 let slug = slug::slugify(raw);
                 if slug != raw {
-                    let line = (self.lines)("slug");
+                    let line = self.line("slug");
                     self.diagnostics.push(Diagnostic::warning(
                         self.path,
                         line,
@@ -288,16 +285,20 @@ fn non_empty(value: Option<String>) -> Option<String> {
     value.map(|v| clean(&v)).filter(|v| !v.is_empty())
 }
 
-/// Removes control characters (but tab and line breaks) and the noncharacters U+FFFE and
-/// U+FFFF, then trims. No output format can carry them: XML forbids or discourages them,
-/// and in email they are noise. Doing it once here keeps feeds and email in agreement.
+/// Whether `c` is a character no output can carry: a control character other than tab,
+/// line feed and carriage return (C0, DEL, C1), or the noncharacters U+FFFE and U+FFFF.
+/// XML forbids or discourages them, CommonMark turns NUL into U+FFFD, and in email they
+/// are noise. Content, Markdown and feeds all drop exactly this set.
+pub fn is_unwanted_char(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}')
+}
+
+/// Removes [unwanted characters](is_unwanted_char), then trims. Doing it once here, at
+/// load, keeps feeds and email in agreement.
 pub fn clean(text: &str) -> String {
-    let unwanted = |c: char| {
-        (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}')
-    };
-    if text.contains(unwanted) {
+    if text.contains(is_unwanted_char) {
         text.chars()
-            .filter(|&c| !unwanted(c))
+            .filter(|&c| !is_unwanted_char(c))
             .collect::<String>()
             .trim()
             .to_string()

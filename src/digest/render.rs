@@ -6,6 +6,7 @@ use askama::Template;
 use super::select::Issue;
 use crate::content::Article;
 use crate::error::{Error, Result};
+use crate::feed::text::escape_html;
 
 /// Stands for the recipient's unsubscribe URL in the rendered issue until
 /// [`Rendered::personalise`] replaces it. Only letters and dashes, so neither HTML
@@ -167,22 +168,6 @@ fn preheader(articles: &[&Article]) -> String {
         .or(first.map(|a| a.title.as_str()))
         .unwrap_or("");
     one_line(text)
-}
-
-/// Escapes `&`, `<`, `>`, `"` and `'` for an HTML attribute or text.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Escapes `<` and `>` inside double-quoted attribute values. The CSS inliner

@@ -2,17 +2,13 @@
 
 use std::borrow::Cow;
 
-/// Whether XML 1.0 allows `c` in a document, and the XML spec does not discourage it.
-///
-/// Forbidden: C0 controls other than tab, line feed and carriage return, and U+FFFE,
-/// U+FFFF. Also dropped: DEL and the C1 controls (U+007F–U+009F), which XML 1.0 §2.2
-/// discourages and feed readers show as garbage. Surrogates cannot occur in a `str`.
+/// Whether `c` may appear in a feed. XML 1.0 forbids C0 controls other than tab, line
+/// feed and carriage return, and U+FFFE/U+FFFF; it discourages DEL and the C1 controls,
+/// which feed readers show as garbage. That is the set content loading already drops
+/// ([`crate::content::is_unwanted_char`]); this keeps every feed well-formed even for
+/// articles built by hand.
 fn is_xml_char(c: char) -> bool {
-    match c {
-        '\t' | '\n' | '\r' => true,
-        '\u{0}'..='\u{1F}' | '\u{7F}'..='\u{9F}' | '\u{FFFE}' | '\u{FFFF}' => false,
-        _ => true,
-    }
+    !crate::content::is_unwanted_char(c)
 }
 
 /// `text` without the characters an XML 1.0 document cannot (or should not) contain,

@@ -311,18 +311,21 @@ impl Run<'_> {
         Ok(())
     }
 
+    /// Why recipients not reached in this run are deferred: the failure that stopped it.
+    fn stop_reason(&self) -> SmtpFailure {
+        self.report
+            .aborted
+            .clone()
+            .unwrap_or(SmtpFailure::Connection {
+                message: "the run stopped".into(),
+            })
+    }
+
     /// Decides what an attempt's result means for its recipient.
     fn judge(&mut self, job: &Job, result: Option<Result<(), SmtpFailure>>) -> Settled {
         let failure = match result {
             None => {
-                let reason = self
-                    .report
-                    .aborted
-                    .clone()
-                    .unwrap_or(SmtpFailure::Connection {
-                        message: "the run stopped".into(),
-                    });
-                return Settled::Deferred(reason);
+                return Settled::Deferred(self.stop_reason());
             }
             Some(Ok(())) => {
                 self.connection_failures = 0;
@@ -372,13 +375,7 @@ impl Run<'_> {
         ledger: &mut dyn Ledger,
         progress: &mut Progress<'_>,
     ) -> Result<()> {
-        let reason = self
-            .report
-            .aborted
-            .clone()
-            .unwrap_or(SmtpFailure::Connection {
-                message: "the run stopped".into(),
-            });
+        let reason = self.stop_reason();
         let retrying: Vec<Job> = std::mem::take(&mut self.waiting)
             .into_iter()
             .map(|w| w.job)
