@@ -46,7 +46,7 @@ pub enum Error {
         message: String,
     },
     /// The state database at `path` could not be opened, read or written.
-    #[error("{}: state database: {source}", path.display())]
+    #[error("{}: state database: {source}{}", path.display(), store_hint(source))]
     Store {
         /// The SQLite file.
         path: PathBuf,
@@ -179,6 +179,24 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "",
         };
         write!(f, ": {kind}{}", self.message)
+    }
+}
+
+/// What to do about the state-database failures a user can meet.
+fn store_hint(error: &rusqlite::Error) -> &'static str {
+    use rusqlite::ErrorCode;
+    match error.sqlite_error_code() {
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+            "; another herald (or another program) is using it: run again when it has finished"
+        }
+        Some(ErrorCode::NotADatabase) => {
+            "; it is not a herald state file: restore it from a backup, or move it away to start \
+             afresh (subscribers and the delivery ledger live in it)"
+        }
+        Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen | ErrorCode::PermissionDenied) => {
+            "; check that the file and its folder exist and are writable by this user"
+        }
+        _ => "",
     }
 }
 

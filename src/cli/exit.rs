@@ -44,13 +44,15 @@ impl Failure {
     }
 }
 
-/// The error and its causes, `: `-separated, leaving out a cause whose text is already
-/// part of the message (library errors often show their source themselves).
+/// The error and its causes, `: `-separated, leaving out a cause that only repeats what
+/// the message already says (library errors often show their source themselves).
 fn describe(error: &anyhow::Error) -> String {
     let mut message = String::new();
     for cause in error.chain() {
         let text = cause.to_string();
-        if !message.contains(&text) {
+        // "Error code 5: database is locked" adds nothing to "database is locked".
+        let last_clause = text.rsplit(": ").next().unwrap_or(&text);
+        if !message.contains(last_clause) {
             if !message.is_empty() {
                 message.push_str(": ");
             }
