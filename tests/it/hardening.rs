@@ -18,16 +18,9 @@ fn newsletter_config(smtp: &str) -> String {
 }
 
 fn herald(site: &Site, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_herald"));
-    command
-        .args(["--config", "herald.yaml", "--now", "2026-01-01T00:00:00Z"])
-        .args(args)
-        .current_dir(site.root())
-        .env("HERALD_SECRET", SECRET)
-        .env_remove("HERALD_SMTP_URL")
-        .env_remove("HERALD_SMTP_PASSWORD")
-        .envs(env.iter().copied());
-    Run::of(command)
+    let mut env = env.to_vec();
+    env.push(("HERALD_SECRET", SECRET));
+    site.herald_with(args, &env)
 }
 
 fn assert_no_secret(run: &Run) {

@@ -201,14 +201,7 @@ fn newsletter_site(title: &str, subtitle: &str) -> Site {
 }
 
 fn herald_with_secret(site: &Site, args: &[&str]) -> crate::support::Run {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_herald"));
-    command
-        .args(["--config", "herald.yaml", "--now", "2026-01-01T00:00:00Z"])
-        .args(args)
-        .current_dir(site.root())
-        .env("HERALD_SECRET", "property-secret")
-        .env_remove("HERALD_SMTP_URL");
-    crate::support::Run::of(command)
+    site.herald_with(args, &[("HERALD_SECRET", "property-secret")])
 }
 
 /// The one `.eml` file `herald send` wrote to the outbox.

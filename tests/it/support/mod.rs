@@ -70,6 +70,11 @@ impl Site {
 
     /// Runs `herald --config <site>/herald.yaml ARGS…` with a pinned clock.
     pub fn herald(&self, args: &[&str]) -> Run {
+        self.herald_with(args, &[])
+    }
+
+    /// [`Site::herald`] with extra environment variables (secrets, an SMTP URL).
+    pub fn herald_with(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let mut command = Command::new(env!("CARGO_BIN_EXE_herald"));
         command
             .args(["--config", "herald.yaml"])
@@ -77,7 +82,8 @@ impl Site {
             .args(args)
             .current_dir(self.root())
             .env_remove("HERALD_SMTP_URL")
-            .env_remove("HERALD_SMTP_PASSWORD");
+            .env_remove("HERALD_SMTP_PASSWORD")
+            .envs(env.iter().copied());
         Run::of(command)
     }
 }
