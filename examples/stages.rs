@@ -98,7 +98,11 @@ fn main() {
             files
                 .par_iter()
                 .zip(&bytes)
-                .map(|(p, b)| herald::content::parse(p, b, &config).diagnostics.len())
+                .map(|(p, b)| {
+                    herald::content::parse_leaving_body(p, b, &config)
+                        .diagnostics
+                        .len()
+                })
                 .sum()
         },
     );

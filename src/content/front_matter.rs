@@ -1,9 +1,9 @@
 //! Typing the YAML front matter field by field, so one file reports every problem at once.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
 
 use serde::de::DeserializeOwned;
-use serde_yaml::{Mapping, Value};
+use serde_yaml::Value;
 
 /// The front-matter keys herald understands.
 pub const KNOWN_KEYS: &[&str] = &[
@@ -27,7 +27,7 @@ pub const KNOWN_KEYS: &[&str] = &[
 
 /// The fields as written, before dates and URLs are interpreted.
 #[derive(Debug, Default, PartialEq)]
-pub struct FrontMatter {
+pub struct FrontMatter<'a> {
     pub title: Option<String>,
     pub subtitle: Option<String>,
     pub description: Option<String>,
@@ -44,8 +44,25 @@ pub struct FrontMatter {
     pub tags: Vec<String>,
     pub draft: bool,
     /// The 1-based line (within the front matter) of each top-level key, for messages.
-    pub lines: HashMap<String, usize>,
+    pub lines: KeyLines<'a>,
 }
+
+/// The 1-based line (within the front matter) of each top-level key, in file order.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct KeyLines<'a>(Vec<(&'a str, usize)>);
+
+impl KeyLines<'_> {
+    /// The line of `key`'s first occurrence.
+    pub fn get(&self, key: &str) -> Option<usize> {
+        self.0
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, line)| *line)
+    }
+}
+
+/// The top-level fields, keys as text, in file order.
+type Entries<'a> = Vec<(Cow<'a, str>, Value)>;
 
 /// A problem with one field, at a line relative to the front matter's first line (1-based).
 #[derive(Debug, PartialEq, Eq)]
@@ -60,14 +77,13 @@ pub struct FieldProblem {
 
 /// Parses front matter YAML, returning the fields it could read and every problem.
 /// `None` means the YAML itself is unreadable.
-pub fn parse(yaml: &str) -> (Option<FrontMatter>, Vec<FieldProblem>) {
-    let mapping = match read_mapping(yaml) {
-        Ok(mapping) => mapping,
+pub fn parse(yaml: &str) -> (Option<FrontMatter<'_>>, Vec<FieldProblem>) {
+    let (entries, lines) = match read_fields(yaml) {
+        Ok(read) => read,
         Err(problem) => return (None, vec![problem]),
     };
-    let lines = key_lines(yaml);
     let mut fields = Fields {
-        mapping: &mapping,
+        entries,
         lines: &lines,
         problems: Vec::new(),
     };
@@ -89,7 +105,7 @@ pub fn parse(yaml: &str) -> (Option<FrontMatter>, Vec<FieldProblem>) {
         draft: fields
             .typed::<bool>("draft", "true or false")
             .unwrap_or(false),
-        lines: HashMap::new(),
+        lines: KeyLines::default(),
     };
     fields.warn_unknown_keys();
     let mut problems = fields.problems;
@@ -103,35 +119,61 @@ pub fn parse(yaml: &str) -> (Option<FrontMatter>, Vec<FieldProblem>) {
     )
 }
 
-fn read_mapping(yaml: &str) -> Result<Mapping, FieldProblem> {
+/// The fields and their lines: from the fast reader when the YAML is plain, else from
+/// serde_yaml.
+fn read_fields(yaml: &str) -> Result<(Entries<'_>, KeyLines<'_>), FieldProblem> {
     if yaml.trim().is_empty() {
-        return Ok(Mapping::new());
+        return Ok(Default::default());
     }
-    if let Some(mapping) = super::simple_yaml::parse(yaml) {
-        return Ok(mapping);
+    if let Some(fields) = super::simple_yaml::parse(yaml) {
+        let lines = KeyLines(fields.iter().map(|f| (f.key, f.line)).collect());
+        let entries = fields
+            .into_iter()
+            .map(|f| (Cow::Borrowed(f.key), f.value))
+            .collect();
+        return Ok((entries, lines));
     }
-    match serde_yaml::from_str::<Value>(yaml) {
-        Ok(Value::Mapping(mapping)) => Ok(mapping),
-        Ok(Value::Null) => Ok(Mapping::new()),
-        Ok(_) => Err(FieldProblem {
-            line: Some(1),
-            message: "the front matter is not a list of `key: value` fields; write one field per \
-                      line, e.g. `title: My article`"
-                .into(),
-            warning: false,
-        }),
-        Err(e) => Err(FieldProblem {
-            // "unexpected end of stream" points past the last line; the cause is above it.
-            line: e
-                .location()
-                .map(|l| l.line().min(yaml.lines().count().max(1))),
-            message: format!(
-                "YAML syntax error: {}; check the quoting (values containing `: ` or starting with \
-                 a quote, `[`, `{{`, `&`, `*` or `@` need quotes)",
-                strip_location(&e.to_string())
-            ),
-            warning: false,
-        }),
+    let entries = match serde_yaml::from_str::<Value>(yaml) {
+        Ok(Value::Mapping(mapping)) => mapping
+            .into_iter()
+            .map(|(key, value)| (Cow::Owned(key_text(&key)), value))
+            .collect(),
+        Ok(Value::Null) => Vec::new(),
+        Ok(_) => {
+            return Err(FieldProblem {
+                line: Some(1),
+                message: "the front matter is not a list of `key: value` fields; write one field \
+                          per line, e.g. `title: My article`"
+                    .into(),
+                warning: false,
+            });
+        }
+        Err(e) => {
+            return Err(FieldProblem {
+                // "unexpected end of stream" points past the last line; the cause is above it.
+                line: e
+                    .location()
+                    .map(|l| l.line().min(yaml.lines().count().max(1))),
+                message: format!(
+                    "YAML syntax error: {}; check the quoting (values containing `: ` or starting \
+                     with a quote, `[`, `{{`, `&`, `*` or `@` need quotes)",
+                    strip_location(&e.to_string())
+                ),
+                warning: false,
+            });
+        }
+    };
+    Ok((entries, key_lines(yaml)))
+}
+
+/// A mapping key as the text a writer would recognise (`1`, `true`, …).
+fn key_text(key: &Value) -> String {
+    match key {
+        Value::String(s) => s.clone(),
+        other => serde_yaml::to_string(other)
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
     }
 }
 
@@ -143,29 +185,33 @@ fn strip_location(message: &str) -> &str {
 }
 
 /// The line of every top-level key, for messages.
-fn key_lines(yaml: &str) -> HashMap<String, usize> {
-    let mut lines = HashMap::new();
+fn key_lines(yaml: &str) -> KeyLines<'_> {
+    let mut lines = KeyLines::default();
     for (index, line) in yaml.lines().enumerate() {
         if line.starts_with([' ', '\t', '#', '-']) {
             continue;
         }
         if let Some((key, _)) = line.split_once(':') {
-            let key = key.trim().trim_matches(['"', '\'']).to_string();
-            lines.entry(key).or_insert(index + 1);
+            let key = key.trim().trim_matches(['"', '\'']);
+            if lines.get(key).is_none() {
+                lines.0.push((key, index + 1));
+            }
         }
     }
     lines
 }
 
+/// The fields still to be typed; each is taken out as it is read, so what is left at the
+/// end is unknown.
 struct Fields<'a> {
-    mapping: &'a Mapping,
-    lines: &'a HashMap<String, usize>,
+    entries: Entries<'a>,
+    lines: &'a KeyLines<'a>,
     problems: Vec<FieldProblem>,
 }
 
 impl Fields<'_> {
     fn line(&self, key: &str) -> Option<usize> {
-        self.lines.get(key).copied()
+        self.lines.get(key)
     }
 
     fn error(&mut self, key: &str, message: String) {
@@ -177,16 +223,21 @@ impl Fields<'_> {
         });
     }
 
+    fn take(&mut self, key: &str) -> Option<Value> {
+        let index = self.entries.iter().position(|(k, _)| k == key)?;
+        Some(self.entries.swap_remove(index).1)
+    }
+
     /// A scalar field as text: strings as written, numbers and booleans in their YAML form.
     /// `~` or an empty value count as absent.
     fn text(&mut self, key: &str) -> Option<String> {
-        match self.mapping.get(key)? {
+        match self.take(key)? {
             Value::Null => None,
-            Value::String(s) => Some(s.clone()),
+            Value::String(s) => Some(s),
             Value::Number(n) => Some(n.to_string()),
             Value::Bool(b) => Some(b.to_string()),
             other => {
-                let found = describe(other);
+                let found = describe(&other);
                 self.error(
                     key,
                     format!("`{key}` should be text but is {found}; put the value on one line, in quotes if it contains `: `"),
@@ -197,11 +248,11 @@ impl Fields<'_> {
     }
 
     fn typed<T: DeserializeOwned>(&mut self, key: &str, expected: &str) -> Option<T> {
-        let value = self.mapping.get(key)?;
-        match serde_yaml::from_value(value.clone()) {
+        let value = self.take(key)?;
+        let found = describe(&value);
+        match serde_yaml::from_value(value) {
             Ok(v) => Some(v),
             Err(_) => {
-                let found = describe(value);
                 self.error(key, format!("`{key}` should be {expected} but is {found}"));
                 None
             }
@@ -221,7 +272,7 @@ impl Fields<'_> {
     }
 
     fn tags(&mut self) -> Vec<String> {
-        match self.mapping.get("tags") {
+        match self.take("tags") {
             None | Some(Value::Null) => Vec::new(),
             Some(Value::String(s)) => s
                 .split(',')
@@ -233,10 +284,10 @@ impl Fields<'_> {
                 let mut tags = Vec::new();
                 for item in items {
                     match item {
-                        Value::String(s) => tags.push(s.clone()),
+                        Value::String(s) => tags.push(s),
                         Value::Number(n) => tags.push(n.to_string()),
                         other => {
-                            let found = describe(other);
+                            let found = describe(&other);
                             self.error(
                                 "tags",
                                 format!("each tag should be text but one is {found}; write tags as [ai, design]"),
@@ -247,7 +298,7 @@ impl Fields<'_> {
                 tags
             }
             Some(other) => {
-                let found = describe(other);
+                let found = describe(&other);
                 self.error(
                     "tags",
                     format!("`tags` should be a list such as [ai, design] but is {found}"),
@@ -259,17 +310,11 @@ impl Fields<'_> {
 
     fn warn_unknown_keys(&mut self) {
         let mut unknown: Vec<(Option<usize>, String)> = self
-            .mapping
-            .keys()
-            .map(|key| match key {
-                Value::String(s) => s.clone(),
-                other => serde_yaml::to_string(other)
-                    .unwrap_or_default()
-                    .trim()
-                    .to_string(),
-            })
-            .filter(|key| !KNOWN_KEYS.contains(&key.as_str()))
-            .map(|key| (self.line(&key), key))
+            .entries
+            .iter()
+            .map(|(key, _)| key.as_ref())
+            .filter(|key| !KNOWN_KEYS.contains(key))
+            .map(|key| (self.line(key), key.to_string()))
             .collect();
         unknown.sort();
         for (line, key) in unknown {

@@ -17,4 +17,4 @@ pub mod split;
 
 pub use article::{Article, Body};
 pub use load::{Loaded, assemble, find_markdown, load, load_files, sort_newest_first};
-pub use parse::{Parsed, is_unwanted_char, parse};
+pub use parse::{Parsed, is_unwanted_char, parse, parse_leaving_body};

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::article::{Article, Body};
-use super::front_matter::{self, FieldProblem, FrontMatter};
+use super::front_matter::{self, FieldProblem, FrontMatter, KeyLines};
 use super::{dates, slug, split};
 use crate::config::Config;
 use crate::error::Diagnostic;
@@ -20,10 +20,28 @@ pub struct Parsed {
 }
 
 /// Parses the bytes of the file at `path` (used in messages and for the default slug).
+/// The article keeps its body in memory ([`Body::Text`]).
 pub fn parse(path: &Path, bytes: &[u8], config: &Config) -> Parsed {
+    parse_with(path, bytes, config, true)
+}
+
+/// Like [`parse`], but the article's body stays in its file ([`Body::InFile`]) and is
+/// read again only if it is shown, so a large archive is not held in memory.
+pub fn parse_leaving_body(path: &Path, bytes: &[u8], config: &Config) -> Parsed {
+    parse_with(path, bytes, config, false)
+}
+
+fn parse_with(path: &Path, bytes: &[u8], config: &Config, keep_body: bool) -> Parsed {
     let mut diagnostics = Vec::new();
     let mut body_offset = None;
-    let article = parse_inner(path, bytes, config, &mut diagnostics, &mut body_offset);
+    let article = parse_inner(
+        path,
+        bytes,
+        config,
+        keep_body,
+        &mut diagnostics,
+        &mut body_offset,
+    );
     diagnostics.sort_by_key(|d| d.line);
     let article = article.filter(|_| !diagnostics.iter().any(Diagnostic::is_error));
     Parsed {
@@ -37,6 +55,7 @@ fn parse_inner(
     path: &Path,
     bytes: &[u8],
     config: &Config,
+    keep_body: bool,
     diagnostics: &mut Vec<Diagnostic>,
     body_offset: &mut Option<usize>,
 ) -> Option<Article> {
@@ -66,7 +85,15 @@ fn parse_inner(
             return None;
         }
     };
-    *body_offset = Some(split.body.as_ptr() as usize - bytes.as_ptr() as usize);
+    let offset_in_file = split.body.as_ptr() as usize - bytes.as_ptr() as usize;
+    *body_offset = Some(offset_in_file);
+    let body = if keep_body {
+        Body::Text(split.body.to_string())
+    } else {
+        Body::InFile {
+            offset: offset_in_file,
+        }
+    };
     let (front_matter, problems) = front_matter::parse(split.front_matter);
     let offset = split.front_matter_line - 1;
     diagnostics.extend(problems.into_iter().map(|p| to_diagnostic(path, offset, p)));
@@ -78,7 +105,7 @@ fn parse_inner(
         offset,
         diagnostics,
     };
-    build.article(front_matter, split.body)
+    build.article(front_matter, body)
 }
 
 fn to_diagnostic(path: &Path, offset: usize, problem: FieldProblem) -> Diagnostic {
@@ -90,17 +117,17 @@ fn to_diagnostic(path: &Path, offset: usize, problem: FieldProblem) -> Diagnosti
     }
 }
 
-struct Builder<'a> {
+struct Builder<'a, 'text> {
     path: &'a Path,
     config: &'a Config,
     /// Each top-level key's line within the front matter.
-    key_lines: std::collections::HashMap<String, usize>,
+    key_lines: KeyLines<'text>,
     /// Lines of the file before the front matter's first line.
     offset: usize,
     diagnostics: &'a mut Vec<Diagnostic>,
 }
 
-impl Builder<'_> {
+impl Builder<'_, '_> {
     /// The file line of a top-level front-matter key.
     fn line(&self, key: &str) -> Option<usize> {
         self.key_lines.get(key).map(|line| line + self.offset)
@@ -112,7 +139,7 @@ impl Builder<'_> {
             .push(Diagnostic::error(self.path, line, message));
     }
 
-    fn article(&mut self, fm: FrontMatter, body: &str) -> Option<Article> {
+    fn article(&mut self, fm: FrontMatter, body: Body) -> Option<Article> {
         let title = self.required_text("title", fm.title, "title: My article");
         let published = match fm.publish_date {
             Some(raw) => self.date("publish_date", &raw),
@@ -170,7 +197,7 @@ impl Builder<'_> {
                 .filter(|t| !t.is_empty())
                 .collect(),
             draft: fm.draft,
-            body: Body::Text(body.to_string()),
+            body,
         })
     }
 
@@ -282,7 +309,16 @@ impl Builder<'_> {
 
 /// The value without control characters, trimmed; `None` when nothing is left.
 fn non_empty(value: Option<String>) -> Option<String> {
-    value.map(|v| clean(&v)).filter(|v| !v.is_empty())
+    value.map(clean_owned).filter(|v| !v.is_empty())
+}
+
+/// [`clean`] for an owned value, which is kept as it is when already clean.
+fn clean_owned(text: String) -> String {
+    if text.len() == text.trim().len() && !text.contains(is_unwanted_char) {
+        text
+    } else {
+        clean(&text)
+    }
 }
 
 /// Whether `c` is a character no output can carry: a control character other than tab,

@@ -8,27 +8,42 @@
 //! those cases, errors and messages included. A property test checks that whatever it
 //! accepts, serde_yaml reads the same way.
 
-use serde_yaml::{Mapping, Value};
+use serde_yaml::Value;
+
+/// One `key: value` line of the front matter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field<'a> {
+    /// The key, as written.
+    pub key: &'a str,
+    /// The value, as YAML would read it.
+    pub value: Value,
+    /// 1-based line within the front matter.
+    pub line: usize,
+}
 
 /// Reads `yaml` if it lies in the simple subset; `None` means "ask the YAML parser".
-pub fn parse(yaml: &str) -> Option<Mapping> {
-    let mut mapping = Mapping::new();
-    for line in yaml.lines() {
+/// The fields come in file order.
+pub fn parse(yaml: &str) -> Option<Vec<Field<'_>>> {
+    let mut fields: Vec<Field<'_>> = Vec::with_capacity(16);
+    for (index, line) in yaml.lines().enumerate() {
         let line = line.strip_suffix('\r').unwrap_or(line);
         if line.trim().is_empty() || line.starts_with('#') {
             continue;
         }
-        if line.chars().any(is_unusual) {
+        if !line.bytes().all(|b| (0x20..0x7f).contains(&b)) && line.chars().any(is_unusual) {
             return None;
         }
         let (key, value) = key_value(line)?;
-        let key = Value::String(key.to_string());
-        if mapping.contains_key(&key) {
+        if fields.iter().any(|f| f.key == key) {
             return None;
         }
-        mapping.insert(key, value);
+        fields.push(Field {
+            key,
+            value,
+            line: index + 1,
+        });
     }
-    Some(mapping)
+    Some(fields)
 }
 
 /// Characters YAML forbids, treats as line breaks, or that the subset leaves alone.
@@ -67,6 +82,9 @@ fn key_value(line: &str) -> Option<(&str, Value)> {
 /// `'text'` with `''` for a quote, and nothing after the closing quote.
 fn single_quoted(value: &str) -> Option<String> {
     let inner = value.strip_prefix('\'')?.strip_suffix('\'')?;
+    if !inner.contains('\'') {
+        return Some(inner.to_string());
+    }
     let unescaped = inner.replace("''", "\u{0}");
     if unescaped.contains('\'') {
         return None;
@@ -111,30 +129,49 @@ fn plain(value: &str) -> Option<&str> {
 }
 
 /// Whether YAML would read `value` as a number, a boolean or null instead of text.
+///
+/// `plain` has already refused a leading sign or dot, so only a leading digit can make a
+/// number; the words need no allocation to compare.
 fn resolves_to_non_string(value: &str) -> bool {
     const WORDS: [&str; 12] = [
         "true", "false", "null", "yes", "no", "on", "off", "y", "n", "nan", "inf", "infinity",
     ];
+    if WORDS.iter().any(|word| word.eq_ignore_ascii_case(value)) {
+        return true;
+    }
+    if !value.starts_with(|c: char| c.is_ascii_digit()) {
+        return value.parse::<f64>().is_ok();
+    }
     let lower = value.to_ascii_lowercase();
-    WORDS.contains(&lower.as_str())
-        || value.parse::<f64>().is_ok()
+    value.parse::<f64>().is_ok()
         || value.parse::<i128>().is_ok()
         || lower.starts_with("0x")
         || lower.starts_with("0o")
         || lower.starts_with("0b")
-        || (value.starts_with(|c: char| c.is_ascii_digit()) && value.contains('_'))
+        || value.contains('_')
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use serde_yaml::Mapping;
+
+    fn mapping(fields: Vec<Field<'_>>) -> Mapping {
+        fields
+            .into_iter()
+            .map(|f| (Value::String(f.key.to_string()), f.value))
+            .collect()
+    }
 
     #[test]
     fn reads_the_usual_front_matter() {
         let yaml = "title: 'It''s here: finally'\nsubtitle: \"Say 'hi'\"\nauthor: Ann O'Neil\n\
                     publish_date: 2024-03-15\nheroImage: /img/a.jpg\ntags: [rust, web-dev]\n# note\n\n";
-        let mapping = parse(yaml).expect("simple");
+        let fields = parse(yaml).expect("simple");
+        let lines: Vec<usize> = fields.iter().map(|f| f.line).collect();
+        assert_eq!(lines, [1, 2, 3, 4, 5, 6]);
+        let mapping = mapping(fields);
         assert_eq!(mapping, serde_yaml::from_str::<Mapping>(yaml).unwrap());
     }
 
@@ -230,7 +267,7 @@ mod tests {
             if let Some(fast) = parse(&yaml) {
                 let slow = serde_yaml::from_str::<Value>(&yaml);
                 prop_assert!(slow.is_ok(), "YAML rejects what the fast path took: {yaml:?}");
-                prop_assert_eq!(Value::Mapping(fast), slow.unwrap(), "{:?}", yaml);
+                prop_assert_eq!(Value::Mapping(mapping(fast)), slow.unwrap(), "{:?}", yaml);
             }
         }
     }

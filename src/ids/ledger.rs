@@ -81,13 +81,16 @@ impl Ledger {
             return text;
         }
         text.push_str("articles:\n");
+        let mut bytes = text.into_bytes();
         for entry in sorted {
-            text.push_str("- ");
-            // Serialising plain strings and a date cannot fail.
-            text.push_str(&serde_json::to_string(entry).unwrap_or_default());
-            text.push('\n');
+            bytes.extend_from_slice(b"- ");
+            // Serialising plain strings and a date into memory cannot fail.
+            let _ = serde_json::to_writer(&mut bytes, entry);
+            bytes.push(b'\n');
         }
-        text
+        // serde_json writes UTF-8.
+        String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     }
 
     /// Reads the layout [`Ledger::to_yaml`] writes; `None` when the file has been edited
@@ -103,8 +106,8 @@ impl Ledger {
         }
         let mut articles = Vec::new();
         for line in lines {
-            let json = line.strip_prefix("- {")?;
-            articles.push(serde_json::from_str::<Entry>(&format!("{{{json}")).ok()?);
+            let json = line.strip_prefix("- ").filter(|j| j.starts_with('{'))?;
+            articles.push(serde_json::from_str::<Entry>(json).ok()?);
         }
         if !articles.is_sorted_by(|a: &Entry, b: &Entry| a.path < b.path) {
             articles.sort_by(|a, b| a.path.cmp(&b.path));

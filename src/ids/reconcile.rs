@@ -1,5 +1,6 @@
 //! Giving each published article its stable id, and recording new ones.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
@@ -26,9 +27,12 @@ pub fn reconcile(
     content_dir: &Path,
     now: DateTime<Utc>,
 ) -> Reconciled {
-    let mut state = State::new(ledger, articles, content_dir);
-    for article in articles.iter_mut().filter(|a| a.is_published(now)) {
-        state.assign(article, content_dir);
+    let keys: Vec<String> = articles.iter().map(|a| key(&a.path, content_dir)).collect();
+    let mut state = State::new(ledger, &keys);
+    for (article, key) in articles.iter_mut().zip(&keys) {
+        if article.is_published(now) {
+            state.assign(article, key);
+        }
     }
     state.finish()
 }
@@ -38,47 +42,46 @@ struct State<'a> {
     /// Recorded files that no longer exist: candidates for a move.
     orphans: Vec<&'a Entry>,
     /// Which ledger path owns each id, including ones assigned in this run.
-    owners: HashMap<String, String>,
+    owners: HashMap<Cow<'a, str>, Cow<'a, str>>,
     new_entries: Vec<Entry>,
     diagnostics: Vec<Diagnostic>,
 }
 
 impl<'a> State<'a> {
-    fn new(old: &'a Ledger, articles: &[Article], content_dir: &Path) -> Self {
-        let present: HashSet<String> = articles.iter().map(|a| key(&a.path, content_dir)).collect();
+    fn new(old: &'a Ledger, keys: &[String]) -> Self {
+        let present: HashSet<&str> = keys.iter().map(String::as_str).collect();
         State {
             old,
             orphans: old
                 .articles
                 .iter()
-                .filter(|e| !present.contains(&e.path))
+                .filter(|e| !present.contains(e.path.as_str()))
                 .collect(),
             owners: old
                 .articles
                 .iter()
-                .map(|e| (e.id.clone(), e.path.clone()))
+                .map(|e| (Cow::Borrowed(e.id.as_str()), Cow::Borrowed(e.path.as_str())))
                 .collect(),
             new_entries: Vec::new(),
             diagnostics: Vec::new(),
         }
     }
 
-    fn assign(&mut self, article: &mut Article, content_dir: &Path) {
-        let path = key(&article.path, content_dir);
+    fn assign(&mut self, article: &mut Article, path: &str) {
         let explicit = article.id != article.url.as_str();
         if !explicit {
-            if let Some(recorded) = self.old.by_path(&path) {
-                self.keep(article, recorded.id.clone(), None);
+            if let Some(recorded) = self.old.by_path(path) {
+                self.keep(article, &recorded.id, None);
                 return;
             }
             if let Some(twin) = self.take_twin(article) {
-                self.keep(article, twin.id.clone(), Some(twin.path.clone()));
+                self.keep(article, &twin.id, Some(&twin.path));
                 self.record(article, path);
                 return;
             }
         }
-        match self.owners.get(&article.id) {
-            Some(owner) if *owner != path => self.diagnostics.push(Diagnostic::error(
+        match self.owners.get(article.id.as_str()) {
+            Some(owner) if owner != path => self.diagnostics.push(Diagnostic::error(
                 &article.path,
                 None,
                 format!(
@@ -101,7 +104,7 @@ impl<'a> State<'a> {
         Some(self.orphans.remove(index))
     }
 
-    fn keep(&mut self, article: &mut Article, id: String, moved_from: Option<String>) {
+    fn keep(&mut self, article: &mut Article, id: &str, moved_from: Option<&str>) {
         if id != article.id {
             let cause = match moved_from {
                 Some(from) => format!("it moved from {from}"),
@@ -115,14 +118,15 @@ impl<'a> State<'a> {
                      (add `id: '{id}'` to the front matter to make this explicit)"
                 ),
             ));
-            article.id = id;
+            article.id = id.to_string();
         }
     }
 
-    fn record(&mut self, article: &Article, path: String) {
-        self.owners.insert(article.id.clone(), path.clone());
+    fn record(&mut self, article: &Article, path: &str) {
+        self.owners
+            .insert(Cow::Owned(article.id.clone()), Cow::Owned(path.to_string()));
         self.new_entries.push(Entry {
-            path,
+            path: path.to_string(),
             id: article.id.clone(),
             published: article.published,
             title: article.title.clone(),
@@ -158,9 +162,38 @@ impl<'a> State<'a> {
 /// The ledger key of an article: its path under the content folder, `/`-separated.
 fn key(path: &Path, content_dir: &Path) -> String {
     let relative = path.strip_prefix(content_dir).unwrap_or(path);
+    // The usual case, a plain relative path, is already in that form.
+    if let Some(text) = relative.to_str().filter(|t| is_plain_unix_path(t)) {
+        return text.to_string();
+    }
     relative
         .components()
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()
         .join("/")
+}
+
+/// Whether `text` is a relative path whose `/`-separated parts are all normal names, so
+/// that it reads the same as its components joined by `/`.
+fn is_plain_unix_path(text: &str) -> bool {
+    cfg!(unix) && text.split('/').all(|part| !matches!(part, "" | "." | ".."))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_slash_separated_paths_under_the_content_folder() {
+        let content = Path::new("site/content");
+        for (path, expected) in [
+            ("site/content/a.md", "a.md"),
+            ("site/content/2024/03/b.md", "2024/03/b.md"),
+            ("site/content/x/./y.md", "x/y.md"),
+            ("site/content//x//y.md", "x/y.md"),
+            ("elsewhere/c.md", "elsewhere/c.md"),
+        ] {
+            assert_eq!(key(Path::new(path), content), expected, "{path}");
+        }
+    }
 }
