@@ -60,6 +60,8 @@ pub struct Prepared {
     pub articles: Vec<Article>,
     /// The ids file with every newly published article recorded.
     pub ledger: Ledger,
+    /// Whether `ledger` records anything the ids file did not.
+    pub ledger_changed: bool,
     /// Every problem, sorted by path and line.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -74,9 +76,10 @@ impl Prepared {
 /// Loads the articles and gives every article published at `now` its stable id.
 /// Writes nothing; `herald check` is this plus printing.
 pub fn prepare(config: &Config, now: DateTime<Utc>) -> Result<Prepared> {
-    let loaded = content::load(config)?;
+    // The ids file is read while the content folder is listed and parsed.
+    let (loaded, old) = rayon::join(|| content::load(config), || Ledger::load(&config.ids_file));
+    let (loaded, old) = (loaded?, old?);
     let mut articles = loaded.articles;
-    let old = Ledger::load(&config.ids_file)?;
     let reconciled = ids::reconcile(&mut articles, &old, &config.content_dir, now);
     let mut diagnostics = loaded.diagnostics;
     let rejected: Vec<PathBuf> = reconciled
@@ -91,6 +94,7 @@ pub fn prepare(config: &Config, now: DateTime<Utc>) -> Result<Prepared> {
     Ok(Prepared {
         articles,
         ledger: reconciled.ledger,
+        ledger_changed: reconciled.changed,
         diagnostics,
     })
 }
@@ -120,8 +124,11 @@ pub fn build(config: &Config, now: DateTime<Utc>, options: BuildOptions) -> Resu
             .count(),
         ..BuildReport::default()
     };
-    // The ids are recorded before the feeds that use them are published.
-    write_if_changed(&config.ids_file, prepared.ledger.to_yaml().as_bytes())?;
+    // The ids are recorded before the feeds that use them are published. An unchanged
+    // ledger is not even serialised (it is most of a rebuild's writing work).
+    if prepared.ledger_changed || !config.ids_file.exists() {
+        write_if_changed(&config.ids_file, prepared.ledger.to_yaml().as_bytes())?;
+    }
     let paths =
         [feed::RSS_FILE, feed::ATOM_FILE, feed::JSON_FILE].map(|f| config.output_dir.join(f));
     let files = [

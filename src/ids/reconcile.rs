@@ -17,6 +17,8 @@ pub struct Reconciled {
     pub ledger: Ledger,
     /// Warnings (an id kept after a move or a URL change) and errors (an id taken twice).
     pub diagnostics: Vec<Diagnostic>,
+    /// Whether `ledger` differs from the ledger passed in.
+    pub changed: bool,
 }
 
 /// Sets `article.id` for every article published at `now` from `ledger`, and returns the
@@ -37,40 +39,62 @@ pub fn reconcile(
     state.finish()
 }
 
+/// The indexes below are built on first use: when every article is already recorded
+/// under its path with its id (the usual rebuild), none is needed.
 struct State<'a> {
     old: &'a Ledger,
+    /// Every article's ledger key.
+    keys: &'a [String],
     /// Recorded files that no longer exist: candidates for a move.
-    orphans: Vec<&'a Entry>,
+    orphans: Option<Vec<&'a Entry>>,
     /// Which ledger path owns each id, including ones assigned in this run.
-    owners: HashMap<Cow<'a, str>, Cow<'a, str>>,
+    owners: Option<HashMap<Cow<'a, str>, Cow<'a, str>>>,
     new_entries: Vec<Entry>,
     diagnostics: Vec<Diagnostic>,
 }
 
 impl<'a> State<'a> {
-    fn new(old: &'a Ledger, keys: &[String]) -> Self {
-        let present: HashSet<&str> = keys.iter().map(String::as_str).collect();
+    fn new(old: &'a Ledger, keys: &'a [String]) -> Self {
         State {
             old,
-            orphans: old
-                .articles
-                .iter()
-                .filter(|e| !present.contains(e.path.as_str()))
-                .collect(),
-            owners: old
-                .articles
-                .iter()
-                .map(|e| (Cow::Borrowed(e.id.as_str()), Cow::Borrowed(e.path.as_str())))
-                .collect(),
+            keys,
+            orphans: None,
+            owners: None,
             new_entries: Vec::new(),
             diagnostics: Vec::new(),
         }
     }
 
+    fn orphans(&mut self) -> &mut Vec<&'a Entry> {
+        let (old, keys) = (self.old, self.keys);
+        self.orphans.get_or_insert_with(|| {
+            let present: HashSet<&str> = keys.iter().map(String::as_str).collect();
+            old.articles
+                .iter()
+                .filter(|e| !present.contains(e.path.as_str()))
+                .collect()
+        })
+    }
+
+    fn owners(&mut self) -> &mut HashMap<Cow<'a, str>, Cow<'a, str>> {
+        let old = self.old;
+        self.owners.get_or_insert_with(|| {
+            old.articles
+                .iter()
+                .map(|e| (Cow::Borrowed(e.id.as_str()), Cow::Borrowed(e.path.as_str())))
+                .collect()
+        })
+    }
+
     fn assign(&mut self, article: &mut Article, path: &str) {
+        let recorded = self.old.by_path(path);
+        if recorded.is_some_and(|r| r.id == article.id) {
+            // Published before from this file with this id: nothing to do.
+            return;
+        }
         let explicit = article.id != article.url.as_str();
         if !explicit {
-            if let Some(recorded) = self.old.by_path(path) {
+            if let Some(recorded) = recorded {
                 self.keep(article, &recorded.id, None);
                 return;
             }
@@ -80,7 +104,8 @@ impl<'a> State<'a> {
                 return;
             }
         }
-        match self.owners.get(article.id.as_str()) {
+        let owner = self.owners().get(article.id.as_str()).cloned();
+        match owner {
             Some(owner) if owner != path => self.diagnostics.push(Diagnostic::error(
                 &article.path,
                 None,
@@ -97,11 +122,11 @@ impl<'a> State<'a> {
 
     /// A recorded file that disappeared, with the same publish date and title.
     fn take_twin(&mut self, article: &Article) -> Option<&'a Entry> {
-        let index = self
-            .orphans
+        let orphans = self.orphans();
+        let index = orphans
             .iter()
             .position(|e| e.published == article.published && e.title == article.title)?;
-        Some(self.orphans.remove(index))
+        Some(orphans.remove(index))
     }
 
     fn keep(&mut self, article: &mut Article, id: &str, moved_from: Option<&str>) {
@@ -123,7 +148,7 @@ impl<'a> State<'a> {
     }
 
     fn record(&mut self, article: &Article, path: &str) {
-        self.owners
+        self.owners()
             .insert(Cow::Owned(article.id.clone()), Cow::Owned(path.to_string()));
         self.new_entries.push(Entry {
             path: path.to_string(),
@@ -135,6 +160,7 @@ impl<'a> State<'a> {
 
     fn finish(self) -> Reconciled {
         let mut ledger = self.old.clone();
+        let changed = !self.new_entries.is_empty();
         let moved: HashSet<&str> = self
             .new_entries
             .iter()
@@ -155,6 +181,7 @@ impl<'a> State<'a> {
         Reconciled {
             ledger,
             diagnostics: self.diagnostics,
+            changed,
         }
     }
 }

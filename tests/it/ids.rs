@@ -99,3 +99,31 @@ fn drafts_and_scheduled_articles_are_not_recorded() {
         .expect_stdout("unchanged");
     assert_eq!(ids_file(&site), ids, "a rebuild leaves the ids file alone");
 }
+
+#[test]
+fn the_ids_file_is_left_alone_until_an_article_is_new_and_recreated_if_deleted() {
+    let site = Site::new();
+    site.article("one", "One", "2024-01-01");
+    site.herald(&["build"]).expect_code(0);
+    let path = site.path("herald-ids.yaml");
+    let modified = || std::fs::metadata(&path).unwrap().modified().unwrap();
+    let first = modified();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+
+    site.herald(&["build"]).expect_code(0);
+    assert_eq!(modified(), first, "an unchanged ledger is not rewritten");
+
+    site.article("two", "Two", "2024-02-01");
+    site.herald(&["build"]).expect_code(0);
+    assert_eq!(recorded(&site).len(), 2);
+    assert_ne!(modified(), first, "a new article is recorded");
+
+    std::fs::remove_file(&path).unwrap();
+    site.herald(&["build"]).expect_code(0);
+    let paths: Vec<String> = recorded(&site).into_iter().map(|(p, _)| p).collect();
+    assert_eq!(
+        paths,
+        ["one.md", "two.md"],
+        "a deleted ids file is written again"
+    );
+}
