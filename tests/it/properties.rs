@@ -81,6 +81,8 @@ fn decode_html(html: &str) -> String {
         .replace("&quot;", "\"")
         .replace("&#39;", "'")
         .replace("&#x27;", "'")
+        // The HTML serialiser behind CSS inlining writes U+00A0 by name.
+        .replace("&nbsp;", "\u{a0}")
         .replace("&amp;", "&")
 }
 
