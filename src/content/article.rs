@@ -87,11 +87,17 @@ impl Article {
     /// the article's URL. A body left in its file is read now; that fails only if the
     /// file changed or vanished since it was loaded.
     pub fn render_html(&self) -> Result<String> {
-        let markdown = match &self.body {
-            Body::Text(text) => std::borrow::Cow::Borrowed(text.as_str()),
-            Body::InFile { offset } => std::borrow::Cow::Owned(self.read_body(*offset)?),
-        };
-        Ok(super::markdown::render(&markdown, &self.url))
+        match &self.body {
+            Body::Text(text) => Ok(super::markdown::render(text, &self.url)),
+            Body::InFile { offset } => {
+                let bytes = std::fs::read(&self.path).map_err(|e| Error::io(&self.path, e))?;
+                let body = bytes
+                    .get(*offset..)
+                    .and_then(|body| std::str::from_utf8(body).ok())
+                    .ok_or_else(|| self.changed())?;
+                Ok(super::markdown::render(body, &self.url))
+            }
+        }
     }
 
     /// Replaces an in-memory body by its place in the file (`offset` bytes in).
@@ -99,15 +105,11 @@ impl Article {
         self.body = Body::InFile { offset };
     }
 
-    fn read_body(&self, offset: usize) -> Result<String> {
-        let changed = || {
-            Error::io(
-                &self.path,
-                std::io::Error::other("the file changed while herald was running; run it again"),
-            )
-        };
-        let bytes = std::fs::read(&self.path).map_err(|e| Error::io(&self.path, e))?;
-        let body = bytes.get(offset..).ok_or_else(changed)?;
-        String::from_utf8(body.to_vec()).map_err(|_| changed())
+    /// The error for a body that no longer lies where the loader found it.
+    fn changed(&self) -> Error {
+        Error::io(
+            &self.path,
+            std::io::Error::other("the file changed while herald was running; run it again"),
+        )
     }
 }
