@@ -203,18 +203,20 @@ pub fn run_digest(context: &Context, args: DigestArgs) -> Result<(), Failure> {
     for id in &plan.missing {
         eprintln!("warning: article {id} of this issue no longer exists; it is left out");
     }
-    let (html, text) = plan
-        .rendered
-        .personalise("https://example.invalid/unsubscribe");
-    write(args.html.as_deref(), html.as_bytes())?;
-    write(args.text.as_deref(), text.as_bytes())?;
+    // The preview goes to the sender's own address, with that address's unsubscribe link.
+    let from = config
+        .newsletter
+        .as_ref()
+        .and_then(|n| n.from.parse::<lettre::message::Mailbox>().ok())
+        .map(|m| m.email.to_string())
+        .unwrap_or_else(|| "preview@example.com".into());
+    if args.html.is_some() || args.text.is_some() {
+        let (html, text) =
+            newsletter::preview_parts(&config, &context.secrets, &plan, context.now, &from)?;
+        write(args.html.as_deref(), html.as_bytes())?;
+        write(args.text.as_deref(), text.as_bytes())?;
+    }
     if let Some(path) = &args.eml {
-        let from = config
-            .newsletter
-            .as_ref()
-            .and_then(|n| n.from.parse::<lettre::message::Mailbox>().ok())
-            .map(|m| m.email.to_string())
-            .unwrap_or_else(|| "preview@example.com".into());
         let bytes =
             newsletter::preview_message(&config, &context.secrets, &plan, context.now, &from)?;
         write(Some(path), &bytes)?;

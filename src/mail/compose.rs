@@ -164,6 +164,12 @@ impl Composer {
         format!("<{}.{hex}@{}>", self.issue, self.id_domain)
     }
 
+    /// The HTML and text parts for `email`, with its own unsubscribe link.
+    pub fn parts(&self, email: &str) -> (String, String) {
+        let links = self.unsubscribe.links(email);
+        self.rendered.personalise(links.footer())
+    }
+
     /// Builds, and signs when DKIM is configured, the message for `recipient`.
     pub fn compose(&self, recipient: &Recipient) -> Result<Composed> {
         let fail = |message: String| Error::Message {
@@ -180,7 +186,7 @@ impl Composer {
             .map(one_line)
             .filter(|n| !n.is_empty());
         let links = self.unsubscribe.links(&recipient.email);
-        let (html, text) = self.rendered.personalise(links.footer());
+        let (html, text) = self.parts(&recipient.email);
         let mut builder = Message::builder()
             .from(self.from.clone())
             .to(Mailbox::new(name, address))

@@ -14,7 +14,7 @@ mod settings;
 
 pub use import::{CsvRow, ImportReport, parse_csv};
 pub use plan::{Next, Plan, plan_next};
-pub use run::{Outcome, SendProgress, SendRequest, Summary, preview_message, send};
+pub use run::{Outcome, SendProgress, SendRequest, Summary, preview_message, preview_parts, send};
 pub use settings::{composer_for, transport_for};
 
 /// Permanent failures after which a subscriber is marked bounced.

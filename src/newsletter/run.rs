@@ -299,6 +299,20 @@ impl Audience {
     }
 }
 
+/// The HTML and text parts of `plan` as `recipient` would get them, unsubscribe link
+/// included (built from the configured template; without `HERALD_SECRET`, from a
+/// placeholder key).
+pub fn preview_parts(
+    config: &Config,
+    secrets: &Secrets,
+    plan: &Plan<'_>,
+    now: DateTime<Utc>,
+    recipient: &str,
+) -> Result<(String, String)> {
+    let composer = composer_for(config, secrets, plan, SystemTime::from(now), "", true)?;
+    Ok(composer.parts(recipient))
+}
+
 /// The complete message one recipient would get, for `herald digest --eml`.
 pub fn preview_message(
     config: &Config,

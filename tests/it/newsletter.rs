@@ -688,6 +688,19 @@ fn digest_previews_without_changing_anything() {
         .expect_stdout("- One (2025-12-01)");
     assert!(site.read("out.html").contains("Subtitle of one"));
     assert!(site.read("out.txt").contains("Call to action of one"));
+    // The preview's links come from the configured template, as a subscriber's would.
+    let text = site.read("out.txt");
+    let link = text
+        .split_whitespace()
+        .find(|word| word.starts_with("https://example.com/unsubscribe/"))
+        .unwrap_or_else(|| panic!("no unsubscribe link in the preview:\n{text}"));
+    let token = link.trim_start_matches("https://example.com/unsubscribe/");
+    assert_eq!(token.len(), 32, "{link}");
+    assert!(token.chars().all(|c| c.is_ascii_hexdigit()), "{link}");
+    assert!(
+        site.read("out.html").contains(link),
+        "the HTML part has the same link"
+    );
     let eml = std::fs::read(site.path("out.eml")).unwrap();
     assert!(
         MessageParser::default()
