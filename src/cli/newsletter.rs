@@ -30,8 +30,8 @@ pub enum SubscribersCommand {
     Add {
         /// The address.
         email: String,
-        /// The display name.
-        #[arg(long)]
+        /// The display name (may start with `-`).
+        #[arg(long, allow_hyphen_values = true)]
         name: Option<String>,
     },
     /// Unsubscribe one address (it is kept, marked unsubscribed).

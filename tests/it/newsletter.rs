@@ -759,6 +759,26 @@ fn subscribers_import_reports_bad_lines_and_lists_as_json() {
     );
 }
 
+#[test]
+fn a_display_name_may_start_with_a_dash() {
+    let site = Site::with_config(&config(""));
+    herald(
+        &site,
+        &[
+            "subscribers",
+            "add",
+            "dash@example.org",
+            "--name",
+            "-x- Dash",
+        ],
+        &[],
+    )
+    .expect_code(0);
+    let list = herald(&site, &["subscribers", "list", "--json"], &[]);
+    let list: serde_json::Value = serde_json::from_str(&list.stdout()).unwrap();
+    assert_eq!(list[0]["name"], "-x- Dash");
+}
+
 /// Throughput against the in-process server (no delay): run with
 /// `cargo test --release -- --ignored send_throughput --nocapture`.
 #[test]
