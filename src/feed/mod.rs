@@ -68,6 +68,9 @@ pub struct Feeds {
 
 /// Renders the three formats for `items` (in the given order, usually from [`select`]),
 /// rendering each article's Markdown once, in parallel.
+///
+/// The documents are streamed into memory, so they are held whole; to write files,
+/// [`stage`] or [`write_all`] hold only a few items at a time.
 pub fn render_all(config: &Config, items: &[&Article]) -> Result<Feeds> {
     let formats = Formats::new(config, items)?;
     let mut documents: [Vec<u8>; 3] = Default::default();
