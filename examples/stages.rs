@@ -4,8 +4,8 @@
 //! cargo run --release --example stages -- CONFIG [RUNS] [NOW]
 //! ```
 //!
-//! Runs each stage of a build `RUNS` times (default 5) through the library API, without
-//! writing anything, and prints the median wall time of each. The stages overlap: "load"
+//! Runs each stage of a build `RUNS` times (default 5) through the library API, writing
+//! only into a scratch folder beside the config, and prints the median wall time of each. The stages overlap: "load"
 //! includes "read" and "front matter", and "prepare" includes "load" and the ids file.
 
 use std::path::PathBuf;
@@ -136,10 +136,13 @@ fn main() {
     stage("feed::select", &mut || {
         herald::feed::select(&prepared.articles, now, config.feeds.limit).len()
     });
-    stage("feed::render_all (Markdown + 3 formats)", &mut || {
-        let feeds = herald::feed::render_all(&config, &items).unwrap();
-        feeds.rss.len() + feeds.atom.len() + feeds.json.len()
-    });
+    stage(
+        "feed::render_all (Markdown + 3 formats, into memory)",
+        &mut || {
+            let feeds = herald::feed::render_all(&config, &items).unwrap();
+            feeds.rss.len() + feeds.atom.len() + feeds.json.len()
+        },
+    );
     stage("  of which Article::render_html (parallel)", &mut || {
         items
             .par_iter()
@@ -176,21 +179,44 @@ fn main() {
     stage("  of which json::render", &mut || {
         herald::feed::json::render(&config, &items).unwrap().len()
     });
-    let feeds = herald::feed::render_all(&config, &items).unwrap();
     let scratch = tempfile::tempdir_in(&config.root).expect("scratch folder beside the config");
-    let paths = ["rss.xml", "atom.xml", "feed.json"].map(|f| scratch.path().join(f));
+    let paths = herald::feed::FILES.map(|f| scratch.path().join(f));
+    stage(
+        "feed::write_all (Markdown + 3 formats), new files",
+        &mut || {
+            for path in &paths {
+                let _ = std::fs::remove_file(path);
+            }
+            herald::feed::write_all(&config, &items, scratch.path())
+                .unwrap()
+                .len()
+        },
+    );
+    stage(
+        "feed::write_all (Markdown + 3 formats), unchanged",
+        &mut || {
+            herald::feed::write_all(&config, &items, scratch.path())
+                .unwrap()
+                .len()
+        },
+    );
+    let feeds = herald::feed::render_all(&config, &items).unwrap();
     let files = [
         (paths[0].as_path(), feeds.rss.as_bytes()),
         (paths[1].as_path(), feeds.atom.as_bytes()),
         (paths[2].as_path(), feeds.json.as_bytes()),
     ];
-    stage("write_all_if_changed, new files", &mut || {
-        for path in &paths {
-            let _ = std::fs::remove_file(path);
-        }
-        herald::output::write_all_if_changed(&files).unwrap().len()
-    });
-    stage("write_all_if_changed, unchanged", &mut || {
-        herald::output::write_all_if_changed(&files).unwrap().len()
-    });
+    stage(
+        "write_all_if_changed (bytes in memory), new files",
+        &mut || {
+            for path in &paths {
+                let _ = std::fs::remove_file(path);
+            }
+            herald::output::write_all_if_changed(&files).unwrap().len()
+        },
+    );
+    stage(
+        "write_all_if_changed (bytes in memory), unchanged",
+        &mut || herald::output::write_all_if_changed(&files).unwrap().len(),
+    );
 }

@@ -10,7 +10,7 @@ use crate::error::{Diagnostic, Error, Result};
 use crate::feed;
 use crate::ids::{self, Ledger};
 use crate::lock::Lock;
-use crate::output::{Written, write_all_if_changed, write_if_changed};
+use crate::output::{self, Written};
 
 /// The lock file in the output folder that keeps two builds from writing at once.
 pub const LOCK_FILE: &str = ".herald-build.lock";
@@ -112,7 +112,8 @@ pub fn build(config: &Config, now: DateTime<Utc>, options: BuildOptions) -> Resu
         return Err(Error::Content(prepared.diagnostics));
     }
     let items = feed::select(&prepared.articles, now, config.feeds.limit);
-    let feeds = feed::render_all(config, &items)?;
+    // Streams the feeds to temporary files beside the old ones; nothing is published yet.
+    let feeds = feed::stage(config, &items, &config.output_dir)?;
     let mut report = BuildReport {
         items: items.len(),
         articles: prepared.articles.len(),
@@ -124,24 +125,23 @@ pub fn build(config: &Config, now: DateTime<Utc>, options: BuildOptions) -> Resu
             .count(),
         ..BuildReport::default()
     };
-    // The ids are recorded before the feeds that use them are published. An unchanged
-    // ledger is not even serialised (it is most of a rebuild's writing work).
-    if prepared.ledger_changed || !config.ids_file.exists() {
-        write_if_changed(&config.ids_file, prepared.ledger.to_yaml().as_bytes())?;
-    }
-    let paths =
-        [feed::RSS_FILE, feed::ATOM_FILE, feed::JSON_FILE].map(|f| config.output_dir.join(f));
-    let files = [
-        (paths[0].as_path(), feeds.rss.as_bytes()),
-        (paths[1].as_path(), feeds.atom.as_bytes()),
-        (paths[2].as_path(), feeds.json.as_bytes()),
-    ];
-    for (path, outcome) in paths.iter().zip(write_all_if_changed(&files)?) {
-        match outcome {
-            Written::Changed => report.written.push(path.clone()),
-            Written::Unchanged => report.unchanged.push(path.clone()),
+    for file in &feeds {
+        match file.written() {
+            Written::Changed => report.written.push(file.path().to_path_buf()),
+            Written::Unchanged => report.unchanged.push(file.path().to_path_buf()),
         }
     }
+    // The ids are recorded before the feeds that use them are published. An unchanged
+    // ledger is not even serialised (it is most of a rebuild's writing work).
+    let mut files = Vec::with_capacity(4);
+    if prepared.ledger_changed || !config.ids_file.exists() {
+        files.push(output::stage(
+            &config.ids_file,
+            prepared.ledger.to_yaml().as_bytes(),
+        )?);
+    }
+    files.extend(feeds);
+    output::commit(files)?;
     report.diagnostics = prepared.diagnostics;
     Ok(report)
 }

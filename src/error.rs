@@ -33,7 +33,8 @@ pub enum Error {
     Feed {
         /// The feed file, e.g. `rss.xml`.
         file: &'static str,
-        /// The underlying serializer or URL error.
+        /// The underlying serializer or URL error, or a crate's output no longer laid
+        /// out as the streaming writer expects.
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },

@@ -6,7 +6,7 @@
 //! and returns plain values, so each can be used (and tested) on its own:
 //!
 //! ```text
-//! content/*.md ─▶ content::load ─▶ feed::select ─▶ feed::render_all ─▶ output::write_all_if_changed
+//! content/*.md ─▶ content::load ─▶ feed::select ─▶ feed::stage (streamed) ─▶ output::commit
 //!                       └──────────▶ digest::next_issue ─▶ digest::render ─▶ mail::send_all ─▶ SMTP
 //! ```
 //!

@@ -6,7 +6,8 @@ use atom_syndication::{
 use chrono::{DateTime, Utc};
 
 use super::ATOM_FILE;
-use super::item::{Item, prepare};
+use super::document::{Format, Fragment, between, layout_error};
+use super::item::Item;
 use super::site::{GENERATOR, GENERATOR_URI, Site, VERSION, feed_url, image_type};
 use crate::config::Config;
 use crate::content::Article;
@@ -14,22 +15,73 @@ use crate::error::{Error, Result};
 
 /// Renders `items` (in the given order) as an Atom 1.0 document.
 pub fn render(config: &Config, items: &[&Article]) -> Result<String> {
-    write(config, &prepare(items)?)
+    let site = Site::new(config, items);
+    super::stream::to_string(&Atom::new(config, &site)?, items)
 }
 
-/// Writes already prepared items; see [`super::render_all`].
-pub(crate) fn write(config: &Config, items: &[Item<'_>]) -> Result<String> {
-    let feed = feed(config, items)?;
+/// Atom 1.0 for one site, as a [`Format`].
+#[derive(Debug)]
+pub(crate) struct Atom {
+    /// The real feed, without entries.
+    feed: Feed,
+    /// The site's host, for `tag:` ids.
+    host: String,
+}
+
+impl Atom {
+    /// The format for `site`; fails if the feed's URL cannot be made.
+    pub(crate) fn new(config: &Config, site: &Site) -> Result<Self> {
+        let host = config
+            .base_url
+            .host_str()
+            .unwrap_or("localhost")
+            .to_string();
+        Ok(Atom {
+            feed: feed(config, site)?,
+            host,
+        })
+    }
+}
+
+impl Format for Atom {
+    fn file(&self) -> &'static str {
+        ATOM_FILE
+    }
+
+    fn document(&self, items: &[Item<'_>]) -> Result<Vec<u8>> {
+        let feed = Feed {
+            entries: items.iter().map(|item| entry(item, &self.host)).collect(),
+            ..self.feed.clone()
+        };
+        let mut xml = write(&feed, Vec::new())?;
+        xml.push(b'\n');
+        Ok(xml)
+    }
+
+    /// The entry out of a feed holding only it, whose empty header cannot contain the
+    /// marker; only closing tags follow the entry's last `</entry>`.
+    fn fragment(&self, item: &Item<'_>) -> Result<Fragment> {
+        let feed = Feed {
+            entries: vec![entry(item, &self.host)],
+            ..Feed::default()
+        };
+        // Escaping makes the HTML longer: `<` and `>` are four bytes each.
+        let capacity = item.html.len() + item.html.len() / 2 + 2048;
+        let xml = write(&feed, Vec::with_capacity(capacity))?;
+        let text = std::str::from_utf8(&xml).map_err(|e| fail(Box::new(e)))?;
+        let range = between(text, "\n  <entry>", "</entry>", ATOM_FILE)?;
+        Fragment::cut(xml, range).ok_or_else(|| layout_error(ATOM_FILE, "entry out of range"))
+    }
+}
+
+/// The feed as the crate writes it into `buffer`, indented by two spaces.
+fn write(feed: &Feed, buffer: Vec<u8>) -> Result<Vec<u8>> {
     let write_config = WriteConfig {
         write_document_declaration: true,
         indent_size: Some(2),
     };
-    let bytes = feed
-        .write_with_config(Vec::new(), write_config)
-        .map_err(|e| fail(Box::new(e)))?;
-    let mut xml = String::from_utf8(bytes).map_err(|e| fail(Box::new(e)))?;
-    xml.push('\n');
-    Ok(xml)
+    feed.write_with_config(buffer, write_config)
+        .map_err(|e| fail(Box::new(e)))
 }
 
 fn fail(source: Box<dyn std::error::Error + Send + Sync>) -> Error {
@@ -39,13 +91,8 @@ fn fail(source: Box<dyn std::error::Error + Send + Sync>) -> Error {
     }
 }
 
-fn feed(config: &Config, items: &[Item<'_>]) -> Result<Feed> {
-    let site = Site::new(config, items);
-    let host = config
-        .base_url
-        .host_str()
-        .unwrap_or("localhost")
-        .to_string();
+/// The feed for `site`, without entries.
+fn feed(config: &Config, site: &Site) -> Result<Feed> {
     let links = vec![
         link(
             feed_url(config, ATOM_FILE)?.as_str(),
@@ -68,7 +115,6 @@ fn feed(config: &Config, items: &[Item<'_>]) -> Result<Feed> {
         }),
         links,
         lang: site.language.clone(),
-        entries: items.iter().map(|item| entry(item, &host)).collect(),
         ..Feed::default()
     })
 }

@@ -12,11 +12,13 @@ use crate::content::Article;
 /// `body` has none (see [`Article::render_html`]).
 pub fn content_html(article: &Article, body: &str) -> String {
     let mut html = header(article);
+    let cta = call_to_action(article);
+    html.reserve(body.len() + 1 + cta.len());
     html.push_str(body);
     if !body.is_empty() && !body.ends_with('\n') {
         html.push('\n');
     }
-    html.push_str(&call_to_action(article));
+    html.push_str(&cta);
     html
 }
 

@@ -1,7 +1,7 @@
 //! What every format shows of one article: its text made XML-safe, and its content HTML
-//! rendered once and shared by the three formats.
+//! rendered once and shared by the formats.
 
-use rayon::prelude::*;
+use std::borrow::Cow;
 
 use super::html::content_html;
 use super::text::xml_safe;
@@ -38,17 +38,21 @@ impl<'a> Item<'a> {
             summary: article.description.as_deref().map(clean),
             author: article.author.as_deref().map(clean),
             tags: article.tags.iter().map(|t| clean(t)).collect(),
-            html: clean(&html),
+            html: clean_owned(html),
         })
     }
-}
-
-/// Renders every article's Markdown once, in parallel, keeping the order.
-pub fn prepare<'a>(articles: &[&'a Article]) -> Result<Vec<Item<'a>>> {
-    articles.par_iter().map(|a| Item::new(a)).collect()
 }
 
 /// `text` without XML-forbidden characters, as an owned string.
 pub fn clean(text: &str) -> String {
     xml_safe(text).into_owned()
+}
+
+/// `text` without XML-forbidden characters, keeping its buffer when it has none.
+fn clean_owned(text: String) -> String {
+    match xml_safe(&text) {
+        Cow::Borrowed(_) => None,
+        Cow::Owned(cleaned) => Some(cleaned),
+    }
+    .unwrap_or(text)
 }

@@ -4,7 +4,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 use super::JSON_FILE;
-use super::item::{Item, prepare};
+use super::document::{Format, Fragment, layout_error};
+use super::item::Item;
 use super::site::{Site, feed_url};
 use crate::config::Config;
 use crate::content::Article;
@@ -19,7 +20,7 @@ struct Feed<'a> {
     version: &'static str,
     title: &'a str,
     home_page_url: &'a str,
-    feed_url: String,
+    feed_url: &'a str,
     description: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     language: Option<&'a str>,
@@ -53,30 +54,84 @@ struct Author<'a> {
     name: &'a str,
 }
 
-/// Renders `items` (in the given order) as a pretty-printed JSON Feed 1.1 document.
-pub fn render(config: &Config, items: &[&Article]) -> Result<String> {
-    write(config, &prepare(items)?)
+/// What the JSON pretty printer writes around the only item of [`Only`].
+const ONLY_PREFIX: &[u8] = b"{\n  \"items\": [";
+const ONLY_SUFFIX: &[u8] = b"\n  ]\n}";
+
+/// A document holding just `items`, at the depth the items have in [`Feed`].
+#[derive(Serialize)]
+struct Only<'a> {
+    items: &'a [JsonItem<'a>],
 }
 
-/// Writes already prepared items; see [`super::render_all`].
-pub(crate) fn write(config: &Config, items: &[Item<'_>]) -> Result<String> {
+/// Renders `items` (in the given order) as a pretty-printed JSON Feed 1.1 document.
+pub fn render(config: &Config, items: &[&Article]) -> Result<String> {
     let site = Site::new(config, items);
-    let feed = Feed {
-        version: VERSION,
-        title: &site.title,
-        home_page_url: &site.home,
-        feed_url: feed_url(config, JSON_FILE)?.into(),
-        description: &site.description,
-        language: site.language.as_deref(),
-        authors: site.author.as_deref().map(author).into_iter().collect(),
-        items: items.iter().map(item).collect(),
-    };
-    let mut json = serde_json::to_string_pretty(&feed).map_err(|e| Error::Feed {
+    super::stream::to_string(&Json::new(config, &site)?, items)
+}
+
+/// JSON Feed 1.1 for one site, as a [`Format`].
+#[derive(Debug)]
+pub(crate) struct Json {
+    site: Site,
+    feed_url: String,
+}
+
+impl Json {
+    /// The format for `site`; fails if the feed's URL cannot be made.
+    pub(crate) fn new(config: &Config, site: &Site) -> Result<Self> {
+        Ok(Json {
+            feed_url: feed_url(config, JSON_FILE)?.into(),
+            site: site.clone(),
+        })
+    }
+}
+
+impl Format for Json {
+    fn file(&self) -> &'static str {
+        JSON_FILE
+    }
+
+    fn separator(&self) -> &'static [u8] {
+        b","
+    }
+
+    fn document(&self, items: &[Item<'_>]) -> Result<Vec<u8>> {
+        let site = &self.site;
+        let feed = Feed {
+            version: VERSION,
+            title: &site.title,
+            home_page_url: &site.home,
+            feed_url: &self.feed_url,
+            description: &site.description,
+            language: site.language.as_deref(),
+            authors: site.author.as_deref().map(author).into_iter().collect(),
+            items: items.iter().map(item).collect(),
+        };
+        let mut json = serde_json::to_vec_pretty(&feed).map_err(fail)?;
+        json.push(b'\n');
+        Ok(json)
+    }
+
+    fn fragment(&self, one: &Item<'_>) -> Result<Fragment> {
+        let items = [item(one)];
+        let mut json = Vec::with_capacity(one.html.len() + one.html.len() / 8 + 1024);
+        serde_json::to_writer_pretty(&mut json, &Only { items: &items }).map_err(fail)?;
+        let cut = |json: &[u8]| {
+            let inner = json.strip_prefix(ONLY_PREFIX)?.strip_suffix(ONLY_SUFFIX)?;
+            Some(ONLY_PREFIX.len()..ONLY_PREFIX.len() + inner.len())
+        };
+        cut(&json)
+            .and_then(|range| Fragment::cut(json, range))
+            .ok_or_else(|| layout_error(JSON_FILE, "unexpected layout of a pretty-printed item"))
+    }
+}
+
+fn fail(error: serde_json::Error) -> Error {
+    Error::Feed {
         file: JSON_FILE,
-        source: Box::new(e),
-    })?;
-    json.push('\n');
-    Ok(json)
+        source: Box::new(error),
+    }
 }
 
 fn item<'a>(item: &'a Item<'_>) -> JsonItem<'a> {

@@ -1,10 +1,13 @@
 //! The feeds: which articles they show ([`select`]) and one file per format
 //! ([`rss`], [`atom`], [`json`]).
 //!
-//! Each article's Markdown is rendered once per build and shared by the three formats
-//! ([`render_all`]). Every output is a pure function of the config and the items: the
-//! feed's own date is the newest item's, never the clock, so unchanged content gives
-//! byte-identical files.
+//! Each article's Markdown is rendered once per build and shared by the three formats.
+//! The documents are streamed: items are rendered a chunk at a time, in parallel, and
+//! written in order, so memory holds a few chunks rather than whole documents. [`stage`]
+//! streams them into the output files (comparing with the files already there),
+//! [`render_all`] into strings. Every output is a pure function of the config and the
+//! items: the feed's own date is the newest item's, never the clock, so unchanged
+//! content gives byte-identical files.
 //!
 //! ```no_run
 //! # fn main() -> herald::Result<()> {
@@ -19,20 +22,29 @@
 //! ```
 
 pub mod atom;
+mod document;
 mod html;
 mod item;
 pub mod json;
 pub mod rss;
 mod select;
 mod site;
+mod stream;
 pub mod text;
 
 pub use html::content_html;
 pub use select::select;
 
+use std::path::{Path, PathBuf};
+
+use document::Format;
+use site::Site;
+use stream::Sink;
+
 use crate::config::Config;
 use crate::content::Article;
 use crate::error::Result;
+use crate::output::{self, ChangeWriter, Staged, Written};
 
 /// The RSS 2.0 file's name, under `output_dir` and under `site.url`.
 pub const RSS_FILE: &str = "rss.xml";
@@ -40,6 +52,8 @@ pub const RSS_FILE: &str = "rss.xml";
 pub const ATOM_FILE: &str = "atom.xml";
 /// The JSON Feed 1.1 file's name, under `output_dir` and under `site.url`.
 pub const JSON_FILE: &str = "feed.json";
+/// The three file names, in the order of [`stage`] and [`write_all`].
+pub const FILES: [&str; 3] = [RSS_FILE, ATOM_FILE, JSON_FILE];
 
 /// The three feed documents for one set of items.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,21 +68,75 @@ pub struct Feeds {
 
 /// Renders the three formats for `items` (in the given order, usually from [`select`]),
 /// rendering each article's Markdown once, in parallel.
+///
+/// The documents are streamed into memory, so they are held whole; to write files,
+/// [`stage`] or [`write_all`] hold only a few items at a time.
 pub fn render_all(config: &Config, items: &[&Article]) -> Result<Feeds> {
-    let prepared = item::prepare(items)?;
-    // The three writers only read the prepared items: run them side by side.
-    let (rss, (atom, json)) = rayon::join(
-        || rss::write(config, &prepared),
-        || {
-            rayon::join(
-                || atom::write(config, &prepared),
-                || json::write(config, &prepared),
-            )
-        },
-    );
+    let formats = Formats::new(config, items)?;
+    let mut documents: [Vec<u8>; 3] = Default::default();
+    stream::stream(
+        formats.all(),
+        items,
+        documents.each_mut().map(|d| d as &mut dyn Sink),
+    )?;
+    let [rss, atom, json] = documents;
     Ok(Feeds {
-        rss: rss?,
-        atom: atom?,
-        json: json?,
+        rss: stream::into_string(&formats.rss, rss)?,
+        atom: stream::into_string(&formats.atom, atom)?,
+        json: stream::into_string(&formats.json, json)?,
     })
+}
+
+/// Streams the three formats for `items` into [`FILES`] in `dir`, comparing with the
+/// files already there: a file whose bytes do not change is never written, and the
+/// others wait in temporary files for [`output::commit`]. On error, nothing is left
+/// behind and the old files are as they were.
+pub fn stage(config: &Config, items: &[&Article], dir: &Path) -> Result<[Staged; 3]> {
+    let formats = Formats::new(config, items)?;
+    let mut writers = FILES.map(|file| ChangeWriter::new(dir.join(file)));
+    stream::stream(
+        formats.all(),
+        items,
+        writers.each_mut().map(|w| w as &mut dyn Sink),
+    )?;
+    let [rss, atom, json] = writers;
+    Ok([rss.finish()?, atom.finish()?, json.finish()?])
+}
+
+/// [`stage`], then publishes the three files together with [`output::commit`]; says
+/// for each file whether it changed.
+pub fn write_all(
+    config: &Config,
+    items: &[&Article],
+    dir: &Path,
+) -> Result<[(PathBuf, Written); 3]> {
+    let staged = stage(config, items, dir)?;
+    let outcomes = staged
+        .each_ref()
+        .map(|file| (file.path().to_path_buf(), file.written()));
+    output::commit(staged.into())?;
+    Ok(outcomes)
+}
+
+/// The three formats for one set of items.
+struct Formats {
+    rss: rss::Rss,
+    atom: atom::Atom,
+    json: json::Json,
+}
+
+impl Formats {
+    fn new(config: &Config, items: &[&Article]) -> Result<Self> {
+        let site = Site::new(config, items);
+        Ok(Formats {
+            rss: rss::Rss::new(config, &site)?,
+            atom: atom::Atom::new(config, &site)?,
+            json: json::Json::new(config, &site)?,
+        })
+    }
+
+    /// In the order of [`FILES`].
+    fn all(&self) -> [&dyn Format; 3] {
+        [&self.rss, &self.atom, &self.json]
+    }
 }

@@ -9,7 +9,8 @@ use rss::extension::{Extension, ExtensionMap};
 use rss::{Category, Channel, Guid};
 
 use super::RSS_FILE;
-use super::item::{Item, clean, prepare};
+use super::document::{Format, Fragment, between};
+use super::item::{Item, clean};
 use super::site::{GENERATOR, Site, VERSION, feed_url, image_type};
 use super::text::escape_html;
 use crate::config::Config;
@@ -21,45 +22,120 @@ const MEDIA_NAMESPACE: &str = "http://search.yahoo.com/mrss/";
 
 /// Renders `items` (in the given order) as an RSS 2.0 document.
 pub fn render(config: &Config, items: &[&Article]) -> Result<String> {
-    write(config, &prepare(items)?)
+    let site = Site::new(config, items);
+    super::stream::to_string(&Rss::new(config, &site)?, items)
 }
 
-/// Writes already prepared items; see [`super::render_all`].
-pub(crate) fn write(config: &Config, items: &[Item<'_>]) -> Result<String> {
-    let channel = channel(config, items)?;
+/// RSS 2.0 for one site, as a [`Format`].
+#[derive(Debug)]
+pub(crate) struct Rss {
+    /// The real channel, without items.
+    channel: Channel,
+}
+
+impl Rss {
+    /// The format for `site`; fails if the feed's URL cannot be made.
+    pub(crate) fn new(config: &Config, site: &Site) -> Result<Self> {
+        Ok(Rss {
+            channel: channel(config, site)?,
+        })
+    }
+}
+
+impl Format for Rss {
+    fn file(&self) -> &'static str {
+        RSS_FILE
+    }
+
+    fn document(&self, items: &[Item<'_>]) -> Result<Vec<u8>> {
+        let channel = Channel {
+            items: items.iter().map(item).collect(),
+            ..self.channel.clone()
+        };
+        let mut xml = String::new();
+        push_hex_char_refs(&mut xml, &pretty(&channel, Vec::new())?);
+        xml.push('\n');
+        Ok(xml.into_bytes())
+    }
+
+    /// The item out of a channel holding only it, whose empty header cannot contain the
+    /// marker; only closing tags follow the item's last `</item>`.
+    fn fragment(&self, one: &Item<'_>) -> Result<Fragment> {
+        let channel = Channel {
+            items: vec![item(one)],
+            ..Channel::default()
+        };
+        // The content, and the description when it falls back to the content.
+        let xml = pretty(&channel, Vec::with_capacity(2 * one.html.len() + 2048))?;
+        let range = between(&xml, "\n    <item>", "</item>", RSS_FILE)?;
+        let mut fragment = String::new();
+        push_hex_char_refs(&mut fragment, xml.get(range).unwrap_or_default());
+        Ok(Fragment::whole(fragment.into_bytes()))
+    }
+}
+
+/// The channel as the crate pretty-prints it into `buffer`.
+fn pretty(channel: &Channel, buffer: Vec<u8>) -> Result<String> {
     let bytes = channel
-        .pretty_write_to(Vec::new(), b' ', 2)
+        .pretty_write_to(buffer, b' ', 2)
         .map_err(|e| fail(Box::new(e)))?;
-    let xml = String::from_utf8(bytes).map_err(|e| fail(Box::new(e)))?;
-    let mut xml = hex_char_refs(&xml);
-    xml.push('\n');
-    Ok(xml)
+    String::from_utf8(bytes).map_err(|e| fail(Box::new(e)))
 }
 
-/// Rewrites `&amp;` and `&lt;` outside CDATA sections as `&#x26;` and `&#x3C;`.
+/// Appends `xml` to `out` with `&amp;` and `&lt;` outside CDATA sections rewritten as
+/// `&#x26;` and `&#x3C;`.
 ///
 /// The same characters to an XML parser, but the RSS Best Practices Profile asks for
 /// hexadecimal references in plain-text elements such as `title`, so that readers which
 /// treat them as HTML do not see markup (the W3C validator warns otherwise). CDATA
-/// sections hold HTML and are copied as they are.
-fn hex_char_refs(xml: &str) -> String {
-    let mut out = String::with_capacity(xml.len() + xml.len() / 16);
+/// sections hold HTML and are copied as they are. Applied to pieces of a document cut
+/// between elements, it gives the same bytes as applied to the whole.
+fn push_hex_char_refs(out: &mut String, xml: &str) {
+    out.reserve(xml.len() + xml.len() / 16);
     let mut rest = xml;
-    while let Some(start) = rest.find("<![CDATA[") {
+    while let Some(start) = find(rest, "<![CDATA[") {
         let (outside, cdata) = rest.split_at(start);
-        push_with_hex_refs(&mut out, outside);
-        let end = cdata
-            .find("]]>")
-            .map_or(cdata.len(), |end| end + "]]>".len());
+        push_with_hex_refs(out, outside);
+        let end = find(cdata, "]]>").map_or(cdata.len(), |end| end + "]]>".len());
         out.push_str(&cdata[..end]);
         rest = &cdata[end..];
     }
-    push_with_hex_refs(&mut out, rest);
-    out
+    push_with_hex_refs(out, rest);
 }
 
+/// Where `needle` (ASCII) first occurs in `text`: a search for its first byte (which
+/// the standard library does with `memchr`), then a comparison. Faster than a general
+/// substring search on long HTML where the first byte is rare.
+fn find(text: &str, needle: &str) -> Option<usize> {
+    let first = char::from(*needle.as_bytes().first()?);
+    let mut from = 0;
+    while let Some(at) = text.get(from..)?.find(first) {
+        let at = from + at;
+        if text.get(at..)?.starts_with(needle) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+/// Appends `markup` with `&amp;` and `&lt;` rewritten, in one pass.
 fn push_with_hex_refs(out: &mut String, markup: &str) {
-    out.push_str(&markup.replace("&amp;", "&#x26;").replace("&lt;", "&#x3C;"));
+    let mut rest = markup;
+    while let Some(at) = rest.find('&') {
+        let (before, entity) = rest.split_at(at);
+        out.push_str(before);
+        let (replacement, len) = if entity.starts_with("&amp;") {
+            ("&#x26;", "&amp;".len())
+        } else if entity.starts_with("&lt;") {
+            ("&#x3C;", "&lt;".len())
+        } else {
+            ("&", 1)
+        };
+        out.push_str(replacement);
+        rest = &entity[len..];
+    }
+    out.push_str(rest);
 }
 
 fn fail(source: Box<dyn std::error::Error + Send + Sync>) -> Error {
@@ -69,8 +145,9 @@ fn fail(source: Box<dyn std::error::Error + Send + Sync>) -> Error {
     }
 }
 
-fn channel(config: &Config, items: &[Item<'_>]) -> Result<Channel> {
-    let site = Site::new(config, items);
+/// The channel for `site`, without items.
+fn channel(config: &Config, site: &Site) -> Result<Channel> {
+    let site = site.clone();
     let self_link = Link {
         href: feed_url(config, RSS_FILE)?.into(),
         rel: "self".into(),
@@ -88,7 +165,6 @@ fn channel(config: &Config, items: &[Item<'_>]) -> Result<Channel> {
             links: vec![self_link],
         }),
         namespaces: namespaces(),
-        items: items.iter().map(item).collect(),
         ..Channel::default()
     })
 }
@@ -188,8 +264,25 @@ mod tests {
             ("", ""),
         ];
         for (xml, expected) in cases {
-            assert_eq!(hex_char_refs(xml), expected, "{xml}");
+            let mut out = String::new();
+            push_hex_char_refs(&mut out, xml);
+            assert_eq!(out, expected, "{xml}");
         }
+    }
+
+    #[test]
+    fn hex_refs_rewrite_only_amp_and_lt_entities() {
+        let mut out = String::new();
+        push_with_hex_refs(&mut out, "a & b &&lt; &amp &gt; &amp;amp;");
+        assert_eq!(out, "a & b &&#x3C; &amp &gt; &#x26;amp;");
+    }
+
+    #[test]
+    fn find_gives_the_first_occurrence() {
+        assert_eq!(find("a]]b]]>c]]>", "]]>"), Some(4));
+        assert_eq!(find("é]]>", "]]>"), Some(2));
+        assert_eq!(find("]]", "]]>"), None);
+        assert_eq!(find("abc", ""), None);
     }
 
     #[test]

@@ -2,8 +2,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::item::{Item, clean};
+use super::item::clean;
 use crate::config::Config;
+use crate::content::Article;
 use crate::error::{Error, Result};
 
 /// The `generator` name written in RSS and Atom.
@@ -28,14 +29,14 @@ pub struct Site {
     pub author: Option<String>,
     /// The home page, `site.url`.
     pub home: String,
-    /// The newest date among the items (their [`crate::Article::modified`]); `None` for
-    /// an empty feed. Never the build clock, so unchanged content gives unchanged files.
+    /// The newest date among the items (their [`Article::modified`]); `None` for an
+    /// empty feed. Never the build clock, so unchanged content gives unchanged files.
     pub updated: Option<DateTime<Utc>>,
 }
 
 impl Site {
-    /// The feed-level fields for `config` and the included `items`.
-    pub fn new(config: &Config, items: &[Item<'_>]) -> Self {
+    /// The feed-level fields for `config` and the articles the feed shows, `items`.
+    pub fn new(config: &Config, items: &[&Article]) -> Self {
         let site = &config.site;
         let non_empty = |v: &Option<String>| {
             v.as_deref()
@@ -49,7 +50,7 @@ impl Site {
             language: non_empty(&site.language),
             author: non_empty(&site.author),
             home: config.base_url.to_string(),
-            updated: items.iter().map(|item| item.article.modified()).max(),
+            updated: items.iter().map(|article| article.modified()).max(),
         }
     }
 }

@@ -14,11 +14,50 @@ fn is_xml_char(c: char) -> bool {
 /// `text` without the characters an XML 1.0 document cannot (or should not) contain,
 /// so that every feed is well-formed whatever the articles hold.
 pub fn xml_safe(text: &str) -> Cow<'_, str> {
-    if text.chars().all(is_xml_char) {
-        Cow::Borrowed(text)
-    } else {
+    if has_unwanted(text) {
         Cow::Owned(text.chars().filter(|&c| is_xml_char(c)).collect())
+    } else {
+        Cow::Borrowed(text)
     }
+}
+
+/// Whether `text` holds a character that [`is_xml_char`] rejects.
+///
+/// Every such character starts with a byte that [`may_start_unwanted`]: the scan looks
+/// at bytes a block at a time (which the compiler vectorizes) and decodes a character
+/// only where one of those bytes is, instead of decoding all of them.
+fn has_unwanted(text: &str) -> bool {
+    let mut start = 0;
+    for block in text.as_bytes().chunks(64) {
+        let suspect = block
+            .iter()
+            .fold(false, |any, &byte| any | may_start_unwanted(byte));
+        if suspect {
+            let unwanted = block.iter().enumerate().any(|(i, &byte)| {
+                may_start_unwanted(byte)
+                    && text
+                        .get(start + i..)
+                        .and_then(|rest| rest.chars().next())
+                        .is_some_and(|c| !is_xml_char(c))
+            });
+            if unwanted {
+                return true;
+            }
+        }
+        start += block.len();
+    }
+    false
+}
+
+/// Whether `byte` can be the first byte of a character [`is_xml_char`] rejects: a C0
+/// control other than tab, line feed and carriage return, DEL, or the UTF-8 lead byte
+/// of U+0080–U+00BF (`0xC2`, for the C1 controls) or of U+F000–U+FFFF (`0xEF`, for
+/// U+FFFE and U+FFFF). Such a byte always starts a character.
+fn may_start_unwanted(byte: u8) -> bool {
+    (byte < 0x20 && byte != b'\t' && byte != b'\n' && byte != b'\r')
+        | (byte == 0x7F)
+        | (byte == 0xC2)
+        | (byte == 0xEF)
 }
 
 /// Escapes `text` for HTML element content and for quoted attribute values.
@@ -59,6 +98,23 @@ mod tests {
         for (input, expected) in cases {
             assert_eq!(xml_safe(input), expected, "{input:?}");
         }
+    }
+
+    #[test]
+    fn the_byte_scan_agrees_with_the_character_rule() {
+        let chars = (0..0x3000u32)
+            .chain(0xD000..0xD800)
+            .chain(0xE000..0x1_0000)
+            .chain([0x1_0000, 0x1_F980, 0x10_FFFF])
+            .filter_map(char::from_u32);
+        for c in chars {
+            // Around the edge of a 64-byte block, and with a character on either side.
+            for pad in [0, 1, 61, 62, 63, 64, 65] {
+                let text = format!("{}{c}é", "a".repeat(pad));
+                assert_eq!(has_unwanted(&text), !is_xml_char(c), "{c:?} after {pad}");
+            }
+        }
+        assert!(!has_unwanted(""));
     }
 
     #[test]

@@ -1,8 +1,20 @@
 //! Atomic, change-aware file writes: a reader never sees half a file, and unchanged
 //! bytes leave the file (and its modification time) alone.
+//!
+//! A new version is streamed through a [`ChangeWriter`], which compares it with the
+//! existing file block by block and only starts a temporary file at the first
+//! difference. Finished writers give [`Staged`] files; [`commit`] renames them all into
+//! place, so a set of files is replaced only once every one of them is complete.
 
-use std::io::Write;
-use std::path::Path;
+mod existing;
+mod temp;
+mod writer;
+
+use std::path::{Path, PathBuf};
+
+use tempfile::TempPath;
+
+pub use writer::ChangeWriter;
 
 use crate::error::{Error, Result};
 
@@ -15,14 +27,61 @@ pub enum Written {
     Unchanged,
 }
 
+/// A file ready to be published by [`commit`]: either unchanged, or a complete new
+/// version flushed to a temporary file beside it. Dropped without a commit, the
+/// temporary file is deleted and the old file stays as it was.
+#[derive(Debug)]
+pub struct Staged {
+    path: PathBuf,
+    temp: Option<TempPath>,
+}
+
+impl Staged {
+    /// The file this replaces.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// What [`commit`] will do with it.
+    pub fn written(&self) -> Written {
+        match self.temp {
+            Some(_) => Written::Changed,
+            None => Written::Unchanged,
+        }
+    }
+
+    /// Renames the new version into place (if there is one).
+    fn publish(self) -> Result<Written> {
+        let written = self.written();
+        if let Some(temp) = self.temp {
+            temp.persist(&self.path)
+                .map_err(|e| Error::io(&self.path, e.error))?;
+        }
+        Ok(written)
+    }
+}
+
+/// Publishes staged files, in order. Call it only once every file of a set is staged:
+/// until then, a failure (a full disk, a read-only folder) leaves every old file as it
+/// was and no temporary file behind.
+pub fn commit(files: Vec<Staged>) -> Result<Vec<Written>> {
+    files.into_iter().map(Staged::publish).collect()
+}
+
+/// Stages `bytes` as the new version of `path`; see [`ChangeWriter`].
+pub fn stage(path: &Path, bytes: &[u8]) -> Result<Staged> {
+    let mut writer = ChangeWriter::new(path);
+    writer.write_all(bytes)?;
+    writer.finish()
+}
+
 /// Writes `bytes` to `path` unless it already holds them.
 ///
 /// The bytes go to a temporary file in the same folder, are flushed to disk, and the
 /// temporary file is renamed over `path`, so the old file stays intact until the new one
 /// is complete.
 pub fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<Written> {
-    let written = write_all_if_changed(&[(path, bytes)])?;
-    Ok(written[0])
+    commit(vec![stage(path, bytes)?]).map(|written| written[0])
 }
 
 /// Writes a set of files as one: every changed file is first written in full to a
@@ -30,56 +89,12 @@ pub fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<Written> {
 /// place. A failure while writing (a full disk, a read-only folder) leaves every old
 /// file as it was.
 pub fn write_all_if_changed(files: &[(&Path, &[u8])]) -> Result<Vec<Written>> {
-    let mut staged = Vec::new();
-    let mut written = Vec::with_capacity(files.len());
-    for (path, bytes) in files {
-        if std::fs::read(path).is_ok_and(|existing| existing == *bytes) {
-            written.push(Written::Unchanged);
-        } else {
-            staged.push((*path, stage(path, bytes)?));
-            written.push(Written::Changed);
-        }
-    }
-    for (path, temp) in staged {
-        temp.persist(path).map_err(|e| Error::io(path, e.error))?;
-    }
-    Ok(written)
+    let staged = files
+        .iter()
+        .map(|(path, bytes)| stage(path, bytes))
+        .collect::<Result<Vec<_>>>()?;
+    commit(staged)
 }
-
-/// Writes `bytes` to a flushed temporary file in `path`'s folder.
-fn stage(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile> {
-    let folder = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut temp = tempfile::Builder::new()
-        .prefix(".herald-")
-        .suffix(".tmp")
-        .tempfile_in(folder)
-        .map_err(|e| Error::io(folder, e))?;
-    // Through the inner file: the wrapper's errors repeat the temporary path.
-    temp.as_file_mut()
-        .write_all(bytes)
-        .and_then(|()| temp.as_file().sync_all())
-        .map_err(|e| Error::io(path, e))?;
-    set_readable(temp.as_file(), path);
-    Ok(temp)
-}
-
-/// Temporary files are created `0600`; published files should be world-readable like
-/// any file a static server hands out, or keep the mode of the file they replace.
-#[cfg(unix)]
-fn set_readable(file: &std::fs::File, target: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(target)
-        .map(|m| m.permissions().mode())
-        .unwrap_or(0o644);
-    // Best effort: a failure here leaves a private but correct file.
-    let _ = file.set_permissions(std::fs::Permissions::from_mode(mode));
-}
-
-#[cfg(not(unix))]
-fn set_readable(_: &std::fs::File, _: &Path) {}
 
 #[cfg(test)]
 mod tests {

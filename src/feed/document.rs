@@ -1,0 +1,164 @@
+//! A feed document as a sequence of pieces that can be written one after the other: the
+//! head (everything before the first item), one fragment per item, the tail.
+//!
+//! The crates that write the formats stay the authority on layout and escaping: a
+//! fragment is cut out of a small document the crate renders with that one item, and the
+//! head and tail are cut out of the real document rendered with the first item alone.
+//! Indentation depends only on depth, which is the same in both, so the pieces put
+//! together give exactly the bytes of the whole document rendered at once.
+
+use std::ops::Range;
+
+use super::item::Item;
+use crate::error::{Error, Result};
+
+/// One feed format, split into the pieces of [`Skeleton`] and [`Format::fragment`].
+pub(crate) trait Format: Sync {
+    /// The file it is written to, for errors.
+    fn file(&self) -> &'static str;
+
+    /// The bytes between two items' fragments.
+    fn separator(&self) -> &'static [u8] {
+        b""
+    }
+
+    /// The whole document for `items`, rendered at once by the crate.
+    fn document(&self, items: &[Item<'_>]) -> Result<Vec<u8>>;
+
+    /// One item's bytes exactly as they appear in a document, indentation included.
+    fn fragment(&self, item: &Item<'_>) -> Result<Fragment>;
+}
+
+/// One item's bytes: a part of the buffer a crate wrote, so that cutting it out of a
+/// small document copies nothing.
+#[derive(Debug, Default)]
+pub(crate) struct Fragment {
+    buffer: Vec<u8>,
+    range: Range<usize>,
+}
+
+impl Fragment {
+    /// All of `buffer`.
+    pub(crate) fn whole(buffer: Vec<u8>) -> Self {
+        let range = 0..buffer.len();
+        Fragment { buffer, range }
+    }
+
+    /// The `range` of `buffer`; `None` if `buffer` is shorter.
+    pub(crate) fn cut(buffer: Vec<u8>, range: Range<usize>) -> Option<Self> {
+        buffer.get(range.clone())?;
+        Some(Fragment { buffer, range })
+    }
+
+    /// The bytes.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        self.buffer.get(self.range.clone()).unwrap_or_default()
+    }
+}
+
+/// What a document holds around its items.
+#[derive(Debug)]
+pub(crate) struct Skeleton {
+    /// Everything before the first item; for a feed without items, the whole document.
+    pub head: Vec<u8>,
+    /// Everything after the last item.
+    pub tail: Vec<u8>,
+}
+
+impl Skeleton {
+    /// Renders the document with `first` as its only item and cuts it around that item's
+    /// fragment. Without items the document is rendered whole (an empty list may be
+    /// written differently, as JSON's `[]`).
+    pub(crate) fn new(format: &dyn Format, first: Option<&Item<'_>>) -> Result<Self> {
+        let Some(item) = first else {
+            return Ok(Skeleton {
+                head: format.document(&[])?,
+                tail: Vec::new(),
+            });
+        };
+        let document = format.document(std::slice::from_ref(item))?;
+        let fragment = format.fragment(item)?;
+        let fragment = fragment.as_bytes();
+        let at = find(&document, fragment).ok_or_else(|| {
+            layout_error(
+                format.file(),
+                "an item is written differently alone and in the document",
+            )
+        })?;
+        Ok(Skeleton {
+            head: document[..at].to_vec(),
+            tail: document[at + fragment.len()..].to_vec(),
+        })
+    }
+}
+
+/// Where `document` runs from the first `start` to the end of the last `end`: the item
+/// of a document rendered with one item, when `start` opens an item (and cannot occur
+/// before it) and only closing tags follow the last `end`.
+pub(crate) fn between(
+    document: &str,
+    start: &str,
+    end: &str,
+    file: &'static str,
+) -> Result<Range<usize>> {
+    let from = document.find(start);
+    let to = document.rfind(end).map(|at| at + end.len());
+    match (from, to) {
+        (Some(from), Some(to)) if from < to => Ok(from..to),
+        _ => Err(layout_error(
+            file,
+            format!("cannot find the item ({start:?} … {end:?}) in the crate's output"),
+        )),
+    }
+}
+
+/// The error for a crate whose output no longer has the expected layout.
+pub(crate) fn layout_error(file: &'static str, message: impl Into<String>) -> Error {
+    Error::Feed {
+        file,
+        source: message.into().into(),
+    }
+}
+
+/// Where `needle` first occurs in `haystack`.
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn between_takes_the_first_start_and_the_last_end() {
+        let doc = "<a>\n  <i>x</i><![CDATA[</i>]]></i>\n</a>";
+        let range = between(doc, "\n  <i>", "</i>", "f").unwrap();
+        assert_eq!(&doc[range], "\n  <i>x</i><![CDATA[</i>]]></i>");
+    }
+
+    #[test]
+    fn a_missing_marker_is_an_error_naming_the_file() {
+        for doc in ["<a></i></a>", "<a>\n  <i></a>", "</i>\n  <i>", ""] {
+            let err = between(doc, "\n  <i>", "</i>", "rss.xml").unwrap_err();
+            assert!(err.to_string().starts_with("rss.xml: "), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_fragment_is_its_range_of_the_buffer() {
+        let fragment = Fragment::cut(b"<a><i/></a>".to_vec(), 3..7).unwrap();
+        assert_eq!(fragment.as_bytes(), b"<i/>");
+        assert!(Fragment::cut(b"<a>".to_vec(), 2..4).is_none());
+        assert_eq!(Fragment::whole(b"x".to_vec()).as_bytes(), b"x");
+    }
+
+    #[test]
+    fn find_finds_the_first_occurrence() {
+        assert_eq!(find(b"abcabc", b"bc"), Some(1));
+        assert_eq!(find(b"abc", b"abcd"), None);
+        assert_eq!(find(b"abc", b""), Some(0));
+    }
+}

@@ -1,0 +1,79 @@
+//! The temporary file that becomes the new version of a file: created beside it, written
+//! through a buffer, flushed to disk, and left for [`super::commit`] to rename into place.
+//! Dropped before that, it is deleted.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
+
+use tempfile::TempPath;
+
+use crate::error::{Error, Result};
+
+/// Bytes gathered before a write to the temporary file.
+const BUFFER: usize = 64 * 1024;
+
+/// A temporary file being written in the target's folder.
+pub(super) struct Temp {
+    out: BufWriter<File>,
+    path: TempPath,
+}
+
+impl Temp {
+    /// Creates `.herald-*.tmp` in `target`'s folder; an error names the folder.
+    pub(super) fn create(target: &Path) -> Result<Self> {
+        let folder = target
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let temp = tempfile::Builder::new()
+            .prefix(".herald-")
+            .suffix(".tmp")
+            .tempfile_in(folder)
+            .map_err(|e| Error::io(folder, e))?;
+        // Through the bare file: the wrapper's errors would repeat the temporary path.
+        let (file, path) = temp.into_parts();
+        Ok(Temp {
+            out: BufWriter::with_capacity(BUFFER, file),
+            path,
+        })
+    }
+
+    /// Appends `bytes`.
+    pub(super) fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.out.write_all(bytes)
+    }
+
+    /// The file itself, with everything written so far flushed to it.
+    pub(super) fn file(&mut self) -> io::Result<&mut File> {
+        self.out.flush()?;
+        Ok(self.out.get_mut())
+    }
+
+    /// Flushes everything to disk and gives the file the permissions `target` should
+    /// have; errors name `target`.
+    pub(super) fn finish(self, target: &Path) -> Result<TempPath> {
+        let file = self
+            .out
+            .into_inner()
+            .map_err(|e| Error::io(target, e.into_error()))?;
+        file.sync_all().map_err(|e| Error::io(target, e))?;
+        set_readable(&file, target);
+        Ok(self.path)
+    }
+}
+
+/// Temporary files are created `0600`; published files should be world-readable like
+/// any file a static server hands out, or keep the mode of the file they replace.
+#[cfg(unix)]
+fn set_readable(file: &File, target: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(target)
+        .map(|m| m.permissions().mode())
+        .unwrap_or(0o644);
+    // Best effort: a failure here leaves a private but correct file.
+    let _ = file.set_permissions(std::fs::Permissions::from_mode(mode));
+}
+
+#[cfg(not(unix))]
+fn set_readable(_: &File, _: &Path) {}
