@@ -100,7 +100,12 @@ pub fn stage(config: &Config, items: &[&Article], dir: &Path) -> Result<[Staged;
         writers.each_mut().map(|w| w as &mut dyn Sink),
     )?;
     let [rss, atom, json] = writers;
-    Ok([rss.finish()?, atom.finish()?, json.finish()?])
+    // Each finish flushes its file to disk: let the three flushes overlap.
+    let (rss, (atom, json)) = rayon::join(
+        || rss.finish(),
+        || rayon::join(|| atom.finish(), || json.finish()),
+    );
+    Ok([rss?, atom?, json?])
 }
 
 /// [`stage`], then publishes the three files together with [`output::commit`]; says
