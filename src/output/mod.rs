@@ -81,7 +81,7 @@ pub fn stage(path: &Path, bytes: &[u8]) -> Result<Staged> {
 /// temporary file is renamed over `path`, so the old file stays intact until the new one
 /// is complete.
 pub fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<Written> {
-    commit(vec![stage(path, bytes)?]).map(|written| written[0])
+    stage(path, bytes)?.publish()
 }
 
 /// Writes a set of files as one: every changed file is first written in full to a
