@@ -12,10 +12,13 @@ use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use sha2::{Digest, Sha256};
 
+use super::encoded::EncodedPart;
 use super::unsubscribe::Unsubscribe;
 use crate::digest::Rendered;
+use crate::digest::render::UNSUBSCRIBE_PLACEHOLDER;
 use crate::digest::render::one_line;
 use crate::error::{Error, Result};
+use crate::feed::text::escape_html;
 
 /// One subscriber to write to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,6 +107,9 @@ pub struct Composer {
     id_domain: String,
     subject: String,
     rendered: Rendered,
+    /// The HTML and text parts, encoded once for every recipient.
+    html: EncodedPart,
+    text: EncodedPart,
     unsubscribe: Unsubscribe,
     dkim: Option<DkimConfig>,
     date: SystemTime,
@@ -140,6 +146,8 @@ impl Composer {
             reply_to,
             list_id,
             id_domain,
+            html: EncodedPart::new(&rendered.html, UNSUBSCRIBE_PLACEHOLDER),
+            text: EncodedPart::new(&rendered.text, UNSUBSCRIBE_PLACEHOLDER),
             rendered,
             unsubscribe: settings.unsubscribe,
             dkim,
@@ -186,7 +194,10 @@ impl Composer {
             .map(one_line)
             .filter(|n| !n.is_empty());
         let links = self.unsubscribe.links(&recipient.email);
-        let (html, text) = self.parts(&recipient.email);
+        // As `Rendered::personalise` does, from the parts encoded once per issue.
+        let url = links.footer();
+        let html = self.html.with(&escape_html(url));
+        let text = self.text.with(url);
         let mut builder = Message::builder()
             .from(self.from.clone())
             .to(Mailbox::new(name, address))

@@ -5,6 +5,7 @@
 //! the recipients and a [`send::Ledger`] to record each attempt in.
 
 pub mod compose;
+pub mod encoded;
 pub mod failure;
 pub mod rate;
 pub mod send;
