@@ -105,8 +105,9 @@ impl Store {
             .transaction()
             .map_err(|e| Error::store(&self.path, e))?;
         {
+            // Cached: the send loop runs these once per batch, thousands of times.
             let mut statement = tx
-                .prepare(
+                .prepare_cached(
                     "INSERT INTO deliveries (issue, email, status, attempts, updated_at)
                      VALUES (?1, ?2, 'sending', 1, ?3)
                      ON CONFLICT (issue, email) DO UPDATE
@@ -135,8 +136,9 @@ impl Store {
             .transaction()
             .map_err(|e| Error::store(&self.path, e))?;
         {
+            // Cached: the send loop runs these once per batch, thousands of times.
             let mut statement = tx
-                .prepare(
+                .prepare_cached(
                     "UPDATE deliveries SET status = ?3, reply = ?4, updated_at = ?5
                      WHERE issue = ?1 AND email = ?2",
                 )
