@@ -40,11 +40,16 @@ pub struct Rendered {
 impl Rendered {
     /// The HTML and text parts for one recipient, with their unsubscribe URL.
     pub fn personalise(&self, unsubscribe_url: &str) -> (String, String) {
-        let html = self
-            .html
-            .replace(UNSUBSCRIBE_PLACEHOLDER, &escape_html(unsubscribe_url));
-        let text = self.text.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe_url);
+        let (in_html, in_text) = Rendered::unsubscribe_values(unsubscribe_url);
+        let html = self.html.replace(UNSUBSCRIBE_PLACEHOLDER, &in_html);
+        let text = self.text.replace(UNSUBSCRIBE_PLACEHOLDER, in_text);
         (html, text)
+    }
+
+    /// What takes the place of [`UNSUBSCRIBE_PLACEHOLDER`] in the HTML part (the URL,
+    /// escaped) and in the text part (the URL as it is).
+    pub fn unsubscribe_values(unsubscribe_url: &str) -> (String, &str) {
+        (escape_html(unsubscribe_url), unsubscribe_url)
     }
 }
 

@@ -18,7 +18,6 @@ use crate::digest::Rendered;
 use crate::digest::render::UNSUBSCRIBE_PLACEHOLDER;
 use crate::digest::render::one_line;
 use crate::error::{Error, Result};
-use crate::feed::text::escape_html;
 
 /// One subscriber to write to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -195,9 +194,9 @@ impl Composer {
             .filter(|n| !n.is_empty());
         let links = self.unsubscribe.links(&recipient.email);
         // As `Rendered::personalise` does, from the parts encoded once per issue.
-        let url = links.footer();
-        let html = self.html.with(&escape_html(url));
-        let text = self.text.with(url);
+        let (in_html, in_text) = Rendered::unsubscribe_values(links.footer());
+        let html = self.html.with(&in_html);
+        let text = self.text.with(in_text);
         let mut builder = Message::builder()
             .from(self.from.clone())
             .to(Mailbox::new(name, address))
