@@ -72,13 +72,8 @@ pub struct Feeds {
 /// The documents are streamed into memory, so they are held whole; to write files,
 /// [`stage`] or [`write_all`] hold only a few items at a time.
 pub fn render_all(config: &Config, items: &[&Article]) -> Result<Feeds> {
-    let formats = Formats::new(config, items)?;
     let mut documents: [Vec<u8>; 3] = Default::default();
-    stream::stream(
-        formats.all(),
-        items,
-        documents.each_mut().map(|d| d as &mut dyn Sink),
-    )?;
+    let formats = stream_to(config, items, &mut documents)?;
     let [rss, atom, json] = documents;
     Ok(Feeds {
         rss: stream::into_string(&formats.rss, rss)?,
@@ -92,13 +87,8 @@ pub fn render_all(config: &Config, items: &[&Article]) -> Result<Feeds> {
 /// others wait in temporary files for [`output::commit`]. On error, nothing is left
 /// behind and the old files are as they were.
 pub fn stage(config: &Config, items: &[&Article], dir: &Path) -> Result<[Staged; 3]> {
-    let formats = Formats::new(config, items)?;
     let mut writers = FILES.map(|file| ChangeWriter::new(dir.join(file)));
-    stream::stream(
-        formats.all(),
-        items,
-        writers.each_mut().map(|w| w as &mut dyn Sink),
-    )?;
+    stream_to(config, items, &mut writers)?;
     let [rss, atom, json] = writers;
     // Each finish flushes its file to disk: let the three flushes overlap.
     let (rss, (atom, json)) = rayon::join(
@@ -106,6 +96,17 @@ pub fn stage(config: &Config, items: &[&Article], dir: &Path) -> Result<[Staged;
         || rayon::join(|| atom.finish(), || json.finish()),
     );
     Ok([rss?, atom?, json?])
+}
+
+/// Streams the three formats for `items` into `sinks` (RSS, Atom, JSON, in that order).
+fn stream_to<S: Sink>(config: &Config, items: &[&Article], sinks: &mut [S; 3]) -> Result<Formats> {
+    let formats = Formats::new(config, items)?;
+    stream::stream(
+        formats.all(),
+        items,
+        sinks.each_mut().map(|s| s as &mut dyn Sink),
+    )?;
+    Ok(formats)
 }
 
 /// [`stage`], then publishes the three files together with [`output::commit`]; says
