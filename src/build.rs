@@ -1,6 +1,7 @@
 //! `herald build` as a library call: load, give stable ids, select, render, write.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
@@ -12,26 +13,47 @@ use crate::ids::{self, Ledger};
 use crate::lock::Lock;
 use crate::output::{self, Written};
 
-/// The lock file in the output folder that keeps two builds from writing at once.
-pub const LOCK_FILE: &str = ".herald-build.lock";
+/// The lock file, beside the state database, that keeps two builds from writing at once.
+/// It is kept out of the output folder, which is deployed as it is.
+pub const LOCK_FILE: &str = "build.lock";
 
-/// How a build treats invalid articles.
+/// Where herald up to 0.1 kept its build lock: inside the output folder. A build removes
+/// it, so that it is not deployed with the site.
+const OLD_LOCK_FILE: &str = ".herald-build.lock";
+
+/// How long a build waits for another one by default.
+pub const DEFAULT_WAIT: Duration = Duration::from_secs(120);
+
+/// How a build treats invalid articles and a build already under way.
 #[derive(Debug, Clone, Copy)]
 pub struct BuildOptions {
     /// Build from the valid articles and report the invalid ones as warnings, instead of
     /// refusing to write anything.
     pub skip_invalid: bool,
-    /// Called when another build holds the output folder; the build then waits for it.
-    pub on_wait: fn(&std::path::Path),
+    /// How long to wait for another build of the same site before giving up with
+    /// [`Error::Locked`]; `None` waits as long as it takes.
+    pub wait: Option<Duration>,
+    /// Called once, with the lock file and its holder, when another build holds it.
+    pub on_wait: fn(&Path, &str),
 }
 
 impl Default for BuildOptions {
     fn default() -> Self {
         BuildOptions {
             skip_invalid: false,
-            on_wait: |_| {},
+            wait: Some(DEFAULT_WAIT),
+            on_wait: |_, _| {},
         }
     }
+}
+
+/// The build lock of `config`'s site: beside the state database.
+pub fn lock_path(config: &Config) -> PathBuf {
+    config
+        .state_file
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join(LOCK_FILE)
 }
 
 /// What a build did.
@@ -105,8 +127,14 @@ pub fn prepare(config: &Config, now: DateTime<Utc>) -> Result<Prepared> {
 /// Nothing is written unless every article is valid (or `skip_invalid` is set) and all
 /// three feeds rendered: a failed build leaves the previous files untouched.
 pub fn build(config: &Config, now: DateTime<Utc>, options: BuildOptions) -> Result<BuildReport> {
+    let _lock = Lock::acquire(
+        &lock_path(config),
+        "herald build",
+        options.wait,
+        options.on_wait,
+    )?;
     std::fs::create_dir_all(&config.output_dir).map_err(|e| Error::io(&config.output_dir, e))?;
-    let _lock = Lock::acquire(&config.output_dir.join(LOCK_FILE), options.on_wait)?;
+    remove_old_lock(&config.output_dir)?;
     let prepared = prepare(config, now)?;
     if prepared.has_errors() && !options.skip_invalid {
         return Err(Error::Content(prepared.diagnostics));
@@ -144,4 +172,13 @@ pub fn build(config: &Config, now: DateTime<Utc>, options: BuildOptions) -> Resu
     output::commit(files)?;
     report.diagnostics = prepared.diagnostics;
     Ok(report)
+}
+
+/// Removes the lock file older versions left in the output folder.
+fn remove_old_lock(output_dir: &Path) -> Result<()> {
+    let old = output_dir.join(OLD_LOCK_FILE);
+    match std::fs::remove_file(&old) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(old, e)),
+        _ => Ok(()),
+    }
 }

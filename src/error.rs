@@ -15,6 +15,16 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// Another herald run held the lock at `path` for longer than this run would wait.
+    #[error("{}: held by {holder}; gave up after waiting {} s (wait longer with --wait SECONDS, or stop that run)", path.display(), waited.as_secs())]
+    Locked {
+        /// The lock file.
+        path: PathBuf,
+        /// Who holds it, as written in the lock file (command, pid, since when).
+        holder: String,
+        /// How long this run waited.
+        waited: std::time::Duration,
+    },
     /// The configuration file is invalid.
     #[error("{}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
     Config {

@@ -11,6 +11,10 @@ pub struct Args {
     /// writing nothing.
     #[arg(long)]
     pub skip_invalid: bool,
+    /// Wait at most this many seconds for another build of the same site to finish
+    /// (0: do not wait), then give up with exit code 1.
+    #[arg(long, value_name = "SECONDS", default_value_t = herald::build::DEFAULT_WAIT.as_secs())]
+    pub wait: u64,
 }
 
 /// Builds, printing warnings to stderr and a one-line summary to stdout.
@@ -18,9 +22,10 @@ pub fn run(context: &Context, args: Args) -> Result<(), Failure> {
     let config = context.config()?;
     let options = BuildOptions {
         skip_invalid: args.skip_invalid,
-        on_wait: |path| {
+        wait: Some(std::time::Duration::from_secs(args.wait)),
+        on_wait: |path, holder| {
             eprintln!(
-                "waiting for another herald build to finish (it holds {})",
+                "waiting for another herald build to finish ({holder} holds {})",
                 path.display()
             );
         },

@@ -142,7 +142,9 @@ pub fn send(
         .parent()
         .unwrap_or(Path::new("."))
         .join("send.lock");
-    let _lock = Lock::acquire(&lock_path, |path| progress.waiting_for_lock(path))?;
+    let _lock = Lock::acquire(&lock_path, "herald send", None, |path, _| {
+        progress.waiting_for_lock(path)
+    })?;
     let mut store = Store::open(&config.state_file)?;
     let plan = match plan_next(config, Some(&store), &loaded.articles, now)? {
         Next::Nothing { since } => return Ok(Outcome::NothingNew { since }),

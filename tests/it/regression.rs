@@ -44,3 +44,44 @@ fn control_characters_in_a_body_are_dropped_from_the_feeds() {
         assert!(!text.contains('\u{fffd}'), "{feed}");
     }
 }
+
+/// Found by deploying with `rsync public/ server:`: the build lock was created inside the
+/// output folder and went out with the site. The output holds the feeds and nothing else.
+#[test]
+fn the_build_lock_is_not_published_with_the_site() {
+    let site = Site::new();
+    site.article("a", "A", "2024-01-01");
+    // A lock file an older herald left behind is removed too.
+    site.write("public/.herald-build.lock", "");
+    site.herald(&["build"]).expect_code(0);
+    let mut names: Vec<String> = std::fs::read_dir(site.path("public"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["atom.xml", "feed.json", "rss.xml"]);
+    assert!(site.path(".herald/build.lock").exists());
+}
+
+/// Found in the same review: a build waited for the lock without bound, so a stuck build
+/// piled up every later cron run behind it. `--wait` bounds it and the error names the
+/// holder.
+#[test]
+fn a_build_gives_up_waiting_for_a_held_lock_and_names_the_holder() {
+    let site = Site::new();
+    site.article("a", "A", "2024-01-01");
+    let lock_file = site.path(".herald/build.lock");
+    let _held = herald::lock::Lock::acquire(&lock_file, "a test holding the lock", None, |_, _| {})
+        .expect("the test takes the lock");
+    let run = site.herald(&["build", "--wait", "1"]);
+    run.expect_code(1);
+    let stderr = run.stderr();
+    assert!(
+        stderr.contains("a test holding the lock (pid "),
+        "{}",
+        run.describe()
+    );
+    assert!(stderr.contains("build.lock"), "{}", run.describe());
+    assert!(stderr.contains("--wait"), "{}", run.describe());
+    assert!(!site.path("public/rss.xml").exists(), "nothing was written");
+}

@@ -62,6 +62,16 @@ impl Site {
         )
     }
 
+    /// A file's inode and modification time: a file herald rewrote (always through a
+    /// new file renamed into place) has a new inode, whatever the file system's timestamp
+    /// granularity, so no test has to sleep to see a change.
+    pub fn identity(&self, relative: &str) -> (u64, std::time::SystemTime) {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::metadata(self.path(relative))
+            .unwrap_or_else(|e| panic!("stat {relative}: {e}"));
+        (meta.ino(), meta.modified().expect("mtime"))
+    }
+
     /// Reads a file of the site as text.
     pub fn read(&self, relative: &str) -> String {
         std::fs::read_to_string(self.path(relative))
