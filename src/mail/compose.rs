@@ -217,6 +217,7 @@ impl Composer {
             ));
         }
         let body = MultiPart::alternative()
+            .boundary(boundary(&self.message_id(&recipient.email)))
             .singlepart(SinglePart::plain(text))
             .singlepart(SinglePart::html(html));
         let mut message = builder.multipart(body).map_err(|e| fail(e.to_string()))?;
@@ -228,6 +229,16 @@ impl Composer {
             bytes: message.formatted(),
         })
     }
+}
+
+/// The MIME boundary of the message whose Message-ID is `message_id`: derived from it,
+/// so a message is the same bytes every time it is built (a resent copy, a golden test).
+/// `=_` can never occur in quoted-printable text, which both parts are, so the boundary
+/// cannot collide with a body line.
+fn boundary(message_id: &str) -> String {
+    let digest = Sha256::digest(message_id.as_bytes());
+    let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
+    format!("=_herald_{hex}")
 }
 
 /// A header whose value is flattened to one line first, so no value can start a new

@@ -4,6 +4,7 @@ mod cli;
 mod content_limits;
 mod faults;
 mod feeds;
+mod golden;
 mod hardening;
 mod ids;
 mod newsletter;
