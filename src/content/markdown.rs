@@ -2,7 +2,7 @@
 
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag};
 
-use super::links;
+use super::{links, text};
 
 /// The Markdown extensions herald turns on: tables, footnotes, strikethrough.
 fn options() -> Options {
@@ -12,7 +12,8 @@ fn options() -> Options {
 /// Renders `markdown` to HTML; relative `href`/`src` (in Markdown links and images and in
 /// raw HTML alike) are resolved against `base`, the article's own URL.
 pub fn render(markdown: &str, base: &url::Url) -> String {
-    let markdown = without_control_characters(markdown);
+    // CommonMark would turn NUL into U+FFFD, and no output can carry the others.
+    let markdown = text::without_unwanted(markdown);
     let markdown = markdown.as_ref();
     let mut has_raw_html = false;
     let events = Parser::new_ext(markdown, options()).map(|event| match event {
@@ -50,20 +51,6 @@ pub fn render(markdown: &str, base: &url::Url) -> String {
         links::absolutize_html(&html, base)
     } else {
         html
-    }
-}
-
-/// The source without [unwanted characters](super::is_unwanted_char): CommonMark would
-/// turn NUL into U+FFFD, and no output can carry the others.
-fn without_control_characters(markdown: &str) -> std::borrow::Cow<'_, str> {
-    if markdown.contains(super::is_unwanted_char) {
-        markdown
-            .chars()
-            .filter(|&c| !super::is_unwanted_char(c))
-            .collect::<String>()
-            .into()
-    } else {
-        markdown.into()
     }
 }
 

@@ -4,6 +4,7 @@ use std::path::Path;
 
 use super::article::{Article, Body};
 use super::front_matter::{self, FieldProblem, FrontMatter, KeyLines};
+use super::text::{clean, is_unwanted_char};
 use super::{dates, slug, split};
 use crate::config::Config;
 use crate::error::Diagnostic;
@@ -318,27 +319,5 @@ fn clean_owned(text: String) -> String {
         text
     } else {
         clean(&text)
-    }
-}
-
-/// Whether `c` is a character no output can carry: a control character other than tab,
-/// line feed and carriage return (C0, DEL, C1), or the noncharacters U+FFFE and U+FFFF.
-/// XML forbids or discourages them, CommonMark turns NUL into U+FFFD, and in email they
-/// are noise. Content, Markdown and feeds all drop exactly this set.
-pub fn is_unwanted_char(c: char) -> bool {
-    (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}')
-}
-
-/// Removes [unwanted characters](is_unwanted_char), then trims. Doing it once here, at
-/// load, keeps feeds and email in agreement.
-pub fn clean(text: &str) -> String {
-    if text.contains(is_unwanted_char) {
-        text.chars()
-            .filter(|&c| !is_unwanted_char(c))
-            .collect::<String>()
-            .trim()
-            .to_string()
-    } else {
-        text.trim().to_string()
     }
 }
