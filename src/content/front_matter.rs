@@ -5,6 +5,8 @@ use std::borrow::Cow;
 use serde::de::DeserializeOwned;
 use serde_yaml::Value;
 
+use super::limits;
+
 /// The front-matter keys herald understands.
 pub const KNOWN_KEYS: &[&str] = &[
     "title",
@@ -125,6 +127,7 @@ fn read_fields(yaml: &str) -> Result<(Entries<'_>, KeyLines<'_>), FieldProblem> 
     if yaml.trim().is_empty() {
         return Ok(Default::default());
     }
+    limits::check_size(yaml).map_err(over_limit)?;
     if let Some(fields) = super::simple_yaml::parse(yaml) {
         let lines = KeyLines(fields.iter().map(|f| (f.key, f.line)).collect());
         let entries = fields
@@ -133,6 +136,8 @@ fn read_fields(yaml: &str) -> Result<(Entries<'_>, KeyLines<'_>), FieldProblem> 
             .collect();
         return Ok((entries, lines));
     }
+    // The fast reader takes no nesting; the YAML parser must not see absurd nesting.
+    limits::check_depth(yaml).map_err(over_limit)?;
     let entries = match serde_yaml::from_str::<Value>(yaml) {
         Ok(Value::Mapping(mapping)) => mapping
             .into_iter()
@@ -164,6 +169,14 @@ fn read_fields(yaml: &str) -> Result<(Entries<'_>, KeyLines<'_>), FieldProblem> 
         }
     };
     Ok((entries, key_lines(yaml)))
+}
+
+fn over_limit(over: limits::OverLimit) -> FieldProblem {
+    FieldProblem {
+        line: Some(over.line),
+        message: over.message,
+        warning: false,
+    }
 }
 
 /// A mapping key as the text a writer would recognise (`1`, `true`, …).

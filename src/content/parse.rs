@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::article::{Article, Body};
+use super::article::{Article, Body, Fingerprint};
 use super::front_matter::{self, FieldProblem, FrontMatter, KeyLines};
 use super::text::{clean, is_unwanted_char};
 use super::{dates, slug, split};
@@ -93,6 +93,7 @@ fn parse_inner(
     } else {
         Body::InFile {
             offset: offset_in_file,
+            fingerprint: Fingerprint::of(bytes),
         }
     };
     let (front_matter, problems) = front_matter::parse(split.front_matter);
