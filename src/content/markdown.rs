@@ -1,5 +1,5 @@
 //! Markdown to HTML, with every link made absolute and every id scoped to the article
-//! (see [`anchors`](super::anchors)).
+//! (prefixed with its slug, so that ids never collide across a feed's items).
 
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag};
 

@@ -594,9 +594,12 @@ mod tests {
         }
     }
 
+    /// Reads one optional text field of an article.
+    type Field = fn(&Article) -> Option<&str>;
+
     #[test]
     fn text_fields() {
-        let cases: [(&str, fn(&Article) -> Option<&str>, Option<&str>); 8] = [
+        let cases: [(&str, Field, Option<&str>); 8] = [
             (
                 "subtitle: \"  S \\u0007 \"\n",
                 |a| a.subtitle.as_deref(),
