@@ -429,4 +429,41 @@ mod tests {
         assert_eq!(found[0].line, Some(2));
         assert!(found[2].message.contains("known keys are"), "{found:?}");
     }
+
+    #[test]
+    fn nesting_is_parsed_up_to_the_limit_and_refused_past_it() {
+        let nested = |depth: usize| {
+            format!(
+                "title: a\nextra: {}x{}\ntags: [a]\n",
+                "[".repeat(depth),
+                "]".repeat(depth)
+            )
+        };
+        let yaml = nested(limits::MAX_DEPTH);
+        let (fm, found) = parse(&yaml);
+        assert_eq!(fm.unwrap().tags, ["a"]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].warning && found[0].message.contains("`extra`"));
+        for depth in [limits::MAX_DEPTH + 1, 100_000] {
+            let yaml = nested(depth);
+            let (fm, found) = parse(&yaml);
+            assert!(fm.is_none());
+            assert_eq!(found.len(), 1, "{found:?}");
+            assert_eq!(found[0].line, Some(2));
+            assert!(
+                found[0]
+                    .message
+                    .starts_with("front matter nests deeper than 64 levels"),
+                "{}",
+                found[0].message
+            );
+        }
+        let yaml = format!("title: '{}'\n", "a".repeat(limits::MAX_BYTES));
+        let (fm, found) = parse(&yaml);
+        assert!(fm.is_none());
+        assert!(
+            found[0].message.contains("over the 1 MiB limit"),
+            "{found:?}"
+        );
+    }
 }
