@@ -159,7 +159,7 @@ fn main() {
                 let mut html = String::new();
                 let body = match &a.body {
                     herald::content::Body::Text(text) => text.clone(),
-                    herald::content::Body::InFile { offset } => {
+                    herald::content::Body::InFile { offset, .. } => {
                         let bytes = std::fs::read(&a.path).expect("read");
                         String::from_utf8(bytes[*offset..].to_vec()).expect("UTF-8")
                     }

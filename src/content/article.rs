@@ -64,7 +64,30 @@ pub enum Body {
     InFile {
         /// Byte offset of the first body byte.
         offset: usize,
+        /// The whole file as it was read at load, to notice an edit before rendering.
+        fingerprint: Fingerprint,
     },
+}
+
+/// A file's length and CRC-32, taken from the bytes the loader read: if the file is
+/// edited before its body is rendered (even keeping its size and modification time), the
+/// body read then no longer belongs to the front matter read at load, and the build
+/// stops instead of mixing the two. CRC-32 runs at memory speed, so loading a large
+/// archive barely notices it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fingerprint {
+    len: u64,
+    crc32: u32,
+}
+
+impl Fingerprint {
+    /// The fingerprint of a file's whole contents.
+    pub fn of(bytes: &[u8]) -> Self {
+        Fingerprint {
+            len: bytes.len() as u64,
+            crc32: crc32fast::hash(bytes),
+        }
+    }
 }
 
 impl Article {
@@ -84,32 +107,45 @@ impl Article {
     }
 
     /// Renders the Markdown body to HTML with every `href`/`src` made absolute against
-    /// the article's URL. A body left in its file is read now; that fails only if the
-    /// file changed or vanished since it was loaded.
+    /// the article's URL. A body left in its file is read now; that fails if the file
+    /// changed (its [`Fingerprint`] differs) or vanished since it was loaded.
     pub fn render_html(&self) -> Result<String> {
         match &self.body {
-            Body::Text(text) => Ok(super::markdown::render(text, &self.url)),
-            Body::InFile { offset } => {
+            Body::Text(text) => Ok(super::markdown::render(text, &self.url, &self.slug)),
+            Body::InFile {
+                offset,
+                fingerprint,
+            } => {
                 let bytes = std::fs::read(&self.path).map_err(|e| Error::io(&self.path, e))?;
+                if Fingerprint::of(&bytes) != *fingerprint {
+                    return Err(self.changed());
+                }
                 let body = bytes
                     .get(*offset..)
                     .and_then(|body| std::str::from_utf8(body).ok())
                     .ok_or_else(|| self.changed())?;
-                Ok(super::markdown::render(body, &self.url))
+                Ok(super::markdown::render(body, &self.url, &self.slug))
             }
         }
     }
 
-    /// Replaces an in-memory body by its place in the file (`offset` bytes in).
-    pub fn leave_body_in_file(&mut self, offset: usize) {
-        self.body = Body::InFile { offset };
+    /// Replaces an in-memory body by its place in the file (`offset` bytes into `file`,
+    /// the file's contents as read now).
+    pub fn leave_body_in_file(&mut self, offset: usize, file: &[u8]) {
+        self.body = Body::InFile {
+            offset,
+            fingerprint: Fingerprint::of(file),
+        };
     }
 
     /// The error for a body that no longer lies where the loader found it.
     fn changed(&self) -> Error {
         Error::io(
             &self.path,
-            std::io::Error::other("the file changed while herald was running; run it again"),
+            std::io::Error::other(
+                "the file changed after herald read it, so its body no longer matches its \
+                 front matter; run the build again",
+            ),
         )
     }
 }

@@ -5,6 +5,8 @@ use std::borrow::Cow;
 use serde::de::DeserializeOwned;
 use serde_yaml::Value;
 
+use super::limits;
+
 /// The front-matter keys herald understands.
 pub const KNOWN_KEYS: &[&str] = &[
     "title",
@@ -125,6 +127,7 @@ fn read_fields(yaml: &str) -> Result<(Entries<'_>, KeyLines<'_>), FieldProblem> 
     if yaml.trim().is_empty() {
         return Ok(Default::default());
     }
+    limits::check_size(yaml).map_err(over_limit)?;
     if let Some(fields) = super::simple_yaml::parse(yaml) {
         let lines = KeyLines(fields.iter().map(|f| (f.key, f.line)).collect());
         let entries = fields
@@ -133,6 +136,8 @@ fn read_fields(yaml: &str) -> Result<(Entries<'_>, KeyLines<'_>), FieldProblem> 
             .collect();
         return Ok((entries, lines));
     }
+    // The fast reader takes no nesting; the YAML parser must not see absurd nesting.
+    limits::check_depth(yaml).map_err(over_limit)?;
     let entries = match serde_yaml::from_str::<Value>(yaml) {
         Ok(Value::Mapping(mapping)) => mapping
             .into_iter()
@@ -164,6 +169,14 @@ fn read_fields(yaml: &str) -> Result<(Entries<'_>, KeyLines<'_>), FieldProblem> 
         }
     };
     Ok((entries, key_lines(yaml)))
+}
+
+fn over_limit(over: limits::OverLimit) -> FieldProblem {
+    FieldProblem {
+        line: Some(over.line),
+        message: over.message,
+        warning: false,
+    }
 }
 
 /// A mapping key as the text a writer would recognise (`1`, `true`, …).
@@ -415,5 +428,42 @@ mod tests {
         );
         assert_eq!(found[0].line, Some(2));
         assert!(found[2].message.contains("known keys are"), "{found:?}");
+    }
+
+    #[test]
+    fn nesting_is_parsed_up_to_the_limit_and_refused_past_it() {
+        let nested = |depth: usize| {
+            format!(
+                "title: a\nextra: {}x{}\ntags: [a]\n",
+                "[".repeat(depth),
+                "]".repeat(depth)
+            )
+        };
+        let yaml = nested(limits::MAX_DEPTH);
+        let (fm, found) = parse(&yaml);
+        assert_eq!(fm.unwrap().tags, ["a"]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].warning && found[0].message.contains("`extra`"));
+        for depth in [limits::MAX_DEPTH + 1, 100_000] {
+            let yaml = nested(depth);
+            let (fm, found) = parse(&yaml);
+            assert!(fm.is_none());
+            assert_eq!(found.len(), 1, "{found:?}");
+            assert_eq!(found[0].line, Some(2));
+            assert!(
+                found[0]
+                    .message
+                    .starts_with("front matter nests deeper than 64 levels"),
+                "{}",
+                found[0].message
+            );
+        }
+        let yaml = format!("title: '{}'\n", "a".repeat(limits::MAX_BYTES));
+        let (fm, found) = parse(&yaml);
+        assert!(fm.is_none());
+        assert!(
+            found[0].message.contains("over the 1 MiB limit"),
+            "{found:?}"
+        );
     }
 }

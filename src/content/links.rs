@@ -2,6 +2,8 @@
 
 use lol_html::{RewriteStrSettings, element, rewrite_str};
 
+use super::anchors::Anchors;
+
 /// Attributes whose value is a single URL.
 const URL_ATTRIBUTES: [&str; 5] = ["href", "src", "poster", "cite", "action"];
 
@@ -15,17 +17,46 @@ pub fn resolve(reference: &str, base: &url::Url) -> Option<String> {
     base.join(trimmed).ok().map(String::from)
 }
 
-/// Rewrites every URL attribute (and `srcset`) in an HTML fragment to be absolute.
-///
-/// Used for raw HTML inside Markdown, which pulldown-cmark passes through untouched.
-pub fn absolutize_html(html: &str, base: &url::Url) -> String {
-    let selector = "[href], [src], [poster], [cite], [action], [srcset]";
+/// What the Markdown pass noticed about an article's raw HTML.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct RawHtml {
+    /// The article holds raw HTML (which pulldown-cmark passes through untouched).
+    pub(crate) present: bool,
+    /// That raw HTML may declare ids (`id=`, `name=`): same-document links are then
+    /// scoped to the article along with the ids.
+    pub(crate) declares_ids: bool,
+}
+
+/// Rewrites the raw HTML's attributes in one pass: every URL attribute (and `srcset`)
+/// made absolute, every author's `id` (and `<a name>`) scoped with `anchors`, and, when
+/// the raw HTML declares ids, every same-document `#fragment` link (raw, or Markdown
+/// already made absolute) scoped the same way. Ids and links already scoped (footnotes)
+/// are kept as they are.
+pub(crate) fn rewrite_html(
+    html: &str,
+    base: &url::Url,
+    anchors: Anchors<'_>,
+    raw: RawHtml,
+) -> String {
+    let selector = "[href], [src], [poster], [cite], [action], [srcset], [id], a[name]";
     let handler = element!(selector, |el| {
+        for name in ["id", "name"] {
+            if name == "name" && el.tag_name() != "a" {
+                continue;
+            }
+            if let Some(value) = el.get_attribute(name)
+                && let Some(scoped) = anchors.scoped(&value)
+            {
+                el.set_attribute(name, &scoped)?;
+            }
+        }
         for name in URL_ATTRIBUTES {
             if let Some(value) = el.get_attribute(name)
-                && let Some(resolved) = resolve(&value, base)
+                && let Some(rewritten) = fragment(&value, base)
+                    .and_then(|id| scoped_link(id, anchors, raw))
+                    .or_else(|| resolve(&value, base))
             {
-                el.set_attribute(name, &resolved)?;
+                el.set_attribute(name, &rewritten)?;
             }
         }
         if let Some(srcset) = el.get_attribute("srcset") {
@@ -40,6 +71,30 @@ pub fn absolutize_html(html: &str, base: &url::Url) -> String {
     // The rewriter only fails on its own memory limits or handler errors; in that case
     // keep the fragment as rendered rather than dropping the article.
     rewrite_str(html, settings).unwrap_or_else(|_| html.to_string())
+}
+
+/// The id a same-document link points at: `#id` as written, or `base#id` (a Markdown
+/// link, made absolute already). `None` for any other URL, and for a bare `#`.
+fn fragment<'v>(value: &'v str, base: &url::Url) -> Option<&'v str> {
+    let value = value.trim();
+    let id = match value.strip_prefix('#') {
+        Some(id) => id,
+        None => value.strip_prefix(base.as_str())?.strip_prefix('#')?,
+    };
+    (!id.is_empty()).then_some(id)
+}
+
+/// Where a same-document link to `id` should point when it stays in the item: kept when
+/// the id is scoped already (a footnote), scoped when the raw HTML declares ids. `None`
+/// otherwise: the link then points at the article's page, like any relative link.
+fn scoped_link(id: &str, anchors: Anchors<'_>, raw: RawHtml) -> Option<String> {
+    if anchors.owns(id) {
+        Some(format!("#{id}"))
+    } else if raw.declares_ids {
+        Some(format!("#{}", anchors.id(id)))
+    } else {
+        None
+    }
 }
 
 /// `srcset` is a comma-separated list of `URL [descriptor]` candidates.
@@ -67,7 +122,16 @@ mod tests {
     #[test]
     fn srcset_candidates_each_resolve() {
         let base = url::Url::parse("https://example.com/a/").unwrap();
-        let html = absolutize_html(r#"<img srcset="x.png 1x, /y.png 2x" src="x.png">"#, &base);
+        let raw = RawHtml {
+            present: true,
+            declares_ids: false,
+        };
+        let html = rewrite_html(
+            r#"<img srcset="x.png 1x, /y.png 2x" src="x.png">"#,
+            &base,
+            Anchors::new("a"),
+            raw,
+        );
         assert!(
             html.contains(
                 r#"srcset="https://example.com/a/x.png 1x, https://example.com/y.png 2x""#

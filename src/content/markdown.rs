@@ -1,8 +1,10 @@
-//! Markdown to HTML, with every link made absolute.
+//! Markdown to HTML, with every link made absolute and every id scoped to the article
+//! (prefixed with its slug, so that ids never collide across a feed's items).
 
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag};
 
-use super::links;
+use super::anchors::{self, Anchors};
+use super::{links, text};
 
 /// The Markdown extensions herald turns on: tables, footnotes, strikethrough.
 fn options() -> Options {
@@ -11,10 +13,17 @@ fn options() -> Options {
 
 /// Renders `markdown` to HTML; relative `href`/`src` (in Markdown links and images and in
 /// raw HTML alike) are resolved against `base`, the article's own URL.
-pub fn render(markdown: &str, base: &url::Url) -> String {
-    let markdown = without_control_characters(markdown);
+///
+/// Every id the HTML carries (footnotes, headings, raw HTML `id`/`name`) is prefixed
+/// with `slug`, and so are the `#fragment` links to them, so that the ids of many
+/// articles in one feed never collide: `[^1]` becomes `id="{slug}-fn-1"`, linked from
+/// `href="#{slug}-fn-1"`. An article without ids renders as if there were no such rule.
+pub fn render(markdown: &str, base: &url::Url, slug: &str) -> String {
+    // CommonMark would turn NUL into U+FFFD, and no output can carry the others.
+    let markdown = text::without_unwanted(markdown);
     let markdown = markdown.as_ref();
-    let mut has_raw_html = false;
+    let anchors = Anchors::new(slug);
+    let mut raw_html = links::RawHtml::default();
     let events = Parser::new_ext(markdown, options()).map(|event| match event {
         Event::Start(Tag::Link {
             link_type,
@@ -38,32 +47,34 @@ pub fn render(markdown: &str, base: &url::Url) -> String {
             title,
             id,
         }),
-        Event::Html(_) | Event::InlineHtml(_) => {
-            has_raw_html = true;
+        Event::Start(Tag::Heading {
+            level,
+            id: Some(id),
+            classes,
+            attrs,
+        }) => Event::Start(Tag::Heading {
+            level,
+            id: Some(anchors.scoped(&id).map_or(id, CowStr::from)),
+            classes,
+            attrs,
+        }),
+        Event::FootnoteReference(name) => Event::FootnoteReference(anchors.footnote(&name).into()),
+        Event::Start(Tag::FootnoteDefinition(name)) => {
+            Event::Start(Tag::FootnoteDefinition(anchors.footnote(&name).into()))
+        }
+        Event::Html(ref html) | Event::InlineHtml(ref html) => {
+            raw_html.present = true;
+            raw_html.declares_ids |= anchors::may_declare_id(html);
             event
         }
         other => other,
     });
     let mut html = String::with_capacity(markdown.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events);
-    if has_raw_html {
-        links::absolutize_html(&html, base)
+    if raw_html.present {
+        links::rewrite_html(&html, base, anchors, raw_html)
     } else {
         html
-    }
-}
-
-/// The source without [unwanted characters](super::is_unwanted_char): CommonMark would
-/// turn NUL into U+FFFD, and no output can carry the others.
-fn without_control_characters(markdown: &str) -> std::borrow::Cow<'_, str> {
-    if markdown.contains(super::is_unwanted_char) {
-        markdown
-            .chars()
-            .filter(|&c| !super::is_unwanted_char(c))
-            .collect::<String>()
-            .into()
-    } else {
-        markdown.into()
     }
 }
 
@@ -113,14 +124,14 @@ mod tests {
             ),
         ];
         for (markdown, expected) in cases {
-            let html = render(markdown, &base());
+            let html = render(markdown, &base(), "hello");
             assert!(html.contains(expected), "{markdown} -> {html}");
         }
     }
 
     #[test]
     fn control_characters_are_dropped_not_replaced() {
-        let html = render("a\u{0}b\u{1b}c\u{85}d\te", &base());
+        let html = render("a\u{0}b\u{1b}c\u{85}d\te", &base(), "hello");
         assert_eq!(html, "<p>abcd\te</p>\n");
     }
 
@@ -129,9 +140,55 @@ mod tests {
         let html = render(
             "|a|b|\n|-|-|\n|1|2|\n\n~~x~~ y[^1]\n\n[^1]: note\n",
             &base(),
+            "hello",
         );
         assert!(html.contains("<table>"), "{html}");
         assert!(html.contains("<del>x</del>"), "{html}");
         assert!(html.contains("footnote"), "{html}");
+    }
+
+    #[test]
+    fn ids_and_their_links_are_scoped_to_the_article() {
+        let cases = [
+            // Footnotes: references and definitions, in Markdown-only and raw-HTML articles.
+            (
+                "a[^1]\n\n[^1]: note\n",
+                &[r##"href="#hello-fn-1""##, r#"id="hello-fn-1""#][..],
+            ),
+            (
+                "a[^n] <b>b</b>\n\n[^n]: note\n",
+                &[r##"href="#hello-fn-n""##, r#"id="hello-fn-n""#],
+            ),
+            // Raw ids and the same-document links to them, raw and Markdown alike.
+            (
+                "<h2 id=\"intro\">I</h2>\n\n<a href=\"#intro\">up</a> [up](#intro)\n",
+                &[
+                    r#"id="hello-intro""#,
+                    r##"<a href="#hello-intro">up</a> <a href="#hello-intro">up</a>"##,
+                ],
+            ),
+            ("<a name=\"old\"></a>\n", &[r#"name="hello-old""#]),
+            // Without ids, a fragment link keeps pointing at the article's page.
+            (
+                "<b>x</b> <a href=\"#top\">t</a>\n",
+                &[r#"href="https://example.com/blog/articles/hello/#top""#],
+            ),
+        ];
+        for (markdown, expected) in cases {
+            let html = render(markdown, &base(), "hello");
+            for expected in expected {
+                assert!(html.contains(expected), "{markdown:?} -> {html}");
+            }
+        }
+    }
+
+    #[test]
+    fn two_articles_with_the_same_footnote_have_different_ids() {
+        let a = render("x[^1]\n\n[^1]: a\n", &base(), "a");
+        let b = render("x[^1]\n\n[^1]: b\n", &base(), "b");
+        assert!(
+            a.contains(r#"id="a-fn-1""#) && b.contains(r#"id="b-fn-1""#),
+            "{a}\n{b}"
+        );
     }
 }

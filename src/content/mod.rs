@@ -1,12 +1,15 @@
 //! Articles: reading `*.md` files, typing their front matter, dates and time zones,
-//! slugs, and Markdown to HTML with absolute links.
+//! slugs, Markdown to HTML with absolute links, and the [text helpers](text) every output
+//! shares.
 //!
 //! Front matter is parsed for every file (it is needed to sort); Markdown is rendered only
 //! when a later stage asks for [`Article::render_html`].
 
+mod anchors;
 mod article;
 pub mod dates;
 pub mod front_matter;
+mod limits;
 pub mod links;
 mod load;
 pub mod markdown;
@@ -14,7 +17,9 @@ mod parse;
 mod simple_yaml;
 pub mod slug;
 pub mod split;
+pub mod text;
 
-pub use article::{Article, Body};
+pub use article::{Article, Body, Fingerprint};
 pub use load::{Loaded, assemble, find_markdown, load, load_files, sort_newest_first};
-pub use parse::{Parsed, is_unwanted_char, parse, parse_leaving_body};
+pub use parse::{Parsed, parse, parse_leaving_body};
+pub use text::is_unwanted_char;

@@ -1,8 +1,8 @@
 //! The HTML every format carries for an article: a small header, the body, the call to
 //! action.
 
-use super::text::escape_html;
 use crate::content::Article;
+use crate::content::text::escape_html;
 
 /// Wraps the rendered Markdown `body` with the article's header (subtitle, author · read
 /// time, hero image) and its call to action.

@@ -4,8 +4,8 @@
 use std::borrow::Cow;
 
 use super::html::content_html;
-use super::text::xml_safe;
 use crate::content::Article;
+use crate::content::text::without_unwanted;
 use crate::error::Result;
 
 /// One article ready to be written in any format.
@@ -45,12 +45,12 @@ impl<'a> Item<'a> {
 
 /// `text` without XML-forbidden characters, as an owned string.
 pub fn clean(text: &str) -> String {
-    xml_safe(text).into_owned()
+    without_unwanted(text).into_owned()
 }
 
 /// `text` without XML-forbidden characters, keeping its buffer when it has none.
 fn clean_owned(text: String) -> String {
-    match xml_safe(&text) {
+    match without_unwanted(&text) {
         Cow::Borrowed(_) => None,
         Cow::Owned(cleaned) => Some(cleaned),
     }

@@ -30,7 +30,6 @@ pub mod rss;
 mod select;
 mod site;
 mod stream;
-pub mod text;
 
 pub use html::content_html;
 pub use select::select;

@@ -12,9 +12,9 @@ use super::RSS_FILE;
 use super::document::{Format, Fragment, between};
 use super::item::{Item, clean};
 use super::site::{GENERATOR, Site, VERSION, feed_url, image_type};
-use super::text::escape_html;
 use crate::config::Config;
 use crate::content::Article;
+use crate::content::text::escape_html;
 use crate::error::{Error, Result};
 
 /// The Media RSS namespace, for hero images.

@@ -269,7 +269,7 @@ mod tests {
         let mut articles = articles(&config, CHUNK * 2 + 1);
         let gone = articles.len() - 1;
         articles[gone].path = PathBuf::from("content/gone.md");
-        articles[gone].leave_body_in_file(0);
+        articles[gone].leave_body_in_file(0, b"");
         let refs: Vec<&Article> = articles.iter().collect();
         let err = crate::feed::render_all(&config, &refs).unwrap_err();
         assert!(err.to_string().contains("gone.md"), "{err}");

@@ -14,9 +14,9 @@ use sha2::{Digest, Sha256};
 
 use super::encoded::EncodedPart;
 use super::unsubscribe::Unsubscribe;
+use crate::content::text::one_line;
 use crate::digest::Rendered;
 use crate::digest::render::UNSUBSCRIBE_PLACEHOLDER;
-use crate::digest::render::one_line;
 use crate::error::{Error, Result};
 
 /// One subscriber to write to.

@@ -225,7 +225,7 @@ fn outbox_message(site: &Site) -> Vec<u8> {
 }
 
 fn one_line(text: &str) -> String {
-    herald::digest::render::one_line(text)
+    herald::content::text::one_line(text)
 }
 
 fn same_lines(text: &str) -> String {

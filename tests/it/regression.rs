@@ -84,4 +84,138 @@ fn a_build_gives_up_waiting_for_a_held_lock_and_names_the_holder() {
     assert!(stderr.contains("build.lock"), "{}", run.describe());
     assert!(stderr.contains("--wait"), "{}", run.describe());
     assert!(!site.path("public/rss.xml").exists(), "nothing was written");
+
+/// Every `id="…"` and `<a name="…">` value in an HTML fragment, and every same-document
+/// `href="#…"` target.
+fn ids_and_fragment_links(html: &str) -> (Vec<String>, Vec<String>) {
+    let values = |attribute: &str| -> Vec<String> {
+        html.match_indices(attribute)
+            .map(|(at, _)| {
+                let rest = &html[at + attribute.len()..];
+                rest[..rest.find('"').expect("closed attribute")].to_string()
+            })
+            .collect()
+    };
+    let mut ids = values(" id=\"");
+    ids.extend(values(" name=\""));
+    (ids, values(" href=\"#"))
+}
+
+/// Found reading a feed in a reader that shows every item on one page: pulldown-cmark
+/// writes `id="1"` / `href="#1"` for every article's `[^1]`, so every footnote link
+/// jumped to the first article's note, and raw HTML ids collided the same way.
+#[test]
+fn footnote_and_heading_ids_are_unique_across_feed_items() {
+    let site = Site::new();
+    for (name, date) in [("first", "2024-01-01"), ("second", "2024-01-02")] {
+        site.write(
+            &format!("content/{name}.md"),
+            format!(
+                "---\ntitle: {name}\npublish_date: {date}\n---\n\
+                 <h2 id=\"intro\">Intro</h2>\n\n\
+                 A claim[^1], another[^note], <a href=\"#intro\">back up</a>.\n\n\
+                 [^1]: The {name} source.\n\n[^note]: The {name} note.\n"
+            ),
+        );
+    }
+    site.herald(&["build"]).expect_code(0);
+
+    // Read back by the crates' own parsers, which keep the content whole.
+    let rss = rss::Channel::read_from(site.read("public/rss.xml").as_bytes()).unwrap();
+    let rss: Vec<String> = rss
+        .items()
+        .iter()
+        .map(|item| item.content().unwrap().to_string())
+        .collect();
+    let atom = atom_syndication::Feed::read_from(site.read("public/atom.xml").as_bytes()).unwrap();
+    let atom: Vec<String> = atom
+        .entries()
+        .iter()
+        .map(|entry| entry.content().unwrap().value().unwrap().to_string())
+        .collect();
+    let json: serde_json::Value = serde_json::from_str(&site.read("public/feed.json")).unwrap();
+    let json: Vec<String> = json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["content_html"].as_str().unwrap().to_string())
+        .collect();
+
+    for (format, items) in [("rss", rss), ("atom", atom), ("json", json)] {
+        assert_eq!(items.len(), 2, "{format}");
+        let mut seen = std::collections::HashSet::new();
+        for html in &items {
+            let (ids, links) = ids_and_fragment_links(html);
+            // Two footnotes and the heading, each once.
+            assert_eq!(ids.len(), 3, "{format}: {ids:?} in {html}");
+            for id in &ids {
+                assert!(
+                    seen.insert(id.clone()),
+                    "{format}: id {id:?} twice in the feed"
+                );
+            }
+            assert_eq!(links.len(), 3, "{format}: {links:?} in {html}");
+            for link in &links {
+                assert!(
+                    ids.contains(link),
+                    "{format}: #{link} points outside its item: {html}"
+                );
+            }
+        }
+    }
+}
+
+/// Found by review: a body left in its file was read again by offset when shown, so an
+/// article edited between load and render mixed the new body with the old front matter
+/// (same size and modification time included: only the bytes tell).
+#[test]
+fn an_article_edited_after_loading_is_a_clear_error_not_a_mixed_item() {
+    let site = Site::new();
+    site.article("edited", "Edited", "2024-01-01");
+    let path = site.path("content/edited.md");
+    let config = herald::Config::load(&site.path("herald.yaml")).unwrap();
+    let loaded = herald::content::load(&config).unwrap();
+    assert_eq!(
+        loaded.articles[0].render_html().unwrap(),
+        "<p>Body of edited.</p>\n"
+    );
+
+    let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+    let before = std::fs::read_to_string(&path).unwrap();
+    let after = before
+        .replace("Edited", "Oh, no")
+        .replace("edited.", "change.");
+    assert_eq!(before.len(), after.len());
+    std::fs::write(&path, &after).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+
+    let err = loaded.articles[0].render_html().unwrap_err().to_string();
+    assert!(err.contains("edited.md"), "{err}");
+    assert!(err.contains("run the build again"), "{err}");
+    let items = herald::feed::select(&loaded.articles, chrono::Utc::now(), 0);
+    assert!(herald::feed::render_all(&config, &items).is_err());
+}
+
+/// Found by fuzzing: `tags: [[[[…]]]]` nested 100,000 deep took 16 s to refuse, the
+/// YAML parser's work per token growing with the depth.
+#[test]
+fn absurdly_nested_front_matter_is_refused_with_its_line() {
+    let site = Site::new();
+    let depth = 100_000;
+    site.write(
+        "content/deep.md",
+        format!(
+            "---\ntitle: Deep\npublish_date: 2024-01-01\ntags: {}{}\n---\n",
+            "[".repeat(depth),
+            "]".repeat(depth)
+        ),
+    );
+    site.herald(&["check"])
+        .expect_code(1)
+        .expect_stderr("content/deep.md:4: front matter nests deeper than 64 levels");
 }

@@ -1,27 +1,36 @@
-//! Text made safe for the outputs: XML-forbidden characters removed, HTML escaped.
+//! The text helpers every output shares: which characters no output can carry, HTML
+//! escaping, and one-line header text. Feeds, the digest and email all import them from
+//! here, so they agree.
 
 use std::borrow::Cow;
 
-/// Whether `c` may appear in a feed. XML 1.0 forbids C0 controls other than tab, line
-/// feed and carriage return, and U+FFFE/U+FFFF; it discourages DEL and the C1 controls,
-/// which feed readers show as garbage. That is the set content loading already drops
-/// ([`crate::content::is_unwanted_char`]); this keeps every feed well-formed even for
-/// articles built by hand.
-fn is_xml_char(c: char) -> bool {
-    !crate::content::is_unwanted_char(c)
+/// Whether `c` is a character no output can carry: a control character other than tab,
+/// line feed and carriage return (C0, DEL, C1), or the noncharacters U+FFFE and U+FFFF.
+/// XML 1.0 forbids or discourages them (feed readers show them as garbage), CommonMark
+/// turns NUL into U+FFFD, and in email they are noise. Content, Markdown and feeds all
+/// drop exactly this set.
+pub fn is_unwanted_char(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}')
 }
 
-/// `text` without the characters an XML 1.0 document cannot (or should not) contain,
-/// so that every feed is well-formed whatever the articles hold.
-pub fn xml_safe(text: &str) -> Cow<'_, str> {
+/// `text` without [unwanted characters](is_unwanted_char), borrowed when it has none.
+/// It is also what an XML 1.0 document may contain, so every feed is well-formed
+/// whatever the articles hold (even articles built by hand, not loaded).
+pub fn without_unwanted(text: &str) -> Cow<'_, str> {
     if has_unwanted(text) {
-        Cow::Owned(text.chars().filter(|&c| is_xml_char(c)).collect())
+        Cow::Owned(text.chars().filter(|&c| !is_unwanted_char(c)).collect())
     } else {
         Cow::Borrowed(text)
     }
 }
 
-/// Whether `text` holds a character that [`is_xml_char`] rejects.
+/// Removes [unwanted characters](is_unwanted_char), then trims. Content does it once, at
+/// load, which keeps feeds and email in agreement.
+pub fn clean(text: &str) -> String {
+    without_unwanted(text).trim().to_string()
+}
+
+/// Whether `text` holds a character that [`is_unwanted_char`] accepts.
 ///
 /// Every such character starts with a byte that [`may_start_unwanted`]: the scan looks
 /// at bytes a block at a time (which the compiler vectorizes) and decodes a character
@@ -38,7 +47,7 @@ fn has_unwanted(text: &str) -> bool {
                     && text
                         .get(start + i..)
                         .and_then(|rest| rest.chars().next())
-                        .is_some_and(|c| !is_xml_char(c))
+                        .is_some_and(is_unwanted_char)
             });
             if unwanted {
                 return true;
@@ -49,7 +58,7 @@ fn has_unwanted(text: &str) -> bool {
     false
 }
 
-/// Whether `byte` can be the first byte of a character [`is_xml_char`] rejects: a C0
+/// Whether `byte` can be the first byte of a character [`is_unwanted_char`] accepts: a C0
 /// control other than tab, line feed and carriage return, DEL, or the UTF-8 lead byte
 /// of U+0080–U+00BF (`0xC2`, for the C1 controls) or of U+F000–U+FFFF (`0xEF`, for
 /// U+FFFE and U+FFFF). Such a byte always starts a character.
@@ -76,12 +85,21 @@ pub fn escape_html(text: &str) -> String {
     escaped
 }
 
+/// Replaces every control character (CR and LF included) by a space and collapses
+/// runs of whitespace, so a value can never start a new header line.
+pub fn one_line(text: &str) -> String {
+    text.split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|word| !word.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn xml_safe_strips_forbidden_characters_only() {
+    fn without_unwanted_strips_forbidden_characters_only() {
         let cases = [
             ("plain text", "plain text"),
             ("tab\tnew\nline\r", "tab\tnew\nline\r"),
@@ -96,7 +114,7 @@ mod tests {
             ),
         ];
         for (input, expected) in cases {
-            assert_eq!(xml_safe(input), expected, "{input:?}");
+            assert_eq!(without_unwanted(input), expected, "{input:?}");
         }
     }
 
@@ -111,15 +129,19 @@ mod tests {
             // Around the edge of a 64-byte block, and with a character on either side.
             for pad in [0, 1, 61, 62, 63, 64, 65] {
                 let text = format!("{}{c}é", "a".repeat(pad));
-                assert_eq!(has_unwanted(&text), !is_xml_char(c), "{c:?} after {pad}");
+                assert_eq!(
+                    has_unwanted(&text),
+                    is_unwanted_char(c),
+                    "{c:?} after {pad}"
+                );
             }
         }
         assert!(!has_unwanted(""));
     }
 
     #[test]
-    fn xml_safe_borrows_clean_text() {
-        assert!(matches!(xml_safe("clean"), Cow::Borrowed(_)));
+    fn without_unwanted_borrows_clean_text() {
+        assert!(matches!(without_unwanted("clean"), Cow::Borrowed(_)));
     }
 
     #[test]
@@ -133,5 +155,16 @@ mod tests {
         for (input, expected) in cases {
             assert_eq!(escape_html(input), expected, "{input:?}");
         }
+    }
+
+    #[test]
+    fn one_line_drops_line_breaks() {
+        assert_eq!(one_line("a\r\nBcc: x\t y\u{0}z"), "a Bcc: x y z");
+    }
+
+    #[test]
+    fn clean_drops_unwanted_characters_then_trims() {
+        assert_eq!(clean(" a\u{0}b\u{85} \u{1b}"), "ab");
+        assert_eq!(clean("\tkept\n"), "kept");
     }
 }
