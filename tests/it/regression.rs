@@ -84,6 +84,7 @@ fn a_build_gives_up_waiting_for_a_held_lock_and_names_the_holder() {
     assert!(stderr.contains("build.lock"), "{}", run.describe());
     assert!(stderr.contains("--wait"), "{}", run.describe());
     assert!(!site.path("public/rss.xml").exists(), "nothing was written");
+}
 
 /// Every `id="…"` and `<a name="…">` value in an HTML fragment, and every same-document
 /// `href="#…"` target.
