@@ -1,4 +1,19 @@
-//! The three ways one SMTP attempt can fail, which call for three different reactions.
+//! The ways one attempt can fail: three from the server (4xx, 5xx, no reply), which call
+//! for three different reactions, and a fourth that is ours alone (a local failure).
+
+use crate::error::Error;
+
+/// Why one attempt to hand over a message did not end in its acceptance.
+#[derive(Debug, thiserror::Error)]
+pub enum AttemptError {
+    /// What the server said, or that it could not be reached.
+    #[error(transparent)]
+    Smtp(#[from] SmtpFailure),
+    /// A local failure: the message could not be built, or the outbox could not be
+    /// written. No subscriber is at fault; the run stops and changes nobody.
+    #[error(transparent)]
+    Local(#[from] Error),
+}
 
 /// Why a message was not accepted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -13,6 +13,6 @@ pub mod transport;
 pub mod unsubscribe;
 
 pub use compose::{Composer, Recipient};
-pub use failure::SmtpFailure;
-pub use send::{Ledger, Progress, SendOptions, SendReport, send_all};
+pub use failure::{AttemptError, SmtpFailure};
+pub use send::{Ledger, Progress, SendOptions, SendReport, Stopped, send_all};
 pub use transport::{Deliver, Outbox, Smtp, SmtpSettings};

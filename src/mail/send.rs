@@ -5,16 +5,18 @@
 //! recipients to the workers it records them as `sending` in one transaction; as each
 //! reply comes back it records `sent`, `failed` or `deferred`, committing whatever has
 //! arrived at once (small groups, never later than the next reply). Only a 250 reply
-//! makes a row `sent`.
+//! makes a row `sent`, and only a 5xx reply makes it `failed`: a local failure (a
+//! message that cannot be built, an outbox that cannot be written) stops the run and
+//! leaves its recipient `deferred` for the next one.
 
 use std::collections::{BinaryHeap, VecDeque};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::compose::{Composer, Recipient};
-use super::failure::SmtpFailure;
+use super::failure::{AttemptError, SmtpFailure};
 use super::rate::RateLimiter;
 use super::transport::Deliver;
 use crate::error::Result;
@@ -48,14 +50,15 @@ impl Default for SendOptions {
 }
 
 /// Where one recipient stands after an attempt.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Settled {
     /// Accepted by the server (250).
     Sent,
-    /// Refused for good (5xx, or a message that cannot be built).
+    /// Refused for good by the server (5xx).
     Failed(SmtpFailure),
-    /// Not delivered in this run; the next run tries again.
-    Deferred(SmtpFailure),
+    /// Not delivered in this run (a temporary or local failure, or the run stopped);
+    /// the next run tries again.
+    Deferred(Arc<AttemptError>),
     /// Not delivered yet; this run tries again after a pause.
     Retrying(SmtpFailure),
 }
@@ -76,9 +79,33 @@ pub struct SendReport {
     /// Recipients refused for good, with the reason.
     pub failed: Vec<(String, SmtpFailure)>,
     /// Recipients left for the next run, with the last reason.
-    pub deferred: Vec<(String, SmtpFailure)>,
-    /// Set when the run stopped early because the server could not be reached.
-    pub aborted: Option<SmtpFailure>,
+    pub deferred: Vec<(String, Arc<AttemptError>)>,
+    /// Set when the run stopped early.
+    pub aborted: Option<Stopped>,
+}
+
+/// Why a run stopped before every recipient was tried.
+#[derive(Debug, Clone)]
+pub enum Stopped {
+    /// The server could not be reached, many times in a row.
+    Unreachable(SmtpFailure),
+    /// A local failure while building or handing over `recipient`'s message.
+    Local {
+        /// The recipient whose message failed.
+        recipient: String,
+        /// What failed (an [`AttemptError::Local`]).
+        error: Arc<AttemptError>,
+    },
+}
+
+impl Stopped {
+    /// The reason given to the recipients the stop leaves for the next run.
+    fn reason(&self) -> Arc<AttemptError> {
+        match self {
+            Stopped::Unreachable(failure) => Arc::new(AttemptError::Smtp(failure.clone())),
+            Stopped::Local { error, .. } => error.clone(),
+        }
+    }
 }
 
 impl SendReport {
@@ -99,7 +126,7 @@ struct Job {
 struct Done {
     job: Job,
     /// `None` when the run stopped before the job was attempted.
-    result: Option<Result<(), SmtpFailure>>,
+    result: Option<Result<(), AttemptError>>,
 }
 
 struct Waiting {
@@ -191,10 +218,7 @@ fn worker(
         limiter.wait();
         let result = match composer.compose(&job.recipient) {
             Ok(message) => deliver.deliver(&message.envelope, &message.bytes),
-            Err(e) => Err(SmtpFailure::Permanent {
-                code: None,
-                message: e.to_string(),
-            }),
+            Err(e) => Err(AttemptError::from(e)),
         };
         if done
             .send(Done {
@@ -312,17 +336,17 @@ impl Run<'_> {
     }
 
     /// Why recipients not reached in this run are deferred: the failure that stopped it.
-    fn stop_reason(&self) -> SmtpFailure {
-        self.report
-            .aborted
-            .clone()
-            .unwrap_or(SmtpFailure::Connection {
+    fn stop_reason(&self) -> Arc<AttemptError> {
+        match &self.report.aborted {
+            Some(stopped) => stopped.reason(),
+            None => Arc::new(AttemptError::Smtp(SmtpFailure::Connection {
                 message: "the run stopped".into(),
-            })
+            })),
+        }
     }
 
     /// Decides what an attempt's result means for its recipient.
-    fn judge(&mut self, job: &Job, result: Option<Result<(), SmtpFailure>>) -> Settled {
+    fn judge(&mut self, job: &Job, result: Option<Result<(), AttemptError>>) -> Settled {
         let failure = match result {
             None => {
                 return Settled::Deferred(self.stop_reason());
@@ -331,13 +355,24 @@ impl Run<'_> {
                 self.connection_failures = 0;
                 return Settled::Sent;
             }
-            Some(Err(failure)) => failure,
+            Some(Err(local @ AttemptError::Local(_))) => {
+                // Ours, not the recipient's: stop, and leave it for the next run.
+                let error = Arc::new(local);
+                self.report.aborted.get_or_insert_with(|| Stopped::Local {
+                    recipient: job.recipient.email.clone(),
+                    error: error.clone(),
+                });
+                return Settled::Deferred(error);
+            }
+            Some(Err(AttemptError::Smtp(failure))) => failure,
         };
         match &failure {
             SmtpFailure::Connection { .. } => {
                 self.connection_failures += 1;
                 if self.connection_failures >= self.options.give_up_after {
-                    self.report.aborted.get_or_insert_with(|| failure.clone());
+                    self.report
+                        .aborted
+                        .get_or_insert_with(|| Stopped::Unreachable(failure.clone()));
                 }
             }
             _ => self.connection_failures = 0,
@@ -347,7 +382,7 @@ impl Run<'_> {
         } else if job.attempts < self.options.max_attempts && self.report.aborted.is_none() {
             Settled::Retrying(failure)
         } else {
-            Settled::Deferred(failure)
+            Settled::Deferred(Arc::new(failure.into()))
         }
     }
 
@@ -424,7 +459,7 @@ mod tests {
     }
 
     impl Deliver for Fake {
-        fn deliver(&self, envelope: &Envelope, _: &[u8]) -> Result<(), SmtpFailure> {
+        fn deliver(&self, envelope: &Envelope, _: &[u8]) -> Result<(), AttemptError> {
             let to = envelope.to()[0].to_string();
             let state = self.ledger.lock().unwrap().get(&to).cloned();
             assert_eq!(
@@ -435,7 +470,7 @@ mod tests {
             self.handed.lock().unwrap().push(to.clone());
             let mut script = self.script.lock().unwrap();
             match script.get_mut(&to).filter(|s| !s.is_empty()) {
-                Some(replies) => Err(replies.remove(0)),
+                Some(replies) => Err(replies.remove(0).into()),
                 None => Ok(()),
             }
         }
@@ -603,6 +638,24 @@ mod tests {
         assert_eq!(report.deferred.len(), 30);
         assert!(fake.handed.lock().unwrap().len() < 12, "stopped early");
         assert!(states.values().all(|s| s == "deferred"), "{states:?}");
+    }
+
+    #[test]
+    fn a_local_failure_stops_the_run_and_fails_nobody() {
+        let emails: Vec<String> = (0..20).map(|i| format!("r{i:02}@x.org")).collect();
+        let mut refs: Vec<&str> = emails.iter().map(String::as_str).collect();
+        refs.insert(1, "not an address");
+        let (report, fake, states) = run(&[], &refs);
+        assert!(report.failed.is_empty());
+        assert!(
+            matches!(&report.aborted, Some(Stopped::Local { recipient, .. }) if recipient == "not an address"),
+            "{:?}",
+            report.aborted
+        );
+        assert!(!report.is_complete());
+        assert_eq!(states["not an address"], "deferred");
+        assert!(fake.handed.lock().unwrap().len() < 20, "stopped early");
+        assert_eq!(report.sent + report.deferred.len(), 21);
     }
 
     #[test]

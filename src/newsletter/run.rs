@@ -12,7 +12,8 @@ use crate::config::{Config, Secrets};
 use crate::content::{self, Loaded};
 use crate::error::{Error, Result};
 use crate::lock::Lock;
-use crate::mail::send::Settled;
+use crate::mail::failure::AttemptError;
+use crate::mail::send::{Settled, Stopped};
 use crate::mail::{Composer, Ledger, Recipient, SendOptions, send_all};
 use crate::store::{DeliveryStatus, IssueRow, Outcome as Row, Store};
 
@@ -197,7 +198,7 @@ pub fn send(
         error: report
             .aborted
             .as_ref()
-            .map(|f| format!("SMTP server {}: {f}", deliver.describe())),
+            .map(|stopped| stop_message(stopped, &deliver.describe())),
     };
     Ok(Outcome::Sent {
         summary,
@@ -343,14 +344,27 @@ fn send_test(
     })?;
     deliver
         .deliver(&composed.envelope, &composed.bytes)
-        .map_err(|failure| Error::Smtp {
-            server: deliver.describe(),
-            failure,
+        .map_err(|failure| match failure {
+            AttemptError::Smtp(failure) => Error::Smtp {
+                server: deliver.describe(),
+                failure,
+            },
+            AttemptError::Local(error) => error,
         })?;
     Ok(Outcome::Test {
         issue: plan.issue.id.clone(),
         to: to.to_string(),
     })
+}
+
+/// Why the run stopped early, for the summary line (never carries credentials).
+fn stop_message(stopped: &Stopped, server: &str) -> String {
+    match stopped {
+        Stopped::Unreachable(failure) => format!("SMTP server {server}: {failure}"),
+        Stopped::Local { recipient, error } => format!(
+            "stopped at {recipient} by a local failure, not the server's (no subscriber was changed; fix it and run again): {error}"
+        ),
+    }
 }
 
 /// Reads the articles; any invalid article stops the run (fix it, then send).
@@ -396,9 +410,8 @@ impl Ledger for StoreLedger<'_> {
                 let (status, reply) = match state {
                     Settled::Sent => (DeliveryStatus::Sent, None),
                     Settled::Failed(f) => (DeliveryStatus::Failed, Some(f.to_string())),
-                    Settled::Deferred(f) | Settled::Retrying(f) => {
-                        (DeliveryStatus::Deferred, Some(f.to_string()))
-                    }
+                    Settled::Deferred(f) => (DeliveryStatus::Deferred, Some(f.to_string())),
+                    Settled::Retrying(f) => (DeliveryStatus::Deferred, Some(f.to_string())),
                 };
                 Row {
                     email: email.to_string(),

@@ -22,7 +22,8 @@ pub enum DeliveryStatus {
     Sent,
     /// The server refused it for good (5xx).
     Failed,
-    /// A temporary problem (4xx, connection); the next run tries again.
+    /// A temporary problem (4xx, connection) or a local failure (a message that could
+    /// not be built or written); the next run tries again.
     Deferred,
 }
 

@@ -97,7 +97,7 @@ fn emails(n: usize) -> Vec<String> {
 }
 
 /// The JSON summary line `send` prints without a terminal.
-fn summary(run: &Run) -> serde_json::Value {
+pub fn summary(run: &Run) -> serde_json::Value {
     let stdout = run.stdout();
     let line = stdout
         .lines()
