@@ -6,6 +6,7 @@ use std::time::{Instant, SystemTime};
 use chrono::{DateTime, Utc};
 
 use super::BOUNCE_LIMIT;
+use super::issues::{IssueTotals, issue_totals};
 use super::plan::{Next, Plan, plan_next};
 use super::settings::{composer_for, newsletter_section, transport_for};
 use crate::config::{Config, Secrets};
@@ -49,6 +50,8 @@ pub struct Summary {
     pub unknown_retried: usize,
     /// Whether the issue is complete (every recipient sent or permanently failed).
     pub complete: bool,
+    /// The issue's numbers over every run so far, this one included.
+    pub issue_totals: IssueTotals,
     /// Wall-clock seconds the run took.
     pub seconds: f64,
     /// Why the run stopped early, when it did (never carries credentials).
@@ -185,6 +188,7 @@ pub fn send(
     if report.is_complete() {
         store.complete_issue(&plan.issue.id, now)?;
     }
+    let issue_totals = issue_totals(&store, &plan.issue.id, report.is_complete())?;
     let summary = Summary {
         issue: plan.issue.id.clone(),
         articles: plan.issue.articles.len(),
@@ -194,6 +198,7 @@ pub fn send(
         deferred: report.deferred.len(),
         unknown_retried: retried,
         complete: report.is_complete(),
+        issue_totals,
         seconds: (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
         error: report
             .aborted
