@@ -330,10 +330,8 @@ impl SendProgress for Progress {
         }
     }
 
-    fn settled(&mut self, _: &str, state: &Settled) {
-        if !matches!(state, Settled::Retrying(_)) {
-            self.bar.inc(1);
-        }
+    fn settled(&mut self, _: &str, _: &Settled) {
+        self.bar.inc(1);
     }
 }
 

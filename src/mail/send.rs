@@ -49,22 +49,21 @@ impl Default for SendOptions {
     }
 }
 
-/// Where one recipient stands after an attempt.
+/// Where one recipient stands after an attempt: the three states a delivery row can
+/// take after `sending`, each with its reason.
 #[derive(Debug, Clone)]
 pub enum Settled {
     /// Accepted by the server (250).
     Sent,
     /// Refused for good by the server (5xx).
     Failed(SmtpFailure),
-    /// Not delivered in this run (a temporary or local failure, or the run stopped);
-    /// the next run tries again.
+    /// Not delivered yet (a temporary or local failure, or the run stopped): this run
+    /// may try again after a pause, else the next run does.
     Deferred(Arc<AttemptError>),
-    /// Not delivered yet; this run tries again after a pause.
-    Retrying(SmtpFailure),
 }
 
-/// The sending ledger, written by the loop's thread only.
-pub trait Ledger {
+/// The sending ledger (one row per recipient), written by the loop's thread only.
+pub trait DeliveryLog {
     /// Records `emails` as `sending`; must be durable when it returns.
     fn mark_sending(&mut self, emails: &[&str]) -> Result<()>;
     /// Records finished attempts.
@@ -115,7 +114,8 @@ impl SendReport {
     }
 }
 
-/// Called on the loop's thread after each attempt.
+/// Called on the loop's thread when a recipient is done with for this run (sent,
+/// failed, or deferred to the next run); not for an attempt this run retries.
 pub type Progress<'a> = dyn FnMut(&str, &Settled) + 'a;
 
 struct Job {
@@ -159,7 +159,7 @@ pub fn send_all(
     recipients: Vec<Recipient>,
     composer: &Composer,
     deliver: &dyn Deliver,
-    ledger: &mut dyn Ledger,
+    ledger: &mut dyn DeliveryLog,
     options: &SendOptions,
     progress: &mut Progress<'_>,
 ) -> Result<SendReport> {
@@ -248,7 +248,7 @@ impl Run<'_> {
         &mut self,
         jobs: mpsc::Sender<Job>,
         done: &mpsc::Receiver<Done>,
-        ledger: &mut dyn Ledger,
+        ledger: &mut dyn DeliveryLog,
         progress: &mut Progress<'_>,
         stop: &AtomicBool,
     ) -> Result<()> {
@@ -282,7 +282,7 @@ impl Run<'_> {
     }
 
     /// Hands ready jobs to the workers, after recording them `sending`.
-    fn dispatch(&mut self, jobs: &mpsc::Sender<Job>, ledger: &mut dyn Ledger) -> Result<()> {
+    fn dispatch(&mut self, jobs: &mpsc::Sender<Job>, ledger: &mut dyn DeliveryLog) -> Result<()> {
         let now = Instant::now();
         let mut batch = Vec::new();
         while self.in_flight + batch.len() < self.window {
@@ -315,22 +315,26 @@ impl Run<'_> {
     fn settle(
         &mut self,
         batch: Vec<Done>,
-        ledger: &mut dyn Ledger,
+        ledger: &mut dyn DeliveryLog,
         progress: &mut Progress<'_>,
     ) -> Result<()> {
         let mut settled = Vec::with_capacity(batch.len());
         for Done { job, result } in batch {
-            let state = self.judge(&job, result);
-            settled.push((job, state));
+            let (state, retry) = self.judge(&job, result);
+            settled.push((job, state, retry));
         }
         let rows: Vec<(&str, &Settled)> = settled
             .iter()
-            .map(|(job, state)| (job.recipient.email.as_str(), state))
+            .map(|(job, state, _)| (job.recipient.email.as_str(), state))
             .collect();
         ledger.record(&rows)?;
-        for (job, state) in settled {
-            progress(&job.recipient.email, &state);
-            self.count(job, state);
+        for (job, state, retry) in settled {
+            if retry {
+                self.retry_later(job);
+            } else {
+                progress(&job.recipient.email, &state);
+                self.count(job, state);
+            }
         }
         Ok(())
     }
@@ -345,15 +349,16 @@ impl Run<'_> {
         }
     }
 
-    /// Decides what an attempt's result means for its recipient.
-    fn judge(&mut self, job: &Job, result: Option<Result<(), AttemptError>>) -> Settled {
+    /// Decides what an attempt's result means for its recipient, and whether this run
+    /// tries it again.
+    fn judge(&mut self, job: &Job, result: Option<Result<(), AttemptError>>) -> (Settled, bool) {
         let failure = match result {
             None => {
-                return Settled::Deferred(self.stop_reason());
+                return (Settled::Deferred(self.stop_reason()), false);
             }
             Some(Ok(())) => {
                 self.connection_failures = 0;
-                return Settled::Sent;
+                return (Settled::Sent, false);
             }
             Some(Err(local @ AttemptError::Local(_))) => {
                 // Ours, not the recipient's: stop, and leave it for the next run.
@@ -362,7 +367,7 @@ impl Run<'_> {
                     recipient: job.recipient.email.clone(),
                     error: error.clone(),
                 });
-                return Settled::Deferred(error);
+                return (Settled::Deferred(error), false);
             }
             Some(Err(AttemptError::Smtp(failure))) => failure,
         };
@@ -378,11 +383,10 @@ impl Run<'_> {
             _ => self.connection_failures = 0,
         }
         if !failure.is_retryable() {
-            Settled::Failed(failure)
-        } else if job.attempts < self.options.max_attempts && self.report.aborted.is_none() {
-            Settled::Retrying(failure)
+            (Settled::Failed(failure), false)
         } else {
-            Settled::Deferred(Arc::new(failure.into()))
+            let retry = job.attempts < self.options.max_attempts && self.report.aborted.is_none();
+            (Settled::Deferred(Arc::new(failure.into())), retry)
         }
     }
 
@@ -392,22 +396,23 @@ impl Run<'_> {
             Settled::Sent => self.report.sent += 1,
             Settled::Failed(failure) => self.report.failed.push((email, failure)),
             Settled::Deferred(failure) => self.report.deferred.push((email, failure)),
-            Settled::Retrying(_) => {
-                let exponent = job.attempts.saturating_sub(1).min(6);
-                let pause =
-                    (self.options.backoff * 2u32.pow(exponent)).min(Duration::from_secs(30));
-                self.waiting.push(Waiting {
-                    at: Instant::now() + pause,
-                    job,
-                });
-            }
         }
+    }
+
+    /// Queues `job` again after a pause that doubles with each attempt.
+    fn retry_later(&mut self, job: Job) {
+        let exponent = job.attempts.saturating_sub(1).min(6);
+        let pause = (self.options.backoff * 2u32.pow(exponent)).min(Duration::from_secs(30));
+        self.waiting.push(Waiting {
+            at: Instant::now() + pause,
+            job,
+        });
     }
 
     /// After an abort: everything not yet attempted is deferred to the next run.
     fn abandon_queued(
         &mut self,
-        ledger: &mut dyn Ledger,
+        ledger: &mut dyn DeliveryLog,
         progress: &mut Progress<'_>,
     ) -> Result<()> {
         let reason = self.stop_reason();
@@ -479,9 +484,9 @@ mod tests {
         }
     }
 
-    struct MapLedger(std::sync::Arc<Mutex<HashMap<String, String>>>);
+    struct MapLog(std::sync::Arc<Mutex<HashMap<String, String>>>);
 
-    impl Ledger for MapLedger {
+    impl DeliveryLog for MapLog {
         fn mark_sending(&mut self, emails: &[&str]) -> Result<()> {
             let mut map = self.0.lock().unwrap();
             for email in emails {
@@ -495,7 +500,7 @@ mod tests {
                 let name = match state {
                     Settled::Sent => "sent",
                     Settled::Failed(_) => "failed",
-                    Settled::Deferred(_) | Settled::Retrying(_) => "deferred",
+                    Settled::Deferred(_) => "deferred",
                 };
                 map.insert(email.to_string(), name.into());
             }
@@ -572,7 +577,7 @@ mod tests {
             recipients,
             &composer(),
             &fake,
-            &mut MapLedger(ledger.clone()),
+            &mut MapLog(ledger.clone()),
             &options,
             &mut |_, _| seen += 1,
         )

@@ -15,8 +15,8 @@ use crate::error::{Error, Result};
 use crate::lock::Lock;
 use crate::mail::failure::AttemptError;
 use crate::mail::send::{Settled, Stopped};
-use crate::mail::{Composer, Ledger, Recipient, SendOptions, send_all};
-use crate::store::{DeliveryStatus, IssueRow, Outcome as Row, Store};
+use crate::mail::{Composer, DeliveryLog, Recipient, SendOptions, send_all};
+use crate::store::{DeliveryOutcome, DeliveryStatus, IssueRow, Store};
 
 /// What `herald send` was asked to do.
 #[derive(Debug, Clone, Default)]
@@ -115,7 +115,7 @@ pub trait SendProgress {
     fn waiting_for_lock(&mut self, _path: &Path) {}
     /// `total` messages are about to be sent.
     fn start(&mut self, _total: usize) {}
-    /// One recipient's attempt ended.
+    /// One recipient is done with for this run (sent, failed or deferred).
     fn settled(&mut self, _email: &str, _state: &Settled) {}
 }
 
@@ -170,7 +170,7 @@ pub fn send(
     let unknown: Vec<String> = audience.unknown.iter().map(|r| r.email.clone()).collect();
     let (todo, retried, skipped) = audience.into_batch(request.no_retry_unknown);
     progress.start(todo.len());
-    let mut ledger = StoreLedger {
+    let mut ledger = StoreLog {
         store: &mut store,
         issue: &plan.issue.id,
         now,
@@ -397,28 +397,27 @@ fn send_options(config: &Config) -> SendOptions {
 }
 
 /// The ledger kept in the store; counts bounces on permanent failures.
-struct StoreLedger<'s> {
+struct StoreLog<'s> {
     store: &'s mut Store,
     issue: &'s str,
     now: DateTime<Utc>,
 }
 
-impl Ledger for StoreLedger<'_> {
+impl DeliveryLog for StoreLog<'_> {
     fn mark_sending(&mut self, emails: &[&str]) -> Result<()> {
         self.store.mark_sending(self.issue, emails, self.now)
     }
 
     fn record(&mut self, results: &[(&str, &Settled)]) -> Result<()> {
-        let rows: Vec<Row> = results
+        let rows: Vec<DeliveryOutcome> = results
             .iter()
             .map(|(email, state)| {
                 let (status, reply) = match state {
                     Settled::Sent => (DeliveryStatus::Sent, None),
                     Settled::Failed(f) => (DeliveryStatus::Failed, Some(f.to_string())),
                     Settled::Deferred(f) => (DeliveryStatus::Deferred, Some(f.to_string())),
-                    Settled::Retrying(f) => (DeliveryStatus::Deferred, Some(f.to_string())),
                 };
-                Row {
+                DeliveryOutcome {
                     email: email.to_string(),
                     status,
                     reply,

@@ -66,7 +66,7 @@ pub struct Delivery {
 
 /// The result of one attempt, to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
+pub struct DeliveryOutcome {
     /// The recipient.
     pub email: String,
     /// The new status: `Sent`, `Failed` or `Deferred`.
@@ -170,7 +170,7 @@ impl Store {
     pub fn record_outcomes(
         &mut self,
         issue: &str,
-        outcomes: &[Outcome],
+        outcomes: &[DeliveryOutcome],
         now: DateTime<Utc>,
     ) -> Result<()> {
         let tx = self
