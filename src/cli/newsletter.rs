@@ -248,8 +248,9 @@ pub fn run_digest(context: &Context, args: DigestArgs) -> Result<(), Failure> {
     // The preview goes to the sender's own address, with that address's unsubscribe link.
     let from = config
         .newsletter
-        .as_ref()
-        .and_then(|n| n.from.parse::<lettre::message::Mailbox>().ok())
+        .from
+        .as_deref()
+        .and_then(|from| from.parse::<lettre::message::Mailbox>().ok())
         .map(|m| m.email.to_string())
         .unwrap_or_else(|| "preview@example.com".into());
     if args.html.is_some() || args.text.is_some() {

@@ -457,6 +457,25 @@ fn the_run_that_completes_an_issue_reports_the_totals_of_every_run() {
         .expect_stdout("pending");
 }
 
+/// A config without `newsletter:` loads (the feeds need none); sending says what to add.
+/// With only `from` (and an unsubscribe address), the defaults apply.
+#[test]
+fn newsletter_from_is_required_to_send_and_everything_else_has_defaults() {
+    let site = Site::new();
+    full_article(&site, "one", "'One'", "2025-12-01");
+    herald(&site, &["build"], &[]).expect_code(0);
+    herald(&site, &["send"], &[])
+        .expect_code(2)
+        .expect_stderr("no `newsletter:` section; add one with at least `from:");
+    site.write(
+        "herald.yaml",
+        format!("{CONFIG}newsletter:\n  from: \"T <n@example.com>\"\n  unsubscribe_mailto: u@example.com\n"),
+    );
+    herald(&site, &["digest"], &[])
+        .expect_code(0)
+        .expect_stdout("subject: Test Site: One");
+}
+
 #[test]
 fn a_dropped_connection_is_reconnected_and_nothing_is_lost() {
     let server = SmtpServer::start(Behaviour {
