@@ -81,7 +81,7 @@ pub enum Error {
         /// The server, as `host:port`, without user or password.
         server: String,
         /// What went wrong: a 4xx reply, a 5xx reply, or no reply at all.
-        failure: crate::mail::SmtpFailure,
+        failure: SmtpFailure,
     },
     /// The newsletter cannot be sent as configured; the message says what to set.
     #[error("{}: {message}", path.display())]
@@ -125,6 +125,51 @@ impl Error {
         Error::Newsletter {
             path: path.into(),
             message: message.into(),
+        }
+    }
+}
+
+/// Why the SMTP server did not accept a message: the three cases that call for three
+/// different reactions (`mail::failure` sorts lettre's errors into them).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SmtpFailure {
+    /// A 4xx reply (greylisting, throttling, mailbox busy): try again later.
+    #[error("temporary failure, reply {code}: {message}")]
+    Transient {
+        /// The reply code, 400–499.
+        code: u16,
+        /// The server's reply text.
+        message: String,
+    },
+    /// A 5xx reply, or a message the server can never take: do not try again.
+    #[error("permanent failure{}: {message}", code.map(|c| format!(", reply {c}")).unwrap_or_default())]
+    Permanent {
+        /// The reply code, 500–599; `None` when refused before any reply (e.g. an
+        /// address the server cannot take).
+        code: Option<u16>,
+        /// The server's reply text or the reason.
+        message: String,
+    },
+    /// No usable reply: connection refused or dropped, TLS failure, timeout.
+    #[error("no reply (connection, TLS or timeout): {message}")]
+    Connection {
+        /// What went wrong.
+        message: String,
+    },
+}
+
+impl SmtpFailure {
+    /// Whether trying again may succeed.
+    pub fn is_retryable(&self) -> bool {
+        !matches!(self, SmtpFailure::Permanent { .. })
+    }
+
+    /// The reply code, when the server gave one.
+    pub fn code(&self) -> Option<u16> {
+        match self {
+            SmtpFailure::Transient { code, .. } => Some(*code),
+            SmtpFailure::Permanent { code, .. } => *code,
+            SmtpFailure::Connection { .. } => None,
         }
     }
 }

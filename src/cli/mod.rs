@@ -44,6 +44,9 @@ pub enum Command {
     /// Send the next newsletter issue to every active subscriber (resumes an
     /// interrupted one).
     Send(newsletter::SendArgs),
+    /// List every newsletter issue with its numbers over every run: sent, failed,
+    /// pending, and whether it is complete.
+    Issues(newsletter::IssuesArgs),
 }
 
 /// Everything a command needs from the outside world, read once.
@@ -86,6 +89,7 @@ pub fn main() -> ExitCode {
         Command::Subscribers(args) => newsletter::run_subscribers(&context, args),
         Command::Digest(args) => newsletter::run_digest(&context, args),
         Command::Send(args) => newsletter::run_send(&context, args),
+        Command::Issues(args) => newsletter::run_issues(&context, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -76,6 +76,48 @@ pub struct SendArgs {
     no_retry_unknown: bool,
 }
 
+/// Options of `herald issues`.
+#[derive(Debug, clap::Args)]
+pub struct IssuesArgs {
+    /// Print a JSON array of {"id", "started_at", "completed_at", "articles", "sent",
+    /// "failed", "pending", "complete"}.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs `herald issues`: every issue, oldest first; changes nothing.
+pub fn run_issues(context: &Context, args: IssuesArgs) -> Result<(), Failure> {
+    let config = context.config()?;
+    let issues = match Store::open_read_only(&config.state_file)? {
+        Some(store) => newsletter::issues(&store)?,
+        None => Vec::new(),
+    };
+    if args.json {
+        let text = serde_json::to_string_pretty(&issues).map_err(Failure::runtime)?;
+        println!("{text}");
+        return Ok(());
+    }
+    println!(
+        "{:<22} {:<20} {:<20} {:>8} {:>8} {:>8} {:>8}  complete",
+        "issue", "started", "completed", "articles", "sent", "failed", "pending"
+    );
+    let time = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M:%S").to_string();
+    for issue in &issues {
+        println!(
+            "{:<22} {:<20} {:<20} {:>8} {:>8} {:>8} {:>8}  {}",
+            issue.id,
+            time(issue.started_at),
+            issue.completed_at.map(time).unwrap_or_else(|| "-".into()),
+            issue.articles,
+            issue.totals.sent,
+            issue.totals.failed,
+            issue.totals.pending,
+            if issue.complete { "yes" } else { "no" }
+        );
+    }
+    Ok(())
+}
+
 /// Runs `herald subscribers …`.
 pub fn run_subscribers(context: &Context, args: SubscribersArgs) -> Result<(), Failure> {
     let config = context.config()?;
@@ -206,8 +248,9 @@ pub fn run_digest(context: &Context, args: DigestArgs) -> Result<(), Failure> {
     // The preview goes to the sender's own address, with that address's unsubscribe link.
     let from = config
         .newsletter
-        .as_ref()
-        .and_then(|n| n.from.parse::<lettre::message::Mailbox>().ok())
+        .from
+        .as_deref()
+        .and_then(|from| from.parse::<lettre::message::Mailbox>().ok())
         .map(|m| m.email.to_string())
         .unwrap_or_else(|| "preview@example.com".into());
     if args.html.is_some() || args.text.is_some() {
@@ -288,10 +331,8 @@ impl SendProgress for Progress {
         }
     }
 
-    fn settled(&mut self, _: &str, state: &Settled) {
-        if !matches!(state, Settled::Retrying(_)) {
-            self.bar.inc(1);
-        }
+    fn settled(&mut self, _: &str, _: &Settled) {
+        self.bar.inc(1);
     }
 }
 
@@ -353,15 +394,20 @@ fn report(outcome: Outcome, terminal: bool) -> Result<(), Failure> {
                 eprintln!("failed: {email}: {reason}");
             }
             if terminal {
+                let totals = &summary.issue_totals;
                 println!(
-                    "issue {}: {} sent, {} failed, {} skipped, {} deferred in {:.1}s{}",
+                    "issue {}: {} sent, {} failed, {} skipped, {} deferred in {:.1}s{}\n\
+                     issue so far: {} sent, {} failed, {} pending",
                     summary.issue,
                     summary.sent,
                     summary.failed,
                     summary.skipped,
                     summary.deferred,
                     summary.seconds,
-                    if summary.complete { "; complete" } else { "" }
+                    if summary.complete { "; complete" } else { "" },
+                    totals.sent,
+                    totals.failed,
+                    totals.pending
                 );
             } else {
                 let line = serde_json::to_string(&summary).map_err(Failure::runtime)?;

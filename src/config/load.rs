@@ -125,7 +125,7 @@ impl Config {
         self.output_dir = join(&self.output_dir);
         self.state_file = join(&self.state_file);
         self.ids_file = join(&self.ids_file);
-        if let Some(dkim) = self.newsletter.as_mut().and_then(|n| n.dkim.as_mut()) {
+        if let Some(dkim) = self.newsletter.dkim.as_mut() {
             dkim.private_key_file = root.join(&dkim.private_key_file);
         }
         if let Some(ca_file) = self.smtp.as_mut().and_then(|s| s.ca_file.as_mut()) {

@@ -22,10 +22,11 @@ pub struct Config {
     /// Feed options.
     #[serde(default)]
     pub feeds: Feeds,
-    /// Email digest options; required by `herald send`.
+    /// Email digest options; `newsletter.from` is required by `herald send`.
     #[serde(default)]
-    pub newsletter: Option<Newsletter>,
-    /// SMTP relay; without it messages are written to `.herald/outbox/`.
+    pub newsletter: Newsletter,
+    /// SMTP relay; without the section (and `HERALD_SMTP_URL`) messages are written to
+    /// `.herald/outbox/`.
     #[serde(default)]
     pub smtp: Option<Smtp>,
     /// The record of each article's first feed id (commit it with the content),
@@ -84,30 +85,39 @@ impl Default for Feeds {
     }
 }
 
-/// `newsletter:`: the email digest.
+/// `newsletter:`: the email digest. Every field has a default (written once, in
+/// [`Newsletter::default`]); `from` is checked when sending, not when loading.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct Newsletter {
     /// The `From:` mailbox, e.g. `Magick AI <news@magick.ai>` (required to send).
-    pub from: String,
+    pub from: Option<String>,
     /// An optional `Reply-To:` mailbox.
-    #[serde(default)]
     pub reply_to: Option<String>,
     /// Subject template: `{site}`, `{first_title}`, `{count}` and `{more}` are replaced.
-    #[serde(default = "defaults::subject")]
     pub subject: String,
     /// Most articles in one issue; the rest wait for the next one.
-    #[serde(default = "defaults::max_articles")]
     pub max_articles: usize,
     /// One-click unsubscribe URL; `{token}` is replaced by the subscriber's token.
-    #[serde(default)]
     pub unsubscribe_url: Option<String>,
     /// Address for `List-Unsubscribe: <mailto:…>`.
-    #[serde(default)]
     pub unsubscribe_mailto: Option<String>,
     /// Optional DKIM signing.
-    #[serde(default)]
     pub dkim: Option<Dkim>,
+}
+
+impl Default for Newsletter {
+    fn default() -> Self {
+        Newsletter {
+            from: None,
+            reply_to: None,
+            subject: "{site}: {first_title}".into(),
+            max_articles: 10,
+            unsubscribe_url: None,
+            unsubscribe_mailto: None,
+            dkim: None,
+        }
+    }
 }
 
 /// `newsletter.dkim:`: DKIM signing key.
@@ -122,26 +132,35 @@ pub struct Dkim {
     pub private_key_file: PathBuf,
 }
 
-/// `smtp:`: the relay messages are sent through.
+/// `smtp:`: the relay messages are sent through. Every field has a default (written
+/// once, in [`Smtp::default`]); the section's presence means "send over SMTP", so a
+/// section without `url` needs `HERALD_SMTP_URL`.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct Smtp {
     /// lettre URL form, e.g. `smtp://mail.example.com:587?tls=required`.
-    #[serde(default)]
     pub url: Option<String>,
     /// Pooled connections.
-    #[serde(default = "defaults::concurrency")]
     pub concurrency: usize,
     /// Messages per second across all connections; 0 means unlimited.
-    #[serde(default)]
     pub rate_per_second: u32,
     /// Seconds to wait for the server before giving up on a command.
-    #[serde(default = "defaults::timeout_seconds")]
     pub timeout_seconds: u64,
     /// A PEM certificate to trust for STARTTLS/TLS besides the public roots (a private
     /// relay's CA), relative to the config file.
-    #[serde(default)]
     pub ca_file: Option<PathBuf>,
+}
+
+impl Default for Smtp {
+    fn default() -> Self {
+        Smtp {
+            url: None,
+            concurrency: 4,
+            rate_per_second: 0,
+            timeout_seconds: 60,
+            ca_file: None,
+        }
+    }
 }
 
 mod defaults {
@@ -170,17 +189,5 @@ mod defaults {
     }
     pub fn base_url() -> url::Url {
         url::Url::parse("http://localhost/").expect("constant URL parses")
-    }
-    pub fn subject() -> String {
-        "{site}: {first_title}".into()
-    }
-    pub fn max_articles() -> usize {
-        10
-    }
-    pub fn concurrency() -> usize {
-        4
-    }
-    pub fn timeout_seconds() -> u64 {
-        60
     }
 }

@@ -1,31 +1,19 @@
-//! The three ways one SMTP attempt can fail, which call for three different reactions.
+//! The ways one attempt can fail: three from the server (4xx, 5xx, no reply), which call
+//! for three different reactions, and a fourth that is ours alone (a local failure).
 
-/// Why a message was not accepted.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SmtpFailure {
-    /// A 4xx reply (greylisting, throttling, mailbox busy): try again later.
-    #[error("temporary failure, reply {code}: {message}")]
-    Transient {
-        /// The reply code, 400–499.
-        code: u16,
-        /// The server's reply text.
-        message: String,
-    },
-    /// A 5xx reply, or a message the server can never take: do not try again.
-    #[error("permanent failure{}: {message}", code.map(|c| format!(", reply {c}")).unwrap_or_default())]
-    Permanent {
-        /// The reply code, 500–599; `None` when refused before any reply (e.g. an
-        /// address the server cannot take).
-        code: Option<u16>,
-        /// The server's reply text or the reason.
-        message: String,
-    },
-    /// No usable reply: connection refused or dropped, TLS failure, timeout.
-    #[error("no reply (connection, TLS or timeout): {message}")]
-    Connection {
-        /// What went wrong.
-        message: String,
-    },
+use crate::error::Error;
+pub use crate::error::SmtpFailure;
+
+/// Why one attempt to hand over a message did not end in its acceptance.
+#[derive(Debug, thiserror::Error)]
+pub enum AttemptError {
+    /// What the server said, or that it could not be reached.
+    #[error(transparent)]
+    Smtp(#[from] SmtpFailure),
+    /// A local failure: the message could not be built, or the outbox could not be
+    /// written. No subscriber is at fault; the run stops and changes nobody.
+    #[error(transparent)]
+    Local(#[from] Error),
 }
 
 impl SmtpFailure {
@@ -49,20 +37,6 @@ impl SmtpFailure {
             }
         } else {
             SmtpFailure::Connection { message }
-        }
-    }
-
-    /// Whether trying again may succeed.
-    pub fn is_retryable(&self) -> bool {
-        !matches!(self, SmtpFailure::Permanent { .. })
-    }
-
-    /// The reply code, when the server gave one.
-    pub fn code(&self) -> Option<u16> {
-        match self {
-            SmtpFailure::Transient { code, .. } => Some(*code),
-            SmtpFailure::Permanent { code, .. } => *code,
-            SmtpFailure::Connection { .. } => None,
         }
     }
 }

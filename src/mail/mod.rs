@@ -2,7 +2,7 @@
 //! send loop with its connection pool, rate limit and retries.
 //!
 //! Nothing here decides what goes in an issue: the loop is handed a rendered issue,
-//! the recipients and a [`send::Ledger`] to record each attempt in.
+//! the recipients and a [`send::DeliveryLog`] to record each attempt in.
 
 pub mod compose;
 pub mod encoded;
@@ -13,6 +13,6 @@ pub mod transport;
 pub mod unsubscribe;
 
 pub use compose::{Composer, Recipient};
-pub use failure::SmtpFailure;
-pub use send::{Ledger, Progress, SendOptions, SendReport, send_all};
+pub use failure::{AttemptError, SmtpFailure};
+pub use send::{DeliveryLog, Progress, SendOptions, SendReport, Stopped, send_all};
 pub use transport::{Deliver, Outbox, Smtp, SmtpSettings};

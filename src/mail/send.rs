@@ -5,16 +5,18 @@
 //! recipients to the workers it records them as `sending` in one transaction; as each
 //! reply comes back it records `sent`, `failed` or `deferred`, committing whatever has
 //! arrived at once (small groups, never later than the next reply). Only a 250 reply
-//! makes a row `sent`.
+//! makes a row `sent`, and only a 5xx reply makes it `failed`: a local failure (a
+//! message that cannot be built, an outbox that cannot be written) stops the run and
+//! leaves its recipient `deferred` for the next one.
 
 use std::collections::{BinaryHeap, VecDeque};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::compose::{Composer, Recipient};
-use super::failure::SmtpFailure;
+use super::failure::{AttemptError, SmtpFailure};
 use super::rate::RateLimiter;
 use super::transport::Deliver;
 use crate::error::Result;
@@ -47,21 +49,21 @@ impl Default for SendOptions {
     }
 }
 
-/// Where one recipient stands after an attempt.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where one recipient stands after an attempt: the three states a delivery row can
+/// take after `sending`, each with its reason.
+#[derive(Debug, Clone)]
 pub enum Settled {
     /// Accepted by the server (250).
     Sent,
-    /// Refused for good (5xx, or a message that cannot be built).
+    /// Refused for good by the server (5xx).
     Failed(SmtpFailure),
-    /// Not delivered in this run; the next run tries again.
-    Deferred(SmtpFailure),
-    /// Not delivered yet; this run tries again after a pause.
-    Retrying(SmtpFailure),
+    /// Not delivered yet (a temporary or local failure, or the run stopped): this run
+    /// may try again after a pause, else the next run does.
+    Deferred(Arc<AttemptError>),
 }
 
-/// The sending ledger, written by the loop's thread only.
-pub trait Ledger {
+/// The sending ledger (one row per recipient), written by the loop's thread only.
+pub trait DeliveryLog {
     /// Records `emails` as `sending`; must be durable when it returns.
     fn mark_sending(&mut self, emails: &[&str]) -> Result<()>;
     /// Records finished attempts.
@@ -76,9 +78,33 @@ pub struct SendReport {
     /// Recipients refused for good, with the reason.
     pub failed: Vec<(String, SmtpFailure)>,
     /// Recipients left for the next run, with the last reason.
-    pub deferred: Vec<(String, SmtpFailure)>,
-    /// Set when the run stopped early because the server could not be reached.
-    pub aborted: Option<SmtpFailure>,
+    pub deferred: Vec<(String, Arc<AttemptError>)>,
+    /// Set when the run stopped early.
+    pub aborted: Option<Stopped>,
+}
+
+/// Why a run stopped before every recipient was tried.
+#[derive(Debug, Clone)]
+pub enum Stopped {
+    /// The server could not be reached, many times in a row.
+    Unreachable(SmtpFailure),
+    /// A local failure while building or handing over `recipient`'s message.
+    Local {
+        /// The recipient whose message failed.
+        recipient: String,
+        /// What failed (an [`AttemptError::Local`]).
+        error: Arc<AttemptError>,
+    },
+}
+
+impl Stopped {
+    /// The reason given to the recipients the stop leaves for the next run.
+    fn reason(&self) -> Arc<AttemptError> {
+        match self {
+            Stopped::Unreachable(failure) => Arc::new(AttemptError::Smtp(failure.clone())),
+            Stopped::Local { error, .. } => error.clone(),
+        }
+    }
 }
 
 impl SendReport {
@@ -88,7 +114,8 @@ impl SendReport {
     }
 }
 
-/// Called on the loop's thread after each attempt.
+/// Called on the loop's thread when a recipient is done with for this run (sent,
+/// failed, or deferred to the next run); not for an attempt this run retries.
 pub type Progress<'a> = dyn FnMut(&str, &Settled) + 'a;
 
 struct Job {
@@ -99,7 +126,7 @@ struct Job {
 struct Done {
     job: Job,
     /// `None` when the run stopped before the job was attempted.
-    result: Option<Result<(), SmtpFailure>>,
+    result: Option<Result<(), AttemptError>>,
 }
 
 struct Waiting {
@@ -132,7 +159,7 @@ pub fn send_all(
     recipients: Vec<Recipient>,
     composer: &Composer,
     deliver: &dyn Deliver,
-    ledger: &mut dyn Ledger,
+    ledger: &mut dyn DeliveryLog,
     options: &SendOptions,
     progress: &mut Progress<'_>,
 ) -> Result<SendReport> {
@@ -191,10 +218,7 @@ fn worker(
         limiter.wait();
         let result = match composer.compose(&job.recipient) {
             Ok(message) => deliver.deliver(&message.envelope, &message.bytes),
-            Err(e) => Err(SmtpFailure::Permanent {
-                code: None,
-                message: e.to_string(),
-            }),
+            Err(e) => Err(AttemptError::from(e)),
         };
         if done
             .send(Done {
@@ -224,7 +248,7 @@ impl Run<'_> {
         &mut self,
         jobs: mpsc::Sender<Job>,
         done: &mpsc::Receiver<Done>,
-        ledger: &mut dyn Ledger,
+        ledger: &mut dyn DeliveryLog,
         progress: &mut Progress<'_>,
         stop: &AtomicBool,
     ) -> Result<()> {
@@ -258,7 +282,7 @@ impl Run<'_> {
     }
 
     /// Hands ready jobs to the workers, after recording them `sending`.
-    fn dispatch(&mut self, jobs: &mpsc::Sender<Job>, ledger: &mut dyn Ledger) -> Result<()> {
+    fn dispatch(&mut self, jobs: &mpsc::Sender<Job>, ledger: &mut dyn DeliveryLog) -> Result<()> {
         let now = Instant::now();
         let mut batch = Vec::new();
         while self.in_flight + batch.len() < self.window {
@@ -291,63 +315,78 @@ impl Run<'_> {
     fn settle(
         &mut self,
         batch: Vec<Done>,
-        ledger: &mut dyn Ledger,
+        ledger: &mut dyn DeliveryLog,
         progress: &mut Progress<'_>,
     ) -> Result<()> {
         let mut settled = Vec::with_capacity(batch.len());
         for Done { job, result } in batch {
-            let state = self.judge(&job, result);
-            settled.push((job, state));
+            let (state, retry) = self.judge(&job, result);
+            settled.push((job, state, retry));
         }
         let rows: Vec<(&str, &Settled)> = settled
             .iter()
-            .map(|(job, state)| (job.recipient.email.as_str(), state))
+            .map(|(job, state, _)| (job.recipient.email.as_str(), state))
             .collect();
         ledger.record(&rows)?;
-        for (job, state) in settled {
-            progress(&job.recipient.email, &state);
-            self.count(job, state);
+        for (job, state, retry) in settled {
+            if retry {
+                self.retry_later(job);
+            } else {
+                progress(&job.recipient.email, &state);
+                self.count(job, state);
+            }
         }
         Ok(())
     }
 
     /// Why recipients not reached in this run are deferred: the failure that stopped it.
-    fn stop_reason(&self) -> SmtpFailure {
-        self.report
-            .aborted
-            .clone()
-            .unwrap_or(SmtpFailure::Connection {
+    fn stop_reason(&self) -> Arc<AttemptError> {
+        match &self.report.aborted {
+            Some(stopped) => stopped.reason(),
+            None => Arc::new(AttemptError::Smtp(SmtpFailure::Connection {
                 message: "the run stopped".into(),
-            })
+            })),
+        }
     }
 
-    /// Decides what an attempt's result means for its recipient.
-    fn judge(&mut self, job: &Job, result: Option<Result<(), SmtpFailure>>) -> Settled {
+    /// Decides what an attempt's result means for its recipient, and whether this run
+    /// tries it again.
+    fn judge(&mut self, job: &Job, result: Option<Result<(), AttemptError>>) -> (Settled, bool) {
         let failure = match result {
             None => {
-                return Settled::Deferred(self.stop_reason());
+                return (Settled::Deferred(self.stop_reason()), false);
             }
             Some(Ok(())) => {
                 self.connection_failures = 0;
-                return Settled::Sent;
+                return (Settled::Sent, false);
             }
-            Some(Err(failure)) => failure,
+            Some(Err(local @ AttemptError::Local(_))) => {
+                // Ours, not the recipient's: stop, and leave it for the next run.
+                let error = Arc::new(local);
+                self.report.aborted.get_or_insert_with(|| Stopped::Local {
+                    recipient: job.recipient.email.clone(),
+                    error: error.clone(),
+                });
+                return (Settled::Deferred(error), false);
+            }
+            Some(Err(AttemptError::Smtp(failure))) => failure,
         };
         match &failure {
             SmtpFailure::Connection { .. } => {
                 self.connection_failures += 1;
                 if self.connection_failures >= self.options.give_up_after {
-                    self.report.aborted.get_or_insert_with(|| failure.clone());
+                    self.report
+                        .aborted
+                        .get_or_insert_with(|| Stopped::Unreachable(failure.clone()));
                 }
             }
             _ => self.connection_failures = 0,
         }
         if !failure.is_retryable() {
-            Settled::Failed(failure)
-        } else if job.attempts < self.options.max_attempts && self.report.aborted.is_none() {
-            Settled::Retrying(failure)
+            (Settled::Failed(failure), false)
         } else {
-            Settled::Deferred(failure)
+            let retry = job.attempts < self.options.max_attempts && self.report.aborted.is_none();
+            (Settled::Deferred(Arc::new(failure.into())), retry)
         }
     }
 
@@ -357,22 +396,23 @@ impl Run<'_> {
             Settled::Sent => self.report.sent += 1,
             Settled::Failed(failure) => self.report.failed.push((email, failure)),
             Settled::Deferred(failure) => self.report.deferred.push((email, failure)),
-            Settled::Retrying(_) => {
-                let exponent = job.attempts.saturating_sub(1).min(6);
-                let pause =
-                    (self.options.backoff * 2u32.pow(exponent)).min(Duration::from_secs(30));
-                self.waiting.push(Waiting {
-                    at: Instant::now() + pause,
-                    job,
-                });
-            }
         }
+    }
+
+    /// Queues `job` again after a pause that doubles with each attempt.
+    fn retry_later(&mut self, job: Job) {
+        let exponent = job.attempts.saturating_sub(1).min(6);
+        let pause = (self.options.backoff * 2u32.pow(exponent)).min(Duration::from_secs(30));
+        self.waiting.push(Waiting {
+            at: Instant::now() + pause,
+            job,
+        });
     }
 
     /// After an abort: everything not yet attempted is deferred to the next run.
     fn abandon_queued(
         &mut self,
-        ledger: &mut dyn Ledger,
+        ledger: &mut dyn DeliveryLog,
         progress: &mut Progress<'_>,
     ) -> Result<()> {
         let reason = self.stop_reason();
@@ -424,7 +464,7 @@ mod tests {
     }
 
     impl Deliver for Fake {
-        fn deliver(&self, envelope: &Envelope, _: &[u8]) -> Result<(), SmtpFailure> {
+        fn deliver(&self, envelope: &Envelope, _: &[u8]) -> Result<(), AttemptError> {
             let to = envelope.to()[0].to_string();
             let state = self.ledger.lock().unwrap().get(&to).cloned();
             assert_eq!(
@@ -435,7 +475,7 @@ mod tests {
             self.handed.lock().unwrap().push(to.clone());
             let mut script = self.script.lock().unwrap();
             match script.get_mut(&to).filter(|s| !s.is_empty()) {
-                Some(replies) => Err(replies.remove(0)),
+                Some(replies) => Err(replies.remove(0).into()),
                 None => Ok(()),
             }
         }
@@ -444,9 +484,9 @@ mod tests {
         }
     }
 
-    struct MapLedger(std::sync::Arc<Mutex<HashMap<String, String>>>);
+    struct MapLog(std::sync::Arc<Mutex<HashMap<String, String>>>);
 
-    impl Ledger for MapLedger {
+    impl DeliveryLog for MapLog {
         fn mark_sending(&mut self, emails: &[&str]) -> Result<()> {
             let mut map = self.0.lock().unwrap();
             for email in emails {
@@ -460,7 +500,7 @@ mod tests {
                 let name = match state {
                     Settled::Sent => "sent",
                     Settled::Failed(_) => "failed",
-                    Settled::Deferred(_) | Settled::Retrying(_) => "deferred",
+                    Settled::Deferred(_) => "deferred",
                 };
                 map.insert(email.to_string(), name.into());
             }
@@ -537,7 +577,7 @@ mod tests {
             recipients,
             &composer(),
             &fake,
-            &mut MapLedger(ledger.clone()),
+            &mut MapLog(ledger.clone()),
             &options,
             &mut |_, _| seen += 1,
         )
@@ -603,6 +643,24 @@ mod tests {
         assert_eq!(report.deferred.len(), 30);
         assert!(fake.handed.lock().unwrap().len() < 12, "stopped early");
         assert!(states.values().all(|s| s == "deferred"), "{states:?}");
+    }
+
+    #[test]
+    fn a_local_failure_stops_the_run_and_fails_nobody() {
+        let emails: Vec<String> = (0..20).map(|i| format!("r{i:02}@x.org")).collect();
+        let mut refs: Vec<&str> = emails.iter().map(String::as_str).collect();
+        refs.insert(1, "not an address");
+        let (report, fake, states) = run(&[], &refs);
+        assert!(report.failed.is_empty());
+        assert!(
+            matches!(&report.aborted, Some(Stopped::Local { recipient, .. }) if recipient == "not an address"),
+            "{:?}",
+            report.aborted
+        );
+        assert!(!report.is_complete());
+        assert_eq!(states["not an address"], "deferred");
+        assert!(fake.handed.lock().unwrap().len() < 20, "stopped early");
+        assert_eq!(report.sent + report.deferred.len(), 21);
     }
 
     #[test]

@@ -10,13 +10,13 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{SmtpTransport, Transport};
 
-use super::failure::SmtpFailure;
+use super::failure::{AttemptError, SmtpFailure};
 use crate::error::{Error, Result};
 
 /// Something that takes a finished message for one recipient.
 pub trait Deliver: Sync {
     /// Hands over one message; `Ok` means accepted (SMTP 250, or written to disk).
-    fn deliver(&self, envelope: &Envelope, message: &[u8]) -> Result<(), SmtpFailure>;
+    fn deliver(&self, envelope: &Envelope, message: &[u8]) -> Result<(), AttemptError>;
 
     /// Where messages go, for messages: `smtp://host:port` or the outbox folder. Never
     /// carries credentials.
@@ -107,11 +107,11 @@ impl Smtp {
 }
 
 impl Deliver for Smtp {
-    fn deliver(&self, envelope: &Envelope, message: &[u8]) -> Result<(), SmtpFailure> {
+    fn deliver(&self, envelope: &Envelope, message: &[u8]) -> Result<(), AttemptError> {
         self.transport
             .send_raw(envelope, message)
             .map(|_| ())
-            .map_err(|e| SmtpFailure::from_lettre(&e))
+            .map_err(|e| SmtpFailure::from_lettre(&e).into())
     }
 
     fn describe(&self) -> String {
@@ -199,6 +199,19 @@ impl Outbox {
         Outbox { dir: dir.into() }
     }
 
+    /// Writes `message` to `path` through a temporary file in the outbox; on failure,
+    /// the path that failed and why.
+    fn write(&self, path: &Path, message: &[u8]) -> Result<(), (PathBuf, std::io::Error)> {
+        let in_dir = |e| (self.dir.clone(), e);
+        std::fs::create_dir_all(&self.dir).map_err(in_dir)?;
+        let mut file = tempfile::NamedTempFile::new_in(&self.dir).map_err(in_dir)?;
+        std::io::Write::write_all(&mut file, message)
+            .map_err(|e| (file.path().to_path_buf(), e))?;
+        file.persist(path)
+            .map_err(|e| (path.to_path_buf(), e.error))?;
+        Ok(())
+    }
+
     /// The file a recipient's message is written to.
     pub fn file_for(&self, recipient: &str) -> PathBuf {
         let safe: String = recipient
@@ -216,21 +229,16 @@ impl Outbox {
 }
 
 impl Deliver for Outbox {
-    fn deliver(&self, envelope: &Envelope, message: &[u8]) -> Result<(), SmtpFailure> {
-        let io = |e: std::io::Error| SmtpFailure::Connection {
-            message: format!("{}: {e}", self.dir.display()),
-        };
+    /// A write that fails is a local failure: an I/O error carrying its path.
+    fn deliver(&self, envelope: &Envelope, message: &[u8]) -> Result<(), AttemptError> {
         let recipient = envelope
             .to()
             .first()
             .map(|a| a.to_string())
             .unwrap_or_default();
-        std::fs::create_dir_all(&self.dir).map_err(io)?;
         let path = self.file_for(&recipient);
-        let mut file = tempfile::NamedTempFile::new_in(&self.dir).map_err(io)?;
-        std::io::Write::write_all(&mut file, message).map_err(io)?;
-        file.persist(&path).map_err(|e| io(e.error))?;
-        Ok(())
+        self.write(&path, message)
+            .map_err(|(at, e)| Error::io(at, e).into())
     }
 
     fn describe(&self) -> String {

@@ -8,11 +8,13 @@
 //! are passed in.
 
 pub mod import;
+mod issues;
 mod plan;
 mod run;
 mod settings;
 
 pub use import::{CsvRow, ImportReport, parse_csv};
+pub use issues::{IssueStatus, IssueTotals, issue_totals, issues};
 pub use plan::{Next, Plan, plan_next};
 pub use run::{Outcome, SendProgress, SendRequest, Summary, preview_message, preview_parts, send};
 pub use settings::{composer_for, transport_for};

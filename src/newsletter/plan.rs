@@ -41,7 +41,7 @@ pub fn plan_next<'a>(
     articles: &'a [Article],
     now: DateTime<Utc>,
 ) -> Result<Next<'a>> {
-    let max_articles = config.newsletter.as_ref().map_or(10, |n| n.max_articles);
+    let max_articles = config.newsletter.max_articles;
     let open = match store {
         Some(store) => store.open_issue()?,
         None => None,
@@ -84,9 +84,6 @@ fn render_options(config: &Config) -> RenderOptions<'_> {
         site_title: &config.site.title,
         site_url: &config.base_url,
         language: config.site.language.as_deref().unwrap_or("en"),
-        subject: config
-            .newsletter
-            .as_ref()
-            .map_or("{site}: {first_title}", |n| n.subject.as_str()),
+        subject: &config.newsletter.subject,
     }
 }

@@ -6,15 +6,17 @@ use std::time::{Instant, SystemTime};
 use chrono::{DateTime, Utc};
 
 use super::BOUNCE_LIMIT;
+use super::issues::{IssueTotals, issue_totals};
 use super::plan::{Next, Plan, plan_next};
 use super::settings::{composer_for, newsletter_section, transport_for};
 use crate::config::{Config, Secrets};
 use crate::content::{self, Loaded};
 use crate::error::{Error, Result};
 use crate::lock::Lock;
-use crate::mail::send::Settled;
-use crate::mail::{Composer, Ledger, Recipient, SendOptions, send_all};
-use crate::store::{DeliveryStatus, IssueRow, Outcome as Row, Store};
+use crate::mail::failure::AttemptError;
+use crate::mail::send::{Settled, Stopped};
+use crate::mail::{Composer, DeliveryLog, Recipient, SendOptions, send_all};
+use crate::store::{DeliveryOutcome, DeliveryStatus, IssueRow, Store};
 
 /// What `herald send` was asked to do.
 #[derive(Debug, Clone, Default)]
@@ -48,6 +50,8 @@ pub struct Summary {
     pub unknown_retried: usize,
     /// Whether the issue is complete (every recipient sent or permanently failed).
     pub complete: bool,
+    /// The issue's numbers over every run so far, this one included.
+    pub issue_totals: IssueTotals,
     /// Wall-clock seconds the run took.
     pub seconds: f64,
     /// Why the run stopped early, when it did (never carries credentials).
@@ -111,7 +115,7 @@ pub trait SendProgress {
     fn waiting_for_lock(&mut self, _path: &Path) {}
     /// `total` messages are about to be sent.
     fn start(&mut self, _total: usize) {}
-    /// One recipient's attempt ended.
+    /// One recipient is done with for this run (sent, failed or deferred).
     fn settled(&mut self, _email: &str, _state: &Settled) {}
 }
 
@@ -168,7 +172,7 @@ pub fn send(
     let unknown: Vec<String> = audience.unknown.iter().map(|r| r.email.clone()).collect();
     let (todo, retried, skipped) = audience.into_batch(request.no_retry_unknown);
     progress.start(todo.len());
-    let mut ledger = StoreLedger {
+    let mut ledger = StoreLog {
         store: &mut store,
         issue: &plan.issue.id,
         now,
@@ -186,6 +190,7 @@ pub fn send(
     if report.is_complete() {
         store.complete_issue(&plan.issue.id, now)?;
     }
+    let issue_totals = issue_totals(&store, &plan.issue.id, report.is_complete())?;
     let summary = Summary {
         issue: plan.issue.id.clone(),
         articles: plan.issue.articles.len(),
@@ -195,11 +200,12 @@ pub fn send(
         deferred: report.deferred.len(),
         unknown_retried: retried,
         complete: report.is_complete(),
+        issue_totals,
         seconds: (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
         error: report
             .aborted
             .as_ref()
-            .map(|f| format!("SMTP server {}: {f}", deliver.describe())),
+            .map(|stopped| stop_message(stopped, &deliver.describe())),
     };
     Ok(Outcome::Sent {
         summary,
@@ -345,14 +351,27 @@ fn send_test(
     })?;
     deliver
         .deliver(&composed.envelope, &composed.bytes)
-        .map_err(|failure| Error::Smtp {
-            server: deliver.describe(),
-            failure,
+        .map_err(|failure| match failure {
+            AttemptError::Smtp(failure) => Error::Smtp {
+                server: deliver.describe(),
+                failure,
+            },
+            AttemptError::Local(error) => error,
         })?;
     Ok(Outcome::Test {
         issue: plan.issue.id.clone(),
         to: to.to_string(),
     })
+}
+
+/// Why the run stopped early, for the summary line (never carries credentials).
+fn stop_message(stopped: &Stopped, server: &str) -> String {
+    match stopped {
+        Stopped::Unreachable(failure) => format!("SMTP server {server}: {failure}"),
+        Stopped::Local { recipient, error } => format!(
+            "stopped at {recipient} by a local failure, not the server's (no subscriber was changed; fix it and run again): {error}"
+        ),
+    }
 }
 
 /// Reads the articles; any invalid article stops the run (fix it, then send).
@@ -380,29 +399,27 @@ fn send_options(config: &Config) -> SendOptions {
 }
 
 /// The ledger kept in the store; counts bounces on permanent failures.
-struct StoreLedger<'s> {
+struct StoreLog<'s> {
     store: &'s mut Store,
     issue: &'s str,
     now: DateTime<Utc>,
 }
 
-impl Ledger for StoreLedger<'_> {
+impl DeliveryLog for StoreLog<'_> {
     fn mark_sending(&mut self, emails: &[&str]) -> Result<()> {
         self.store.mark_sending(self.issue, emails, self.now)
     }
 
     fn record(&mut self, results: &[(&str, &Settled)]) -> Result<()> {
-        let rows: Vec<Row> = results
+        let rows: Vec<DeliveryOutcome> = results
             .iter()
             .map(|(email, state)| {
                 let (status, reply) = match state {
                     Settled::Sent => (DeliveryStatus::Sent, None),
                     Settled::Failed(f) => (DeliveryStatus::Failed, Some(f.to_string())),
-                    Settled::Deferred(f) | Settled::Retrying(f) => {
-                        (DeliveryStatus::Deferred, Some(f.to_string()))
-                    }
+                    Settled::Deferred(f) => (DeliveryStatus::Deferred, Some(f.to_string())),
                 };
-                Row {
+                DeliveryOutcome {
                     email: email.to_string(),
                     status,
                     reply,

@@ -12,14 +12,16 @@ use crate::mail::{Composer, Deliver, Outbox, Smtp, SmtpSettings};
 
 use super::plan::Plan;
 
-/// The `newsletter:` section, or an error saying to add it.
-pub fn newsletter_section(config: &Config) -> Result<&Newsletter> {
-    config.newsletter.as_ref().ok_or_else(|| {
+/// The `newsletter:` section and its `from`, or an error saying to add them.
+pub fn newsletter_section(config: &Config) -> Result<(&Newsletter, &str)> {
+    let newsletter = &config.newsletter;
+    let from = newsletter.from.as_deref().ok_or_else(|| {
         Error::newsletter(
             config_file(config),
             "no `newsletter:` section; add one with at least `from: \"Site <news@example.com>\"` and `unsubscribe_url:` or `unsubscribe_mailto:`",
         )
-    })
+    })?;
+    Ok((newsletter, from))
 }
 
 /// The composer for `plan`. Without `HERALD_SECRET`, `preview` allows a fixed
@@ -32,7 +34,7 @@ pub fn composer_for(
     subject_prefix: &str,
     preview: bool,
 ) -> Result<Composer> {
-    let newsletter = newsletter_section(config)?;
+    let (newsletter, from) = newsletter_section(config)?;
     let path = config_file(config);
     if newsletter.unsubscribe_url.is_none() && newsletter.unsubscribe_mailto.is_none() {
         return Err(Error::newsletter(
@@ -65,7 +67,7 @@ pub fn composer_for(
     };
     let settings = ComposerSettings {
         issue: &plan.issue.id,
-        from: &newsletter.from,
+        from,
         reply_to: newsletter.reply_to.as_deref(),
         site_title: &config.site.title,
         unsubscribe: Unsubscribe {
@@ -97,13 +99,13 @@ pub fn transport_for(config: &Config, secrets: &Secrets, issue: &str) -> Result<
         }
         return Ok(Box::new(Outbox::new(outbox_dir(config).join(issue))));
     };
-    let smtp = config.smtp.clone();
+    let smtp = config.smtp.clone().unwrap_or_default();
     let settings = SmtpSettings {
         url,
         password: secrets.smtp_password.clone(),
-        concurrency: smtp.as_ref().map_or(4, |s| s.concurrency),
-        timeout: Duration::from_secs(smtp.as_ref().map_or(60, |s| s.timeout_seconds)),
-        ca_file: smtp.and_then(|s| s.ca_file),
+        concurrency: smtp.concurrency,
+        timeout: Duration::from_secs(smtp.timeout_seconds),
+        ca_file: smtp.ca_file,
     };
     let smtp = Smtp::new(&settings)?;
     smtp.check()?;

@@ -22,7 +22,8 @@ pub enum DeliveryStatus {
     Sent,
     /// The server refused it for good (5xx).
     Failed,
-    /// A temporary problem (4xx, connection); the next run tries again.
+    /// A temporary problem (4xx, connection) or a local failure (a message that could
+    /// not be built or written); the next run tries again.
     Deferred,
 }
 
@@ -65,7 +66,7 @@ pub struct Delivery {
 
 /// The result of one attempt, to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
+pub struct DeliveryOutcome {
     /// The recipient.
     pub email: String,
     /// The new status: `Sent`, `Failed` or `Deferred`.
@@ -74,7 +75,48 @@ pub struct Outcome {
     pub reply: Option<String>,
 }
 
+/// How many rows of one issue are in each final state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DeliveryCounts {
+    /// Rows `sent`.
+    pub sent: u32,
+    /// Rows `failed`.
+    pub failed: u32,
+}
+
 impl Store {
+    /// How many of `issue`'s rows are `sent` and `failed`.
+    pub fn delivery_counts(&self, issue: &str) -> Result<DeliveryCounts> {
+        self.conn
+            .query_row(
+                "SELECT COUNT(*) FILTER (WHERE status = 'sent'),
+                        COUNT(*) FILTER (WHERE status = 'failed')
+                 FROM deliveries WHERE issue = ?1",
+                [issue],
+                |row| {
+                    Ok(DeliveryCounts {
+                        sent: row.get(0)?,
+                        failed: row.get(1)?,
+                    })
+                },
+            )
+            .map_err(|e| self.error(e))
+    }
+
+    /// Active subscribers with no `sent` or `failed` row for `issue`.
+    pub fn active_without_final_row(&self, issue: &str) -> Result<u32> {
+        self.conn
+            .query_row(
+                "SELECT COUNT(*) FROM subscribers s
+                 WHERE s.status = 'active' AND NOT EXISTS (
+                     SELECT 1 FROM deliveries d
+                     WHERE d.issue = ?1 AND d.email = s.email AND d.status IN ('sent', 'failed'))",
+                [issue],
+                |row| row.get(0),
+            )
+            .map_err(|e| self.error(e))
+    }
+
     /// Every delivery row of `issue`, by address.
     pub fn deliveries(&self, issue: &str) -> Result<HashMap<String, Delivery>> {
         let mut statement = self
@@ -128,7 +170,7 @@ impl Store {
     pub fn record_outcomes(
         &mut self,
         issue: &str,
-        outcomes: &[Outcome],
+        outcomes: &[DeliveryOutcome],
         now: DateTime<Utc>,
     ) -> Result<()> {
         let tx = self

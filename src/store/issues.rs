@@ -38,6 +38,21 @@ impl Store {
         ))
     }
 
+    /// Every issue, oldest first.
+    pub fn issues(&self) -> Result<Vec<IssueRow>> {
+        let mut statement = self
+            .conn
+            .prepare(&format!(
+                "SELECT {COLUMNS} FROM issues ORDER BY started_at, id"
+            ))
+            .map_err(|e| self.error(e))?;
+        let rows = statement
+            .query_map([], row_to_issue)
+            .map_err(|e| self.error(e))?;
+        rows.collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.error(e))
+    }
+
     /// Every article id that a completed issue held.
     pub fn issued_article_ids(&self) -> Result<std::collections::HashSet<String>> {
         let mut statement = self

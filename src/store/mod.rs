@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OpenFlags};
 
-pub use deliveries::{Delivery, DeliveryStatus, Outcome};
+pub use deliveries::{Delivery, DeliveryCounts, DeliveryOutcome, DeliveryStatus};
 pub use issues::IssueRow;
 pub use subscribers::{Merge, Status, Subscriber};
 

@@ -91,7 +91,7 @@ fn the_ledger_goes_sending_then_sent_failed_or_deferred() {
     store
         .mark_sending("i1", &["a@x.org", "b@x.org", "c@x.org"], now())
         .unwrap();
-    let outcome = |email: &str, status, reply: Option<&str>| Outcome {
+    let outcome = |email: &str, status, reply: Option<&str>| DeliveryOutcome {
         email: email.into(),
         status,
         reply: reply.map(str::to_string),

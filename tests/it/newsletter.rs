@@ -97,7 +97,7 @@ fn emails(n: usize) -> Vec<String> {
 }
 
 /// The JSON summary line `send` prints without a terminal.
-fn summary(run: &Run) -> serde_json::Value {
+pub fn summary(run: &Run) -> serde_json::Value {
     let stdout = run.stdout();
     let line = stdout
         .lines()
@@ -386,6 +386,94 @@ fn three_permanent_failures_mark_a_subscriber_bounced() {
     assert_eq!(status("gone@example.org").as_deref(), Some("bounced"));
     assert_eq!(status("here@example.org").as_deref(), Some("active"));
     assert_eq!(server.count_for("here@example.org"), 3);
+}
+
+/// The run that completes an issue keeps its own counts and adds the issue's totals over
+/// every run, so a refusal in an earlier run stays visible; `herald issues` agrees.
+#[test]
+fn the_run_that_completes_an_issue_reports_the_totals_of_every_run() {
+    let server = SmtpServer::start(Behaviour {
+        rcpt: Arc::new(|to, seen| {
+            if to.starts_with("gone") {
+                Some("550 5.1.1 no such user here".to_string())
+            } else if to.starts_with("busy") && seen <= 5 {
+                // Every attempt of the first run.
+                Some("451 4.3.2 try again later".to_string())
+            } else {
+                None
+            }
+        }),
+        ..Behaviour::default()
+    });
+    let site = Site::with_config(&config(&smtp_section(&server, "")));
+    full_article(&site, "one", "'One'", "2025-12-01");
+    subscribe(
+        &site,
+        &["a@example.org", "busy@example.org", "gone@example.org"],
+    );
+
+    let first = herald(&site, &["send"], &[]);
+    first.expect_code(1);
+    let first = summary(&first);
+    assert_eq!(
+        (&first["sent"], &first["failed"], &first["deferred"]),
+        (&1.into(), &1.into(), &1.into()),
+        "{first}"
+    );
+    assert_eq!(
+        first["issue_totals"],
+        serde_json::json!({"sent": 1, "failed": 1, "pending": 1})
+    );
+
+    let run = herald(&site, &["send"], &[]);
+    run.expect_code(0);
+    let last = summary(&run);
+    assert_eq!(last["complete"], true, "{}", run.describe());
+    assert_eq!((&last["sent"], &last["failed"]), (&1.into(), &0.into()));
+    assert_eq!(last["issue"], first["issue"]);
+    assert_eq!(
+        last["issue_totals"],
+        serde_json::json!({"sent": 2, "failed": 1, "pending": 0}),
+        "the refusal of the first run is still counted"
+    );
+
+    let listed = herald(&site, &["issues", "--json"], &[]);
+    listed.expect_code(0);
+    let listed: serde_json::Value = serde_json::from_str(&listed.stdout()).unwrap();
+    let issue = &listed.as_array().unwrap()[..];
+    assert_eq!(issue.len(), 1, "{listed}");
+    let issue = &issue[0];
+    assert_eq!(issue["id"], last["issue"]);
+    assert_eq!(issue["articles"], 1);
+    assert_eq!(
+        (&issue["sent"], &issue["failed"], &issue["pending"]),
+        (&2.into(), &1.into(), &0.into())
+    );
+    assert_eq!(issue["complete"], true);
+    assert!(issue["started_at"].is_string() && issue["completed_at"].is_string());
+    herald(&site, &["issues"], &[])
+        .expect_code(0)
+        .expect_stdout(last["issue"].as_str().unwrap())
+        .expect_stdout("pending");
+}
+
+/// A config without `newsletter:` loads (the feeds need none); sending says what to add.
+/// With only `from` (and an unsubscribe address), the defaults apply.
+#[test]
+fn newsletter_from_is_required_to_send_and_everything_else_has_defaults() {
+    let site = Site::new();
+    full_article(&site, "one", "'One'", "2025-12-01");
+    herald(&site, &["build"], &[]).expect_code(0);
+    herald(&site, &["send"], &[])
+        .expect_code(2)
+        .expect_stderr("no `newsletter:` section; add one with at least `from:");
+    site.write(
+        "herald.yaml",
+        format!("{CONFIG}newsletter:\n  from: \"T <n@example.com>\"\n  unsubscribe_mailto: u@example.com\n"),
+    );
+    herald(&site, &["digest"], &[])
+        .expect_code(0)
+        .expect_stdout("subject: Test Site: One");
 }
 
 #[test]

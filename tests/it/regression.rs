@@ -1,5 +1,7 @@
 //! One test per bug found, named after what broke.
 
+use crate::newsletter::{config_with, full_article, herald, subscribe, summary};
+use crate::smtp_server::{Behaviour, SmtpServer};
 use crate::support::Site;
 
 /// Found by validating random sites with the W3C validator: an explicit `id:` holding
@@ -219,4 +221,114 @@ fn absurdly_nested_front_matter_is_refused_with_its_line() {
     site.herald(&["check"])
         .expect_code(1)
         .expect_stderr("content/deep.md:4: front matter nests deeper than 64 levels");
+}
+
+/// The state of one subscriber row: (status, bounces).
+fn subscriber_row(db: &rusqlite::Connection, email: &str) -> (String, u32) {
+    db.query_row(
+        "SELECT status, bounces FROM subscribers WHERE email = ?1",
+        [email],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )
+    .unwrap_or_else(|e| panic!("{email}: {e}"))
+}
+
+/// A message that could not be built was recorded as the server's permanent refusal
+/// (`failed`) and counted as a bounce: a local bug could mark real subscribers bounced.
+/// The store takes any text as an address (another program writing the state file, or
+/// an older herald, can leave one that lettre cannot parse); composing fails for it.
+/// Now the run stops naming the recipient, and neither the subscriber nor the
+/// delivery row's final state changes: fixed, the next run sends to it.
+#[test]
+fn a_message_that_cannot_be_built_is_not_counted_as_a_bounce() {
+    let server = SmtpServer::start(Behaviour::default());
+    let smtp = format!("smtp:\n  url: \"{}\"\n  concurrency: 1\n", server.url(""));
+    let site = Site::with_config(&config_with("", &smtp));
+    full_article(&site, "one", "'One'", "2025-12-01");
+    subscribe(&site, &["a@example.org", "b@example.org"]);
+    let bad = "zz not an address";
+    let db = rusqlite::Connection::open(site.path(".herald/herald.db")).unwrap();
+    db.execute(
+        "INSERT INTO subscribers (email, status, added_at) VALUES (?1, 'active', '2025-01-01T00:00:00Z')",
+        [bad],
+    )
+    .unwrap();
+
+    let run = herald(&site, &["send"], &[]);
+    run.expect_code(1).expect_stderr(bad);
+    assert!(
+        !run.stderr().contains("permanent failure"),
+        "not the server's refusal\n{}",
+        run.describe()
+    );
+    assert_eq!(subscriber_row(&db, bad), ("active".to_string(), 0));
+    let row: String = db
+        .query_row(
+            "SELECT status FROM deliveries WHERE email = ?1",
+            [bad],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(row, "deferred", "left for the next run, not `failed`");
+    assert_eq!(server.count_for("a@example.org"), 1);
+
+    // The address is corrected; the next run sends to it and completes the issue.
+    db.execute(
+        "UPDATE subscribers SET email = 'zz@example.org' WHERE email = ?1",
+        [bad],
+    )
+    .unwrap();
+    let run = herald(&site, &["send"], &[]);
+    run.expect_code(0);
+    assert_eq!(summary(&run)["complete"], true, "{}", run.describe());
+    for email in ["a@example.org", "b@example.org", "zz@example.org"] {
+        assert_eq!(server.count_for(email), 1, "{email}");
+    }
+}
+
+/// An outbox folder that could not be written was reported as "no reply (connection,
+/// TLS or timeout)" and retried as if a server were down. It is a local I/O error that
+/// names its path: the run stops, no subscriber changes, and once the folder can be
+/// written the next run completes the issue.
+#[test]
+fn an_outbox_that_cannot_be_written_is_an_io_error_not_a_connection_failure() {
+    let site = Site::with_config(&config_with("", ""));
+    full_article(&site, "one", "'One'", "2025-12-01");
+    subscribe(&site, &["a@example.org", "b@example.org"]);
+    // A regular file where the outbox folder goes: not even root can create folders in it.
+    site.write(".herald/outbox", "not a folder");
+
+    let run = herald(&site, &["send"], &[]);
+    run.expect_code(1).expect_stderr(".herald/outbox");
+    assert!(
+        !run.stderr().contains("no reply"),
+        "a local I/O error, not a connection failure\n{}",
+        run.describe()
+    );
+    let db = rusqlite::Connection::open(site.path(".herald/herald.db")).unwrap();
+    for email in ["a@example.org", "b@example.org"] {
+        assert_eq!(subscriber_row(&db, email), ("active".to_string(), 0));
+    }
+    let failed: u32 = db
+        .query_row(
+            "SELECT COUNT(*) FROM deliveries WHERE status IN ('sent', 'failed')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(failed, 0, "no delivery row is settled");
+
+    std::fs::remove_file(site.path(".herald/outbox")).unwrap();
+    let run = herald(&site, &["send"], &[]);
+    run.expect_code(0);
+    let summary = summary(&run);
+    assert_eq!(summary["complete"], true, "{}", run.describe());
+    let issue = summary["issue"].as_str().unwrap().to_string();
+    for email in ["a@example.org", "b@example.org"] {
+        assert!(
+            site.path(&format!(".herald/outbox/{issue}/{email}.eml"))
+                .is_file(),
+            "{email}"
+        );
+    }
 }
