@@ -138,7 +138,7 @@ fn import(context: &Context, state_file: &Path, file: &Path) -> Result<(), Failu
     let bytes = std::fs::read(file).map_err(|e| herald::Error::io(file, e))?;
     let report = newsletter::parse_csv(&bytes).map_err(|e| {
         let at = e.line().map(|line| format!(":{line}")).unwrap_or_default();
-        Failure::config(anyhow::anyhow!("{}{at}: {e}", file.display()))
+        Failure::config(anyhow::Error::new(e).context(format!("{}{at}", file.display())))
     })?;
     for problem in &report.problems {
         eprintln!("{}:{}: {problem}", file.display(), problem.line);

@@ -6,6 +6,7 @@ mod faults;
 mod feeds;
 mod hardening;
 mod ids;
+mod import;
 mod newsletter;
 mod newsletter_dkim;
 mod properties;

@@ -186,15 +186,25 @@ pub fn check_address(email: &str) -> Result<(), String> {
         .map_err(|e| format!("{email:?} is not a valid email address ({e})"))
 }
 
-/// The 1-based line of byte `offset`.
+/// The 1-based line of byte `offset`: one more than the line breaks before it, where a
+/// break is `\n`, `\r\n` or a lone `\r` (the `csv` crate ends records at each).
 fn line_at(bytes: &[u8], offset: usize) -> usize {
-    1 + bytes[..offset].iter().filter(|&&b| b == b'\n').count()
+    1 + breaks(bytes, 0, offset)
+}
+
+/// The line breaks that end in `bytes[from..to]`.
+fn breaks(bytes: &[u8], from: usize, to: usize) -> usize {
+    (from..to)
+        .filter(|&i| bytes[i] == b'\n' || (bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
+        .count()
 }
 
 /// The non-blank records of a text, each with the line it starts on and its raw text.
 struct Records<'a> {
     text: &'a str,
     reader: csv::Reader<&'a [u8]>,
+    /// A byte offset and its line, where counting resumes.
+    counted: (usize, usize),
 }
 
 impl<'a> Records<'a> {
@@ -203,7 +213,11 @@ impl<'a> Records<'a> {
             .has_headers(false)
             .flexible(true)
             .from_reader(text.as_bytes());
-        Records { text, reader }
+        Records {
+            text,
+            reader,
+            counted: (0, 1),
+        }
     }
 
     /// The next record whose fields are not all blank.
@@ -223,12 +237,13 @@ impl<'a> Records<'a> {
             // The crate's position is where it started reading: before the blank lines
             // it skipped, and maybe at the `\n` of the previous record's `\r\n`.
             let position = record.position().expect("a record read has a position");
-            let start = position.byte() as usize;
             let end = self.reader.position().byte() as usize;
-            let raw = &self.text[start..end];
+            let raw = &self.text[position.byte() as usize..end];
             let body = raw.trim_start_matches(['\r', '\n']);
-            let skipped = &raw[..raw.len() - body.len()];
-            let line = position.line() as usize + skipped.matches('\n').count();
+            let start = end - body.len();
+            let (from, line) = self.counted;
+            let line = line + breaks(self.text.as_bytes(), from, start);
+            self.counted = (start, line);
             return Ok(Some((line, body, record)));
         }
     }
@@ -333,6 +348,15 @@ mod tests {
         assert_eq!(report.rows[0].line, 3);
         assert_eq!(report.rows[0].name.as_deref(), Some("two\r\nlines"));
         assert_eq!(lines(&report), [7, 8]);
+    }
+
+    #[test]
+    fn lone_carriage_returns_end_lines_too() {
+        let report =
+            parse_csv(b"email,name\ra@x.org,A\r\rbad,B\r\nb@x.org,\"B\r1\"\rc@\n").unwrap();
+        let rows: Vec<usize> = report.rows.iter().map(|r| r.line).collect();
+        assert_eq!(rows, [2, 5]);
+        assert_eq!(lines(&report), [4, 7]);
     }
 
     #[test]
