@@ -292,6 +292,8 @@ impl Rows {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
     use super::*;
 
     fn lines(report: &ImportReport) -> Vec<usize> {
@@ -376,5 +378,31 @@ mod tests {
         assert_eq!(report.rows.len(), 1);
         assert_eq!(report.rows[0].status, Status::Unsubscribed);
         assert_eq!(report.duplicates, 2);
+    }
+
+    proptest::proptest! {
+        /// The fuzz target's property on CSV-shaped text: every row a valid address,
+        /// once, on a real line; every problem on a real line.
+        #[test]
+        fn rows_and_problems_name_real_lines(
+            header in "(email,name\r?\n)?",
+            body in "(email|name|a@x\\.org|B@x\\.org|b@X\\.org|é|\"|,| |\r|\n|\r\n|\u{feff}){0,40}"
+        ) {
+            let text = header + &body;
+            let Ok(report) = parse_csv(text.as_bytes()) else {
+                return Ok(());
+            };
+            let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+            let lines = text.replace("\r\n", "\n").split(['\r', '\n']).count();
+            let mut seen = HashSet::new();
+            for row in &report.rows {
+                proptest::prop_assert!(check_address(&row.email).is_ok());
+                proptest::prop_assert!(seen.insert(row.email.to_lowercase()));
+                proptest::prop_assert!(row.line >= 2 && row.line <= lines, "{row:?} of {lines}");
+            }
+            for problem in &report.problems {
+                proptest::prop_assert!(problem.line >= 2 && problem.line <= lines, "{problem:?}");
+            }
+        }
     }
 }
