@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::Subcommand;
 use herald::mail::send::Settled;
 use herald::newsletter::{self, Next, Outcome, SendProgress, SendRequest};
-use herald::store::{Merge, Store};
+use herald::store::{Merge, Status, Store};
 
 use super::{Context, Failure};
 
@@ -20,8 +20,10 @@ pub struct SubscribersArgs {
 /// What to do with the subscriber list.
 #[derive(Debug, Subcommand)]
 pub enum SubscribersCommand {
-    /// Import a CSV file with an `email,name` header; bad lines are reported by number,
-    /// repeated addresses merged. Unsubscribed or bounced addresses stay so.
+    /// Import a CSV file: herald's `email,name`, or a Mailchimp, Ghost, listmonk,
+    /// Substack or Buttondown export (recognised by its header). Bad records are
+    /// reported by line, repeated addresses merged; rows the export marks unsubscribed
+    /// or bounced are imported so, and unsubscribed or bounced addresses stay so.
     Import {
         /// The CSV file.
         file: PathBuf,
@@ -175,30 +177,36 @@ pub fn run_subscribers(context: &Context, args: SubscribersArgs) -> Result<(), F
 }
 
 fn import(context: &Context, state_file: &Path, file: &Path) -> Result<(), Failure> {
-    let text = std::fs::read_to_string(file).map_err(|e| herald::Error::io(file, e))?;
-    let report = newsletter::parse_csv(&text)
-        .map_err(|e| Failure::config(anyhow::anyhow!("{}: {e}", file.display())))?;
-    for (line, problem) in &report.problems {
-        eprintln!("{}:{line}: {problem}", file.display());
+    let bytes = std::fs::read(file).map_err(|e| herald::Error::io(file, e))?;
+    let report = newsletter::parse_csv(&bytes).map_err(|e| {
+        let at = e.line().map(|line| format!(":{line}")).unwrap_or_default();
+        Failure::config(anyhow::Error::new(e).context(format!("{}{at}", file.display())))
+    })?;
+    for problem in &report.problems {
+        eprintln!("{}:{}: {problem}", file.display(), problem.line);
     }
     let mut store = Store::open(state_file)?;
     let merges = store.merge_subscribers(
         report
             .rows
             .iter()
-            .map(|r| (r.email.as_str(), r.name.as_deref())),
+            .map(|r| (r.email.as_str(), r.name.as_deref(), r.status)),
         context.now,
     )?;
     let count = |kind| merges.iter().filter(|m| **m == kind).count();
+    let marked = |status| report.rows.iter().filter(|r| r.status == status).count();
     if !context.quiet {
         println!(
-            "imported {}: {} added, {} updated, {} unchanged, {} duplicate(s) merged, {} invalid line(s)",
+            "imported {} ({}): {} added, {} updated, {} unchanged, {} duplicate(s) merged, {} invalid line(s); the file marks {} unsubscribed, {} bounced",
             file.display(),
+            report.format,
             count(Merge::Added),
             count(Merge::Updated),
             count(Merge::Unchanged),
             report.duplicates,
-            report.problems.len()
+            report.problems.len(),
+            marked(Status::Unsubscribed),
+            marked(Status::Bounced),
         );
     }
     if report.problems.is_empty() {

@@ -75,12 +75,47 @@ impl Store {
         reactivate: bool,
         now: DateTime<Utc>,
     ) -> Result<Merge> {
+        let status = |old| if reactivate { Status::Active } else { old };
+        self.upsert(email, name, Status::Active, status, now)
+    }
+
+    /// Merges one imported row whose export says `status` (active, unsubscribed or
+    /// bounced). A new address gets that status. A known one keeps an unsubscribed or
+    /// bounced status whatever the export says (an import never resubscribes anyone),
+    /// and takes the export's unsubscribed or bounced otherwise: the export is newer
+    /// news of the subscriber's choice, and mailing someone who left is the harm that
+    /// cannot be undone (`herald subscribers add` can). A new non-empty name replaces
+    /// the old one.
+    pub fn import_subscriber(
+        &self,
+        email: &str,
+        name: Option<&str>,
+        status: Status,
+        now: DateTime<Utc>,
+    ) -> Result<Merge> {
+        let merged = |old| match (old, status) {
+            (Status::Unsubscribed | Status::Bounced, _) => old,
+            (_, Status::Unsubscribed | Status::Bounced) => status,
+            _ => old,
+        };
+        self.upsert(email, name, status, merged, now)
+    }
+
+    /// Inserts `email` with `new`, or updates its name and sets `status(old status)`.
+    fn upsert(
+        &self,
+        email: &str,
+        name: Option<&str>,
+        new: Status,
+        status: impl FnOnce(Status) -> Status,
+        now: DateTime<Utc>,
+    ) -> Result<Merge> {
         let existing = self.subscriber(email)?;
         let Some(old) = existing else {
             self.conn
                 .execute(
-                    "INSERT INTO subscribers (email, name, status, added_at) VALUES (?1, ?2, 'active', ?3)",
-                    params![email, name, stamp(now)],
+                    "INSERT INTO subscribers (email, name, status, added_at) VALUES (?1, ?2, ?3, ?4)",
+                    params![email, name, new.as_str(), stamp(now)],
                 )
                 .map_err(|e| self.error(e))?;
             return Ok(Merge::Added);
@@ -89,11 +124,7 @@ impl Store {
             .filter(|n| !n.is_empty())
             .map(str::to_string)
             .or(old.name.clone());
-        let status = if reactivate {
-            Status::Active
-        } else {
-            old.status
-        };
+        let status = status(old.status);
         if name == old.name && status == old.status {
             return Ok(Merge::Unchanged);
         }
@@ -106,10 +137,11 @@ impl Store {
         Ok(Merge::Updated)
     }
 
-    /// Merges many subscribers in one transaction; see [`Store::merge_subscriber`].
+    /// Imports many rows `(email, name, status)` in one transaction; see
+    /// [`Store::import_subscriber`].
     pub fn merge_subscribers<'a>(
         &mut self,
-        rows: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
+        rows: impl IntoIterator<Item = (&'a str, Option<&'a str>, Status)>,
         now: DateTime<Utc>,
     ) -> Result<Vec<Merge>> {
         let tx = self
@@ -117,8 +149,8 @@ impl Store {
             .unchecked_transaction()
             .map_err(|e| self.error(e))?;
         let mut merges = Vec::new();
-        for (email, name) in rows {
-            merges.push(self.merge_subscriber(email, name, false, now)?);
+        for (email, name, status) in rows {
+            merges.push(self.import_subscriber(email, name, status, now)?);
         }
         tx.commit().map_err(|e| self.error(e))?;
         Ok(merges)

@@ -7,6 +7,7 @@ mod feeds;
 mod golden;
 mod hardening;
 mod ids;
+mod import;
 mod newsletter;
 mod newsletter_dkim;
 mod properties;

@@ -332,3 +332,77 @@ fn an_outbox_that_cannot_be_written_is_an_io_error_not_a_connection_failure() {
         );
     }
 }
+
+/// The first CSV reader split records at every line break: a quoted name holding one
+/// was refused, and its second line read as a row of its own.
+#[test]
+fn a_quoted_newline_in_a_subscriber_name_stays_in_one_record() {
+    let site = Site::with_config(&crate::newsletter::config_with("", ""));
+    site.write(
+        "list.csv",
+        "email,name\na@x.org,\"Ann, \"\"A\"\"\nSecond line\"\nb@x.org,Bo\n",
+    );
+    site.herald(&["subscribers", "import", "list.csv"])
+        .expect_code(0)
+        .expect_stdout("2 added");
+    let list = site.herald(&["subscribers", "list", "--json"]);
+    let list: serde_json::Value = serde_json::from_str(&list.stdout()).unwrap();
+    assert_eq!(list[0]["name"], "Ann, \"A\"\nSecond line");
+    assert_eq!(list[1]["name"], "Bo");
+}
+
+/// The first CSV reader joined `"x"y` into `xy` without a word.
+#[test]
+fn text_after_a_closing_quote_is_refused_with_its_line() {
+    let site = Site::with_config(&crate::newsletter::config_with("", ""));
+    site.write("list.csv", "email,name\nok@x.org,Ok\na@x.org,\"x\"y\n");
+    site.herald(&["subscribers", "import", "list.csv"])
+        .expect_code(1)
+        .expect_stderr("list.csv:3: field 2 has text after its closing quote")
+        .expect_stdout("1 added");
+    let list = site.herald(&["subscribers", "list"]);
+    assert!(!list.stdout().contains("a@x.org"), "{}", list.describe());
+}
+
+/// A header error always said "line 1", even after blank lines.
+#[test]
+fn a_bad_csv_header_is_reported_on_its_own_line() {
+    let site = Site::with_config(&crate::newsletter::config_with("", ""));
+    site.write("list.csv", "\n\nmail,name\na@x.org,A\n");
+    site.herald(&["subscribers", "import", "list.csv"])
+        .expect_code(2)
+        .expect_stderr("list.csv:3: the header \"mail,name\" has no email column")
+        .expect_stderr("`Email Address` (Mailchimp)");
+}
+
+/// After a record spanning lines, the first reader reported its continuation lines as
+/// bad rows of their own; only the really bad record, on the line it starts, is.
+#[test]
+fn a_record_after_a_multi_line_record_is_reported_on_its_real_line() {
+    let site = Site::with_config(&crate::newsletter::config_with("", ""));
+    site.write(
+        "list.csv",
+        "email,name\na@x.org,\"A\nB\nC\"\n\nnot-an-address,X\nb@x.org,B\n",
+    );
+    let run = site.herald(&["subscribers", "import", "list.csv"]);
+    run.expect_code(1).expect_stdout("2 added");
+    let problems: Vec<String> = run.stderr().lines().map(str::to_string).collect();
+    assert_eq!(problems.len(), 1, "{}", run.describe());
+    assert!(
+        problems[0].starts_with("list.csv:6: \"not-an-address\" is not a valid email address"),
+        "{}",
+        run.describe()
+    );
+}
+
+/// A Latin-1 export was refused with an I/O message that named no line.
+#[test]
+fn a_subscriber_file_that_is_not_utf8_is_refused_with_its_line() {
+    let site = Site::with_config(&crate::newsletter::config_with("", ""));
+    site.write("list.csv", b"email,name\na@x.org,A\nb@x.org,Ren\xE9e\n");
+    site.herald(&["subscribers", "import", "list.csv"])
+        .expect_code(2)
+        .expect_stderr("list.csv:3: the file is not UTF-8 text");
+    let list = site.herald(&["subscribers", "list"]);
+    assert_eq!(list.stdout(), "", "nothing is imported from such a file");
+}

@@ -1,0 +1,408 @@
+//! Reading a subscriber export (CSV): herald's own `email,name`, or a Mailchimp, Ghost,
+//! listmonk, Substack or Buttondown export, recognised by its header. Fields are read by
+//! the `csv` crate (quoted commas, quotes and line breaks); every bad record is reported
+//! with the line it starts on.
+
+mod formats;
+mod quotes;
+
+use std::collections::HashMap;
+use std::fmt;
+
+use csv::StringRecord;
+
+pub use formats::{Format, RowProblem};
+pub use quotes::QuoteProblem;
+
+use crate::store::Status;
+use formats::Columns;
+
+/// One valid row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CsvRow {
+    /// The 1-based line its record starts on.
+    pub line: usize,
+    /// The address, trimmed.
+    pub email: String,
+    /// The name, when the export has one: control characters dropped, trimmed, every
+    /// other character (commas, quotes, line breaks, any script) kept.
+    pub name: Option<String>,
+    /// What the export says of the subscriber: active, unsubscribed or bounced.
+    pub status: Status,
+}
+
+/// The rows to import and the records that were rejected.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    /// The export the header was recognised as.
+    pub format: Format,
+    /// Valid rows, one per address (a repeated address is merged into its first row,
+    /// keeping the last non-empty name, and unsubscribed or bounced when any of its
+    /// rows says so).
+    pub rows: Vec<CsvRow>,
+    /// Every rejected record, in file order.
+    pub problems: Vec<Problem>,
+    /// Rows merged into an earlier row with the same address.
+    pub duplicates: usize,
+}
+
+/// A rejected record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The 1-based line the record starts on.
+    pub line: usize,
+    /// What is wrong with it.
+    pub kind: ProblemKind,
+}
+
+/// What is wrong with a rejected record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProblemKind {
+    /// Its quoting would change a field.
+    Quotes(QuoteProblem),
+    /// Its fields cannot be read as a subscriber.
+    Row(RowProblem),
+    /// The address is not one mail can be sent to.
+    Address {
+        /// The address as written.
+        email: String,
+        /// Why not.
+        reason: lettre::address::AddressError,
+    },
+}
+
+impl fmt::Display for Problem {
+    /// The message, without the line (see [`Problem::line`]).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            ProblemKind::Quotes(problem) => write!(f, "{problem}"),
+            ProblemKind::Row(problem) => write!(f, "{problem}"),
+            ProblemKind::Address { email, reason } => {
+                write!(f, "{email:?} is not a valid email address ({reason})")
+            }
+        }
+    }
+}
+
+/// Why a whole file cannot be imported; nothing in it is.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// No record at all.
+    #[error("the file is empty; it needs a header line such as `email,name`")]
+    Empty,
+    /// The header has no address column.
+    #[error(
+        "the header {header:?} has no email column; herald reads {accepted} \
+         (start the file with a header line such as `email,name`)",
+        accepted = formats::ACCEPTED_COLUMNS
+    )]
+    Header {
+        /// The line the header is on.
+        line: usize,
+        /// The header as read.
+        header: String,
+    },
+    /// Bytes that are not UTF-8.
+    #[error(
+        "the file is not UTF-8 text (byte {byte:#04x}); save it as UTF-8 (\"CSV UTF-8\" \
+         in a spreadsheet) and import it again"
+    )]
+    NotUtf8 {
+        /// The line the first such byte is on.
+        line: usize,
+        /// That byte.
+        byte: u8,
+    },
+    /// The `csv` crate could not read a record.
+    #[error("cannot read the file as CSV: {source}")]
+    Csv {
+        /// The line, when the crate knows it.
+        line: Option<usize>,
+        /// The crate's error.
+        source: csv::Error,
+    },
+}
+
+impl ImportError {
+    /// The 1-based line the problem is on, when there is one; the message does not
+    /// repeat it, so print `FILE:LINE: message`.
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            ImportError::Empty => None,
+            ImportError::Header { line, .. } | ImportError::NotUtf8 { line, .. } => Some(*line),
+            ImportError::Csv { line, .. } => *line,
+        }
+    }
+}
+
+/// Parses a subscriber export. The header (the first non-blank record; a UTF-8 byte
+/// order mark is skipped) decides the format, see [`Format`]; any column order, extra
+/// columns ignored. Bad records are collected in [`ImportReport::problems`]; only a file
+/// that is not UTF-8, empty, or without an address column is an error.
+pub fn parse_csv(bytes: &[u8]) -> Result<ImportReport, ImportError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = std::str::from_utf8(bytes).map_err(|e| ImportError::NotUtf8 {
+        line: line_at(bytes, e.valid_up_to()),
+        byte: bytes[e.valid_up_to()],
+    })?;
+    let mut records = Records::new(text);
+    let Some((line, _, header)) = records.next_record()? else {
+        return Err(ImportError::Empty);
+    };
+    let Some(columns) = Columns::recognise(&header) else {
+        return Err(ImportError::Header {
+            line,
+            header: header.iter().collect::<Vec<_>>().join(","),
+        });
+    };
+    let mut rows = Rows::new(columns.format);
+    while let Some((line, raw, record)) = records.next_record()? {
+        let entry = quotes::check(raw.as_bytes())
+            .map_err(ProblemKind::Quotes)
+            .and_then(|()| columns.read(&header, &record).map_err(ProblemKind::Row))
+            .and_then(|entry| match entry.email.parse::<lettre::Address>() {
+                Ok(_) => Ok(entry),
+                Err(reason) => Err(ProblemKind::Address {
+                    email: entry.email,
+                    reason,
+                }),
+            });
+        match entry {
+            Ok(entry) => rows.add(line, entry),
+            Err(kind) => rows.report.problems.push(Problem { line, kind }),
+        }
+    }
+    Ok(rows.report)
+}
+
+/// Whether `email` is an address lettre can send to; the error says why not.
+pub fn check_address(email: &str) -> Result<(), String> {
+    if email.is_empty() {
+        return Err("no email address".into());
+    }
+    email
+        .parse::<lettre::Address>()
+        .map(|_| ())
+        .map_err(|e| format!("{email:?} is not a valid email address ({e})"))
+}
+
+/// The 1-based line of byte `offset`: one more than the line breaks before it, where a
+/// break is `\n`, `\r\n` or a lone `\r` (the `csv` crate ends records at each).
+fn line_at(bytes: &[u8], offset: usize) -> usize {
+    1 + breaks(bytes, 0, offset)
+}
+
+/// The line breaks that end in `bytes[from..to]`.
+fn breaks(bytes: &[u8], from: usize, to: usize) -> usize {
+    (from..to)
+        .filter(|&i| bytes[i] == b'\n' || (bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
+        .count()
+}
+
+/// The non-blank records of a text, each with the line it starts on and its raw text.
+struct Records<'a> {
+    text: &'a str,
+    reader: csv::Reader<&'a [u8]>,
+    /// A byte offset and its line, where counting resumes.
+    counted: (usize, usize),
+}
+
+impl<'a> Records<'a> {
+    fn new(text: &'a str) -> Records<'a> {
+        let reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        Records {
+            text,
+            reader,
+            counted: (0, 1),
+        }
+    }
+
+    /// The next record whose fields are not all blank.
+    fn next_record(&mut self) -> Result<Option<(usize, &'a str, StringRecord)>, ImportError> {
+        let mut record = StringRecord::new();
+        loop {
+            let read = self.reader.read_record(&mut record).map_err(|source| {
+                let line = source.position().map(|p| p.line() as usize);
+                ImportError::Csv { line, source }
+            })?;
+            if !read {
+                return Ok(None);
+            }
+            if record.iter().all(|field| field.trim().is_empty()) {
+                continue;
+            }
+            // The crate's position is where it started reading: before the blank lines
+            // it skipped, and maybe at the `\n` of the previous record's `\r\n`.
+            let position = record.position().expect("a record read has a position");
+            let end = self.reader.position().byte() as usize;
+            let raw = &self.text[position.byte() as usize..end];
+            let body = raw.trim_start_matches(['\r', '\n']);
+            let start = end - body.len();
+            let (from, line) = self.counted;
+            let line = line + breaks(self.text.as_bytes(), from, start);
+            self.counted = (start, line);
+            return Ok(Some((line, body, record)));
+        }
+    }
+}
+
+/// The valid rows so far, one per address.
+struct Rows {
+    report: ImportReport,
+    seen: HashMap<String, usize>,
+}
+
+impl Rows {
+    fn new(format: Format) -> Rows {
+        Rows {
+            report: ImportReport {
+                format,
+                ..ImportReport::default()
+            },
+            seen: HashMap::new(),
+        }
+    }
+
+    /// Adds a valid row, or merges it into the earlier row with the same address.
+    fn add(&mut self, line: usize, entry: formats::Entry) {
+        let key = entry.email.to_lowercase();
+        let Some(&index) = self.seen.get(&key) else {
+            self.seen.insert(key, self.report.rows.len());
+            self.report.rows.push(CsvRow {
+                line,
+                email: entry.email,
+                name: entry.name,
+                status: entry.status,
+            });
+            return;
+        };
+        self.report.duplicates += 1;
+        let row = &mut self.report.rows[index];
+        if entry.name.is_some() {
+            row.name = entry.name;
+        }
+        if row.status == Status::Active {
+            row.status = entry.status;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    fn lines(report: &ImportReport) -> Vec<usize> {
+        report.problems.iter().map(|p| p.line).collect()
+    }
+
+    #[test]
+    fn reads_rows_reports_bad_records_and_merges_duplicates() {
+        let text = "email,name\nann@example.com,Ann\n\nnot-an-address,X\n\"bob@example.com\",\"Smith, Bob \"\"B\"\"\"\nANN@example.com,Ann Lee\n,Nobody\n\"open,x\n";
+        let report = parse_csv(text.as_bytes()).unwrap();
+        let emails: Vec<_> = report.rows.iter().map(|r| r.email.as_str()).collect();
+        assert_eq!(emails, ["ann@example.com", "bob@example.com"]);
+        assert_eq!(report.rows[0].name.as_deref(), Some("Ann Lee"));
+        assert_eq!(report.rows[1].name.as_deref(), Some("Smith, Bob \"B\""));
+        assert_eq!(report.duplicates, 1);
+        assert_eq!(lines(&report), [4, 7, 8]);
+        assert!(
+            report.problems[0]
+                .to_string()
+                .contains("not a valid email address")
+        );
+        assert!(report.problems[2].to_string().contains("never closed"));
+    }
+
+    #[test]
+    fn header_in_any_order_and_without_name() {
+        let report = parse_csv(b"Name,EMAIL\nZed,zed@example.com\n").unwrap();
+        assert_eq!(report.rows[0].email, "zed@example.com");
+        assert_eq!(report.rows[0].name.as_deref(), Some("Zed"));
+        let report = parse_csv(b"\xEF\xBB\xBF email \nzed@example.com\n").unwrap();
+        assert_eq!(report.rows[0].name, None);
+        assert_eq!(report.format, Format::Herald);
+    }
+
+    #[test]
+    fn missing_header_or_empty_file_is_an_error() {
+        assert!(matches!(parse_csv(b""), Err(ImportError::Empty)));
+        assert!(matches!(parse_csv(b"\n , \n\r\n"), Err(ImportError::Empty)));
+        let error = parse_csv(b"\n\nmail,name\n").unwrap_err();
+        assert_eq!(error.line(), Some(3));
+        let message = error.to_string();
+        assert!(
+            message.contains("\"mail,name\" has no email column"),
+            "{message}"
+        );
+        assert!(message.contains("`Email Address` (Mailchimp)"), "{message}");
+    }
+
+    #[test]
+    fn records_after_blank_lines_and_crlf_name_their_own_line() {
+        let text =
+            "email,name\r\n\r\n\"a@x.org\",\"two\r\nlines\"\r\n\r\n\r\nbad\r\nb@x.org,\"x\"y\r\n";
+        let report = parse_csv(text.as_bytes()).unwrap();
+        assert_eq!(report.rows[0].line, 3);
+        assert_eq!(report.rows[0].name.as_deref(), Some("two\r\nlines"));
+        assert_eq!(lines(&report), [7, 8]);
+    }
+
+    #[test]
+    fn lone_carriage_returns_end_lines_too() {
+        let report =
+            parse_csv(b"email,name\ra@x.org,A\r\rbad,B\r\nb@x.org,\"B\r1\"\rc@\n").unwrap();
+        let rows: Vec<usize> = report.rows.iter().map(|r| r.line).collect();
+        assert_eq!(rows, [2, 5]);
+        assert_eq!(lines(&report), [4, 7]);
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_names_the_line() {
+        let error = parse_csv(b"email,name\na@x.org,Ann\nb@x.org,Ren\xE9e\n").unwrap_err();
+        assert_eq!(error.line(), Some(3));
+        assert!(
+            error.to_string().contains("not UTF-8 text (byte 0xe9)"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_duplicate_keeps_the_status_that_stops_mail() {
+        let text = "email,status\na@x.org,active\nA@x.org,unsubscribed\na@x.org,active\n";
+        let report = parse_csv(text.as_bytes()).unwrap();
+        assert_eq!(report.rows.len(), 1);
+        assert_eq!(report.rows[0].status, Status::Unsubscribed);
+        assert_eq!(report.duplicates, 2);
+    }
+
+    proptest::proptest! {
+        /// The fuzz target's property on CSV-shaped text: every row a valid address,
+        /// once, on a real line; every problem on a real line.
+        #[test]
+        fn rows_and_problems_name_real_lines(
+            header in "(email,name\r?\n)?",
+            body in "(email|name|a@x\\.org|B@x\\.org|b@X\\.org|é|\"|,| |\r|\n|\r\n|\u{feff}){0,40}"
+        ) {
+            let text = header + &body;
+            let Ok(report) = parse_csv(text.as_bytes()) else {
+                return Ok(());
+            };
+            let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+            let lines = text.replace("\r\n", "\n").split(['\r', '\n']).count();
+            let mut seen = HashSet::new();
+            for row in &report.rows {
+                proptest::prop_assert!(check_address(&row.email).is_ok());
+                proptest::prop_assert!(seen.insert(row.email.to_lowercase()));
+                proptest::prop_assert!(row.line >= 2 && row.line <= lines, "{row:?} of {lines}");
+            }
+            for problem in &report.problems {
+                proptest::prop_assert!(problem.line >= 2 && problem.line <= lines, "{problem:?}");
+            }
+        }
+    }
+}
