@@ -44,6 +44,55 @@
 //! # }
 //! ```
 //!
+//! # Example: preview and send an issue
+//!
+//! ```
+//! use chrono::{TimeZone, Utc};
+//! use herald::newsletter::{self, Next, Outcome, SendRequest};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let dir = tempfile::tempdir()?;
+//! std::fs::create_dir(dir.path().join("content"))?;
+//! std::fs::write(
+//!     dir.path().join("content/hello.md"),
+//!     "---\ntitle: Hello\npublish_date: 2024-03-15\ncta: Read on\n---\n\nBody.\n",
+//! )?;
+//! let yaml = "site:\n  title: My Blog\n  url: https://example.com/\n  description: Notes\n\
+//!             newsletter:\n  from: \"My Blog <news@example.com>\"\n  \
+//!             unsubscribe_url: \"https://example.com/unsubscribe/{token}\"\n";
+//! let config = herald::Config::from_yaml(yaml.as_bytes(), &dir.path().join("herald.yaml"))?;
+//! // The CLI reads these from HERALD_SECRET, HERALD_SMTP_URL and HERALD_SMTP_PASSWORD.
+//! let secrets = herald::config::Secrets {
+//!     secret: Some("a long random string, kept stable".into()),
+//!     ..Default::default()
+//! };
+//! let now = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
+//!
+//! // Subscribers live in the state database (`state_file`, `.herald/herald.db`).
+//! let store = herald::store::Store::open(&config.state_file)?;
+//! store.merge_subscriber("ann@example.org", Some("Ann"), false, now)?;
+//!
+//! // A preview of the next issue as Ann would get it: nothing is sent or recorded.
+//! let loaded = herald::content::load(&config)?;
+//! let Next::Issue(plan) = newsletter::plan_next(&config, Some(&store), &loaded.articles, now)?
+//! else {
+//!     panic!("one article is new")
+//! };
+//! let (html, text) = newsletter::preview_parts(&config, &secrets, &plan, now, "ann@example.org")?;
+//! assert!(html.contains("Hello") && text.contains("Read on"));
+//! drop(store);
+//!
+//! // The real thing: without an `smtp:` section each message is written to
+//! // `.herald/outbox/<issue>/`; with one, it goes over SMTP. A rerun resumes, never resends.
+//! let outcome = newsletter::send(&config, &secrets, now, &SendRequest::default(), &mut ())?;
+//! let Outcome::Sent { summary, .. } = outcome else {
+//!     panic!("{outcome:?}")
+//! };
+//! assert_eq!((summary.sent, summary.complete), (1, true));
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # Modules
 //!
 //! - [`config`]: `herald.yaml`, its defaults, and paths relative to the file.

@@ -428,10 +428,66 @@ impl DeliveryLog for StoreLog<'_> {
             .collect();
         self.store.record_outcomes(self.issue, &rows, self.now)?;
         for (email, state) in results {
-            if matches!(state, Settled::Failed(_)) {
+            // Only a receiving server's 5xx counts: a refusal by our own client before
+            // any reply (lettre's, e.g. an address this relay cannot take) is not the
+            // subscriber's fault.
+            if let Settled::Failed(failure) = state
+                && failure.code().is_some()
+            {
                 self.store.count_bounce(email, BOUNCE_LIMIT)?;
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::SmtpFailure;
+    use crate::store::Status;
+
+    /// Three refusals of each kind for one subscriber; returns its status after them.
+    fn status_after_three(failure: SmtpFailure) -> Status {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("state.db")).unwrap();
+        let now = Utc::now();
+        store
+            .merge_subscriber("ann@example.org", None, false, now)
+            .unwrap();
+        for issue in ["i1", "i2", "i3"] {
+            store
+                .start_issue(&IssueRow {
+                    id: issue.into(),
+                    cutoff: now,
+                    articles: Vec::new(),
+                    started_at: now,
+                    completed_at: None,
+                })
+                .unwrap();
+            let mut ledger = StoreLog {
+                store: &mut store,
+                issue,
+                now,
+            };
+            ledger.mark_sending(&["ann@example.org"]).unwrap();
+            let failed = Settled::Failed(failure.clone());
+            ledger.record(&[("ann@example.org", &failed)]).unwrap();
+        }
+        store.subscriber("ann@example.org").unwrap().unwrap().status
+    }
+
+    #[test]
+    fn only_a_servers_refusal_counts_as_a_bounce() {
+        let server = SmtpFailure::Permanent {
+            code: Some(550),
+            message: "no such user".into(),
+        };
+        assert_eq!(status_after_three(server), Status::Bounced);
+        let client = SmtpFailure::Permanent {
+            code: None,
+            message: "the relay does not offer SMTPUTF8".into(),
+        };
+        assert_eq!(status_after_three(client), Status::Active);
     }
 }

@@ -18,7 +18,7 @@ pub fn newsletter_section(config: &Config) -> Result<(&Newsletter, &str)> {
     let from = newsletter.from.as_deref().ok_or_else(|| {
         Error::newsletter(
             config_file(config),
-            "no `newsletter:` section; add one with at least `from: \"Site <news@example.com>\"` and `unsubscribe_url:` or `unsubscribe_mailto:`",
+            "`newsletter.from` is not set: add a `newsletter:` section with at least `from: \"Site <news@example.com>\"` and `unsubscribe_url:` or `unsubscribe_mailto:`",
         )
     })?;
     Ok((newsletter, from))

@@ -464,9 +464,9 @@ fn newsletter_from_is_required_to_send_and_everything_else_has_defaults() {
     let site = Site::new();
     full_article(&site, "one", "'One'", "2025-12-01");
     herald(&site, &["build"], &[]).expect_code(0);
-    herald(&site, &["send"], &[])
-        .expect_code(2)
-        .expect_stderr("no `newsletter:` section; add one with at least `from:");
+    herald(&site, &["send"], &[]).expect_code(2).expect_stderr(
+        "`newsletter.from` is not set: add a `newsletter:` section with at least `from:",
+    );
     site.write(
         "herald.yaml",
         format!("{CONFIG}newsletter:\n  from: \"T <n@example.com>\"\n  unsubscribe_mailto: u@example.com\n"),
