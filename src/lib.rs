@@ -111,6 +111,8 @@
 //!
 //! None yet: everything is built in.
 
+#![warn(unreachable_pub)]
+
 pub mod build;
 pub mod config;
 pub mod content;

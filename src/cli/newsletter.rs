@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
-use herald::mail::send::Settled;
+use herald::mail::Settled;
 use herald::newsletter::{self, Next, Outcome, SendProgress, SendRequest};
 use herald::store::{Merge, Status, Store};
 

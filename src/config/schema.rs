@@ -166,28 +166,28 @@ impl Default for Smtp {
 mod defaults {
     use std::path::PathBuf;
 
-    pub fn content_dir() -> PathBuf {
+    pub(super) fn content_dir() -> PathBuf {
         "content".into()
     }
-    pub fn output_dir() -> PathBuf {
+    pub(super) fn output_dir() -> PathBuf {
         "public".into()
     }
-    pub fn state_file() -> PathBuf {
+    pub(super) fn state_file() -> PathBuf {
         ".herald/herald.db".into()
     }
-    pub fn ids_file() -> PathBuf {
+    pub(super) fn ids_file() -> PathBuf {
         "herald-ids.yaml".into()
     }
-    pub fn permalink() -> String {
+    pub(super) fn permalink() -> String {
         "/articles/{slug}/".into()
     }
-    pub fn timezone_name() -> String {
+    pub(super) fn timezone_name() -> String {
         "UTC".into()
     }
-    pub fn timezone() -> chrono_tz::Tz {
+    pub(super) fn timezone() -> chrono_tz::Tz {
         chrono_tz::UTC
     }
-    pub fn base_url() -> url::Url {
+    pub(super) fn base_url() -> url::Url {
         url::Url::parse("http://localhost/").expect("constant URL parses")
     }
 }

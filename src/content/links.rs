@@ -9,7 +9,7 @@ const URL_ATTRIBUTES: [&str; 5] = ["href", "src", "poster", "cite", "action"];
 
 /// Resolves `reference` against `base`. Returns `None` when it is already absolute, is
 /// empty, or cannot be resolved (it is then left as written).
-pub fn resolve(reference: &str, base: &url::Url) -> Option<String> {
+pub(super) fn resolve(reference: &str, base: &url::Url) -> Option<String> {
     let trimmed = reference.trim();
     if trimmed.is_empty() || url::Url::parse(trimmed).is_ok() {
         return None;

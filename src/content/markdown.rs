@@ -18,7 +18,7 @@ fn options() -> Options {
 /// with `slug`, and so are the `#fragment` links to them, so that the ids of many
 /// articles in one feed never collide: `[^1]` becomes `id="{slug}-fn-1"`, linked from
 /// `href="#{slug}-fn-1"`. An article without ids renders as if there were no such rule.
-pub fn render(markdown: &str, base: &url::Url, slug: &str) -> String {
+pub(super) fn render(markdown: &str, base: &url::Url, slug: &str) -> String {
     // CommonMark would turn NUL into U+FFFD, and no output can carry the others.
     let markdown = text::without_unwanted(markdown);
     let markdown = markdown.as_ref();

@@ -7,15 +7,15 @@
 
 mod anchors;
 mod article;
-pub mod dates;
+mod dates;
 pub mod front_matter;
 mod limits;
-pub mod links;
+mod links;
 mod load;
-pub mod markdown;
+mod markdown;
 mod parse;
 mod simple_yaml;
-pub mod slug;
+mod slug;
 pub mod split;
 pub mod text;
 

@@ -12,7 +12,7 @@ use serde_yaml::Value;
 
 /// One `key: value` line of the front matter.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Field<'a> {
+pub(super) struct Field<'a> {
     /// The key, as written.
     pub key: &'a str,
     /// The value, as YAML would read it.
@@ -23,7 +23,7 @@ pub struct Field<'a> {
 
 /// Reads `yaml` if it lies in the simple subset; `None` means "ask the YAML parser".
 /// The fields come in file order.
-pub fn parse(yaml: &str) -> Option<Vec<Field<'_>>> {
+pub(super) fn parse(yaml: &str) -> Option<Vec<Field<'_>>> {
     let mut fields: Vec<Field<'_>> = Vec::with_capacity(16);
     for (index, line) in yaml.lines().enumerate() {
         let line = line.strip_suffix('\r').unwrap_or(line);

@@ -2,7 +2,7 @@
 
 /// Lower-cases `text` and keeps letters, digits, `-` and `_`; every other run of
 /// characters becomes one `-`. Non-ASCII letters are kept (URLs percent-encode them).
-pub fn slugify(text: &str) -> String {
+pub(super) fn slugify(text: &str) -> String {
     let mut slug = String::with_capacity(text.len());
     let mut pending_dash = false;
     for c in text.chars().flat_map(char::to_lowercase) {
@@ -21,7 +21,7 @@ pub fn slugify(text: &str) -> String {
 
 /// The slug for a file: its name without the `.md` extension; `index.md` takes its
 /// folder's name (`posts/hello/index.md` is `hello`).
-pub fn from_path(path: &std::path::Path) -> String {
+pub(super) fn from_path(path: &std::path::Path) -> String {
     let stem = path
         .file_stem()
         .and_then(|s| s.to_str())

@@ -4,8 +4,8 @@
 //! earlier issues held, [`render::render`] turns an issue into HTML and text once, and
 //! [`render::Rendered::personalise`] fills in each recipient's unsubscribe link.
 
-pub mod render;
-pub mod select;
+pub(crate) mod render;
+mod select;
 
 pub use render::{RenderOptions, Rendered, render};
 pub use select::{History, Issue, issue_id, next_issue, resume_issue};

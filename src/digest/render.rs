@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 /// Stands for the recipient's unsubscribe URL in the rendered issue until
 /// [`Rendered::personalise`] replaces it. Only letters and dashes, so neither HTML
 /// escaping nor CSS inlining changes it.
-pub const UNSUBSCRIBE_PLACEHOLDER: &str = "HERALD-UNSUBSCRIBE-LINK-PLACEHOLDER";
+pub(crate) const UNSUBSCRIBE_PLACEHOLDER: &str = "HERALD-UNSUBSCRIBE-LINK-PLACEHOLDER";
 
 /// What the templates need besides the articles.
 #[derive(Debug, Clone)]
@@ -31,9 +31,9 @@ pub struct RenderOptions<'a> {
 pub struct Rendered {
     /// The subject, on one line, without control characters.
     pub subject: String,
-    /// The HTML part, CSS inlined, with [`UNSUBSCRIBE_PLACEHOLDER`] in it.
+    /// The HTML part, CSS inlined, with the unsubscribe placeholder in it.
     pub html: String,
-    /// The plain-text part, with [`UNSUBSCRIBE_PLACEHOLDER`] in it.
+    /// The plain-text part, with the unsubscribe placeholder in it.
     pub text: String,
 }
 
@@ -46,7 +46,7 @@ impl Rendered {
         (html, text)
     }
 
-    /// What takes the place of [`UNSUBSCRIBE_PLACEHOLDER`] in the HTML part (the URL,
+    /// What takes the place of the unsubscribe placeholder in the HTML part (the URL,
     /// escaped) and in the text part (the URL as it is).
     pub fn unsubscribe_values(unsubscribe_url: &str) -> (String, &str) {
         (escape_html(unsubscribe_url), unsubscribe_url)
@@ -145,7 +145,7 @@ fn view(article: &Article) -> ArticleView<'_> {
 }
 
 /// Fills the subject template and flattens it to one safe line.
-pub fn subject(template: &str, site: &str, articles: &[&Article]) -> String {
+pub(crate) fn subject(template: &str, site: &str, articles: &[&Article]) -> String {
     let first = articles.first().map(|a| a.title.as_str()).unwrap_or("");
     let count = articles.len();
     let filled = template

@@ -23,7 +23,7 @@ pub fn content_html(article: &Article, body: &str) -> String {
 }
 
 /// Subtitle, byline and hero image, one paragraph each; empty when the article has none.
-pub fn header(article: &Article) -> String {
+pub(super) fn header(article: &Article) -> String {
     let mut html = String::new();
     if let Some(subtitle) = &article.subtitle {
         html.push_str(&format!("<p><em>{}</em></p>\n", escape_html(subtitle)));
@@ -47,7 +47,7 @@ pub fn header(article: &Article) -> String {
 }
 
 /// The call to action as a link to [`Article::cta_target`]; empty without a `cta`.
-pub fn call_to_action(article: &Article) -> String {
+pub(super) fn call_to_action(article: &Article) -> String {
     match &article.cta {
         Some(cta) => format!(
             "<p><a href=\"{}\">{}</a></p>\n",

@@ -44,7 +44,7 @@ impl<'a> Item<'a> {
 }
 
 /// `text` without XML-forbidden characters, as an owned string.
-pub fn clean(text: &str) -> String {
+pub(super) fn clean(text: &str) -> String {
     without_unwanted(text).into_owned()
 }
 

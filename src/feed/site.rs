@@ -8,17 +8,17 @@ use crate::content::Article;
 use crate::error::{Error, Result};
 
 /// The `generator` name written in RSS and Atom.
-pub const GENERATOR: &str = "herald";
+pub(super) const GENERATOR: &str = "herald";
 
 /// Where herald lives, for Atom's `generator uri`.
-pub const GENERATOR_URI: &str = "https://github.com/herald-rs/herald";
+pub(super) const GENERATOR_URI: &str = "https://github.com/herald-rs/herald";
 
 /// herald's version, for the generator elements.
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+pub(super) const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The feed-level fields shared by the formats, XML-safe.
 #[derive(Debug, Clone)]
-pub struct Site {
+pub(crate) struct Site {
     /// `site.title`.
     pub title: String,
     /// `site.description`.
@@ -36,7 +36,7 @@ pub struct Site {
 
 impl Site {
     /// The feed-level fields for `config` and the articles the feed shows, `items`.
-    pub fn new(config: &Config, items: &[&Article]) -> Self {
+    pub(crate) fn new(config: &Config, items: &[&Article]) -> Self {
         let site = &config.site;
         let non_empty = |v: &Option<String>| {
             v.as_deref()
@@ -56,7 +56,7 @@ impl Site {
 }
 
 /// The absolute URL of the feed file `file`, served from the site root.
-pub fn feed_url(config: &Config, file: &'static str) -> Result<url::Url> {
+pub(super) fn feed_url(config: &Config, file: &'static str) -> Result<url::Url> {
     config.base_url.join(file).map_err(|e| Error::Feed {
         file,
         source: Box::new(e),
@@ -64,7 +64,7 @@ pub fn feed_url(config: &Config, file: &'static str) -> Result<url::Url> {
 }
 
 /// The MIME type of an image, guessed from the extension of its URL's path.
-pub fn image_type(url: &url::Url) -> Option<&'static str> {
+pub(super) fn image_type(url: &url::Url) -> Option<&'static str> {
     let name = url.path().rsplit('/').next().unwrap_or_default();
     let (_, extension) = name.rsplit_once('.')?;
     let mime = match extension.to_ascii_lowercase().as_str() {

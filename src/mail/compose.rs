@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 
 /// One subscriber to write to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Recipient {
+pub(crate) struct Recipient {
     /// The address.
     pub email: String,
     /// The display name, when known.
@@ -30,7 +30,7 @@ pub struct Recipient {
 
 /// A finished message: the SMTP envelope and the bytes to send (or write as `.eml`).
 #[derive(Debug, Clone)]
-pub struct Composed {
+pub(crate) struct Composed {
     /// `MAIL FROM` and `RCPT TO`.
     pub envelope: Envelope,
     /// The RFC 5322 message, DKIM-signed when configured.
@@ -38,7 +38,7 @@ pub struct Composed {
 }
 
 /// Everything a [`Composer`] needs besides the rendered issue.
-pub struct ComposerSettings<'a> {
+pub(crate) struct ComposerSettings<'a> {
     /// The issue id (part of every Message-ID).
     pub issue: &'a str,
     /// `newsletter.from`, e.g. `Magick AI <news@magick.ai>`.
@@ -58,7 +58,7 @@ pub struct ComposerSettings<'a> {
 }
 
 /// A DKIM signing key with its domain and selector.
-pub struct DkimKey {
+pub(crate) struct DkimKey {
     /// `d=`.
     pub domain: String,
     /// `s=`.
@@ -70,7 +70,7 @@ pub struct DkimKey {
 impl DkimKey {
     /// Reads a key file: an RSA key in PKCS#1 PEM (`BEGIN RSA PRIVATE KEY`), or an
     /// Ed25519 key as the base64 of its 32 raw bytes.
-    pub fn parse(
+    pub(crate) fn parse(
         domain: &str,
         selector: &str,
         text: &str,
@@ -98,7 +98,7 @@ impl DkimKey {
 
 /// Builds each recipient's message; cheap per recipient, since the issue was rendered
 /// once and only the unsubscribe link, `To` and `Message-ID` differ.
-pub struct Composer {
+pub(crate) struct Composer {
     issue: String,
     from: Mailbox,
     reply_to: Option<Mailbox>,
@@ -117,7 +117,7 @@ pub struct Composer {
 impl Composer {
     /// Checks the addresses and prepares the parts shared by every message.
     /// `config_path` names the file in errors.
-    pub fn new(
+    pub(crate) fn new(
         settings: ComposerSettings<'_>,
         rendered: Rendered,
         config_path: &std::path::Path,
@@ -155,13 +155,13 @@ impl Composer {
     }
 
     /// The subject every message carries.
-    pub fn subject(&self) -> &str {
+    pub(crate) fn subject(&self) -> &str {
         &self.subject
     }
 
     /// The Message-ID for `email` in this issue: the same on every run, so a copy sent
     /// twice is recognisable downstream.
-    pub fn message_id(&self, email: &str) -> String {
+    pub(crate) fn message_id(&self, email: &str) -> String {
         let mut hash = Sha256::new();
         hash.update(self.issue.as_bytes());
         hash.update([0]);
@@ -172,13 +172,13 @@ impl Composer {
     }
 
     /// The HTML and text parts for `email`, with its own unsubscribe link.
-    pub fn parts(&self, email: &str) -> (String, String) {
+    pub(crate) fn parts(&self, email: &str) -> (String, String) {
         let links = self.unsubscribe.links(email);
         self.rendered.personalise(links.footer())
     }
 
     /// Builds, and signs when DKIM is configured, the message for `recipient`.
-    pub fn compose(&self, recipient: &Recipient) -> Result<Composed> {
+    pub(crate) fn compose(&self, recipient: &Recipient) -> Result<Composed> {
         let fail = |message: String| Error::Message {
             recipient: recipient.email.clone(),
             message,

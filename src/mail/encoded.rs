@@ -14,14 +14,14 @@ const LINE_LIMIT: usize = 76;
 
 /// A text with a placeholder, encoded around it.
 #[derive(Debug, Clone)]
-pub struct EncodedPart {
+pub(super) struct EncodedPart {
     /// The encoded text between placeholders; all but the last end with a soft break.
     pieces: Vec<Vec<u8>>,
 }
 
 impl EncodedPart {
     /// Encodes `text`, whose line breaks become CRLF, around each `placeholder`.
-    pub fn new(text: &str, placeholder: &str) -> Self {
+    pub(super) fn new(text: &str, placeholder: &str) -> Self {
         let text = crlf(text);
         let raw: Vec<&str> = text.split(placeholder).collect();
         let last = raw.len() - 1;
@@ -34,7 +34,7 @@ impl EncodedPart {
     }
 
     /// The part with `value` (one line) in place of every placeholder.
-    pub fn with(&self, value: &str) -> Body {
+    pub(super) fn with(&self, value: &str) -> Body {
         let value = encode(value, true);
         let size =
             self.pieces.iter().map(Vec::len).sum::<usize>() + value.len() * (self.pieces.len() - 1);

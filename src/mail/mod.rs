@@ -2,17 +2,19 @@
 //! send loop with its connection pool, rate limit and retries.
 //!
 //! Nothing here decides what goes in an issue: the loop is handed a rendered issue,
-//! the recipients and a [`send::DeliveryLog`] to record each attempt in.
+//! the recipients and a delivery log to record each attempt in.
 
-pub mod compose;
-pub mod encoded;
-pub mod failure;
-pub mod rate;
-pub mod send;
-pub mod transport;
+pub(crate) mod compose;
+mod encoded;
+pub(crate) mod failure;
+mod rate;
+pub(crate) mod send;
+pub(crate) mod transport;
 pub mod unsubscribe;
 
-pub use compose::{Composer, Recipient};
 pub use failure::{AttemptError, SmtpFailure};
-pub use send::{DeliveryLog, Progress, SendOptions, SendReport, Stopped, send_all};
-pub use transport::{Deliver, Outbox, Smtp, SmtpSettings};
+pub use send::Settled;
+
+pub(crate) use compose::{Composer, Recipient};
+pub(crate) use send::{DeliveryLog, SendOptions, send_all};
+pub(crate) use transport::{Deliver, Outbox, Smtp, SmtpSettings};

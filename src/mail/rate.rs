@@ -5,14 +5,14 @@ use std::time::{Duration, Instant};
 
 /// Spaces message starts `1/N` seconds apart across threads; N = 0 means no limit.
 #[derive(Debug)]
-pub struct RateLimiter {
+pub(super) struct RateLimiter {
     interval: Option<Duration>,
     next: Mutex<Option<Instant>>,
 }
 
 impl RateLimiter {
     /// A limiter for `per_second` messages per second (0: unlimited).
-    pub fn new(per_second: u32) -> RateLimiter {
+    pub(super) fn new(per_second: u32) -> RateLimiter {
         RateLimiter {
             interval: (per_second > 0).then(|| Duration::from_secs(1) / per_second),
             next: Mutex::new(None),
@@ -20,7 +20,7 @@ impl RateLimiter {
     }
 
     /// Blocks until the caller may start one more message.
-    pub fn wait(&self) {
+    pub(super) fn wait(&self) {
         let Some(interval) = self.interval else {
             return;
         };

@@ -23,7 +23,7 @@ use crate::error::Result;
 
 /// Tuning of the send loop.
 #[derive(Debug, Clone)]
-pub struct SendOptions {
+pub(crate) struct SendOptions {
     /// Worker threads, hence at most this many SMTP connections at once.
     pub concurrency: usize,
     /// Messages per second over all connections; 0 means unlimited.
@@ -63,7 +63,7 @@ pub enum Settled {
 }
 
 /// The sending ledger (one row per recipient), written by the loop's thread only.
-pub trait DeliveryLog {
+pub(crate) trait DeliveryLog {
     /// Records `emails` as `sending`; must be durable when it returns.
     fn mark_sending(&mut self, emails: &[&str]) -> Result<()>;
     /// Records finished attempts.
@@ -72,7 +72,7 @@ pub trait DeliveryLog {
 
 /// What the loop did.
 #[derive(Debug, Default)]
-pub struct SendReport {
+pub(crate) struct SendReport {
     /// Recipients whose message the server accepted.
     pub sent: usize,
     /// Recipients refused for good, with the reason.
@@ -85,7 +85,7 @@ pub struct SendReport {
 
 /// Why a run stopped before every recipient was tried.
 #[derive(Debug, Clone)]
-pub enum Stopped {
+pub(crate) enum Stopped {
     /// The server could not be reached, many times in a row.
     Unreachable(SmtpFailure),
     /// A local failure while building or handing over `recipient`'s message.
@@ -109,14 +109,14 @@ impl Stopped {
 
 impl SendReport {
     /// Whether every recipient was either sent or permanently failed.
-    pub fn is_complete(&self) -> bool {
+    pub(crate) fn is_complete(&self) -> bool {
         self.deferred.is_empty() && self.aborted.is_none()
     }
 }
 
 /// Called on the loop's thread when a recipient is done with for this run (sent,
 /// failed, or deferred to the next run); not for an attempt this run retries.
-pub type Progress<'a> = dyn FnMut(&str, &Settled) + 'a;
+pub(crate) type Progress<'a> = dyn FnMut(&str, &Settled) + 'a;
 
 struct Job {
     recipient: Recipient,
@@ -155,7 +155,7 @@ impl Ord for Waiting {
 /// Sends one message to each recipient, records every step in `ledger`, and returns
 /// when each is sent, failed or deferred (or the server proved unreachable).
 /// One recipient's failure never stops the others.
-pub fn send_all(
+pub(crate) fn send_all(
     recipients: Vec<Recipient>,
     composer: &Composer,
     deliver: &dyn Deliver,

@@ -14,7 +14,7 @@ use super::failure::{AttemptError, SmtpFailure};
 use crate::error::{Error, Result};
 
 /// Something that takes a finished message for one recipient.
-pub trait Deliver: Sync {
+pub(crate) trait Deliver: Sync {
     /// Hands over one message; `Ok` means accepted (SMTP 250, or written to disk).
     fn deliver(&self, envelope: &Envelope, message: &[u8]) -> Result<(), AttemptError>;
 
@@ -25,7 +25,7 @@ pub trait Deliver: Sync {
 
 /// How to reach the relay. The URL and password are secrets: they are never printed.
 #[derive(Clone)]
-pub struct SmtpSettings {
+pub(crate) struct SmtpSettings {
     /// lettre URL form, e.g. `smtp://user@mail.example.com:587?tls=required`.
     pub url: String,
     /// The password (`HERALD_SMTP_PASSWORD`); overrides one in the URL.
@@ -50,14 +50,14 @@ impl std::fmt::Debug for SmtpSettings {
 }
 
 /// An SMTP relay reached through a pool of connections.
-pub struct Smtp {
+pub(crate) struct Smtp {
     transport: SmtpTransport,
     server: String,
 }
 
 impl Smtp {
     /// Prepares the pool; connections open on first use.
-    pub fn new(settings: &SmtpSettings) -> Result<Smtp> {
+    pub(crate) fn new(settings: &SmtpSettings) -> Result<Smtp> {
         let server = redact(&settings.url);
         let fail = |message: String| Error::Smtp {
             server: server.clone(),
@@ -89,7 +89,7 @@ impl Smtp {
 
     /// Opens one connection (EHLO, STARTTLS, AUTH) to check the settings before any
     /// recipient is marked `sending`.
-    pub fn check(&self) -> Result<()> {
+    pub(crate) fn check(&self) -> Result<()> {
         match self.transport.test_connection() {
             Ok(true) => Ok(()),
             Ok(false) => Err(Error::Smtp {
@@ -151,7 +151,7 @@ fn tls_with_ca(url: &url::Url, ca_file: &Path, server: &str) -> Result<Tls> {
 }
 
 /// `smtp://host:port` from a URL that may carry a user and password.
-pub fn redact(raw: &str) -> String {
+pub(crate) fn redact(raw: &str) -> String {
     match url::Url::parse(raw) {
         Ok(url) => {
             let host = url.host_str().unwrap_or("?");
@@ -189,13 +189,13 @@ fn percent_decode(text: &str) -> String {
 /// Writes each message as `<folder>/<address>.eml`: the default when no relay is
 /// configured, and a way to look at exactly what would be sent.
 #[derive(Debug, Clone)]
-pub struct Outbox {
+pub(crate) struct Outbox {
     dir: PathBuf,
 }
 
 impl Outbox {
     /// An outbox writing into `dir` (created on first use).
-    pub fn new(dir: impl Into<PathBuf>) -> Outbox {
+    pub(crate) fn new(dir: impl Into<PathBuf>) -> Outbox {
         Outbox { dir: dir.into() }
     }
 
@@ -213,7 +213,7 @@ impl Outbox {
     }
 
     /// The file a recipient's message is written to.
-    pub fn file_for(&self, recipient: &str) -> PathBuf {
+    pub(crate) fn file_for(&self, recipient: &str) -> PathBuf {
         let safe: String = recipient
             .chars()
             .map(|c| {

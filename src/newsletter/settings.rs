@@ -13,7 +13,7 @@ use crate::mail::{Composer, Deliver, Outbox, Smtp, SmtpSettings};
 use super::plan::Plan;
 
 /// The `newsletter:` section and its `from`, or an error saying to add them.
-pub fn newsletter_section(config: &Config) -> Result<(&Newsletter, &str)> {
+pub(super) fn newsletter_section(config: &Config) -> Result<(&Newsletter, &str)> {
     let newsletter = &config.newsletter;
     let from = newsletter.from.as_deref().ok_or_else(|| {
         Error::newsletter(
@@ -26,7 +26,7 @@ pub fn newsletter_section(config: &Config) -> Result<(&Newsletter, &str)> {
 
 /// The composer for `plan`. Without `HERALD_SECRET`, `preview` allows a fixed
 /// placeholder key (for `herald digest`); sending requires the real one.
-pub fn composer_for(
+pub(crate) fn composer_for(
     config: &Config,
     secrets: &Secrets,
     plan: &Plan<'_>,
@@ -85,7 +85,11 @@ pub fn composer_for(
 /// The SMTP relay (`HERALD_SMTP_URL`, else `smtp.url`), or the outbox folder
 /// `<state folder>/outbox/<issue>/` when neither the `smtp:` section nor
 /// `HERALD_SMTP_URL` is there.
-pub fn transport_for(config: &Config, secrets: &Secrets, issue: &str) -> Result<Box<dyn Deliver>> {
+pub(crate) fn transport_for(
+    config: &Config,
+    secrets: &Secrets,
+    issue: &str,
+) -> Result<Box<dyn Deliver>> {
     let url = secrets
         .smtp_url
         .clone()
@@ -113,7 +117,7 @@ pub fn transport_for(config: &Config, secrets: &Secrets, issue: &str) -> Result<
 }
 
 /// `.herald/outbox` beside the state database.
-pub fn outbox_dir(config: &Config) -> std::path::PathBuf {
+pub(super) fn outbox_dir(config: &Config) -> std::path::PathBuf {
     config
         .state_file
         .parent()
@@ -122,6 +126,6 @@ pub fn outbox_dir(config: &Config) -> std::path::PathBuf {
 }
 
 /// The config file, for messages.
-pub fn config_file(config: &Config) -> std::path::PathBuf {
+pub(super) fn config_file(config: &Config) -> std::path::PathBuf {
     config.file.clone()
 }

@@ -37,7 +37,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
 ";
 
 /// Creates missing tables, switches to WAL and records the schema version.
-pub fn migrate(conn: &Connection, path: &Path) -> Result<()> {
+pub(super) fn migrate(conn: &Connection, path: &Path) -> Result<()> {
     let sql = |e| Error::store(path, e);
     conn.busy_timeout(std::time::Duration::from_secs(10))
         .map_err(sql)?;
@@ -53,7 +53,7 @@ pub fn migrate(conn: &Connection, path: &Path) -> Result<()> {
 }
 
 /// Fails when the file was written by a newer herald.
-pub fn check_version(conn: &Connection, path: &Path) -> Result<()> {
+pub(super) fn check_version(conn: &Connection, path: &Path) -> Result<()> {
     let found: i64 = conn
         .pragma_query_value(None, "user_version", |row| row.get(0))
         .map_err(|e| Error::store(path, e))?;
