@@ -88,6 +88,9 @@ fn the_ledger_goes_sending_then_sent_failed_or_deferred() {
     store.start_issue(&issue).unwrap();
     store.start_issue(&issue).unwrap();
     assert_eq!(store.open_issue().unwrap(), Some(issue.clone()));
+    for email in ["a@x.org", "b@x.org", "c@x.org"] {
+        store.merge_subscriber(email, None, true, now()).unwrap();
+    }
     store
         .mark_sending("i1", &["a@x.org", "b@x.org", "c@x.org"], now())
         .unwrap();
