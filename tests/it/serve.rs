@@ -491,7 +491,7 @@ fn sign_up_is_off_without_public_url_and_unsubscribe_without_the_secret() {
 #[test]
 fn an_unsubscribe_during_a_send_stops_that_copy_if_it_has_not_gone() {
     let smtp = SmtpServer::start(Behaviour {
-        delay: Duration::from_millis(400),
+        delay: Duration::from_millis(600),
         ..Behaviour::default()
     });
     let site = site("", Some(&smtp));
