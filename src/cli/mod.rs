@@ -4,6 +4,7 @@ mod build;
 mod check;
 mod exit;
 mod newsletter;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -47,6 +48,8 @@ pub enum Command {
     /// List every newsletter issue with its numbers over every run: sent, failed,
     /// pending, and whether it is complete.
     Issues(newsletter::IssuesArgs),
+    /// Serve the feeds, unsubscribe and sign-up pages over HTTP.
+    Serve(serve::Args),
 }
 
 /// Everything a command needs from the outside world, read once.
@@ -55,6 +58,8 @@ pub struct Context {
     pub config_path: PathBuf,
     /// The current time, or `--now`.
     pub now: DateTime<Utc>,
+    /// `--now`, when given: a long-running command (`serve`) keeps the clock pinned.
+    pub pinned_now: Option<DateTime<Utc>>,
     /// `--quiet`.
     pub quiet: bool,
     /// `HERALD_SMTP_URL`, `HERALD_SMTP_PASSWORD`, `HERALD_SECRET`.
@@ -80,6 +85,7 @@ pub fn main() -> ExitCode {
     let context = Context {
         config_path: cli.config,
         now: cli.now.unwrap_or_else(Utc::now),
+        pinned_now: cli.now,
         quiet: cli.quiet,
         secrets: herald::config::Secrets::from_env(),
     };
@@ -90,6 +96,7 @@ pub fn main() -> ExitCode {
         Command::Digest(args) => newsletter::run_digest(&context, args),
         Command::Send(args) => newsletter::run_send(&context, args),
         Command::Issues(args) => newsletter::run_issues(&context, args),
+        Command::Serve(args) => serve::run(&context, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

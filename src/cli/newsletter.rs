@@ -254,13 +254,7 @@ pub fn run_digest(context: &Context, args: DigestArgs) -> Result<(), Failure> {
         eprintln!("warning: article {id} of this issue no longer exists; it is left out");
     }
     // The preview goes to the sender's own address, with that address's unsubscribe link.
-    let from = config
-        .newsletter
-        .from
-        .as_deref()
-        .and_then(|from| from.parse::<lettre::message::Mailbox>().ok())
-        .map(|m| m.email.to_string())
-        .unwrap_or_else(|| "preview@example.com".into());
+    let from = newsletter::preview_recipient(&config);
     if args.html.is_some() || args.text.is_some() {
         let (html, text) =
             newsletter::preview_parts(&config, &context.secrets, &plan, context.now, &from)?;

@@ -16,7 +16,11 @@ mod settings;
 pub use import::{CsvRow, ImportReport, parse_csv};
 pub use issues::{IssueStatus, IssueTotals, issue_totals, issues};
 pub use plan::{Next, Plan, plan_next};
-pub use run::{Outcome, SendProgress, SendRequest, Summary, preview_message, preview_parts, send};
+pub use run::{
+    Outcome, SendProgress, SendRequest, Summary, preview_message, preview_parts, preview_recipient,
+    send,
+};
+pub(crate) use settings::transport_for;
 
 /// Permanent failures after which a subscriber is marked bounced.
 pub const BOUNCE_LIMIT: u32 = 3;

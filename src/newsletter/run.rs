@@ -41,8 +41,9 @@ pub struct Summary {
     pub sent: usize,
     /// Recipients refused for good in this run.
     pub failed: usize,
-    /// Recipients not sent to in this run: already settled by an earlier run, or left
-    /// `sending` by an interrupted one with `--no-retry-unknown`.
+    /// Recipients not sent to in this run: already settled by an earlier run, left
+    /// `sending` by an interrupted one with `--no-retry-unknown`, or unsubscribed while
+    /// the run was under way.
     pub skipped: usize,
     /// Recipients left for the next run (temporary failures, unreachable server).
     pub deferred: usize,
@@ -196,7 +197,7 @@ pub fn send(
         articles: plan.issue.articles.len(),
         sent: report.sent,
         failed: report.failed.len(),
-        skipped,
+        skipped: skipped + report.skipped.len(),
         deferred: report.deferred.len(),
         unknown_retried: retried,
         complete: report.is_complete(),
@@ -321,6 +322,18 @@ pub fn preview_parts(
     Ok(composer.parts(recipient))
 }
 
+/// Whose copy a preview shows: the sender's own address (with its own unsubscribe
+/// link), or a placeholder when `newsletter.from` is not a mailbox yet.
+pub fn preview_recipient(config: &Config) -> String {
+    config
+        .newsletter
+        .from
+        .as_deref()
+        .and_then(|from| from.parse::<lettre::message::Mailbox>().ok())
+        .map(|m| m.email.to_string())
+        .unwrap_or_else(|| "preview@example.com".into())
+}
+
 /// The complete message one recipient would get, for `herald digest --eml`.
 pub fn preview_message(
     config: &Config,
@@ -406,7 +419,7 @@ struct StoreLog<'s> {
 }
 
 impl DeliveryLog for StoreLog<'_> {
-    fn mark_sending(&mut self, emails: &[&str]) -> Result<()> {
+    fn mark_sending(&mut self, emails: &[&str]) -> Result<Vec<bool>> {
         self.store.mark_sending(self.issue, emails, self.now)
     }
 

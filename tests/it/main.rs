@@ -12,5 +12,6 @@ mod newsletter;
 mod newsletter_dkim;
 mod properties;
 mod regression;
+mod serve;
 mod smtp_server;
 mod support;
