@@ -73,6 +73,7 @@ pub mod lock;
 pub mod mail;
 pub mod newsletter;
 pub mod output;
+pub(crate) mod serve;
 pub mod store;
 
 pub use config::Config;
