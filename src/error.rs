@@ -81,6 +81,15 @@ pub enum Error {
         /// What is missing or wrong, and how to fix it.
         message: String,
     },
+    /// `herald serve` could not listen on (or keep serving) `address`.
+    #[error("listening on {address}: {source}")]
+    Listen {
+        /// The address asked for, e.g. `127.0.0.1:8080`.
+        address: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
     /// Building an email message failed.
     #[error("building the message for {recipient}: {message}")]
     Message {

@@ -57,6 +57,7 @@
 //! - [`mail`]: building each message, transports (SMTP or `.eml` outbox), the send loop.
 //! - [`store`]: the SQLite state: subscribers, issues, the delivery ledger.
 //! - [`newsletter`]: `herald send` as one call, tying digest, mail and store together.
+//! - [`serve`]: `herald serve`, the HTTP side: feeds, unsubscribe, sign-up, preview.
 //!
 //! # Cargo features
 //!
@@ -73,7 +74,7 @@ pub mod lock;
 pub mod mail;
 pub mod newsletter;
 pub mod output;
-pub(crate) mod serve;
+pub mod serve;
 pub mod store;
 
 pub use config::Config;

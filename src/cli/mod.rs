@@ -4,6 +4,7 @@ mod build;
 mod check;
 mod exit;
 mod newsletter;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -44,6 +45,8 @@ pub enum Command {
     /// Send the next newsletter issue to every active subscriber (resumes an
     /// interrupted one).
     Send(newsletter::SendArgs),
+    /// Serve the feeds, unsubscribe and sign-up pages over HTTP.
+    Serve(serve::Args),
 }
 
 /// Everything a command needs from the outside world, read once.
@@ -52,6 +55,8 @@ pub struct Context {
     pub config_path: PathBuf,
     /// The current time, or `--now`.
     pub now: DateTime<Utc>,
+    /// `--now`, when given: a long-running command (`serve`) keeps the clock pinned.
+    pub pinned_now: Option<DateTime<Utc>>,
     /// `--quiet`.
     pub quiet: bool,
     /// `HERALD_SMTP_URL`, `HERALD_SMTP_PASSWORD`, `HERALD_SECRET`.
@@ -77,6 +82,7 @@ pub fn main() -> ExitCode {
     let context = Context {
         config_path: cli.config,
         now: cli.now.unwrap_or_else(Utc::now),
+        pinned_now: cli.now,
         quiet: cli.quiet,
         secrets: herald::config::Secrets::from_env(),
     };
@@ -86,6 +92,7 @@ pub fn main() -> ExitCode {
         Command::Subscribers(args) => newsletter::run_subscribers(&context, args),
         Command::Digest(args) => newsletter::run_digest(&context, args),
         Command::Send(args) => newsletter::run_send(&context, args),
+        Command::Serve(args) => serve::run(&context, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -116,7 +116,50 @@ impl Config {
         {
             return Err("smtp.concurrency must be at least 1".into());
         }
+        self.validate_serve()
+    }
+
+    fn validate_serve(&mut self) -> std::result::Result<(), String> {
+        let serve = &mut self.serve;
+        if let Some(raw) = &serve.public_url {
+            let url = url::Url::parse(raw.trim()).map_err(|e| {
+                format!("serve.public_url {raw:?} is not an absolute URL ({e}); give the server's public base, e.g. https://news.example.com")
+            })?;
+            if !matches!(url.scheme(), "http" | "https") || url.query().is_some() {
+                return Err(format!(
+                    "serve.public_url {raw:?} must be an http(s) URL without a query, e.g. https://news.example.com"
+                ));
+            }
+            serve.public_url = Some(url.as_str().trim_end_matches('/').to_string());
+        }
+        serve.trusted_proxy_nets()?;
+        if serve.confirm_hours == 0 {
+            return Err("serve.confirm_hours must be at least 1".into());
+        }
+        if serve.max_body_bytes < 1024 {
+            return Err("serve.max_body_bytes must be at least 1024".into());
+        }
+        if serve.preview_token.as_deref().is_some_and(|t| t.len() < 16) {
+            return Err(
+                "serve.preview_token is shorter than 16 characters; use a long random string"
+                    .into(),
+            );
+        }
         Ok(())
+    }
+
+    /// The one-click unsubscribe URL template: `newsletter.unsubscribe_url`, else
+    /// `{serve.public_url}/unsubscribe/{token}` when the server's public URL is set.
+    pub fn unsubscribe_url(&self) -> Option<String> {
+        self.newsletter
+            .as_ref()
+            .and_then(|n| n.unsubscribe_url.clone())
+            .or_else(|| {
+                self.serve
+                    .public_url
+                    .as_ref()
+                    .map(|base| format!("{base}/unsubscribe/{{token}}"))
+            })
     }
 
     fn resolve_paths(&mut self, root: &Path) {
@@ -132,6 +175,26 @@ impl Config {
             *ca_file = root.join(&*ca_file);
         }
         self.root = root.to_path_buf();
+    }
+}
+
+impl crate::config::Serve {
+    /// `trusted_proxies` parsed: each entry an IP address or a CIDR block.
+    pub fn trusted_proxy_nets(&self) -> std::result::Result<Vec<ipnet::IpNet>, String> {
+        self.trusted_proxies
+            .iter()
+            .map(|entry| {
+                let entry = entry.trim();
+                entry
+                    .parse::<ipnet::IpNet>()
+                    .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| {
+                        format!(
+                            "serve.trusted_proxies: {entry:?} is not an IP address or CIDR block (use e.g. 127.0.0.1 or 10.0.0.0/8)"
+                        )
+                    })
+            })
+            .collect()
     }
 }
 
@@ -221,6 +284,48 @@ mod tests {
         assert!(err.starts_with("site/herald.yaml:6:"), "{err}");
         assert!(err.contains("unknown field `limt`"), "{err}");
         assert!(err.contains("column 3"), "{err}");
+    }
+
+    #[test]
+    fn serve_defaults_and_checks() {
+        let config = parse(MINIMAL).unwrap();
+        assert_eq!(config.serve.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.serve.confirm_hours, 48);
+        assert_eq!(config.unsubscribe_url(), None);
+        let with_url = parse(&format!(
+            "{MINIMAL}serve:\n  public_url: https://news.example.com/\n  trusted_proxies: [127.0.0.1, 10.0.0.0/8]\n"
+        ))
+        .unwrap();
+        assert_eq!(
+            with_url.unsubscribe_url().as_deref(),
+            Some("https://news.example.com/unsubscribe/{token}")
+        );
+        let explicit = parse(&format!(
+            "{MINIMAL}serve:\n  public_url: https://news.example.com\nnewsletter:\n  from: a@example.com\n  unsubscribe_url: https://other.example.com/u/{{token}}\n"
+        ))
+        .unwrap();
+        assert_eq!(
+            explicit.unsubscribe_url().as_deref(),
+            Some("https://other.example.com/u/{token}")
+        );
+        let cases = [
+            (
+                "serve:\n  trusted_proxies: [10.0.0.0/33]\n",
+                "is not an IP address or CIDR",
+            ),
+            (
+                "serve:\n  public_url: news.example.com\n",
+                "serve.public_url",
+            ),
+            ("serve:\n  listen: localhost\n", "line 5"),
+            ("serve:\n  lisen: 127.0.0.1:1\n", "unknown field `lisen`"),
+            ("serve:\n  preview_token: short\n", "shorter than 16"),
+        ];
+        for (extra, expected) in cases {
+            let err = parse(&format!("{MINIMAL}{extra}")).unwrap_err().to_string();
+            let err = err.replace("site/herald.yaml:5:", "line 5");
+            assert!(err.contains(expected), "{extra}: {err}");
+        }
     }
 
     #[test]

@@ -28,6 +28,9 @@ pub struct Config {
     /// SMTP relay; without it messages are written to `.herald/outbox/`.
     #[serde(default)]
     pub smtp: Option<Smtp>,
+    /// `herald serve` options.
+    #[serde(default)]
+    pub serve: Serve,
     /// The record of each article's first feed id (commit it with the content),
     /// relative to the config file.
     #[serde(default = "defaults::ids_file")]
@@ -142,6 +145,47 @@ pub struct Smtp {
     /// relay's CA), relative to the config file.
     #[serde(default)]
     pub ca_file: Option<PathBuf>,
+}
+
+/// `serve:`: the HTTP server (`herald serve`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Serve {
+    /// The address to listen on; `--listen` overrides it.
+    pub listen: std::net::SocketAddr,
+    /// The public base URL of this server (e.g. `https://news.example.com`), used in the
+    /// links it mails; when set and `newsletter.unsubscribe_url` is not, unsubscribe
+    /// links point at `{public_url}/unsubscribe/{token}`.
+    pub public_url: Option<String>,
+    /// Reverse proxies (IPs or CIDRs) whose `X-Forwarded-For` is believed; from any
+    /// other peer the header is ignored.
+    pub trusted_proxies: Vec<String>,
+    /// The token that unlocks `GET /preview` (`?token=` or `Authorization: Bearer`);
+    /// without it the preview is off (404).
+    pub preview_token: Option<String>,
+    /// Hours a sign-up confirmation link stays valid.
+    pub confirm_hours: u32,
+    /// Sign-ups accepted per client IP per minute.
+    pub signups_per_ip_per_minute: u32,
+    /// Minutes between two confirmation mails to the same address.
+    pub confirm_mail_interval_minutes: u32,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for Serve {
+    fn default() -> Self {
+        Serve {
+            listen: std::net::SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: None,
+            trusted_proxies: Vec::new(),
+            preview_token: None,
+            confirm_hours: 48,
+            signups_per_ip_per_minute: 5,
+            confirm_mail_interval_minutes: 10,
+            max_body_bytes: 16 * 1024,
+        }
+    }
 }
 
 mod defaults {

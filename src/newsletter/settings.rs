@@ -34,10 +34,11 @@ pub fn composer_for(
 ) -> Result<Composer> {
     let newsletter = newsletter_section(config)?;
     let path = config_file(config);
-    if newsletter.unsubscribe_url.is_none() && newsletter.unsubscribe_mailto.is_none() {
+    let unsubscribe_url = config.unsubscribe_url();
+    if unsubscribe_url.is_none() && newsletter.unsubscribe_mailto.is_none() {
         return Err(Error::newsletter(
             &path,
-            "newsletter: set `unsubscribe_url` (https, with {token}) or `unsubscribe_mailto`: every message needs an unsubscribe link",
+            "newsletter: set `unsubscribe_url` (https, with {token}), `unsubscribe_mailto`, or `serve.public_url` (for herald serve's own page): every message needs an unsubscribe link",
         ));
     }
     let secret = match (&secrets.secret, preview) {
@@ -69,7 +70,7 @@ pub fn composer_for(
         reply_to: newsletter.reply_to.as_deref(),
         site_title: &config.site.title,
         unsubscribe: Unsubscribe {
-            url: newsletter.unsubscribe_url.clone(),
+            url: unsubscribe_url,
             mailto: newsletter.unsubscribe_mailto.clone(),
             secret,
         },

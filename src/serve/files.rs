@@ -371,7 +371,7 @@ fn io_failure(full: &std::path::Path, error: &io::Error) -> Failure {
         }
         io::ErrorKind::PermissionDenied => Failure::Forbidden,
         _ => {
-            eprintln!("herald serve: {}: {error}", full.display());
+            tracing::error!("{}: {error}", full.display());
             Failure::Internal
         }
     }

@@ -10,5 +10,7 @@ mod newsletter;
 mod newsletter_dkim;
 mod properties;
 mod regression;
+mod serve;
+mod serve_files;
 mod smtp_server;
 mod support;

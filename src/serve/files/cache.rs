@@ -208,11 +208,6 @@ impl Cache {
         }
     }
 
-    /// The limits it keeps to.
-    pub(crate) fn limits(&self) -> Limits {
-        self.limits
-    }
-
     /// The entry of `relative` when it holds `version`.
     pub(crate) fn get(&self, relative: &str, version: Version) -> Option<Arc<Entry>> {
         let entries = self.entries.read().unwrap_or_else(PoisonError::into_inner);
