@@ -464,7 +464,10 @@ http {
     root $out;
     location = /rss.xml {
       types { }
-      default_type "application/rss+xml; charset=utf-8";
+      # The charset apart: gzip_types matches the whole default_type string.
+      default_type application/rss+xml;
+      charset utf-8;
+      charset_types application/rss+xml;
       add_header Access-Control-Allow-Origin "*";
       add_header Cache-Control "max-age=300";
     }
