@@ -62,8 +62,10 @@ pub enum Settled {
 
 /// The sending ledger, written by the loop's thread only.
 pub trait Ledger {
-    /// Records `emails` as `sending`; must be durable when it returns.
-    fn mark_sending(&mut self, emails: &[&str]) -> Result<()>;
+    /// Records `emails` as `sending`; must be durable when it returns. Returns, in
+    /// order, whether each is still to be sent: one that unsubscribed meanwhile is not
+    /// claimed, and the loop skips it.
+    fn mark_sending(&mut self, emails: &[&str]) -> Result<Vec<bool>>;
     /// Records finished attempts.
     fn record(&mut self, results: &[(&str, &Settled)]) -> Result<()>;
 }
@@ -79,6 +81,9 @@ pub struct SendReport {
     pub deferred: Vec<(String, SmtpFailure)>,
     /// Set when the run stopped early because the server could not be reached.
     pub aborted: Option<SmtpFailure>,
+    /// Recipients the ledger did not claim when their turn came (they unsubscribed
+    /// during the run): not sent to.
+    pub skipped: Vec<String>,
 }
 
 impl SendReport {
@@ -274,8 +279,12 @@ impl Run<'_> {
             return Ok(());
         }
         let emails: Vec<&str> = batch.iter().map(|j| j.recipient.email.as_str()).collect();
-        ledger.mark_sending(&emails)?;
-        for mut job in batch {
+        let claimed = ledger.mark_sending(&emails)?;
+        for (mut job, claimed) in batch.into_iter().zip(claimed) {
+            if !claimed {
+                self.report.skipped.push(job.recipient.email);
+                continue;
+            }
             job.attempts += 1;
             self.in_flight += 1;
             if let Err(mpsc::SendError(job)) = jobs.send(job) {
@@ -447,12 +456,12 @@ mod tests {
     struct MapLedger(std::sync::Arc<Mutex<HashMap<String, String>>>);
 
     impl Ledger for MapLedger {
-        fn mark_sending(&mut self, emails: &[&str]) -> Result<()> {
+        fn mark_sending(&mut self, emails: &[&str]) -> Result<Vec<bool>> {
             let mut map = self.0.lock().unwrap();
             for email in emails {
                 map.insert(email.to_string(), "sending".into());
             }
-            Ok(())
+            Ok(vec![true; emails.len()])
         }
         fn record(&mut self, results: &[(&str, &Settled)]) -> Result<()> {
             let mut map = self.0.lock().unwrap();

@@ -39,8 +39,9 @@ pub struct Summary {
     pub sent: usize,
     /// Recipients refused for good in this run.
     pub failed: usize,
-    /// Recipients not sent to in this run: already settled by an earlier run, or left
-    /// `sending` by an interrupted one with `--no-retry-unknown`.
+    /// Recipients not sent to in this run: already settled by an earlier run, left
+    /// `sending` by an interrupted one with `--no-retry-unknown`, or unsubscribed while
+    /// the run was under way.
     pub skipped: usize,
     /// Recipients left for the next run (temporary failures, unreachable server).
     pub deferred: usize,
@@ -189,7 +190,7 @@ pub fn send(
         articles: plan.issue.articles.len(),
         sent: report.sent,
         failed: report.failed.len(),
-        skipped,
+        skipped: skipped + report.skipped.len(),
         deferred: report.deferred.len(),
         unknown_retried: retried,
         complete: report.is_complete(),
@@ -385,7 +386,7 @@ struct StoreLedger<'s> {
 }
 
 impl Ledger for StoreLedger<'_> {
-    fn mark_sending(&mut self, emails: &[&str]) -> Result<()> {
+    fn mark_sending(&mut self, emails: &[&str]) -> Result<Vec<bool>> {
         self.store.mark_sending(self.issue, emails, self.now)
     }
 

@@ -1,24 +1,45 @@
 //! `herald serve`: one HTTP process beside the cron commands, on the same config and
 //! state database.
 //!
-//! It answers what needs an answer from the web: the built feeds from `output_dir`,
-//! and a health check (`/healthz`). It runs on a tokio runtime of its own, so library
-//! users call the blocking [`serve`] like any other stage.
+//! It answers what needs an answer from the web:
+//!
+//! - `GET|POST /unsubscribe/{token}`: the page with a button, and the RFC 8058
+//!   one-click unsubscribe (only a POST unsubscribes).
+//! - `GET|POST /subscribe` and `GET|POST /confirm/{token}`: double opt-in sign-up.
+//! - `GET /preview`: the next issue's HTML, behind `serve.preview_token`.
+//! - `GET /healthz`: 200 when the state database answers.
+//! - everything else: the built feeds from `output_dir`.
+//!
+//! It runs on a tokio runtime of its own, so library users call the blocking [`serve`]
+//! like any other stage. Every page carries a strict Content-Security-Policy.
 
+mod access_log;
+mod app;
+mod client_ip;
+mod confirm_token;
 mod files;
+mod limits;
+mod mailer;
+mod pages;
+mod preview;
+mod security;
+mod signup;
+mod unsubscribe;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::routing::get;
+use chrono::{DateTime, Utc};
 
 use crate::config::{Config, Secrets};
 use crate::error::{Error, Result};
 use crate::store::Store;
+use app::{App, Clock};
 
 /// What `herald serve` was asked for on its command line.
 #[derive(Debug, Clone)]
@@ -27,38 +48,31 @@ pub struct ServeOptions {
     pub listen: SocketAddr,
     /// A pinned clock (`--now`, for tests and demonstrations); `None` reads the system
     /// clock at each request.
-    pub now: Option<chrono::DateTime<chrono::Utc>>,
-}
-
-/// What every handler shares.
-struct App {
-    state_file: PathBuf,
+    pub now: Option<DateTime<Utc>>,
 }
 
 /// Runs the server until SIGTERM or Ctrl-C, calling `on_listening` with the bound
 /// address once it accepts connections.
+///
+/// Unsubscribe needs `HERALD_SECRET`; sign-up needs it too, plus `serve.public_url` and
+/// `newsletter.from`. What is missing is logged at start and those pages answer 404.
 pub fn serve(
     config: &Config,
-    _secrets: &Secrets,
+    secrets: &Secrets,
     options: ServeOptions,
     on_listening: impl FnOnce(SocketAddr),
 ) -> Result<()> {
+    let listen_error = |source| Error::Listen {
+        address: options.listen.to_string(),
+        source,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|source| Error::Listen {
-            address: options.listen.to_string(),
-            source,
-        })?;
-    let app = Arc::new(App {
-        state_file: config.state_file.clone(),
-    });
-    let router = router(app, config.output_dir.clone());
+        .map_err(listen_error)?;
+    let app = Arc::new(build_app(config, secrets, options.now)?);
+    let router = router(app, config);
     runtime.block_on(async move {
-        let listen_error = |source| Error::Listen {
-            address: options.listen.to_string(),
-            source,
-        };
         let listener = tokio::net::TcpListener::bind(options.listen)
             .await
             .map_err(listen_error)?;
@@ -73,28 +87,92 @@ pub fn serve(
     })
 }
 
-fn router(app: Arc<App>, output_dir: PathBuf) -> Router {
-    Router::new()
+fn build_app(config: &Config, secrets: &Secrets, now: Option<DateTime<Utc>>) -> Result<App> {
+    let mut store = Store::open(&config.state_file)?;
+    let secret = secrets.secret.as_ref().map(|s| s.as_bytes().to_vec());
+    match &secret {
+        Some(secret) => {
+            unsubscribe::index(&mut store, secret)?;
+        }
+        None => {
+            tracing::warn!("HERALD_SECRET is not set: unsubscribe and sign-up pages are off (404)")
+        }
+    }
+    let mailer = match (signup_problem(config), &secret) {
+        (Ok(from), Some(_)) => Some(mailer::Mailer::start(config, secrets, from)),
+        (Err(problem), Some(_)) => {
+            tracing::warn!("sign-up is off (404): {problem}");
+            None
+        }
+        (_, None) => None,
+    };
+    let serve = &config.serve;
+    let nets = serve
+        .trusted_proxy_nets()
+        .map_err(|message| Error::Config {
+            path: config.file.clone(),
+            line: None,
+            message,
+        })?;
+    Ok(App {
+        config: config.clone(),
+        secrets: secrets.clone(),
+        secret,
+        store: Mutex::new(store),
+        clock: now.map_or(Clock::System, Clock::Fixed),
+        proxies: client_ip::TrustedProxies::new(nets),
+        per_ip: limits::Limiter::new(serve.signups_per_ip_per_minute, Duration::from_secs(60)),
+        per_address: limits::Limiter::new(
+            1,
+            Duration::from_secs(u64::from(serve.confirm_mail_interval_minutes) * 60),
+        ),
+        mailer,
+        frame: pages::PageFrame::of(config),
+    })
+}
+
+/// What sign-up needs besides the secret: the public URL for the link and a From.
+fn signup_problem(config: &Config) -> std::result::Result<lettre::message::Mailbox, String> {
+    if config.serve.public_url.is_none() {
+        return Err("set serve.public_url (the confirmation link is built on it)".into());
+    }
+    let from = config
+        .newsletter
+        .as_ref()
+        .map(|n| n.from.as_str())
+        .ok_or("add a `newsletter:` section with `from:` (confirmation mails need a sender)")?;
+    from.parse()
+        .map_err(|e| format!("newsletter.from {from:?} is not a mailbox ({e})"))
+}
+
+fn router(app: Arc<App>, config: &Config) -> Router {
+    let routes = Router::new()
         .route("/healthz", get(healthz))
+        .route(
+            "/unsubscribe/{token}",
+            get(unsubscribe::page).post(unsubscribe::unsubscribe),
+        )
+        .route("/subscribe", get(signup::form).post(signup::sign_up))
+        .route(
+            "/confirm/{token}",
+            get(signup::confirm_page).post(signup::confirm),
+        )
+        .route("/preview", get(preview::preview))
         .with_state(app)
-        .fallback_service(files::router(output_dir))
+        .layer(DefaultBodyLimit::max(config.serve.max_body_bytes))
+        .fallback_service(files::router(config.output_dir.clone()));
+    security::harden(routes).layer(axum::middleware::from_fn(access_log::log))
 }
 
 async fn healthz(State(app): State<Arc<App>>) -> (StatusCode, &'static str) {
-    let path = app.state_file.clone();
-    let opened = tokio::task::spawn_blocking(move || Store::open(&path)).await;
-    match opened {
-        Ok(Ok(_)) => (StatusCode::OK, "ok\n"),
-        Ok(Err(e)) => {
-            tracing::error!("healthz: {e}");
+    match app.db(|store, _| store.check()).await {
+        Ok(()) => (StatusCode::OK, "ok\n"),
+        Err(e) => {
+            tracing::error!("healthz: {}", e.0);
             (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "state database unavailable\n",
             )
-        }
-        Err(e) => {
-            tracing::error!("healthz: {e}");
-            (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n")
         }
     }
 }

@@ -97,31 +97,42 @@ impl Store {
             .map_err(|e| self.error(e))
     }
 
-    /// Marks every address in `emails` as `sending` (one more attempt each), in one
-    /// transaction that is committed before this returns.
-    pub fn mark_sending(&mut self, issue: &str, emails: &[&str], now: DateTime<Utc>) -> Result<()> {
+    /// Claims the addresses of `emails` that are still active subscribers: marks each
+    /// `sending` (one more attempt), in one transaction committed before this returns.
+    /// Returns, in order, whether each was claimed; one that unsubscribed (or bounced)
+    /// since the run began is not, and must not be sent to.
+    pub fn mark_sending(
+        &mut self,
+        issue: &str,
+        emails: &[&str],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<bool>> {
         let tx = self
             .conn
             .transaction()
             .map_err(|e| Error::store(&self.path, e))?;
+        let mut claimed = Vec::with_capacity(emails.len());
         {
             // Cached: the send loop runs these once per batch, thousands of times.
             let mut statement = tx
                 .prepare_cached(
                     "INSERT INTO deliveries (issue, email, status, attempts, updated_at)
-                     VALUES (?1, ?2, 'sending', 1, ?3)
+                     SELECT ?1, ?2, 'sending', 1, ?3
+                     WHERE EXISTS (SELECT 1 FROM subscribers WHERE email = ?2 AND status = 'active')
                      ON CONFLICT (issue, email) DO UPDATE
                      SET status = 'sending', attempts = attempts + 1, updated_at = ?3",
                 )
                 .map_err(|e| Error::store(&self.path, e))?;
             let now = stamp(now);
             for email in emails {
-                statement
+                let changed = statement
                     .execute(params![issue, email, now])
                     .map_err(|e| Error::store(&self.path, e))?;
+                claimed.push(changed > 0);
             }
         }
-        tx.commit().map_err(|e| Error::store(&self.path, e))
+        tx.commit().map_err(|e| Error::store(&self.path, e))?;
+        Ok(claimed)
     }
 
     /// Records the outcomes of finished attempts, in one transaction.

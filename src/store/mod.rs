@@ -1,12 +1,14 @@
 //! The SQLite state database: its schema and every query, and no business rules.
 //!
 //! Three tables: `subscribers`, `issues` (one row per digest, with its cutoff and its
-//! article ids) and `deliveries` (one row per issue and recipient, the sending ledger).
+//! article ids) and `deliveries` (one row per issue and recipient, the sending ledger),
+//! and `meta` for the store's own bookkeeping.
 //! Timestamps are stored as RFC 3339 UTC text with second precision, so they sort.
 
 mod deliveries;
 mod issues;
 mod schema;
+mod signup;
 mod subscribers;
 
 use std::path::{Path, PathBuf};
@@ -16,6 +18,7 @@ use rusqlite::{Connection, OpenFlags};
 
 pub use deliveries::{Delivery, DeliveryStatus, Outcome};
 pub use issues::IssueRow;
+pub use signup::{Confirmation, SignUp};
 pub use subscribers::{Merge, Status, Subscriber};
 
 use crate::error::{Error, Result};
@@ -62,6 +65,13 @@ impl Store {
         };
         schema::check_version(&store.conn, path)?;
         Ok(Some(store))
+    }
+
+    /// Reads from the database once: for health checks.
+    pub fn check(&self) -> Result<()> {
+        self.conn
+            .query_row("SELECT count(*) FROM subscribers WHERE 0", [], |_| Ok(()))
+            .map_err(|e| self.error(e))
     }
 
     /// The database file.

@@ -1,15 +1,23 @@
-//! Creating and checking the schema.
+//! Creating, upgrading and checking the schema.
+//!
+//! `PRAGMA user_version` holds the schema version. Version 1 is the three tables;
+//! version 2 adds what `herald serve` needs: each subscriber's unsubscribe token
+//! (indexed, so a token finds its subscriber without a pass over the list), the
+//! expiry of the latest confirmation link mailed to them and the name they gave with
+//! it, and a `meta` table. Each step runs in one `BEGIN IMMEDIATE` transaction that
+//! re-reads the version, so two processes opening a file at once cannot both apply it.
 
 use std::path::Path;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, TransactionBehavior};
 
 use crate::error::{Error, Result};
 
 /// The schema version this build writes (`PRAGMA user_version`).
-const VERSION: i64 = 1;
+const VERSION: i64 = 2;
 
-const SCHEMA: &str = "
+/// Version 1: created on a new file, and kept as is for files made by older builds.
+const SCHEMA_V1: &str = "
 CREATE TABLE IF NOT EXISTS subscribers (
     email     TEXT PRIMARY KEY COLLATE NOCASE,
     name      TEXT,
@@ -36,7 +44,20 @@ CREATE TABLE IF NOT EXISTS deliveries (
 );
 ";
 
-/// Creates missing tables, switches to WAL and records the schema version.
+/// Version 2: tokens are filled by [`crate::store::Store::index_tokens`], which knows
+/// the secret.
+const V2: &str = "
+ALTER TABLE subscribers ADD COLUMN token TEXT;
+ALTER TABLE subscribers ADD COLUMN confirm_expires TEXT;
+ALTER TABLE subscribers ADD COLUMN pending_name TEXT;
+CREATE INDEX subscribers_token ON subscribers (token);
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+";
+
+/// Switches to WAL, then creates or upgrades the schema to [`VERSION`].
 pub fn migrate(conn: &Connection, path: &Path) -> Result<()> {
     let sql = |e| Error::store(path, e);
     conn.busy_timeout(std::time::Duration::from_secs(10))
@@ -45,15 +66,25 @@ pub fn migrate(conn: &Connection, path: &Path) -> Result<()> {
         .map_err(sql)?;
     conn.pragma_update(None, "synchronous", "NORMAL")
         .map_err(sql)?;
-    check_version(conn, path)?;
-    conn.execute_batch(SCHEMA).map_err(sql)?;
-    conn.pragma_update(None, "user_version", VERSION)
+    if check_version(conn, path)? == VERSION {
+        return Ok(());
+    }
+    let tx =
+        rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate).map_err(sql)?;
+    let found = check_version(&tx, path)?;
+    if found < 1 {
+        tx.execute_batch(SCHEMA_V1).map_err(sql)?;
+    }
+    if found < 2 {
+        tx.execute_batch(V2).map_err(sql)?;
+    }
+    tx.pragma_update(None, "user_version", VERSION)
         .map_err(sql)?;
-    Ok(())
+    tx.commit().map_err(sql)
 }
 
-/// Fails when the file was written by a newer herald.
-pub fn check_version(conn: &Connection, path: &Path) -> Result<()> {
+/// Fails when the file was written by a newer herald; returns its version.
+pub fn check_version(conn: &Connection, path: &Path) -> Result<i64> {
     let found: i64 = conn
         .pragma_query_value(None, "user_version", |row| row.get(0))
         .map_err(|e| Error::store(path, e))?;
@@ -64,5 +95,5 @@ pub fn check_version(conn: &Connection, path: &Path) -> Result<()> {
             supported: VERSION,
         });
     }
-    Ok(())
+    Ok(found)
 }

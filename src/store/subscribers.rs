@@ -31,7 +31,7 @@ impl Status {
         }
     }
 
-    fn parse(text: &str) -> Status {
+    pub(crate) fn parse(text: &str) -> Status {
         match text {
             "active" => Status::Active,
             "unsubscribed" => Status::Unsubscribed,
@@ -136,12 +136,13 @@ impl Store {
             .map_err(|e| self.error(e))
     }
 
-    /// Marks `email` unsubscribed; false when the address is unknown.
+    /// Marks `email` unsubscribed (cancelling any confirmation link outstanding for
+    /// it); false when the address is unknown.
     pub fn unsubscribe(&self, email: &str) -> Result<bool> {
         let changed = self
             .conn
             .execute(
-                "UPDATE subscribers SET status = 'unsubscribed' WHERE email = ?1",
+                "UPDATE subscribers SET status = 'unsubscribed', confirm_expires = NULL WHERE email = ?1",
                 [email],
             )
             .map_err(|e| self.error(e))?;
@@ -192,7 +193,7 @@ impl Store {
     }
 }
 
-fn row_to_subscriber(row: &rusqlite::Row<'_>) -> rusqlite::Result<Subscriber> {
+pub(crate) fn row_to_subscriber(row: &rusqlite::Row<'_>) -> rusqlite::Result<Subscriber> {
     Ok(Subscriber {
         email: row.get(0)?,
         name: row.get(1)?,

@@ -88,6 +88,9 @@ fn the_ledger_goes_sending_then_sent_failed_or_deferred() {
     store.start_issue(&issue).unwrap();
     store.start_issue(&issue).unwrap();
     assert_eq!(store.open_issue().unwrap(), Some(issue.clone()));
+    for email in ["a@x.org", "b@x.org", "c@x.org"] {
+        store.merge_subscriber(email, None, true, now()).unwrap();
+    }
     store
         .mark_sending("i1", &["a@x.org", "b@x.org", "c@x.org"], now())
         .unwrap();
@@ -141,5 +144,114 @@ fn read_only_open_creates_nothing_and_newer_schemas_are_refused() {
     assert!(
         err.contains("schema version 99") && err.contains("herald.db"),
         "{err}"
+    );
+}
+
+#[test]
+fn mark_sending_claims_only_active_subscribers() {
+    let (_dir, mut store) = store();
+    store
+        .start_issue(&IssueRow {
+            id: "i1".into(),
+            cutoff: now(),
+            articles: vec!["a".into()],
+            started_at: now(),
+            completed_at: None,
+        })
+        .unwrap();
+    for email in ["a@x.org", "b@x.org"] {
+        store.merge_subscriber(email, None, true, now()).unwrap();
+    }
+    store.unsubscribe("b@x.org").unwrap();
+    let claimed = store
+        .mark_sending("i1", &["A@x.org", "b@x.org", "nobody@x.org"], now())
+        .unwrap();
+    assert_eq!(claimed, [true, false, false]);
+    let rows = store.deliveries("i1").unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows["a@x.org"].status, DeliveryStatus::Sending);
+}
+
+#[test]
+fn a_version_1_file_is_upgraded_and_tokens_are_indexed_per_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("herald.db");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE subscribers (email TEXT PRIMARY KEY COLLATE NOCASE, name TEXT,
+                 status TEXT NOT NULL DEFAULT 'active', bounces INTEGER NOT NULL DEFAULT 0,
+                 added_at TEXT NOT NULL);
+             INSERT INTO subscribers (email, name, added_at) VALUES ('Ann@x.org', 'Ann', 'x');
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+    }
+    let mut store = Store::open(&path).unwrap();
+    assert_eq!(store.subscribers().unwrap()[0].name.as_deref(), Some("Ann"));
+    let token = |key: &'static str| move |email: &str| format!("{key}:{}", email.to_lowercase());
+    assert_eq!(store.index_tokens("k1", token("k1")).unwrap(), 1);
+    assert_eq!(store.index_tokens("k1", token("k1")).unwrap(), 0);
+    let found = store.subscriber_by_token("k1:ann@x.org").unwrap().unwrap();
+    assert_eq!(found.email, "Ann@x.org");
+    // Another secret remakes every token.
+    assert_eq!(store.index_tokens("k2", token("k2")).unwrap(), 1);
+    assert!(store.subscriber_by_token("k1:ann@x.org").unwrap().is_none());
+    assert!(store.subscriber_by_token("k2:ann@x.org").unwrap().is_some());
+}
+
+#[test]
+fn a_sign_up_never_activates_and_a_link_is_spent_once() {
+    let (_dir, mut store) = store();
+    let later = now() + chrono::Duration::hours(48);
+    store
+        .merge_subscriber("gone@x.org", None, true, now())
+        .unwrap();
+    store.unsubscribe("gone@x.org").unwrap();
+    store
+        .merge_subscriber("on@x.org", None, true, now())
+        .unwrap();
+    let sign_up = |store: &mut Store, email| {
+        store
+            .sign_up(email, Some("New Name"), "t", later, now())
+            .unwrap()
+    };
+    assert_eq!(sign_up(&mut store, "new@x.org"), SignUp::Added);
+    assert_eq!(
+        sign_up(&mut store, "gone@x.org"),
+        SignUp::AwaitingConfirmation
+    );
+    assert_eq!(sign_up(&mut store, "on@x.org"), SignUp::AlreadyActive);
+    let status = |store: &Store, email| store.subscriber(email).unwrap().unwrap().status;
+    assert_eq!(status(&store, "new@x.org"), Status::Pending);
+    assert_eq!(status(&store, "gone@x.org"), Status::Unsubscribed);
+    assert_eq!(status(&store, "on@x.org"), Status::Active);
+    // A link later than the one mailed was never issued.
+    let too_late = later + chrono::Duration::hours(1);
+    assert_eq!(
+        store.confirm("gone@x.org", too_late).unwrap(),
+        Confirmation::Stale
+    );
+    assert_eq!(
+        store.confirm("GONE@x.org", later).unwrap(),
+        Confirmation::Confirmed
+    );
+    let gone = store.subscriber("gone@x.org").unwrap().unwrap();
+    assert_eq!(
+        (gone.status, gone.name.as_deref()),
+        (Status::Active, Some("New Name"))
+    );
+    assert_eq!(
+        store.confirm("gone@x.org", later).unwrap(),
+        Confirmation::AlreadyActive
+    );
+    store.unsubscribe("gone@x.org").unwrap();
+    assert_eq!(
+        store.confirm("gone@x.org", later).unwrap(),
+        Confirmation::Stale
+    );
+    assert_eq!(
+        store.confirm("nobody@x.org", later).unwrap(),
+        Confirmation::Stale
     );
 }

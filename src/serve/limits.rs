@@ -1,0 +1,85 @@
+//! Fixed-window rate limits kept in memory (per client IP, per address).
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Entries kept before expired windows are swept, so the map cannot grow without bound
+/// under a flood of distinct keys.
+const SWEEP_AT: usize = 10_000;
+
+/// At most `limit` hits per key in each `window`; a `limit` of 0 means no limit.
+pub(crate) struct Limiter<K> {
+    limit: u32,
+    window: Duration,
+    windows: Mutex<HashMap<K, (Instant, u32)>>,
+}
+
+impl<K: Hash + Eq + Clone> Limiter<K> {
+    pub(crate) fn new(limit: u32, window: Duration) -> Self {
+        Limiter {
+            limit,
+            window,
+            windows: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Counts one hit for `key`; false when it is over the limit.
+    pub(crate) fn allow(&self, key: &K) -> bool {
+        self.allow_at(key, Instant::now())
+    }
+
+    fn allow_at(&self, key: &K, now: Instant) -> bool {
+        if self.limit == 0 {
+            return true;
+        }
+        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        if windows.len() >= SWEEP_AT {
+            let window = self.window;
+            windows.retain(|_, (start, _)| now.duration_since(*start) < window);
+        }
+        let entry = windows.entry(key.clone()).or_insert((now, 0));
+        if now.duration_since(entry.0) >= self.window {
+            *entry = (now, 0);
+        }
+        if entry.1 >= self.limit {
+            return false;
+        }
+        entry.1 += 1;
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_per_key_and_resets_after_the_window() {
+        let limiter = Limiter::new(2, Duration::from_secs(60));
+        let start = Instant::now();
+        assert!(limiter.allow_at(&"a", start));
+        assert!(limiter.allow_at(&"a", start));
+        assert!(!limiter.allow_at(&"a", start + Duration::from_secs(1)));
+        assert!(limiter.allow_at(&"b", start));
+        assert!(limiter.allow_at(&"a", start + Duration::from_secs(61)));
+    }
+
+    #[test]
+    fn zero_means_unlimited() {
+        let limiter = Limiter::new(0, Duration::from_secs(60));
+        assert!((0..100).all(|_| limiter.allow(&1)));
+    }
+
+    #[test]
+    fn expired_windows_are_swept() {
+        let limiter = Limiter::new(1, Duration::from_secs(1));
+        let start = Instant::now();
+        for key in 0..SWEEP_AT {
+            limiter.allow_at(&key, start);
+        }
+        limiter.allow_at(&usize::MAX, start + Duration::from_secs(2));
+        assert_eq!(limiter.windows.lock().unwrap().len(), 1);
+    }
+}

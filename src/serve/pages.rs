@@ -1,0 +1,142 @@
+//! Every page the server shows, each from an askama template in `templates/serve/`
+//! extending one base layout, and the response that carries it.
+
+use askama::Template;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::config::Config;
+
+/// What every page shows around its content.
+#[derive(Debug, Clone)]
+pub(crate) struct PageFrame {
+    pub(crate) site_title: String,
+    pub(crate) site_url: String,
+    pub(crate) language: String,
+}
+
+impl PageFrame {
+    pub(crate) fn of(config: &Config) -> Self {
+        PageFrame {
+            site_title: config.site.title.clone(),
+            site_url: config.base_url.to_string(),
+            language: config.site.language.clone().unwrap_or_else(|| "en".into()),
+        }
+    }
+}
+
+/// A heading and a few paragraphs: results and errors.
+#[derive(Template)]
+#[template(path = "serve/message.html")]
+pub(crate) struct MessagePage<'a> {
+    pub(crate) page: &'a PageFrame,
+    pub(crate) heading: &'a str,
+    pub(crate) paragraphs: &'a [&'a str],
+}
+
+/// The unsubscribe button.
+#[derive(Template)]
+#[template(path = "serve/unsubscribe.html")]
+pub(crate) struct UnsubscribePage<'a> {
+    pub(crate) page: &'a PageFrame,
+}
+
+/// The sign-up form.
+#[derive(Template)]
+#[template(path = "serve/subscribe.html")]
+pub(crate) struct SubscribePage<'a> {
+    pub(crate) page: &'a PageFrame,
+    pub(crate) problem: Option<&'a str>,
+    pub(crate) email: &'a str,
+    pub(crate) name: &'a str,
+}
+
+/// After a sign-up, whatever the address's state.
+#[derive(Template)]
+#[template(path = "serve/subscribe_sent.html")]
+pub(crate) struct SubscribeSentPage<'a> {
+    pub(crate) page: &'a PageFrame,
+    pub(crate) email: &'a str,
+    pub(crate) hours: u32,
+}
+
+/// The confirmation button.
+#[derive(Template)]
+#[template(path = "serve/confirm.html")]
+pub(crate) struct ConfirmPage<'a> {
+    pub(crate) page: &'a PageFrame,
+    pub(crate) email: &'a str,
+}
+
+/// The confirmation mail's text.
+#[derive(Template)]
+#[template(path = "serve/confirm_mail.txt")]
+pub(crate) struct ConfirmMail<'a> {
+    pub(crate) site_title: &'a str,
+    pub(crate) site_url: &'a str,
+    pub(crate) email: &'a str,
+    pub(crate) link: &'a str,
+    pub(crate) hours: u32,
+}
+
+/// Renders `template` as an HTML response with `status`.
+pub(crate) fn html(status: StatusCode, template: &impl Template) -> Response {
+    match template.render() {
+        Ok(body) => (
+            status,
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            )],
+            body,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!("rendering a page: {e}");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response()
+        }
+    }
+}
+
+/// A message page with `status`.
+pub(crate) fn message(
+    frame: &PageFrame,
+    status: StatusCode,
+    heading: &str,
+    paragraphs: &[&str],
+) -> Response {
+    html(
+        status,
+        &MessagePage {
+            page: frame,
+            heading,
+            paragraphs,
+        },
+    )
+}
+
+/// The page for a failure on our side; the details go to the log only.
+pub(crate) fn internal(frame: &PageFrame, what: &str, detail: &str) -> Response {
+    tracing::error!("{what}: {detail}");
+    message(
+        frame,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Something went wrong",
+        &["The server could not do this just now. Please try again in a few minutes."],
+    )
+}
+
+/// 404 with a page.
+pub(crate) fn not_found(frame: &PageFrame, what: &str) -> Response {
+    message(frame, StatusCode::NOT_FOUND, "Not found", &[what])
+}
+
+/// 429 with a page.
+pub(crate) fn too_many(frame: &PageFrame) -> Response {
+    message(
+        frame,
+        StatusCode::TOO_MANY_REQUESTS,
+        "Too many requests",
+        &["Please wait a few minutes before trying again."],
+    )
+}

@@ -1,0 +1,98 @@
+//! `GET /unsubscribe/{token}` (a page with a button) and `POST /unsubscribe/{token}`
+//! (RFC 8058 one-click, and the button): the POST unsubscribes, the GET never does,
+//! since mail scanners follow links.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use super::app::App;
+use super::pages::{self, UnsubscribePage};
+use crate::mail::unsubscribe;
+use crate::store::{Store, Subscriber};
+
+/// Hex digits of a token (`mail::unsubscribe::token`).
+const TOKEN_LEN: usize = 32;
+
+/// The button page, for a token that names a subscriber.
+pub(crate) async fn page(State(app): State<Arc<App>>, Path(token): Path<String>) -> Response {
+    match find(&app, token).await {
+        Ok(Some(_)) => pages::html(StatusCode::OK, &UnsubscribePage { page: &app.frame }),
+        Ok(None) => invalid(&app),
+        Err(response) => response,
+    }
+}
+
+/// Unsubscribes the token's subscriber; the same answer when already unsubscribed.
+pub(crate) async fn unsubscribe(
+    State(app): State<Arc<App>>,
+    Path(token): Path<String>,
+) -> Response {
+    let subscriber = match find(&app, token).await {
+        Ok(Some(subscriber)) => subscriber,
+        Ok(None) => return invalid(&app),
+        Err(response) => return response,
+    };
+    let done = app
+        .db(move |store, _| store.unsubscribe(&subscriber.email))
+        .await;
+    match done {
+        Ok(_) => pages::message(
+            &app.frame,
+            StatusCode::OK,
+            "You are unsubscribed",
+            &["You will not receive the newsletter any more. Sorry to see you go."],
+        ),
+        Err(e) => pages::internal(&app.frame, "unsubscribing", &e.0),
+    }
+}
+
+/// The subscriber whose token this is, found through the index and checked against
+/// the secret in constant time. A miss fills the index for rows added without a token
+/// (by `herald subscribers`) and looks once more.
+async fn find(app: &Arc<App>, token: String) -> Result<Option<Subscriber>, Response> {
+    let Some(secret) = app.secret.clone() else {
+        return Err(pages::not_found(
+            &app.frame,
+            "Unsubscribe links are not enabled on this server.",
+        ));
+    };
+    if token.len() != TOKEN_LEN || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    let token = token.to_ascii_lowercase();
+    let found = app
+        .db(move |store, _| {
+            let mut subscriber = store.subscriber_by_token(&token)?;
+            if subscriber.is_none() && index(store, &secret)? > 0 {
+                subscriber = store.subscriber_by_token(&token)?;
+            }
+            Ok(subscriber.filter(|s| unsubscribe::verify(&secret, &s.email, &token)))
+        })
+        .await;
+    found.map_err(|e| pages::internal(&app.frame, "finding an unsubscribe token", &e.0))
+}
+
+/// Fills the token index for `secret`; returns how many rows it filled.
+pub(crate) fn index(store: &mut Store, secret: &[u8]) -> crate::error::Result<usize> {
+    store.index_tokens(&key_id(secret), |email| unsubscribe::token(secret, email))
+}
+
+/// Names the secret without revealing it: the token of a fixed string.
+fn key_id(secret: &[u8]) -> String {
+    unsubscribe::token(secret, "herald token index")
+}
+
+fn invalid(app: &App) -> Response {
+    pages::message(
+        &app.frame,
+        StatusCode::BAD_REQUEST,
+        "This unsubscribe link is not valid",
+        &[
+            "The link may have been cut or changed on its way. Use the link at the bottom of \
+             the newsletter exactly as it is, or reply to the newsletter to be removed.",
+        ],
+    )
+}
