@@ -6,6 +6,7 @@ hyperfine JSON files next to it; every time shown is a median, with min-max in b
 """
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -96,6 +97,7 @@ def main():
     if builds:
         memory_rows(facts, full, row)
     send_rows(facts, t, row, notes)
+    serve_rows(facts, results, row, notes)
     print_table(facts, rows, notes)
 
 
@@ -141,6 +143,42 @@ def send_rows(facts, t, row, notes):
         else:
             row(label, "not available yet (`herald send` is not on main)", reference, "–",
                 "≥ 0.5 × smtp-source", "n/a")
+
+
+def wrk(path):
+    """Requests per second, p99 latency in ms and error lines of one `wrk --latency` run."""
+    text = path.read_text()
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+    value, unit = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", text, re.M).groups()
+    p99 = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    errors = [line.strip() for line in text.splitlines()
+              if line.strip().startswith(("Non-2xx", "Socket errors"))]
+    return rate, p99, errors
+
+
+def serve_rows(facts, results, row, notes):
+    serve = facts.get("serve", "skipped")
+    if serve == "skipped":
+        return
+    if serve != "herald":
+        row("Serve rss.xml", "not available yet (`herald serve` is not on main)", "nginx",
+            "–", "≥ 0.5 × nginx", "n/a")
+        return
+    size = int(facts["serve_feed_bytes"]) / 1024
+    for status, what in (("200", "200, gzip"), ("304", "304, If-None-Match")):
+        h_rate, h_p99, h_errors = wrk(results / f"wrk_herald_{status}.txt")
+        n_rate, n_p99, n_errors = wrk(results / f"wrk_nginx_{status}.txt")
+        clean = not h_errors
+        for server, errors in (("herald", h_errors), ("nginx", n_errors)):
+            if errors:
+                notes.append(f"wrk against {server}, {what}: {'; '.join(errors)}.")
+        label = f"Serve rss.xml ({size:.0f} KB), {what}, wrk {facts['serve_wrk']}"
+        ratio = h_rate / n_rate
+        row(f"{label}: requests/s", f"{h_rate:,.0f} req/s", f"nginx {n_rate:,.0f} req/s",
+            f"{ratio:.2f} ×", "≥ 0.5 × nginx", verdict(ratio >= 0.5 and clean))
+        ratio = h_p99 / n_p99
+        row(f"{label}: p99 latency", f"{h_p99:.2f} ms", f"nginx {n_p99:.2f} ms",
+            f"{ratio:.2f} ×", "≤ 2 × nginx", verdict(ratio <= 2 and clean))
 
 
 def print_table(facts, rows, notes):

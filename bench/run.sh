@@ -11,6 +11,11 @@
 #   SINK_PORT         loopback port of smtp-sink (default 2525)
 #   SKIP_SEND=1       leave the send rows out
 #   SKIP_BUILD=1      leave the build rows out (send only)
+#   SKIP_SERVE=1      leave the serve rows out
+#   ONLY=serve        only the serve rows (builds the newest-20 feed once if missing)
+#   SERVE_SECONDS     length of each wrk run (default 10)
+#   SERVE_CONNECTIONS wrk connections, for herald and nginx alike (default 32)
+#   NGINX_PORT        loopback port of the reference nginx (default 8089)
 #   HERALD_BIN        benchmark this herald binary instead of this checkout's (e.g. a branch)
 set -euo pipefail
 
@@ -23,6 +28,14 @@ SUBSCRIBERS=${SUBSCRIBERS:-10000}
 SEND_ARTICLES=${SEND_ARTICLES:-10}
 SEND_CONCURRENCY=${SEND_CONCURRENCY:-8}
 SINK_PORT=${SINK_PORT:-2525}
+SERVE_SECONDS=${SERVE_SECONDS:-10}
+SERVE_CONNECTIONS=${SERVE_CONNECTIONS:-32}
+NGINX_PORT=${NGINX_PORT:-8089}
+case ${ONLY:-} in
+"") ;;
+serve) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=0 ;;
+*) printf 'bench/run.sh: ONLY=%s: only "serve" can run alone\n' "$ONLY" >&2; exit 1 ;;
+esac
 # A fixed clock: every generated article (2015 to mid-2025) is published, and the output
 # does not depend on the day the benchmark runs.
 NOW=2026-01-01T00:00:00Z
@@ -43,6 +56,10 @@ install_missing() {
   [[ -x /usr/sbin/smtp-sink && -x /usr/sbin/smtp-source ]] || packages+=(postfix)
   [[ -x /usr/bin/time ]] || packages+=(time)
   command -v python3 >/dev/null || packages+=(python3)
+  if [[ ${SKIP_SERVE:-0} != 1 ]]; then
+    command -v wrk >/dev/null || packages+=(wrk)
+    [[ -x /usr/sbin/nginx ]] || packages+=(nginx)
+  fi
   ((${#packages[@]})) || return 0
   log "installing ${packages[*]}"
   local sudo=()
@@ -53,6 +70,10 @@ install_missing() {
   # Only smtp-sink and smtp-source are wanted: never leave a mail server running.
   if [[ " ${packages[*]} " == *" postfix "* ]] && "${sudo[@]}" postfix status >/dev/null 2>&1; then
     "${sudo[@]}" postfix stop >/dev/null 2>&1 || true
+  fi
+  # Only the binary is wanted: Debian's package may start its own nginx on port 80.
+  if [[ " ${packages[*]} " == *" nginx "* && -s /run/nginx.pid ]]; then
+    "${sudo[@]}" /usr/sbin/nginx -s quit >/dev/null 2>&1 || true
   fi
 }
 install_missing
@@ -177,7 +198,16 @@ done
 send_available() { "$BIN/herald" send --help >/dev/null 2>&1; }
 SINK_PID=
 stop_sink() { [[ -z $SINK_PID ]] || kill "$SINK_PID" 2>/dev/null || true; }
-trap stop_sink EXIT
+HTTP_PIDS=()
+stop_http() { # the herald and nginx servers of the serve rows
+  local pid
+  for pid in "${HTTP_PIDS[@]}"; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  HTTP_PIDS=()
+}
+trap 'stop_sink; stop_http' EXIT
 
 # A small untimed run to a second smtp-sink that keeps every message: each recipient must
 # get their own message (To, Message-ID, unsubscribe link), so nothing is batched.
@@ -321,6 +351,150 @@ EOF
     -f news@bench.example -t reader@subscribers.bench.example "127.0.0.1:$SINK_PORT"
   stop_sink
   SINK_PID=
+fi
+
+# ---------------------------------------------------------------- serve
+serve_available() { "$BIN/herald" serve --help >/dev/null 2>&1; }
+
+wait_port() { # wait_port PORT PID LOG: until something listens on 127.0.0.1:PORT
+  for _ in $(seq 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    kill -0 "$2" 2>/dev/null || die "server exited: $(tail -5 "$3")"
+    sleep 0.1
+  done
+  die "nothing listens on 127.0.0.1:$1: $(tail -5 "$3")"
+}
+
+# probe URL FILE: a gzip GET must decode to FILE, and a GET with the ETag it carried must
+# be a 304; prints that ETag.
+probe() {
+  python3 - "$1" "$2" <<'PY'
+import gzip, sys, urllib.error, urllib.request
+url, path = sys.argv[1], sys.argv[2]
+def get(extra):
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip", **extra})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, b""
+status, headers, body = get({})
+if status != 200 or headers.get("Content-Encoding") != "gzip":
+    sys.exit(f"{url}: {status}, Content-Encoding {headers.get('Content-Encoding')}: want a gzip 200")
+if gzip.decompress(body) != open(path, "rb").read():
+    sys.exit(f"{url}: the gzip body does not decode to {path}")
+etag = headers.get("ETag") or sys.exit(f"{url}: no ETag")
+status, _, _ = get({"If-None-Match": etag})
+if status != 304:
+    sys.exit(f"{url}: If-None-Match {etag} gave {status}, not 304")
+print(etag)
+PY
+}
+
+wrk_run() { # wrk_run NAME URL [wrk options…]  → $R/wrk_NAME.txt
+  local name=$1 url=$2
+  shift 2
+  wrk -t2 -c"$SERVE_CONNECTIONS" -d"${SERVE_SECONDS}s" --latency \
+    -H 'Accept-Encoding: gzip' "$@" "$url" >"$R/wrk_$name.txt"
+}
+
+if [[ ${SKIP_SERVE:-0} == 1 ]]; then
+  fact serve "skipped"
+elif ! serve_available; then
+  fact serve "not available yet"
+else
+  fact serve herald
+  V=$BENCH_DIR/serve
+  rm -rf "$V"
+  mkdir -p "$V/nginx/tmp"
+  out=$H/public-20
+  if [[ ! -s $out/rss.xml ]]; then
+    log "serve: building the newest-20 feeds once"
+    "$BIN/herald" --quiet --config "$H/herald.yaml" --now "$NOW" build
+  fi
+  feed=$out/rss.xml
+  fact serve_feed_bytes "$(stat -c %s "$feed")"
+  fact serve_wrk "-t2 -c$SERVE_CONNECTIONS -d${SERVE_SECONDS}s"
+
+  log "serve: herald serve on loopback"
+  RUST_LOG=warn "$BIN/herald" --quiet --config "$H/herald.yaml" --now "$NOW" \
+    serve --listen 127.0.0.1:0 2>"$V/herald.log" &
+  HTTP_PIDS+=($!)
+  herald_url=
+  for _ in $(seq 100); do
+    herald_url=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$V/herald.log" | head -1 || true)
+    [[ -n $herald_url ]] && break
+    kill -0 "${HTTP_PIDS[-1]}" 2>/dev/null || die "herald serve exited: $(tail -5 "$V/herald.log")"
+    sleep 0.1
+  done
+  [[ -n $herald_url ]] || die "herald serve did not say where it listens: $(tail -5 "$V/herald.log")"
+  herald_url=$herald_url/rss.xml
+
+  log "serve: nginx on 127.0.0.1:$NGINX_PORT"
+  # The reference: nginx as commonly set up for feeds, gzip on (compressing per request,
+  # as nginx does without gzip_static), no access log, keep-alive as long as wrk likes.
+  nginx_user=
+  [[ $(id -u) -ne 0 ]] || nginx_user="user root;"
+  cat >"$V/nginx/nginx.conf" <<NGINX
+# Generated by bench/run.sh for the serve rows; stopped by the script.
+daemon off;
+worker_processes auto;
+pid $V/nginx/nginx.pid;
+error_log $V/nginx/error.log warn;
+$nginx_user
+events { worker_connections 1024; }
+http {
+  include /etc/nginx/mime.types;
+  default_type application/octet-stream;
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  tcp_nodelay on;
+  keepalive_requests 1000000;
+  gzip on;
+  gzip_vary on;
+  gzip_types application/rss+xml application/atom+xml application/feed+json application/json text/xml;
+  client_body_temp_path $V/nginx/tmp/body;
+  proxy_temp_path $V/nginx/tmp/proxy;
+  fastcgi_temp_path $V/nginx/tmp/fastcgi;
+  uwsgi_temp_path $V/nginx/tmp/uwsgi;
+  scgi_temp_path $V/nginx/tmp/scgi;
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    root $out;
+    location = /rss.xml {
+      types { }
+      # The charset apart: gzip_types matches the whole default_type string.
+      default_type application/rss+xml;
+      charset utf-8;
+      charset_types application/rss+xml;
+      add_header Access-Control-Allow-Origin "*";
+      add_header Cache-Control "max-age=300";
+    }
+  }
+}
+NGINX
+  /usr/sbin/nginx -e "$V/nginx/error.log" -p "$V/nginx" -c "$V/nginx/nginx.conf" \
+    >"$V/nginx/stdout.log" 2>&1 &
+  HTTP_PIDS+=($!)
+  wait_port "$NGINX_PORT" "${HTTP_PIDS[-1]}" "$V/nginx/error.log"
+  nginx_url=http://127.0.0.1:$NGINX_PORT/rss.xml
+
+  herald_etag=$(probe "$herald_url" "$feed") || die "herald serve failed the check above"
+  nginx_etag=$(probe "$nginx_url" "$feed") || die "nginx failed the check above"
+  fact serve_herald_etag "$herald_etag"
+  fact serve_nginx_etag "$nginx_etag"
+
+  for server in herald nginx; do
+    url_var=${server}_url etag_var=${server}_etag
+    log "serve: $server, warm-up"
+    SERVE_SECONDS=2 wrk_run "warmup_$server" "${!url_var}"
+    log "serve: $server, 200 (gzip), wrk -t2 -c$SERVE_CONNECTIONS -d${SERVE_SECONDS}s"
+    wrk_run "${server}_200" "${!url_var}"
+    log "serve: $server, 304 (If-None-Match)"
+    wrk_run "${server}_304" "${!url_var}" -H "If-None-Match: ${!etag_var}"
+  done
+  stop_http
 fi
 
 fact load_after "$(cut -d' ' -f1-3 /proc/loadavg)"

@@ -13,5 +13,6 @@ mod newsletter_dkim;
 mod properties;
 mod regression;
 mod serve;
+mod serve_files;
 mod smtp_server;
 mod support;

@@ -1,0 +1,460 @@
+//! Files in memory, one entry per path, valid while the file's version is unchanged.
+//!
+//! A feed is rebuilt by cron in place (a new file renamed over the old one), so a
+//! request checks its entry with one `stat` of the path: the same device, inode, change
+//! time, modification time and length mean the same bytes. A new version is read once,
+//! hashed once for its ETag, and compressed once per coding, on the first request that
+//! asks for that coding; every other request clones the bytes it needs (`Bytes` is
+//! reference counted).
+//!
+//! Memory is bounded by [`Limits`]: a file larger than `max_file` is never cached (it is
+//! streamed from disk as it is), and when the entries of the cache (every variant
+//! counted) pass `budget`, the least recently used ones are dropped.
+
+use std::collections::HashMap;
+use std::fs::{File, Metadata};
+use std::io::{self, Read};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::body::Bytes;
+use axum::http::HeaderValue;
+use sha2::{Digest, Sha256};
+use tokio::sync::OnceCell;
+
+use super::encoding::Coding;
+use super::kind::{self, Kind};
+
+/// How much of `output_dir` is kept in memory.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    /// Files larger than this many bytes are streamed from disk, uncompressed.
+    pub(crate) max_file: u64,
+    /// The cache drops its least recently used entries above this many bytes (the
+    /// file's bytes plus its compressed variants).
+    pub(crate) budget: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_file: 8 << 20,
+            budget: 64 << 20,
+        }
+    }
+}
+
+/// What identifies one version of a file without reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Version {
+    len: u64,
+    modified: SystemTime,
+    #[cfg(unix)]
+    inode: (u64, u64),
+    #[cfg(unix)]
+    changed: (i64, i64),
+}
+
+impl Version {
+    /// The version `meta` describes.
+    pub(crate) fn of(meta: &Metadata) -> Version {
+        #[cfg(unix)]
+        use std::os::unix::fs::MetadataExt;
+        Version {
+            len: meta.len(),
+            modified: meta.modified().unwrap_or(UNIX_EPOCH),
+            #[cfg(unix)]
+            inode: (meta.dev(), meta.ino()),
+            #[cfg(unix)]
+            changed: (meta.ctime(), meta.ctime_nsec()),
+        }
+    }
+
+    /// The modification time.
+    pub(crate) fn modified(&self) -> SystemTime {
+        self.modified
+    }
+
+    /// The length in bytes.
+    pub(crate) fn len(&self) -> u64 {
+        self.len
+    }
+}
+
+/// One representation of a version: its bytes and the headers that describe them.
+#[derive(Debug)]
+pub(crate) struct Variant {
+    /// Which coding the bytes are in.
+    pub(crate) coding: Coding,
+    /// The body.
+    pub(crate) bytes: Bytes,
+    /// The strong entity tag, quoted; compressed variants carry a suffix.
+    pub(crate) etag: HeaderValue,
+    /// `Content-Length`.
+    pub(crate) length: HeaderValue,
+}
+
+impl Variant {
+    fn new(coding: Coding, bytes: Bytes, tag: &str) -> Variant {
+        Variant {
+            coding,
+            etag: HeaderValue::from_str(tag).expect("hex digits and quotes"),
+            length: HeaderValue::from(bytes.len()),
+            bytes,
+        }
+    }
+}
+
+/// One version of one file, in memory.
+#[derive(Debug)]
+pub(crate) struct Entry {
+    /// The version these bytes were read from.
+    pub(crate) version: Version,
+    /// Type, feed or not, compressible or not.
+    pub(crate) kind: Kind,
+    /// `Last-Modified`.
+    pub(crate) last_modified: HeaderValue,
+    /// The file's bytes as they are.
+    pub(crate) identity: Variant,
+    /// The entity tags of the identity, gzip and brotli variants, in that order.
+    tags: [String; 3],
+    gzip: OnceCell<Option<Variant>>,
+    brotli: OnceCell<Option<Variant>>,
+    cost: AtomicUsize,
+    last_used: AtomicU64,
+}
+
+impl Entry {
+    fn new(relative: &str, version: Version, bytes: Vec<u8>) -> Entry {
+        let digest = Sha256::digest(&bytes);
+        let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+        let tags = [
+            format!("\"{hex}\""),
+            format!("\"{hex}-gz\""),
+            format!("\"{hex}-br\""),
+        ];
+        let cost = bytes.len();
+        Entry {
+            version,
+            kind: kind::of(relative),
+            last_modified: http_date(version.modified),
+            identity: Variant::new(Coding::Identity, Bytes::from(bytes), &tags[0]),
+            tags,
+            gzip: OnceCell::new(),
+            brotli: OnceCell::new(),
+            cost: AtomicUsize::new(cost),
+            last_used: AtomicU64::new(0),
+        }
+    }
+
+    /// The entity tags of every variant this version can have: identity, gzip, brotli.
+    pub(crate) fn tags(&self) -> [&str; 3] {
+        [&self.tags[0], &self.tags[1], &self.tags[2]]
+    }
+
+    /// The tag at `index` of [`Entry::tags`], as a header.
+    pub(crate) fn tag_header(&self, index: usize) -> HeaderValue {
+        HeaderValue::from_str(&self.tags[index]).expect("hex digits and quotes")
+    }
+}
+
+/// `Last-Modified` for `time`.
+pub(crate) fn http_date(time: SystemTime) -> HeaderValue {
+    HeaderValue::from_str(&httpdate::fmt_http_date(time)).expect("an HTTP date is ASCII")
+}
+
+/// What reading a path gave.
+pub(crate) enum Loaded {
+    /// A version small enough to cache.
+    Cached(Arc<Entry>),
+    /// A file over [`Limits::max_file`], open, with its metadata: stream it.
+    Large(File, Metadata),
+}
+
+/// Why a path could not be read.
+#[derive(Debug)]
+pub(crate) enum LoadError {
+    /// The path resolves (through a symlink) outside `output_dir`.
+    Outside,
+    /// Not a regular file.
+    NotAFile,
+    /// The file system said no.
+    Io(io::Error),
+}
+
+impl From<io::Error> for LoadError {
+    fn from(error: io::Error) -> LoadError {
+        LoadError::Io(error)
+    }
+}
+
+/// The files of one `output_dir` in memory.
+#[derive(Debug)]
+pub(crate) struct Cache {
+    limits: Limits,
+    entries: RwLock<HashMap<String, Arc<Entry>>>,
+    clock: AtomicU64,
+}
+
+impl Cache {
+    /// An empty cache.
+    pub(crate) fn new(limits: Limits) -> Cache {
+        Cache {
+            limits,
+            entries: RwLock::new(HashMap::new()),
+            clock: AtomicU64::new(0),
+        }
+    }
+
+    /// The entry of `relative` when it holds `version`.
+    pub(crate) fn get(&self, relative: &str, version: Version) -> Option<Arc<Entry>> {
+        let entries = self.entries.read().unwrap_or_else(PoisonError::into_inner);
+        let entry = entries.get(relative).filter(|e| e.version == version)?;
+        self.touch(entry);
+        Some(Arc::clone(entry))
+    }
+
+    /// Drops the entry of a file that is gone.
+    pub(crate) fn forget(&self, relative: &str) {
+        let mut entries = self.entries.write().unwrap_or_else(PoisonError::into_inner);
+        entries.remove(relative);
+    }
+
+    /// Reads the file `full` (the path `relative` below `root`) and caches it, unless it
+    /// is too large; blocking, so run it off the async threads.
+    pub(crate) fn load(
+        &self,
+        root: &Path,
+        relative: &str,
+        full: &Path,
+    ) -> Result<Loaded, LoadError> {
+        let real = full.canonicalize()?;
+        if !real.starts_with(root.canonicalize()?) {
+            return Err(LoadError::Outside);
+        }
+        let mut file = File::open(&real)?;
+        let meta = file.metadata()?;
+        if !meta.is_file() {
+            return Err(LoadError::NotAFile);
+        }
+        if meta.len() > self.limits.max_file {
+            return Ok(Loaded::Large(file, meta));
+        }
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        file.read_to_end(&mut bytes)?;
+        let version = Version::of(&file.metadata()?);
+        if version != Version::of(&meta) || bytes.len() as u64 != version.len {
+            // Written in place while we read: herald renames, so this is someone else;
+            // the next request reads it again.
+            return Err(LoadError::Io(io::Error::new(
+                io::ErrorKind::Interrupted,
+                "the file changed while it was read",
+            )));
+        }
+        Ok(Loaded::Cached(
+            self.insert(relative, Entry::new(relative, version, bytes)),
+        ))
+    }
+
+    fn insert(&self, relative: &str, entry: Entry) -> Arc<Entry> {
+        let mut entries = self.entries.write().unwrap_or_else(PoisonError::into_inner);
+        if let Some(existing) = entries.get(relative).filter(|e| e.version == entry.version) {
+            // Another request read the same version first: share its variants.
+            self.touch(existing);
+            return Arc::clone(existing);
+        }
+        let entry = Arc::new(entry);
+        self.touch(&entry);
+        entries.insert(relative.to_owned(), Arc::clone(&entry));
+        self.trim(&mut entries, &entry);
+        entry
+    }
+
+    /// The variant of `entry` in `coding`, compressed on first use; `None` when the
+    /// file's type is not worth compressing or compressing did not make it smaller.
+    pub(crate) async fn variant<'e>(
+        &self,
+        entry: &'e Entry,
+        coding: Coding,
+    ) -> Option<&'e Variant> {
+        let (cell, tag) = match coding {
+            Coding::Identity => return Some(&entry.identity),
+            Coding::Gzip => (&entry.gzip, &entry.tags[1]),
+            Coding::Brotli => (&entry.brotli, &entry.tags[2]),
+        };
+        if !entry.kind.compressible {
+            return None;
+        }
+        let made = cell
+            .get_or_init(|| async {
+                let bytes = entry.identity.bytes.clone();
+                let compressed = tokio::task::spawn_blocking(move || compress(coding, &bytes))
+                    .await
+                    .ok()
+                    .flatten()?;
+                entry.cost.fetch_add(compressed.len(), Ordering::Relaxed);
+                self.trim_to_budget(entry);
+                Some(Variant::new(coding, Bytes::from(compressed), tag))
+            })
+            .await;
+        made.as_ref()
+    }
+
+    fn touch(&self, entry: &Entry) {
+        let now = self.clock.fetch_add(1, Ordering::Relaxed);
+        entry.last_used.store(now, Ordering::Relaxed);
+    }
+
+    fn trim_to_budget(&self, keep: &Entry) {
+        let mut entries = self.entries.write().unwrap_or_else(PoisonError::into_inner);
+        self.trim(&mut entries, keep);
+    }
+
+    /// Drops the least recently used entries, never `keep`, until the total fits.
+    fn trim(&self, entries: &mut HashMap<String, Arc<Entry>>, keep: &Entry) {
+        let cost = |e: &Entry| e.cost.load(Ordering::Relaxed);
+        let mut used: usize = entries.values().map(|e| cost(e)).sum();
+        if used <= self.limits.budget {
+            return;
+        }
+        let mut by_age: Vec<(u64, String)> = entries
+            .iter()
+            .filter(|(_, e)| !std::ptr::eq(&***e, keep))
+            .map(|(key, e)| (e.last_used.load(Ordering::Relaxed), key.clone()))
+            .collect();
+        by_age.sort_unstable();
+        for (_, key) in by_age {
+            if used <= self.limits.budget {
+                break;
+            }
+            if let Some(dropped) = entries.remove(&key) {
+                used -= cost(&dropped);
+            }
+        }
+    }
+
+    /// How many bytes the cached entries hold (for tests).
+    #[cfg(test)]
+    pub(crate) fn used(&self) -> usize {
+        let entries = self.entries.read().unwrap_or_else(PoisonError::into_inner);
+        entries
+            .values()
+            .map(|e| e.cost.load(Ordering::Relaxed))
+            .sum()
+    }
+
+    /// Whether `relative` has an entry (for tests).
+    #[cfg(test)]
+    pub(crate) fn holds(&self, relative: &str) -> bool {
+        let entries = self.entries.read().unwrap_or_else(PoisonError::into_inner);
+        entries.contains_key(relative)
+    }
+}
+
+/// `bytes` in `coding`, when that is smaller.
+fn compress(coding: Coding, bytes: &[u8]) -> Option<Vec<u8>> {
+    use std::io::Write;
+    let compressed = match coding {
+        Coding::Identity => return None,
+        Coding::Gzip => {
+            let out = Vec::with_capacity(bytes.len() / 4);
+            let mut encoder = flate2::write::GzEncoder::new(out, flate2::Compression::best());
+            encoder.write_all(bytes).ok()?;
+            encoder.finish().ok()?
+        }
+        Coding::Brotli => {
+            let params = brotli::enc::BrotliEncoderParams {
+                // The best ratio costs about 1 s per MB, once per version; larger
+                // files take a faster setting.
+                quality: if bytes.len() <= 1 << 20 { 11 } else { 9 },
+                lgwin: 22,
+                ..Default::default()
+            };
+            let mut out = Vec::with_capacity(bytes.len() / 4);
+            brotli::BrotliCompress(&mut &bytes[..], &mut out, &params).ok()?;
+            out
+        }
+    };
+    (compressed.len() < bytes.len()).then_some(compressed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(relative: &str, bytes: &[u8], tick: u64) -> Entry {
+        let version = Version {
+            len: bytes.len() as u64,
+            modified: UNIX_EPOCH + std::time::Duration::from_secs(tick),
+            #[cfg(unix)]
+            inode: (1, tick),
+            #[cfg(unix)]
+            changed: (0, 0),
+        };
+        Entry::new(relative, version, bytes.to_vec())
+    }
+
+    #[test]
+    fn entity_tags_differ_per_variant_and_follow_the_bytes() {
+        let a = entry("rss.xml", b"<rss/>", 1);
+        let same = entry("rss.xml", b"<rss/>", 2);
+        let b = entry("rss.xml", b"<rss />", 1);
+        let [identity, gzip, brotli] = a.tags();
+        assert!(identity.starts_with('"') && identity.ends_with('"') && identity.len() == 34);
+        assert_eq!(gzip, format!("{}-gz\"", &identity[..33]));
+        assert_eq!(brotli, format!("{}-br\"", &identity[..33]));
+        assert_eq!(a.tags(), same.tags(), "same bytes, same tags");
+        assert_ne!(a.tags()[0], b.tags()[0], "other bytes, other tag");
+    }
+
+    #[test]
+    fn compression_is_kept_only_when_smaller() {
+        let text = "<item>hello</item>".repeat(100);
+        for coding in [Coding::Gzip, Coding::Brotli] {
+            let small = compress(coding, text.as_bytes()).expect("text compresses");
+            assert!(small.len() < text.len() / 5, "{coding:?}");
+            assert_eq!(compress(coding, b"x"), None, "{coding:?}: one byte grows");
+        }
+    }
+
+    #[test]
+    fn the_least_recently_used_entries_go_first_when_over_budget() {
+        let cache = Cache::new(Limits {
+            max_file: 100,
+            budget: 250,
+        });
+        for (name, tick) in [("a", 1), ("b", 2), ("c", 3)] {
+            cache.insert(name, entry(name, &[b'x'; 100], tick));
+            if name == "b" {
+                // `a` is used again: `b` is now the oldest.
+                assert!(
+                    cache
+                        .get("a", entry("a", &[b'x'; 100], 1).version)
+                        .is_some()
+                );
+            }
+        }
+        assert!(cache.holds("a") && !cache.holds("b") && cache.holds("c"));
+        assert_eq!(cache.used(), 200);
+    }
+
+    #[test]
+    fn another_version_is_a_miss() {
+        let cache = Cache::new(Limits::default());
+        cache.insert("rss.xml", entry("rss.xml", b"one", 1));
+        assert!(
+            cache
+                .get("rss.xml", entry("rss.xml", b"one", 1).version)
+                .is_some()
+        );
+        assert!(
+            cache
+                .get("rss.xml", entry("rss.xml", b"two", 2).version)
+                .is_none()
+        );
+        cache.forget("rss.xml");
+        assert!(!cache.holds("rss.xml"));
+    }
+}

@@ -1,0 +1,125 @@
+//! What a file is, from its name: its `Content-Type`, whether it is a feed (CORS and
+//! `Cache-Control`), and whether compressing it is worth trying.
+
+use axum::http::HeaderValue;
+
+/// How a file is served.
+#[derive(Debug, Clone)]
+pub(crate) struct Kind {
+    /// The `Content-Type` header.
+    pub(crate) content_type: HeaderValue,
+    /// A feed: served with `Access-Control-Allow-Origin: *` and `Cache-Control`.
+    pub(crate) feed: bool,
+    /// Text-like: gzip and brotli variants are made.
+    pub(crate) compressible: bool,
+}
+
+/// The feed types, by file name first (herald's own files), then by extension.
+const FEEDS: [(&str, &str); 5] = [
+    ("rss.xml", "application/rss+xml; charset=utf-8"),
+    ("atom.xml", "application/atom+xml; charset=utf-8"),
+    ("feed.json", "application/feed+json; charset=utf-8"),
+    (".rss", "application/rss+xml; charset=utf-8"),
+    (".atom", "application/atom+xml; charset=utf-8"),
+];
+
+/// The kind of the file at `relative` (a `/`-separated path).
+pub(crate) fn of(relative: &str) -> Kind {
+    let name = relative.rsplit('/').next().unwrap_or(relative);
+    let feed = FEEDS.iter().find(|(pattern, _)| {
+        if pattern.starts_with('.') {
+            name.ends_with(pattern)
+        } else {
+            name == *pattern
+        }
+    });
+    if let Some((_, content_type)) = feed {
+        return Kind {
+            content_type: HeaderValue::from_static(content_type),
+            feed: true,
+            compressible: true,
+        };
+    }
+    let essence = mime_guess::from_path(name)
+        .first_raw()
+        .unwrap_or("application/octet-stream");
+    let textual = is_textual(essence);
+    let content_type = if textual && essence != "image/svg+xml" {
+        format!("{essence}; charset=utf-8")
+    } else {
+        essence.to_owned()
+    };
+    Kind {
+        content_type: HeaderValue::from_str(&content_type)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+        feed: false,
+        compressible: textual || COMPRESSIBLE_BINARY.contains(&essence),
+    }
+}
+
+/// Text that a browser reads as characters (gets `charset=utf-8`, is compressed).
+fn is_textual(essence: &str) -> bool {
+    essence.starts_with("text/")
+        || essence.ends_with("+xml")
+        || essence.ends_with("+json")
+        || matches!(
+            essence,
+            "application/json" | "application/xml" | "application/javascript"
+        )
+}
+
+/// Binary formats that are not compressed already.
+const COMPRESSIBLE_BINARY: [&str; 5] = [
+    "application/wasm",
+    "font/ttf",
+    "font/otf",
+    "image/x-icon",
+    "image/vnd.microsoft.icon",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds() {
+        let cases = [
+            ("rss.xml", "application/rss+xml; charset=utf-8", true, true),
+            (
+                "atom.xml",
+                "application/atom+xml; charset=utf-8",
+                true,
+                true,
+            ),
+            (
+                "feed.json",
+                "application/feed+json; charset=utf-8",
+                true,
+                true,
+            ),
+            (
+                "blog/rss.xml",
+                "application/rss+xml; charset=utf-8",
+                true,
+                true,
+            ),
+            ("news.rss", "application/rss+xml; charset=utf-8", true, true),
+            ("sitemap.xml", "text/xml; charset=utf-8", false, true),
+            ("index.html", "text/html; charset=utf-8", false, true),
+            ("style.css", "text/css; charset=utf-8", false, true),
+            ("app.js", "text/javascript; charset=utf-8", false, true),
+            ("data.json", "application/json; charset=utf-8", false, true),
+            ("logo.svg", "image/svg+xml", false, true),
+            ("hero.jpg", "image/jpeg", false, false),
+            ("hero.png", "image/png", false, false),
+            ("font.woff2", "font/woff2", false, false),
+            ("no-extension", "application/octet-stream", false, false),
+        ];
+        for (name, content_type, feed, compressible) in cases {
+            let kind = of(name);
+            assert_eq!(kind.content_type, content_type, "{name}");
+            assert_eq!(kind.feed, feed, "{name} feed");
+            assert_eq!(kind.compressible, compressible, "{name} compressible");
+        }
+    }
+}
