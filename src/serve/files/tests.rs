@@ -7,7 +7,9 @@ use std::thread::JoinHandle;
 
 use super::*;
 
+// Shared with the integration tests, where its items are used from other modules.
 #[path = "../../../tests/it/serve_files/client.rs"]
+#[allow(unreachable_pub)]
 mod client;
 
 use client::{get, request};
