@@ -10,10 +10,7 @@ const TOKEN_BYTES: usize = 16;
 /// address, as lowercase hex.
 pub fn token(secret: &[u8], email: &str) -> String {
     let bytes = mac(secret, email).finalize().into_bytes();
-    bytes[..TOKEN_BYTES]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    encode_hex(&bytes[..TOKEN_BYTES])
 }
 
 /// Whether `token` is the token of `email`, compared in constant time. For the web
@@ -33,7 +30,13 @@ fn mac(secret: &[u8], email: &str) -> Hmac<Sha256> {
     mac
 }
 
-fn decode_hex(text: &str) -> Option<Vec<u8>> {
+/// Lowercase hex of `bytes`, as tokens carry them.
+pub(crate) fn encode_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The bytes of a hex string; `None` for an odd length or anything but hex digits.
+pub(crate) fn decode_hex(text: &str) -> Option<Vec<u8>> {
     if !text.len().is_multiple_of(2) {
         return None;
     }

@@ -8,6 +8,8 @@ use chrono::{DateTime, Utc};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
+use crate::mail::unsubscribe::{decode_hex, encode_hex};
+
 /// Bytes of the MAC kept (128 bits).
 const MAC_BYTES: usize = 16;
 
@@ -21,8 +23,8 @@ pub(crate) fn issue(secret: &[u8], email: &str, expires: DateTime<Utc>) -> Strin
     let tag = mac(secret, &email, expiry).finalize().into_bytes();
     format!(
         "{expiry}.{}.{}",
-        hex(email.as_bytes()),
-        hex(&tag[..MAC_BYTES])
+        encode_hex(email.as_bytes()),
+        encode_hex(&tag[..MAC_BYTES])
     )
 }
 
@@ -56,10 +58,10 @@ pub(crate) fn check(secret: &[u8], token: &str, now: DateTime<Utc>) -> Result<Cl
     if address.len() > MAX_ADDRESS * 2 {
         return Err(Refusal::Invalid);
     }
-    let email = unhex(address)
+    let email = decode_hex(address)
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .ok_or(Refusal::Invalid)?;
-    let tag = unhex(tag).filter(|t| t.len() == MAC_BYTES);
+    let tag = decode_hex(tag).filter(|t| t.len() == MAC_BYTES);
     let genuine = tag.is_some_and(|tag| {
         mac(secret, &email, expiry)
             .verify_truncated_left(&tag)
@@ -84,20 +86,6 @@ fn mac(secret: &[u8], email: &str, expiry: i64) -> Hmac<Sha256> {
     mac.update(b"\0");
     mac.update(expiry.to_string().as_bytes());
     mac
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) || !text.is_ascii() {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok())
-        .collect()
 }
 
 #[cfg(test)]
@@ -126,7 +114,7 @@ mod tests {
             &at(11).timestamp().to_string(),
             1,
         );
-        let other = token.replace(&hex(b"ann"), &hex(b"bob"));
+        let other = token.replace(&encode_hex(b"ann"), &encode_hex(b"bob"));
         let cases = [
             later.as_str(),
             other.as_str(),
