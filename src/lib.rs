@@ -107,6 +107,7 @@
 //! - [`store`]: the SQLite state: subscribers, issues, the delivery ledger.
 //! - [`newsletter`]: `herald send` as one call, tying digest, mail and store together.
 //! - [`serve`]: `herald serve`, the HTTP side: feeds, unsubscribe, sign-up, preview.
+//! - [`doctor`]: `herald doctor`, SPF, DKIM, DMARC and the SMTP relay checked, with fixes.
 //!
 //! # Cargo features
 //!
@@ -118,6 +119,7 @@ pub mod build;
 pub mod config;
 pub mod content;
 pub mod digest;
+pub mod doctor;
 pub mod error;
 pub mod feed;
 pub mod ids;

@@ -2,6 +2,7 @@
 
 mod build;
 mod check;
+mod doctor;
 mod exit;
 mod newsletter;
 mod serve;
@@ -50,6 +51,8 @@ pub enum Command {
     Issues(newsletter::IssuesArgs),
     /// Serve the feeds, unsubscribe and sign-up pages over HTTP.
     Serve(serve::Args),
+    /// Check SPF, DKIM and DMARC for the From: domain and the SMTP relay; say what to fix.
+    Doctor(doctor::Args),
 }
 
 /// Everything a command needs from the outside world, read once.
@@ -97,6 +100,7 @@ pub fn main() -> ExitCode {
         Command::Send(args) => newsletter::run_send(&context, args),
         Command::Issues(args) => newsletter::run_issues(&context, args),
         Command::Serve(args) => serve::run(&context, args),
+        Command::Doctor(args) => doctor::run(&context, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

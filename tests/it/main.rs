@@ -2,6 +2,8 @@
 
 mod cli;
 mod content_limits;
+mod dns_server;
+mod doctor;
 mod faults;
 mod feeds;
 mod golden;
