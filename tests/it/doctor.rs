@@ -130,7 +130,9 @@ fn good_setup_is_all_ok_and_exits_0() {
     );
     expect_line(&run, "ok", "smtp", &format!("{shown} accepted the login"));
     assert!(
-        !run.stdout().contains("error") && !run.stdout().contains("warn"),
+        !run.stdout()
+            .lines()
+            .any(|l| l.starts_with("error") || l.starts_with("warn")),
         "{}",
         run.describe()
     );
@@ -185,14 +187,12 @@ fn dkim_key_that_does_not_match_prints_the_record_to_publish() {
     let site = site("");
     let run = doctor(&site, &dns, &[], &[]);
     run.expect_code(1);
-    let key_file = site.path("dkim.pem");
     expect_line(
         &run,
         "error",
         "dkim",
         &format!(
-            "DKIM record at s1._domainkey.example.com has a different key than dkim.private_key_file ({}): publish `{}`",
-            key_file.display(),
+            "DKIM record at s1._domainkey.example.com has a different key than dkim.private_key_file (dkim.pem): publish `{}`",
             dkim_record(RSA_PUB)
         ),
     );
