@@ -2,9 +2,20 @@
 //! `From:` domain, one-click unsubscribe, and the SMTP relay, one finding per line, each
 //! with its level and the fix.
 //!
-//! The checks in [`spf`], [`dkim`] and [`dmarc`] are pure: they take what DNS answered
-//! through the [`Dns`] trait, so they are unit-tested with literal records. [`resolver`]
-//! is the one real DNS client (hickory), [`relay`] the one SMTP probe (lettre).
+//! The checks in `spf`, `dkim` and `dmarc` are pure: they take what DNS answered through
+//! a small `Dns` trait, so they are unit-tested with literal records. `resolver` is the
+//! one real DNS client (hickory), `relay` the one SMTP probe (lettre).
+//!
+//! ```no_run
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let config = herald::Config::load(std::path::Path::new("herald.yaml"))?;
+//! let report = herald::doctor::run(&config, &herald::config::Secrets::from_env(), &Default::default());
+//! for finding in &report.findings {
+//!     println!("{finding}"); // e.g. "error dmarc: no DMARC record at _dmarc.example.com: add …"
+//! }
+//! std::process::exit(i32::from(report.has_errors()));
+//! # }
+//! ```
 
 mod dkim;
 mod dmarc;
