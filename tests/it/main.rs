@@ -16,3 +16,4 @@ mod serve;
 mod serve_files;
 mod smtp_server;
 mod support;
+mod theme;
