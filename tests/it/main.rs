@@ -1,5 +1,6 @@
 //! herald's integration tests: one binary, one shared harness, one module per area.
 
+mod browser;
 mod cli;
 mod content_limits;
 mod faults;
