@@ -147,3 +147,38 @@ fn a_missing_postal_address_warns_in_check_and_send_naming_the_key() {
         run.describe()
     );
 }
+
+#[test]
+fn the_serve_pages_wear_the_theme_and_may_load_the_logo() {
+    let site = Site::with_config(&format!(
+        "{}serve:\n  public_url: \"http://news.example.test/\"\n",
+        config_with(
+            &THEME.replace(
+                "url: images/logo.png",
+                "url: https://cdn.example.com/logo.png"
+            ),
+            ""
+        )
+    ));
+    let server = site.serve(&[("HERALD_SECRET", "theme-serve-secret")]);
+    let reply = server.get("/subscribe");
+    assert_eq!(reply.status, 200, "{}", server.describe());
+    let page = &reply.body;
+    for expected in [
+        "<img class=\"logo\" src=\"https://cdn.example.com/logo.png\" alt=\"Test Site logo\" width=\"180\"",
+        "border-top: 4px solid #0b5394",
+        "background-color: #0b5394",
+        "<meta name=\"color-scheme\" content=\"light dark\">",
+        "@media (prefers-color-scheme: dark)",
+        "Written in Lisbon. &lt;b&gt;raw&lt;/b&gt;",
+        "Example Ltd<br>1 Main St &amp; Co<br>Springfield, IL 62701",
+    ] {
+        assert!(page.contains(expected), "{expected}\n{page}");
+    }
+    let csp = reply.header("content-security-policy").unwrap_or("");
+    assert!(
+        csp.contains("img-src 'self' https://cdn.example.com;"),
+        "{csp}"
+    );
+    assert!(csp.contains("default-src 'none'"), "{csp}");
+}
