@@ -10,11 +10,12 @@ pub struct Args {}
 pub fn run(context: &Context, _args: Args) -> Result<(), Failure> {
     let config = context.config()?;
     let loaded = herald::build::prepare(&config, context.now)?;
-    for diagnostic in &loaded.diagnostics {
+    let settings = config.newsletter_warnings();
+    for diagnostic in settings.iter().chain(&loaded.diagnostics) {
         eprintln!("{diagnostic}");
     }
     let errors = loaded.diagnostics.iter().filter(|d| d.is_error()).count();
-    let warnings = loaded.diagnostics.len() - errors;
+    let warnings = loaded.diagnostics.len() - errors + settings.len();
     if errors > 0 {
         eprintln!(
             "{errors} error(s), {warnings} warning(s): fix the errors above, then run `herald check` again"

@@ -290,6 +290,9 @@ fn nothing_new(since: Option<chrono::DateTime<chrono::Utc>>) -> String {
 /// send), 1 when it could not complete (the next run resumes it).
 pub fn run_send(context: &Context, args: SendArgs) -> Result<(), Failure> {
     let config = context.config()?;
+    for warning in config.newsletter_warnings() {
+        eprintln!("{warning}");
+    }
     let request = SendRequest {
         dry_run: args.dry_run,
         to: args.to,

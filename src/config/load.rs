@@ -116,6 +116,7 @@ impl Config {
         {
             return Err("smtp.concurrency must be at least 1".into());
         }
+        self.newsletter.theme.validate(&self.base_url)?;
         self.validate_serve()
     }
 
@@ -157,6 +158,27 @@ impl Config {
                 .as_ref()
                 .map(|base| format!("{base}/unsubscribe/{{token}}"))
         })
+    }
+
+    /// What `check` and `send` warn about in the newsletter settings without refusing
+    /// them: a missing `newsletter.postal_address` once the newsletter is set up
+    /// (`newsletter.from`), since CAN-SPAM requires a physical address in commercial
+    /// email.
+    pub fn newsletter_warnings(&self) -> Vec<crate::error::Diagnostic> {
+        let newsletter = &self.newsletter;
+        let missing = newsletter
+            .postal_address
+            .as_deref()
+            .is_none_or(|a| a.trim().is_empty());
+        if newsletter.from.is_some() && missing {
+            vec![crate::error::Diagnostic::warning(
+                &self.file,
+                None,
+                "newsletter.postal_address is not set: CAN-SPAM requires a physical postal address in commercial email; add it under `newsletter:`, e.g. postal_address: \"Example Ltd, 1 Main St, Springfield, IL 62701, USA\"",
+            )]
+        } else {
+            Vec::new()
+        }
     }
 
     fn resolve_paths(&mut self, root: &Path) {
@@ -325,6 +347,54 @@ mod tests {
             let err = parse(&format!("{MINIMAL}{extra}")).unwrap_err().to_string();
             assert!(err.contains(expected), "{extra}: {err}");
         }
+    }
+
+    #[test]
+    fn theme_keys_are_checked_at_load_naming_the_file() {
+        let err = parse(&format!(
+            "{MINIMAL}newsletter:\n  theme:\n    accent: \"#aaaaaa\"\n"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(err.starts_with("site/herald.yaml: "), "{err}");
+        assert!(
+            err.contains("newsletter.theme.accent #aaaaaa is too light"),
+            "{err}"
+        );
+        let err = parse(&format!(
+            "{MINIMAL}newsletter:\n  theme:\n    accent: blue\n"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("#rgb or #rrggbb"), "{err}");
+        let config = parse(&format!(
+            "{MINIMAL}newsletter:\n  theme:\n    logo:\n      url: /logo.png\n      alt: T\n"
+        ))
+        .unwrap();
+        let logo = config.newsletter.theme.logo.unwrap();
+        assert_eq!(logo.url, "https://example.com/logo.png");
+        assert_eq!(logo.width, 200);
+        assert_eq!(config.newsletter.theme.accent, "#1d4ed8");
+    }
+
+    #[test]
+    fn a_missing_postal_address_warns_once_the_newsletter_is_set_up() {
+        assert!(parse(MINIMAL).unwrap().newsletter_warnings().is_empty());
+        let with_from = format!("{MINIMAL}newsletter:\n  from: a@example.com\n");
+        let warnings = parse(&with_from).unwrap().newsletter_warnings();
+        assert_eq!(warnings.len(), 1);
+        let shown = warnings[0].to_string();
+        assert!(
+            shown.starts_with("site/herald.yaml: warning: newsletter.postal_address"),
+            "{shown}"
+        );
+        let with_address = format!("{with_from}  postal_address: |\n    1 Main St\n    Town\n");
+        let config = parse(&with_address).unwrap();
+        assert!(config.newsletter_warnings().is_empty());
+        assert_eq!(
+            config.newsletter.postal_address.as_deref(),
+            Some("1 Main St\nTown\n")
+        );
     }
 
     #[test]

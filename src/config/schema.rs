@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
+use super::theme::Theme;
+
 /// The whole configuration, with paths already made absolute by [`Config::load`].
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -107,6 +109,12 @@ pub struct Newsletter {
     pub unsubscribe_mailto: Option<String>,
     /// Optional DKIM signing.
     pub dkim: Option<Dkim>,
+    /// The sender's physical postal address (plain text, several lines allowed), shown
+    /// at the foot of every issue; CAN-SPAM requires one in commercial email, so
+    /// `check` and `send` warn when it is missing.
+    pub postal_address: Option<String>,
+    /// Logo, accent colour, header and footer of the digest and the `serve` pages.
+    pub theme: Theme,
 }
 
 impl Default for Newsletter {
@@ -119,6 +127,8 @@ impl Default for Newsletter {
             unsubscribe_url: None,
             unsubscribe_mailto: None,
             dkim: None,
+            postal_address: None,
+            theme: Theme::default(),
         }
     }
 }

@@ -12,7 +12,7 @@ pub mod front_matter;
 mod limits;
 mod links;
 mod load;
-mod markdown;
+pub(crate) mod markdown;
 mod parse;
 mod simple_yaml;
 mod slug;

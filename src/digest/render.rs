@@ -4,6 +4,8 @@
 use askama::Template;
 
 use super::select::Issue;
+use super::theme::{DARK_CARD, DARK_PAGE, Look};
+use crate::config::Theme;
 use crate::content::Article;
 use crate::content::text::{escape_html, one_line};
 use crate::error::{Error, Result};
@@ -24,6 +26,10 @@ pub struct RenderOptions<'a> {
     pub language: &'a str,
     /// The subject template: `{site}`, `{first_title}`, `{count}`, `{more}`.
     pub subject: &'a str,
+    /// Logo, accent colour, header and footer (`newsletter.theme`, validated).
+    pub theme: &'a Theme,
+    /// The sender's postal address, shown at the foot of both parts.
+    pub postal_address: Option<&'a str>,
 }
 
 /// An issue rendered once, shared by every recipient.
@@ -75,6 +81,9 @@ struct HtmlDigest<'a> {
     site_url: &'a str,
     articles: &'a [ArticleView<'a>],
     unsubscribe_url: &'a str,
+    look: &'a Look,
+    dark_page: &'a str,
+    dark_card: String,
 }
 
 #[derive(Template)]
@@ -85,6 +94,7 @@ struct TextDigest<'a> {
     heading: &'a str,
     articles: &'a [ArticleView<'a>],
     unsubscribe_url: &'a str,
+    look: &'a Look,
 }
 
 /// Renders `issue` into a subject, an HTML part and a text part.
@@ -92,6 +102,7 @@ pub fn render(issue: &Issue<'_>, options: &RenderOptions<'_>) -> Result<Rendered
     let views: Vec<ArticleView<'_>> = issue.articles.iter().map(|a| view(a)).collect();
     let subject = subject(options.subject, options.site_title, &issue.articles);
     let preheader = preheader(&issue.articles);
+    let look = Look::new(options.theme, options.postal_address, options.site_url);
     let html = HtmlDigest {
         language: options.language,
         subject: &subject,
@@ -100,10 +111,13 @@ pub fn render(issue: &Issue<'_>, options: &RenderOptions<'_>) -> Result<Rendered
         site_url: options.site_url.as_str(),
         articles: &views,
         unsubscribe_url: UNSUBSCRIBE_PLACEHOLDER,
+        look: &look,
+        dark_page: DARK_PAGE,
+        dark_card: DARK_CARD.to_string(),
     }
     .render()
     .map_err(|e| render_error("digest.html", e.to_string()))?;
-    let html = css_inline::inline(&html).map_err(|e| render_error("digest.html", e.to_string()))?;
+    let html = inline_css(&html)?;
     let html = escape_in_attributes(&html);
     let heading = match issue.articles.len() {
         1 => "1 new article".to_string(),
@@ -115,6 +129,7 @@ pub fn render(issue: &Issue<'_>, options: &RenderOptions<'_>) -> Result<Rendered
         heading: &heading,
         articles: &views,
         unsubscribe_url: UNSUBSCRIBE_PLACEHOLDER,
+        look: &look,
     }
     .render()
     .map_err(|e| render_error("digest.txt", e.to_string()))?;
@@ -123,6 +138,17 @@ pub fn render(issue: &Issue<'_>, options: &RenderOptions<'_>) -> Result<Rendered
         html,
         text,
     })
+}
+
+/// Moves every rule into `style` attributes; the `@media` blocks (dark mode), which
+/// cannot be inlined, stay in one `<style>` element.
+fn inline_css(html: &str) -> Result<String> {
+    let inliner = css_inline::CSSInliner::options()
+        .keep_at_rules(true)
+        .build();
+    inliner
+        .inline(html)
+        .map_err(|e| render_error("digest.html", e.to_string()))
 }
 
 fn view(article: &Article) -> ArticleView<'_> {
@@ -240,6 +266,8 @@ mod tests {
             site_url: &site,
             language: "en",
             subject: "{site}: {first_title} ({count}, {more} more)",
+            theme: &Theme::default(),
+            postal_address: None,
         };
         render(&issue, &options).unwrap()
     }

@@ -1,5 +1,6 @@
 //! herald's integration tests: one binary, one shared harness, one module per area.
 
+mod browser;
 mod cli;
 mod content_limits;
 mod dns_server;
@@ -18,3 +19,4 @@ mod serve;
 mod serve_files;
 mod smtp_server;
 mod support;
+mod theme;

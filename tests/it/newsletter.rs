@@ -202,7 +202,21 @@ fn send_delivers_one_complete_message_per_subscriber() {
         assert!(html.contains("alt=\"Second article\""));
         assert!(html.contains("width=\"560\""));
         assert!(html.contains("style="), "CSS is inlined");
-        assert!(!html.contains("<style"), "no style block left");
+        // Only the @media blocks (dark mode) cannot be inlined: one <style> holds them.
+        assert_eq!(html.matches("<style").count(), 1, "{html}");
+        let style = html
+            .split("<style>")
+            .nth(1)
+            .unwrap()
+            .split("</style>")
+            .next();
+        assert!(
+            style
+                .unwrap()
+                .trim_start()
+                .starts_with("@media (prefers-color-scheme: dark)"),
+            "{html}"
+        );
         assert!(text.contains("Ann Author"));
         assert!(text.contains("4 mins"));
 
