@@ -3,6 +3,7 @@
 mod cli;
 mod content_limits;
 mod faults;
+mod feed_validity;
 mod feeds;
 mod golden;
 mod hardening;
