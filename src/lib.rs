@@ -107,6 +107,7 @@
 //! - [`store`]: the SQLite state: subscribers, issues, the delivery ledger.
 //! - [`newsletter`]: `herald send` as one call, tying digest, mail and store together.
 //! - [`serve`]: `herald serve`, the HTTP side: feeds, unsubscribe, sign-up, preview.
+//! - [`websub`]: the WebSub publish ping sent after a build changed a feed.
 //!
 //! # Cargo features
 //!
@@ -127,6 +128,7 @@ pub mod newsletter;
 pub mod output;
 pub mod serve;
 pub mod store;
+pub mod websub;
 
 pub use config::Config;
 pub use content::Article;

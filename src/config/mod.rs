@@ -8,4 +8,4 @@ mod load;
 mod schema;
 
 pub use load::{DEFAULT_FILE, Secrets};
-pub use schema::{Config, Dkim, Feeds, Newsletter, Serve, Site, Smtp};
+pub use schema::{Config, Dkim, FeedContent, Feeds, Newsletter, Serve, Site, Smtp, Stylesheet};

@@ -3,7 +3,10 @@
 mod cli;
 mod content_limits;
 mod faults;
+mod feed_browser;
+mod feed_budget;
 mod feed_validity;
+mod feed_view;
 mod feeds;
 mod golden;
 mod hardening;
@@ -17,3 +20,4 @@ mod serve;
 mod serve_files;
 mod smtp_server;
 mod support;
+mod websub;
