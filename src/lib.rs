@@ -37,9 +37,10 @@
 //! assert!(feeds.rss.contains("https://example.com/articles/hello/images/hello.jpg"));
 //! assert!(feeds.atom.contains("https://example.com/articles/about/"));
 //!
-//! // Or all of it at once, writing only files whose bytes changed:
+//! // Or all of it at once, writing only files whose bytes changed: the three feeds and
+//! // feed.xsl, the stylesheet that shows them as a page in a browser.
 //! let report = herald::build::build(&config, now, Default::default())?;
-//! assert_eq!(report.written.len(), 3);
+//! assert_eq!(report.written.len(), 4);
 //! # Ok(())
 //! # }
 //! ```
