@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::config::Config;
+use crate::config::{Config, Stylesheet};
 use crate::content::{self, Article};
 use crate::error::{Diagnostic, Error, Result};
 use crate::feed;
@@ -73,6 +73,22 @@ pub struct BuildReport {
     pub scheduled: usize,
     /// Warnings, and with `skip_invalid` the errors of the skipped files.
     pub diagnostics: Vec<Diagnostic>,
+    /// What `feeds.max_bytes` took out of each feed file that outgrew it.
+    pub trimmed: Vec<feed::Trimmed>,
+}
+
+impl BuildReport {
+    /// The feed files (of [`feed::FILES`]) this build changed, for WebSub pings.
+    pub fn changed_feeds(&self) -> Vec<&'static str> {
+        feed::FILES
+            .into_iter()
+            .filter(|name| {
+                self.written
+                    .iter()
+                    .any(|path| path.file_name().is_some_and(|file| file == *name))
+            })
+            .collect()
+    }
 }
 
 /// Every article ready to publish: loaded, checked, with its stable feed id.
@@ -142,6 +158,7 @@ pub fn build(config: &Config, now: DateTime<Utc>, options: BuildOptions) -> Resu
     let items = feed::select(&prepared.articles, now, config.feeds.limit);
     // Streams the feeds to temporary files beside the old ones; nothing is published yet.
     let feeds = feed::stage(config, &items, &config.output_dir)?;
+    let stylesheet = stage_stylesheet(config)?;
     let mut report = BuildReport {
         items: items.len(),
         articles: prepared.articles.len(),
@@ -153,7 +170,7 @@ pub fn build(config: &Config, now: DateTime<Utc>, options: BuildOptions) -> Resu
             .count(),
         ..BuildReport::default()
     };
-    for file in &feeds {
+    for file in feeds.files.iter().chain(&stylesheet) {
         match file.written() {
             Written::Changed => report.written.push(file.path().to_path_buf()),
             Written::Unchanged => report.unchanged.push(file.path().to_path_buf()),
@@ -168,10 +185,31 @@ pub fn build(config: &Config, now: DateTime<Utc>, options: BuildOptions) -> Resu
             prepared.ledger.to_yaml().as_bytes(),
         )?);
     }
-    files.extend(feeds);
+    files.extend(feeds.files);
+    files.extend(stylesheet);
     output::commit(files)?;
     report.diagnostics = prepared.diagnostics;
+    report.trimmed = feeds.trimmed;
     Ok(report)
+}
+
+/// `output_dir/feed.xsl`, from herald's stylesheet or the user's file
+/// (`feeds.stylesheet`); nothing when the stylesheet is off.
+fn stage_stylesheet(config: &Config) -> Result<Option<output::Staged>> {
+    let target = config.output_dir.join(feed::STYLESHEET_FILE);
+    let bytes = match &config.feeds.stylesheet {
+        Stylesheet::Off => return Ok(None),
+        Stylesheet::Builtin => feed::BUILTIN_STYLESHEET.as_bytes().to_vec(),
+        Stylesheet::File(path) => std::fs::read(path).map_err(|e| Error::Config {
+            path: config.file.clone(),
+            line: None,
+            message: format!(
+                "feeds.stylesheet: cannot read {} ({e}); give the path of an .xsl file (relative to this file), true for herald's own, or false",
+                path.display()
+            ),
+        })?,
+    };
+    output::stage(&target, &bytes).map(Some)
 }
 
 /// Removes the lock file older versions left in the output folder.

@@ -37,9 +37,10 @@
 //! assert!(feeds.rss.contains("https://example.com/articles/hello/images/hello.jpg"));
 //! assert!(feeds.atom.contains("https://example.com/articles/about/"));
 //!
-//! // Or all of it at once, writing only files whose bytes changed:
+//! // Or all of it at once, writing only files whose bytes changed: the three feeds and
+//! // feed.xsl, the stylesheet that shows them as a page in a browser.
 //! let report = herald::build::build(&config, now, Default::default())?;
-//! assert_eq!(report.written.len(), 3);
+//! assert_eq!(report.written.len(), 4);
 //! # Ok(())
 //! # }
 //! ```
@@ -108,6 +109,7 @@
 //! - [`newsletter`]: `herald send` as one call, tying digest, mail and store together.
 //! - [`serve`]: `herald serve`, the HTTP side: feeds, unsubscribe, sign-up, preview.
 //! - [`doctor`]: `herald doctor`, SPF, DKIM, DMARC and the SMTP relay checked, with fixes.
+//! - [`websub`]: the WebSub publish ping sent after a build changed a feed.
 //!
 //! # Cargo features
 //!
@@ -129,6 +131,7 @@ pub mod newsletter;
 pub mod output;
 pub mod serve;
 pub mod store;
+pub mod websub;
 
 pub use config::Config;
 pub use content::Article;

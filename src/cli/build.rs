@@ -51,10 +51,41 @@ pub fn run(context: &Context, args: Args) -> Result<(), Failure> {
             eprintln!("{diagnostic}");
         }
     }
+    for trimmed in &report.trimmed {
+        eprintln!("warning: {}", trim_message(trimmed));
+    }
     if !context.quiet {
         println!("{}", summary(&report));
     }
+    ping_hub(&config, &report);
     Ok(())
+}
+
+/// Pings `feeds.websub_hub` for each feed the build changed; a failure is a warning,
+/// never a failed build.
+fn ping_hub(config: &herald::Config, report: &herald::build::BuildReport) {
+    let Some(hub) = &config.feeds.websub_hub else {
+        return;
+    };
+    let timeout = std::time::Duration::from_secs(config.feeds.websub_timeout_seconds);
+    for file in report.changed_feeds() {
+        let Ok(feed_url) = config.base_url.join(file) else {
+            continue;
+        };
+        if let Err(e) = herald::websub::publish(hub, feed_url.as_str(), timeout) {
+            eprintln!(
+                "warning: WebSub ping to {hub} for {feed_url} failed twice ({e}); the build is done, readers will see the change at their next poll"
+            );
+        }
+    }
+}
+
+/// One line on what `feeds.max_bytes` took out of a file.
+fn trim_message(trimmed: &herald::feed::Trimmed) -> String {
+    format!(
+        "{} is over feeds.max_bytes ({} bytes): full content dropped from the {} oldest item(s), {} oldest item(s) left out; now {} bytes (raise feeds.max_bytes, or 0 for no limit)",
+        trimmed.file, trimmed.max_bytes, trimmed.summarized, trimmed.dropped, trimmed.bytes
+    )
 }
 
 fn summary(report: &herald::build::BuildReport) -> String {
@@ -74,6 +105,12 @@ fn summary(report: &herald::build::BuildReport) -> String {
     }
     if !report.unchanged.is_empty() {
         line += &format!("; unchanged {}", names(&report.unchanged));
+    }
+    for trimmed in &report.trimmed {
+        line += &format!(
+            "; trimmed {} to {} bytes ({} summarized, {} dropped)",
+            trimmed.file, trimmed.bytes, trimmed.summarized, trimmed.dropped
+        );
     }
     line
 }

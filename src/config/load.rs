@@ -117,7 +117,27 @@ impl Config {
             return Err("smtp.concurrency must be at least 1".into());
         }
         self.newsletter.theme.validate(&self.base_url)?;
+        self.validate_feeds()?;
         self.validate_serve()
+    }
+
+    fn validate_feeds(&mut self) -> std::result::Result<(), String> {
+        let feeds = &mut self.feeds;
+        if let Some(raw) = &feeds.websub_hub {
+            let url = url::Url::parse(raw.trim())
+                .ok()
+                .filter(|url| matches!(url.scheme(), "http" | "https"))
+                .ok_or_else(|| {
+                    format!(
+                        "feeds.websub_hub {raw:?} is not an absolute http(s) URL; give the hub's URL, e.g. https://pubsubhubbub.appspot.com/"
+                    )
+                })?;
+            feeds.websub_hub = Some(url.into());
+        }
+        if feeds.websub_timeout_seconds == 0 {
+            return Err("feeds.websub_timeout_seconds must be at least 1".into());
+        }
+        Ok(())
     }
 
     fn validate_serve(&mut self) -> std::result::Result<(), String> {
@@ -189,6 +209,9 @@ impl Config {
         self.ids_file = join(&self.ids_file);
         if let Some(dkim) = self.newsletter.dkim.as_mut() {
             dkim.private_key_file = root.join(&dkim.private_key_file);
+        }
+        if let crate::config::Stylesheet::File(file) = &mut self.feeds.stylesheet {
+            *file = root.join(&*file);
         }
         if let Some(ca_file) = self.smtp.as_mut().and_then(|s| s.ca_file.as_mut()) {
             *ca_file = root.join(&*ca_file);

@@ -11,5 +11,5 @@ mod theme;
 
 pub use colour::Colour;
 pub use load::{DEFAULT_FILE, Secrets};
-pub use schema::{Config, Dkim, Feeds, Newsletter, Serve, Site, Smtp};
+pub use schema::{Config, Dkim, FeedContent, Feeds, Newsletter, Serve, Site, Smtp, Stylesheet};
 pub use theme::{Logo, Theme};

@@ -82,11 +82,88 @@ pub struct Site {
 pub struct Feeds {
     /// The newest N published articles per feed; 0 means all.
     pub limit: usize,
+    /// `full` (each item carries the article's HTML) or `summary` (the description, or
+    /// subtitle, or the start of the text only).
+    pub content: FeedContent,
+    /// The XSL stylesheet that lets a browser show the RSS and Atom feeds as a page:
+    /// `true` (herald's own, copied to `output_dir/feed.xsl`), `false` (none) or the path
+    /// of your own file (relative to the config file), copied there instead.
+    pub stylesheet: Stylesheet,
+    /// A WebSub hub URL: announced in every feed, and pinged after a build that changed
+    /// a feed.
+    pub websub_hub: Option<String>,
+    /// Seconds to wait for the WebSub hub before giving up on a ping (tried twice).
+    pub websub_timeout_seconds: u64,
+    /// Largest size of each feed file in bytes; past it, full content is dropped from
+    /// the oldest items first, then the oldest items. 0 means no limit.
+    pub max_bytes: usize,
 }
 
 impl Default for Feeds {
     fn default() -> Self {
-        Feeds { limit: 20 }
+        Feeds {
+            limit: 20,
+            content: FeedContent::Full,
+            stylesheet: Stylesheet::Builtin,
+            websub_hub: None,
+            websub_timeout_seconds: 10,
+            max_bytes: 1_000_000,
+        }
+    }
+}
+
+/// `feeds.content`: what each feed item carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FeedContent {
+    /// The article's whole HTML, plus its summary.
+    Full,
+    /// The summary only: the description, else the subtitle, else the start of the text.
+    Summary,
+}
+
+/// `feeds.stylesheet`: the XSL stylesheet linked from the XML feeds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stylesheet {
+    /// herald's own `templates/feed.xsl`.
+    Builtin,
+    /// No stylesheet: the feeds link none and no `feed.xsl` is written.
+    Off,
+    /// The user's file, copied to `output_dir/feed.xsl`.
+    File(PathBuf),
+}
+
+impl<'de> Deserialize<'de> for Stylesheet {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(StylesheetVisitor)
+    }
+}
+
+/// Reads `true`, `false` or a path.
+struct StylesheetVisitor;
+
+impl serde::de::Visitor<'_> for StylesheetVisitor {
+    type Value = Stylesheet;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("true, false or the path of an .xsl file")
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, on: bool) -> Result<Stylesheet, E> {
+        Ok(if on {
+            Stylesheet::Builtin
+        } else {
+            Stylesheet::Off
+        })
+    }
+
+    fn visit_str<E: serde::de::Error>(self, path: &str) -> Result<Stylesheet, E> {
+        if path.trim().is_empty() {
+            return Err(E::custom(
+                "feeds.stylesheet is empty: give true, false or the path of an .xsl file",
+            ));
+        }
+        Ok(Stylesheet::File(PathBuf::from(path)))
     }
 }
 

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use super::ATOM_FILE;
 use super::document::{Format, Fragment, between, layout_error};
 use super::item::Item;
-use super::site::{GENERATOR, GENERATOR_URI, Site, VERSION, feed_url, image_type};
+use super::site::{GENERATOR, GENERATOR_URI, Site, VERSION, feed_url, image_type, link_stylesheet};
 use crate::config::Config;
 use crate::content::Article;
 use crate::error::{Error, Result};
@@ -16,7 +16,8 @@ use crate::error::{Error, Result};
 /// Renders `items` (in the given order) as an Atom 1.0 document.
 pub fn render(config: &Config, items: &[&Article]) -> Result<String> {
     let site = Site::new(config, items);
-    super::stream::to_string(&Atom::new(config, &site)?, items)
+    let options = super::stream::Options::of(config);
+    super::stream::to_string(&Atom::new(config, &site)?, items, options)
 }
 
 /// Atom 1.0 for one site, as a [`Format`].
@@ -26,6 +27,8 @@ pub(crate) struct Atom {
     feed: Feed,
     /// The site's host, for `tag:` ids.
     host: String,
+    /// The XSL stylesheet's `href`, when the feed links one.
+    stylesheet: Option<&'static str>,
 }
 
 impl Atom {
@@ -39,6 +42,7 @@ impl Atom {
         Ok(Atom {
             feed: feed(config, site)?,
             host,
+            stylesheet: site.stylesheet,
         })
     }
 }
@@ -55,7 +59,7 @@ impl Format for Atom {
         };
         let mut xml = write(&feed, Vec::new())?;
         xml.push(b'\n');
-        Ok(xml)
+        Ok(link_stylesheet(xml, self.stylesheet))
     }
 
     /// The entry out of a feed holding only it, whose empty header cannot contain the
@@ -66,7 +70,7 @@ impl Format for Atom {
             ..Feed::default()
         };
         // Escaping makes the HTML longer: `<` and `>` are four bytes each.
-        let capacity = item.html.len() + item.html.len() / 2 + 2048;
+        let capacity = item.html_len() + item.html_len() / 2 + item.teaser.len() + 2048;
         let xml = write(&feed, Vec::with_capacity(capacity))?;
         let text = std::str::from_utf8(&xml).map_err(|e| fail(Box::new(e)))?;
         let range = between(text, "\n  <entry>", "</entry>", ATOM_FILE)?;
@@ -93,7 +97,7 @@ fn fail(source: Box<dyn std::error::Error + Send + Sync>) -> Error {
 
 /// The feed for `site`, without entries.
 fn feed(config: &Config, site: &Site) -> Result<Feed> {
-    let links = vec![
+    let mut links = vec![
         link(
             feed_url(config, ATOM_FILE)?.as_str(),
             "self",
@@ -101,6 +105,13 @@ fn feed(config: &Config, site: &Site) -> Result<Feed> {
         ),
         link(&site.home, "alternate", "text/html"),
     ];
+    if let Some(hub) = &site.hub {
+        links.push(Link {
+            href: hub.clone(),
+            rel: "hub".into(),
+            ..Link::default()
+        });
+    }
     Ok(Feed {
         id: site.home.clone(),
         title: Text::plain(site.title.clone()),
@@ -142,10 +153,13 @@ fn entry(item: &Item<'_>, host: &str) -> Entry {
         published: Some(fixed(article.published)),
         updated: fixed(article.modified()),
         authors: item.author.as_deref().map(person).into_iter().collect(),
-        summary: item.summary.clone().map(Text::plain),
-        content: Some(Content {
+        summary: match &item.html {
+            Some(_) => item.summary.clone().map(Text::plain),
+            None => Some(Text::plain(item.teaser.clone())),
+        },
+        content: item.html.as_ref().map(|html| Content {
             content_type: Some("html".into()),
-            value: Some(item.html.clone()),
+            value: Some(html.clone()),
             ..Content::default()
         }),
         categories: item

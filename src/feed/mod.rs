@@ -22,6 +22,7 @@
 //! ```
 
 pub mod atom;
+mod budget;
 mod document;
 mod html;
 mod item;
@@ -31,6 +32,7 @@ mod select;
 mod site;
 mod stream;
 
+pub use budget::Trimmed;
 pub use html::content_html;
 pub use select::select;
 
@@ -53,6 +55,11 @@ pub const ATOM_FILE: &str = "atom.xml";
 pub const JSON_FILE: &str = "feed.json";
 /// The three file names, in the order of [`stage`] and [`write_all`].
 pub const FILES: [&str; 3] = [RSS_FILE, ATOM_FILE, JSON_FILE];
+/// The XSL stylesheet's name, under `output_dir` and under `site.url`, beside the feeds
+/// (`feeds.stylesheet`).
+pub const STYLESHEET_FILE: &str = "feed.xsl";
+/// herald's own stylesheet, `templates/feed.xsl`.
+pub const BUILTIN_STYLESHEET: &str = include_str!("../../templates/feed.xsl");
 
 /// The three feed documents for one set of items.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,13 +73,13 @@ pub struct Feeds {
 }
 
 /// Renders the three formats for `items` (in the given order, usually from [`select`]),
-/// rendering each article's Markdown once, in parallel.
+/// rendering each article's Markdown once, in parallel, within `feeds.max_bytes`.
 ///
 /// The documents are streamed into memory, so they are held whole; to write files,
 /// [`stage`] or [`write_all`] hold only a few items at a time.
 pub fn render_all(config: &Config, items: &[&Article]) -> Result<Feeds> {
     let mut documents: [Vec<u8>; 3] = Default::default();
-    let formats = stream_to(config, items, &mut documents)?;
+    let (formats, _) = stream_to(config, items, &mut documents)?;
     let [rss, atom, json] = documents;
     Ok(Feeds {
         rss: stream::into_string(&formats.rss, rss)?,
@@ -81,31 +88,48 @@ pub fn render_all(config: &Config, items: &[&Article]) -> Result<Feeds> {
     })
 }
 
+/// The three feed files of [`stage`], waiting for [`output::commit`].
+#[derive(Debug)]
+pub struct StagedFeeds {
+    /// RSS, Atom and JSON, in the order of [`FILES`].
+    pub files: [Staged; 3],
+    /// What `feeds.max_bytes` took out of each file that outgrew it.
+    pub trimmed: Vec<Trimmed>,
+}
+
 /// Streams the three formats for `items` into [`FILES`] in `dir`, comparing with the
 /// files already there: a file whose bytes do not change is never written, and the
 /// others wait in temporary files for [`output::commit`]. On error, nothing is left
 /// behind and the old files are as they were.
-pub fn stage(config: &Config, items: &[&Article], dir: &Path) -> Result<[Staged; 3]> {
+pub fn stage(config: &Config, items: &[&Article], dir: &Path) -> Result<StagedFeeds> {
     let mut writers = FILES.map(|file| ChangeWriter::new(dir.join(file)));
-    stream_to(config, items, &mut writers)?;
+    let (_, trimmed) = stream_to(config, items, &mut writers)?;
     let [rss, atom, json] = writers;
     // Each finish flushes its file to disk: let the three flushes overlap.
     let (rss, (atom, json)) = rayon::join(
         || rss.finish(),
         || rayon::join(|| atom.finish(), || json.finish()),
     );
-    Ok([rss?, atom?, json?])
+    Ok(StagedFeeds {
+        files: [rss?, atom?, json?],
+        trimmed,
+    })
 }
 
 /// Streams the three formats for `items` into `sinks` (RSS, Atom, JSON, in that order).
-fn stream_to<S: Sink>(config: &Config, items: &[&Article], sinks: &mut [S; 3]) -> Result<Formats> {
+fn stream_to<S: Sink>(
+    config: &Config,
+    items: &[&Article],
+    sinks: &mut [S; 3],
+) -> Result<(Formats, Vec<Trimmed>)> {
     let formats = Formats::new(config, items)?;
-    stream::stream(
+    let trimmed = stream::stream(
         formats.all(),
         items,
         sinks.each_mut().map(|s| s as &mut dyn Sink),
+        stream::Options::of(config),
     )?;
-    Ok(formats)
+    Ok((formats, trimmed.into_iter().flatten().collect()))
 }
 
 /// [`stage`], then publishes the three files together with [`output::commit`]; says
@@ -115,7 +139,7 @@ pub fn write_all(
     items: &[&Article],
     dir: &Path,
 ) -> Result<[(PathBuf, Written); 3]> {
-    let staged = stage(config, items, dir)?;
+    let staged = stage(config, items, dir)?.files;
     let outcomes = staged
         .each_ref()
         .map(|file| (file.path().to_path_buf(), file.written()));

@@ -11,7 +11,7 @@ use rss::{Category, Channel, Guid};
 use super::RSS_FILE;
 use super::document::{Format, Fragment, between};
 use super::item::{Item, clean};
-use super::site::{GENERATOR, Site, VERSION, feed_url, image_type};
+use super::site::{GENERATOR, Site, VERSION, feed_url, image_type, link_stylesheet};
 use crate::config::Config;
 use crate::content::Article;
 use crate::content::text::escape_html;
@@ -23,7 +23,8 @@ const MEDIA_NAMESPACE: &str = "http://search.yahoo.com/mrss/";
 /// Renders `items` (in the given order) as an RSS 2.0 document.
 pub fn render(config: &Config, items: &[&Article]) -> Result<String> {
     let site = Site::new(config, items);
-    super::stream::to_string(&Rss::new(config, &site)?, items)
+    let options = super::stream::Options::of(config);
+    super::stream::to_string(&Rss::new(config, &site)?, items, options)
 }
 
 /// RSS 2.0 for one site, as a [`Format`].
@@ -31,6 +32,8 @@ pub fn render(config: &Config, items: &[&Article]) -> Result<String> {
 pub(crate) struct Rss {
     /// The real channel, without items.
     channel: Channel,
+    /// The XSL stylesheet's `href`, when the feed links one.
+    stylesheet: Option<&'static str>,
 }
 
 impl Rss {
@@ -38,6 +41,7 @@ impl Rss {
     pub(crate) fn new(config: &Config, site: &Site) -> Result<Self> {
         Ok(Rss {
             channel: channel(config, site)?,
+            stylesheet: site.stylesheet,
         })
     }
 }
@@ -55,7 +59,7 @@ impl Format for Rss {
         let mut xml = String::new();
         push_hex_char_refs(&mut xml, &pretty(&channel, Vec::new())?);
         xml.push('\n');
-        Ok(xml.into_bytes())
+        Ok(link_stylesheet(xml.into_bytes(), self.stylesheet))
     }
 
     /// The item out of a channel holding only it, whose empty header cannot contain the
@@ -66,7 +70,10 @@ impl Format for Rss {
             ..Channel::default()
         };
         // The content, and the description when it falls back to the content.
-        let xml = pretty(&channel, Vec::with_capacity(2 * one.html.len() + 2048))?;
+        let xml = pretty(
+            &channel,
+            Vec::with_capacity(2 * one.html_len() + one.teaser.len() + 2048),
+        )?;
         let range = between(&xml, "\n    <item>", "</item>", RSS_FILE)?;
         let mut fragment = String::new();
         push_hex_char_refs(&mut fragment, xml.get(range).unwrap_or_default());
@@ -154,6 +161,11 @@ fn channel(config: &Config, site: &Site) -> Result<Channel> {
         mime_type: Some("application/rss+xml".into()),
         ..Link::default()
     };
+    let hub_link = site.hub.as_ref().map(|hub| Link {
+        href: hub.clone(),
+        rel: "hub".into(),
+        ..Link::default()
+    });
     Ok(Channel {
         title: site.title,
         link: site.home,
@@ -162,7 +174,7 @@ fn channel(config: &Config, site: &Site) -> Result<Channel> {
         last_build_date: site.updated.map(rfc822),
         generator: Some(format!("{GENERATOR} {VERSION}")),
         atom_ext: Some(AtomExtension {
-            links: vec![self_link],
+            links: std::iter::once(self_link).chain(hub_link).collect(),
         }),
         namespaces: namespaces(),
         ..Channel::default()
@@ -201,7 +213,7 @@ fn item(item: &Item<'_>) -> rss::Item {
             value: item.id.clone(),
         }),
         pub_date: Some(rfc822(article.published)),
-        content: Some(item.html.clone()),
+        content: item.html.clone(),
         dublin_core_ext: item.author.as_ref().map(|author| DublinCoreExtension {
             creators: vec![author.clone()],
             ..DublinCoreExtension::default()
@@ -213,12 +225,16 @@ fn item(item: &Item<'_>) -> rss::Item {
 
 /// The item `description`, which RSS defines as HTML: the front-matter description,
 /// else the subtitle (both escaped), else the whole content, because a
-/// `content:encoded` without a `description` trips up readers (and the validator).
+/// `content:encoded` without a `description` trips up readers (and the validator). A
+/// summary-only item has its teaser, escaped.
 fn description(item: &Item<'_>) -> String {
+    let Some(html) = &item.html else {
+        return escape_html(&item.teaser);
+    };
     let plain = item.summary.as_deref().or(item.article.subtitle.as_deref());
     match plain {
         Some(text) => escape_html(&clean(text)),
-        None => item.html.clone(),
+        None => html.clone(),
     }
 }
 

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::item::clean;
-use crate::config::Config;
+use crate::config::{Config, Stylesheet};
 use crate::content::Article;
 use crate::error::{Error, Result};
 
@@ -32,6 +32,10 @@ pub(crate) struct Site {
     /// The newest date among the items (their [`Article::modified`]); `None` for an
     /// empty feed. Never the build clock, so unchanged content gives unchanged files.
     pub updated: Option<DateTime<Utc>>,
+    /// `feeds.websub_hub`, announced in every format.
+    pub hub: Option<String>,
+    /// The `href` of the XSL stylesheet the XML feeds link to, when there is one.
+    pub stylesheet: Option<&'static str>,
 }
 
 impl Site {
@@ -51,8 +55,35 @@ impl Site {
             author: non_empty(&site.author),
             home: config.base_url.to_string(),
             updated: items.iter().map(|article| article.modified()).max(),
+            hub: config.feeds.websub_hub.clone(),
+            stylesheet: match config.feeds.stylesheet {
+                Stylesheet::Off => None,
+                Stylesheet::Builtin | Stylesheet::File(_) => Some(super::STYLESHEET_FILE),
+            },
         }
     }
+}
+
+/// `xml` (a document starting with the XML declaration) with an
+/// `<?xml-stylesheet?>` processing instruction linking `href` after the declaration.
+pub(super) fn link_stylesheet(xml: Vec<u8>, href: Option<&str>) -> Vec<u8> {
+    let Some(href) = href else { return xml };
+    let declaration_end = if xml.starts_with(b"<?xml") {
+        xml.windows(2)
+            .position(|w| w == b"?>")
+            .map_or(0, |at| at + 2)
+    } else {
+        0
+    };
+    let instruction = format!("\n<?xml-stylesheet type=\"text/xsl\" href=\"{href}\"?>");
+    let mut out = Vec::with_capacity(xml.len() + instruction.len());
+    out.extend_from_slice(&xml[..declaration_end]);
+    out.extend_from_slice(instruction.as_bytes());
+    if declaration_end == 0 {
+        out.push(b'\n');
+    }
+    out.extend_from_slice(&xml[declaration_end..]);
+    out
 }
 
 /// The absolute URL of the feed file `file`, served from the site root.
@@ -82,6 +113,16 @@ pub(super) fn image_type(url: &url::Url) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_stylesheet_follows_the_declaration() {
+        let xml = b"<?xml version=\"1.0\"?>\n<rss/>".to_vec();
+        assert_eq!(
+            link_stylesheet(xml.clone(), Some("feed.xsl")),
+            b"<?xml version=\"1.0\"?>\n<?xml-stylesheet type=\"text/xsl\" href=\"feed.xsl\"?>\n<rss/>"
+        );
+        assert_eq!(link_stylesheet(xml.clone(), None), xml);
+    }
 
     #[test]
     fn image_types_from_the_extension() {

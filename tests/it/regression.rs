@@ -61,7 +61,8 @@ fn the_build_lock_is_not_published_with_the_site() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names, ["atom.xml", "feed.json", "rss.xml"]);
+    // feed.xsl is the feeds' browser stylesheet (`feeds.stylesheet`), meant to be deployed.
+    assert_eq!(names, ["atom.xml", "feed.json", "feed.xsl", "rss.xml"]);
     assert!(site.path(".herald/build.lock").exists());
 }
 
