@@ -1,9 +1,11 @@
 //! herald's integration tests: one binary, one shared harness, one module per area.
 
 mod cli;
+mod config_docs;
 mod content_limits;
 mod faults;
 mod feeds;
+mod first_hour;
 mod golden;
 mod hardening;
 mod ids;
