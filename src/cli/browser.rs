@@ -48,15 +48,9 @@ pub fn open(path: &Path) -> Opened {
 
 /// Starts `program` on `path` without waiting for it (a browser may run for hours).
 fn spawn(program: &str, path: &Path) -> bool {
-    let mut words = program.split_whitespace();
-    let Some(executable) = words.next() else {
+    let Some((executable, args)) = command_line(program, path) else {
         return false;
     };
-    let target = path.display().to_string();
-    let mut args: Vec<String> = words.map(|w| w.replace("%s", &target)).collect();
-    if !program.contains("%s") {
-        args.push(target);
-    }
     Command::new(executable)
         .args(args)
         .stdin(Stdio::null())
@@ -64,4 +58,40 @@ fn spawn(program: &str, path: &Path) -> bool {
         .stderr(Stdio::null())
         .spawn()
         .is_ok()
+}
+
+/// The executable and its arguments: `%s` in `program` is replaced by the path, else
+/// the path is the last argument.
+fn command_line(program: &str, path: &Path) -> Option<(String, Vec<String>)> {
+    let mut words = program.split_whitespace();
+    let executable = words.next()?.to_string();
+    let target = path.display().to_string();
+    let mut args: Vec<String> = words.map(|w| w.replace("%s", &target)).collect();
+    if !program.contains("%s") {
+        args.push(target);
+    }
+    Some((executable, args))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_path_replaces_percent_s_or_comes_last() {
+        let path = Path::new("/tmp/issue.html");
+        let line = |program| command_line(program, path);
+        assert_eq!(
+            line("firefox"),
+            Some(("firefox".into(), vec!["/tmp/issue.html".into()]))
+        );
+        assert_eq!(
+            line("firefox --new-tab %s"),
+            Some((
+                "firefox".into(),
+                vec!["--new-tab".into(), "/tmp/issue.html".into()]
+            ))
+        );
+        assert_eq!(line("  "), None);
+    }
 }
