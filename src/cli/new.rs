@@ -35,7 +35,8 @@ pub fn run(context: &Context, args: Args) -> Result<(), Failure> {
         .now
         .with_timezone(&config.timezone)
         .to_rfc3339_opts(SecondsFormat::Secs, true);
-    let text = article(title, &published, config.site.author.as_deref());
+    let host = config.base_url.host_str().unwrap_or("example.com");
+    let text = article(title, &published, config.site.author.as_deref(), host);
     create(&path, &text)?;
     if context.quiet {
         return Ok(());
@@ -74,7 +75,7 @@ fn article_url(config: &herald::Config, slug: &str) -> String {
 }
 
 /// The new article: every field of our front matter, filled or commented out.
-fn article(title: &str, published: &str, site_author: Option<&str>) -> String {
+fn article(title: &str, published: &str, site_author: Option<&str>, host: &str) -> String {
     let author = match site_author {
         Some(author) => format!(
             "# author: {}           # default: site.author",
@@ -97,13 +98,14 @@ publish_date: '{published}'   # a date (midnight in site.timezone) or RFC 3339\n
 # cta_url: '/subscribe/'        # where the call to action points; default: the article\n\
 # tags: [one, two]\n\
 # slug: {slug}                  # default: the file name\n\
-# id: 'tag:example.com,2026:{slug}'  # stable feed id; default: the URL (see herald-ids.yaml)\n\
+# id: 'tag:{host},{year}:{slug}'  # stable feed id; default: the URL (see herald-ids.yaml)\n\
 draft: true                     # remove (or set false) to publish\n\
 ---\n\
 \n\
 Write the article here, in Markdown.\n",
         title = super::init::quote(title),
         date = &published[..10],
+        year = &published[..4],
         slug = herald::content::slugify(title),
     )
 }
