@@ -1,6 +1,6 @@
 //! `herald check`: report every problem in the configuration and the articles.
 
-use super::{Context, Failure};
+use super::{Context, Failure, paint};
 
 /// Options of `herald check`.
 #[derive(Debug, clap::Args)]
@@ -12,7 +12,7 @@ pub fn run(context: &Context, _args: Args) -> Result<(), Failure> {
     let loaded = herald::build::prepare(&config, context.now)?;
     let settings = config.newsletter_warnings();
     for diagnostic in settings.iter().chain(&loaded.diagnostics) {
-        eprintln!("{diagnostic}");
+        paint::diagnostic(diagnostic);
     }
     let errors = loaded.diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = loaded.diagnostics.len() - errors + settings.len();
@@ -28,10 +28,14 @@ pub fn run(context: &Context, _args: Args) -> Result<(), Failure> {
             .iter()
             .filter(|a| a.is_published(context.now))
             .count();
-        println!(
+        paint::success(&format!(
             "ok: {} article(s), {published} published, {warnings} warning(s)",
             loaded.articles.len()
-        );
+        ));
+        if context.verbose {
+            println!("content: {}", config.content_dir.display());
+        }
+        paint::next("`herald build` writes the feeds");
     }
     Ok(())
 }

@@ -38,7 +38,7 @@ impl Failure {
     pub fn report(self) -> ExitCode {
         let message = describe(&self.error);
         if !message.is_empty() {
-            eprintln!("error: {message}");
+            super::paint::error(&message);
         }
         ExitCode::from(self.code)
     }

@@ -22,4 +22,5 @@ pub mod text;
 pub use article::{Article, Body, Fingerprint};
 pub use load::{Loaded, assemble, find_markdown, load, load_files, sort_newest_first};
 pub use parse::{Parsed, parse, parse_leaving_body};
+pub use slug::slugify;
 pub use text::is_unwanted_char;

@@ -117,8 +117,9 @@ pub(crate) fn transport_for(
     Ok(Box::new(smtp))
 }
 
-/// `.herald/outbox` beside the state database.
-pub(super) fn outbox_dir(config: &Config) -> std::path::PathBuf {
+/// `.herald/outbox` beside the state database: without an SMTP relay, each issue's
+/// messages are written to `<outbox>/<issue>/`.
+pub fn outbox_dir(config: &Config) -> std::path::PathBuf {
     config
         .state_file
         .parent()

@@ -2,6 +2,7 @@
 
 mod browser;
 mod cli;
+mod config_docs;
 mod content_limits;
 mod dns_server;
 mod doctor;
@@ -11,6 +12,7 @@ mod feed_budget;
 mod feed_validity;
 mod feed_view;
 mod feeds;
+mod first_hour;
 mod golden;
 mod hardening;
 mod ids;
