@@ -63,7 +63,10 @@ pub struct BuildReport {
     pub written: Vec<PathBuf>,
     /// Files that already held the same bytes and were left alone.
     pub unchanged: Vec<PathBuf>,
-    /// Articles in each feed.
+    /// Feed documents an earlier build wrote and this one no longer does (archive pages
+    /// past the last, feeds of tags no article uses any more), removed.
+    pub removed: Vec<PathBuf>,
+    /// Articles in the site's current feed.
     pub items: usize,
     /// Valid articles found, including drafts and scheduled ones.
     pub articles: usize,
@@ -121,11 +124,14 @@ pub fn prepare(config: &Config, now: DateTime<Utc>) -> Result<Prepared> {
     })
 }
 
-/// Builds the three feeds for the articles visible at `now` and writes the ones whose
-/// bytes changed.
+/// Builds the feeds for the articles visible at `now` (the site's three files, their
+/// archive pages with `feeds.archives`, a feed per tag with `feeds.per_tag`) and writes
+/// the ones whose bytes changed.
 ///
-/// Nothing is written unless every article is valid (or `skip_invalid` is set) and all
-/// three feeds rendered: a failed build leaves the previous files untouched.
+/// Nothing is written unless every article and tag is valid (or `skip_invalid` is set)
+/// and every document rendered: a failed build leaves the previous files untouched.
+/// Documents an earlier build wrote and this one does not are removed after the new
+/// ones are in place.
 pub fn build(config: &Config, now: DateTime<Utc>, options: BuildOptions) -> Result<BuildReport> {
     let _lock = Lock::acquire(
         &lock_path(config),
@@ -139,11 +145,16 @@ pub fn build(config: &Config, now: DateTime<Utc>, options: BuildOptions) -> Resu
     if prepared.has_errors() && !options.skip_invalid {
         return Err(Error::Content(prepared.diagnostics));
     }
-    let items = feed::select(&prepared.articles, now, config.feeds.limit);
+    let plan = feed::Plan::new(config, &prepared.articles, now);
+    if plan.diagnostics.iter().any(Diagnostic::is_error) && !options.skip_invalid {
+        let mut diagnostics = prepared.diagnostics;
+        diagnostics.extend(plan.diagnostics);
+        return Err(Error::Content(diagnostics));
+    }
     // Streams the feeds to temporary files beside the old ones; nothing is published yet.
-    let feeds = feed::stage(config, &items, &config.output_dir)?;
+    let staging = plan.stage(config, &config.output_dir)?;
     let mut report = BuildReport {
-        items: items.len(),
+        items: plan.current_items(config),
         articles: prepared.articles.len(),
         drafts: prepared.articles.iter().filter(|a| a.draft).count(),
         scheduled: prepared
@@ -153,7 +164,7 @@ pub fn build(config: &Config, now: DateTime<Utc>, options: BuildOptions) -> Resu
             .count(),
         ..BuildReport::default()
     };
-    for file in &feeds {
+    for file in &staging.files {
         match file.written() {
             Written::Changed => report.written.push(file.path().to_path_buf()),
             Written::Unchanged => report.unchanged.push(file.path().to_path_buf()),
@@ -161,16 +172,21 @@ pub fn build(config: &Config, now: DateTime<Utc>, options: BuildOptions) -> Resu
     }
     // The ids are recorded before the feeds that use them are published. An unchanged
     // ledger is not even serialised (it is most of a rebuild's writing work).
-    let mut files = Vec::with_capacity(4);
+    let mut files = Vec::with_capacity(staging.files.len() + 1);
     if prepared.ledger_changed || !config.ids_file.exists() {
         files.push(output::stage(
             &config.ids_file,
             prepared.ledger.to_yaml().as_bytes(),
         )?);
     }
-    files.extend(feeds);
+    files.extend(staging.files);
     output::commit(files)?;
-    report.diagnostics = prepared.diagnostics;
+    // Only once every new document is in place: pages and tag feeds no longer written.
+    report.removed = feed::remove_stale(&config.output_dir, &staging.feeds)?;
+    let mut diagnostics = prepared.diagnostics;
+    diagnostics.extend(plan.diagnostics);
+    diagnostics.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+    report.diagnostics = diagnostics;
     Ok(report)
 }
 

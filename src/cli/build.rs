@@ -58,7 +58,11 @@ pub fn run(context: &Context, args: Args) -> Result<(), Failure> {
 }
 
 fn summary(report: &herald::build::BuildReport) -> String {
+    // Archive pages and tag feeds can make thousands of files: past a few, a count.
     let names = |paths: &[std::path::PathBuf]| {
+        if paths.len() > 6 {
+            return format!("{} files", paths.len());
+        }
         paths
             .iter()
             .map(|p| p.display().to_string())
@@ -74,6 +78,9 @@ fn summary(report: &herald::build::BuildReport) -> String {
     }
     if !report.unchanged.is_empty() {
         line += &format!("; unchanged {}", names(&report.unchanged));
+    }
+    if !report.removed.is_empty() {
+        line += &format!("; removed {}", names(&report.removed));
     }
     line
 }

@@ -80,11 +80,24 @@ pub struct Site {
 pub struct Feeds {
     /// The newest N published articles per feed; 0 means all.
     pub limit: usize,
+    /// With a `limit`, also write RFC 5005 archive pages (`archive/rss-1.xml` …, oldest
+    /// first) holding every published article the current feed leaves out.
+    pub archives: bool,
+    /// Articles per archive page.
+    pub archive_page_size: std::num::NonZeroUsize,
+    /// Also write a feed per tag, under `tags/{slug}/`.
+    pub per_tag: bool,
 }
 
 impl Default for Feeds {
     fn default() -> Self {
-        Feeds { limit: 20 }
+        Feeds {
+            limit: 20,
+            archives: true,
+            archive_page_size: std::num::NonZeroUsize::new(50)
+                .unwrap_or(std::num::NonZeroUsize::MIN),
+            per_tag: false,
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::JSON_FILE;
 use super::document::{Format, Fragment, layout_error};
 use super::item::Item;
-use super::site::{Site, feed_url};
+use super::site::Site;
 use crate::config::Config;
 use crate::content::Article;
 use crate::error::{Error, Result};
@@ -26,6 +26,10 @@ struct Feed<'a> {
     language: Option<&'a str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     authors: Vec<Author<'a>>,
+    /// The next older archive page: following `next_url` from `feed.json` meets every
+    /// published article once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_url: Option<&'a str>,
     items: Vec<JsonItem<'a>>,
 }
 
@@ -74,14 +78,19 @@ pub fn render(config: &Config, items: &[&Article]) -> Result<String> {
 #[derive(Debug)]
 pub(crate) struct Json {
     site: Site,
+    /// The feed's current document: an archive page names its feed, not itself.
     feed_url: String,
+    /// The next older archive page.
+    next_url: Option<String>,
 }
 
 impl Json {
     /// The format for `site`; fails if the feed's URL cannot be made.
     pub(crate) fn new(config: &Config, site: &Site) -> Result<Self> {
+        let links = site.place.links(config, JSON_FILE)?;
         Ok(Json {
-            feed_url: feed_url(config, JSON_FILE)?.into(),
+            feed_url: links.current.into(),
+            next_url: links.prev_archive.map(String::from),
             site: site.clone(),
         })
     }
@@ -106,6 +115,7 @@ impl Format for Json {
             description: &site.description,
             language: site.language.as_deref(),
             authors: site.author.as_deref().map(author).into_iter().collect(),
+            next_url: self.next_url.as_deref(),
             items: items.iter().map(item).collect(),
         };
         let mut json = serde_json::to_vec_pretty(&feed).map_err(fail)?;

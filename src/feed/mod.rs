@@ -21,18 +21,27 @@
 //! # }
 //! ```
 
+mod archive;
 pub mod atom;
 mod document;
+mod history;
 mod html;
 mod item;
 pub mod json;
+mod place;
+mod publish;
 pub mod rss;
 mod select;
 mod site;
+mod stale;
 mod stream;
+mod tag_slug;
+mod tags;
 
 pub use html::content_html;
+pub(crate) use publish::Plan;
 pub use select::select;
+pub(crate) use stale::remove as remove_stale;
 
 use std::path::{Path, PathBuf};
 
@@ -72,7 +81,7 @@ pub struct Feeds {
 /// [`stage`] or [`write_all`] hold only a few items at a time.
 pub fn render_all(config: &Config, items: &[&Article]) -> Result<Feeds> {
     let mut documents: [Vec<u8>; 3] = Default::default();
-    let formats = stream_to(config, items, &mut documents)?;
+    let formats = stream_to(config, &Site::new(config, items), items, &mut documents)?;
     let [rss, atom, json] = documents;
     Ok(Feeds {
         rss: stream::into_string(&formats.rss, rss)?,
@@ -86,8 +95,19 @@ pub fn render_all(config: &Config, items: &[&Article]) -> Result<Feeds> {
 /// others wait in temporary files for [`output::commit`]. On error, nothing is left
 /// behind and the old files are as they were.
 pub fn stage(config: &Config, items: &[&Article], dir: &Path) -> Result<[Staged; 3]> {
-    let mut writers = FILES.map(|file| ChangeWriter::new(dir.join(file)));
-    stream_to(config, items, &mut writers)?;
+    stage_document(config, &Site::new(config, items), items, dir)
+}
+
+/// Streams the three formats of the document `site.place` for `items` into `dir`, as
+/// [`stage`] does.
+fn stage_document(
+    config: &Config,
+    site: &Site,
+    items: &[&Article],
+    dir: &Path,
+) -> Result<[Staged; 3]> {
+    let mut writers = FILES.map(|file| ChangeWriter::new(dir.join(site.place.path(file))));
+    stream_to(config, site, items, &mut writers)?;
     let [rss, atom, json] = writers;
     // Each finish flushes its file to disk: let the three flushes overlap.
     let (rss, (atom, json)) = rayon::join(
@@ -98,8 +118,13 @@ pub fn stage(config: &Config, items: &[&Article], dir: &Path) -> Result<[Staged;
 }
 
 /// Streams the three formats for `items` into `sinks` (RSS, Atom, JSON, in that order).
-fn stream_to<S: Sink>(config: &Config, items: &[&Article], sinks: &mut [S; 3]) -> Result<Formats> {
-    let formats = Formats::new(config, items)?;
+fn stream_to<S: Sink>(
+    config: &Config,
+    site: &Site,
+    items: &[&Article],
+    sinks: &mut [S; 3],
+) -> Result<Formats> {
+    let formats = Formats::new(config, site)?;
     stream::stream(
         formats.all(),
         items,
@@ -131,12 +156,11 @@ struct Formats {
 }
 
 impl Formats {
-    fn new(config: &Config, items: &[&Article]) -> Result<Self> {
-        let site = Site::new(config, items);
+    fn new(config: &Config, site: &Site) -> Result<Self> {
         Ok(Formats {
-            rss: rss::Rss::new(config, &site)?,
-            atom: atom::Atom::new(config, &site)?,
-            json: json::Json::new(config, &site)?,
+            rss: rss::Rss::new(config, site)?,
+            atom: atom::Atom::new(config, site)?,
+            json: json::Json::new(config, site)?,
         })
     }
 

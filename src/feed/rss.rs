@@ -10,8 +10,10 @@ use rss::{Category, Channel, Guid};
 
 use super::RSS_FILE;
 use super::document::{Format, Fragment, between};
+use super::history;
 use super::item::{Item, clean};
-use super::site::{GENERATOR, Site, VERSION, feed_url, image_type};
+use super::place::Links;
+use super::site::{GENERATOR, Site, VERSION, image_type};
 use crate::config::Config;
 use crate::content::Article;
 use crate::content::text::escape_html;
@@ -147,13 +149,9 @@ fn fail(source: Box<dyn std::error::Error + Send + Sync>) -> Error {
 
 /// The channel for `site`, without items.
 fn channel(config: &Config, site: &Site) -> Result<Channel> {
+    let links = site.place.links(config, RSS_FILE)?;
+    let archive = site.place.is_archive();
     let site = site.clone();
-    let self_link = Link {
-        href: feed_url(config, RSS_FILE)?.into(),
-        rel: "self".into(),
-        mime_type: Some("application/rss+xml".into()),
-        ..Link::default()
-    };
     Ok(Channel {
         title: site.title,
         link: site.home,
@@ -162,16 +160,49 @@ fn channel(config: &Config, site: &Site) -> Result<Channel> {
         last_build_date: site.updated.map(rfc822),
         generator: Some(format!("{GENERATOR} {VERSION}")),
         atom_ext: Some(AtomExtension {
-            links: vec![self_link],
+            links: atom_links(&links),
         }),
-        namespaces: namespaces(),
+        namespaces: namespaces(archive),
+        extensions: if archive {
+            history::archive_extension()
+        } else {
+            ExtensionMap::default()
+        },
         ..Channel::default()
     })
 }
 
-/// Every namespace the feed may use, declared once on the root element.
-fn namespaces() -> BTreeMap<String, String> {
-    [
+/// `atom:link`s: `self`, and the RFC 5005 links of an archived feed.
+fn atom_links(links: &Links) -> Vec<Link> {
+    let link = |href: &url::Url, rel: &str| Link {
+        href: href.to_string(),
+        rel: rel.into(),
+        mime_type: Some("application/rss+xml".into()),
+        ..Link::default()
+    };
+    let mut all = vec![link(&links.this, "self")];
+    if links.this != links.current {
+        all.push(link(&links.current, "current"));
+    }
+    all.extend(
+        links
+            .prev_archive
+            .iter()
+            .map(|url| link(url, "prev-archive")),
+    );
+    all.extend(
+        links
+            .next_archive
+            .iter()
+            .map(|url| link(url, "next-archive")),
+    );
+    all
+}
+
+/// Every namespace the feed may use, declared once on the root element; an archive
+/// page also declares RFC 5005's, for `<fh:archive/>`.
+fn namespaces(archive: bool) -> BTreeMap<String, String> {
+    let mut namespaces: BTreeMap<String, String> = [
         ("atom", "http://www.w3.org/2005/Atom"),
         ("content", "http://purl.org/rss/1.0/modules/content/"),
         ("dc", "http://purl.org/dc/elements/1.1/"),
@@ -179,7 +210,11 @@ fn namespaces() -> BTreeMap<String, String> {
     ]
     .into_iter()
     .map(|(prefix, uri)| (prefix.to_string(), uri.to_string()))
-    .collect()
+    .collect();
+    if archive {
+        namespaces.insert(history::PREFIX.into(), history::NAMESPACE.into());
+    }
+    namespaces
 }
 
 fn item(item: &Item<'_>) -> rss::Item {

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::item::clean;
+use super::place::Place;
 use crate::config::Config;
 use crate::content::Article;
 use crate::error::{Error, Result};
@@ -32,12 +33,24 @@ pub(crate) struct Site {
     /// The newest date among the items (their [`Article::modified`]); `None` for an
     /// empty feed. Never the build clock, so unchanged content gives unchanged files.
     pub updated: Option<DateTime<Utc>>,
+    /// Which document this is: the site's feed or a tag's, current or an archive page.
+    pub place: Place,
 }
 
 impl Site {
     /// The feed-level fields for `config` and the articles the feed shows, `items`.
     pub(crate) fn new(config: &Config, items: &[&Article]) -> Self {
+        Site::at(config, items, Place::default(), None)
+    }
+
+    /// The feed-level fields of the document at `place`; a tag's feed (`tag` is its
+    /// name) is titled `{site.title}: {tag}`.
+    pub(crate) fn at(config: &Config, items: &[&Article], place: Place, tag: Option<&str>) -> Self {
         let site = &config.site;
+        let title = match tag {
+            Some(tag) => format!("{}: {}", site.title.trim(), tag.trim()),
+            None => site.title.trim().to_string(),
+        };
         let non_empty = |v: &Option<String>| {
             v.as_deref()
                 .map(str::trim)
@@ -45,19 +58,21 @@ impl Site {
                 .map(clean)
         };
         Site {
-            title: clean(site.title.trim()),
+            title: clean(&title),
             description: clean(site.description.trim()),
             language: non_empty(&site.language),
             author: non_empty(&site.author),
             home: config.base_url.to_string(),
             updated: items.iter().map(|article| article.modified()).max(),
+            place,
         }
     }
 }
 
-/// The absolute URL of the feed file `file`, served from the site root.
-pub(super) fn feed_url(config: &Config, file: &'static str) -> Result<url::Url> {
-    config.base_url.join(file).map_err(|e| Error::Feed {
+/// The absolute URL of `relative`, a document in the format of `file`, served from
+/// the site root.
+pub(super) fn feed_url(config: &Config, file: &'static str, relative: &str) -> Result<url::Url> {
+    config.base_url.join(relative).map_err(|e| Error::Feed {
         file,
         source: Box::new(e),
     })

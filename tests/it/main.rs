@@ -1,5 +1,6 @@
 //! herald's integration tests: one binary, one shared harness, one module per area.
 
+mod archives;
 mod cli;
 mod content_limits;
 mod faults;
@@ -16,3 +17,4 @@ mod serve;
 mod serve_files;
 mod smtp_server;
 mod support;
+mod tags;
