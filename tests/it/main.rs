@@ -4,6 +4,7 @@ mod archives;
 mod cli;
 mod content_limits;
 mod faults;
+mod feed_validity;
 mod feeds;
 mod golden;
 mod hardening;
