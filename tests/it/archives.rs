@@ -319,3 +319,56 @@ fn a_zero_page_size_is_refused_with_its_line() {
         .expect_stderr("herald.yaml:8");
     assert!(!site.path("public/rss.xml").exists());
 }
+
+/// Every document of a site with archives and tag feeds passes the W3C feedvalidator
+/// (when installed) and is read back by feed-rs.
+#[test]
+fn every_archive_page_and_tag_feed_is_valid() {
+    let site = Site::with_config(&format!("{CONFIG}  per_tag: true\n"));
+    for n in 0..9 {
+        let date = format!("2025-01-{:02}", n + 1);
+        let tags = ["['C++', Rust]", "[数据, rust]", "[Café & co, Rust]"][n % 3];
+        site.write(
+            &format!("content/post-{n}.md"),
+            format!(
+                "---\ntitle: 'Post {n} & <more>'\npublish_date: {date}\ndescription: About {n}\n\
+                 tags: {tags}\n---\n\nBody of [post {n}](../post-0/).\n"
+            ),
+        );
+    }
+    site.herald(&["build"]).expect_code(0);
+    let folders = [
+        "",
+        "archive/",
+        "tags/rust/",
+        "tags/rust/archive/",
+        "tags/c-plus-plus/",
+        "tags/u-6570-636e/",
+        "tags/cafe-and-co/",
+    ];
+    let mut checked = 0;
+    for folder in folders {
+        let dir = site.path(&format!("public/{folder}"));
+        let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{folder}: {e}"))
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_file())
+            .collect();
+        files.sort();
+        assert!(!files.is_empty(), "{folder} is empty");
+        for file in &files {
+            let feed = crate::support::validate::read_back(file);
+            assert!(!feed.entries.is_empty(), "{}", file.display());
+        }
+        let paths: Vec<&std::path::Path> = files.iter().map(|p| p.as_path()).collect();
+        if let Some(report) =
+            crate::support::validate::no_errors(&paths, &format!("{BASE}{folder}"))
+        {
+            for warning in &report.warnings {
+                eprintln!("{warning}");
+            }
+        }
+        checked += files.len();
+    }
+    assert_eq!(checked, 27);
+}
