@@ -98,8 +98,9 @@ impl Prepared {
     }
 }
 
-/// Loads the articles and gives every article published at `now` its stable id.
-/// Writes nothing; `herald check` is this plus printing.
+/// Loads the articles and gives every article published at `now` its stable id; with
+/// `feeds.per_tag`, also reports the tags that cannot have a feed. Writes nothing;
+/// `herald check` is this plus printing.
 pub fn prepare(config: &Config, now: DateTime<Utc>) -> Result<Prepared> {
     // The ids file is read while the content folder is listed and parsed.
     let (loaded, old) = rayon::join(|| content::load(config), || Ledger::load(&config.ids_file));
@@ -115,6 +116,10 @@ pub fn prepare(config: &Config, now: DateTime<Utc>) -> Result<Prepared> {
         .collect();
     articles.retain(|a| !rejected.contains(&a.path));
     diagnostics.extend(reconciled.diagnostics);
+    if config.feeds.per_tag {
+        // Tags that cannot have a feed: `herald check` shows them too.
+        diagnostics.extend(feed::Plan::new(config, &articles, now).diagnostics);
+    }
     diagnostics.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
     Ok(Prepared {
         articles,
@@ -145,12 +150,9 @@ pub fn build(config: &Config, now: DateTime<Utc>, options: BuildOptions) -> Resu
     if prepared.has_errors() && !options.skip_invalid {
         return Err(Error::Content(prepared.diagnostics));
     }
+    // Tags that cannot have a feed are among `prepared.diagnostics`; with
+    // `skip_invalid` their feeds are left out.
     let plan = feed::Plan::new(config, &prepared.articles, now);
-    if plan.diagnostics.iter().any(Diagnostic::is_error) && !options.skip_invalid {
-        let mut diagnostics = prepared.diagnostics;
-        diagnostics.extend(plan.diagnostics);
-        return Err(Error::Content(diagnostics));
-    }
     // Streams the feeds to temporary files beside the old ones; nothing is published yet.
     let staging = plan.stage(config, &config.output_dir)?;
     let mut report = BuildReport {
@@ -183,10 +185,7 @@ pub fn build(config: &Config, now: DateTime<Utc>, options: BuildOptions) -> Resu
     output::commit(files)?;
     // Only once every new document is in place: pages and tag feeds no longer written.
     report.removed = feed::remove_stale(&config.output_dir, &staging.feeds)?;
-    let mut diagnostics = prepared.diagnostics;
-    diagnostics.extend(plan.diagnostics);
-    diagnostics.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
-    report.diagnostics = diagnostics;
+    report.diagnostics = prepared.diagnostics;
     Ok(report)
 }
 

@@ -152,6 +152,11 @@ fn tags_sharing_a_slug_stop_the_build_naming_both_files() {
     );
     assert!(!site.path("public/rss.xml").exists(), "nothing is written");
 
+    // `herald check` finds it too.
+    site.herald(&["check"])
+        .expect_code(1)
+        .expect_stderr("content/new.md:4: tag \"Café\" and tag \"Cafe\" (content/old.md)");
+
     // --skip-invalid builds everything else, without the two tags' feeds.
     site.herald(&["build", "--skip-invalid"]).expect_code(0);
     assert!(site.path("public/tags/ok/rss.xml").exists());
