@@ -37,7 +37,7 @@ struct Feed<'p, 'a> {
     items: &'p [&'a Article],
 }
 
-/// What staging wrote, for the report and for [`Plan::remove_stale`].
+/// What staging wrote, for the report and for removing stale documents afterwards.
 #[derive(Debug, Default)]
 pub(crate) struct Staging {
     /// Every staged document.
