@@ -63,7 +63,10 @@ pub struct BuildReport {
     pub written: Vec<PathBuf>,
     /// Files that already held the same bytes and were left alone.
     pub unchanged: Vec<PathBuf>,
-    /// Articles in each feed.
+    /// Feed documents an earlier build wrote and this one no longer does (archive pages
+    /// past the last, feeds of tags no article uses any more), removed.
+    pub removed: Vec<PathBuf>,
+    /// Articles in the site's current feed.
     pub items: usize,
     /// Valid articles found, including drafts and scheduled ones.
     pub articles: usize,
@@ -78,14 +81,23 @@ pub struct BuildReport {
 }
 
 impl BuildReport {
-    /// The feed files (of [`feed::FILES`]) this build changed, for WebSub pings.
-    pub fn changed_feeds(&self) -> Vec<&'static str> {
-        feed::FILES
-            .into_iter()
-            .filter(|name| {
-                self.written
-                    .iter()
-                    .any(|path| path.file_name().is_some_and(|file| file == *name))
+    /// The subscription documents this build changed, for WebSub pings: the site's
+    /// feeds and each tag's (of [`feed::FILES`], never an archive page), as paths
+    /// relative to `output_dir` with `/` between folders, e.g. `tags/rust/atom.xml`.
+    pub fn changed_feeds(&self, output_dir: &Path) -> Vec<String> {
+        self.written
+            .iter()
+            .filter(|path| {
+                path.file_name()
+                    .is_some_and(|name| feed::FILES.iter().any(|file| name == *file))
+            })
+            .filter_map(|path| path.strip_prefix(output_dir).ok())
+            .map(|relative| {
+                relative
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/")
             })
             .collect()
     }
@@ -111,8 +123,9 @@ impl Prepared {
     }
 }
 
-/// Loads the articles and gives every article published at `now` its stable id.
-/// Writes nothing; `herald check` is this plus printing.
+/// Loads the articles and gives every article published at `now` its stable id; with
+/// `feeds.per_tag`, also reports the tags that cannot have a feed. Writes nothing;
+/// `herald check` is this plus printing.
 pub fn prepare(config: &Config, now: DateTime<Utc>) -> Result<Prepared> {
     // The ids file is read while the content folder is listed and parsed.
     let (loaded, old) = rayon::join(|| content::load(config), || Ledger::load(&config.ids_file));
@@ -128,6 +141,10 @@ pub fn prepare(config: &Config, now: DateTime<Utc>) -> Result<Prepared> {
         .collect();
     articles.retain(|a| !rejected.contains(&a.path));
     diagnostics.extend(reconciled.diagnostics);
+    if config.feeds.per_tag {
+        // Tags that cannot have a feed: `herald check` shows them too.
+        diagnostics.extend(feed::Plan::new(config, &articles, now).diagnostics);
+    }
     diagnostics.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
     Ok(Prepared {
         articles,
@@ -137,11 +154,14 @@ pub fn prepare(config: &Config, now: DateTime<Utc>) -> Result<Prepared> {
     })
 }
 
-/// Builds the three feeds for the articles visible at `now` and writes the ones whose
-/// bytes changed.
+/// Builds the feeds for the articles visible at `now` (the site's three files, their
+/// archive pages with `feeds.archives`, a feed per tag with `feeds.per_tag`) and writes
+/// the ones whose bytes changed.
 ///
-/// Nothing is written unless every article is valid (or `skip_invalid` is set) and all
-/// three feeds rendered: a failed build leaves the previous files untouched.
+/// Nothing is written unless every article and tag is valid (or `skip_invalid` is set)
+/// and every document rendered: a failed build leaves the previous files untouched.
+/// Documents an earlier build wrote and this one does not are removed after the new
+/// ones are in place.
 pub fn build(config: &Config, now: DateTime<Utc>, options: BuildOptions) -> Result<BuildReport> {
     let _lock = Lock::acquire(
         &lock_path(config),
@@ -155,12 +175,14 @@ pub fn build(config: &Config, now: DateTime<Utc>, options: BuildOptions) -> Resu
     if prepared.has_errors() && !options.skip_invalid {
         return Err(Error::Content(prepared.diagnostics));
     }
-    let items = feed::select(&prepared.articles, now, config.feeds.limit);
+    // Tags that cannot have a feed are among `prepared.diagnostics`; with
+    // `skip_invalid` their feeds are left out.
+    let plan = feed::Plan::new(config, &prepared.articles, now);
     // Streams the feeds to temporary files beside the old ones; nothing is published yet.
-    let feeds = feed::stage(config, &items, &config.output_dir)?;
+    let staging = plan.stage(config, &config.output_dir)?;
     let stylesheet = stage_stylesheet(config)?;
     let mut report = BuildReport {
-        items: items.len(),
+        items: plan.current_items(config),
         articles: prepared.articles.len(),
         drafts: prepared.articles.iter().filter(|a| a.draft).count(),
         scheduled: prepared
@@ -170,7 +192,7 @@ pub fn build(config: &Config, now: DateTime<Utc>, options: BuildOptions) -> Resu
             .count(),
         ..BuildReport::default()
     };
-    for file in feeds.files.iter().chain(&stylesheet) {
+    for file in staging.files.iter().chain(&stylesheet) {
         match file.written() {
             Written::Changed => report.written.push(file.path().to_path_buf()),
             Written::Unchanged => report.unchanged.push(file.path().to_path_buf()),
@@ -178,18 +200,20 @@ pub fn build(config: &Config, now: DateTime<Utc>, options: BuildOptions) -> Resu
     }
     // The ids are recorded before the feeds that use them are published. An unchanged
     // ledger is not even serialised (it is most of a rebuild's writing work).
-    let mut files = Vec::with_capacity(4);
+    let mut files = Vec::with_capacity(staging.files.len() + 2);
     if prepared.ledger_changed || !config.ids_file.exists() {
         files.push(output::stage(
             &config.ids_file,
             prepared.ledger.to_yaml().as_bytes(),
         )?);
     }
-    files.extend(feeds.files);
+    files.extend(staging.files);
     files.extend(stylesheet);
     output::commit(files)?;
+    // Only once every new document is in place: pages and tag feeds no longer written.
+    report.removed = feed::remove_stale(&config.output_dir, &staging.feeds)?;
     report.diagnostics = prepared.diagnostics;
-    report.trimmed = feeds.trimmed;
+    report.trimmed = staging.trimmed;
     Ok(report)
 }
 

@@ -96,8 +96,8 @@ fn ping_hub(config: &herald::Config, report: &herald::build::BuildReport) {
         return;
     };
     let timeout = std::time::Duration::from_secs(config.feeds.websub_timeout_seconds);
-    for file in report.changed_feeds() {
-        let Ok(feed_url) = config.base_url.join(file) else {
+    for file in report.changed_feeds(&config.output_dir) {
+        let Ok(feed_url) = config.base_url.join(&file) else {
             continue;
         };
         if let Err(e) = herald::websub::publish(hub, feed_url.as_str(), timeout) {
@@ -117,7 +117,11 @@ fn trim_message(trimmed: &herald::feed::Trimmed) -> String {
 }
 
 fn summary(report: &herald::build::BuildReport) -> String {
+    // Archive pages and tag feeds can make thousands of files: past a few, a count.
     let names = |paths: &[std::path::PathBuf]| {
+        if paths.len() > 6 {
+            return format!("{} files", paths.len());
+        }
         paths
             .iter()
             .map(|p| p.display().to_string())
@@ -139,6 +143,9 @@ fn summary(report: &herald::build::BuildReport) -> String {
             "; trimmed {} to {} bytes ({} summarized, {} dropped)",
             trimmed.file, trimmed.bytes, trimmed.summarized, trimmed.dropped
         );
+    }
+    if !report.removed.is_empty() {
+        line += &format!("; removed {}", names(&report.removed));
     }
     line
 }

@@ -3,8 +3,8 @@
 mod browser;
 mod build;
 mod check;
-mod doctor;
 mod completions;
+mod doctor;
 mod exit;
 mod init;
 mod man;

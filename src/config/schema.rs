@@ -97,6 +97,13 @@ pub struct Feeds {
     /// Largest size of each feed file in bytes; past it, full content is dropped from
     /// the oldest items first, then the oldest items. 0 means no limit.
     pub max_bytes: usize,
+    /// With a `limit`, also write RFC 5005 archive pages (`archive/rss-1.xml` …, oldest
+    /// first) holding every published article the current feed leaves out.
+    pub archives: bool,
+    /// Articles per archive page.
+    pub archive_page_size: std::num::NonZeroUsize,
+    /// Also write a feed per tag, under `tags/{slug}/`.
+    pub per_tag: bool,
 }
 
 impl Default for Feeds {
@@ -108,6 +115,10 @@ impl Default for Feeds {
             websub_hub: None,
             websub_timeout_seconds: 10,
             max_bytes: 1_000_000,
+            archives: true,
+            archive_page_size: std::num::NonZeroUsize::new(50)
+                .unwrap_or(std::num::NonZeroUsize::MIN),
+            per_tag: false,
         }
     }
 }
@@ -135,7 +146,10 @@ pub enum Stylesheet {
 
 impl<'de> Deserialize<'de> for Stylesheet {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(StylesheetVisitor)
+        // A string, not `deserialize_any`: YAML hands `true` and `false` to `visit_str`
+        // when a string is asked for, and the schema stays traceable (the test that keeps
+        // docs/configuration.md in step with the keys reads it with serde-reflection).
+        deserializer.deserialize_str(StylesheetVisitor)
     }
 }
 
@@ -158,12 +172,11 @@ impl serde::de::Visitor<'_> for StylesheetVisitor {
     }
 
     fn visit_str<E: serde::de::Error>(self, path: &str) -> Result<Stylesheet, E> {
-        if path.trim().is_empty() {
-            return Err(E::custom(
-                "feeds.stylesheet is empty: give true, false or the path of an .xsl file",
-            ));
-        }
-        Ok(Stylesheet::File(PathBuf::from(path)))
+        Ok(match path.trim() {
+            "true" => Stylesheet::Builtin,
+            "false" | "" => Stylesheet::Off,
+            path => Stylesheet::File(PathBuf::from(path)),
+        })
     }
 }
 

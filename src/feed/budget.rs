@@ -16,8 +16,8 @@ use crate::error::Result;
 /// What the budget took out of one feed file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Trimmed {
-    /// The file, e.g. `rss.xml`.
-    pub file: &'static str,
+    /// The file under `output_dir`, e.g. `rss.xml` or `tags/rust/atom.xml`.
+    pub file: String,
     /// The budget, `feeds.max_bytes`.
     pub max_bytes: usize,
     /// The file's size once trimmed.
@@ -159,7 +159,7 @@ fn trim(
         FeedContent::Summary => 0,
     };
     Ok(Trimmed {
-        file: format.file(),
+        file: format.file().to_string(),
         max_bytes: budget.max,
         bytes,
         summarized,

@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::JSON_FILE;
 use super::document::{Format, Fragment, layout_error};
 use super::item::Item;
-use super::site::{Site, feed_url};
+use super::site::Site;
 use crate::config::Config;
 use crate::content::Article;
 use crate::error::{Error, Result};
@@ -28,6 +28,10 @@ struct Feed<'a> {
     authors: Vec<Author<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     hubs: Vec<Hub<'a>>,
+    /// The next older archive page: following `next_url` from `feed.json` meets every
+    /// published article once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_url: Option<&'a str>,
     items: Vec<JsonItem<'a>>,
 }
 
@@ -80,7 +84,7 @@ struct Only<'a> {
 /// Renders `items` (in the given order) as a pretty-printed JSON Feed 1.1 document.
 pub fn render(config: &Config, items: &[&Article]) -> Result<String> {
     let site = Site::new(config, items);
-    let options = super::stream::Options::of(config);
+    let options = super::stream::Options::of(config, &site.place);
     super::stream::to_string(&Json::new(config, &site)?, items, options)
 }
 
@@ -88,14 +92,19 @@ pub fn render(config: &Config, items: &[&Article]) -> Result<String> {
 #[derive(Debug)]
 pub(crate) struct Json {
     site: Site,
+    /// The feed's current document: an archive page names its feed, not itself.
     feed_url: String,
+    /// The next older archive page.
+    next_url: Option<String>,
 }
 
 impl Json {
     /// The format for `site`; fails if the feed's URL cannot be made.
     pub(crate) fn new(config: &Config, site: &Site) -> Result<Self> {
+        let links = site.place.links(config, JSON_FILE)?;
         Ok(Json {
-            feed_url: feed_url(config, JSON_FILE)?.into(),
+            feed_url: links.current.into(),
+            next_url: links.prev_archive.map(String::from),
             site: site.clone(),
         })
     }
@@ -129,6 +138,7 @@ impl Format for Json {
                 })
                 .into_iter()
                 .collect(),
+            next_url: self.next_url.as_deref(),
             items: items.iter().map(item).collect(),
         };
         let mut json = serde_json::to_vec_pretty(&feed).map_err(fail)?;

@@ -21,20 +21,29 @@
 //! # }
 //! ```
 
+mod archive;
 pub mod atom;
 mod budget;
 mod document;
+mod history;
 mod html;
 mod item;
 pub mod json;
+mod place;
+mod publish;
 pub mod rss;
 mod select;
 mod site;
+mod stale;
 mod stream;
+mod tag_slug;
+mod tags;
 
 pub use budget::Trimmed;
 pub use html::content_html;
+pub(crate) use publish::Plan;
 pub use select::select;
+pub(crate) use stale::remove as remove_stale;
 
 use std::path::{Path, PathBuf};
 
@@ -79,7 +88,7 @@ pub struct Feeds {
 /// [`stage`] or [`write_all`] hold only a few items at a time.
 pub fn render_all(config: &Config, items: &[&Article]) -> Result<Feeds> {
     let mut documents: [Vec<u8>; 3] = Default::default();
-    let (formats, _) = stream_to(config, items, &mut documents)?;
+    let (formats, _) = stream_to(config, &Site::new(config, items), items, &mut documents)?;
     let [rss, atom, json] = documents;
     Ok(Feeds {
         rss: stream::into_string(&formats.rss, rss)?,
@@ -102,8 +111,19 @@ pub struct StagedFeeds {
 /// others wait in temporary files for [`output::commit`]. On error, nothing is left
 /// behind and the old files are as they were.
 pub fn stage(config: &Config, items: &[&Article], dir: &Path) -> Result<StagedFeeds> {
-    let mut writers = FILES.map(|file| ChangeWriter::new(dir.join(file)));
-    let (_, trimmed) = stream_to(config, items, &mut writers)?;
+    stage_document(config, &Site::new(config, items), items, dir)
+}
+
+/// Streams the three formats of the document `site.place` for `items` into `dir`, as
+/// [`stage`] does.
+fn stage_document(
+    config: &Config,
+    site: &Site,
+    items: &[&Article],
+    dir: &Path,
+) -> Result<StagedFeeds> {
+    let mut writers = FILES.map(|file| ChangeWriter::new(dir.join(site.place.path(file))));
+    let (_, trimmed) = stream_to(config, site, items, &mut writers)?;
     let [rss, atom, json] = writers;
     // Each finish flushes its file to disk: let the three flushes overlap.
     let (rss, (atom, json)) = rayon::join(
@@ -119,17 +139,26 @@ pub fn stage(config: &Config, items: &[&Article], dir: &Path) -> Result<StagedFe
 /// Streams the three formats for `items` into `sinks` (RSS, Atom, JSON, in that order).
 fn stream_to<S: Sink>(
     config: &Config,
+    site: &Site,
     items: &[&Article],
     sinks: &mut [S; 3],
 ) -> Result<(Formats, Vec<Trimmed>)> {
-    let formats = Formats::new(config, items)?;
+    let formats = Formats::new(config, site)?;
     let trimmed = stream::stream(
         formats.all(),
         items,
         sinks.each_mut().map(|s| s as &mut dyn Sink),
-        stream::Options::of(config),
+        stream::Options::of(config, &site.place),
     )?;
-    Ok((formats, trimmed.into_iter().flatten().collect()))
+    let trimmed = trimmed
+        .into_iter()
+        .flatten()
+        .map(|t| Trimmed {
+            file: site.place.path(t.file.as_str()),
+            ..t
+        })
+        .collect();
+    Ok((formats, trimmed))
 }
 
 /// [`stage`], then publishes the three files together with [`output::commit`]; says
@@ -155,12 +184,11 @@ struct Formats {
 }
 
 impl Formats {
-    fn new(config: &Config, items: &[&Article]) -> Result<Self> {
-        let site = Site::new(config, items);
+    fn new(config: &Config, site: &Site) -> Result<Self> {
         Ok(Formats {
-            rss: rss::Rss::new(config, &site)?,
-            atom: atom::Atom::new(config, &site)?,
-            json: json::Json::new(config, &site)?,
+            rss: rss::Rss::new(config, site)?,
+            atom: atom::Atom::new(config, site)?,
+            json: json::Json::new(config, site)?,
         })
     }
 

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::item::clean;
+use super::place::Place;
 use crate::config::{Config, Stylesheet};
 use crate::content::Article;
 use crate::error::{Error, Result};
@@ -34,14 +35,28 @@ pub(crate) struct Site {
     pub updated: Option<DateTime<Utc>>,
     /// `feeds.websub_hub`, announced in every format.
     pub hub: Option<String>,
-    /// The `href` of the XSL stylesheet the XML feeds link to, when there is one.
-    pub stylesheet: Option<&'static str>,
+    /// The `href` of the XSL stylesheet the XML feeds link to, when there is one:
+    /// relative to the document, so that it is found from archive pages and tag feeds
+    /// as from the site's own feed, and on any host that serves the folder.
+    pub stylesheet: Option<String>,
+    /// Which document this is: the site's feed or a tag's, current or an archive page.
+    pub place: Place,
 }
 
 impl Site {
     /// The feed-level fields for `config` and the articles the feed shows, `items`.
     pub(crate) fn new(config: &Config, items: &[&Article]) -> Self {
+        Site::at(config, items, Place::default(), None)
+    }
+
+    /// The feed-level fields of the document at `place`; a tag's feed (`tag` is its
+    /// name) is titled `{site.title}: {tag}`.
+    pub(crate) fn at(config: &Config, items: &[&Article], place: Place, tag: Option<&str>) -> Self {
         let site = &config.site;
+        let title = match tag {
+            Some(tag) => format!("{}: {}", site.title.trim(), tag.trim()),
+            None => site.title.trim().to_string(),
+        };
         let non_empty = |v: &Option<String>| {
             v.as_deref()
                 .map(str::trim)
@@ -49,7 +64,7 @@ impl Site {
                 .map(clean)
         };
         Site {
-            title: clean(site.title.trim()),
+            title: clean(&title),
             description: clean(site.description.trim()),
             language: non_empty(&site.language),
             author: non_empty(&site.author),
@@ -58,10 +73,18 @@ impl Site {
             hub: config.feeds.websub_hub.clone(),
             stylesheet: match config.feeds.stylesheet {
                 Stylesheet::Off => None,
-                Stylesheet::Builtin | Stylesheet::File(_) => Some(super::STYLESHEET_FILE),
+                Stylesheet::Builtin | Stylesheet::File(_) => Some(stylesheet_href(&place)),
             },
+            place,
         }
     }
+}
+
+/// The stylesheet's `href` from the document at `place`: `feed.xsl` from the site's
+/// feed, `../../feed.xsl` from `tags/rust/rss.xml`.
+fn stylesheet_href(place: &Place) -> String {
+    let depth = place.path(super::RSS_FILE).matches('/').count();
+    format!("{}{}", "../".repeat(depth), super::STYLESHEET_FILE)
 }
 
 /// `xml` (a document starting with the XML declaration) with an
@@ -86,9 +109,10 @@ pub(super) fn link_stylesheet(xml: Vec<u8>, href: Option<&str>) -> Vec<u8> {
     out
 }
 
-/// The absolute URL of the feed file `file`, served from the site root.
-pub(super) fn feed_url(config: &Config, file: &'static str) -> Result<url::Url> {
-    config.base_url.join(file).map_err(|e| Error::Feed {
+/// The absolute URL of `relative`, a document in the format of `file`, served from
+/// the site root.
+pub(super) fn feed_url(config: &Config, file: &'static str, relative: &str) -> Result<url::Url> {
+    config.base_url.join(relative).map_err(|e| Error::Feed {
         file,
         source: Box::new(e),
     })

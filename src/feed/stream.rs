@@ -47,11 +47,17 @@ pub(crate) struct Options {
 }
 
 impl Options {
-    /// The options of `config`'s `feeds:`.
-    pub(crate) fn of(config: &crate::config::Config) -> Self {
+    /// The options of `config`'s `feeds:` for the document at `place`. Archive pages
+    /// have no size budget: they are sized by `feeds.archive_page_size`, and leaving an
+    /// item out of one would lose it from the archive.
+    pub(crate) fn of(config: &crate::config::Config, place: &super::place::Place) -> Self {
         Options {
             content: config.feeds.content,
-            max_bytes: config.feeds.max_bytes,
+            max_bytes: if place.is_archive() {
+                0
+            } else {
+                config.feeds.max_bytes
+            },
         }
     }
 }

@@ -10,7 +10,11 @@ use serde_reflection::{ContainerFormat, Format, Registry, Tracer, TracerConfig};
 /// Every key of `herald.yaml` as a dotted path (`newsletter.dkim.selector`), sections
 /// included, from the schema's `Deserialize` impls.
 fn schema_keys() -> BTreeSet<String> {
-    let mut tracer = Tracer::new(TracerConfig::default());
+    // Non-zero numbers (`feeds.archive_page_size`) refuse the tracer's default 0.
+    let config = TracerConfig::default()
+        .default_u64_value(1)
+        .default_u32_value(1);
+    let mut tracer = Tracer::new(config);
     let (root, _) = tracer
         .trace_simple_type::<herald::Config>()
         .expect("tracing Config");

@@ -1,5 +1,6 @@
 //! herald's integration tests: one binary, one shared harness, one module per area.
 
+mod archives;
 mod browser;
 mod cli;
 mod config_docs;
@@ -25,5 +26,6 @@ mod serve;
 mod serve_files;
 mod smtp_server;
 mod support;
+mod tags;
 mod theme;
 mod websub;
