@@ -107,6 +107,7 @@
 //! - [`store`]: the SQLite state: subscribers, issues, the delivery ledger.
 //! - [`newsletter`]: `herald send` as one call, tying digest, mail and store together.
 //! - [`serve`]: `herald serve`, the HTTP side: feeds, unsubscribe, sign-up, preview.
+//! - [`inbound`]: `herald inbound`: bounces, spam complaints and mailed unsubscribes.
 //!
 //! # Cargo features
 //!
@@ -121,6 +122,7 @@ pub mod digest;
 pub mod error;
 pub mod feed;
 pub mod ids;
+pub mod inbound;
 pub mod lock;
 pub mod mail;
 pub mod newsletter;

@@ -3,6 +3,7 @@
 mod build;
 mod check;
 mod exit;
+mod inbound;
 mod newsletter;
 mod serve;
 
@@ -50,6 +51,9 @@ pub enum Command {
     Issues(newsletter::IssuesArgs),
     /// Serve the feeds, unsubscribe and sign-up pages over HTTP.
     Serve(serve::Args),
+    /// Read bounces, spam complaints and mailed unsubscribe requests (one message on
+    /// standard input, a Maildir or an mbox) and update the subscribers.
+    Inbound(inbound::Args),
 }
 
 /// Everything a command needs from the outside world, read once.
@@ -97,6 +101,7 @@ pub fn main() -> ExitCode {
         Command::Send(args) => newsletter::run_send(&context, args),
         Command::Issues(args) => newsletter::run_issues(&context, args),
         Command::Serve(args) => serve::run(&context, args),
+        Command::Inbound(args) => inbound::run(&context, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
