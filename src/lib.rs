@@ -110,6 +110,7 @@
 //! - [`serve`]: `herald serve`, the HTTP side: feeds, unsubscribe, sign-up, preview.
 //! - [`doctor`]: `herald doctor`, SPF, DKIM, DMARC and the SMTP relay checked, with fixes.
 //! - [`websub`]: the WebSub publish ping sent after a build changed a feed.
+//! - [`inbound`]: `herald inbound`: bounces, spam complaints and mailed unsubscribes.
 //!
 //! # Cargo features
 //!
@@ -125,6 +126,7 @@ pub mod doctor;
 pub mod error;
 pub mod feed;
 pub mod ids;
+pub mod inbound;
 pub mod lock;
 pub mod mail;
 pub mod newsletter;

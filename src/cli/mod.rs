@@ -6,6 +6,7 @@ mod check;
 mod completions;
 mod doctor;
 mod exit;
+mod inbound;
 mod init;
 mod man;
 mod new;
@@ -70,6 +71,9 @@ pub enum Command {
     Completions(completions::Args),
     /// Print the manual page (roff), or write one page per command with --out DIR.
     Man(man::Args),
+    /// Read bounces, spam complaints and mailed unsubscribe requests (one message on
+    /// standard input, a Maildir or an mbox) and update the subscribers.
+    Inbound(inbound::Args),
 }
 
 /// Everything a command needs from the outside world, read once.
@@ -131,6 +135,7 @@ pub fn main() -> ExitCode {
         Command::Doctor(args) => doctor::run(&context, args),
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(&context, args),
+        Command::Inbound(args) => inbound::run(&context, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::Subcommand;
 use herald::mail::Settled;
 use herald::newsletter::{self, Next, Outcome, SendProgress, SendRequest};
-use herald::store::{Merge, Status, Store};
+use herald::store::{Merge, Reason, Status, Store};
 
 use super::{Context, Failure, browser, paint};
 
@@ -43,7 +43,7 @@ pub enum SubscribersCommand {
     },
     /// List every subscriber.
     List {
-        /// Print a JSON array of {"email", "name", "status"}.
+        /// Print a JSON array of {"email", "name", "status", "bounces", "reason"}.
         #[arg(long)]
         json: bool,
     },
@@ -146,7 +146,7 @@ pub fn run_subscribers(context: &Context, args: SubscribersArgs) -> Result<(), F
         }
         SubscribersCommand::Remove { email } => {
             let store = Store::open(&config.state_file)?;
-            if !store.unsubscribe(email.trim())? {
+            if !store.unsubscribe(email.trim(), Reason::Cli)? {
                 return Err(Failure::runtime(anyhow::anyhow!(
                     "{} is not a subscriber (see `herald subscribers list`)",
                     email.trim()
@@ -171,11 +171,14 @@ pub fn run_subscribers(context: &Context, args: SubscribersArgs) -> Result<(), F
                         "no subscribers yet: import some with `herald subscribers import FILE.csv` (or add one with `herald subscribers add ADDRESS`)",
                     );
                 }
+                // Email, status, permanent failures counted, why they left, name.
                 for s in &subscribers {
                     println!(
-                        "{}\t{}\t{}",
+                        "{}\t{}\t{}\t{}\t{}",
                         s.email,
                         s.status.as_str(),
+                        s.bounces,
+                        s.reason.map_or("-", Reason::as_str),
                         s.name.as_deref().unwrap_or("")
                     );
                 }

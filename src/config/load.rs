@@ -111,6 +111,9 @@ impl Config {
                 self.permalink
             ));
         }
+        if let Some(address) = &self.newsletter.bounce_address {
+            check_bounce_address(address)?;
+        }
         if let Some(smtp) = &self.smtp
             && smtp.concurrency == 0
         {
@@ -246,6 +249,31 @@ fn strip_location(message: &str) -> String {
         Some(at) => message[..at].to_string(),
         None => message.to_string(),
     }
+}
+
+/// `newsletter.bounce_address` must be a bare `local@domain` whose local part has no
+/// `+`, since VERP puts `+{token}` after it.
+fn check_bounce_address(raw: &str) -> std::result::Result<(), String> {
+    let bad = |why: &str| {
+        Err(format!(
+            "newsletter.bounce_address {raw:?} {why}; give a bare address such as bounces@example.com"
+        ))
+    };
+    let Some((local, domain)) = raw.rsplit_once('@') else {
+        return bad("has no @");
+    };
+    if local.is_empty() || domain.is_empty() || !domain.contains('.') {
+        return bad("is not an address");
+    }
+    if raw.contains(|c: char| c.is_whitespace() || c.is_control() || "<>\"(),;:[]".contains(c))
+        || local.contains('@')
+    {
+        return bad("is not a bare address (no name, brackets or spaces)");
+    }
+    if local.contains('+') {
+        return bad("already has a + in its local part (herald adds +{token} itself)");
+    }
+    Ok(())
 }
 
 fn parse_site_url(raw: &str) -> std::result::Result<url::Url, String> {

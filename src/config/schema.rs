@@ -197,6 +197,10 @@ pub struct Newsletter {
     pub unsubscribe_url: Option<String>,
     /// Address for `List-Unsubscribe: <mailto:…>`.
     pub unsubscribe_mailto: Option<String>,
+    /// Bounce address for VERP, e.g. `bounces@example.com`: each message's SMTP
+    /// `MAIL FROM` becomes `bounces+{token}@example.com`, so `herald inbound` can tell
+    /// whose message a bounce is about. Unset: `MAIL FROM` is the `from` address.
+    pub bounce_address: Option<String>,
     /// Optional DKIM signing.
     pub dkim: Option<Dkim>,
     /// The sender's physical postal address (plain text, several lines allowed), shown
@@ -216,6 +220,7 @@ impl Default for Newsletter {
             max_articles: 10,
             unsubscribe_url: None,
             unsubscribe_mailto: None,
+            bounce_address: None,
             dkim: None,
             postal_address: None,
             theme: Theme::default(),

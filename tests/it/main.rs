@@ -18,6 +18,7 @@ mod golden;
 mod hardening;
 mod ids;
 mod import;
+mod inbound;
 mod newsletter;
 mod newsletter_dkim;
 mod properties;

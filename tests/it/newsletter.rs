@@ -855,8 +855,8 @@ fn subscribers_import_reports_bad_lines_and_lists_as_json() {
     assert_eq!(
         list,
         serde_json::json!([
-            {"email": "ann@example.org", "name": "Ann B", "status": "active"},
-            {"email": "bob@example.org", "name": null, "status": "unsubscribed"}
+            {"email": "ann@example.org", "name": "Ann B", "status": "active", "bounces": 0, "reason": null},
+            {"email": "bob@example.org", "name": null, "status": "unsubscribed", "bounces": 0, "reason": "cli"}
         ])
     );
 }
