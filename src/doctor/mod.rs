@@ -86,11 +86,106 @@ pub fn run(config: &Config, secrets: &Secrets, options: &Options) -> Report {
 /// The DNS checks for mail from `from_domain`, against any [`Dns`].
 pub(crate) fn check_dns(config: &Config, from_domain: &str, dns: &dyn Dns, report: &mut Report) {
     spf::check(from_domain, dns, report);
+    // With VERP the envelope sender is the bounce address: receivers check SPF there.
+    if let Some(bounce_domain) = bounce_domain(config).filter(|d| d != from_domain) {
+        spf::check(&bounce_domain, dns, report);
+        if !aligned(&bounce_domain, from_domain) {
+            report.push(
+                Level::Warn,
+                Check::Spf,
+                format!("newsletter.bounce_address is at {bounce_domain}, which does not align with the From: domain {from_domain}: SPF cannot carry DMARC, so DKIM must (sign with d={from_domain}), or use a bounce address under {from_domain}"),
+            );
+        }
+    }
     match &config.newsletter.dkim {
         Some(settings) => dkim::check(settings, from_domain, dns, report),
         None => dkim::not_configured(from_domain, report),
     }
     dmarc::check(from_domain, dns, report);
+}
+
+/// The lowercased domain of `newsletter.bounce_address`, when one is set.
+fn bounce_domain(config: &Config) -> Option<String> {
+    let address = config.newsletter.bounce_address.as_deref()?;
+    let (_, domain) = address.trim().rsplit_once('@')?;
+    Some(domain.trim_end_matches('>').to_ascii_lowercase())
+}
+
+/// Relaxed DMARC alignment, approximated without the public suffix list: one domain is
+/// the other or a subdomain of it.
+fn aligned(a: &str, b: &str) -> bool {
+    let sub = |x: &str, y: &str| x == y || x.ends_with(&format!(".{y}"));
+    sub(a, b) || sub(b, a)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::testing::Zone;
+    use super::*;
+
+    fn config(bounce: &str) -> Config {
+        let yaml = format!(
+            "site:\n  title: T\n  url: https://example.com/\n  description: D\nnewsletter:\n  from: news@example.com\n  bounce_address: {bounce}\n"
+        );
+        Config::from_yaml(yaml.as_bytes(), Path::new("herald.yaml")).unwrap()
+    }
+
+    fn spf_lines(report: &Report) -> Vec<String> {
+        report
+            .findings
+            .iter()
+            .filter(|f| f.check == Check::Spf)
+            .map(|f| f.message.clone())
+            .collect()
+    }
+
+    #[test]
+    fn the_bounce_domain_gets_its_own_spf_check_and_an_alignment_warning() {
+        let zone = Zone::default().with("example.com", &["v=spf1 -all"]);
+        let mut report = Report::default();
+        check_dns(
+            &config("bounces@mail.example.net"),
+            "example.com",
+            &zone,
+            &mut report,
+        );
+        let lines = spf_lines(&report);
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("no SPF record for mail.example.net")),
+            "{lines:?}"
+        );
+        assert!(
+            lines.iter().any(|l| l.contains("does not align")),
+            "{lines:?}"
+        );
+    }
+
+    #[test]
+    fn a_bounce_subdomain_is_aligned_and_checked() {
+        let zone = Zone::default()
+            .with("example.com", &["v=spf1 -all"])
+            .with("bounce.example.com", &["v=spf1 -all"]);
+        let mut report = Report::default();
+        check_dns(
+            &config("b@bounce.example.com"),
+            "example.com",
+            &zone,
+            &mut report,
+        );
+        let lines = spf_lines(&report);
+        assert!(
+            !lines.iter().any(|l| l.contains("does not align")),
+            "{lines:?}"
+        );
+        assert!(
+            !lines.iter().any(|l| l.contains("no SPF record")),
+            "{lines:?}"
+        );
+    }
 }
 
 #[cfg(test)]
