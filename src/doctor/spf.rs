@@ -81,7 +81,10 @@ pub(super) fn check(domain: &str, dns: &dyn Dns, report: &mut Report) {
         report.push(
             Level::Ok,
             Check::Spf,
-            format!("{domain}: `{record}` ({lookups} DNS lookups of {MAX_LOOKUPS})"),
+            format!(
+                "{domain}: `{record}` ({lookups} DNS {} of {MAX_LOOKUPS})",
+                if lookups == 1 { "lookup" } else { "lookups" }
+            ),
         );
     }
 }

@@ -107,7 +107,7 @@ fn good_setup_is_all_ok_and_exits_0() {
         &run,
         "ok",
         "spf",
-        "example.com: `v=spf1 include:_spf.relay.test -all` (1 DNS lookups of 10)",
+        "example.com: `v=spf1 include:_spf.relay.test -all` (1 DNS lookup of 10)",
     );
     expect_line(
         &run,
