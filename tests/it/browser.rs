@@ -10,7 +10,7 @@
 //! Without Chromium the test prints a notice and passes, except under `CI=true`, where
 //! it fails (`.ci/run` installs it).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -44,7 +44,7 @@ newsletter:
 
 #[test]
 fn the_digest_fits_a_phone_and_a_desktop_in_light_and_dark_mode() {
-    let Some(chromium) = find_chromium() else {
+    let Some(chromium) = crate::support::chromium::find("the digest's layout") else {
         return;
     };
     let site = Site::with_config(CONFIG);
@@ -67,7 +67,7 @@ fn the_digest_fits_a_phone_and_a_desktop_in_light_and_dark_mode() {
     let local = format!("file://{}/", images.display());
     let digest = site.read("digest.html").replace(IMAGE_HOST, &local);
 
-    let shots = screenshot_dir();
+    let shots = crate::support::chromium::screenshot_dir();
     let mut problems = Vec::new();
     for width in WIDTHS {
         for dark in [false, true] {
@@ -335,11 +335,8 @@ fn run_chromium(chromium: &Path, site: &Site, extra: &[String], dark: bool, page
     let scheme = if dark { 0 } else { 1 };
     let mut command = Command::new(chromium);
     command
+        .args(crate::support::chromium::HEADLESS)
         .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
             "--hide-scrollbars",
             "--no-first-run",
             "--virtual-time-budget=10000",
@@ -373,31 +370,6 @@ fn run_chromium(chromium: &Path, site: &Site, extra: &[String], dark: bool, page
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-/// Chromium from `PATH`; `None` (with a notice) when it is missing, a failure under CI.
-fn find_chromium() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let found = ["chromium", "chromium-browser", "google-chrome"]
-        .iter()
-        .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
-        .find(|candidate| candidate.is_file());
-    if found.is_none() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "Chromium is required under CI=true: apt-get install -y chromium"
-        );
-        eprintln!("notice: Chromium not found on PATH; the browser test of the digest is skipped");
-    }
-    found
-}
-
-/// `<target>/screenshots`, created.
-fn screenshot_dir() -> PathBuf {
-    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
-    let dir = tmp.parent().unwrap_or(tmp).join("screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// A `width` x `height` PNG of one colour (8-bit RGB, one stored zlib stream).

@@ -5,37 +5,16 @@
 //! Chromium is Debian's `chromium` (`.ci/run` installs it). Without it the test prints a
 //! skip, except under `CI=true`, where a missing browser is a failure.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use crate::feed_validity::varied_site;
 
-/// The `chromium` binary, or `None` (a printed skip) when it is missing outside CI.
-fn chromium() -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join("chromium"))
-            .find(|path| path.is_file())
-    });
-    if found.is_none() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "chromium is missing under CI=true: apt-get install -y chromium"
-        );
-        eprintln!("skipped: chromium not found on PATH (apt-get install -y chromium)");
-    }
-    found
-}
-
 /// Runs headless Chromium on `url` with `args`; returns stdout.
 fn run_chromium(chromium: &Path, profile: &Path, url: &str, args: &[&str]) -> String {
     let output = Command::new(chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--hide-scrollbars",
-        ])
+        .args(crate::support::chromium::HEADLESS)
+        .arg("--hide-scrollbars")
         .arg(format!("--user-data-dir={}", profile.display()))
         .args(["--window-size=1000,1400", "--virtual-time-budget=5000"])
         .args(args)
@@ -52,15 +31,14 @@ fn run_chromium(chromium: &Path, profile: &Path, url: &str, args: &[&str]) -> St
 
 #[test]
 fn browsers_show_every_item_title_of_both_xml_feeds() {
-    let Some(chromium) = chromium() else {
+    let Some(chromium) = crate::support::chromium::find("the feeds' browser page") else {
         return;
     };
     let site = varied_site("");
     site.herald(&["build"]).expect_code(0);
     let server = site.serve(&[]);
     let profile = tempfile::tempdir().expect("profile folder");
-    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
-    std::fs::create_dir_all(&shots).expect("screenshots folder");
+    let shots = crate::support::chromium::screenshot_dir();
     let titles = [
         "Caching &amp; &lt;Cache&gt; \"Busting\"",
         "Own id",

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod chromium;
 pub mod server;
 pub mod validate;
 use std::path::{Path, PathBuf};
