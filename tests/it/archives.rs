@@ -15,6 +15,7 @@ site:
   author: Site Author
 feeds:
   limit: 3
+  archives: true
   archive_page_size: 4
 ";
 
@@ -287,7 +288,7 @@ fn pages_no_longer_needed_are_removed_and_other_files_kept() {
     assert_eq!(walk_json(&site), remaining);
 
     // Archives off: no page is linked or left, the user's file stays.
-    let config = format!("{CONFIG}  archives: false\n");
+    let config = CONFIG.replace("archives: true", "archives: false");
     site.write("herald.yaml", config);
     site.herald(&["build"]).expect_code(0);
     assert!(!site.path("public/archive/rss-1.xml").exists());
@@ -316,7 +317,7 @@ fn a_zero_page_size_is_refused_with_its_line() {
     );
     site.herald(&["build"])
         .expect_code(2)
-        .expect_stderr("herald.yaml:8");
+        .expect_stderr("herald.yaml:9");
     assert!(!site.path("public/rss.xml").exists());
 }
 

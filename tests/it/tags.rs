@@ -11,6 +11,7 @@ site:
   author: Site Author
 feeds:
   limit: 2
+  archives: true
   archive_page_size: 2
   per_tag: true
 ";
