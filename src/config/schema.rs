@@ -175,9 +175,11 @@ impl serde::de::Visitor<'_> for StylesheetVisitor {
     }
 
     fn visit_str<E: serde::de::Error>(self, path: &str) -> Result<Stylesheet, E> {
+        // An empty value stays a path, so the build names `feeds.stylesheet` when it
+        // cannot read it, rather than quietly linking no stylesheet.
         Ok(match path.trim() {
             "true" => Stylesheet::Builtin,
-            "false" | "" => Stylesheet::Off,
+            "false" => Stylesheet::Off,
             path => Stylesheet::File(PathBuf::from(path)),
         })
     }

@@ -128,3 +128,11 @@ fn an_unknown_content_mode_is_a_config_error_with_its_line() {
         .expect_stderr("herald.yaml")
         .expect_stderr("full");
 }
+
+#[test]
+fn an_empty_stylesheet_is_an_error_naming_the_key() {
+    let site = crate::feed_validity::varied_site("  stylesheet: \"\"\n");
+    site.herald(&["build"])
+        .expect_code(2)
+        .expect_stderr("feeds.stylesheet: cannot read");
+}
