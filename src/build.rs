@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::config::Config;
-use crate::content::{self, Article};
+use crate::content::{self, Article, Record};
 use crate::error::{Diagnostic, Error, Result};
 use crate::feed;
 use crate::ids::{self, Ledger};
@@ -79,7 +79,7 @@ pub struct BuildReport {
 #[derive(Debug)]
 pub struct Prepared {
     /// Valid articles, newest first, ids reconciled with the ids file.
-    pub articles: Vec<Article>,
+    pub articles: Vec<Record>,
     /// The ids file with every newly published article recorded.
     pub ledger: Ledger,
     /// Whether `ledger` records anything the ids file did not.
@@ -102,7 +102,7 @@ pub fn prepare(config: &Config, now: DateTime<Utc>) -> Result<Prepared> {
     let (loaded, old) = rayon::join(|| content::load(config), || Ledger::load(&config.ids_file));
     let (loaded, old) = (loaded?, old?);
     let mut articles = loaded.articles;
-    let reconciled = ids::reconcile(&mut articles, &old, &config.content_dir, now);
+    let reconciled = ids::reconcile(&mut articles, old, &config.content_dir, now);
     let mut diagnostics = loaded.diagnostics;
     let rejected: Vec<PathBuf> = reconciled
         .diagnostics
@@ -110,7 +110,7 @@ pub fn prepare(config: &Config, now: DateTime<Utc>) -> Result<Prepared> {
         .filter(|d| d.is_error())
         .map(|d| d.path.clone())
         .collect();
-    articles.retain(|a| !rejected.contains(&a.path));
+    articles.retain(|a| !rejected.iter().any(|r| r == a.path()));
     diagnostics.extend(reconciled.diagnostics);
     diagnostics.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
     Ok(Prepared {
@@ -140,7 +140,11 @@ pub fn build(config: &Config, now: DateTime<Utc>, options: BuildOptions) -> Resu
         return Err(Error::Content(prepared.diagnostics));
     }
     let items = feed::select(&prepared.articles, now, config.feeds.limit);
-    // Streams the feeds to temporary files beside the old ones; nothing is published yet.
+    // Only the articles shown are read whole (their records hold just what selection
+    // needs); the feeds are then streamed to temporary files beside the old ones, and
+    // nothing is published yet.
+    let items = content::load_full(config, &items)?;
+    let items: Vec<&Article> = items.iter().collect();
     let feeds = feed::stage(config, &items, &config.output_dir)?;
     let mut report = BuildReport {
         items: items.len(),

@@ -3,7 +3,6 @@
 
 use askama::Template;
 
-use super::select::Issue;
 use crate::content::Article;
 use crate::content::text::{escape_html, one_line};
 use crate::error::{Error, Result};
@@ -87,11 +86,13 @@ struct TextDigest<'a> {
     unsubscribe_url: &'a str,
 }
 
-/// Renders `issue` into a subject, an HTML part and a text part.
-pub fn render(issue: &Issue<'_>, options: &RenderOptions<'_>) -> Result<Rendered> {
-    let views: Vec<ArticleView<'_>> = issue.articles.iter().map(|a| view(a)).collect();
-    let subject = subject(options.subject, options.site_title, &issue.articles);
-    let preheader = preheader(&issue.articles);
+/// Renders an issue's articles (read whole, newest first: see [`crate::content::load_full`])
+/// into a subject, an HTML part and a text part.
+pub fn render(articles: &[Article], options: &RenderOptions<'_>) -> Result<Rendered> {
+    let articles: Vec<&Article> = articles.iter().collect();
+    let views: Vec<ArticleView<'_>> = articles.iter().map(|a| view(a)).collect();
+    let subject = subject(options.subject, options.site_title, &articles);
+    let preheader = preheader(&articles);
     let html = HtmlDigest {
         language: options.language,
         subject: &subject,
@@ -105,7 +106,7 @@ pub fn render(issue: &Issue<'_>, options: &RenderOptions<'_>) -> Result<Rendered
     .map_err(|e| render_error("digest.html", e.to_string()))?;
     let html = css_inline::inline(&html).map_err(|e| render_error("digest.html", e.to_string()))?;
     let html = escape_in_attributes(&html);
-    let heading = match issue.articles.len() {
+    let heading = match articles.len() {
         1 => "1 new article".to_string(),
         n => format!("{n} new articles"),
     };
@@ -201,7 +202,6 @@ fn render_error(what: &'static str, message: String) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::digest::select::Issue;
     use chrono::TimeZone;
 
     fn article(title: &str, cta: Option<&str>) -> Article {
@@ -230,18 +230,13 @@ mod tests {
 
     fn render_one(article: &Article) -> Rendered {
         let site = url::Url::parse("https://example.com/").unwrap();
-        let issue = Issue {
-            id: "x".into(),
-            cutoff: article.published,
-            articles: vec![article],
-        };
         let options = RenderOptions {
             site_title: "Site",
             site_url: &site,
             language: "en",
             subject: "{site}: {first_title} ({count}, {more} more)",
         };
-        render(&issue, &options).unwrap()
+        render(std::slice::from_ref(article), &options).unwrap()
     }
 
     #[test]
