@@ -17,6 +17,7 @@
 #   SKIP_100K=1       leave the 100k row out
 #   BIG_N             articles in the 100k row's corpus (default 100000)
 #   BENCH_100K_FEEDS_EXTRA  lines added under `feeds:` in the 100k row's config
+#                           (default: archives and per-tag feeds on)
 #   SERVE_SECONDS     length of each wrk run (default 10)
 #   SERVE_CONNECTIONS wrk connections, for herald and nginx alike (default 32)
 #   NGINX_PORT        loopback port of the reference nginx (default 8089)
@@ -40,7 +41,7 @@ BIG_N=${BIG_N:-100000}
 # with the archives branch: once it is merged, make this default
 #   $'  archives: true\n  per_tag: true'
 # (each line indented by two spaces, as it goes under `feeds:`).
-BENCH_100K_FEEDS_EXTRA=${BENCH_100K_FEEDS_EXTRA-}
+BENCH_100K_FEEDS_EXTRA=${BENCH_100K_FEEDS_EXTRA-$'  archives: true\n  per_tag: true'}
 case ${ONLY:-} in
 "") ;;
 serve) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=0 SKIP_100K=1 ;;

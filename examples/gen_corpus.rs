@@ -9,8 +9,10 @@
 //!
 //! `OUT_DIR/herald/` gets `content/*.md` (N articles, 4–10 KB of Markdown each, full front
 //! matter) and two configs: `herald.yaml` (feed limit 20) and `herald-all.yaml` (limit 0,
-//! every article). `OUT_DIR/hugo/` gets the same files with a `date:` key added, and two
-//! Hugo configs that emit only the home RSS feed with each item's full `.Content`.
+//! every article), both without a size budget (`max_bytes: 0`), so that every item keeps
+//! its full content as in Hugo's feed. `OUT_DIR/hugo/` gets the same files with a `date:`
+//! key added, and two Hugo configs that emit only the home RSS feed with each item's full
+//! `.Content`.
 //!
 //! Every article ends with the marker `bench-end-NNNNN`, so a feed's item count with full
 //! content can be checked by counting markers. About one article in twenty embeds raw
@@ -254,7 +256,7 @@ fn herald_config(limit: usize, public: &str) -> String {
          site:\n  title: Herald Bench\n  url: {SITE_URL}\n  description: A generated archive for benchmarks\n  \
          language: en\n  author: Bench Editors\n  timezone: UTC\n\
          content_dir: content\noutput_dir: {public}\npermalink: /articles/{{slug}}/\n\
-         feeds:\n  limit: {limit}\n"
+         feeds:\n  limit: {limit}\n  max_bytes: 0\n"
     )
 }
 

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::config::Config;
-use crate::content::{self, Article, Record};
+use crate::config::{Config, Stylesheet};
+use crate::content::{self, Record};
 use crate::error::{Diagnostic, Error, Result};
 use crate::feed;
 use crate::ids::{self, Ledger};
@@ -63,7 +63,10 @@ pub struct BuildReport {
     pub written: Vec<PathBuf>,
     /// Files that already held the same bytes and were left alone.
     pub unchanged: Vec<PathBuf>,
-    /// Articles in each feed.
+    /// Feed documents an earlier build wrote and this one no longer does (archive pages
+    /// past the last, feeds of tags no article uses any more), removed.
+    pub removed: Vec<PathBuf>,
+    /// Articles in the site's current feed.
     pub items: usize,
     /// Valid articles found, including drafts and scheduled ones.
     pub articles: usize,
@@ -73,6 +76,31 @@ pub struct BuildReport {
     pub scheduled: usize,
     /// Warnings, and with `skip_invalid` the errors of the skipped files.
     pub diagnostics: Vec<Diagnostic>,
+    /// What `feeds.max_bytes` took out of each feed file that outgrew it.
+    pub trimmed: Vec<feed::Trimmed>,
+}
+
+impl BuildReport {
+    /// The subscription documents this build changed, for WebSub pings: the site's
+    /// feeds and each tag's (of [`feed::FILES`], never an archive page), as paths
+    /// relative to `output_dir` with `/` between folders, e.g. `tags/rust/atom.xml`.
+    pub fn changed_feeds(&self, output_dir: &Path) -> Vec<String> {
+        self.written
+            .iter()
+            .filter(|path| {
+                path.file_name()
+                    .is_some_and(|name| feed::FILES.iter().any(|file| name == *file))
+            })
+            .filter_map(|path| path.strip_prefix(output_dir).ok())
+            .map(|relative| {
+                relative
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/")
+            })
+            .collect()
+    }
 }
 
 /// Every article ready to publish: loaded, checked, with its stable feed id.
@@ -95,8 +123,9 @@ impl Prepared {
     }
 }
 
-/// Loads the articles and gives every article published at `now` its stable id.
-/// Writes nothing; `herald check` is this plus printing.
+/// Loads the articles and gives every article published at `now` its stable id; with
+/// `feeds.per_tag`, also reports the tags that cannot have a feed. Writes nothing;
+/// `herald check` is this plus printing.
 pub fn prepare(config: &Config, now: DateTime<Utc>) -> Result<Prepared> {
     // The ids file is read while the content folder is listed and parsed.
     let (loaded, old) = rayon::join(|| content::load(config), || Ledger::load(&config.ids_file));
@@ -112,6 +141,10 @@ pub fn prepare(config: &Config, now: DateTime<Utc>) -> Result<Prepared> {
         .collect();
     articles.retain(|a| !rejected.iter().any(|r| r == a.path()));
     diagnostics.extend(reconciled.diagnostics);
+    if config.feeds.per_tag {
+        // Tags that cannot have a feed: `herald check` shows them too.
+        diagnostics.extend(feed::Plan::new(config, &articles, now).diagnostics);
+    }
     diagnostics.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
     Ok(Prepared {
         articles,
@@ -121,11 +154,14 @@ pub fn prepare(config: &Config, now: DateTime<Utc>) -> Result<Prepared> {
     })
 }
 
-/// Builds the three feeds for the articles visible at `now` and writes the ones whose
-/// bytes changed.
+/// Builds the feeds for the articles visible at `now` (the site's three files, their
+/// archive pages with `feeds.archives`, a feed per tag with `feeds.per_tag`) and writes
+/// the ones whose bytes changed.
 ///
-/// Nothing is written unless every article is valid (or `skip_invalid` is set) and all
-/// three feeds rendered: a failed build leaves the previous files untouched.
+/// Nothing is written unless every article and tag is valid (or `skip_invalid` is set)
+/// and every document rendered: a failed build leaves the previous files untouched.
+/// Documents an earlier build wrote and this one does not are removed after the new
+/// ones are in place.
 pub fn build(config: &Config, now: DateTime<Utc>, options: BuildOptions) -> Result<BuildReport> {
     let _lock = Lock::acquire(
         &lock_path(config),
@@ -139,15 +175,14 @@ pub fn build(config: &Config, now: DateTime<Utc>, options: BuildOptions) -> Resu
     if prepared.has_errors() && !options.skip_invalid {
         return Err(Error::Content(prepared.diagnostics));
     }
-    let items = feed::select(&prepared.articles, now, config.feeds.limit);
-    // Only the articles shown are read whole (their records hold just what selection
-    // needs); the feeds are then streamed to temporary files beside the old ones, and
-    // nothing is published yet.
-    let items = content::load_full(config, &items)?;
-    let items: Vec<&Article> = items.iter().collect();
-    let feeds = feed::stage(config, &items, &config.output_dir)?;
+    // Tags that cannot have a feed are among `prepared.diagnostics`; with
+    // `skip_invalid` their feeds are left out.
+    let plan = feed::Plan::new(config, &prepared.articles, now);
+    // Streams the feeds to temporary files beside the old ones; nothing is published yet.
+    let staging = plan.stage(config, &config.output_dir)?;
+    let stylesheet = stage_stylesheet(config)?;
     let mut report = BuildReport {
-        items: items.len(),
+        items: plan.current_items(config),
         articles: prepared.articles.len(),
         drafts: prepared.articles.iter().filter(|a| a.draft).count(),
         scheduled: prepared
@@ -157,7 +192,7 @@ pub fn build(config: &Config, now: DateTime<Utc>, options: BuildOptions) -> Resu
             .count(),
         ..BuildReport::default()
     };
-    for file in &feeds {
+    for file in staging.files.iter().chain(&stylesheet) {
         match file.written() {
             Written::Changed => report.written.push(file.path().to_path_buf()),
             Written::Unchanged => report.unchanged.push(file.path().to_path_buf()),
@@ -165,17 +200,40 @@ pub fn build(config: &Config, now: DateTime<Utc>, options: BuildOptions) -> Resu
     }
     // The ids are recorded before the feeds that use them are published. An unchanged
     // ledger is not even serialised (it is most of a rebuild's writing work).
-    let mut files = Vec::with_capacity(4);
+    let mut files = Vec::with_capacity(staging.files.len() + 2);
     if prepared.ledger_changed || !config.ids_file.exists() {
         files.push(output::stage(
             &config.ids_file,
             prepared.ledger.to_yaml().as_bytes(),
         )?);
     }
-    files.extend(feeds);
+    files.extend(staging.files);
+    files.extend(stylesheet);
     output::commit(files)?;
+    // Only once every new document is in place: pages and tag feeds no longer written.
+    report.removed = feed::remove_stale(&config.output_dir, &staging.feeds)?;
     report.diagnostics = prepared.diagnostics;
+    report.trimmed = staging.trimmed;
     Ok(report)
+}
+
+/// `output_dir/feed.xsl`, from herald's stylesheet or the user's file
+/// (`feeds.stylesheet`); nothing when the stylesheet is off.
+fn stage_stylesheet(config: &Config) -> Result<Option<output::Staged>> {
+    let target = config.output_dir.join(feed::STYLESHEET_FILE);
+    let bytes = match &config.feeds.stylesheet {
+        Stylesheet::Off => return Ok(None),
+        Stylesheet::Builtin => feed::BUILTIN_STYLESHEET.as_bytes().to_vec(),
+        Stylesheet::File(path) => std::fs::read(path).map_err(|e| Error::Config {
+            path: config.file.clone(),
+            line: None,
+            message: format!(
+                "feeds.stylesheet: cannot read {} ({e}); give the path of an .xsl file (relative to this file), true for herald's own, or false",
+                path.display()
+            ),
+        })?,
+    };
+    output::stage(&target, &bytes).map(Some)
 }
 
 /// Removes the lock file older versions left in the output folder.

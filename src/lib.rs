@@ -40,9 +40,10 @@
 //! assert!(feeds.rss.contains("https://example.com/articles/hello/images/hello.jpg"));
 //! assert!(feeds.atom.contains("https://example.com/articles/about/"));
 //!
-//! // Or all of it at once, writing only files whose bytes changed:
+//! // Or all of it at once, writing only files whose bytes changed: the three feeds and
+//! // feed.xsl, the stylesheet that shows them as a page in a browser.
 //! let report = herald::build::build(&config, now, Default::default())?;
-//! assert_eq!(report.written.len(), 3);
+//! assert_eq!(report.written.len(), 4);
 //! # Ok(())
 //! # }
 //! ```
@@ -110,6 +111,9 @@
 //! - [`store`]: the SQLite state: subscribers, issues, the delivery ledger.
 //! - [`newsletter`]: `herald send` as one call, tying digest, mail and store together.
 //! - [`serve`]: `herald serve`, the HTTP side: feeds, unsubscribe, sign-up, preview.
+//! - [`doctor`]: `herald doctor`, SPF, DKIM, DMARC and the SMTP relay checked, with fixes.
+//! - [`websub`]: the WebSub publish ping sent after a build changed a feed.
+//! - [`inbound`]: `herald inbound`: bounces, spam complaints and mailed unsubscribes.
 //!
 //! # Cargo features
 //!
@@ -121,15 +125,18 @@ pub mod build;
 pub mod config;
 pub mod content;
 pub mod digest;
+pub mod doctor;
 pub mod error;
 pub mod feed;
 pub mod ids;
+pub mod inbound;
 pub mod lock;
 pub mod mail;
 pub mod newsletter;
 pub mod output;
 pub mod serve;
 pub mod store;
+pub mod websub;
 
 pub use config::Config;
 pub use content::Article;

@@ -1,6 +1,6 @@
 //! `herald check`: report every problem in the configuration and the articles.
 
-use super::{Context, Failure};
+use super::{Context, Failure, paint};
 
 /// Options of `herald check`.
 #[derive(Debug, clap::Args)]
@@ -10,11 +10,12 @@ pub struct Args {}
 pub fn run(context: &Context, _args: Args) -> Result<(), Failure> {
     let config = context.config()?;
     let loaded = herald::build::prepare(&config, context.now)?;
-    for diagnostic in &loaded.diagnostics {
-        eprintln!("{diagnostic}");
+    let settings = config.newsletter_warnings();
+    for diagnostic in settings.iter().chain(&loaded.diagnostics) {
+        paint::diagnostic(diagnostic);
     }
     let errors = loaded.diagnostics.iter().filter(|d| d.is_error()).count();
-    let warnings = loaded.diagnostics.len() - errors;
+    let warnings = loaded.diagnostics.len() - errors + settings.len();
     if errors > 0 {
         eprintln!(
             "{errors} error(s), {warnings} warning(s): fix the errors above, then run `herald check` again"
@@ -27,10 +28,14 @@ pub fn run(context: &Context, _args: Args) -> Result<(), Failure> {
             .iter()
             .filter(|a| a.is_published(context.now))
             .count();
-        println!(
+        paint::success(&format!(
             "ok: {} article(s), {published} published, {warnings} warning(s)",
             loaded.articles.len()
-        );
+        ));
+        if context.verbose {
+            println!("content: {}", config.content_dir.display());
+        }
+        paint::next("`herald build` writes the feeds");
     }
     Ok(())
 }

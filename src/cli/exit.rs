@@ -1,4 +1,5 @@
-//! Exit codes: 0 ok, 1 content or runtime error, 2 usage or config error.
+//! Exit codes: 0 ok, 1 content or runtime error, 2 usage or config error, 75 a
+//! temporary failure the caller should retry (`herald inbound`, for the MTA).
 
 use std::process::ExitCode;
 
@@ -26,6 +27,20 @@ impl Failure {
         }
     }
 
+    /// A temporary failure (EX_TEMPFAIL, 75): a mail server piping a message to
+    /// `herald inbound` keeps it and tries again later.
+    pub fn temporary(error: impl Into<anyhow::Error>) -> Self {
+        Failure {
+            code: 75,
+            error: error.into(),
+        }
+    }
+
+    /// The same failure with another exit code.
+    pub fn with_code(self, code: u8) -> Self {
+        Failure { code, ..self }
+    }
+
     /// A failure whose message was already printed.
     pub fn silent(code: u8) -> Self {
         Failure {
@@ -38,7 +53,7 @@ impl Failure {
     pub fn report(self) -> ExitCode {
         let message = describe(&self.error);
         if !message.is_empty() {
-            eprintln!("error: {message}");
+            super::paint::error(&message);
         }
         ExitCode::from(self.code)
     }

@@ -1,9 +1,17 @@
 //! Argument parsing, reading the clock and environment once, printing, exit codes.
 
+mod browser;
 mod build;
 mod check;
+mod completions;
+mod doctor;
 mod exit;
+mod inbound;
+mod init;
+mod man;
+mod new;
 mod newsletter;
+mod paint;
 mod serve;
 
 use std::path::PathBuf;
@@ -25,8 +33,11 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "RFC3339", value_parser = parse_now)]
     pub now: Option<DateTime<Utc>>,
     /// Print only errors.
-    #[arg(long, short, global = true)]
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
+    /// Print more: each file written, timings, debug logs of `serve`.
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -34,6 +45,10 @@ pub struct Cli {
 /// What to do.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Set up a new site: a commented herald.yaml, an example article and a .gitignore.
+    Init(init::Args),
+    /// Write a new draft article, content/<slug>.md, with every front-matter field.
+    New(new::Args),
     /// Write rss.xml, atom.xml and feed.json to the output folder.
     Build(build::Args),
     /// Read every article and report every problem; write nothing.
@@ -50,6 +65,15 @@ pub enum Command {
     Issues(newsletter::IssuesArgs),
     /// Serve the feeds, unsubscribe and sign-up pages over HTTP.
     Serve(serve::Args),
+    /// Check SPF, DKIM and DMARC for the From: domain and the SMTP relay; say what to fix.
+    Doctor(doctor::Args),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(completions::Args),
+    /// Print the manual page (roff), or write one page per command with --out DIR.
+    Man(man::Args),
+    /// Read bounces, spam complaints and mailed unsubscribe requests (one message on
+    /// standard input, a Maildir or an mbox) and update the subscribers.
+    Inbound(inbound::Args),
 }
 
 /// Everything a command needs from the outside world, read once.
@@ -62,6 +86,8 @@ pub struct Context {
     pub pinned_now: Option<DateTime<Utc>>,
     /// `--quiet`.
     pub quiet: bool,
+    /// `--verbose`.
+    pub verbose: bool,
     /// `HERALD_SMTP_URL`, `HERALD_SMTP_PASSWORD`, `HERALD_SECRET`.
     pub secrets: herald::config::Secrets,
 }
@@ -69,6 +95,12 @@ pub struct Context {
 impl Context {
     /// Loads the configuration, mapping its errors to the usage exit code.
     pub fn config(&self) -> Result<herald::Config, Failure> {
+        if !self.config_path.exists() {
+            return Err(Failure::config(anyhow::anyhow!(
+                "{}: no such file; run `herald init` to create a site here (or pass --config PATH)",
+                self.config_path.display()
+            )));
+        }
         herald::Config::load(&self.config_path).map_err(Failure::config)
     }
 }
@@ -87,9 +119,12 @@ pub fn main() -> ExitCode {
         now: cli.now.unwrap_or_else(Utc::now),
         pinned_now: cli.now,
         quiet: cli.quiet,
+        verbose: cli.verbose,
         secrets: herald::config::Secrets::from_env(),
     };
     let result = match cli.command {
+        Command::Init(args) => init::run(&context, args),
+        Command::New(args) => new::run(&context, args),
         Command::Build(args) => build::run(&context, args),
         Command::Check(args) => check::run(&context, args),
         Command::Subscribers(args) => newsletter::run_subscribers(&context, args),
@@ -97,6 +132,10 @@ pub fn main() -> ExitCode {
         Command::Send(args) => newsletter::run_send(&context, args),
         Command::Issues(args) => newsletter::run_issues(&context, args),
         Command::Serve(args) => serve::run(&context, args),
+        Command::Doctor(args) => doctor::run(&context, args),
+        Command::Completions(args) => completions::run(args),
+        Command::Man(args) => man::run(&context, args),
+        Command::Inbound(args) => inbound::run(&context, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use clap::Subcommand;
 use herald::mail::Settled;
 use herald::newsletter::{self, Next, Outcome, SendProgress, SendRequest};
-use herald::store::{Merge, Status, Store};
+use herald::store::{Merge, Reason, Status, Store};
 
-use super::{Context, Failure};
+use super::{Context, Failure, browser, paint};
 
 /// Options of `herald subscribers`.
 #[derive(Debug, clap::Args)]
@@ -43,7 +43,7 @@ pub enum SubscribersCommand {
     },
     /// List every subscriber.
     List {
-        /// Print a JSON array of {"email", "name", "status"}.
+        /// Print a JSON array of {"email", "name", "status", "bounces", "reason"}.
         #[arg(long)]
         json: bool,
     },
@@ -61,6 +61,10 @@ pub struct DigestArgs {
     /// Write a complete sample message (to the From address) to this file.
     #[arg(long, value_name = "FILE")]
     eml: Option<PathBuf>,
+    /// Write the HTML part to a temporary file and open it in the browser (`$BROWSER`,
+    /// else `xdg-open`/`open` on a terminal); the path is printed either way.
+    #[arg(long)]
+    open: bool,
 }
 
 /// Options of `herald send`.
@@ -142,7 +146,7 @@ pub fn run_subscribers(context: &Context, args: SubscribersArgs) -> Result<(), F
         }
         SubscribersCommand::Remove { email } => {
             let store = Store::open(&config.state_file)?;
-            if !store.unsubscribe(email.trim())? {
+            if !store.unsubscribe(email.trim(), Reason::Cli)? {
                 return Err(Failure::runtime(anyhow::anyhow!(
                     "{} is not a subscriber (see `herald subscribers list`)",
                     email.trim()
@@ -162,11 +166,19 @@ pub fn run_subscribers(context: &Context, args: SubscribersArgs) -> Result<(), F
                 let text = serde_json::to_string_pretty(&subscribers).map_err(Failure::runtime)?;
                 println!("{text}");
             } else {
+                if subscribers.is_empty() && !context.quiet {
+                    paint::note(
+                        "no subscribers yet: import some with `herald subscribers import FILE.csv` (or add one with `herald subscribers add ADDRESS`)",
+                    );
+                }
+                // Email, status, permanent failures counted, why they left, name.
                 for s in &subscribers {
                     println!(
-                        "{}\t{}\t{}",
+                        "{}\t{}\t{}\t{}\t{}",
                         s.email,
                         s.status.as_str(),
+                        s.bounces,
+                        s.reason.map_or("-", Reason::as_str),
                         s.name.as_deref().unwrap_or("")
                     );
                 }
@@ -228,6 +240,11 @@ pub fn run_digest(context: &Context, args: DigestArgs) -> Result<(), Failure> {
     {
         Next::Nothing { since } => {
             println!("{}", nothing_new(since));
+            if !context.quiet {
+                paint::next(
+                    "write an article with `herald new \"Title\"` (and publish it: no `draft: true`)",
+                );
+            }
             return Ok(());
         }
         Next::Issue(plan) => plan,
@@ -251,20 +268,49 @@ pub fn run_digest(context: &Context, args: DigestArgs) -> Result<(), Failure> {
         );
     }
     for id in &plan.missing {
-        eprintln!("warning: article {id} of this issue no longer exists; it is left out");
+        paint::warning(&format!(
+            "article {id} of this issue no longer exists; it is left out"
+        ));
     }
     // The preview goes to the sender's own address, with that address's unsubscribe link.
     let from = newsletter::preview_recipient(&config);
-    if args.html.is_some() || args.text.is_some() {
+    if args.html.is_some() || args.text.is_some() || args.open {
         let (html, text) =
             newsletter::preview_parts(&config, &context.secrets, &plan, context.now, &from)?;
         write(args.html.as_deref(), html.as_bytes())?;
         write(args.text.as_deref(), text.as_bytes())?;
+        if args.open {
+            open_preview(&html)?;
+        }
     }
     if let Some(path) = &args.eml {
         let bytes =
             newsletter::preview_message(&config, &context.secrets, &plan, context.now, &from)?;
         write(Some(path), &bytes)?;
+    }
+    Ok(())
+}
+
+/// Writes `html` to a temporary file that outlives herald (the browser reads it later)
+/// and opens it.
+fn open_preview(html: &str) -> Result<(), Failure> {
+    let file = tempfile::Builder::new()
+        .prefix("herald-digest-")
+        .suffix(".html")
+        .tempfile()
+        .map_err(|e| herald::Error::io(std::env::temp_dir(), e))?;
+    let (_, path) = file
+        .keep()
+        .map_err(|e| herald::Error::io(std::env::temp_dir(), e.error))?;
+    write(Some(&path), html.as_bytes())?;
+    match browser::open(&path) {
+        browser::Opened::With(program) => {
+            println!("preview: {} (opened with {program})", path.display())
+        }
+        browser::Opened::NotOpened => println!(
+            "preview: {} (open it in your browser; set $BROWSER to have herald open it)",
+            path.display()
+        ),
     }
     Ok(())
 }
@@ -290,6 +336,9 @@ fn nothing_new(since: Option<chrono::DateTime<chrono::Utc>>) -> String {
 /// send), 1 when it could not complete (the next run resumes it).
 pub fn run_send(context: &Context, args: SendArgs) -> Result<(), Failure> {
     let config = context.config()?;
+    for warning in config.newsletter_warnings() {
+        eprintln!("{warning}");
+    }
     let request = SendRequest {
         dry_run: args.dry_run,
         to: args.to,
@@ -308,7 +357,29 @@ pub fn run_send(context: &Context, args: SendArgs) -> Result<(), Failure> {
         &mut progress,
     )?;
     progress.bar.finish_and_clear();
-    report(outcome, terminal)
+    let outbox = outbox_note(&config, context, &outcome);
+    let result = report(outcome, terminal);
+    if let Some(note) = outbox {
+        paint::note(&note);
+    }
+    result
+}
+
+/// Where the messages went when no SMTP relay is configured, and how to set one.
+fn outbox_note(config: &herald::Config, context: &Context, outcome: &Outcome) -> Option<String> {
+    let relay = context.secrets.smtp_url.is_some() || config.smtp.is_some();
+    let issue = match outcome {
+        Outcome::Sent { summary, .. } => &summary.issue,
+        Outcome::Test { issue, .. } => issue,
+        _ => return None,
+    };
+    if relay || context.quiet {
+        return None;
+    }
+    Some(format!(
+        "no SMTP relay is configured, so the messages were written to {}; to send them for real, set HERALD_SMTP_URL (e.g. smtp://user@mail.example.com:587?tls=required) or add an `smtp:` section to herald.yaml",
+        newsletter::outbox_dir(config).join(issue).display()
+    ))
 }
 
 /// A progress bar on a terminal; nothing under cron.
@@ -341,9 +412,9 @@ impl SendProgress for Progress {
 fn report(outcome: Outcome, terminal: bool) -> Result<(), Failure> {
     match outcome {
         Outcome::NothingNew { since } => println!("{}", nothing_new(since)),
-        Outcome::NoSubscribers { issue } => {
-            println!("issue {issue} is ready but there is no active subscriber; nothing sent")
-        }
+        Outcome::NoSubscribers { issue } => println!(
+            "issue {issue} is ready but there is no active subscriber; nothing sent: import some with `herald subscribers import FILE.csv` (or add one with `herald subscribers add ADDRESS`)"
+        ),
         Outcome::Test { issue, to } => println!("sent a [TEST] copy of issue {issue} to {to}"),
         Outcome::DryRun {
             issue,

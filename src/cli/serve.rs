@@ -18,7 +18,7 @@ pub struct Args {
 /// Serves until SIGTERM or Ctrl-C, logging one line per request to stderr.
 pub fn run(context: &Context, args: Args) -> Result<(), Failure> {
     let config = context.config()?;
-    init_logging(context.quiet);
+    init_logging(context.quiet, context.verbose);
     let options = ServeOptions {
         listen: args.listen.unwrap_or(config.serve.listen),
         now: context.pinned_now,
@@ -29,9 +29,14 @@ pub fn run(context: &Context, args: Args) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Request logs go to stderr; `RUST_LOG` picks the level (default `info`).
-fn init_logging(quiet: bool) {
-    let default = if quiet { "warn" } else { "info" };
+/// Request logs go to stderr; `RUST_LOG` picks the level (default `info`; `warn` with
+/// `--quiet`, `debug` with `--verbose`).
+fn init_logging(quiet: bool, verbose: bool) {
+    let default = match (quiet, verbose) {
+        (true, _) => "warn",
+        (false, true) => "debug",
+        (false, false) => "info",
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()

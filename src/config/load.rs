@@ -111,12 +111,36 @@ impl Config {
                 self.permalink
             ));
         }
+        if let Some(address) = &self.newsletter.bounce_address {
+            check_bounce_address(address)?;
+        }
         if let Some(smtp) = &self.smtp
             && smtp.concurrency == 0
         {
             return Err("smtp.concurrency must be at least 1".into());
         }
+        self.newsletter.theme.validate(&self.base_url)?;
+        self.validate_feeds()?;
         self.validate_serve()
+    }
+
+    fn validate_feeds(&mut self) -> std::result::Result<(), String> {
+        let feeds = &mut self.feeds;
+        if let Some(raw) = &feeds.websub_hub {
+            let url = url::Url::parse(raw.trim())
+                .ok()
+                .filter(|url| matches!(url.scheme(), "http" | "https"))
+                .ok_or_else(|| {
+                    format!(
+                        "feeds.websub_hub {raw:?} is not an absolute http(s) URL; give the hub's URL, e.g. https://pubsubhubbub.appspot.com/"
+                    )
+                })?;
+            feeds.websub_hub = Some(url.into());
+        }
+        if feeds.websub_timeout_seconds == 0 {
+            return Err("feeds.websub_timeout_seconds must be at least 1".into());
+        }
+        Ok(())
     }
 
     fn validate_serve(&mut self) -> std::result::Result<(), String> {
@@ -159,6 +183,27 @@ impl Config {
         })
     }
 
+    /// What `check` and `send` warn about in the newsletter settings without refusing
+    /// them: a missing `newsletter.postal_address` once the newsletter is set up
+    /// (`newsletter.from`), since CAN-SPAM requires a physical address in commercial
+    /// email.
+    pub fn newsletter_warnings(&self) -> Vec<crate::error::Diagnostic> {
+        let newsletter = &self.newsletter;
+        let missing = newsletter
+            .postal_address
+            .as_deref()
+            .is_none_or(|a| a.trim().is_empty());
+        if newsletter.from.is_some() && missing {
+            vec![crate::error::Diagnostic::warning(
+                &self.file,
+                None,
+                "newsletter.postal_address is not set: CAN-SPAM requires a physical postal address in commercial email; add it under `newsletter:`, e.g. postal_address: \"Example Ltd, 1 Main St, Springfield, IL 62701, USA\"",
+            )]
+        } else {
+            Vec::new()
+        }
+    }
+
     fn resolve_paths(&mut self, root: &Path) {
         let join = |p: &PathBuf| root.join(p);
         self.content_dir = join(&self.content_dir);
@@ -167,6 +212,9 @@ impl Config {
         self.ids_file = join(&self.ids_file);
         if let Some(dkim) = self.newsletter.dkim.as_mut() {
             dkim.private_key_file = root.join(&dkim.private_key_file);
+        }
+        if let crate::config::Stylesheet::File(file) = &mut self.feeds.stylesheet {
+            *file = root.join(&*file);
         }
         if let Some(ca_file) = self.smtp.as_mut().and_then(|s| s.ca_file.as_mut()) {
             *ca_file = root.join(&*ca_file);
@@ -201,6 +249,31 @@ fn strip_location(message: &str) -> String {
         Some(at) => message[..at].to_string(),
         None => message.to_string(),
     }
+}
+
+/// `newsletter.bounce_address` must be a bare `local@domain` whose local part has no
+/// `+`, since VERP puts `+{token}` after it.
+fn check_bounce_address(raw: &str) -> std::result::Result<(), String> {
+    let bad = |why: &str| {
+        Err(format!(
+            "newsletter.bounce_address {raw:?} {why}; give a bare address such as bounces@example.com"
+        ))
+    };
+    let Some((local, domain)) = raw.rsplit_once('@') else {
+        return bad("has no @");
+    };
+    if local.is_empty() || domain.is_empty() || !domain.contains('.') {
+        return bad("is not an address");
+    }
+    if raw.contains(|c: char| c.is_whitespace() || c.is_control() || "<>\"(),;:[]".contains(c))
+        || local.contains('@')
+    {
+        return bad("is not a bare address (no name, brackets or spaces)");
+    }
+    if local.contains('+') {
+        return bad("already has a + in its local part (herald adds +{token} itself)");
+    }
+    Ok(())
 }
 
 fn parse_site_url(raw: &str) -> std::result::Result<url::Url, String> {
@@ -325,6 +398,54 @@ mod tests {
             let err = parse(&format!("{MINIMAL}{extra}")).unwrap_err().to_string();
             assert!(err.contains(expected), "{extra}: {err}");
         }
+    }
+
+    #[test]
+    fn theme_keys_are_checked_at_load_naming_the_file() {
+        let err = parse(&format!(
+            "{MINIMAL}newsletter:\n  theme:\n    accent: \"#aaaaaa\"\n"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(err.starts_with("site/herald.yaml: "), "{err}");
+        assert!(
+            err.contains("newsletter.theme.accent #aaaaaa is too light"),
+            "{err}"
+        );
+        let err = parse(&format!(
+            "{MINIMAL}newsletter:\n  theme:\n    accent: blue\n"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("#rgb or #rrggbb"), "{err}");
+        let config = parse(&format!(
+            "{MINIMAL}newsletter:\n  theme:\n    logo:\n      url: /logo.png\n      alt: T\n"
+        ))
+        .unwrap();
+        let logo = config.newsletter.theme.logo.unwrap();
+        assert_eq!(logo.url, "https://example.com/logo.png");
+        assert_eq!(logo.width, 200);
+        assert_eq!(config.newsletter.theme.accent, "#1d4ed8");
+    }
+
+    #[test]
+    fn a_missing_postal_address_warns_once_the_newsletter_is_set_up() {
+        assert!(parse(MINIMAL).unwrap().newsletter_warnings().is_empty());
+        let with_from = format!("{MINIMAL}newsletter:\n  from: a@example.com\n");
+        let warnings = parse(&with_from).unwrap().newsletter_warnings();
+        assert_eq!(warnings.len(), 1);
+        let shown = warnings[0].to_string();
+        assert!(
+            shown.starts_with("site/herald.yaml: warning: newsletter.postal_address"),
+            "{shown}"
+        );
+        let with_address = format!("{with_from}  postal_address: |\n    1 Main St\n    Town\n");
+        let config = parse(&with_address).unwrap();
+        assert!(config.newsletter_warnings().is_empty());
+        assert_eq!(
+            config.newsletter.postal_address.as_deref(),
+            Some("1 Main St\nTown\n")
+        );
     }
 
     #[test]

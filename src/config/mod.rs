@@ -4,8 +4,12 @@
 //! Nothing here reads the environment: secrets such as `HERALD_SMTP_URL` are passed in by
 //! the caller (see [`Secrets`]).
 
+mod colour;
 mod load;
 mod schema;
+mod theme;
 
+pub use colour::Colour;
 pub use load::{DEFAULT_FILE, Secrets};
-pub use schema::{Config, Dkim, Feeds, Newsletter, Serve, Site, Smtp};
+pub use schema::{Config, Dkim, FeedContent, Feeds, Newsletter, Serve, Site, Smtp, Stylesheet};
+pub use theme::{Logo, Theme};

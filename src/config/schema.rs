@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
+use super::theme::Theme;
+
 /// The whole configuration, with paths already made absolute by [`Config::load`].
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -80,11 +82,101 @@ pub struct Site {
 pub struct Feeds {
     /// The newest N published articles per feed; 0 means all.
     pub limit: usize,
+    /// `full` (each item carries the article's HTML) or `summary` (the description, or
+    /// subtitle, or the start of the text only).
+    pub content: FeedContent,
+    /// The XSL stylesheet that lets a browser show the RSS and Atom feeds as a page:
+    /// `true` (herald's own, copied to `output_dir/feed.xsl`), `false` (none) or the path
+    /// of your own file (relative to the config file), copied there instead.
+    pub stylesheet: Stylesheet,
+    /// A WebSub hub URL: announced in every feed, and pinged after a build that changed
+    /// a feed.
+    pub websub_hub: Option<String>,
+    /// Seconds to wait for the WebSub hub before giving up on a ping (tried twice).
+    pub websub_timeout_seconds: u64,
+    /// Largest size of each feed file in bytes; past it, full content is dropped from
+    /// the oldest items first, then the oldest items. 0 means no limit.
+    pub max_bytes: usize,
+    /// With a `limit`, also write RFC 5005 archive pages (`archive/rss-1.xml` …, oldest
+    /// first) holding every published article the current feed leaves out.
+    pub archives: bool,
+    /// Articles per archive page.
+    pub archive_page_size: std::num::NonZeroUsize,
+    /// Also write a feed per tag, under `tags/{slug}/`.
+    pub per_tag: bool,
 }
 
 impl Default for Feeds {
     fn default() -> Self {
-        Feeds { limit: 20 }
+        Feeds {
+            limit: 20,
+            content: FeedContent::Full,
+            stylesheet: Stylesheet::Builtin,
+            websub_hub: None,
+            websub_timeout_seconds: 10,
+            max_bytes: 1_000_000,
+            archives: true,
+            archive_page_size: std::num::NonZeroUsize::new(50)
+                .unwrap_or(std::num::NonZeroUsize::MIN),
+            per_tag: false,
+        }
+    }
+}
+
+/// `feeds.content`: what each feed item carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FeedContent {
+    /// The article's whole HTML, plus its summary.
+    Full,
+    /// The summary only: the description, else the subtitle, else the start of the text.
+    Summary,
+}
+
+/// `feeds.stylesheet`: the XSL stylesheet linked from the XML feeds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stylesheet {
+    /// herald's own `templates/feed.xsl`.
+    Builtin,
+    /// No stylesheet: the feeds link none and no `feed.xsl` is written.
+    Off,
+    /// The user's file, copied to `output_dir/feed.xsl`.
+    File(PathBuf),
+}
+
+impl<'de> Deserialize<'de> for Stylesheet {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // A string, not `deserialize_any`: YAML hands `true` and `false` to `visit_str`
+        // when a string is asked for, and the schema stays traceable (the test that keeps
+        // docs/configuration.md in step with the keys reads it with serde-reflection).
+        deserializer.deserialize_str(StylesheetVisitor)
+    }
+}
+
+/// Reads `true`, `false` or a path.
+struct StylesheetVisitor;
+
+impl serde::de::Visitor<'_> for StylesheetVisitor {
+    type Value = Stylesheet;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("true, false or the path of an .xsl file")
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, on: bool) -> Result<Stylesheet, E> {
+        Ok(if on {
+            Stylesheet::Builtin
+        } else {
+            Stylesheet::Off
+        })
+    }
+
+    fn visit_str<E: serde::de::Error>(self, path: &str) -> Result<Stylesheet, E> {
+        Ok(match path.trim() {
+            "true" => Stylesheet::Builtin,
+            "false" | "" => Stylesheet::Off,
+            path => Stylesheet::File(PathBuf::from(path)),
+        })
     }
 }
 
@@ -105,8 +197,18 @@ pub struct Newsletter {
     pub unsubscribe_url: Option<String>,
     /// Address for `List-Unsubscribe: <mailto:…>`.
     pub unsubscribe_mailto: Option<String>,
+    /// Bounce address for VERP, e.g. `bounces@example.com`: each message's SMTP
+    /// `MAIL FROM` becomes `bounces+{token}@example.com`, so `herald inbound` can tell
+    /// whose message a bounce is about. Unset: `MAIL FROM` is the `from` address.
+    pub bounce_address: Option<String>,
     /// Optional DKIM signing.
     pub dkim: Option<Dkim>,
+    /// The sender's physical postal address (plain text, several lines allowed), shown
+    /// at the foot of every issue; CAN-SPAM requires one in commercial email, so
+    /// `check` and `send` warn when it is missing.
+    pub postal_address: Option<String>,
+    /// Logo, accent colour, header and footer of the digest and the `serve` pages.
+    pub theme: Theme,
 }
 
 impl Default for Newsletter {
@@ -118,7 +220,10 @@ impl Default for Newsletter {
             max_articles: 10,
             unsubscribe_url: None,
             unsubscribe_mailto: None,
+            bounce_address: None,
             dkim: None,
+            postal_address: None,
+            theme: Theme::default(),
         }
     }
 }

@@ -25,28 +25,9 @@ pub(super) fn render(markdown: &str, base: &url::Url, slug: &str) -> String {
     let anchors = Anchors::new(slug);
     let mut raw_html = links::RawHtml::default();
     let events = Parser::new_ext(markdown, options()).map(|event| match event {
-        Event::Start(Tag::Link {
-            link_type,
-            dest_url,
-            title,
-            id,
-        }) => Event::Start(Tag::Link {
-            link_type,
-            dest_url: absolute(dest_url, base),
-            title,
-            id,
-        }),
-        Event::Start(Tag::Image {
-            link_type,
-            dest_url,
-            title,
-            id,
-        }) => Event::Start(Tag::Image {
-            link_type,
-            dest_url: absolute(dest_url, base),
-            title,
-            id,
-        }),
+        link @ Event::Start(Tag::Link { .. } | Tag::Image { .. }) => {
+            absolute_destination(link, base)
+        }
         Event::Start(Tag::Heading {
             level,
             id: Some(id),
@@ -75,6 +56,96 @@ pub(super) fn render(markdown: &str, base: &url::Url, slug: &str) -> String {
         links::rewrite_html(&html, base, anchors, raw_html)
     } else {
         html
+    }
+}
+
+/// Renders a short piece of Markdown the site's owner wrote (the digest's header and
+/// footer) the way article text is rendered (same extensions, unwanted characters
+/// dropped, links and images resolved against `base`), except that raw HTML is shown
+/// as text: such a snippet sits inside the digest's table layout, which a stray tag
+/// would break.
+pub(crate) fn render_snippet(markdown: &str, base: &url::Url) -> String {
+    let markdown = text::without_unwanted(markdown);
+    let events = Parser::new_ext(&markdown, options()).map(|event| match event {
+        Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
+        other => absolute_destination(other, base),
+    });
+    let mut html = String::with_capacity(markdown.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, events);
+    html
+}
+
+/// The plain-text form of [`render_snippet`]'s input, for the text part: the words as
+/// written, a link's absolute URL after its text (`text <url>`), one blank line between
+/// paragraphs, `- ` before list items.
+pub(crate) fn snippet_text(markdown: &str, base: &url::Url) -> String {
+    use pulldown_cmark::TagEnd;
+    let markdown = text::without_unwanted(markdown);
+    let mut out = String::with_capacity(markdown.len());
+    // Each open link: its absolute URL and where its text starts in `out`.
+    let mut links: Vec<(String, usize)> = Vec::new();
+    for event in Parser::new_ext(&markdown, options()) {
+        match event {
+            Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => {
+                out.push_str(&t)
+            }
+            Event::SoftBreak | Event::HardBreak => out.push('\n'),
+            Event::Start(Tag::Link { dest_url, .. }) => {
+                links.push((absolute(dest_url, base).into_string(), out.len()))
+            }
+            Event::End(TagEnd::Link) => {
+                if let Some((url, start)) = links.pop()
+                    && out[start..].trim() != url
+                    && !url.starts_with('#')
+                {
+                    let shown = url.strip_prefix("mailto:").unwrap_or(&url);
+                    out.push_str(&format!(" <{shown}>"));
+                }
+            }
+            Event::Start(Tag::Item) => out.push_str("- "),
+            Event::End(TagEnd::Item) => out.push('\n'),
+            Event::End(
+                TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::List(_) | TagEnd::BlockQuote(_),
+            ) => {
+                if !out.ends_with('\n') {
+                    out.push('\n');
+                }
+                out.push('\n');
+            }
+            _ => {}
+        }
+    }
+    let trimmed = out.trim_end().len();
+    out.truncate(trimmed);
+    out
+}
+
+/// A link or image with its destination resolved against `base`; any other event as is.
+fn absolute_destination<'a>(event: Event<'a>, base: &url::Url) -> Event<'a> {
+    match event {
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Link {
+            link_type,
+            dest_url: absolute(dest_url, base),
+            title,
+            id,
+        }),
+        Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Image {
+            link_type,
+            dest_url: absolute(dest_url, base),
+            title,
+            id,
+        }),
+        other => other,
     }
 }
 
@@ -180,6 +251,40 @@ mod tests {
                 assert!(html.contains(expected), "{markdown:?} -> {html}");
             }
         }
+    }
+
+    #[test]
+    fn snippets_resolve_links_and_show_raw_html_as_text() {
+        let site = url::Url::parse("https://example.com/blog/").unwrap();
+        let html = render_snippet(
+            "Hello *you*, see [the archive](archive/) <b onclick=\"x()\">hi</b>\u{0}\n\n<script>alert(1)</script>\n",
+            &site,
+        );
+        assert!(
+            html.contains(r#"<a href="https://example.com/blog/archive/">the archive</a>"#),
+            "{html}"
+        );
+        assert!(html.contains("<em>you</em>"), "{html}");
+        assert!(
+            html.contains("&lt;b onclick=\"x()\"&gt;hi&lt;/b&gt;"),
+            "{html}"
+        );
+        assert!(html.contains("&lt;script&gt;"), "{html}");
+        assert!(!html.contains("<script") && !html.contains("<b "), "{html}");
+        assert!(!html.contains('\u{0}'), "{html}");
+    }
+
+    #[test]
+    fn snippet_text_keeps_words_and_shows_link_targets() {
+        let site = url::Url::parse("https://example.com/blog/").unwrap();
+        let text = snippet_text(
+            "Hello *you*, see [the archive](archive/).\nNext line <https://x.org/>\n\n- one\n- [mail](mailto:a@b.org)\n",
+            &site,
+        );
+        assert_eq!(
+            text,
+            "Hello you, see the archive <https://example.com/blog/archive/>.\nNext line https://x.org/\n\n- one\n- mail <a@b.org>"
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 pub(crate) mod render;
 mod select;
+pub(crate) mod theme;
 
 pub use render::{RenderOptions, Rendered, render};
 pub use select::{History, Issue, issue_id, next_issue, resume_issue};

@@ -3,6 +3,8 @@
 
 use askama::Template;
 
+use super::theme::{DARK_CARD, DARK_PAGE, Look};
+use crate::config::Theme;
 use crate::content::Article;
 use crate::content::text::{escape_html, one_line};
 use crate::error::{Error, Result};
@@ -23,6 +25,10 @@ pub struct RenderOptions<'a> {
     pub language: &'a str,
     /// The subject template: `{site}`, `{first_title}`, `{count}`, `{more}`.
     pub subject: &'a str,
+    /// Logo, accent colour, header and footer (`newsletter.theme`, validated).
+    pub theme: &'a Theme,
+    /// The sender's postal address, shown at the foot of both parts.
+    pub postal_address: Option<&'a str>,
 }
 
 /// An issue rendered once, shared by every recipient.
@@ -74,6 +80,9 @@ struct HtmlDigest<'a> {
     site_url: &'a str,
     articles: &'a [ArticleView<'a>],
     unsubscribe_url: &'a str,
+    look: &'a Look,
+    dark_page: &'a str,
+    dark_card: String,
 }
 
 #[derive(Template)]
@@ -84,6 +93,7 @@ struct TextDigest<'a> {
     heading: &'a str,
     articles: &'a [ArticleView<'a>],
     unsubscribe_url: &'a str,
+    look: &'a Look,
 }
 
 /// Renders an issue's articles (read whole, newest first: see [`crate::content::load_full`])
@@ -93,6 +103,7 @@ pub fn render(articles: &[Article], options: &RenderOptions<'_>) -> Result<Rende
     let views: Vec<ArticleView<'_>> = articles.iter().map(|a| view(a)).collect();
     let subject = subject(options.subject, options.site_title, &articles);
     let preheader = preheader(&articles);
+    let look = Look::new(options.theme, options.postal_address, options.site_url);
     let html = HtmlDigest {
         language: options.language,
         subject: &subject,
@@ -101,10 +112,13 @@ pub fn render(articles: &[Article], options: &RenderOptions<'_>) -> Result<Rende
         site_url: options.site_url.as_str(),
         articles: &views,
         unsubscribe_url: UNSUBSCRIBE_PLACEHOLDER,
+        look: &look,
+        dark_page: DARK_PAGE,
+        dark_card: DARK_CARD.to_string(),
     }
     .render()
     .map_err(|e| render_error("digest.html", e.to_string()))?;
-    let html = css_inline::inline(&html).map_err(|e| render_error("digest.html", e.to_string()))?;
+    let html = inline_css(&html)?;
     let html = escape_in_attributes(&html);
     let heading = match articles.len() {
         1 => "1 new article".to_string(),
@@ -116,6 +130,7 @@ pub fn render(articles: &[Article], options: &RenderOptions<'_>) -> Result<Rende
         heading: &heading,
         articles: &views,
         unsubscribe_url: UNSUBSCRIBE_PLACEHOLDER,
+        look: &look,
     }
     .render()
     .map_err(|e| render_error("digest.txt", e.to_string()))?;
@@ -124,6 +139,17 @@ pub fn render(articles: &[Article], options: &RenderOptions<'_>) -> Result<Rende
         html,
         text,
     })
+}
+
+/// Moves every rule into `style` attributes; the `@media` blocks (dark mode), which
+/// cannot be inlined, stay in one `<style>` element.
+fn inline_css(html: &str) -> Result<String> {
+    let inliner = css_inline::CSSInliner::options()
+        .keep_at_rules(true)
+        .build();
+    inliner
+        .inline(html)
+        .map_err(|e| render_error("digest.html", e.to_string()))
 }
 
 fn view(article: &Article) -> ArticleView<'_> {
@@ -235,6 +261,8 @@ mod tests {
             site_url: &site,
             language: "en",
             subject: "{site}: {first_title} ({count}, {more} more)",
+            theme: &Theme::default(),
+            postal_address: None,
         };
         render(std::slice::from_ref(article), &options).unwrap()
     }

@@ -5,18 +5,25 @@ use atom_syndication::{
 };
 use chrono::{DateTime, Utc};
 
+use std::collections::BTreeMap;
+
 use super::ATOM_FILE;
 use super::document::{Format, Fragment, between, layout_error};
+use super::history;
 use super::item::Item;
-use super::site::{GENERATOR, GENERATOR_URI, Site, VERSION, feed_url, image_type};
+use super::site::{GENERATOR, GENERATOR_URI, Site, VERSION, image_type, link_stylesheet};
 use crate::config::Config;
 use crate::content::Article;
 use crate::error::{Error, Result};
 
+/// The Atom media type, for the feed's own links.
+const ATOM_TYPE: &str = "application/atom+xml";
+
 /// Renders `items` (in the given order) as an Atom 1.0 document.
 pub fn render(config: &Config, items: &[&Article]) -> Result<String> {
     let site = Site::new(config, items);
-    super::stream::to_string(&Atom::new(config, &site)?, items)
+    let options = super::stream::Options::of(config, &site.place);
+    super::stream::to_string(&Atom::new(config, &site)?, items, options)
 }
 
 /// Atom 1.0 for one site, as a [`Format`].
@@ -26,6 +33,8 @@ pub(crate) struct Atom {
     feed: Feed,
     /// The site's host, for `tag:` ids.
     host: String,
+    /// The XSL stylesheet's `href`, when the feed links one.
+    stylesheet: Option<String>,
 }
 
 impl Atom {
@@ -39,6 +48,7 @@ impl Atom {
         Ok(Atom {
             feed: feed(config, site)?,
             host,
+            stylesheet: site.stylesheet.clone(),
         })
     }
 }
@@ -55,7 +65,7 @@ impl Format for Atom {
         };
         let mut xml = write(&feed, Vec::new())?;
         xml.push(b'\n');
-        Ok(xml)
+        Ok(link_stylesheet(xml, self.stylesheet.as_deref()))
     }
 
     /// The entry out of a feed holding only it, whose empty header cannot contain the
@@ -66,7 +76,7 @@ impl Format for Atom {
             ..Feed::default()
         };
         // Escaping makes the HTML longer: `<` and `>` are four bytes each.
-        let capacity = item.html.len() + item.html.len() / 2 + 2048;
+        let capacity = item.html_len() + item.html_len() / 2 + item.teaser.len() + 2048;
         let xml = write(&feed, Vec::with_capacity(capacity))?;
         let text = std::str::from_utf8(&xml).map_err(|e| fail(Box::new(e)))?;
         let range = between(text, "\n  <entry>", "</entry>", ATOM_FILE)?;
@@ -93,16 +103,49 @@ fn fail(source: Box<dyn std::error::Error + Send + Sync>) -> Error {
 
 /// The feed for `site`, without entries.
 fn feed(config: &Config, site: &Site) -> Result<Feed> {
-    let links = vec![
-        link(
-            feed_url(config, ATOM_FILE)?.as_str(),
-            "self",
-            "application/atom+xml",
-        ),
-        link(&site.home, "alternate", "text/html"),
-    ];
+    let place = &site.place;
+    let document = place.links(config, ATOM_FILE)?;
+    let mut links = vec![link(document.this.as_str(), "self", ATOM_TYPE)];
+    if document.this != document.current {
+        links.push(link(document.current.as_str(), "current", ATOM_TYPE));
+    }
+    links.extend(
+        document
+            .prev_archive
+            .iter()
+            .map(|url| link(url.as_str(), "prev-archive", ATOM_TYPE)),
+    );
+    links.extend(
+        document
+            .next_archive
+            .iter()
+            .map(|url| link(url.as_str(), "next-archive", ATOM_TYPE)),
+    );
+    links.push(link(&site.home, "alternate", "text/html"));
+    if let Some(hub) = &site.hub {
+        links.push(Link {
+            href: hub.clone(),
+            rel: "hub".into(),
+            ..Link::default()
+        });
+    }
+    // The site's feed keeps its home page as id; a tag's feed is its own feed, named
+    // by its current document. Archive pages share their feed's id.
+    let id = if place.folder.is_empty() {
+        site.home.clone()
+    } else {
+        document.current.to_string()
+    };
+    let (namespaces, extensions) = if place.is_archive() {
+        (
+            BTreeMap::from([(history::PREFIX.to_string(), history::NAMESPACE.to_string())]),
+            history::atom_archive_extension(),
+        )
+    } else {
+        Default::default()
+    };
     Ok(Feed {
-        id: site.home.clone(),
+        id,
         title: Text::plain(site.title.clone()),
         subtitle: Some(Text::plain(site.description.clone())),
         updated: fixed(site.updated.unwrap_or_else(empty_feed_updated)),
@@ -115,6 +158,8 @@ fn feed(config: &Config, site: &Site) -> Result<Feed> {
         }),
         links,
         lang: site.language.clone(),
+        namespaces,
+        extensions,
         ..Feed::default()
     })
 }
@@ -142,10 +187,13 @@ fn entry(item: &Item<'_>, host: &str) -> Entry {
         published: Some(fixed(article.published)),
         updated: fixed(article.modified()),
         authors: item.author.as_deref().map(person).into_iter().collect(),
-        summary: item.summary.clone().map(Text::plain),
-        content: Some(Content {
+        summary: match &item.html {
+            Some(_) => item.summary.clone().map(Text::plain),
+            None => Some(Text::plain(item.teaser.clone())),
+        },
+        content: item.html.as_ref().map(|html| Content {
             content_type: Some("html".into()),
-            value: Some(item.html.clone()),
+            value: Some(html.clone()),
             ..Content::default()
         }),
         categories: item

@@ -4,9 +4,14 @@
 use std::borrow::Cow;
 
 use super::html::content_html;
+use crate::config::FeedContent;
 use crate::content::Article;
 use crate::content::text::without_unwanted;
 use crate::error::Result;
+
+/// Characters of the article's text shown as a summary when it has no description and
+/// no subtitle.
+const EXCERPT_CHARS: usize = 280;
 
 /// One article ready to be written in any format.
 #[derive(Debug, Clone)]
@@ -23,14 +28,26 @@ pub struct Item<'a> {
     pub author: Option<String>,
     /// The tags, in front-matter order.
     pub tags: Vec<String>,
-    /// Header, rendered Markdown body and call to action.
-    pub html: String,
+    /// Header, rendered Markdown body and call to action; `None` when the item shows
+    /// its summary only.
+    pub html: Option<String>,
+    /// What a summary-only item shows (plain text): the description, else the subtitle,
+    /// else the start of the article's text. Empty when the item has its `html`.
+    pub teaser: String,
 }
 
 impl<'a> Item<'a> {
-    /// Renders `article`'s Markdown and copies its text, without XML-forbidden characters.
-    pub fn new(article: &'a Article) -> Result<Self> {
-        let html = content_html(article, &article.render_html()?);
+    /// Copies `article`'s text without XML-forbidden characters and, for
+    /// [`FeedContent::Full`], renders its Markdown. A summary-only item renders the
+    /// Markdown only when it needs the start of the text.
+    pub fn new(article: &'a Article, content: FeedContent) -> Result<Self> {
+        let (html, teaser) = match content {
+            FeedContent::Full => {
+                let html = content_html(article, &article.render_html()?);
+                (Some(clean_owned(html)), String::new())
+            }
+            FeedContent::Summary => (None, teaser(article)?),
+        };
         Ok(Item {
             article,
             id: clean(&article.id),
@@ -38,9 +55,82 @@ impl<'a> Item<'a> {
             summary: article.description.as_deref().map(clean),
             author: article.author.as_deref().map(clean),
             tags: article.tags.iter().map(|t| clean(t)).collect(),
-            html: clean_owned(html),
+            html,
+            teaser,
         })
     }
+
+    /// The HTML content's length, for buffer sizes.
+    pub fn html_len(&self) -> usize {
+        self.html.as_ref().map_or(0, String::len)
+    }
+}
+
+/// The description, else the subtitle, else the start of the text.
+fn teaser(article: &Article) -> Result<String> {
+    let given = [&article.description, &article.subtitle]
+        .into_iter()
+        .flatten()
+        .map(|text| text.trim())
+        .find(|text| !text.is_empty());
+    match given {
+        Some(text) => Ok(clean(text)),
+        None => Ok(clean(&excerpt(&article.render_html()?, EXCERPT_CHARS))),
+    }
+}
+
+/// The text of `html` (tags removed, the common entities decoded, whitespace
+/// collapsed), cut after at most `max` characters at a word boundary, with `…` when cut.
+pub(super) fn excerpt(html: &str, max: usize) -> String {
+    let text = decode_entities(&strip_tags(html, 8 * max));
+    let mut out = String::new();
+    let mut chars = 0;
+    for word in text.split_whitespace() {
+        let len = word.chars().count();
+        if chars + len + 1 > max {
+            out.push('…');
+            return out;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+            chars += 1;
+        }
+        out.push_str(word);
+        chars += len;
+    }
+    out
+}
+
+/// The text between the tags of `html` (each tag becomes a space), stopping after
+/// about `max` bytes.
+fn strip_tags(html: &str, max: usize) -> String {
+    let mut text = String::with_capacity(html.len().min(max + 64));
+    let mut rest = html;
+    loop {
+        let Some(open) = rest.find('<') else {
+            text.push_str(rest);
+            return text;
+        };
+        text.push_str(&rest[..open]);
+        text.push(' ');
+        if text.len() > max {
+            return text;
+        }
+        let tag = &rest[open..];
+        rest = match tag.find('>') {
+            Some(close) => &tag[close + 1..],
+            None => "",
+        };
+    }
+}
+
+/// Decodes the entities pulldown-cmark writes (`&amp;`, `&lt;`, `&gt;`, `&quot;`, `&#39;`).
+fn decode_entities(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
 }
 
 /// `text` without XML-forbidden characters, as an owned string.
@@ -55,4 +145,18 @@ fn clean_owned(text: String) -> String {
         Cow::Owned(cleaned) => Some(cleaned),
     }
     .unwrap_or(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpt_is_the_text_cut_at_a_word() {
+        let html = "<h1>Title</h1>\n<p>One &amp; <em>two</em> &lt;three&gt;</p>";
+        assert_eq!(excerpt(html, 100), "Title One & two <three>");
+        assert_eq!(excerpt(html, 12), "Title One &…");
+        assert_eq!(excerpt("", 10), "");
+        assert_eq!(excerpt("<p>unclosed <b", 20), "unclosed");
+    }
 }

@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::JSON_FILE;
 use super::document::{Format, Fragment, layout_error};
 use super::item::Item;
-use super::site::{Site, feed_url};
+use super::site::Site;
 use crate::config::Config;
 use crate::content::Article;
 use crate::error::{Error, Result};
@@ -26,7 +26,21 @@ struct Feed<'a> {
     language: Option<&'a str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     authors: Vec<Author<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    hubs: Vec<Hub<'a>>,
+    /// The next older archive page: following `next_url` from `feed.json` meets every
+    /// published article once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_url: Option<&'a str>,
     items: Vec<JsonItem<'a>>,
+}
+
+/// A `hubs[]` entry: a WebSub hub.
+#[derive(Debug, Serialize)]
+struct Hub<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    url: &'a str,
 }
 
 /// One `items[]` entry.
@@ -37,7 +51,10 @@ struct JsonItem<'a> {
     title: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     summary: Option<&'a str>,
-    content_html: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content_html: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content_text: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     image: Option<&'a str>,
     date_published: String,
@@ -67,21 +84,27 @@ struct Only<'a> {
 /// Renders `items` (in the given order) as a pretty-printed JSON Feed 1.1 document.
 pub fn render(config: &Config, items: &[&Article]) -> Result<String> {
     let site = Site::new(config, items);
-    super::stream::to_string(&Json::new(config, &site)?, items)
+    let options = super::stream::Options::of(config, &site.place);
+    super::stream::to_string(&Json::new(config, &site)?, items, options)
 }
 
 /// JSON Feed 1.1 for one site, as a [`Format`].
 #[derive(Debug)]
 pub(crate) struct Json {
     site: Site,
+    /// The feed's current document: an archive page names its feed, not itself.
     feed_url: String,
+    /// The next older archive page.
+    next_url: Option<String>,
 }
 
 impl Json {
     /// The format for `site`; fails if the feed's URL cannot be made.
     pub(crate) fn new(config: &Config, site: &Site) -> Result<Self> {
+        let links = site.place.links(config, JSON_FILE)?;
         Ok(Json {
-            feed_url: feed_url(config, JSON_FILE)?.into(),
+            feed_url: links.current.into(),
+            next_url: links.prev_archive.map(String::from),
             site: site.clone(),
         })
     }
@@ -106,6 +129,16 @@ impl Format for Json {
             description: &site.description,
             language: site.language.as_deref(),
             authors: site.author.as_deref().map(author).into_iter().collect(),
+            hubs: site
+                .hub
+                .as_deref()
+                .map(|url| Hub {
+                    kind: "WebSub",
+                    url,
+                })
+                .into_iter()
+                .collect(),
+            next_url: self.next_url.as_deref(),
             items: items.iter().map(item).collect(),
         };
         let mut json = serde_json::to_vec_pretty(&feed).map_err(fail)?;
@@ -115,7 +148,8 @@ impl Format for Json {
 
     fn fragment(&self, one: &Item<'_>) -> Result<Fragment> {
         let items = [item(one)];
-        let mut json = Vec::with_capacity(one.html.len() + one.html.len() / 8 + 1024);
+        let mut json =
+            Vec::with_capacity(one.html_len() + one.html_len() / 8 + one.teaser.len() + 1024);
         serde_json::to_writer_pretty(&mut json, &Only { items: &items }).map_err(fail)?;
         let cut = |json: &[u8]| {
             let inner = json.strip_prefix(ONLY_PREFIX)?.strip_suffix(ONLY_SUFFIX)?;
@@ -141,7 +175,9 @@ fn item<'a>(item: &'a Item<'_>) -> JsonItem<'a> {
         url: article.url.as_str(),
         title: &item.title,
         summary: item.summary.as_deref(),
-        content_html: &item.html,
+        content_html: item.html.as_deref(),
+        // JSON Feed requires content_html or content_text.
+        content_text: item.html.is_none().then_some(item.teaser.as_str()),
         image: article.hero_image.as_ref().map(url::Url::as_str),
         date_published: rfc3339(article.published),
         date_modified: rfc3339(article.modified()),

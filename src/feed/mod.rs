@@ -22,18 +22,29 @@
 //! # }
 //! ```
 
+mod archive;
 pub mod atom;
+mod budget;
 mod document;
+mod history;
 mod html;
 mod item;
 pub mod json;
+mod place;
+mod publish;
 pub mod rss;
 mod select;
 mod site;
+mod stale;
 mod stream;
+mod tag_slug;
+mod tags;
 
+pub use budget::Trimmed;
 pub use html::content_html;
+pub(crate) use publish::Plan;
 pub use select::select;
+pub(crate) use stale::remove as remove_stale;
 
 use std::path::{Path, PathBuf};
 
@@ -54,6 +65,11 @@ pub const ATOM_FILE: &str = "atom.xml";
 pub const JSON_FILE: &str = "feed.json";
 /// The three file names, in the order of [`stage`] and [`write_all`].
 pub const FILES: [&str; 3] = [RSS_FILE, ATOM_FILE, JSON_FILE];
+/// The XSL stylesheet's name, under `output_dir` and under `site.url`, beside the feeds
+/// (`feeds.stylesheet`).
+pub const STYLESHEET_FILE: &str = "feed.xsl";
+/// herald's own stylesheet, `templates/feed.xsl`.
+pub const BUILTIN_STYLESHEET: &str = include_str!("../../templates/feed.xsl");
 
 /// The three feed documents for one set of items.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,13 +83,13 @@ pub struct Feeds {
 }
 
 /// Renders the three formats for `items` (in the given order, usually from [`select`]),
-/// rendering each article's Markdown once, in parallel.
+/// rendering each article's Markdown once, in parallel, within `feeds.max_bytes`.
 ///
 /// The documents are streamed into memory, so they are held whole; to write files,
 /// [`stage`] or [`write_all`] hold only a few items at a time.
 pub fn render_all(config: &Config, items: &[&Article]) -> Result<Feeds> {
     let mut documents: [Vec<u8>; 3] = Default::default();
-    let formats = stream_to(config, items, &mut documents)?;
+    let (formats, _) = stream_to(config, &Site::new(config, items), items, &mut documents)?;
     let [rss, atom, json] = documents;
     Ok(Feeds {
         rss: stream::into_string(&formats.rss, rss)?,
@@ -82,31 +98,68 @@ pub fn render_all(config: &Config, items: &[&Article]) -> Result<Feeds> {
     })
 }
 
+/// The three feed files of [`stage`], waiting for [`output::commit`].
+#[derive(Debug)]
+pub struct StagedFeeds {
+    /// RSS, Atom and JSON, in the order of [`FILES`].
+    pub files: [Staged; 3],
+    /// What `feeds.max_bytes` took out of each file that outgrew it.
+    pub trimmed: Vec<Trimmed>,
+}
+
 /// Streams the three formats for `items` into [`FILES`] in `dir`, comparing with the
 /// files already there: a file whose bytes do not change is never written, and the
 /// others wait in temporary files for [`output::commit`]. On error, nothing is left
 /// behind and the old files are as they were.
-pub fn stage(config: &Config, items: &[&Article], dir: &Path) -> Result<[Staged; 3]> {
-    let mut writers = FILES.map(|file| ChangeWriter::new(dir.join(file)));
-    stream_to(config, items, &mut writers)?;
+pub fn stage(config: &Config, items: &[&Article], dir: &Path) -> Result<StagedFeeds> {
+    stage_document(config, &Site::new(config, items), items, dir)
+}
+
+/// Streams the three formats of the document `site.place` for `items` into `dir`, as
+/// [`stage`] does.
+fn stage_document(
+    config: &Config,
+    site: &Site,
+    items: &[&Article],
+    dir: &Path,
+) -> Result<StagedFeeds> {
+    let mut writers = FILES.map(|file| ChangeWriter::new(dir.join(site.place.path(file))));
+    let (_, trimmed) = stream_to(config, site, items, &mut writers)?;
     let [rss, atom, json] = writers;
     // Each finish flushes its file to disk: let the three flushes overlap.
     let (rss, (atom, json)) = rayon::join(
         || rss.finish(),
         || rayon::join(|| atom.finish(), || json.finish()),
     );
-    Ok([rss?, atom?, json?])
+    Ok(StagedFeeds {
+        files: [rss?, atom?, json?],
+        trimmed,
+    })
 }
 
 /// Streams the three formats for `items` into `sinks` (RSS, Atom, JSON, in that order).
-fn stream_to<S: Sink>(config: &Config, items: &[&Article], sinks: &mut [S; 3]) -> Result<Formats> {
-    let formats = Formats::new(config, items)?;
-    stream::stream(
+fn stream_to<S: Sink>(
+    config: &Config,
+    site: &Site,
+    items: &[&Article],
+    sinks: &mut [S; 3],
+) -> Result<(Formats, Vec<Trimmed>)> {
+    let formats = Formats::new(config, site)?;
+    let trimmed = stream::stream(
         formats.all(),
         items,
         sinks.each_mut().map(|s| s as &mut dyn Sink),
+        stream::Options::of(config, &site.place),
     )?;
-    Ok(formats)
+    let trimmed = trimmed
+        .into_iter()
+        .flatten()
+        .map(|t| Trimmed {
+            file: site.place.path(t.file.as_str()),
+            ..t
+        })
+        .collect();
+    Ok((formats, trimmed))
 }
 
 /// [`stage`], then publishes the three files together with [`output::commit`]; says
@@ -116,7 +169,7 @@ pub fn write_all(
     items: &[&Article],
     dir: &Path,
 ) -> Result<[(PathBuf, Written); 3]> {
-    let staged = stage(config, items, dir)?;
+    let staged = stage(config, items, dir)?.files;
     let outcomes = staged
         .each_ref()
         .map(|file| (file.path().to_path_buf(), file.written()));
@@ -132,12 +185,11 @@ struct Formats {
 }
 
 impl Formats {
-    fn new(config: &Config, items: &[&Article]) -> Result<Self> {
-        let site = Site::new(config, items);
+    fn new(config: &Config, site: &Site) -> Result<Self> {
         Ok(Formats {
-            rss: rss::Rss::new(config, &site)?,
-            atom: atom::Atom::new(config, &site)?,
-            json: json::Json::new(config, &site)?,
+            rss: rss::Rss::new(config, site)?,
+            atom: atom::Atom::new(config, site)?,
+            json: json::Json::new(config, site)?,
         })
     }
 

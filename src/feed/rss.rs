@@ -10,8 +10,10 @@ use rss::{Category, Channel, Guid};
 
 use super::RSS_FILE;
 use super::document::{Format, Fragment, between};
+use super::history;
 use super::item::{Item, clean};
-use super::site::{GENERATOR, Site, VERSION, feed_url, image_type};
+use super::place::Links;
+use super::site::{GENERATOR, Site, VERSION, image_type, link_stylesheet};
 use crate::config::Config;
 use crate::content::Article;
 use crate::content::text::escape_html;
@@ -23,7 +25,8 @@ const MEDIA_NAMESPACE: &str = "http://search.yahoo.com/mrss/";
 /// Renders `items` (in the given order) as an RSS 2.0 document.
 pub fn render(config: &Config, items: &[&Article]) -> Result<String> {
     let site = Site::new(config, items);
-    super::stream::to_string(&Rss::new(config, &site)?, items)
+    let options = super::stream::Options::of(config, &site.place);
+    super::stream::to_string(&Rss::new(config, &site)?, items, options)
 }
 
 /// RSS 2.0 for one site, as a [`Format`].
@@ -31,6 +34,8 @@ pub fn render(config: &Config, items: &[&Article]) -> Result<String> {
 pub(crate) struct Rss {
     /// The real channel, without items.
     channel: Channel,
+    /// The XSL stylesheet's `href`, when the feed links one.
+    stylesheet: Option<String>,
 }
 
 impl Rss {
@@ -38,6 +43,7 @@ impl Rss {
     pub(crate) fn new(config: &Config, site: &Site) -> Result<Self> {
         Ok(Rss {
             channel: channel(config, site)?,
+            stylesheet: site.stylesheet.clone(),
         })
     }
 }
@@ -55,7 +61,10 @@ impl Format for Rss {
         let mut xml = String::new();
         push_hex_char_refs(&mut xml, &pretty(&channel, Vec::new())?);
         xml.push('\n');
-        Ok(xml.into_bytes())
+        Ok(link_stylesheet(
+            xml.into_bytes(),
+            self.stylesheet.as_deref(),
+        ))
     }
 
     /// The item out of a channel holding only it, whose empty header cannot contain the
@@ -66,7 +75,10 @@ impl Format for Rss {
             ..Channel::default()
         };
         // The content, and the description when it falls back to the content.
-        let xml = pretty(&channel, Vec::with_capacity(2 * one.html.len() + 2048))?;
+        let xml = pretty(
+            &channel,
+            Vec::with_capacity(2 * one.html_len() + one.teaser.len() + 2048),
+        )?;
         let range = between(&xml, "\n    <item>", "</item>", RSS_FILE)?;
         let mut fragment = String::new();
         push_hex_char_refs(&mut fragment, xml.get(range).unwrap_or_default());
@@ -147,13 +159,9 @@ fn fail(source: Box<dyn std::error::Error + Send + Sync>) -> Error {
 
 /// The channel for `site`, without items.
 fn channel(config: &Config, site: &Site) -> Result<Channel> {
+    let links = site.place.links(config, RSS_FILE)?;
+    let archive = site.place.is_archive();
     let site = site.clone();
-    let self_link = Link {
-        href: feed_url(config, RSS_FILE)?.into(),
-        rel: "self".into(),
-        mime_type: Some("application/rss+xml".into()),
-        ..Link::default()
-    };
     Ok(Channel {
         title: site.title,
         link: site.home,
@@ -162,16 +170,54 @@ fn channel(config: &Config, site: &Site) -> Result<Channel> {
         last_build_date: site.updated.map(rfc822),
         generator: Some(format!("{GENERATOR} {VERSION}")),
         atom_ext: Some(AtomExtension {
-            links: vec![self_link],
+            links: atom_links(&links, site.hub.as_deref()),
         }),
-        namespaces: namespaces(),
+        namespaces: namespaces(archive),
+        extensions: if archive {
+            history::archive_extension()
+        } else {
+            ExtensionMap::default()
+        },
         ..Channel::default()
     })
 }
 
-/// Every namespace the feed may use, declared once on the root element.
-fn namespaces() -> BTreeMap<String, String> {
-    [
+/// `atom:link`s: `self`, and the RFC 5005 links of an archived feed.
+fn atom_links(links: &Links, hub: Option<&str>) -> Vec<Link> {
+    let link = |href: &url::Url, rel: &str| Link {
+        href: href.to_string(),
+        rel: rel.into(),
+        mime_type: Some("application/rss+xml".into()),
+        ..Link::default()
+    };
+    let mut all = vec![link(&links.this, "self")];
+    if links.this != links.current {
+        all.push(link(&links.current, "current"));
+    }
+    all.extend(
+        links
+            .prev_archive
+            .iter()
+            .map(|url| link(url, "prev-archive")),
+    );
+    all.extend(
+        links
+            .next_archive
+            .iter()
+            .map(|url| link(url, "next-archive")),
+    );
+    all.extend(hub.map(|hub| Link {
+        href: hub.to_string(),
+        rel: "hub".into(),
+        ..Link::default()
+    }));
+    all
+}
+
+/// Every namespace the feed may use, declared once on the root element; an archive
+/// page also declares RFC 5005's, for `<fh:archive/>`.
+fn namespaces(archive: bool) -> BTreeMap<String, String> {
+    let mut namespaces: BTreeMap<String, String> = [
         ("atom", "http://www.w3.org/2005/Atom"),
         ("content", "http://purl.org/rss/1.0/modules/content/"),
         ("dc", "http://purl.org/dc/elements/1.1/"),
@@ -179,7 +225,11 @@ fn namespaces() -> BTreeMap<String, String> {
     ]
     .into_iter()
     .map(|(prefix, uri)| (prefix.to_string(), uri.to_string()))
-    .collect()
+    .collect();
+    if archive {
+        namespaces.insert(history::PREFIX.into(), history::NAMESPACE.into());
+    }
+    namespaces
 }
 
 fn item(item: &Item<'_>) -> rss::Item {
@@ -201,7 +251,7 @@ fn item(item: &Item<'_>) -> rss::Item {
             value: item.id.clone(),
         }),
         pub_date: Some(rfc822(article.published)),
-        content: Some(item.html.clone()),
+        content: item.html.clone(),
         dublin_core_ext: item.author.as_ref().map(|author| DublinCoreExtension {
             creators: vec![author.clone()],
             ..DublinCoreExtension::default()
@@ -213,12 +263,16 @@ fn item(item: &Item<'_>) -> rss::Item {
 
 /// The item `description`, which RSS defines as HTML: the front-matter description,
 /// else the subtitle (both escaped), else the whole content, because a
-/// `content:encoded` without a `description` trips up readers (and the validator).
+/// `content:encoded` without a `description` trips up readers (and the validator). A
+/// summary-only item has its teaser, escaped.
 fn description(item: &Item<'_>) -> String {
+    let Some(html) = &item.html else {
+        return escape_html(&item.teaser);
+    };
     let plain = item.summary.as_deref().or(item.article.subtitle.as_deref());
     match plain {
         Some(text) => escape_html(&clean(text)),
-        None => item.html.clone(),
+        None => html.clone(),
     }
 }
 

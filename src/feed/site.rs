@@ -3,7 +3,8 @@
 use chrono::{DateTime, Utc};
 
 use super::item::clean;
-use crate::config::Config;
+use super::place::Place;
+use crate::config::{Config, Stylesheet};
 use crate::content::Article;
 use crate::error::{Error, Result};
 
@@ -32,12 +33,30 @@ pub(crate) struct Site {
     /// The newest date among the items (their [`Article::modified`]); `None` for an
     /// empty feed. Never the build clock, so unchanged content gives unchanged files.
     pub updated: Option<DateTime<Utc>>,
+    /// `feeds.websub_hub`, announced in every format.
+    pub hub: Option<String>,
+    /// The `href` of the XSL stylesheet the XML feeds link to, when there is one:
+    /// relative to the document, so that it is found from archive pages and tag feeds
+    /// as from the site's own feed, and on any host that serves the folder.
+    pub stylesheet: Option<String>,
+    /// Which document this is: the site's feed or a tag's, current or an archive page.
+    pub place: Place,
 }
 
 impl Site {
     /// The feed-level fields for `config` and the articles the feed shows, `items`.
     pub(crate) fn new(config: &Config, items: &[&Article]) -> Self {
+        Site::at(config, items, Place::default(), None)
+    }
+
+    /// The feed-level fields of the document at `place`; a tag's feed (`tag` is its
+    /// name) is titled `{site.title}: {tag}`.
+    pub(crate) fn at(config: &Config, items: &[&Article], place: Place, tag: Option<&str>) -> Self {
         let site = &config.site;
+        let title = match tag {
+            Some(tag) => format!("{}: {}", site.title.trim(), tag.trim()),
+            None => site.title.trim().to_string(),
+        };
         let non_empty = |v: &Option<String>| {
             v.as_deref()
                 .map(str::trim)
@@ -45,19 +64,55 @@ impl Site {
                 .map(clean)
         };
         Site {
-            title: clean(site.title.trim()),
+            title: clean(&title),
             description: clean(site.description.trim()),
             language: non_empty(&site.language),
             author: non_empty(&site.author),
             home: config.base_url.to_string(),
             updated: items.iter().map(|article| article.modified()).max(),
+            hub: config.feeds.websub_hub.clone(),
+            stylesheet: match config.feeds.stylesheet {
+                Stylesheet::Off => None,
+                Stylesheet::Builtin | Stylesheet::File(_) => Some(stylesheet_href(&place)),
+            },
+            place,
         }
     }
 }
 
-/// The absolute URL of the feed file `file`, served from the site root.
-pub(super) fn feed_url(config: &Config, file: &'static str) -> Result<url::Url> {
-    config.base_url.join(file).map_err(|e| Error::Feed {
+/// The stylesheet's `href` from the document at `place`: `feed.xsl` from the site's
+/// feed, `../../feed.xsl` from `tags/rust/rss.xml`.
+fn stylesheet_href(place: &Place) -> String {
+    let depth = place.path(super::RSS_FILE).matches('/').count();
+    format!("{}{}", "../".repeat(depth), super::STYLESHEET_FILE)
+}
+
+/// `xml` (a document starting with the XML declaration) with an
+/// `<?xml-stylesheet?>` processing instruction linking `href` after the declaration.
+pub(super) fn link_stylesheet(xml: Vec<u8>, href: Option<&str>) -> Vec<u8> {
+    let Some(href) = href else { return xml };
+    let declaration_end = if xml.starts_with(b"<?xml") {
+        xml.windows(2)
+            .position(|w| w == b"?>")
+            .map_or(0, |at| at + 2)
+    } else {
+        0
+    };
+    let instruction = format!("\n<?xml-stylesheet type=\"text/xsl\" href=\"{href}\"?>");
+    let mut out = Vec::with_capacity(xml.len() + instruction.len());
+    out.extend_from_slice(&xml[..declaration_end]);
+    out.extend_from_slice(instruction.as_bytes());
+    if declaration_end == 0 {
+        out.push(b'\n');
+    }
+    out.extend_from_slice(&xml[declaration_end..]);
+    out
+}
+
+/// The absolute URL of `relative`, a document in the format of `file`, served from
+/// the site root.
+pub(super) fn feed_url(config: &Config, file: &'static str, relative: &str) -> Result<url::Url> {
+    config.base_url.join(relative).map_err(|e| Error::Feed {
         file,
         source: Box::new(e),
     })
@@ -82,6 +137,16 @@ pub(super) fn image_type(url: &url::Url) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_stylesheet_follows_the_declaration() {
+        let xml = b"<?xml version=\"1.0\"?>\n<rss/>".to_vec();
+        assert_eq!(
+            link_stylesheet(xml.clone(), Some("feed.xsl")),
+            b"<?xml version=\"1.0\"?>\n<?xml-stylesheet type=\"text/xsl\" href=\"feed.xsl\"?>\n<rss/>"
+        );
+        assert_eq!(link_stylesheet(xml.clone(), None), xml);
+    }
 
     #[test]
     fn image_types_from_the_extension() {

@@ -4,8 +4,10 @@
 
 use rayon::prelude::*;
 
+use super::budget::{Budget, Trimmed};
 use super::document::{Format, Fragment, Skeleton};
 use super::item::Item;
+use crate::config::FeedContent;
 use crate::content::Article;
 use crate::error::Result;
 use crate::output::ChangeWriter;
@@ -35,40 +37,83 @@ impl Sink for ChangeWriter {
     }
 }
 
+/// How items are written: their content, and each file's size budget (0: none).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Options {
+    /// Full content or summaries.
+    pub content: FeedContent,
+    /// `feeds.max_bytes`.
+    pub max_bytes: usize,
+}
+
+impl Options {
+    /// The options of `config`'s `feeds:` for the document at `place`. Archive pages
+    /// have no size budget: they are sized by `feeds.archive_page_size`, and leaving an
+    /// item out of one would lose it from the archive.
+    pub(crate) fn of(config: &crate::config::Config, place: &super::place::Place) -> Self {
+        Options {
+            content: config.feeds.content,
+            max_bytes: if place.is_archive() {
+                0
+            } else {
+                config.feeds.max_bytes
+            },
+        }
+    }
+}
+
 /// Writes the document of each format for `articles` (in the given order) to the sink
 /// of the same index. Each article's Markdown is rendered once for all formats; a
-/// failure stops the stream, leaving the sinks with part of a document.
+/// failure stops the stream, leaving the sinks with part of a document. Says, for each
+/// format, what the size budget took out.
 pub(crate) fn stream<const N: usize>(
     formats: [&dyn Format; N],
     articles: &[&Article],
-    mut sinks: [&mut dyn Sink; N],
-) -> Result<()> {
-    let skeletons = skeletons(&formats, articles.first().copied())?;
-    for (sink, skeleton) in sinks.iter_mut().zip(&skeletons) {
-        sink.append(&skeleton.head)?;
+    sinks: [&mut dyn Sink; N],
+    options: Options,
+) -> Result<[Option<Trimmed>; N]> {
+    let skeletons = skeletons(&formats, articles.first().copied(), options.content)?;
+    let mut budgets: Vec<Budget<'_>> = sinks
+        .into_iter()
+        .zip(&skeletons)
+        .map(|(sink, skeleton)| Budget::new(sink, options.max_bytes, skeleton.tail.len()))
+        .collect();
+    for (budget, skeleton) in budgets.iter_mut().zip(&skeletons) {
+        budget.head(&skeleton.head)?;
     }
     let mut chunks = articles.chunks(CHUNK);
-    let mut rendered = chunks.next().map(|c| render(&formats, c)).transpose()?;
+    let render = |chunk| render(&formats, chunk, options.content);
+    let mut rendered = chunks.next().map(render).transpose()?;
     let mut first = true;
     while let Some(fragments) = rendered.take() {
         // Append this chunk while the next one renders.
         let (appended, next) = rayon::join(
-            || append(&formats, &fragments, &mut sinks, &mut first),
-            || chunks.next().map(|c| render(&formats, c)).transpose(),
+            || append(&formats, &fragments, &mut budgets, &mut first),
+            || chunks.next().map(render).transpose(),
         );
         appended?;
         rendered = next?;
     }
-    for (sink, skeleton) in sinks.iter_mut().zip(&skeletons) {
-        sink.append(&skeleton.tail)?;
+    let mut trimmed = std::array::from_fn(|_| None);
+    for (((budget, skeleton), format), trim) in budgets
+        .into_iter()
+        .zip(&skeletons)
+        .zip(formats)
+        .zip(&mut trimmed)
+    {
+        *trim = budget.finish(&skeleton.tail, format, articles, options.content)?;
     }
-    Ok(())
+    Ok(trimmed)
 }
 
 /// Streams one format into a string.
-pub(crate) fn to_string(format: &dyn Format, articles: &[&Article]) -> Result<String> {
+pub(crate) fn to_string(
+    format: &dyn Format,
+    articles: &[&Article],
+    options: Options,
+) -> Result<String> {
     let mut document = Vec::new();
-    stream([format], articles, [&mut document])?;
+    stream([format], articles, [&mut document], options)?;
     into_string(format, document)
 }
 
@@ -84,8 +129,9 @@ pub(crate) fn into_string(format: &dyn Format, document: Vec<u8>) -> Result<Stri
 fn skeletons<const N: usize>(
     formats: &[&dyn Format; N],
     first: Option<&Article>,
+    content: FeedContent,
 ) -> Result<Vec<Skeleton>> {
-    let first = first.map(Item::new).transpose()?;
+    let first = first.map(|a| Item::new(a, content)).transpose()?;
     formats
         .iter()
         .map(|format| Skeleton::new(*format, first.as_ref()))
@@ -96,11 +142,12 @@ fn skeletons<const N: usize>(
 fn render<const N: usize>(
     formats: &[&dyn Format; N],
     chunk: &[&Article],
+    content: FeedContent,
 ) -> Result<Vec<[Fragment; N]>> {
     chunk
         .par_iter()
         .map(|article| {
-            let item = Item::new(article)?;
+            let item = Item::new(article, content)?;
             let mut fragments = std::array::from_fn(|_| Fragment::default());
             for (fragment, format) in fragments.iter_mut().zip(formats) {
                 *fragment = format.fragment(&item)?;
@@ -110,20 +157,18 @@ fn render<const N: usize>(
         .collect()
 }
 
-/// Appends rendered fragments to the sinks, separated as each format needs; `first`
+/// Appends rendered fragments to the budgets, separated as each format needs; `first`
 /// says whether no item has been appended yet.
 fn append<const N: usize>(
     formats: &[&dyn Format; N],
     fragments: &[[Fragment; N]],
-    sinks: &mut [&mut dyn Sink; N],
+    budgets: &mut [Budget<'_>],
     first: &mut bool,
 ) -> Result<()> {
     for item in fragments {
-        for ((sink, format), fragment) in sinks.iter_mut().zip(formats).zip(item) {
-            if !*first {
-                sink.append(format.separator())?;
-            }
-            sink.append(fragment.as_bytes())?;
+        for ((budget, format), fragment) in budgets.iter_mut().zip(formats).zip(item) {
+            let separator = if *first { &b""[..] } else { format.separator() };
+            budget.item(separator, fragment.as_bytes())?;
         }
         *first = false;
     }
@@ -139,6 +184,11 @@ mod tests {
     use crate::error::Error;
     use crate::feed::site::Site;
     use crate::feed::{atom::Atom, json::Json, rss::Rss};
+
+    const UNLIMITED: Options = Options {
+        content: FeedContent::Full,
+        max_bytes: 0,
+    };
 
     fn config() -> Config {
         let yaml = "site:\n  title: Tom & <Jerry> ]]> Blog\n  url: https://example.com/\n  \
@@ -177,8 +227,11 @@ mod tests {
     /// Streams `format` for `articles` and renders the whole document with the crate.
     fn streamed_and_whole(format: &dyn Format, articles: &[&Article]) -> (Vec<u8>, Vec<u8>) {
         let mut streamed = Vec::new();
-        stream([format], articles, [&mut streamed]).unwrap();
-        let items: Vec<Item<'_>> = articles.iter().map(|a| Item::new(a).unwrap()).collect();
+        stream([format], articles, [&mut streamed], UNLIMITED).unwrap();
+        let items: Vec<Item<'_>> = articles
+            .iter()
+            .map(|a| Item::new(a, FeedContent::Full).unwrap())
+            .collect();
         (streamed, format.document(&items).unwrap())
     }
 
@@ -247,7 +300,7 @@ mod tests {
         let config = config();
         let articles = articles(&config, 1);
         let mut out = Vec::new();
-        let err = stream([&Inconsistent], &[&articles[0]], [&mut out]).unwrap_err();
+        let err = stream([&Inconsistent], &[&articles[0]], [&mut out], UNLIMITED).unwrap_err();
         assert!(
             matches!(
                 err,
@@ -259,7 +312,7 @@ mod tests {
             "{err}"
         );
         // Without items the document is written whole and never searched.
-        stream([&Inconsistent], &[], [&mut out]).unwrap();
+        stream([&Inconsistent], &[], [&mut out], UNLIMITED).unwrap();
         assert_eq!(out, b"<doc><i>in context</i></doc>");
     }
 

@@ -55,6 +55,9 @@ pub(crate) struct ComposerSettings<'a> {
     pub date: SystemTime,
     /// Put before the subject, e.g. `[TEST] `.
     pub subject_prefix: &'a str,
+    /// `newsletter.bounce_address`: with it, each `MAIL FROM` is this address with the
+    /// recipient's token (VERP); without it, the `From:` address.
+    pub bounce_address: Option<&'a str>,
 }
 
 /// A DKIM signing key with its domain and selector.
@@ -112,6 +115,7 @@ pub(crate) struct Composer {
     unsubscribe: Unsubscribe,
     dkim: Option<DkimConfig>,
     date: SystemTime,
+    bounce_address: Option<String>,
 }
 
 impl Composer {
@@ -151,6 +155,7 @@ impl Composer {
             unsubscribe: settings.unsubscribe,
             dkim,
             date: settings.date,
+            bounce_address: settings.bounce_address.map(str::to_string),
         })
     }
 
@@ -225,9 +230,27 @@ impl Composer {
             message.sign(dkim);
         }
         Ok(Composed {
-            envelope: message.envelope().clone(),
+            envelope: self.envelope(message.envelope(), &recipient.email)?,
             bytes: message.formatted(),
         })
+    }
+
+    /// The message's own envelope, or with VERP, the same recipients and a `MAIL FROM`
+    /// of the bounce address with `email`'s token.
+    fn envelope(&self, envelope: &Envelope, email: &str) -> Result<Envelope> {
+        let Some(bounce) = &self.bounce_address else {
+            return Ok(envelope.clone());
+        };
+        let token = super::unsubscribe::token(&self.unsubscribe.secret, email);
+        let fail = |message: String| Error::Message {
+            recipient: email.to_string(),
+            message,
+        };
+        let sender = super::verp::sender(bounce, &token)
+            .parse()
+            .map_err(|e| fail(format!("the VERP sender is not a valid address: {e}")))?;
+        Envelope::new(Some(sender), envelope.to().to_vec())
+            .map_err(|e| fail(format!("no envelope: {e}")))
     }
 }
 
@@ -312,6 +335,7 @@ mod tests {
             dkim: None,
             date: SystemTime::UNIX_EPOCH,
             subject_prefix: prefix,
+            bounce_address: None,
         };
         let rendered = Rendered {
             subject: "Hello".into(),
@@ -368,6 +392,32 @@ mod tests {
     }
 
     #[test]
+    fn verp_changes_the_envelope_sender_and_not_the_from_header() {
+        let plain = composer(None, "");
+        let recipient = Recipient {
+            email: "Ann@x.org".into(),
+            name: None,
+        };
+        let before = plain.compose(&recipient).unwrap();
+        let verp = Composer {
+            bounce_address: Some("bounces@example.com".into()),
+            ..composer(None, "")
+        };
+        let after = verp.compose(&recipient).unwrap();
+        let token = crate::mail::unsubscribe::token(b"k", "ann@x.org");
+        assert_eq!(
+            after.envelope.from().unwrap().to_string(),
+            format!("bounces+{token}@example.com")
+        );
+        assert_eq!(
+            before.envelope.from().unwrap().to_string(),
+            "news@example.com"
+        );
+        assert_eq!(after.envelope.to(), before.envelope.to());
+        assert_eq!(after.bytes, before.bytes, "the message itself is unchanged");
+    }
+
+    #[test]
     fn bad_addresses_are_errors_not_panics() {
         let c = composer(None, "");
         let err = c
@@ -391,6 +441,7 @@ mod tests {
             dkim: None,
             date: SystemTime::UNIX_EPOCH,
             subject_prefix: "",
+            bounce_address: None,
         };
         let rendered = Rendered {
             subject: String::new(),

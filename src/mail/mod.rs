@@ -1,4 +1,4 @@
-//! Email: building each message, the transports (SMTP or an `.eml` outbox), and the
+//! Email: building each message (with VERP envelope senders), the transports (SMTP or an `.eml` outbox), and the
 //! send loop with its connection pool, rate limit and retries.
 //!
 //! Nothing here decides what goes in an issue: the loop is handed a rendered issue,
@@ -11,6 +11,7 @@ mod rate;
 pub(crate) mod send;
 pub(crate) mod transport;
 pub mod unsubscribe;
+pub mod verp;
 
 pub use failure::{AttemptError, SmtpFailure};
 pub use send::Settled;

@@ -531,6 +531,7 @@ mod tests {
             dkim: None,
             date: std::time::SystemTime::UNIX_EPOCH,
             subject_prefix: "",
+            bounce_address: None,
         };
         let rendered = Rendered {
             subject: "S".into(),

@@ -191,12 +191,22 @@ fn percent_decode(text: &str) -> String {
 #[derive(Debug, Clone)]
 pub(crate) struct Outbox {
     dir: PathBuf,
+    envelope: bool,
 }
 
 impl Outbox {
     /// An outbox writing into `dir` (created on first use).
     pub(crate) fn new(dir: impl Into<PathBuf>) -> Outbox {
-        Outbox { dir: dir.into() }
+        Outbox {
+            dir: dir.into(),
+            envelope: false,
+        }
+    }
+
+    /// With `true`, each file starts with `Return-Path: <MAIL FROM>`, as a receiving
+    /// server would write it: how the outbox shows a VERP envelope sender.
+    pub(crate) fn recording_envelope(self, envelope: bool) -> Outbox {
+        Outbox { envelope, ..self }
     }
 
     /// Writes `message` to `path` through a temporary file in the outbox; on failure,
@@ -237,8 +247,15 @@ impl Deliver for Outbox {
             .map(|a| a.to_string())
             .unwrap_or_default();
         let path = self.file_for(&recipient);
-        self.write(&path, message)
-            .map_err(|(at, e)| Error::io(at, e).into())
+        let written = if self.envelope {
+            let sender = envelope.from().map(|a| a.to_string()).unwrap_or_default();
+            let mut bytes = format!("Return-Path: <{sender}>\r\n").into_bytes();
+            bytes.extend_from_slice(message);
+            self.write(&path, &bytes)
+        } else {
+            self.write(&path, message)
+        };
+        written.map_err(|(at, e)| Error::io(at, e).into())
     }
 
     fn describe(&self) -> String {

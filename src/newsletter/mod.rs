@@ -20,6 +20,7 @@ pub use run::{
     Outcome, SendProgress, SendRequest, Summary, preview_message, preview_parts, preview_recipient,
     send,
 };
+pub use settings::outbox_dir;
 pub(crate) use settings::transport_for;
 
 /// Permanent failures after which a subscriber is marked bounced.

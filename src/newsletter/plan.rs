@@ -89,5 +89,7 @@ fn render_options(config: &Config) -> RenderOptions<'_> {
         site_url: &config.base_url,
         language: config.site.language.as_deref().unwrap_or("en"),
         subject: &config.newsletter.subject,
+        theme: &config.newsletter.theme,
+        postal_address: config.newsletter.postal_address.as_deref(),
     }
 }

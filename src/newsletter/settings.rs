@@ -79,6 +79,7 @@ pub(crate) fn composer_for(
         dkim,
         date,
         subject_prefix,
+        bounce_address: newsletter.bounce_address.as_deref(),
     };
     Composer::new(settings, plan.rendered.clone(), &path)
 }
@@ -102,7 +103,9 @@ pub(crate) fn transport_for(
                 "smtp: has no `url` and HERALD_SMTP_URL is not set; give one (e.g. smtp://mail.example.com:587?tls=required), or remove `smtp:` to write .eml files instead",
             ));
         }
-        return Ok(Box::new(Outbox::new(outbox_dir(config).join(issue))));
+        let outbox = Outbox::new(outbox_dir(config).join(issue))
+            .recording_envelope(config.newsletter.bounce_address.is_some());
+        return Ok(Box::new(outbox));
     };
     let smtp = config.smtp.clone().unwrap_or_default();
     let settings = SmtpSettings {
@@ -117,8 +120,9 @@ pub(crate) fn transport_for(
     Ok(Box::new(smtp))
 }
 
-/// `.herald/outbox` beside the state database.
-pub(super) fn outbox_dir(config: &Config) -> std::path::PathBuf {
+/// `.herald/outbox` beside the state database: without an SMTP relay, each issue's
+/// messages are written to `<outbox>/<issue>/`.
+pub fn outbox_dir(config: &Config) -> std::path::PathBuf {
     config
         .state_file
         .parent()

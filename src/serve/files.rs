@@ -69,6 +69,13 @@ const FEED_CACHE_CONTROL: HeaderValue = HeaderValue::from_static("max-age=300");
 const ANY_ORIGIN: HeaderValue = HeaderValue::from_static("*");
 const EXPOSED: HeaderValue = HeaderValue::from_static("ETag");
 const NOSNIFF: HeaderValue = HeaderValue::from_static("nosniff");
+/// An XML feed's type for a browser, which applies `feed.xsl` to it.
+const XML_FOR_BROWSERS: HeaderValue = HeaderValue::from_static("application/xml; charset=utf-8");
+/// The policy of an XML feed: its same-origin XSL stylesheet and inline styles only.
+const FEED_CSP: HeaderValue = HeaderValue::from_static(
+    "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src 'self'; \
+     form-action 'none'; base-uri 'none'; frame-ancestors 'none'",
+);
 /// Streamed files are read in pieces of this size.
 const STREAM_CHUNK: usize = 64 << 10;
 
@@ -79,7 +86,37 @@ async fn handle(State(files): State<Arc<Files>>, request: Request) -> Response {
         Method::OPTIONS => Ok(preflight(&parts.uri)),
         _ => Err(Failure::MethodNotAllowed),
     };
-    response.unwrap_or_else(|failure| failure.into_response())
+    let mut response = response.unwrap_or_else(|failure| failure.into_response());
+    for_browsers(&parts.headers, response.headers_mut());
+    response
+}
+
+/// What an XML feed needs to show as a page in a browser (through its `feed.xsl`):
+/// browsers apply a stylesheet only to a document served as `application/xml` (they
+/// show `application/rss+xml` as text), so a request that asks for HTML first (a
+/// browser opening the URL) gets that type; feed readers keep the feed's own type. And
+/// the policy lets the page load its stylesheet (CSP governs XSLT with `script-src`)
+/// and use inline styles, nothing more.
+fn for_browsers(request: &HeaderMap, headers: &mut HeaderMap) {
+    let xml_feed = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| {
+            t.starts_with("application/rss+xml") || t.starts_with("application/atom+xml")
+        });
+    if !xml_feed {
+        return;
+    }
+    headers.insert(header::CONTENT_SECURITY_POLICY, FEED_CSP);
+    headers.append(header::VARY, HeaderValue::from_static("accept"));
+    let wants_html = request
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|accept| accept.split(',').next())
+        .is_some_and(|first| first.trim().starts_with("text/html"));
+    if wants_html {
+        headers.insert(header::CONTENT_TYPE, XML_FOR_BROWSERS);
+    }
 }
 
 /// Why a request gets no file.

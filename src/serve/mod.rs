@@ -161,7 +161,14 @@ fn router(app: Arc<App>, config: &Config) -> Router {
         .with_state(app)
         .layer(DefaultBodyLimit::max(config.serve.max_body_bytes))
         .fallback_service(files::router(config.output_dir.clone()));
-    security::harden(routes).layer(axum::middleware::from_fn(access_log::log))
+    let logo = config
+        .newsletter
+        .theme
+        .logo
+        .as_ref()
+        .map(|l| l.url.as_str());
+    security::harden(routes, security::page_csp(logo))
+        .layer(axum::middleware::from_fn(access_log::log))
 }
 
 async fn healthz(State(app): State<Arc<App>>) -> (StatusCode, &'static str) {

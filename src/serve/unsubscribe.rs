@@ -11,7 +11,7 @@ use axum::response::Response;
 use super::app::App;
 use super::pages::{self, UnsubscribePage};
 use crate::mail::unsubscribe;
-use crate::store::{Store, Subscriber};
+use crate::store::{Reason, Store, Subscriber};
 
 /// Hex digits of a token (`mail::unsubscribe::token`).
 const TOKEN_LEN: usize = 32;
@@ -36,7 +36,7 @@ pub(crate) async fn unsubscribe(
         Err(response) => return response,
     };
     let done = app
-        .db(move |store, _| store.unsubscribe(&subscriber.email))
+        .db(move |store, _| store.unsubscribe(&subscriber.email, Reason::OneClick))
         .await;
     match done {
         Ok(_) => pages::message(
@@ -77,12 +77,7 @@ async fn find(app: &Arc<App>, token: String) -> Result<Option<Subscriber>, Respo
 
 /// Fills the token index for `secret`; returns how many rows it filled.
 pub(crate) fn index(store: &mut Store, secret: &[u8]) -> crate::error::Result<usize> {
-    store.index_tokens(&key_id(secret), |email| unsubscribe::token(secret, email))
-}
-
-/// Names the secret without revealing it: the token of a fixed string.
-fn key_id(secret: &[u8]) -> String {
-    unsubscribe::token(secret, "herald token index")
+    unsubscribe::index(store, secret)
 }
 
 fn invalid(app: &App) -> Response {

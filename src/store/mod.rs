@@ -1,11 +1,13 @@
 //! The SQLite state database: its schema and every query, and no business rules.
 //!
-//! Three tables: `subscribers`, `issues` (one row per digest, with its cutoff and its
-//! article ids) and `deliveries` (one row per issue and recipient, the sending ledger),
-//! and `meta` for the store's own bookkeeping.
+//! Four tables: `subscribers`, `issues` (one row per digest, with its cutoff and its
+//! article ids), `deliveries` (one row per issue and recipient, the sending ledger) and
+//! `inbound` (each received message acted on), and `meta` for the store's own
+//! bookkeeping.
 //! Timestamps are stored as RFC 3339 UTC text with second precision, so they sort.
 
 mod deliveries;
+mod inbound;
 mod issues;
 mod schema;
 mod signup;
@@ -17,9 +19,10 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OpenFlags};
 
 pub use deliveries::{Delivery, DeliveryCounts, DeliveryOutcome, DeliveryStatus};
+pub use inbound::{Handled, Record};
 pub use issues::IssueRow;
 pub use signup::{Confirmation, SignUp};
-pub use subscribers::{Merge, Status, Subscriber};
+pub use subscribers::{Merge, Reason, Status, Subscriber};
 
 use crate::error::{Error, Result};
 

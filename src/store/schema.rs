@@ -4,7 +4,10 @@
 //! version 2 adds what `herald serve` needs: each subscriber's unsubscribe token
 //! (indexed, so a token finds its subscriber without a pass over the list), the
 //! expiry of the latest confirmation link mailed to them and the name they gave with
-//! it, and a `meta` table. Each step runs in one `BEGIN IMMEDIATE` transaction that
+//! it, and a `meta` table. Version 3 adds what `herald inbound` needs: why each
+//! subscriber left (`unsubscribe_reason`) and an `inbound` table with one row per
+//! received message acted on, keyed by its Message-ID, so a message fed twice changes
+//! nothing the second time. Each step runs in one `BEGIN IMMEDIATE` transaction that
 //! re-reads the version, so two processes opening a file at once cannot both apply it.
 
 use std::path::Path;
@@ -14,7 +17,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::{Error, Result};
 
 /// The schema version this build writes (`PRAGMA user_version`).
-const VERSION: i64 = 2;
+const VERSION: i64 = 3;
 
 /// Version 1: created on a new file, and kept as is for files made by older builds.
 const SCHEMA_V1: &str = "
@@ -57,6 +60,19 @@ CREATE TABLE meta (
 );
 ";
 
+/// Version 3: the reason for an unsubscribe (`one-click`, `mailto`, `complaint`,
+/// `bounced`, `cli`; NULL for older rows), and the messages `herald inbound` acted on.
+const V3: &str = "
+ALTER TABLE subscribers ADD COLUMN unsubscribe_reason TEXT;
+CREATE TABLE inbound (
+    message_key TEXT PRIMARY KEY,
+    kind        TEXT NOT NULL,
+    email       TEXT COLLATE NOCASE,
+    action      TEXT NOT NULL,
+    received_at TEXT NOT NULL
+);
+";
+
 /// Switches to WAL, then creates or upgrades the schema to [`VERSION`].
 pub(super) fn migrate(conn: &Connection, path: &Path) -> Result<()> {
     let sql = |e| Error::store(path, e);
@@ -78,6 +94,9 @@ pub(super) fn migrate(conn: &Connection, path: &Path) -> Result<()> {
     if found < 2 {
         tx.execute_batch(V2).map_err(sql)?;
     }
+    if found < 3 {
+        tx.execute_batch(V3).map_err(sql)?;
+    }
     tx.pragma_update(None, "user_version", VERSION)
         .map_err(sql)?;
     tx.commit().map_err(sql)
@@ -96,4 +115,16 @@ pub(super) fn check_version(conn: &Connection, path: &Path) -> Result<i64> {
         });
     }
     Ok(found)
+}
+
+/// The old schemas, for upgrade tests.
+#[cfg(test)]
+pub(super) fn tests_v1() -> &'static str {
+    SCHEMA_V1
+}
+
+/// See [`tests_v1`].
+#[cfg(test)]
+pub(super) fn tests_v2() -> &'static str {
+    V2
 }

@@ -87,7 +87,10 @@ impl Store {
     pub fn subscriber_by_token(&self, token: &str) -> Result<Option<Subscriber>> {
         self.conn
             .query_row(
-                "SELECT email, name, status FROM subscribers WHERE token = ?1",
+                &format!(
+                    "SELECT {} FROM subscribers WHERE token = ?1",
+                    super::subscribers::COLUMNS
+                ),
                 [token],
                 super::subscribers::row_to_subscriber,
             )
@@ -165,7 +168,7 @@ impl Store {
         let outcome = match (row, outstanding) {
             (Some(_), Some(latest)) if expires <= latest => {
                 tx.execute(
-                    "UPDATE subscribers SET status = 'active', bounces = 0,
+                    "UPDATE subscribers SET status = 'active', bounces = 0, unsubscribe_reason = NULL,
                          name = COALESCE(pending_name, name), pending_name = NULL,
                          confirm_expires = NULL
                      WHERE email = ?1",

@@ -42,6 +42,51 @@ impl Status {
     }
 }
 
+/// Why a subscriber left (stored since schema version 3; older rows have none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Reason {
+    /// The one-click link (`herald serve`, RFC 8058).
+    #[serde(rename = "one-click")]
+    OneClick,
+    /// A mail to the `List-Unsubscribe` mailto address (`herald inbound`).
+    #[serde(rename = "mailto")]
+    Mailto,
+    /// A spam complaint (an ARF feedback report, `herald inbound`).
+    #[serde(rename = "complaint")]
+    Complaint,
+    /// Too many permanent delivery failures.
+    #[serde(rename = "bounced")]
+    Bounced,
+    /// `herald subscribers remove`.
+    #[serde(rename = "cli")]
+    Cli,
+}
+
+impl Reason {
+    /// The stored (and printed) name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::OneClick => "one-click",
+            Reason::Mailto => "mailto",
+            Reason::Complaint => "complaint",
+            Reason::Bounced => "bounced",
+            Reason::Cli => "cli",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Reason> {
+        [
+            Reason::OneClick,
+            Reason::Mailto,
+            Reason::Complaint,
+            Reason::Bounced,
+            Reason::Cli,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == text)
+    }
+}
+
 /// One row of `subscribers`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Subscriber {
@@ -51,7 +96,15 @@ pub struct Subscriber {
     pub name: Option<String>,
     /// Where the subscriber stands.
     pub status: Status,
+    /// Permanent delivery failures counted (reset when the subscriber is made active
+    /// again).
+    pub bounces: u32,
+    /// Why the subscriber left, when known.
+    pub reason: Option<Reason>,
 }
+
+/// The columns [`row_to_subscriber`] reads, in its order.
+pub(crate) const COLUMNS: &str = "email, name, status, bounces, unsubscribe_reason";
 
 /// What [`Store::merge_subscriber`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,7 +183,10 @@ impl Store {
         }
         self.conn
             .execute(
-                "UPDATE subscribers SET name = ?2, status = ?3, bounces = CASE WHEN ?3 = 'active' THEN 0 ELSE bounces END WHERE email = ?1",
+                "UPDATE subscribers SET name = ?2, status = ?3,
+                     bounces = CASE WHEN ?3 = 'active' THEN 0 ELSE bounces END,
+                     unsubscribe_reason = CASE WHEN ?3 = 'active' THEN NULL ELSE unsubscribe_reason END
+                 WHERE email = ?1",
                 params![email, name, status.as_str()],
             )
             .map_err(|e| self.error(e))?;
@@ -160,7 +216,7 @@ impl Store {
     pub fn subscriber(&self, email: &str) -> Result<Option<Subscriber>> {
         self.conn
             .query_row(
-                "SELECT email, name, status FROM subscribers WHERE email = ?1",
+                &format!("SELECT {COLUMNS} FROM subscribers WHERE email = ?1"),
                 [email],
                 row_to_subscriber,
             )
@@ -168,14 +224,19 @@ impl Store {
             .map_err(|e| self.error(e))
     }
 
-    /// Marks `email` unsubscribed (cancelling any confirmation link outstanding for
-    /// it); false when the address is unknown.
-    pub fn unsubscribe(&self, email: &str) -> Result<bool> {
+    /// Marks `email` unsubscribed for `reason` (cancelling any confirmation link
+    /// outstanding for it); false when the address is unknown. An address already
+    /// unsubscribed keeps the reason it first left for.
+    pub fn unsubscribe(&self, email: &str, reason: Reason) -> Result<bool> {
         let changed = self
             .conn
             .execute(
-                "UPDATE subscribers SET status = 'unsubscribed', confirm_expires = NULL WHERE email = ?1",
-                [email],
+                "UPDATE subscribers SET confirm_expires = NULL,
+                     unsubscribe_reason = CASE WHEN status = 'unsubscribed'
+                         THEN COALESCE(unsubscribe_reason, ?2) ELSE ?2 END,
+                     status = 'unsubscribed'
+                 WHERE email = ?1",
+                params![email, reason.as_str()],
             )
             .map_err(|e| self.error(e))?;
         Ok(changed > 0)
@@ -183,23 +244,28 @@ impl Store {
 
     /// Every subscriber, by address.
     pub fn subscribers(&self) -> Result<Vec<Subscriber>> {
-        self.select_subscribers("SELECT email, name, status FROM subscribers ORDER BY email")
+        self.select_subscribers(&format!("SELECT {COLUMNS} FROM subscribers ORDER BY email"))
     }
 
     /// The active subscribers, by address.
     pub fn active_subscribers(&self) -> Result<Vec<Subscriber>> {
-        self.select_subscribers(
-            "SELECT email, name, status FROM subscribers WHERE status = 'active' ORDER BY email",
-        )
+        self.select_subscribers(&format!(
+            "SELECT {COLUMNS} FROM subscribers WHERE status = 'active' ORDER BY email"
+        ))
     }
 
-    /// Counts one more permanent failure for `email`; at `limit` failures the subscriber
-    /// becomes bounced. Returns the new count.
+    /// Counts one more permanent failure for `email`; at `limit` failures an active
+    /// subscriber becomes bounced (reason `bounced`); any other status is kept (a
+    /// bounce never turns an unsubscribed or pending address into anything else).
+    /// Returns the new count.
     pub fn count_bounce(&self, email: &str, limit: u32) -> Result<u32> {
         self.conn
             .execute(
                 "UPDATE subscribers SET bounces = bounces + 1,
-                     status = CASE WHEN bounces + 1 >= ?2 THEN 'bounced' ELSE status END
+                     unsubscribe_reason = CASE WHEN bounces + 1 >= ?2 AND status = 'active'
+                         THEN 'bounced' ELSE unsubscribe_reason END,
+                     status = CASE WHEN bounces + 1 >= ?2 AND status = 'active'
+                         THEN 'bounced' ELSE status END
                  WHERE email = ?1",
                 params![email, limit],
             )
@@ -230,5 +296,10 @@ pub(crate) fn row_to_subscriber(row: &rusqlite::Row<'_>) -> rusqlite::Result<Sub
         email: row.get(0)?,
         name: row.get(1)?,
         status: Status::parse(&row.get::<_, String>(2)?),
+        bounces: row.get(3)?,
+        reason: row
+            .get::<_, Option<String>>(4)?
+            .as_deref()
+            .and_then(Reason::parse),
     })
 }

@@ -35,8 +35,8 @@ fn merging_subscribers_keeps_unsubscribed_ones_out_unless_reactivated() {
             .unwrap(),
         Merge::Updated
     );
-    assert!(store.unsubscribe("a@x.org").unwrap());
-    assert!(!store.unsubscribe("nobody@x.org").unwrap());
+    assert!(store.unsubscribe("a@x.org", Reason::Cli).unwrap());
+    assert!(!store.unsubscribe("nobody@x.org", Reason::Cli).unwrap());
     store
         .merge_subscriber("a@x.org", None, false, now())
         .unwrap();
@@ -162,7 +162,7 @@ fn mark_sending_claims_only_active_subscribers() {
     for email in ["a@x.org", "b@x.org"] {
         store.merge_subscriber(email, None, true, now()).unwrap();
     }
-    store.unsubscribe("b@x.org").unwrap();
+    store.unsubscribe("b@x.org", Reason::Cli).unwrap();
     let claimed = store
         .mark_sending("i1", &["A@x.org", "b@x.org", "nobody@x.org"], now())
         .unwrap();
@@ -207,7 +207,7 @@ fn a_sign_up_never_activates_and_a_link_is_spent_once() {
     store
         .merge_subscriber("gone@x.org", None, true, now())
         .unwrap();
-    store.unsubscribe("gone@x.org").unwrap();
+    store.unsubscribe("gone@x.org", Reason::Cli).unwrap();
     store
         .merge_subscriber("on@x.org", None, true, now())
         .unwrap();
@@ -245,7 +245,7 @@ fn a_sign_up_never_activates_and_a_link_is_spent_once() {
         store.confirm("gone@x.org", later).unwrap(),
         Confirmation::AlreadyActive
     );
-    store.unsubscribe("gone@x.org").unwrap();
+    store.unsubscribe("gone@x.org", Reason::Cli).unwrap();
     assert_eq!(
         store.confirm("gone@x.org", later).unwrap(),
         Confirmation::Stale
@@ -254,4 +254,114 @@ fn a_sign_up_never_activates_and_a_link_is_spent_once() {
         store.confirm("nobody@x.org", later).unwrap(),
         Confirmation::Stale
     );
+}
+
+#[test]
+fn unsubscribe_reasons_are_recorded_kept_and_cleared_on_return() {
+    let (_dir, store) = store();
+    store
+        .merge_subscriber("a@x.org", None, false, now())
+        .unwrap();
+    assert_eq!(store.subscriber("a@x.org").unwrap().unwrap().reason, None);
+    store.unsubscribe("a@x.org", Reason::Mailto).unwrap();
+    // A second unsubscribe (a second click) keeps the first reason.
+    store.unsubscribe("a@x.org", Reason::OneClick).unwrap();
+    let a = store.subscriber("a@x.org").unwrap().unwrap();
+    assert_eq!(
+        (a.status, a.reason),
+        (Status::Unsubscribed, Some(Reason::Mailto))
+    );
+    // Made active again (by `subscribers add`), the reason goes.
+    store
+        .merge_subscriber("a@x.org", None, true, now())
+        .unwrap();
+    let a = store.subscriber("a@x.org").unwrap().unwrap();
+    assert_eq!((a.status, a.reason, a.bounces), (Status::Active, None, 0));
+}
+
+#[test]
+fn bounces_change_only_an_active_status() {
+    let (_dir, store) = store();
+    for email in ["on@x.org", "gone@x.org"] {
+        store.merge_subscriber(email, None, false, now()).unwrap();
+    }
+    store.unsubscribe("gone@x.org", Reason::Cli).unwrap();
+    for _ in 0..3 {
+        store.count_bounce("on@x.org", 3).unwrap();
+        store.count_bounce("gone@x.org", 3).unwrap();
+    }
+    let on = store.subscriber("on@x.org").unwrap().unwrap();
+    assert_eq!(
+        (on.status, on.bounces, on.reason),
+        (Status::Bounced, 3, Some(Reason::Bounced))
+    );
+    let gone = store.subscriber("gone@x.org").unwrap().unwrap();
+    assert_eq!(
+        (gone.status, gone.bounces, gone.reason),
+        (Status::Unsubscribed, 3, Some(Reason::Cli))
+    );
+}
+
+#[test]
+fn a_version_2_file_is_upgraded_and_old_rows_have_no_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("herald.db");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(&format!(
+            "{}{}
+             INSERT INTO subscribers (email, status, bounces, added_at)
+                 VALUES ('gone@x.org', 'unsubscribed', 2, 'x');
+             PRAGMA user_version = 2;",
+            schema::tests_v1(),
+            schema::tests_v2()
+        ))
+        .unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    let gone = store.subscriber("gone@x.org").unwrap().unwrap();
+    assert_eq!(
+        (gone.status, gone.bounces, gone.reason),
+        (Status::Unsubscribed, 2, None)
+    );
+    assert_eq!(store.handled("<m@x>").unwrap(), None);
+}
+
+#[test]
+fn a_received_message_is_acted_on_once() {
+    let (_dir, store) = store();
+    store
+        .merge_subscriber("a@x.org", None, false, now())
+        .unwrap();
+    let record = || Record {
+        kind: "bounce".into(),
+        email: Some("a@x.org".into()),
+        action: "counted".into(),
+    };
+    let first = store
+        .once("<m@x>", now(), |store| {
+            Ok((record(), store.count_bounce("a@x.org", 3)?))
+        })
+        .unwrap();
+    assert_eq!(first, Ok(1));
+    let second = store
+        .once("<m@x>", now(), |store| {
+            Ok((record(), store.count_bounce("a@x.org", 3)?))
+        })
+        .unwrap();
+    let earlier = second.unwrap_err();
+    assert_eq!(
+        (earlier.kind.as_str(), earlier.action.as_str()),
+        ("bounce", "counted")
+    );
+    assert_eq!(store.subscriber("a@x.org").unwrap().unwrap().bounces, 1);
+    // A failed action records nothing, so the message can be retried.
+    let failed: Result<std::result::Result<(), Handled>> = store.once("<n@x>", now(), |_| {
+        Err(crate::error::Error::store(
+            std::path::Path::new("x"),
+            rusqlite::Error::InvalidQuery,
+        ))
+    });
+    assert!(failed.is_err());
+    assert_eq!(store.handled("<n@x>").unwrap(), None);
 }

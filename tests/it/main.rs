@@ -1,13 +1,24 @@
 //! herald's integration tests: one binary, one shared harness, one module per area.
 
+mod archives;
+mod browser;
 mod cli;
+mod config_docs;
 mod content_limits;
+mod dns_server;
+mod doctor;
 mod faults;
+mod feed_browser;
+mod feed_budget;
+mod feed_validity;
+mod feed_view;
 mod feeds;
+mod first_hour;
 mod golden;
 mod hardening;
 mod ids;
 mod import;
+mod inbound;
 mod newsletter;
 mod newsletter_dkim;
 mod properties;
@@ -16,3 +27,6 @@ mod serve;
 mod serve_files;
 mod smtp_server;
 mod support;
+mod tags;
+mod theme;
+mod websub;

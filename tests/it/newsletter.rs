@@ -202,7 +202,21 @@ fn send_delivers_one_complete_message_per_subscriber() {
         assert!(html.contains("alt=\"Second article\""));
         assert!(html.contains("width=\"560\""));
         assert!(html.contains("style="), "CSS is inlined");
-        assert!(!html.contains("<style"), "no style block left");
+        // Only the @media blocks (dark mode) cannot be inlined: one <style> holds them.
+        assert_eq!(html.matches("<style").count(), 1, "{html}");
+        let style = html
+            .split("<style>")
+            .nth(1)
+            .unwrap()
+            .split("</style>")
+            .next();
+        assert!(
+            style
+                .unwrap()
+                .trim_start()
+                .starts_with("@media (prefers-color-scheme: dark)"),
+            "{html}"
+        );
         assert!(text.contains("Ann Author"));
         assert!(text.contains("4 mins"));
 
@@ -841,8 +855,8 @@ fn subscribers_import_reports_bad_lines_and_lists_as_json() {
     assert_eq!(
         list,
         serde_json::json!([
-            {"email": "ann@example.org", "name": "Ann B", "status": "active"},
-            {"email": "bob@example.org", "name": null, "status": "unsubscribed"}
+            {"email": "ann@example.org", "name": "Ann B", "status": "active", "bounces": 0, "reason": null},
+            {"email": "bob@example.org", "name": null, "status": "unsubscribed", "bounces": 0, "reason": "cli"}
         ])
     );
 }

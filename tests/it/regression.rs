@@ -61,7 +61,8 @@ fn the_build_lock_is_not_published_with_the_site() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names, ["atom.xml", "feed.json", "rss.xml"]);
+    // feed.xsl is the feeds' browser stylesheet (`feeds.stylesheet`), meant to be deployed.
+    assert_eq!(names, ["atom.xml", "feed.json", "feed.xsl", "rss.xml"]);
     assert!(site.path(".herald/build.lock").exists());
 }
 
@@ -409,4 +410,42 @@ fn a_subscriber_file_that_is_not_utf8_is_refused_with_its_line() {
         .expect_stderr("list.csv:3: the file is not UTF-8 text");
     let list = site.herald(&["subscribers", "list"]);
     assert_eq!(list.stdout(), "", "nothing is imported from such a file");
+}
+
+/// Issue 12: rendered 375 px wide, the digest was cut off on the right: its container
+/// was a fixed `width="600"` table with `width: 600px` and nothing let it shrink (the
+/// browser test, `browser.rs`, shows it in Chromium; this one needs no browser). The
+/// fix is the fluid-hybrid pattern: a 100 % table capped at 600 px, a 600 px table for
+/// Outlook only, and images that shrink with their column.
+#[test]
+fn the_digest_container_shrinks_below_600_px_and_holds_600_in_outlook() {
+    let site = Site::with_config(&config_with("", ""));
+    full_article(&site, "first", "'First'", "2025-12-01");
+    herald(&site, &["digest", "--html", "digest.html"], &[]).expect_code(0);
+    let html = site.read("digest.html");
+    let container = html
+        .split("<table")
+        .find(|t| t.contains("class=\"container\""))
+        .and_then(|t| t.split('>').next())
+        .unwrap_or_else(|| panic!("no container table\n{html}"));
+    assert!(container.contains("width=\"100%\""), "{container}");
+    assert!(container.contains("max-width: 600px"), "{container}");
+    assert!(
+        !container.contains("\"width: 600px") && !container.contains(";width: 600px"),
+        "{container}"
+    );
+    assert!(
+        html.contains("<!--[if mso]><table role=\"presentation\" align=\"center\" width=\"600\""),
+        "no 600 px table for Outlook\n{html}"
+    );
+    let hero = html
+        .split("<img")
+        .find(|t| t.contains("class=\"hero\""))
+        .and_then(|t| t.split('>').next())
+        .unwrap_or_else(|| panic!("no hero image\n{html}"));
+    assert!(hero.contains("width=\"560\""), "{hero}");
+    assert!(
+        hero.contains("width: 100%;max-width: 560px;height: auto"),
+        "{hero}"
+    );
 }

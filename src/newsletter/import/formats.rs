@@ -2,7 +2,7 @@
 //! address, name and status from a row of each.
 //!
 //! Column names are compared trimmed and without case. Assumed from each service's
-//! export (see the README): Mailchimp `Email Address`, `First Name`, `Last Name`, with
+//! export (see docs/newsletter.md): Mailchimp `Email Address`, `First Name`, `Last Name`, with
 //! `UNSUB_TIME` in its unsubscribed export and `CLEAN_TIME` in its cleaned one; Ghost
 //! `email`, `name`, `subscribed_to_emails`; listmonk `uuid`, `email`, `name`,
 //! `attributes`, `status`; Substack `email`, `active_subscription`, `email_disabled`;

@@ -26,6 +26,7 @@ const FEEDS: [(&str, &str); 5] = [
 /// The kind of the file at `relative` (a `/`-separated path).
 pub(crate) fn of(relative: &str) -> Kind {
     let name = relative.rsplit('/').next().unwrap_or(relative);
+    let name = archive_page_of(name).unwrap_or(name);
     let feed = FEEDS.iter().find(|(pattern, _)| {
         if pattern.starts_with('.') {
             name.ends_with(pattern)
@@ -55,6 +56,24 @@ pub(crate) fn of(relative: &str) -> Kind {
         feed: false,
         compressible: textual || COMPRESSIBLE_BINARY.contains(&essence),
     }
+}
+
+/// The feed file an archive page (`rss-3.xml`, `atom-3.xml`, `feed-3.json`, see
+/// `feed::place`) is a page of.
+fn archive_page_of(name: &str) -> Option<&'static str> {
+    ["rss.xml", "atom.xml", "feed.json"]
+        .into_iter()
+        .find(|file| {
+            let Some((stem, extension)) = file.split_once('.') else {
+                return false;
+            };
+            let digits = name
+                .strip_prefix(stem)
+                .and_then(|rest| rest.strip_prefix('-'))
+                .and_then(|rest| rest.strip_suffix(extension))
+                .and_then(|rest| rest.strip_suffix('.'));
+            digits.is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+        })
 }
 
 /// Text that a browser reads as characters (gets `charset=utf-8`, is compressed).
@@ -104,6 +123,26 @@ mod tests {
                 true,
             ),
             ("news.rss", "application/rss+xml; charset=utf-8", true, true),
+            (
+                "archive/rss-3.xml",
+                "application/rss+xml; charset=utf-8",
+                true,
+                true,
+            ),
+            (
+                "tags/rust/archive/atom-12.xml",
+                "application/atom+xml; charset=utf-8",
+                true,
+                true,
+            ),
+            (
+                "archive/feed-1.json",
+                "application/feed+json; charset=utf-8",
+                true,
+                true,
+            ),
+            ("rss-.xml", "text/xml; charset=utf-8", false, true),
+            ("feed-1.xml", "text/xml; charset=utf-8", false, true),
             ("sitemap.xml", "text/xml; charset=utf-8", false, true),
             ("index.html", "text/html; charset=utf-8", false, true),
             ("style.css", "text/css; charset=utf-8", false, true),

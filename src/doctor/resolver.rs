@@ -1,0 +1,142 @@
+//! The real [`Dns`]: hickory's resolver, on the system's name servers or on one given
+//! server, with short timeouts reported as [`Answer::Failed`].
+
+use std::cell::RefCell;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use hickory_resolver::TokioResolver;
+use hickory_resolver::config::{NameServerConfigGroup, ResolverConfig};
+use hickory_resolver::name_server::TokioConnectionProvider;
+use hickory_resolver::proto::ProtoError;
+use hickory_resolver::proto::ProtoErrorKind;
+use hickory_resolver::proto::op::ResponseCode;
+
+use super::{Answer, Dns};
+
+/// A resolver with its own single-threaded runtime. Once a server has not answered,
+/// later questions fail at once with the same reason, so a dead server costs one
+/// timeout, not one per record.
+pub(crate) struct Resolver {
+    state: Result<(tokio::runtime::Runtime, TokioResolver), String>,
+    timeout: Duration,
+    server: String,
+    dead: RefCell<Option<String>>,
+}
+
+impl Resolver {
+    /// Asks `server`, or the system's name servers when `None`.
+    pub(crate) fn new(server: Option<SocketAddr>, timeout: Duration) -> Resolver {
+        let described = match server {
+            Some(address) => format!("DNS server {address}"),
+            None => "the system's DNS resolver".to_string(),
+        };
+        Resolver {
+            state: build(server, timeout),
+            timeout,
+            server: described,
+            dead: RefCell::new(None),
+        }
+    }
+}
+
+fn build(
+    server: Option<SocketAddr>,
+    timeout: Duration,
+) -> Result<(tokio::runtime::Runtime, TokioResolver), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the DNS client: {e}"))?;
+    let provider = TokioConnectionProvider::default();
+    let mut builder = match server {
+        Some(address) => {
+            let servers =
+                NameServerConfigGroup::from_ips_clear(&[address.ip()], address.port(), true);
+            TokioResolver::builder_with_config(
+                ResolverConfig::from_parts(None, vec![], servers),
+                provider,
+            )
+        }
+        None => TokioResolver::builder(provider).map_err(|e| {
+            format!(
+                "cannot read the system's DNS configuration ({e}); give a server with --dns 1.1.1.1"
+            )
+        })?,
+    };
+    let options = builder.options_mut();
+    options.timeout = timeout / 2;
+    options.attempts = 2;
+    options.edns0 = true;
+    Ok((runtime, builder.build()))
+}
+
+impl Dns for Resolver {
+    fn txt(&self, name: &str) -> Answer {
+        let (runtime, resolver) = match &self.state {
+            Ok(state) => state,
+            Err(why) => return Answer::Failed(why.clone()),
+        };
+        if let Some(why) = self.dead.borrow().clone() {
+            return Answer::Failed(why);
+        }
+        let fqdn = format!("{}.", name.trim_end_matches('.'));
+        let lookup = runtime.block_on(async {
+            tokio::time::timeout(self.timeout, resolver.txt_lookup(fqdn.as_str())).await
+        });
+        let answer = match lookup {
+            Ok(Ok(found)) => Answer::Records(
+                found
+                    .iter()
+                    .map(|txt| {
+                        txt.txt_data()
+                            .iter()
+                            .map(|part| String::from_utf8_lossy(part))
+                            .collect::<String>()
+                    })
+                    .collect(),
+            ),
+            Ok(Err(error)) => self.classify(&error),
+            Err(_) => Answer::Failed(self.no_answer()),
+        };
+        if let Answer::Failed(why) = &answer
+            && why.contains("did not answer")
+        {
+            *self.dead.borrow_mut() = Some(why.clone());
+        }
+        answer
+    }
+}
+
+impl Resolver {
+    fn no_answer(&self) -> String {
+        format!(
+            "{} did not answer within {} s; check the network, or try another server with --dns 1.1.1.1",
+            self.server,
+            self.timeout.as_secs_f32()
+        )
+    }
+
+    /// NXDOMAIN and "no TXT record" are [`Answer::Missing`]; the rest are failures.
+    fn classify(&self, error: &ProtoError) -> Answer {
+        match error.kind() {
+            ProtoErrorKind::NoRecordsFound(no)
+                if matches!(
+                    no.response_code,
+                    ResponseCode::NoError | ResponseCode::NXDomain
+                ) =>
+            {
+                Answer::Missing
+            }
+            ProtoErrorKind::NoRecordsFound(no) => Answer::Failed(format!(
+                "{} answered {} (the domain's name servers may be broken)",
+                self.server, no.response_code
+            )),
+            ProtoErrorKind::Timeout => Answer::Failed(self.no_answer()),
+            _ if error.to_string().to_ascii_lowercase().contains("timed out") => {
+                Answer::Failed(self.no_answer())
+            }
+            _ => Answer::Failed(format!("{}: {error}", self.server)),
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! The `inbound` table: every received message `herald inbound` acted on, by its
+//! Message-ID (or a hash of it), so the same message fed twice changes nothing.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
+
+use super::{Store, stamp};
+use crate::error::Result;
+
+/// What was recorded for a message handled earlier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Handled {
+    /// The kind of message (`bounce`, `complaint`, `unsubscribe`).
+    pub kind: String,
+    /// The subscriber it was about, if one was found.
+    pub email: Option<String>,
+    /// What was done.
+    pub action: String,
+    /// When.
+    pub received_at: String,
+}
+
+/// What [`Store::once`] is asked to record beside the change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    /// The kind of message.
+    pub kind: String,
+    /// The subscriber it was about.
+    pub email: Option<String>,
+    /// What was done, for the log.
+    pub action: String,
+}
+
+impl Store {
+    /// When the message `key` was handled before, what was recorded; otherwise runs
+    /// `act` (which changes subscribers through this store) and records its
+    /// [`Record`], in one `BEGIN IMMEDIATE` transaction, so two deliveries of one
+    /// message at once cannot both act. `Ok(Err(earlier))` means nothing was done.
+    pub fn once<T>(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        act: impl FnOnce(&Store) -> Result<(Record, T)>,
+    ) -> Result<std::result::Result<T, Handled>> {
+        let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
+            .map_err(|e| self.error(e))?;
+        if let Some(earlier) = self.handled(key)? {
+            return Ok(Err(earlier));
+        }
+        let (record, value) = act(self)?;
+        tx.execute(
+            "INSERT INTO inbound (message_key, kind, email, action, received_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![key, record.kind, record.email, record.action, stamp(now)],
+        )
+        .map_err(|e| self.error(e))?;
+        tx.commit().map_err(|e| self.error(e))?;
+        Ok(Ok(value))
+    }
+
+    /// What was recorded for the message `key`, if it was handled.
+    pub fn handled(&self, key: &str) -> Result<Option<Handled>> {
+        self.conn
+            .query_row(
+                "SELECT kind, email, action, received_at FROM inbound WHERE message_key = ?1",
+                [key],
+                |row| {
+                    Ok(Handled {
+                        kind: row.get(0)?,
+                        email: row.get(1)?,
+                        action: row.get(2)?,
+                        received_at: row.get(3)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(|e| self.error(e))
+    }
+}
