@@ -37,10 +37,9 @@ SERVE_SECONDS=${SERVE_SECONDS:-10}
 SERVE_CONNECTIONS=${SERVE_CONNECTIONS:-32}
 NGINX_PORT=${NGINX_PORT:-8089}
 BIG_N=${BIG_N:-100000}
-# The 100k row builds the newest 20 with archives and per-tag feeds on. Those keys come
-# with the archives branch: once it is merged, make this default
-#   $'  archives: true\n  per_tag: true'
-# (each line indented by two spaces, as it goes under `feeds:`).
+# The 100k row builds the newest 20 with archives and per-tag feeds on (each line of
+# this snippet is indented by two spaces, as it goes under `feeds:`; set it empty for a
+# plain newest-20 build).
 BENCH_100K_FEEDS_EXTRA=${BENCH_100K_FEEDS_EXTRA-$'  archives: true\n  per_tag: true'}
 case ${ONLY:-} in
 "") ;;
