@@ -96,6 +96,7 @@ def main():
 
     if builds:
         memory_rows(facts, full, row)
+    big_rows(facts, t, row, notes)
     send_rows(facts, t, row, notes)
     serve_rows(facts, results, row, notes)
     print_table(facts, rows, notes)
@@ -112,6 +113,29 @@ def memory_rows(facts, full, row):
         "≤ 3 × largest output", verdict(ratio <= 3) if full["all"] else "n/a")
     row("Peak RSS, rebuild newest 20", mb(facts["rss_rebuild_20"]), "–", "–", "(none)", "–")
     row("Peak RSS, rebuild whole archive", mb(facts["rss_rebuild_all"]), "–", "–", "(none)", "–")
+
+
+def big_rows(facts, t, row, notes):
+    """The newest 20 of BIG_N articles: time against the N-article newest-20 build, and
+    peak memory."""
+    if "big_n" not in facts:
+        return
+    big_n, n = int(facts["big_n"]), int(facts["n"])
+    big, base = t["big_20_herald"], t["build_20_herald"]
+    items = int(facts.get("big_items", "0") or 0)
+    extra = facts.get("big_feeds_extra", "").strip()
+    label = f"Build, newest 20, {big_n:,} articles"
+    label += f" ({extra})" if extra else " (no archives or per-tag feeds yet)"
+    judge = verdict if items == 20 else (lambda ok: "n/a")
+    if items != 20:
+        notes.append(f"herald's {big_n:,}-article rss.xml holds {items} of 20 items with "
+                     "full content: the row is not judged.")
+    ratio = big["median"] / base["median"]
+    row(label, seconds(big), f"{n:,} articles {seconds(base)}", f"{ratio:.2f} ×",
+        f"≤ 12 × the {n:,}-article build", judge(ratio <= 12))
+    rss = int(facts["rss_big_20"])
+    row(f"Peak RSS, build newest 20, {big_n:,} articles", mb(rss), "–", "–", "≤ 64 MB",
+        judge(rss <= 64 * 1024))
 
 
 def send_rows(facts, t, row, notes):

@@ -13,6 +13,11 @@
 #   SKIP_BUILD=1      leave the build rows out (send only)
 #   SKIP_SERVE=1      leave the serve rows out
 #   ONLY=serve        only the serve rows (builds the newest-20 feed once if missing)
+#   ONLY=100k         only the 100k row (and the 10k newest-20 herald build it is compared with)
+#   SKIP_100K=1       leave the 100k row out
+#   BIG_N             articles in the 100k row's corpus (default 100000)
+#   BENCH_100K_FEEDS_EXTRA  lines added under `feeds:` in the 100k row's config
+#                           (default: archives and per-tag feeds on)
 #   SERVE_SECONDS     length of each wrk run (default 10)
 #   SERVE_CONNECTIONS wrk connections, for herald and nginx alike (default 32)
 #   NGINX_PORT        loopback port of the reference nginx (default 8089)
@@ -31,10 +36,16 @@ SINK_PORT=${SINK_PORT:-2525}
 SERVE_SECONDS=${SERVE_SECONDS:-10}
 SERVE_CONNECTIONS=${SERVE_CONNECTIONS:-32}
 NGINX_PORT=${NGINX_PORT:-8089}
+BIG_N=${BIG_N:-100000}
+# The 100k row builds the newest 20 with archives and per-tag feeds on (each line of
+# this snippet is indented by two spaces, as it goes under `feeds:`; set it empty for a
+# plain newest-20 build).
+BENCH_100K_FEEDS_EXTRA=${BENCH_100K_FEEDS_EXTRA-$'  archives: true\n  per_tag: true'}
 case ${ONLY:-} in
 "") ;;
-serve) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=0 ;;
-*) printf 'bench/run.sh: ONLY=%s: only "serve" can run alone\n' "$ONLY" >&2; exit 1 ;;
+serve) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=0 SKIP_100K=1 ;;
+100k) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=1 SKIP_100K=0 ;;
+*) printf 'bench/run.sh: ONLY=%s: only "serve" or "100k" can run alone\n' "$ONLY" >&2; exit 1 ;;
 esac
 # A fixed clock: every generated article (2015 to mid-2025) is published, and the output
 # does not depend on the day the benchmark runs.
@@ -193,6 +204,41 @@ for limit in "${limits[@]}"; do
   peak_rss "build_$limit" "rm -rf $out" "${herald[@]}"
   peak_rss "rebuild_$limit" "true" "${herald[@]}"
 done
+
+# ---------------------------------------------------------------- 100k articles
+# The newest 20 of 100,000 articles: time (as a ratio to the 10k newest-20 build) and
+# peak memory. herald-ids.yaml is kept between runs, as on any blog built more than once.
+if [[ ${SKIP_100K:-0} != 1 ]]; then
+  B=$BENCH_DIR/corpus-big
+  big_stamp="$BIG_N $(sha256sum "$REPO/examples/gen_corpus.rs" | cut -c1-16)"
+  if [[ $(cat "$B/.stamp" 2>/dev/null) != "$big_stamp" ]]; then
+    log "generating $BIG_N articles in $B (herald only)"
+    rm -rf "$B"
+    "$BIN/gen_corpus" "$B" "$BIG_N" 42 --herald-only >&2
+    echo "$big_stamp" >"$B/.stamp"
+  fi
+  BH=$B/herald
+  big_config=$BH/herald-big.yaml
+  {
+    sed -e 's|^output_dir: .*|output_dir: public-big|' "$BH/herald.yaml"
+    [[ -z $BENCH_100K_FEEDS_EXTRA ]] || printf '%s\n' "$BENCH_100K_FEEDS_EXTRA"
+  } >"$big_config"
+  [[ $(grep -v -e '^[ #]' -e '^$' "$BH/herald.yaml" | tail -1) == feeds: ]] ||
+    die "$BH/herald.yaml: feeds: must be the last section, for BENCH_100K_FEEDS_EXTRA to go under it"
+  fact big_n "$BIG_N"
+  fact big_feeds_extra "$(printf '%s' "$BENCH_100K_FEEDS_EXTRA" | tr '\n' ' ')"
+  big=("$BIN/herald" --quiet --config "$big_config" --now "$NOW" build)
+  if [[ ! -e $R/build_20_herald.json ]]; then
+    log "build, limit 20, $N articles: herald (the 100k row's reference)"
+    bench build_20_herald --prepare "rm -rf $H/public-20" -- \
+      "$BIN/herald" --quiet --config "$H/herald.yaml" --now "$NOW" build
+  fi
+  log "build, limit 20, $BIG_N articles: herald"
+  bench big_20_herald --prepare "rm -rf $BH/public-big" -- "${big[@]}"
+  fact big_items "$(markers "$BH/public-big/rss.xml")"
+  log "peak memory, limit 20, $BIG_N articles"
+  peak_rss big_20 "rm -rf $BH/public-big" "${big[@]}"
+fi
 
 # ---------------------------------------------------------------- send
 send_available() { "$BIN/herald" send --help >/dev/null 2>&1; }

@@ -1,8 +1,11 @@
 //! Writes the deterministic benchmark corpus used by `bench/run.sh`.
 //!
 //! ```text
-//! cargo run --release --example gen_corpus -- OUT_DIR [N] [SEED]
+//! cargo run --release --example gen_corpus -- OUT_DIR [N] [SEED] [--herald-only]
 //! ```
+//!
+//! `--herald-only` leaves the Hugo copy out (the 100k-article benchmark row has no Hugo
+//! peer, and the copy would double the writing).
 //!
 //! `OUT_DIR/herald/` gets `content/*.md` (N articles, 4–10 KB of Markdown each, full front
 //! matter) and two configs: `herald.yaml` (feed limit 20) and `herald-all.yaml` (limit 0,
@@ -48,9 +51,14 @@ fn run() -> Result<(), String> {
         Some(raw) => raw.parse().map_err(|e| format!("SEED {raw:?}: {e}"))?,
         None => 42,
     };
+    let herald_only = match args.next().as_deref() {
+        None => false,
+        Some("--herald-only") => true,
+        Some(other) => return Err(format!("unknown argument {other:?} (only --herald-only)")),
+    };
     let corpus = Corpus::generate(n, seed);
     corpus
-        .write(&out)
+        .write(&out, herald_only)
         .map_err(|e| format!("{}: {e}", out.display()))?;
     let bytes: usize = corpus.articles.iter().map(|a| a.body.len()).sum();
     println!(
@@ -200,7 +208,7 @@ impl Corpus {
         Corpus { articles }
     }
 
-    fn write(&self, out: &Path) -> std::io::Result<()> {
+    fn write(&self, out: &Path, herald_only: bool) -> std::io::Result<()> {
         let herald = out.join("herald");
         let hugo = out.join("hugo");
         for dir in [&herald, &hugo] {
@@ -209,24 +217,30 @@ impl Corpus {
             }
         }
         std::fs::create_dir_all(herald.join("content"))?;
-        std::fs::create_dir_all(hugo.join("content/posts"))?;
-        std::fs::create_dir_all(hugo.join("layouts/_default"))?;
+        for (file, limit, public) in [
+            ("herald.yaml", 20, "public-20"),
+            ("herald-all.yaml", 0, "public-all"),
+        ] {
+            std::fs::write(herald.join(file), herald_config(limit, public))?;
+        }
         for article in &self.articles {
             let name = format!("{}.md", article.file_stem);
             std::fs::write(
                 herald.join("content").join(&name),
                 article.to_markdown(false),
             )?;
+        }
+        if herald_only {
+            return Ok(());
+        }
+        std::fs::create_dir_all(hugo.join("content/posts"))?;
+        std::fs::create_dir_all(hugo.join("layouts/_default"))?;
+        for article in &self.articles {
+            let name = format!("{}.md", article.file_stem);
             std::fs::write(
                 hugo.join("content/posts").join(&name),
                 article.to_markdown(true),
             )?;
-        }
-        for (file, limit, public) in [
-            ("herald.yaml", 20, "public-20"),
-            ("herald-all.yaml", 0, "public-all"),
-        ] {
-            std::fs::write(herald.join(file), herald_config(limit, public))?;
         }
         for (file, limit) in [("hugo-20.toml", 20), ("hugo-all.toml", -1)] {
             std::fs::write(hugo.join(file), hugo_config(limit))?;

@@ -34,7 +34,9 @@ fn main() {
     let files = herald::content::find_markdown(&config.content_dir).expect("content folder");
     let loaded = herald::content::load_files(&files, &config);
     let prepared = herald::build::prepare(&config, now).expect("prepare");
-    let items = herald::feed::select(&prepared.articles, now, config.feeds.limit);
+    let records = herald::feed::select(&prepared.articles, now, config.feeds.limit);
+    let full = herald::content::load_full(&config, &records).expect("load the shown articles");
+    let items: Vec<&herald::Article> = full.iter().collect();
     let ids_yaml = prepared.ledger.to_yaml();
     println!(
         "{} files, {} articles, {} items, ids file {} KB; median of {runs} runs:",
@@ -122,7 +124,7 @@ fn main() {
     );
     stage("ids: reconcile (with a clone of the articles)", &mut || {
         let mut articles = loaded.articles.clone();
-        herald::ids::reconcile(&mut articles, &old, &config.content_dir, now)
+        herald::ids::reconcile(&mut articles, old.clone(), &config.content_dir, now)
             .ledger
             .articles
             .len()
@@ -136,6 +138,10 @@ fn main() {
     stage("feed::select", &mut || {
         herald::feed::select(&prepared.articles, now, config.feeds.limit).len()
     });
+    stage(
+        "content::load_full (the shown articles, read whole)",
+        &mut || herald::content::load_full(&config, &records).unwrap().len(),
+    );
     stage(
         "feed::render_all (Markdown + 3 formats, into memory)",
         &mut || {

@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::config::{Config, Stylesheet};
-use crate::content::{self, Article};
+use crate::content::{self, Record};
 use crate::error::{Diagnostic, Error, Result};
 use crate::feed;
 use crate::ids::{self, Ledger};
@@ -107,7 +107,7 @@ impl BuildReport {
 #[derive(Debug)]
 pub struct Prepared {
     /// Valid articles, newest first, ids reconciled with the ids file.
-    pub articles: Vec<Article>,
+    pub articles: Vec<Record>,
     /// The ids file with every newly published article recorded.
     pub ledger: Ledger,
     /// Whether `ledger` records anything the ids file did not.
@@ -131,7 +131,7 @@ pub fn prepare(config: &Config, now: DateTime<Utc>) -> Result<Prepared> {
     let (loaded, old) = rayon::join(|| content::load(config), || Ledger::load(&config.ids_file));
     let (loaded, old) = (loaded?, old?);
     let mut articles = loaded.articles;
-    let reconciled = ids::reconcile(&mut articles, &old, &config.content_dir, now);
+    let reconciled = ids::reconcile(&mut articles, old, &config.content_dir, now);
     let mut diagnostics = loaded.diagnostics;
     let rejected: Vec<PathBuf> = reconciled
         .diagnostics
@@ -139,7 +139,7 @@ pub fn prepare(config: &Config, now: DateTime<Utc>) -> Result<Prepared> {
         .filter(|d| d.is_error())
         .map(|d| d.path.clone())
         .collect();
-    articles.retain(|a| !rejected.contains(&a.path));
+    articles.retain(|a| !rejected.iter().any(|r| r == a.path()));
     diagnostics.extend(reconciled.diagnostics);
     if config.feeds.per_tag {
         // Tags that cannot have a feed: `herald check` shows them too.

@@ -6,8 +6,9 @@
 //! and returns plain values, so each can be used (and tested) on its own:
 //!
 //! ```text
-//! content/*.md ─▶ content::load ─▶ feed::select ─▶ feed::stage (streamed) ─▶ output::commit
-//!                       └──────────▶ digest::next_issue ─▶ digest::render ─▶ mail::send_all ─▶ SMTP
+//! content/*.md ─▶ content::load ─▶ feed::select ─▶ content::load_full ─▶ feed::stage (streamed) ─▶ output::commit
+//!  (a compact record       └──────▶ digest::next_issue ─▶ content::load_full ─▶ digest::render ─▶ mail::send_all ─▶ SMTP
+//!   per article)
 //! ```
 //!
 //! # Example: feeds without the command line
@@ -30,10 +31,12 @@
 //! let loaded = herald::content::load(&config)?;
 //! assert!(!loaded.has_errors());
 //!
-//! // The newest 20 articles published by `now`, rendered in the three formats.
+//! // The newest 20 articles published by `now`, read whole (the loader keeps only a
+//! // compact record of each), rendered in the three formats.
 //! let now = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
 //! let items = herald::feed::select(&loaded.articles, now, 20);
-//! let feeds = herald::feed::render_all(&config, &items)?;
+//! let items = herald::content::load_full(&config, &items)?;
+//! let feeds = herald::feed::render_all(&config, &items.iter().collect::<Vec<_>>())?;
 //! assert!(feeds.rss.contains("https://example.com/articles/hello/images/hello.jpg"));
 //! assert!(feeds.atom.contains("https://example.com/articles/about/"));
 //!

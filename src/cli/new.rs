@@ -61,8 +61,8 @@ fn slug_holder(config: &herald::Config, slug: &str, path: &Path) -> Option<PathB
     loaded
         .articles
         .iter()
-        .find(|a| a.slug == slug)
-        .map(|a| a.path.clone())
+        .find(|a| a.slug() == slug)
+        .map(|a| a.path().to_path_buf())
 }
 
 fn article_url(config: &herald::Config, slug: &str) -> String {

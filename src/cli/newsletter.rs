@@ -260,7 +260,7 @@ pub fn run_digest(context: &Context, args: DigestArgs) -> Result<(), Failure> {
         plan.issue.articles.len(),
         plan.rendered.subject
     );
-    for article in &plan.issue.articles {
+    for article in &plan.articles {
         println!(
             "- {} ({})",
             article.title,

@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 
-use super::article::Article;
+use super::article::Fingerprint;
 use super::parse::{Parsed, parse_leaving_body};
+use super::record::Record;
 use crate::config::Config;
 use crate::error::{Diagnostic, Error, Result};
 
@@ -14,8 +15,9 @@ use crate::error::{Diagnostic, Error, Result};
 #[derive(Debug, Default)]
 pub struct Loaded {
     /// Valid articles (drafts and scheduled ones included), newest `published` first,
-    /// ties broken by slug.
-    pub articles: Vec<Article>,
+    /// ties broken by slug. Each is a compact [`Record`]; [`Record::load_full`] reads
+    /// the rest of an article back for the ones shown.
+    pub articles: Vec<Record>,
     /// Errors and warnings, sorted by path and line.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -27,7 +29,7 @@ impl Loaded {
     }
 
     /// The articles visible at `now`: no drafts, nothing scheduled later. Newest first.
-    pub fn published(&self, now: DateTime<Utc>) -> impl Iterator<Item = &Article> {
+    pub fn published(&self, now: DateTime<Utc>) -> impl Iterator<Item = &Record> {
         self.articles.iter().filter(move |a| a.is_published(now))
     }
 }
@@ -38,27 +40,64 @@ impl Loaded {
 /// returned as diagnostics so that the caller can print all of them.
 pub fn load(config: &Config) -> Result<Loaded> {
     let files = find_markdown(&config.content_dir)?;
-    Ok(load_files(&files, config))
+    Ok(load_owned(files, config))
 }
+
+/// Files parsed per parallel batch: enough to keep both cores busy, few enough that the
+/// batch's parsed front matters (a few KB each) stay a few megabytes.
+const BATCH: usize = 2048;
 
 /// Reads and parses the given files in parallel.
 ///
 /// A file that vanished since it was listed (deleted while herald ran) is left out with a
-/// warning; any other read error is an error for that file.
+/// warning; any other read error is an error for that file. Files are parsed a batch at
+/// a time and each article is kept only as its [`Record`], so memory grows with the
+/// number of articles by about a hundred bytes each, not with their front matter.
 pub fn load_files(files: &[PathBuf], config: &Config) -> Loaded {
-    let parsed: Vec<Parsed> = files
-        .par_iter()
-        .map(|path| match std::fs::read(path) {
-            // Keep only the front matter in memory; the body is read again if shown.
-            Ok(bytes) => parse_leaving_body(path, &bytes, config),
-            Err(e) => Parsed {
-                article: None,
-                body_offset: None,
-                diagnostics: vec![read_failure(path, &e)],
-            },
-        })
-        .collect();
-    assemble(parsed)
+    load_owned(files.to_vec(), config)
+}
+
+/// [`load_files`], each path moving into its record (a list of 100k paths is not held
+/// twice).
+fn load_owned(files: Vec<PathBuf>, config: &Config) -> Loaded {
+    let mut loaded = Loaded {
+        articles: Vec::with_capacity(files.len()),
+        diagnostics: Vec::new(),
+    };
+    let mut files = files.into_iter();
+    loop {
+        let batch: Vec<PathBuf> = files.by_ref().take(BATCH).collect();
+        if batch.is_empty() {
+            break;
+        }
+        let parsed: Vec<(Option<Record>, Vec<Diagnostic>)> = batch
+            .into_par_iter()
+            .map(|path| load_one(path, config))
+            .collect();
+        for (record, diagnostics) in parsed {
+            loaded.articles.extend(record);
+            loaded.diagnostics.extend(diagnostics);
+        }
+    }
+    loaded.articles.shrink_to_fit();
+    finish(loaded)
+}
+
+/// One file's record (only what selection needs: the rest is read again if shown) and
+/// its problems.
+fn load_one(path: PathBuf, config: &Config) -> (Option<Record>, Vec<Diagnostic>) {
+    match std::fs::read(&path) {
+        Ok(bytes) => {
+            let parsed = parse_leaving_body(&path, &bytes, config);
+            let record = parsed
+                .article
+                .as_ref()
+                .zip(parsed.body_offset)
+                .map(|(article, offset)| Record::new(article, offset, Fingerprint::of(&bytes)));
+            (record, parsed.diagnostics)
+        }
+        Err(e) => (None, vec![read_failure(&path, &e)]),
+    }
 }
 
 fn read_failure(path: &Path, error: &std::io::Error) -> Diagnostic {
@@ -73,19 +112,27 @@ fn read_failure(path: &Path, error: &std::io::Error) -> Diagnostic {
     }
 }
 
-/// Sorts, checks for duplicate slugs and ids, and gathers diagnostics.
+/// Sorts, checks for duplicate slugs and ids, and gathers diagnostics. The articles of
+/// `parsed` were parsed in memory: their records cannot [load again](Record::load_full).
 pub fn assemble(parsed: Vec<Parsed>) -> Loaded {
     let mut loaded = Loaded::default();
     for file in parsed {
         loaded.diagnostics.extend(file.diagnostics);
-        loaded.articles.extend(file.article);
+        loaded
+            .articles
+            .extend(file.article.as_ref().map(Record::of));
     }
+    finish(loaded)
+}
+
+/// Sorts, checks for duplicate slugs and ids, and sorts the diagnostics.
+fn finish(mut loaded: Loaded) -> Loaded {
     sort_newest_first(&mut loaded.articles);
     let duplicates = find_duplicates(&loaded.articles);
     if !duplicates.is_empty() {
         loaded
             .articles
-            .retain(|a| !duplicates.iter().any(|d| d.path == a.path));
+            .retain(|a| !duplicates.iter().any(|d| d.path == a.path()));
         loaded.diagnostics.extend(duplicates);
     }
     loaded
@@ -96,40 +143,57 @@ pub fn assemble(parsed: Vec<Parsed>) -> Loaded {
 
 /// Newest `published` first; equal dates by slug, so the order never depends on the disk.
 /// (Paths are unique, so the order is total and an unstable sort is deterministic.)
-pub fn sort_newest_first(articles: &mut [Article]) {
+pub fn sort_newest_first(articles: &mut [Record]) {
     articles.sort_unstable_by(|a, b| {
         b.published
             .cmp(&a.published)
-            .then_with(|| a.slug.cmp(&b.slug))
-            .then_with(|| a.path.cmp(&b.path))
+            .then_with(|| a.slug().cmp(b.slug()))
+            .then_with(|| a.path().cmp(b.path()))
     });
 }
 
 /// Two articles with one slug or one id would collide in URLs or in feed readers:
-/// both are errors.
-fn find_duplicates(articles: &[Article]) -> Vec<Diagnostic> {
+/// both are errors. An article whose slug is taken is not checked for its id as well.
+///
+/// By sorting references (8 bytes an article) rather than hashing the strings, so that a
+/// large archive's check costs little memory.
+fn find_duplicates(articles: &[Record]) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
-    let mut by_slug: std::collections::HashMap<&str, &Article> = Default::default();
-    let mut by_id: std::collections::HashMap<&str, &Article> = Default::default();
-    for article in articles {
-        if let Some(other) = by_slug.insert(&article.slug, article) {
-            problems.push(duplicate(article, other, "slug", &article.slug));
-            problems.push(duplicate(other, article, "slug", &article.slug));
-        } else if let Some(other) = by_id.insert(&article.id, article) {
-            problems.push(duplicate(article, other, "id", &article.id));
-            problems.push(duplicate(other, article, "id", &article.id));
+    let mut by_slug: Vec<&Record> = articles.iter().collect();
+    // Stable: within one slug, the articles keep their order.
+    by_slug.sort_by(|a, b| a.slug().cmp(b.slug()));
+    let mut slug_taken = std::collections::HashSet::new();
+    for pair in by_slug.windows(2) {
+        let (other, article) = (pair[0], pair[1]);
+        if other.slug() == article.slug() {
+            problems.push(duplicate(article, other, "slug", article.slug()));
+            problems.push(duplicate(other, article, "slug", article.slug()));
+            slug_taken.insert(article.path());
+        }
+    }
+    drop(by_slug);
+    let mut by_id: Vec<&Record> = articles
+        .iter()
+        .filter(|a| !slug_taken.contains(a.path()))
+        .collect();
+    by_id.sort_by(|a, b| a.id().cmp(b.id()));
+    for pair in by_id.windows(2) {
+        let (other, article) = (pair[0], pair[1]);
+        if other.id() == article.id() {
+            problems.push(duplicate(article, other, "id", article.id()));
+            problems.push(duplicate(other, article, "id", article.id()));
         }
     }
     problems
 }
 
-fn duplicate(article: &Article, other: &Article, what: &str, value: &str) -> Diagnostic {
+fn duplicate(article: &Record, other: &Record, what: &str, value: &str) -> Diagnostic {
     Diagnostic::error(
-        &article.path,
+        article.path(),
         None,
         format!(
             "{what} {value:?} is also used by {}; give one of them its own `{what}:`",
-            other.path.display()
+            other.path().display()
         ),
     )
 }

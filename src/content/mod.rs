@@ -2,8 +2,10 @@
 //! slugs, Markdown to HTML with absolute links, and the [text helpers](text) every output
 //! shares.
 //!
-//! Front matter is parsed for every file (it is needed to sort); Markdown is rendered only
-//! when a later stage asks for [`Article::render_html`].
+//! Front matter is parsed for every file (it is needed to sort), but only a compact
+//! [`Record`] of each article is kept; the few articles shown are read again whole
+//! ([`Record::load_full`]), and their Markdown is rendered only when a later stage asks
+//! for [`Article::render_html`].
 
 mod anchors;
 mod article;
@@ -14,6 +16,7 @@ mod links;
 mod load;
 pub(crate) mod markdown;
 mod parse;
+mod record;
 mod simple_yaml;
 mod slug;
 pub mod split;
@@ -22,5 +25,6 @@ pub mod text;
 pub use article::{Article, Body, Fingerprint};
 pub use load::{Loaded, assemble, find_markdown, load, load_files, sort_newest_first};
 pub use parse::{Parsed, parse, parse_leaving_body};
+pub use record::{Record, load_full};
 pub use slug::slugify;
 pub use text::is_unwanted_char;

@@ -3,7 +3,6 @@
 
 use askama::Template;
 
-use super::select::Issue;
 use super::theme::{DARK_CARD, DARK_PAGE, Look};
 use crate::config::Theme;
 use crate::content::Article;
@@ -97,11 +96,13 @@ struct TextDigest<'a> {
     look: &'a Look,
 }
 
-/// Renders `issue` into a subject, an HTML part and a text part.
-pub fn render(issue: &Issue<'_>, options: &RenderOptions<'_>) -> Result<Rendered> {
-    let views: Vec<ArticleView<'_>> = issue.articles.iter().map(|a| view(a)).collect();
-    let subject = subject(options.subject, options.site_title, &issue.articles);
-    let preheader = preheader(&issue.articles);
+/// Renders an issue's articles (read whole, newest first: see [`crate::content::load_full`])
+/// into a subject, an HTML part and a text part.
+pub fn render(articles: &[Article], options: &RenderOptions<'_>) -> Result<Rendered> {
+    let articles: Vec<&Article> = articles.iter().collect();
+    let views: Vec<ArticleView<'_>> = articles.iter().map(|a| view(a)).collect();
+    let subject = subject(options.subject, options.site_title, &articles);
+    let preheader = preheader(&articles);
     let look = Look::new(options.theme, options.postal_address, options.site_url);
     let html = HtmlDigest {
         language: options.language,
@@ -119,7 +120,7 @@ pub fn render(issue: &Issue<'_>, options: &RenderOptions<'_>) -> Result<Rendered
     .map_err(|e| render_error("digest.html", e.to_string()))?;
     let html = inline_css(&html)?;
     let html = escape_in_attributes(&html);
-    let heading = match issue.articles.len() {
+    let heading = match articles.len() {
         1 => "1 new article".to_string(),
         n => format!("{n} new articles"),
     };
@@ -227,7 +228,6 @@ fn render_error(what: &'static str, message: String) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::digest::select::Issue;
     use chrono::TimeZone;
 
     fn article(title: &str, cta: Option<&str>) -> Article {
@@ -256,11 +256,6 @@ mod tests {
 
     fn render_one(article: &Article) -> Rendered {
         let site = url::Url::parse("https://example.com/").unwrap();
-        let issue = Issue {
-            id: "x".into(),
-            cutoff: article.published,
-            articles: vec![article],
-        };
         let options = RenderOptions {
             site_title: "Site",
             site_url: &site,
@@ -269,7 +264,7 @@ mod tests {
             theme: &Theme::default(),
             postal_address: None,
         };
-        render(&issue, &options).unwrap()
+        render(std::slice::from_ref(article), &options).unwrap()
     }
 
     #[test]

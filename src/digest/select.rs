@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, SecondsFormat, Utc};
 use sha2::{Digest, Sha256};
 
-use crate::content::Article;
+use crate::content::Record;
 
 /// One issue of the digest.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,8 +15,9 @@ pub struct Issue<'a> {
     pub id: String,
     /// The newest `publish_date` among the articles; the next issue starts after it.
     pub cutoff: DateTime<Utc>,
-    /// The articles, newest first.
-    pub articles: Vec<&'a Article>,
+    /// The articles, newest first (read them whole with [`crate::content::load_full`]
+    /// to render the issue).
+    pub articles: Vec<&'a Record>,
 }
 
 /// What earlier, completed issues held.
@@ -36,18 +37,18 @@ pub struct History {
 /// published articles after the previous cutoff, oldest first up to `max_articles`, so
 /// that the rest wait for the next issue instead of being skipped.
 pub fn next_issue<'a>(
-    articles: &'a [Article],
+    articles: &'a [Record],
     history: &History,
     now: DateTime<Utc>,
     max_articles: usize,
 ) -> Option<Issue<'a>> {
     let max_articles = max_articles.max(1);
     let published = articles.iter().filter(|a| a.is_published(now));
-    let mut chosen: Vec<&Article> = match history.last_cutoff {
+    let mut chosen: Vec<&Record> = match history.last_cutoff {
         None => published.take(max_articles).collect(),
         Some(cutoff) => {
-            let mut newer: Vec<&Article> = published
-                .filter(|a| a.published >= cutoff && !history.issued.contains(&a.id))
+            let mut newer: Vec<&Record> = published
+                .filter(|a| a.published >= cutoff && !history.issued.contains(a.id()))
                 .collect();
             newer.reverse();
             newer.truncate(max_articles);
@@ -55,10 +56,10 @@ pub fn next_issue<'a>(
             newer
         }
     };
-    chosen.dedup_by(|a, b| a.id == b.id);
+    chosen.dedup_by(|a, b| a.id() == b.id());
     let cutoff = chosen.iter().map(|a| a.published).max()?;
     Some(Issue {
-        id: issue_id(cutoff, chosen.iter().map(|a| a.id.as_str())),
+        id: issue_id(cutoff, chosen.iter().map(|a| a.id())),
         cutoff,
         articles: chosen,
     })
@@ -70,12 +71,12 @@ pub fn resume_issue<'a>(
     id: &str,
     cutoff: DateTime<Utc>,
     ids: &[String],
-    articles: &'a [Article],
+    articles: &'a [Record],
 ) -> (Issue<'a>, Vec<String>) {
     let mut found = Vec::new();
     let mut missing = Vec::new();
     for wanted in ids {
-        match articles.iter().find(|a| &a.id == wanted) {
+        match articles.iter().find(|a| a.id() == wanted) {
             Some(article) => found.push(article),
             None => missing.push(wanted.clone()),
         }
@@ -106,9 +107,9 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
-    fn article(slug: &str, day: u32, draft: bool) -> Article {
+    fn article(slug: &str, day: u32, draft: bool) -> Record {
         let url = url::Url::parse(&format!("https://example.com/{slug}/")).unwrap();
-        Article {
+        Record::of(&crate::content::Article {
             path: format!("content/{slug}.md").into(),
             slug: slug.into(),
             id: url.to_string(),
@@ -127,11 +128,15 @@ mod tests {
             tags: vec![],
             draft,
             body: crate::content::Body::Text(String::new()),
-        }
+        })
     }
 
     fn slugs(issue: &Issue<'_>) -> Vec<String> {
-        issue.articles.iter().map(|a| a.slug.clone()).collect()
+        issue
+            .articles
+            .iter()
+            .map(|a| a.slug().to_string())
+            .collect()
     }
 
     fn now() -> DateTime<Utc> {
@@ -139,7 +144,7 @@ mod tests {
     }
 
     /// Newest first, as content::load returns them.
-    fn archive() -> Vec<Article> {
+    fn archive() -> Vec<Record> {
         vec![
             article("future", 25, false),
             article("e", 15, false),
@@ -164,13 +169,13 @@ mod tests {
         let articles = archive();
         let history = History {
             last_cutoff: Some(articles[5].published),
-            issued: [articles[5].id.clone()].into(),
+            issued: [articles[5].id().to_string()].into(),
         };
         let issue = next_issue(&articles, &history, now(), 2).unwrap();
         assert_eq!(slugs(&issue), ["d", "c"]);
         let history = History {
             last_cutoff: Some(issue.cutoff),
-            issued: issue.articles.iter().map(|a| a.id.clone()).collect(),
+            issued: issue.articles.iter().map(|a| a.id().to_string()).collect(),
         };
         let issue = next_issue(&articles, &history, now(), 2).unwrap();
         assert_eq!(slugs(&issue), ["e"]);
@@ -181,7 +186,7 @@ mod tests {
         let articles = archive();
         let history = History {
             last_cutoff: Some(articles[1].published),
-            issued: [articles[1].id.clone()].into(),
+            issued: [articles[1].id().to_string()].into(),
         };
         assert_eq!(next_issue(&articles, &history, now(), 10), None);
         assert_eq!(next_issue(&[], &History::default(), now(), 10), None);
@@ -193,7 +198,7 @@ mod tests {
         articles[4].published = articles[3].published;
         let history = History {
             last_cutoff: Some(articles[3].published),
-            issued: [articles[3].id.clone()].into(),
+            issued: [articles[3].id().to_string()].into(),
         };
         let issue = next_issue(&articles, &history, now(), 10).unwrap();
         assert_eq!(slugs(&issue), ["e", "c"]);
@@ -213,7 +218,7 @@ mod tests {
     #[test]
     fn resume_finds_articles_by_id_and_reports_missing_ones() {
         let articles = archive();
-        let ids = vec![articles[1].id.clone(), "gone".to_string()];
+        let ids = vec![articles[1].id().to_string(), "gone".to_string()];
         let (issue, missing) = resume_issue("x", articles[1].published, &ids, &articles);
         assert_eq!(slugs(&issue), ["e"]);
         assert_eq!(missing, ["gone"]);

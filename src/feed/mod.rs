@@ -15,7 +15,8 @@
 //! let config = herald::Config::load(Path::new("herald.yaml"))?;
 //! let loaded = herald::content::load(&config)?;
 //! let items = herald::feed::select(&loaded.articles, chrono::Utc::now(), config.feeds.limit);
-//! let feeds = herald::feed::render_all(&config, &items)?;
+//! let items = herald::content::load_full(&config, &items)?;
+//! let feeds = herald::feed::render_all(&config, &items.iter().collect::<Vec<_>>())?;
 //! assert!(feeds.rss.starts_with("<?xml"));
 //! # Ok(())
 //! # }

@@ -1,8 +1,10 @@
 //! Every feed document a build writes: the site's feed and, with `feeds.per_tag`, one
 //! feed per tag; each a current document plus, with `feeds.archives`, its archive pages.
 //!
-//! Documents are rendered one at a time (a page holds `feeds.archive_page_size` items),
-//! so memory grows with a page, not with the archive; bodies stay in their files until
+//! Documents are rendered one at a time (a page holds `feeds.archive_page_size` items):
+//! the plan holds only each article's [`Record`], and a document's articles are read
+//! whole ([`content::load_full`]) just before it is rendered and dropped after, so
+//! memory grows with a page, not with the archive; bodies stay in their files until
 //! their page is rendered.
 
 use std::path::{Path, PathBuf};
@@ -15,7 +17,7 @@ use super::site::Site;
 use super::tags::{self, TagFeed};
 use super::{select, stage_document};
 use crate::config::Config;
-use crate::content::Article;
+use crate::content::{self, Article, Record};
 use crate::error::{Diagnostic, Error, Result};
 use crate::output::Staged;
 
@@ -23,7 +25,7 @@ use crate::output::Staged;
 #[derive(Debug)]
 pub(crate) struct Plan<'a> {
     /// Every published article, newest first: the site's feed.
-    published: Vec<&'a Article>,
+    published: Vec<&'a Record>,
     /// The tags' feeds (empty unless `feeds.per_tag`).
     tags: Vec<TagFeed<'a>>,
     /// Tags that could not get a feed (no slug, or a slug two tags share).
@@ -34,7 +36,7 @@ pub(crate) struct Plan<'a> {
 struct Feed<'p, 'a> {
     folder: String,
     tag: Option<&'p str>,
-    items: &'p [&'a Article],
+    items: &'p [&'a Record],
 }
 
 /// What staging wrote, for the report and for removing stale documents afterwards.
@@ -59,7 +61,7 @@ impl Staging {
 
 impl<'a> Plan<'a> {
     /// The feeds for the articles published at `now`.
-    pub(crate) fn new(config: &Config, articles: &'a [Article], now: DateTime<Utc>) -> Self {
+    pub(crate) fn new(config: &Config, articles: &'a [Record], now: DateTime<Utc>) -> Self {
         let published = select(articles, now, 0);
         let (tags, diagnostics) = if config.feeds.per_tag {
             tags::group(&published)
@@ -105,15 +107,20 @@ impl<'a> Plan<'a> {
             };
             let folder = dir.join(&feed.folder);
             create_dir(&folder, &mut staging.created)?;
-            let site = Site::at(config, split.current, place(Page::Current), feed.tag);
-            staging.add(stage_document(config, &site, split.current, dir)?);
+            let document = |records, page| -> Result<super::StagedFeeds> {
+                // Only this document's articles are held whole, and only while it is
+                // written.
+                let articles = content::load_full(config, records)?;
+                let items: Vec<&Article> = articles.iter().collect();
+                let site = Site::at(config, &items, place(page), feed.tag);
+                stage_document(config, &site, &items, dir)
+            };
+            staging.add(document(split.current, Page::Current)?);
             if pages > 0 {
                 create_dir(&folder.join(ARCHIVE_DIR), &mut staging.created)?;
             }
             for n in 1..=pages {
-                let items = split.page(n);
-                let site = Site::at(config, items, place(Page::Archive(n)), feed.tag);
-                staging.add(stage_document(config, &site, items, dir)?);
+                staging.add(document(split.page(n), Page::Archive(n))?);
             }
             staging.feeds.push((feed.folder, pages));
         }
@@ -135,7 +142,7 @@ impl<'a> Plan<'a> {
         std::iter::once(site).chain(tags)
     }
 
-    fn split<'s>(&self, config: &Config, items: &'s [&'a Article]) -> Split<'s, 'a> {
+    fn split<'s>(&self, config: &Config, items: &'s [&'a Record]) -> Split<'s, 'a> {
         let feeds = &config.feeds;
         Split::new(
             items,

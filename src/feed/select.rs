@@ -2,18 +2,21 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::content::Article;
+use crate::content::Record;
 
 /// The articles a feed shows at `now`: no drafts, nothing scheduled after `now`, newest
 /// `published` first (ties by slug), at most `limit` of them (`0` means all).
-pub fn select(articles: &[Article], now: DateTime<Utc>, limit: usize) -> Vec<&Article> {
-    let mut visible: Vec<&Article> = articles.iter().filter(|a| a.is_published(now)).collect();
+///
+/// The records hold what selection needs; read the chosen ones whole with
+/// [`crate::content::load_full`].
+pub fn select(articles: &[Record], now: DateTime<Utc>, limit: usize) -> Vec<&Record> {
+    let mut visible: Vec<&Record> = articles.iter().filter(|a| a.is_published(now)).collect();
     // `content::load` already sorts; sorting again keeps `select` right for any input.
     visible.sort_by(|a, b| {
         b.published
             .cmp(&a.published)
-            .then_with(|| a.slug.cmp(&b.slug))
-            .then_with(|| a.path.cmp(&b.path))
+            .then_with(|| a.slug().cmp(b.slug()))
+            .then_with(|| a.path().cmp(b.path()))
     });
     if limit > 0 {
         visible.truncate(limit);

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::tag_slug::{fold, slug};
-use crate::content::Article;
+use crate::content::Record;
 use crate::error::Diagnostic;
 
 /// One tag's feed.
@@ -20,7 +20,7 @@ pub(crate) struct TagFeed<'a> {
     /// The most used spelling, for the feed's title.
     pub(crate) name: String,
     /// Its published articles, newest first.
-    pub(crate) items: Vec<&'a Article>,
+    pub(crate) items: Vec<&'a Record>,
 }
 
 /// Every spelling of one tag and where it is used.
@@ -28,7 +28,7 @@ pub(crate) struct TagFeed<'a> {
 struct Group<'a> {
     /// Each spelling and how many articles use it.
     spellings: BTreeMap<&'a str, usize>,
-    items: Vec<&'a Article>,
+    items: Vec<&'a Record>,
 }
 
 impl Group<'_> {
@@ -46,14 +46,14 @@ impl Group<'_> {
 
 /// The tag feeds of `items` (published articles, newest first), sorted by slug, and the
 /// problems that kept a tag from having one.
-pub(crate) fn group<'a>(items: &[&'a Article]) -> (Vec<TagFeed<'a>>, Vec<Diagnostic>) {
+pub(crate) fn group<'a>(items: &[&'a Record]) -> (Vec<TagFeed<'a>>, Vec<Diagnostic>) {
     let mut groups: BTreeMap<String, Group<'a>> = BTreeMap::new();
     for &article in items {
         let mut seen: Vec<String> = Vec::new();
-        for tag in &article.tags {
+        for tag in article.tags() {
             let key = fold(tag);
             let group = groups.entry(key.clone()).or_default();
-            *group.spellings.entry(tag.as_str()).or_default() += 1;
+            *group.spellings.entry(tag).or_default() += 1;
             if !seen.contains(&key) {
                 group.items.push(article);
                 seen.push(key);
@@ -93,8 +93,8 @@ fn no_slug(group: &Group<'_>) -> Vec<Diagnostic> {
         .map(|article| {
             let tag = used_spelling(article, group);
             Diagnostic::error(
-                &article.path,
-                line_of(&article.path, tag),
+                article.path(),
+                line_of(article.path(), tag),
                 format!(
                     "tag {tag:?} has no letter or digit to name its feed folder (tags/…/) with; \
                      rename the tag or remove it"
@@ -120,12 +120,12 @@ fn collisions(slug: &str, groups: &[Group<'_>]) -> Vec<Diagnostic> {
             let article = group.items.first()?;
             let tag = used_spelling(article, group);
             Some(Diagnostic::error(
-                &article.path,
-                line_of(&article.path, tag),
+                article.path(),
+                line_of(article.path(), tag),
                 format!(
                     "tag {tag:?} and tag {first_tag:?} ({}) are different tags but both make \
                      the feed folder tags/{slug}/; spell them the same way, or rename one",
-                    first_article.path.display()
+                    first_article.path().display()
                 ),
             ))
         })
@@ -133,13 +133,12 @@ fn collisions(slug: &str, groups: &[Group<'_>]) -> Vec<Diagnostic> {
 }
 
 /// The spelling of `group`'s tag that `article` uses.
-fn used_spelling<'g>(article: &'g Article, group: &'g Group<'_>) -> &'g str {
+fn used_spelling<'g>(article: &'g Record, group: &'g Group<'_>) -> &'g str {
     let key = fold(group.name());
     article
-        .tags
-        .iter()
+        .tags()
         .find(|tag| fold(tag) == key)
-        .map_or(group.name(), String::as_str)
+        .unwrap_or(group.name())
 }
 
 /// The 1-based line of `path` that first mentions `tag` (for messages); `None` when
@@ -162,7 +161,7 @@ mod tests {
     use super::*;
     use crate::config::Config;
 
-    fn article(name: &str, tags: &[&str]) -> Article {
+    fn article(name: &str, tags: &[&str]) -> Record {
         let yaml = "site:\n  title: T\n  url: https://example.com/\n  description: D\n";
         let config = Config::from_yaml(yaml.as_bytes(), Path::new("herald.yaml")).unwrap();
         let text = format!("---\ntitle: {name}\npublish_date: 2024-01-01\n---\n");
@@ -174,14 +173,14 @@ mod tests {
         .article
         .unwrap();
         article.tags = tags.iter().map(|t| t.to_string()).collect();
-        article
+        Record::of(&article)
     }
 
     fn summary(feeds: &[TagFeed<'_>]) -> Vec<(String, String, Vec<String>)> {
         feeds
             .iter()
             .map(|feed| {
-                let slugs = feed.items.iter().map(|a| a.slug.clone()).collect();
+                let slugs = feed.items.iter().map(|a| a.slug().to_string()).collect();
                 (feed.slug.clone(), feed.name.clone(), slugs)
             })
             .collect()
@@ -195,7 +194,7 @@ mod tests {
             article("c", &["Rust", "C#"]),
             article("d", &["数据"]),
         ];
-        let refs: Vec<&Article> = articles.iter().collect();
+        let refs: Vec<&Record> = articles.iter().collect();
         let (feeds, diagnostics) = group(&refs);
         assert!(diagnostics.is_empty(), "{diagnostics:?}");
         let s = |v: &str| v.to_string();
@@ -213,16 +212,16 @@ mod tests {
     #[test]
     fn a_tie_goes_to_the_first_spelling_in_code_point_order() {
         let articles = [article("a", &["rust"]), article("b", &["Rust"])];
-        let refs: Vec<&Article> = articles.iter().collect();
+        let refs: Vec<&Record> = articles.iter().collect();
         assert_eq!(group(&refs).0[0].name, "Rust");
-        let refs: Vec<&Article> = articles.iter().rev().collect();
+        let refs: Vec<&Record> = articles.iter().rev().collect();
         assert_eq!(group(&refs).0[0].name, "Rust");
     }
 
     #[test]
     fn tags_sharing_a_slug_are_an_error_naming_both_files() {
         let articles = [article("new", &["Café", "ok"]), article("old", &["Cafe"])];
-        let refs: Vec<&Article> = articles.iter().collect();
+        let refs: Vec<&Record> = articles.iter().collect();
         let (feeds, diagnostics) = group(&refs);
         assert_eq!(summary(&feeds).len(), 1, "only `ok` gets a feed");
         assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
@@ -236,7 +235,7 @@ mod tests {
     #[test]
     fn a_tag_without_a_slug_is_an_error_naming_the_file() {
         let articles = [article("a", &["/", "ok"]), article("b", &[".", ""])];
-        let refs: Vec<&Article> = articles.iter().collect();
+        let refs: Vec<&Record> = articles.iter().collect();
         let (feeds, diagnostics) = group(&refs);
         assert_eq!(feeds.len(), 1);
         assert_eq!(diagnostics.len(), 3, "{diagnostics:?}");

@@ -35,12 +35,22 @@ const HEADER: &str = "# herald-ids.yaml: the feed id each article was first publ
 
 impl Ledger {
     /// Reads the ids file; a missing file is an empty ledger.
+    ///
+    /// The layout herald writes is read a line at a time, so the file's text is never
+    /// held whole beside its entries (100k entries: about 19 MB of text); any other
+    /// layout is read whole and given to the YAML parser.
     pub fn load(path: &Path) -> Result<Ledger> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
+        let file = match std::fs::File::open(path) {
+            Ok(file) => file,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Ledger::default()),
             Err(e) => return Err(Error::io(path, e)),
         };
+        // A read error (or invalid UTF-8) is reported by the whole-file read below.
+        let reader = std::io::BufReader::with_capacity(64 * 1024, file);
+        if let Ok(Some(ledger)) = Ledger::read_one_per_line(reader) {
+            return Ok(ledger);
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         Ledger::parse(&text, path)
     }
 
@@ -96,23 +106,52 @@ impl Ledger {
     /// Reads the layout [`Ledger::to_yaml`] writes; `None` when the file has been edited
     /// into any other (valid or not) YAML shape, which the YAML parser then handles.
     fn parse_one_per_line(text: &str) -> Option<Ledger> {
-        let mut lines = text
-            .lines()
-            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'));
-        match lines.next()?.trim_end() {
-            "articles: []" => return lines.next().is_none().then(Ledger::default),
-            "articles:" => {}
-            _ => return None,
-        }
+        Ledger::read_one_per_line(text.as_bytes()).ok().flatten()
+    }
+
+    /// [`Ledger::parse_one_per_line`] from a reader, a line at a time.
+    fn read_one_per_line(mut reader: impl std::io::BufRead) -> std::io::Result<Option<Ledger>> {
+        let mut line = String::new();
+        let mut header = None;
         let mut articles = Vec::new();
-        for line in lines {
-            let json = line.strip_prefix("- ").filter(|j| j.starts_with('{'))?;
-            articles.push(serde_json::from_str::<Entry>(json).ok()?);
+        loop {
+            line.clear();
+            if reader.read_line(&mut line)? == 0 {
+                break;
+            }
+            // As `str::lines` splits: at `\n`, without a `\r` before it.
+            let text = line.strip_suffix('\n').unwrap_or(&line);
+            let text = text.strip_suffix('\r').unwrap_or(text);
+            if text.trim().is_empty() || text.starts_with('#') {
+                continue;
+            }
+            match header {
+                None => match text.trim_end() {
+                    "articles: []" => header = Some(false),
+                    "articles:" => header = Some(true),
+                    _ => return Ok(None),
+                },
+                // Anything after `articles: []` is another layout.
+                Some(false) => return Ok(None),
+                Some(true) => {
+                    let Some(json) = text.strip_prefix("- ").filter(|j| j.starts_with('{')) else {
+                        return Ok(None);
+                    };
+                    match serde_json::from_str::<Entry>(json) {
+                        Ok(entry) => articles.push(entry),
+                        Err(_) => return Ok(None),
+                    }
+                }
+            }
+        }
+        if header.is_none() {
+            return Ok(None);
         }
         if !articles.is_sorted_by(|a: &Entry, b: &Entry| a.path < b.path) {
             articles.sort_by(|a, b| a.path.cmp(&b.path));
         }
-        Some(Ledger { articles })
+        articles.shrink_to_fit();
+        Ok(Some(Ledger { articles }))
     }
 
     /// The entry recorded for `path`.

@@ -7,7 +7,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 
 use super::ledger::{Entry, Ledger};
-use crate::content::Article;
+use crate::content::Record;
 use crate::error::Diagnostic;
 
 /// The outcome of [`reconcile`].
@@ -21,31 +21,78 @@ pub struct Reconciled {
     pub changed: bool,
 }
 
-/// Sets `article.id` for every article published at `now` from `ledger`, and returns the
-/// updated ledger. `content_dir` turns article paths into the ledger's relative keys.
+/// Sets the id of every article published at `now` from `ledger`, and returns the
+/// updated ledger (the one passed in, changed in place: a large ids file is never held
+/// twice). `content_dir` turns article paths into the ledger's relative keys.
 pub fn reconcile(
-    articles: &mut [Article],
-    ledger: &Ledger,
+    articles: &mut [Record],
+    ledger: Ledger,
     content_dir: &Path,
     now: DateTime<Utc>,
 ) -> Reconciled {
-    let keys: Vec<String> = articles.iter().map(|a| key(&a.path, content_dir)).collect();
-    let mut state = State::new(ledger, &keys);
-    for (article, key) in articles.iter_mut().zip(&keys) {
-        if article.is_published(now) {
-            state.assign(article, key);
+    let (changes, diagnostics) = {
+        // The usual rebuild has every published article recorded under its path with its
+        // id: nothing to do, and no index built.
+        let pending: Vec<usize> = articles
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| {
+                a.is_published(now)
+                    && ledger
+                        .by_path(&key(a.path(), content_dir))
+                        .is_none_or(|r| r.id != a.id())
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let may_have_moved = pending.iter().any(|&i| {
+            let article = &articles[i];
+            article.id_is_url() && ledger.by_path(&key(article.path(), content_dir)).is_none()
+        });
+        let orphans = may_have_moved.then(|| orphans(&ledger, articles, content_dir));
+        let mut state = State::new(&ledger, orphans);
+        for i in pending {
+            let article = &mut articles[i];
+            let key = key(article.path(), content_dir).into_owned();
+            state.assign(article, &key);
         }
+        state.finish()
+    };
+    let changed = !changes.new_entries.is_empty();
+    Reconciled {
+        ledger: changes.apply(ledger),
+        diagnostics,
+        changed,
     }
-    state.finish()
+}
+
+/// What a run adds to the ledger, and the entries it replaces.
+struct Changes {
+    new_entries: Vec<Entry>,
+    /// Paths whose entries give way: a file now recorded afresh, or the old path of a
+    /// moved file (its id now belongs to the new path).
+    retired: HashSet<String>,
+}
+
+impl Changes {
+    fn apply(self, mut ledger: Ledger) -> Ledger {
+        if self.new_entries.is_empty() {
+            return ledger;
+        }
+        ledger
+            .articles
+            .retain(|e| !self.retired.contains(e.path.as_str()));
+        ledger.articles.extend(self.new_entries);
+        ledger.articles.sort_by(|a, b| a.path.cmp(&b.path));
+        ledger
+    }
 }
 
 /// The indexes below are built on first use: when every article is already recorded
 /// under its path with its id (the usual rebuild), none is needed.
 struct State<'a> {
     old: &'a Ledger,
-    /// Every article's ledger key.
-    keys: &'a [String],
-    /// Recorded files that no longer exist: candidates for a move.
+    /// Recorded files that no longer exist: candidates for a move (`None` when no
+    /// article may have moved).
     orphans: Option<Vec<&'a Entry>>,
     /// Which ledger path owns each id, including ones assigned in this run.
     owners: Option<HashMap<Cow<'a, str>, Cow<'a, str>>>,
@@ -54,26 +101,14 @@ struct State<'a> {
 }
 
 impl<'a> State<'a> {
-    fn new(old: &'a Ledger, keys: &'a [String]) -> Self {
+    fn new(old: &'a Ledger, orphans: Option<Vec<&'a Entry>>) -> Self {
         State {
             old,
-            keys,
-            orphans: None,
+            orphans,
             owners: None,
             new_entries: Vec::new(),
             diagnostics: Vec::new(),
         }
-    }
-
-    fn orphans(&mut self) -> &mut Vec<&'a Entry> {
-        let (old, keys) = (self.old, self.keys);
-        self.orphans.get_or_insert_with(|| {
-            let present: HashSet<&str> = keys.iter().map(String::as_str).collect();
-            old.articles
-                .iter()
-                .filter(|e| !present.contains(e.path.as_str()))
-                .collect()
-        })
     }
 
     fn owners(&mut self) -> &mut HashMap<Cow<'a, str>, Cow<'a, str>> {
@@ -86,13 +121,13 @@ impl<'a> State<'a> {
         })
     }
 
-    fn assign(&mut self, article: &mut Article, path: &str) {
+    fn assign(&mut self, article: &mut Record, path: &str) {
         let recorded = self.old.by_path(path);
-        if recorded.is_some_and(|r| r.id == article.id) {
+        if recorded.is_some_and(|r| r.id == article.id()) {
             // Published before from this file with this id: nothing to do.
             return;
         }
-        let explicit = article.id != article.url.as_str();
+        let explicit = !article.id_is_url();
         if !explicit {
             if let Some(recorded) = recorded {
                 self.keep(article, &recorded.id, None);
@@ -104,15 +139,15 @@ impl<'a> State<'a> {
                 return;
             }
         }
-        let owner = self.owners().get(article.id.as_str()).cloned();
+        let owner = self.owners().get(article.id()).cloned();
         match owner {
             Some(owner) if owner != path => self.diagnostics.push(Diagnostic::error(
-                &article.path,
+                article.path(),
                 None,
                 format!(
                     "feed id {:?} was first published by {owner} (see herald-ids.yaml); \
                      readers would take this article for that one: set a new `id:` in the front matter",
-                    article.id
+                    article.id()
                 ),
             )),
             Some(_) => {}
@@ -121,83 +156,105 @@ impl<'a> State<'a> {
     }
 
     /// A recorded file that disappeared, with the same publish date and title.
-    fn take_twin(&mut self, article: &Article) -> Option<&'a Entry> {
-        let orphans = self.orphans();
+    fn take_twin(&mut self, article: &Record) -> Option<&'a Entry> {
+        let orphans = self.orphans.as_mut()?;
         let index = orphans
             .iter()
-            .position(|e| e.published == article.published && e.title == article.title)?;
+            .position(|e| e.published == article.published && e.title == article.title())?;
         Some(orphans.remove(index))
     }
 
-    fn keep(&mut self, article: &mut Article, id: &str, moved_from: Option<&str>) {
-        if id != article.id {
+    fn keep(&mut self, article: &mut Record, id: &str, moved_from: Option<&str>) {
+        if id != article.id() {
             let cause = match moved_from {
                 Some(from) => format!("it moved from {from}"),
                 None => "its URL changed".to_string(),
             };
             self.diagnostics.push(Diagnostic::warning(
-                &article.path,
+                article.path(),
                 None,
                 format!(
                     "{cause}; feeds keep its first id {id:?} so readers show no duplicate \
                      (add `id: '{id}'` to the front matter to make this explicit)"
                 ),
             ));
-            article.id = id.to_string();
+            article.set_id(id);
         }
     }
 
-    fn record(&mut self, article: &Article, path: &str) {
-        self.owners()
-            .insert(Cow::Owned(article.id.clone()), Cow::Owned(path.to_string()));
+    fn record(&mut self, article: &Record, path: &str) {
+        self.owners().insert(
+            Cow::Owned(article.id().to_string()),
+            Cow::Owned(path.to_string()),
+        );
         self.new_entries.push(Entry {
             path: path.to_string(),
-            id: article.id.clone(),
+            id: article.id().to_string(),
             published: article.published,
-            title: article.title.clone(),
+            title: article.title().to_string(),
         });
     }
 
-    fn finish(self) -> Reconciled {
-        let mut ledger = self.old.clone();
-        let changed = !self.new_entries.is_empty();
-        let moved: HashSet<&str> = self
-            .new_entries
-            .iter()
-            .filter_map(|e| {
-                self.old
-                    .articles
-                    .iter()
-                    .find(|o| o.id == e.id && o.path != e.path)
-            })
-            .map(|o| o.path.as_str())
-            .collect();
-        let renewed: HashSet<&str> = self.new_entries.iter().map(|e| e.path.as_str()).collect();
-        ledger
-            .articles
-            .retain(|e| !moved.contains(e.path.as_str()) && !renewed.contains(e.path.as_str()));
-        ledger.articles.extend(self.new_entries);
-        ledger.articles.sort_by(|a, b| a.path.cmp(&b.path));
-        Reconciled {
-            ledger,
-            diagnostics: self.diagnostics,
-            changed,
+    fn finish(self) -> (Changes, Vec<Diagnostic>) {
+        let mut retired: HashSet<String> = HashSet::new();
+        if !self.new_entries.is_empty() {
+            let new_ids: HashMap<&str, &str> = self
+                .new_entries
+                .iter()
+                .map(|e| (e.id.as_str(), e.path.as_str()))
+                .collect();
+            // The old path of a moved file (the first one recorded with its id): the id
+            // now belongs to the new path.
+            let mut moved: HashSet<&str> = HashSet::new();
+            for old in &self.old.articles {
+                let id = old.id.as_str();
+                if new_ids.get(id).is_some_and(|&p| p != old.path) && moved.insert(id) {
+                    retired.insert(old.path.clone());
+                }
+            }
+            retired.extend(self.new_entries.iter().map(|e| e.path.clone()));
         }
+        let changes = Changes {
+            new_entries: self.new_entries,
+            retired,
+        };
+        (changes, self.diagnostics)
     }
 }
 
+/// Recorded files that no longer exist, in the ledger's order. The articles' keys are
+/// sorted references into their paths, not a set of copies.
+fn orphans<'a>(ledger: &'a Ledger, articles: &[Record], content_dir: &Path) -> Vec<&'a Entry> {
+    let mut present: Vec<Cow<'_, str>> = articles
+        .iter()
+        .map(|a| key(a.path(), content_dir))
+        .collect();
+    present.sort_unstable();
+    ledger
+        .articles
+        .iter()
+        .filter(|e| {
+            present
+                .binary_search_by(|k| k.as_ref().cmp(e.path.as_str()))
+                .is_err()
+        })
+        .collect()
+}
+
 /// The ledger key of an article: its path under the content folder, `/`-separated.
-fn key(path: &Path, content_dir: &Path) -> String {
+fn key<'p>(path: &'p Path, content_dir: &Path) -> Cow<'p, str> {
     let relative = path.strip_prefix(content_dir).unwrap_or(path);
     // The usual case, a plain relative path, is already in that form.
     if let Some(text) = relative.to_str().filter(|t| is_plain_unix_path(t)) {
-        return text.to_string();
+        return Cow::Borrowed(text);
     }
-    relative
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
+    Cow::Owned(
+        relative
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/"),
+    )
 }
 
 /// Whether `text` is a relative path whose `/`-separated parts are all normal names, so

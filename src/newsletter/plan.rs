@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::config::Config;
-use crate::content::Article;
+use crate::content::{self, Article, Record};
 use crate::digest::{self, History, Issue, RenderOptions, Rendered};
 use crate::error::Result;
 use crate::store::Store;
@@ -13,6 +13,8 @@ use crate::store::Store;
 pub struct Plan<'a> {
     /// Its articles, id and cutoff.
     pub issue: Issue<'a>,
+    /// The issue's articles read whole, in the issue's order.
+    pub articles: Vec<Article>,
     /// Whether it was started by an earlier run that did not complete it.
     pub resumed: bool,
     /// Article ids the open issue held that no longer exist (shown without them).
@@ -38,7 +40,7 @@ pub enum Next<'a> {
 pub fn plan_next<'a>(
     config: &Config,
     store: Option<&Store>,
-    articles: &'a [Article],
+    articles: &'a [Record],
     now: DateTime<Utc>,
 ) -> Result<Next<'a>> {
     let max_articles = config.newsletter.max_articles;
@@ -70,9 +72,11 @@ pub fn plan_next<'a>(
             }
         }
     };
-    let rendered = digest::render(&issue, &render_options(config))?;
+    let full = content::load_full(config, &issue.articles)?;
+    let rendered = digest::render(&full, &render_options(config))?;
     Ok(Next::Issue(Box::new(Plan {
         issue,
+        articles: full,
         resumed,
         missing,
         rendered,

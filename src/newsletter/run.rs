@@ -166,7 +166,12 @@ pub fn send(
     store.start_issue(&IssueRow {
         id: plan.issue.id.clone(),
         cutoff: plan.issue.cutoff,
-        articles: plan.issue.articles.iter().map(|a| a.id.clone()).collect(),
+        articles: plan
+            .issue
+            .articles
+            .iter()
+            .map(|a| a.id().to_string())
+            .collect(),
         started_at: now,
         completed_at: None,
     })?;
@@ -241,12 +246,7 @@ fn look_only(
     let emails = |list: &[Recipient]| list.iter().map(|r| r.email.clone()).collect::<Vec<_>>();
     Ok(Outcome::DryRun {
         issue: plan.issue.id.clone(),
-        titles: plan
-            .issue
-            .articles
-            .iter()
-            .map(|a| a.title.clone())
-            .collect(),
+        titles: plan.articles.iter().map(|a| a.title.clone()).collect(),
         subject: composer.subject().to_string(),
         resumed: plan.resumed,
         recipients: [emails(&audience.todo), emails(&audience.unknown)].concat(),

@@ -98,21 +98,22 @@ fn bodies_stay_in_their_files_until_shown_and_a_vanished_one_is_a_clear_error() 
     site.article("gone", "Gone", "2024-01-02");
     let config = herald::Config::load(&site.path("herald.yaml")).unwrap();
     let loaded = herald::content::load(&config).unwrap();
+    let now = chrono::Utc::now();
+    let items = herald::feed::select(&loaded.articles, now, 0);
+    // Read whole, the shown articles still leave their bodies in the files.
+    let full = herald::content::load_full(&config, &items).unwrap();
     assert!(
-        loaded
-            .articles
-            .iter()
+        full.iter()
             .all(|a| matches!(a.body, herald::content::Body::InFile { .. })),
         "the loader keeps no body in memory"
     );
-    assert_eq!(
-        loaded.articles[1].render_html().unwrap(),
-        "<p>Body of kept.</p>\n"
-    );
+    assert_eq!(full[1].render_html().unwrap(), "<p>Body of kept.</p>\n");
     std::fs::remove_file(site.path("content/gone.md")).unwrap();
-    let now = chrono::Utc::now();
-    let items = herald::feed::select(&loaded.articles, now, 0);
-    let err = herald::feed::render_all(&config, &items)
+    let err = herald::feed::render_all(&config, &full.iter().collect::<Vec<_>>())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("gone.md"), "{err}");
+    let err = herald::content::load_full(&config, &items)
         .unwrap_err()
         .to_string();
     assert!(err.contains("gone.md"), "{err}");

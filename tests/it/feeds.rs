@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
+use herald::content::Record;
 use herald::feed::{self, Feeds};
 use herald::{Article, Config};
 
@@ -50,7 +51,7 @@ impl Site {
         Config::load(&self.dir.path().join("herald.yaml")).expect("config loads")
     }
 
-    fn articles(&self, config: &Config) -> Vec<Article> {
+    fn articles(&self, config: &Config) -> Vec<Record> {
         let loaded = herald::content::load(config).expect("content loads");
         assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
         loaded.articles
@@ -60,9 +61,18 @@ impl Site {
     fn render(&self, now: &str, limit: usize) -> Feeds {
         let config = self.config();
         let articles = self.articles(&config);
-        let items = feed::select(&articles, at(now), limit);
-        feed::render_all(&config, &items).expect("feeds render")
+        let items = full(&config, &feed::select(&articles, at(now), limit));
+        feed::render_all(&config, &refs(&items)).expect("feeds render")
     }
+}
+
+/// The selected records read whole.
+fn full(config: &Config, items: &[&Record]) -> Vec<Article> {
+    herald::content::load_full(config, items).expect("the selected articles load")
+}
+
+fn refs(articles: &[Article]) -> Vec<&Article> {
+    articles.iter().collect()
 }
 
 fn at(date: &str) -> DateTime<Utc> {
@@ -177,7 +187,7 @@ fn select_sorts_any_input_and_skips_what_is_not_visible() {
     articles.reverse();
     let slugs: Vec<&str> = feed::select(&articles, at("2024-05-01T00:00:00Z"), 0)
         .iter()
-        .map(|a| a.slug.as_str())
+        .map(|a| a.slug())
         .collect();
     assert_eq!(slugs, ["tie-a", "tie-b", "old"]);
 }
@@ -557,7 +567,11 @@ fn render_all_matches_each_format_rendered_alone() {
     let site = mixed_site();
     let config = site.config();
     let articles = site.articles(&config);
-    let items = feed::select(&articles, at("2024-05-01T00:00:00Z"), 0);
+    let items = full(
+        &config,
+        &feed::select(&articles, at("2024-05-01T00:00:00Z"), 0),
+    );
+    let items = refs(&items);
     let all = feed::render_all(&config, &items).expect("render_all");
     assert_eq!(all.rss, feed::rss::render(&config, &items).expect("rss"));
     assert_eq!(all.atom, feed::atom::render(&config, &items).expect("atom"));
@@ -650,7 +664,7 @@ fn shipped_feeds() -> Feeds {
         at("2026-01-01T00:00:00Z"),
         config.feeds.limit,
     );
-    feed::render_all(&config, &items).expect("feeds render")
+    feed::render_all(&config, &refs(&full(&config, &items))).expect("feeds render")
 }
 
 #[test]

@@ -69,8 +69,8 @@ fn load_feeds(site: &Site, now: DateTime<Utc>) -> (Vec<herald::Article>, herald:
     let loaded = herald::content::load(&config).unwrap();
     assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
     let items = herald::feed::select(&loaded.articles, now, 0);
-    let feeds = herald::feed::render_all(&config, &items).unwrap();
-    let articles = items.into_iter().cloned().collect();
+    let articles = herald::content::load_full(&config, &items).unwrap();
+    let feeds = herald::feed::render_all(&config, &articles.iter().collect::<Vec<_>>()).unwrap();
     (articles, feeds)
 }
 
@@ -163,8 +163,8 @@ proptest! {
         let loaded = herald::content::load(&config).unwrap();
         let items = herald::feed::select(&loaded.articles, now, 0);
         for pair in items.windows(2) {
-            let key = |a: &herald::Article| (std::cmp::Reverse(a.published), a.slug.clone());
-            prop_assert!(key(pair[0]) < key(pair[1]), "{} before {}", pair[0].slug, pair[1].slug);
+            let key = |a: &herald::content::Record| (std::cmp::Reverse(a.published), a.slug().to_string());
+            prop_assert!(key(pair[0]) < key(pair[1]), "{} before {}", pair[0].slug(), pair[1].slug());
         }
         prop_assert!(items.iter().all(|a| !a.draft && a.published <= now));
         let visible = loaded.articles.iter().filter(|a| !a.draft && a.published <= now).count();

@@ -179,10 +179,8 @@ fn an_article_edited_after_loading_is_a_clear_error_not_a_mixed_item() {
     let path = site.path("content/edited.md");
     let config = herald::Config::load(&site.path("herald.yaml")).unwrap();
     let loaded = herald::content::load(&config).unwrap();
-    assert_eq!(
-        loaded.articles[0].render_html().unwrap(),
-        "<p>Body of edited.</p>\n"
-    );
+    let full = loaded.articles[0].load_full(&config).unwrap();
+    assert_eq!(full.render_html().unwrap(), "<p>Body of edited.</p>\n");
 
     let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
     let before = std::fs::read_to_string(&path).unwrap();
@@ -198,11 +196,17 @@ fn an_article_edited_after_loading_is_a_clear_error_not_a_mixed_item() {
         .set_modified(modified)
         .unwrap();
 
-    let err = loaded.articles[0].render_html().unwrap_err().to_string();
+    let err = full.render_html().unwrap_err().to_string();
     assert!(err.contains("edited.md"), "{err}");
     assert!(err.contains("run the build again"), "{err}");
-    let items = herald::feed::select(&loaded.articles, chrono::Utc::now(), 0);
-    assert!(herald::feed::render_all(&config, &items).is_err());
+    assert!(herald::feed::render_all(&config, &[&full]).is_err());
+    // Nor is the rest of its front matter read back into a record loaded before.
+    let err = loaded.articles[0]
+        .load_full(&config)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("edited.md"), "{err}");
+    assert!(err.contains("run the build again"), "{err}");
 }
 
 /// Found by fuzzing: `tags: [[[[…]]]]` nested 100,000 deep took 16 s to refuse, the

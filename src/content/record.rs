@@ -1,0 +1,241 @@
+//! What the loader keeps of every article for the whole run: only what ordering,
+//! selection, duplicate checks and the ids file need. Everything else (subtitle,
+//! description, images, call to action …) is read again, one article at a time, for the
+//! few that are shown ([`Record::load_full`]).
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+
+use super::article::{Article, Fingerprint};
+use super::parse::parse_leaving_body;
+use crate::config::Config;
+use crate::error::{Error, Result};
+
+/// One valid article as [`load`](super::load) keeps it: its file, slug, feed id, title,
+/// publish date, draft flag and tags, in about 100 bytes plus one string.
+///
+/// An archive of 100,000 articles is held in about 20 MB this way, where the full
+/// [`Article`]s would take about 250 MB. [`Record::load_full`] reads the rest of the
+/// front matter back from the file, checking that the file did not change since.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    path: Box<Path>,
+    /// The slug, the id, the title, then each tag followed by `\0` (tags are cleaned of
+    /// control characters, so `\0` cannot occur in one).
+    text: Box<str>,
+    /// Where the slug, the id and the title end in `text`.
+    ends: [u32; 3],
+    /// When it is (or will be) published, in UTC.
+    pub published: DateTime<Utc>,
+    /// `draft: true` articles are never published.
+    pub draft: bool,
+    /// Whether the id is the article's URL (no `id:` in the front matter, or the URL
+    /// itself), so that the ids file may give it the id it was first published with.
+    id_is_url: bool,
+    /// Where the body starts in the file.
+    body_offset: u32,
+    /// The whole file as it was read at load, to notice an edit before it is read again.
+    fingerprint: Fingerprint,
+}
+
+impl Record {
+    /// The record of `article`, loaded from a file whose bytes had `fingerprint` and
+    /// whose body starts at `body_offset`.
+    ///
+    /// # Panics
+    /// Never for the loader's input; a slug, id and title longer than 4 GiB together, or
+    /// a front matter longer than 4 GiB, would not fit the compact offsets.
+    pub(crate) fn new(article: &Article, body_offset: usize, fingerprint: Fingerprint) -> Self {
+        let tags_len: usize = article.tags.iter().map(|t| t.len() + 1).sum();
+        let mut text = String::with_capacity(
+            article.slug.len() + article.id.len() + article.title.len() + tags_len,
+        );
+        let mut ends = [0; 3];
+        for (end, part) in ends
+            .iter_mut()
+            .zip([&article.slug, &article.id, &article.title])
+        {
+            text.push_str(part);
+            *end = u32::try_from(text.len()).expect("slug, id and title under 4 GiB");
+        }
+        for tag in &article.tags {
+            text.push_str(tag);
+            text.push('\0');
+        }
+        Record {
+            path: article.path.clone().into_boxed_path(),
+            text: text.into_boxed_str(),
+            ends,
+            published: article.published,
+            draft: article.draft,
+            id_is_url: article.id == article.url.as_str(),
+            body_offset: u32::try_from(body_offset).expect("front matter under 4 GiB"),
+            fingerprint,
+        }
+    }
+
+    /// The record of an article built in memory (tests, library users): its body is
+    /// not in a file, so [`Record::load_full`] is for loaded records only.
+    pub fn of(article: &Article) -> Self {
+        Record::new(article, 0, Fingerprint::of(b""))
+    }
+
+    /// The Markdown file it came from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// URL-safe name (front matter `slug`, else the file name).
+    pub fn slug(&self) -> &str {
+        &self.text[..self.ends[0] as usize]
+    }
+
+    /// Stable identity for feed readers (front matter `id`, else the id the ids file
+    /// recorded, else the absolute URL).
+    pub fn id(&self) -> &str {
+        &self.text[self.ends[0] as usize..self.ends[1] as usize]
+    }
+
+    /// The title.
+    pub fn title(&self) -> &str {
+        &self.text[self.ends[1] as usize..self.ends[2] as usize]
+    }
+
+    /// Tags, in front-matter order.
+    pub fn tags(&self) -> impl Iterator<Item = &str> {
+        let tags = &self.text[self.ends[2] as usize..];
+        tags.split_terminator('\0')
+    }
+
+    /// Whether the id is the article's own URL rather than an explicit `id:` (or one the
+    /// ids file gave it).
+    pub fn id_is_url(&self) -> bool {
+        self.id_is_url
+    }
+
+    /// Gives the article another feed id (the one the ids file recorded for it).
+    pub fn set_id(&mut self, id: &str) {
+        let (slug, title) = (self.slug().len(), self.ends[2] - self.ends[1]);
+        let mut text = String::with_capacity(self.text.len() - self.id().len() + id.len());
+        text.push_str(self.slug());
+        text.push_str(id);
+        text.push_str(&self.text[self.ends[1] as usize..]);
+        let id_end = u32::try_from(slug + id.len()).expect("slug and id under 4 GiB");
+        self.ends = [self.ends[0], id_end, id_end + title];
+        self.text = text.into_boxed_str();
+        self.id_is_url = false;
+    }
+
+    /// Whether the article is visible at `now`: not a draft and not scheduled later.
+    pub fn is_published(&self, now: DateTime<Utc>) -> bool {
+        !self.draft && self.published <= now
+    }
+
+    /// The whole article: its file read and its front matter parsed again, with the id
+    /// this record holds (the one the ids file gave it). The body stays in the file until
+    /// [`Article::render_html`].
+    ///
+    /// Fails when the file changed or vanished since it was loaded: its front matter
+    /// might no longer match this record.
+    pub fn load_full(&self, config: &Config) -> Result<Article> {
+        let bytes = std::fs::read(&self.path).map_err(|e| Error::io(self.path(), e))?;
+        if Fingerprint::of(&bytes) != self.fingerprint {
+            return Err(self.changed());
+        }
+        let parsed = parse_leaving_body(&self.path, &bytes, config);
+        let mut article = match parsed.article {
+            Some(article) if parsed.body_offset == Some(self.body_offset as usize) => article,
+            // Same bytes, other outcome: the config changed under the record.
+            _ => return Err(self.changed()),
+        };
+        if article.id != self.id() {
+            article.id = self.id().to_string();
+        }
+        Ok(article)
+    }
+
+    fn changed(&self) -> Error {
+        Error::io(
+            self.path(),
+            std::io::Error::other(
+                "the file changed after herald read it, so it no longer matches what was \
+                 loaded; run the build again",
+            ),
+        )
+    }
+}
+
+/// Loads the full [`Article`] of each record, in parallel, in the records' order.
+pub fn load_full(config: &Config, records: &[&Record]) -> Result<Vec<Article>> {
+    use rayon::prelude::*;
+    records.par_iter().map(|r| r.load_full(config)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn article() -> Article {
+        let url = url::Url::parse("https://example.com/a-b/").unwrap();
+        Article {
+            path: "content/a-b.md".into(),
+            slug: "a-b".into(),
+            id: url.to_string(),
+            url,
+            title: "A & B".into(),
+            subtitle: Some("sub".into()),
+            description: None,
+            author: None,
+            read_time: None,
+            published: chrono::DateTime::UNIX_EPOCH,
+            updated: None,
+            created: None,
+            hero_image: None,
+            cta: None,
+            cta_url: None,
+            tags: vec!["rust".into(), "web tools".into()],
+            draft: false,
+            body: super::super::Body::Text(String::new()),
+        }
+    }
+
+    #[test]
+    fn a_record_gives_back_the_fields_it_keeps() {
+        let mut record = Record::of(&article());
+        assert_eq!(record.path(), Path::new("content/a-b.md"));
+        assert_eq!(record.slug(), "a-b");
+        assert_eq!(record.id(), "https://example.com/a-b/");
+        assert!(record.id_is_url());
+        assert_eq!(record.title(), "A & B");
+        assert_eq!(record.tags().collect::<Vec<_>>(), ["rust", "web tools"]);
+        record.set_id("tag:example.com,2024:1");
+        assert_eq!(record.id(), "tag:example.com,2024:1");
+        assert!(!record.id_is_url());
+        assert_eq!(record.slug(), "a-b");
+        assert_eq!(record.title(), "A & B");
+        assert_eq!(record.tags().collect::<Vec<_>>(), ["rust", "web tools"]);
+    }
+
+    #[test]
+    fn an_article_without_tags_has_none() {
+        let mut plain = article();
+        plain.tags.clear();
+        assert_eq!(Record::of(&plain).tags().count(), 0);
+    }
+
+    /// The memory of a 100k-article archive is mostly this record: it must stay small
+    /// (bench/run.sh's 100k row holds the whole build to 64 MB).
+    #[test]
+    fn the_record_stays_small() {
+        assert!(
+            std::mem::size_of::<Record>() <= 88,
+            "Record is {} bytes",
+            std::mem::size_of::<Record>()
+        );
+        // One string for slug, id, title and tags; the path is the only other one.
+        let record = Record::of(&article());
+        let text = "a-b".len() + "https://example.com/a-b/".len() + "A & B".len() + 15;
+        assert_eq!(record.text.len(), text);
+    }
+}
