@@ -78,6 +78,10 @@ pub struct BuildReport {
     pub diagnostics: Vec<Diagnostic>,
     /// What `feeds.max_bytes` took out of each feed file that outgrew it.
     pub trimmed: Vec<feed::Trimmed>,
+    /// Feed documents (a current feed or an archive page, in its three formats) left as
+    /// they were without being rendered: nothing they are made of changed since the
+    /// build that wrote them. Their files are among `unchanged`.
+    pub unrendered: usize,
 }
 
 impl BuildReport {
@@ -213,6 +217,10 @@ pub fn build(config: &Config, now: DateTime<Utc>, options: BuildOptions) -> Resu
     // Only once every new document is in place: pages and tag feeds no longer written.
     report.removed = feed::remove_stale(&config.output_dir, &staging.feeds)?;
     report.diagnostics = prepared.diagnostics;
+    report.unrendered = staging.skipped;
+    if let Err(warning) = feed::record_rendered(config, &config.output_dir, &staging.recorded) {
+        report.diagnostics.push(warning);
+    }
     report.trimmed = staging.trimmed;
     Ok(report)
 }

@@ -77,6 +77,12 @@ fn print_outcome(
         for path in &report.unchanged {
             println!("unchanged {}", path.display());
         }
+        if report.unrendered > 0 {
+            println!(
+                "left {} feed document(s) as they were, unrendered: nothing in them changed",
+                report.unrendered
+            );
+        }
         println!("took {:.3}s", started.elapsed().as_secs_f64());
     }
     if report.articles == 0 {

@@ -88,6 +88,14 @@ impl Fingerprint {
             crc32: crc32fast::hash(bytes),
         }
     }
+
+    /// The length then the CRC-32, little-endian: what a key built over files holds.
+    pub(crate) fn to_bytes(self) -> [u8; 12] {
+        let mut bytes = [0; 12];
+        bytes[..8].copy_from_slice(&self.len.to_le_bytes());
+        bytes[8..].copy_from_slice(&self.crc32.to_le_bytes());
+        bytes
+    }
 }
 
 impl Article {

@@ -127,6 +127,11 @@ impl Record {
         self.id_is_url = false;
     }
 
+    /// The length and CRC-32 of the file as it was loaded.
+    pub(crate) fn fingerprint(&self) -> Fingerprint {
+        self.fingerprint
+    }
+
     /// Whether the article is visible at `now`: not a draft and not scheduled later.
     pub fn is_published(&self, now: DateTime<Utc>) -> bool {
         !self.draft && self.published <= now

@@ -32,6 +32,7 @@ mod item;
 pub mod json;
 mod place;
 mod publish;
+mod rendered;
 pub mod rss;
 mod select;
 mod site;
@@ -43,6 +44,7 @@ mod tags;
 pub use budget::Trimmed;
 pub use html::content_html;
 pub(crate) use publish::Plan;
+pub(crate) use rendered::record as record_rendered;
 pub use select::select;
 pub(crate) use stale::remove as remove_stale;
 

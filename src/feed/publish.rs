@@ -6,6 +6,10 @@
 //! whole ([`content::load_full`]) just before it is rendered and dropped after, so
 //! memory grows with a page, not with the archive; bodies stay in their files until
 //! their page is rendered.
+//!
+//! A document whose inputs did not change since the last build is not even rendered
+//! ([`super::rendered`]): a rebuild renders only what a change reached (a new article:
+//! the current documents and the newest pages of its feeds), not the archive.
 
 use std::path::{Path, PathBuf};
 
@@ -13,13 +17,14 @@ use chrono::{DateTime, Utc};
 
 use super::archive::Split;
 use super::place::{ARCHIVE_DIR, Page, Place, TAGS_DIR};
+use super::rendered::{Key, Rendered};
 use super::site::Site;
 use super::tags::{self, TagFeed};
-use super::{select, stage_document};
+use super::{FILES, select, stage_document};
 use crate::config::Config;
 use crate::content::{self, Article, Record};
 use crate::error::{Diagnostic, Error, Result};
-use crate::output::Staged;
+use crate::output::{Staged, Written};
 
 /// The feeds of one build.
 #[derive(Debug)]
@@ -48,6 +53,10 @@ pub(crate) struct Staging {
     pub(crate) trimmed: Vec<super::Trimmed>,
     /// Each feed's folder and its number of archive pages.
     pub(crate) feeds: Vec<(String, usize)>,
+    /// Every document and its key, to record once the files are in place.
+    pub(crate) recorded: Vec<(Place, Key)>,
+    /// How many documents were left as they were without being rendered.
+    pub(crate) skipped: usize,
     /// Folders created for the documents; removed again (when empty) if the build fails.
     created: Vec<PathBuf>,
 }
@@ -56,6 +65,13 @@ impl Staging {
     fn add(&mut self, staged: super::StagedFeeds) {
         self.files.extend(staged.files);
         self.trimmed.extend(staged.trimmed);
+    }
+
+    /// Keeps the three files of the document at `place` as they are, unrendered.
+    fn skip(&mut self, dir: &Path, place: &Place) {
+        let files = FILES.map(|file| Staged::unchanged(dir.join(place.path(file))));
+        self.files.extend(files);
+        self.skipped += 1;
     }
 }
 
@@ -97,30 +113,24 @@ impl<'a> Plan<'a> {
     }
 
     fn stage_into(&self, config: &Config, dir: &Path, staging: &mut Staging) -> Result<()> {
+        let mut rendered = Rendered::load(config);
         for feed in self.feeds() {
             let split = self.split(config, feed.items);
             let pages = split.pages();
-            let place = |page| Place {
-                folder: feed.folder.clone(),
-                page,
-                pages,
-            };
             let folder = dir.join(&feed.folder);
             create_dir(&folder, &mut staging.created)?;
-            let document = |records, page| -> Result<super::StagedFeeds> {
-                // Only this document's articles are held whole, and only while it is
-                // written.
-                let articles = content::load_full(config, records)?;
-                let items: Vec<&Article> = articles.iter().collect();
-                let site = Site::at(config, &items, place(page), feed.tag);
-                stage_document(config, &site, &items, dir)
-            };
-            staging.add(document(split.current, Page::Current)?);
             if pages > 0 {
                 create_dir(&folder.join(ARCHIVE_DIR), &mut staging.created)?;
             }
-            for n in 1..=pages {
-                staging.add(document(split.page(n), Page::Archive(n))?);
+            let documents = std::iter::once((Page::Current, split.current))
+                .chain((1..=pages).map(|n| (Page::Archive(n), split.page(n))));
+            for (page, items) in documents {
+                let place = Place {
+                    folder: feed.folder.clone(),
+                    page,
+                    pages,
+                };
+                stage_one(config, dir, &feed, place, items, &mut rendered, staging)?;
             }
             staging.feeds.push((feed.folder, pages));
         }
@@ -151,6 +161,45 @@ impl<'a> Plan<'a> {
             feeds.archive_page_size.get(),
         )
     }
+}
+
+/// Stages the document at `place` holding `items`, unless `rendered` says it is on disk
+/// as this build would write it; records its key either way, unless `feeds.max_bytes`
+/// trimmed it (what was trimmed is reported by rendering, so it is rendered each time).
+fn stage_one(
+    config: &Config,
+    dir: &Path,
+    feed: &Feed<'_, '_>,
+    place: Place,
+    items: &[&Record],
+    rendered: &mut Rendered,
+    staging: &mut Staging,
+) -> Result<()> {
+    let key = rendered.key(&place, feed.tag, items);
+    if rendered.skips(dir, &place, &key) {
+        staging.skip(dir, &place);
+    } else {
+        let check = rendered.unchecked() && rendered.would_skip(dir, &place, &key);
+        // Only this document's articles are held whole, and only while it is written.
+        let articles = content::load_full(config, items)?;
+        let articles: Vec<&Article> = articles.iter().collect();
+        let site = Site::at(config, &articles, place.clone(), feed.tag);
+        let staged = stage_document(config, &site, &articles, dir)?;
+        if check {
+            let same = staged
+                .files
+                .iter()
+                .all(|f| f.written() == Written::Unchanged);
+            rendered.checked(same);
+        }
+        let trimmed = !staged.trimmed.is_empty();
+        staging.add(staged);
+        if trimmed {
+            return Ok(());
+        }
+    }
+    staging.recorded.push((place, key));
+    Ok(())
 }
 
 /// Creates `folder` (and its parents) if missing, recording each one created.

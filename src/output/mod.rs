@@ -37,6 +37,11 @@ pub struct Staged {
 }
 
 impl Staged {
+    /// `path`, known to hold already what it should: [`commit`] leaves it alone.
+    pub(crate) fn unchanged(path: PathBuf) -> Self {
+        Staged { path, temp: None }
+    }
+
     /// The file this replaces.
     pub fn path(&self) -> &Path {
         &self.path

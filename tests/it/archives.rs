@@ -399,3 +399,230 @@ fn assert_stylesheet_is_found(file: &std::path::Path) {
         file.display()
     );
 }
+
+// ------------------------------------------------- documents left unrendered when unchanged
+
+/// Every file under `public/` of `root`, with its bytes.
+fn outputs(root: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut stack = vec![root.join("public")];
+    while let Some(folder) = stack.pop() {
+        for entry in std::fs::read_dir(&folder).expect("read public") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let relative = path.strip_prefix(root).unwrap().display().to_string();
+                files.insert(relative, std::fs::read(&path).expect("read output"));
+            }
+        }
+    }
+    files
+}
+
+/// Builds a copy of `site` (config, articles, ids file) from nothing and asserts that
+/// `site`'s own output, built on top of earlier builds, holds exactly the same files
+/// and bytes: a page left unrendered must be the page a full render writes.
+fn assert_same_as_a_fresh_build(site: &Site, step: &str) {
+    let fresh = Site::with_config(&site.read("herald.yaml"));
+    for entry in std::fs::read_dir(site.path("content")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        fresh.write(&format!("content/{name}"), std::fs::read(&path).unwrap());
+    }
+    fresh.write("herald-ids.yaml", site.read("herald-ids.yaml"));
+    fresh.herald(&["build"]).expect_code(0);
+    let (built, expected) = (outputs(site.root()), outputs(fresh.root()));
+    let names = |files: &std::collections::BTreeMap<String, Vec<u8>>| {
+        files.keys().cloned().collect::<Vec<_>>()
+    };
+    assert_eq!(names(&built), names(&expected), "{step}: the files differ");
+    for (name, bytes) in &expected {
+        assert!(
+            built[name] == *bytes,
+            "{step}: {name} differs from a fresh build's\n--- built ---\n{}\n--- fresh ---\n{}",
+            String::from_utf8_lossy(&built[name]),
+            String::from_utf8_lossy(bytes)
+        );
+    }
+}
+
+/// How many documents a `build -v` left unrendered.
+fn skipped(run: &crate::support::Run) -> usize {
+    let out = run.stdout();
+    out.lines()
+        .find_map(|line| line.strip_prefix("left "))
+        .and_then(|rest| rest.split(' ').next())
+        .map_or(0, |n| n.parse().unwrap())
+}
+
+/// Rewrites `relative` with `from` replaced by `to` (same length), keeping its inode
+/// and modification time: a change the recorded size, time and inode cannot see.
+fn tamper(site: &Site, relative: &str, from: &str, to: &str) {
+    assert_eq!(from.len(), to.len());
+    let path = site.path(relative);
+    let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+    let text = site.read(relative);
+    assert!(text.contains(from), "{relative} has no {from:?}");
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .truncate(false)
+        .open(&path)
+        .unwrap();
+    std::io::Write::write_all(&mut file, text.replace(from, to).as_bytes()).unwrap();
+    file.set_modified(modified).unwrap();
+}
+
+#[test]
+fn documents_are_left_unrendered_only_while_nothing_in_them_changed() {
+    let site = Site::with_config(&format!("{CONFIG}  per_tag: true\n"));
+    let tagged = |n: usize, tags: &str, body: &str| {
+        let date =
+            chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap() + chrono::Days::new(n as u64);
+        site.write(
+            &format!("content/post-{n:02}.md"),
+            format!(
+                "---\ntitle: 'Post {n}'\npublish_date: {date}\ntags: [{tags}]\n---\n\n{body}\n"
+            ),
+        );
+    };
+    for n in 0..20 {
+        tagged(
+            n,
+            ["Rust", "Rust, web", "web"][n % 3],
+            &format!("Body {n}."),
+        );
+    }
+    // Site: 3 current, pages of 4: 4 full pages and one of 1. Tag rust (14 articles):
+    // 3 current, 2 full pages and one of 3. Tag web (13): 3 current, 2 full and one of 2.
+    let build = || site.herald(&["build", "-v"]).expect_code(0).stdout();
+    build();
+    assert_same_as_a_fresh_build(&site, "first build");
+    // Three feeds: 3 current documents and 5 + 3 + 3 pages.
+    let documents = 3 + 5 + 3 + 3;
+
+    // Nothing changed: every document but the one rendered to check the record (the
+    // site's current feed).
+    let run = site.herald(&["build", "-v"]);
+    assert_eq!(
+        skipped(run.expect_code(0)),
+        documents - 1,
+        "{}",
+        run.stdout()
+    );
+    assert_same_as_a_fresh_build(&site, "rebuild");
+
+    // A tag's spelling changes by majority ("rust" wins) in articles outside the rust
+    // tag's page 1: that page's files are the same, its title is not.
+    for n in [6, 9, 12, 15, 18] {
+        tagged(n, "rust", &format!("Body {n}."));
+    }
+    for n in [7, 10, 13, 16, 19] {
+        tagged(n, "rust, web", &format!("Body {n}."));
+    }
+    build();
+    assert_same_as_a_fresh_build(&site, "a tag renamed by majority");
+
+    // A new article: only the newest pages move.
+    tagged(20, "Rust", "Body 20.");
+    build();
+    assert_same_as_a_fresh_build(&site, "a new article");
+
+    // An archived article edited: its pages (site page 2, its tags' page 2) follow.
+    tagged(7, "Rust, web", "Body 7, edited.");
+    build();
+    assert_same_as_a_fresh_build(&site, "an archived article edited");
+
+    // Its tags changed: the tags' pages shift, the site's page 2 changes.
+    tagged(7, "web", "Body 7, edited.");
+    build();
+    assert_same_as_a_fresh_build(&site, "an archived article's tags changed");
+
+    // An archived article's recorded id changed in the ids file, its file untouched.
+    let ids = site.read("herald-ids.yaml");
+    let old_id = format!("\"{BASE}articles/post-06/\"");
+    assert!(ids.contains(&old_id), "{ids}");
+    site.write(
+        "herald-ids.yaml",
+        ids.replace(&old_id, "\"tag:example.com,2025:six\""),
+    );
+    build();
+    assert!(
+        site.read("public/archive/rss-2.xml")
+            .contains("tag:example.com,2025:six")
+    );
+    assert_same_as_a_fresh_build(&site, "an archived article's id changed");
+
+    // An archived article moved to another file: same bytes and id, another URL.
+    std::fs::rename(
+        site.path("content/post-05.md"),
+        site.path("content/post-05-moved.md"),
+    )
+    .unwrap();
+    build();
+    assert_same_as_a_fresh_build(&site, "an archived article moved");
+
+    // The newest page fills, then the next article starts a page after it: the full
+    // page gains its next-archive link.
+    tagged(21, "web", "Body 21.");
+    tagged(22, "web", "Body 22.");
+    build();
+    assert_same_as_a_fresh_build(&site, "the newest page filled");
+    tagged(23, "web", "Body 23.");
+    build();
+    assert_same_as_a_fresh_build(&site, "a page after a full one");
+
+    // An archived article deleted: every later page shifts by one.
+    std::fs::remove_file(site.path("content/post-02.md")).unwrap();
+    build();
+    assert_same_as_a_fresh_build(&site, "an archived article deleted");
+
+    // The settings change: every page says so.
+    site.write(
+        "herald.yaml",
+        site.read("herald.yaml")
+            .replace("title: Test Site", "title: Test Blog"),
+    );
+    build();
+    assert_same_as_a_fresh_build(&site, "the site's title changed");
+
+    // A page file removed from the output, and the record damaged.
+    std::fs::remove_file(site.path("public/archive/atom-2.xml")).unwrap();
+    build();
+    assert_same_as_a_fresh_build(&site, "a page removed");
+    let record = std::fs::read_dir(site.path(".herald"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("feed-documents-")
+        })
+        .expect("the record of rendered documents");
+    std::fs::write(&record, "herald feed documents 1\nnot a line\n").unwrap();
+    let run = site.herald(&["build", "-v"]);
+    assert_eq!(
+        skipped(run.expect_code(0)),
+        0,
+        "a damaged record skips nothing"
+    );
+    assert_same_as_a_fresh_build(&site, "a damaged record");
+
+    // Two documents edited behind herald's back, size, time and inode kept (as when a
+    // newer herald renders differently): the document rendered to check the record
+    // differs, so the record is not trusted and every document is rendered again.
+    build();
+    tamper(&site, "public/rss.xml", "Test Blog", "Test Blob");
+    tamper(
+        &site,
+        "public/tags/web/archive/atom-1.xml",
+        "Test Blog",
+        "Test Blob",
+    );
+    let run = site.herald(&["build", "-v"]);
+    assert_eq!(skipped(run.expect_code(0)), 0, "{}", run.stdout());
+    assert_same_as_a_fresh_build(&site, "pages edited behind herald's back");
+    let run = site.herald(&["build", "-v"]);
+    assert!(skipped(run.expect_code(0)) > 0, "{}", run.stdout());
+}
