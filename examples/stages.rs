@@ -124,10 +124,12 @@ fn main() {
     );
     stage("ids: reconcile (with a clone of the articles)", &mut || {
         let mut articles = loaded.articles.clone();
-        herald::ids::reconcile(&mut articles, old.clone(), &config.content_dir, now)
-            .ledger
-            .articles
-            .len()
+        herald::ids::reconcile(&mut articles, old.clone(), &config.content_dir, now, &|r| {
+            r.load_full(&config).map(|a| a.title)
+        })
+        .ledger
+        .articles
+        .len()
     });
     stage("ids: Ledger::to_yaml", &mut || {
         prepared.ledger.to_yaml().len()

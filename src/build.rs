@@ -131,11 +131,23 @@ impl Prepared {
 /// `feeds.per_tag`, also reports the tags that cannot have a feed. Writes nothing;
 /// `herald check` is this plus printing.
 pub fn prepare(config: &Config, now: DateTime<Utc>) -> Result<Prepared> {
+    let mut prepared = prepare_articles(config, now)?;
+    if config.feeds.per_tag {
+        let plan = feed::Plan::new(config, &prepared.articles, now);
+        prepared.diagnostics.extend(plan.diagnostics);
+        sort_by_place(&mut prepared.diagnostics);
+    }
+    Ok(prepared)
+}
+
+/// [`prepare`] without the tags' diagnostics, which a build takes from its plan.
+fn prepare_articles(config: &Config, now: DateTime<Utc>) -> Result<Prepared> {
     // The ids file is read while the content folder is listed and parsed.
     let (loaded, old) = rayon::join(|| content::load(config), || Ledger::load(&config.ids_file));
     let (loaded, old) = (loaded?, old?);
     let mut articles = loaded.articles;
-    let reconciled = ids::reconcile(&mut articles, old, &config.content_dir, now);
+    let title = |record: &Record| record.load_full(config).map(|article| article.title);
+    let reconciled = ids::reconcile(&mut articles, old, &config.content_dir, now, &title);
     let mut diagnostics = loaded.diagnostics;
     let rejected: Vec<PathBuf> = reconciled
         .diagnostics
@@ -145,17 +157,18 @@ pub fn prepare(config: &Config, now: DateTime<Utc>) -> Result<Prepared> {
         .collect();
     articles.retain(|a| !rejected.iter().any(|r| r == a.path()));
     diagnostics.extend(reconciled.diagnostics);
-    if config.feeds.per_tag {
-        // Tags that cannot have a feed: `herald check` shows them too.
-        diagnostics.extend(feed::Plan::new(config, &articles, now).diagnostics);
-    }
-    diagnostics.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+    sort_by_place(&mut diagnostics);
     Ok(Prepared {
         articles,
         ledger: reconciled.ledger,
         ledger_changed: reconciled.changed,
         diagnostics,
     })
+}
+
+/// Sorts problems by path and line, as they are shown.
+fn sort_by_place(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
 }
 
 /// Builds the feeds for the articles visible at `now` (the site's three files, their
@@ -175,22 +188,41 @@ pub fn build(config: &Config, now: DateTime<Utc>, options: BuildOptions) -> Resu
     )?;
     std::fs::create_dir_all(&config.output_dir).map_err(|e| Error::io(&config.output_dir, e))?;
     remove_old_lock(&config.output_dir)?;
-    let prepared = prepare(config, now)?;
-    if prepared.has_errors() && !options.skip_invalid {
-        return Err(Error::Content(prepared.diagnostics));
+    let Prepared {
+        articles,
+        ledger,
+        ledger_changed,
+        mut diagnostics,
+    } = prepare_articles(config, now)?;
+    // The plan (every document, and which tags can have a feed) is made once; its
+    // problems count before anything is written. With `skip_invalid`, tags that cannot
+    // have a feed are left out.
+    let mut plan = feed::Plan::new(config, &articles, now);
+    if !plan.diagnostics.is_empty() {
+        diagnostics.append(&mut plan.diagnostics);
+        sort_by_place(&mut diagnostics);
     }
-    // Tags that cannot have a feed are among `prepared.diagnostics`; with
-    // `skip_invalid` their feeds are left out.
-    let plan = feed::Plan::new(config, &prepared.articles, now);
-    // Streams the feeds to temporary files beside the old ones; nothing is published yet.
-    let staging = plan.stage(config, &config.output_dir)?;
+    if diagnostics.iter().any(Diagnostic::is_error) && !options.skip_invalid {
+        return Err(Error::Content(diagnostics));
+    }
+    // The ids file is staged (an unchanged ledger is not even serialised: it is most of
+    // a rebuild's writing work) while the feeds are streamed to temporary files beside
+    // the old ones; nothing is published yet. The ledger is dropped once written.
+    let ids_file = move || -> Result<Option<output::Staged>> {
+        let staged = (ledger_changed || !config.ids_file.exists())
+            .then(|| stage_ids(config, &ledger))
+            .transpose();
+        drop(ledger);
+        staged
+    };
+    let (ids, staging) = rayon::join(ids_file, || plan.stage(config, &config.output_dir));
+    let (ids, staging) = (ids?, staging?);
     let stylesheet = stage_stylesheet(config)?;
     let mut report = BuildReport {
         items: plan.current_items(config),
-        articles: prepared.articles.len(),
-        drafts: prepared.articles.iter().filter(|a| a.draft).count(),
-        scheduled: prepared
-            .articles
+        articles: articles.len(),
+        drafts: articles.iter().filter(|a| a.draft).count(),
+        scheduled: articles
             .iter()
             .filter(|a| !a.draft && a.published > now)
             .count(),
@@ -202,27 +234,28 @@ pub fn build(config: &Config, now: DateTime<Utc>, options: BuildOptions) -> Resu
             Written::Unchanged => report.unchanged.push(file.path().to_path_buf()),
         }
     }
-    // The ids are recorded before the feeds that use them are published. An unchanged
-    // ledger is not even serialised (it is most of a rebuild's writing work).
+    // The ids are published before the feeds that use them.
     let mut files = Vec::with_capacity(staging.files.len() + 2);
-    if prepared.ledger_changed || !config.ids_file.exists() {
-        files.push(output::stage(
-            &config.ids_file,
-            prepared.ledger.to_yaml().as_bytes(),
-        )?);
-    }
+    files.extend(ids);
     files.extend(staging.files);
     files.extend(stylesheet);
     output::commit(files)?;
     // Only once every new document is in place: pages and tag feeds no longer written.
     report.removed = feed::remove_stale(&config.output_dir, &staging.feeds)?;
-    report.diagnostics = prepared.diagnostics;
+    report.diagnostics = diagnostics;
     report.unrendered = staging.skipped;
     if let Err(warning) = feed::record_rendered(config, &config.output_dir, &staging.recorded) {
         report.diagnostics.push(warning);
     }
     report.trimmed = staging.trimmed;
     Ok(report)
+}
+
+/// The ids file with `ledger`'s entries, streamed to a temporary file beside it.
+fn stage_ids(config: &Config, ledger: &Ledger) -> Result<output::Staged> {
+    let mut writer = output::ChangeWriter::new(&config.ids_file);
+    ledger.write_yaml(|chunk| writer.write_all(chunk))?;
+    writer.finish()
 }
 
 /// `output_dir/feed.xsl`, from herald's stylesheet or the user's file

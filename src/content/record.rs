@@ -12,8 +12,10 @@ use super::parse::parse_leaving_body;
 use crate::config::Config;
 use crate::error::{Error, Result};
 
-/// One valid article as [`load`](super::load) keeps it: its file, slug, feed id, title,
-/// publish date, draft flag and tags, in about 100 bytes plus one string.
+/// One valid article as [`load`](super::load) keeps it: its file, slug, feed id, publish
+/// date, draft flag and tags, in about 80 bytes plus two strings. The title is not
+/// kept: the ids file needs it only for new articles, and reads it back
+/// ([`Record::load_full`]).
 ///
 /// An archive of 100,000 articles is held in about 20 MB this way, where the full
 /// [`Article`]s would take about 250 MB. [`Record::load_full`] reads the rest of the
@@ -21,11 +23,11 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
     path: Box<Path>,
-    /// The slug, the id, the title, then each tag followed by `\0` (tags are cleaned of
-    /// control characters, so `\0` cannot occur in one).
+    /// The slug, the id, then each tag followed by `\0` (tags are cleaned of control
+    /// characters, so `\0` cannot occur in one).
     text: Box<str>,
-    /// Where the slug, the id and the title end in `text`.
-    ends: [u32; 3],
+    /// Where the slug and the id end in `text`.
+    ends: [u32; 2],
     /// When it is (or will be) published, in UTC.
     pub published: DateTime<Utc>,
     /// `draft: true` articles are never published.
@@ -44,20 +46,15 @@ impl Record {
     /// whose body starts at `body_offset`.
     ///
     /// # Panics
-    /// Never for the loader's input; a slug, id and title longer than 4 GiB together, or
-    /// a front matter longer than 4 GiB, would not fit the compact offsets.
+    /// Never for the loader's input; a slug and id longer than 4 GiB together, or a
+    /// front matter longer than 4 GiB, would not fit the compact offsets.
     pub(crate) fn new(article: &Article, body_offset: usize, fingerprint: Fingerprint) -> Self {
         let tags_len: usize = article.tags.iter().map(|t| t.len() + 1).sum();
-        let mut text = String::with_capacity(
-            article.slug.len() + article.id.len() + article.title.len() + tags_len,
-        );
-        let mut ends = [0; 3];
-        for (end, part) in ends
-            .iter_mut()
-            .zip([&article.slug, &article.id, &article.title])
-        {
+        let mut text = String::with_capacity(article.slug.len() + article.id.len() + tags_len);
+        let mut ends = [0; 2];
+        for (end, part) in ends.iter_mut().zip([&article.slug, &article.id]) {
             text.push_str(part);
-            *end = u32::try_from(text.len()).expect("slug, id and title under 4 GiB");
+            *end = u32::try_from(text.len()).expect("slug and id under 4 GiB");
         }
         for tag in &article.tags {
             text.push_str(tag);
@@ -97,14 +94,9 @@ impl Record {
         &self.text[self.ends[0] as usize..self.ends[1] as usize]
     }
 
-    /// The title.
-    pub fn title(&self) -> &str {
-        &self.text[self.ends[1] as usize..self.ends[2] as usize]
-    }
-
     /// Tags, in front-matter order.
     pub fn tags(&self) -> impl Iterator<Item = &str> {
-        let tags = &self.text[self.ends[2] as usize..];
+        let tags = &self.text[self.ends[1] as usize..];
         tags.split_terminator('\0')
     }
 
@@ -116,13 +108,13 @@ impl Record {
 
     /// Gives the article another feed id (the one the ids file recorded for it).
     pub fn set_id(&mut self, id: &str) {
-        let (slug, title) = (self.slug().len(), self.ends[2] - self.ends[1]);
+        let slug = self.slug().len();
         let mut text = String::with_capacity(self.text.len() - self.id().len() + id.len());
         text.push_str(self.slug());
         text.push_str(id);
         text.push_str(&self.text[self.ends[1] as usize..]);
         let id_end = u32::try_from(slug + id.len()).expect("slug and id under 4 GiB");
-        self.ends = [self.ends[0], id_end, id_end + title];
+        self.ends = [self.ends[0], id_end];
         self.text = text.into_boxed_str();
         self.id_is_url = false;
     }
@@ -212,13 +204,11 @@ mod tests {
         assert_eq!(record.slug(), "a-b");
         assert_eq!(record.id(), "https://example.com/a-b/");
         assert!(record.id_is_url());
-        assert_eq!(record.title(), "A & B");
         assert_eq!(record.tags().collect::<Vec<_>>(), ["rust", "web tools"]);
         record.set_id("tag:example.com,2024:1");
         assert_eq!(record.id(), "tag:example.com,2024:1");
         assert!(!record.id_is_url());
         assert_eq!(record.slug(), "a-b");
-        assert_eq!(record.title(), "A & B");
         assert_eq!(record.tags().collect::<Vec<_>>(), ["rust", "web tools"]);
     }
 
@@ -238,9 +228,9 @@ mod tests {
             "Record is {} bytes",
             std::mem::size_of::<Record>()
         );
-        // One string for slug, id, title and tags; the path is the only other one.
+        // One string for slug, id and tags; the path is the only other one.
         let record = Record::of(&article());
-        let text = "a-b".len() + "https://example.com/a-b/".len() + "A & B".len() + 15;
+        let text = "a-b".len() + "https://example.com/a-b/".len() + 15;
         assert_eq!(record.text.len(), text);
     }
 }
