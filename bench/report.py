@@ -116,26 +116,42 @@ def memory_rows(facts, full, row):
 
 
 def big_rows(facts, t, row, notes):
-    """The newest 20 of BIG_N articles: time against the N-article newest-20 build, and
-    peak memory."""
-    if "big_n" not in facts:
+    """A cron's build (one new article since the last build) of BIG_N articles with
+    archives and per-tag feeds: time against the same build of the N-article corpus, and
+    peak memory; the first build and the plain newest-20 build for information."""
+    if "big_n" not in facts or "cron_big" not in t:
         return
     big_n, n = int(facts["big_n"]), int(facts["n"])
-    big, base = t["big_20_herald"], t["build_20_herald"]
-    items = int(facts.get("big_items", "0") or 0)
-    extra = facts.get("big_feeds_extra", "").strip()
-    label = f"Build, newest 20, {big_n:,} articles"
-    label += f" ({extra})" if extra else " (no archives or per-tag feeds yet)"
-    judge = verdict if items == 20 else (lambda ok: "n/a")
-    if items != 20:
-        notes.append(f"herald's {big_n:,}-article rss.xml holds {items} of 20 items with "
-                     "full content: the row is not judged.")
-    ratio = big["median"] / base["median"]
-    row(label, seconds(big), f"{n:,} articles {seconds(base)}", f"{ratio:.2f} ×",
+    big, small = t["cron_big"], t["cron_small"]
+    extra = facts.get("big_feeds_extra", "").strip() or "default feeds"
+    ok = True
+    for name, count in (("cron_big", big_n), ("cron_small", n)):
+        items = int(facts.get(f"{name}_items", "0") or 0)
+        newest = facts.get(f"{name}_newest", "")
+        want = f"New article {facts.get(f'{name}_new_articles', '?')}"
+        if items != 20 or newest != want:
+            ok = False
+            notes.append(f"the {count:,}-article rss.xml holds {items} items, the newest "
+                         f"being {newest or 'none'!r} rather than {want!r}: not judged.")
+    judge = verdict if ok else (lambda _: "n/a")
+    label = f"Build after one new article, {big_n:,} articles ({extra})"
+    ratio = big["median"] / small["median"]
+    row(label, seconds(big), f"the same, {n:,} articles {seconds(small)}", f"{ratio:.2f} ×",
         f"≤ 12 × the {n:,}-article build", judge(ratio <= 12))
-    rss = int(facts["rss_big_20"])
-    row(f"Peak RSS, build newest 20, {big_n:,} articles", mb(rss), "–", "–", "≤ 64 MB",
-        judge(rss <= 64 * 1024))
+    base = t.get("build_20_herald")
+    if base:
+        row(f"Build after one new article, {big_n:,} articles, against the plain build",
+            seconds(big), f"newest 20, {n:,} articles, no archives {seconds(base)}",
+            f"{big['median'] / base['median']:.2f} ×", "(none)", "–")
+    rss = int(facts["rss_cron_big"])
+    row(f"Peak RSS, build after one new article, {big_n:,} articles", mb(rss), "–", "–",
+        "≤ 64 MB", judge(rss <= 64 * 1024))
+    for name, count in (("cron_big", big_n), ("cron_small", n)):
+        first = facts.get(f"{name}_first_seconds")
+        if first:
+            row(f"First build (every document rendered), {count:,} articles",
+                f"{fmt_s(float(first))}; {mb(facts[f'{name}_first_rss'])}", "–", "–",
+                "(none)", "–")
 
 
 def send_rows(facts, t, row, notes):

@@ -206,8 +206,60 @@ for limit in "${limits[@]}"; do
 done
 
 # ---------------------------------------------------------------- 100k articles
-# The newest 20 of 100,000 articles: time (as a ratio to the 10k newest-20 build) and
-# peak memory. herald-ids.yaml is kept between runs, as on any blog built more than once.
+# A cron's build of BIG_N articles with archives and per-tag feeds on: one new article
+# since the last build, the output and herald-ids.yaml kept. Time as a ratio to the same
+# build of the N-article corpus (same config, same new article), and peak memory. The
+# first build (everything rendered) is timed once, for information.
+feeds_config() { # feeds_config CORPUS_HERALD_DIR OUTPUT → that corpus's config with the extra lines
+  local dir=$1 out=$2
+  [[ $(grep -v -e '^[ #]' -e '^$' "$dir/herald.yaml" | tail -1) == feeds: ]] ||
+    die "$dir/herald.yaml: feeds: must be the last section, for BENCH_100K_FEEDS_EXTRA to go under it"
+  {
+    sed -e "s|^output_dir: .*|output_dir: $out|" -e '/^  archives:/d' -e '/# Like Hugo/d' "$dir/herald.yaml"
+    [[ -z $BENCH_100K_FEEDS_EXTRA ]] || printf '%s\n' "$BENCH_100K_FEEDS_EXTRA"
+  } >"$dir/herald-$out.yaml"
+  echo "$dir/herald-$out.yaml"
+}
+# New articles go to content/zz-bench-new/; each run of this section starts from the
+# corpus as generated (new articles removed, herald-ids.yaml as before them).
+reset_new() { # reset_new CORPUS_HERALD_DIR OUTPUT
+  local dir=$1
+  rm -rf "$dir/content/zz-bench-new" "${dir:?}/$2"
+  if [[ -e $dir/herald-ids.yaml.before-new ]]; then
+    cp "$dir/herald-ids.yaml.before-new" "$dir/herald-ids.yaml"
+  fi
+}
+NEW_ARTICLE=$R/new-article.sh
+cat >"$NEW_ARTICLE" <<'SCRIPT'
+#!/usr/bin/env bash
+# new-article.sh CONTENT_DIR: one more article, newer than every other, with two tags.
+set -euo pipefail
+dir=$1/zz-bench-new
+mkdir -p "$dir"
+n=$(($(find "$dir" -name '*.md' | wc -l) + 1))
+printf -- '---\ntitle: "New article %d"\npublish_date: 2025-12-01T%02d:%02d:00Z\ntags: [rust, tooling]\n---\n\nA new article, number %d.\n' \
+  "$n" $((n / 60 % 24)) $((n % 60)) "$n" >"$dir/new-$n.md"
+SCRIPT
+chmod +x "$NEW_ARTICLE"
+cron_row() { # cron_row NAME CORPUS_HERALD_DIR OUTPUT: first build, then timed builds after one new article
+  local name=$1 dir=$2 out=$3 config
+  config=$(feeds_config "$dir" "$out")
+  local cmd=("$BIN/herald" --quiet --config "$config" --now "$NOW" build)
+  reset_new "$dir" "$out"
+  log "$name: first build (every document rendered)"
+  /usr/bin/time -f '%e %M' -o "$R/first.tmp" "${cmd[@]}" >/dev/null
+  fact "${name}_first_seconds" "$(cut -d' ' -f1 "$R/first.tmp")"
+  fact "${name}_first_rss" "$(cut -d' ' -f2 "$R/first.tmp")"
+  [[ -e $dir/herald-ids.yaml.before-new ]] || cp "$dir/herald-ids.yaml" "$dir/herald-ids.yaml.before-new"
+  log "$name: build after one new article"
+  bench "$name" --prepare "$NEW_ARTICLE $dir/content" -- "${cmd[@]}"
+  fact "${name}_items" "$(grep -c '<item>' "$dir/$out/rss.xml" || true)"
+  fact "${name}_newest" "$(grep -o 'New article [0-9]*' "$dir/$out/rss.xml" | head -1)"
+  fact "${name}_new_articles" "$(find "$dir/content/zz-bench-new" -name '*.md' | wc -l)"
+  log "$name: peak memory after one new article"
+  peak_rss "$name" "$NEW_ARTICLE $dir/content" "${cmd[@]}"
+  reset_new "$dir" "$out"
+}
 if [[ ${SKIP_100K:-0} != 1 ]]; then
   B=$BENCH_DIR/corpus-big
   big_stamp="$BIG_N $(sha256sum "$REPO/examples/gen_corpus.rs" | cut -c1-16)"
@@ -217,27 +269,15 @@ if [[ ${SKIP_100K:-0} != 1 ]]; then
     "$BIN/gen_corpus" "$B" "$BIG_N" 42 --herald-only >&2
     echo "$big_stamp" >"$B/.stamp"
   fi
-  BH=$B/herald
-  big_config=$BH/herald-big.yaml
-  {
-    sed -e 's|^output_dir: .*|output_dir: public-big|' "$BH/herald.yaml"
-    [[ -z $BENCH_100K_FEEDS_EXTRA ]] || printf '%s\n' "$BENCH_100K_FEEDS_EXTRA"
-  } >"$big_config"
-  [[ $(grep -v -e '^[ #]' -e '^$' "$BH/herald.yaml" | tail -1) == feeds: ]] ||
-    die "$BH/herald.yaml: feeds: must be the last section, for BENCH_100K_FEEDS_EXTRA to go under it"
   fact big_n "$BIG_N"
   fact big_feeds_extra "$(printf '%s' "$BENCH_100K_FEEDS_EXTRA" | tr '\n' ' ')"
-  big=("$BIN/herald" --quiet --config "$big_config" --now "$NOW" build)
   if [[ ! -e $R/build_20_herald.json ]]; then
-    log "build, limit 20, $N articles: herald (the 100k row's reference)"
+    log "build, limit 20, $N articles: herald (compared with the 100k row for information)"
     bench build_20_herald --prepare "rm -rf $H/public-20" -- \
       "$BIN/herald" --quiet --config "$H/herald.yaml" --now "$NOW" build
   fi
-  log "build, limit 20, $BIG_N articles: herald"
-  bench big_20_herald --prepare "rm -rf $BH/public-big" -- "${big[@]}"
-  fact big_items "$(markers "$BH/public-big/rss.xml")"
-  log "peak memory, limit 20, $BIG_N articles"
-  peak_rss big_20 "rm -rf $BH/public-big" "${big[@]}"
+  cron_row cron_small "$H" public-feeds
+  cron_row cron_big "$B/herald" public-big
 fi
 
 # ---------------------------------------------------------------- send

@@ -256,7 +256,9 @@ fn herald_config(limit: usize, public: &str) -> String {
          site:\n  title: Herald Bench\n  url: {SITE_URL}\n  description: A generated archive for benchmarks\n  \
          language: en\n  author: Bench Editors\n  timezone: UTC\n\
          content_dir: content\noutput_dir: {public}\npermalink: /articles/{{slug}}/\n\
-         feeds:\n  limit: {limit}\n  max_bytes: 0\n"
+         feeds:\n  limit: {limit}\n  max_bytes: 0\n  \
+         # Like Hugo's side: the newest 20 only (the 100k row turns archives on).\n  \
+         archives: false\n"
     )
 }
 

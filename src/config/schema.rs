@@ -98,10 +98,8 @@ pub struct Feeds {
     /// the oldest items first, then the oldest items. 0 means no limit.
     pub max_bytes: usize,
     /// With a `limit`, also write RFC 5005 archive pages (`archive/rss-1.xml` …, oldest
-    /// first) holding every published article the current feed leaves out. Off by
-    /// default: every build renders every archived article (full pages are not
-    /// rewritten, but they are rendered to compare), which costs a newest-20 build the
-    /// time of a whole-archive one.
+    /// first) holding every published article the current feed leaves out. The first
+    /// build renders them all; later builds render only the documents a change reached.
     pub archives: bool,
     /// Articles per archive page.
     pub archive_page_size: std::num::NonZeroUsize,
@@ -118,7 +116,7 @@ impl Default for Feeds {
             websub_hub: None,
             websub_timeout_seconds: 10,
             max_bytes: 1_000_000,
-            archives: false,
+            archives: true,
             archive_page_size: std::num::NonZeroUsize::new(50)
                 .unwrap_or(std::num::NonZeroUsize::MIN),
             per_tag: false,

@@ -298,6 +298,21 @@ fn pages_no_longer_needed_are_removed_and_other_files_kept() {
 }
 
 #[test]
+fn archives_are_on_by_default_and_off_on_request() {
+    let site = site(6);
+    site.write("herald.yaml", CONFIG.replace("  archives: true\n", ""));
+    site.herald(&["build"]).expect_code(0);
+    assert_eq!(walk_xml(&site, "atom.xml").0, every_article(6));
+    assert!(site.path("public/archive/atom-1.xml").exists());
+    site.write(
+        "herald.yaml",
+        CONFIG.replace("archives: true", "archives: false"),
+    );
+    site.herald(&["build"]).expect_code(0);
+    assert!(!site.path("public/archive").exists(), "pages removed");
+}
+
+#[test]
 fn without_a_limit_there_are_no_archive_pages() {
     let site = site(6);
     site.write("herald.yaml", CONFIG.replace("limit: 3", "limit: 0"));
