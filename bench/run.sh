@@ -13,7 +13,7 @@
 #   SKIP_BUILD=1      leave the build rows out (send only)
 #   SKIP_SERVE=1      leave the serve rows out
 #   ONLY=serve        only the serve rows (builds the newest-20 feed once if missing)
-#   ONLY=100k         only the 100k row (and the 10k newest-20 herald build it is compared with)
+#   ONLY=100k         only the 100k rows (with their 10k counterpart and the 10k newest-20 build)
 #   SKIP_100K=1       leave the 100k row out
 #   BIG_N             articles in the 100k row's corpus (default 100000)
 #   BENCH_100K_FEEDS_EXTRA  lines added under `feeds:` in the 100k row's config

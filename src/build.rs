@@ -205,18 +205,16 @@ pub fn build(config: &Config, now: DateTime<Utc>, options: BuildOptions) -> Resu
     if diagnostics.iter().any(Diagnostic::is_error) && !options.skip_invalid {
         return Err(Error::Content(diagnostics));
     }
-    // The ids file is staged (an unchanged ledger is not even serialised: it is most of
-    // a rebuild's writing work) while the feeds are streamed to temporary files beside
-    // the old ones; nothing is published yet. The ledger is dropped once written.
-    let ids_file = move || -> Result<Option<output::Staged>> {
-        let staged = (ledger_changed || !config.ids_file.exists())
-            .then(|| stage_ids(config, &ledger))
-            .transpose();
-        drop(ledger);
-        staged
-    };
-    let (ids, staging) = rayon::join(ids_file, || plan.stage(config, &config.output_dir));
-    let (ids, staging) = (ids?, staging?);
+    // The ids file is staged first (an unchanged ledger is not even serialised: it is
+    // most of a rebuild's writing work), and the ledger dropped before the feeds are
+    // rendered: staging both at once saves a tenth of a second at 100k articles but holds
+    // the ledger beside the rendering, past the 64 MB the benchmark allows.
+    let ids = (ledger_changed || !config.ids_file.exists())
+        .then(|| stage_ids(config, &ledger))
+        .transpose()?;
+    drop(ledger);
+    // Streams the feeds to temporary files beside the old ones; nothing is published yet.
+    let staging = plan.stage(config, &config.output_dir)?;
     let stylesheet = stage_stylesheet(config)?;
     let mut report = BuildReport {
         items: plan.current_items(config),
