@@ -64,12 +64,13 @@ fn load_owned(files: Vec<PathBuf>, config: &Config) -> Loaded {
         articles: Vec::with_capacity(files.len()),
         diagnostics: Vec::new(),
     };
-    let mut files = files.into_iter();
-    loop {
-        let batch: Vec<PathBuf> = files.by_ref().take(BATCH).collect();
-        if batch.is_empty() {
-            break;
-        }
+    let mut files = files;
+    // Batches are taken from the end, and the list shrunk after each: the paths move
+    // into their records, and the list does not stay allocated beside them. (Records
+    // are sorted afterwards, so the order read does not matter.)
+    while !files.is_empty() {
+        let batch = files.split_off(files.len().saturating_sub(BATCH));
+        files.shrink_to_fit();
         let parsed: Vec<(Option<Record>, Vec<Diagnostic>)> = batch
             .into_par_iter()
             .map(|path| load_one(path, config))
@@ -268,6 +269,7 @@ pub fn find_markdown(dir: &Path) -> Result<Vec<PathBuf>> {
     }
     // By bytes: the same order on every run, and far cheaper than comparing components.
     files.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
+    files.shrink_to_fit();
     Ok(files)
 }
 

@@ -22,12 +22,15 @@ use crate::error::{Error, Result};
 /// front matter back from the file, checking that the file did not change since.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
-    path: Box<Path>,
-    /// The slug, the id, then each tag followed by `\0` (tags are cleaned of control
-    /// characters, so `\0` cannot occur in one).
+    /// The file's path, then the slug, the id, then each tag followed by `\0` (tags are
+    /// cleaned of control characters, so `\0` cannot occur in one). One allocation per
+    /// article: a separate path would cost another 30 bytes or so each.
     text: Box<str>,
-    /// Where the slug and the id end in `text`.
-    ends: [u32; 2],
+    /// Where the path, the slug and the id end in `text`.
+    ends: [u32; 3],
+    /// The path, when it is not UTF-8 and so cannot lead `text` (its part there is
+    /// then empty).
+    odd_path: Option<Box<Path>>,
     /// When it is (or will be) published, in UTC.
     pub published: DateTime<Utc>,
     /// `draft: true` articles are never published.
@@ -46,24 +49,29 @@ impl Record {
     /// whose body starts at `body_offset`.
     ///
     /// # Panics
-    /// Never for the loader's input; a slug and id longer than 4 GiB together, or a
-    /// front matter longer than 4 GiB, would not fit the compact offsets.
+    /// Never for the loader's input; a path, slug and id longer than 4 GiB together, or
+    /// a front matter longer than 4 GiB, would not fit the compact offsets.
     pub(crate) fn new(article: &Article, body_offset: usize, fingerprint: Fingerprint) -> Self {
+        let (path, odd_path) = match article.path.to_str() {
+            Some(path) => (path, None),
+            None => ("", Some(article.path.clone().into_boxed_path())),
+        };
         let tags_len: usize = article.tags.iter().map(|t| t.len() + 1).sum();
-        let mut text = String::with_capacity(article.slug.len() + article.id.len() + tags_len);
-        let mut ends = [0; 2];
-        for (end, part) in ends.iter_mut().zip([&article.slug, &article.id]) {
+        let mut text =
+            String::with_capacity(path.len() + article.slug.len() + article.id.len() + tags_len);
+        let mut ends = [0; 3];
+        for (end, part) in ends.iter_mut().zip([path, &article.slug, &article.id]) {
             text.push_str(part);
-            *end = u32::try_from(text.len()).expect("slug and id under 4 GiB");
+            *end = u32::try_from(text.len()).expect("path, slug and id under 4 GiB");
         }
         for tag in &article.tags {
             text.push_str(tag);
             text.push('\0');
         }
         Record {
-            path: article.path.clone().into_boxed_path(),
             text: text.into_boxed_str(),
             ends,
+            odd_path,
             published: article.published,
             draft: article.draft,
             id_is_url: article.id == article.url.as_str(),
@@ -80,23 +88,26 @@ impl Record {
 
     /// The Markdown file it came from.
     pub fn path(&self) -> &Path {
-        &self.path
+        match &self.odd_path {
+            Some(path) => path,
+            None => Path::new(&self.text[..self.ends[0] as usize]),
+        }
     }
 
     /// URL-safe name (front matter `slug`, else the file name).
     pub fn slug(&self) -> &str {
-        &self.text[..self.ends[0] as usize]
+        &self.text[self.ends[0] as usize..self.ends[1] as usize]
     }
 
     /// Stable identity for feed readers (front matter `id`, else the id the ids file
     /// recorded, else the absolute URL).
     pub fn id(&self) -> &str {
-        &self.text[self.ends[0] as usize..self.ends[1] as usize]
+        &self.text[self.ends[1] as usize..self.ends[2] as usize]
     }
 
     /// Tags, in front-matter order.
     pub fn tags(&self) -> impl Iterator<Item = &str> {
-        let tags = &self.text[self.ends[1] as usize..];
+        let tags = &self.text[self.ends[2] as usize..];
         tags.split_terminator('\0')
     }
 
@@ -108,13 +119,13 @@ impl Record {
 
     /// Gives the article another feed id (the one the ids file recorded for it).
     pub fn set_id(&mut self, id: &str) {
-        let slug = self.slug().len();
-        let mut text = String::with_capacity(self.text.len() - self.id().len() + id.len());
-        text.push_str(self.slug());
+        let [path_end, slug_end, id_end] = self.ends.map(|end| end as usize);
+        let mut text = String::with_capacity(self.text.len() - (id_end - slug_end) + id.len());
+        text.push_str(&self.text[..slug_end]);
         text.push_str(id);
-        text.push_str(&self.text[self.ends[1] as usize..]);
-        let id_end = u32::try_from(slug + id.len()).expect("slug and id under 4 GiB");
-        self.ends = [self.ends[0], id_end];
+        text.push_str(&self.text[id_end..]);
+        let new_end = u32::try_from(slug_end + id.len()).expect("path, slug and id under 4 GiB");
+        self.ends = [path_end as u32, slug_end as u32, new_end];
         self.text = text.into_boxed_str();
         self.id_is_url = false;
     }
@@ -136,11 +147,11 @@ impl Record {
     /// Fails when the file changed or vanished since it was loaded: its front matter
     /// might no longer match this record.
     pub fn load_full(&self, config: &Config) -> Result<Article> {
-        let bytes = std::fs::read(&self.path).map_err(|e| Error::io(self.path(), e))?;
+        let bytes = std::fs::read(self.path()).map_err(|e| Error::io(self.path(), e))?;
         if Fingerprint::of(&bytes) != self.fingerprint {
             return Err(self.changed());
         }
-        let parsed = parse_leaving_body(&self.path, &bytes, config);
+        let parsed = parse_leaving_body(self.path(), &bytes, config);
         let mut article = match parsed.article {
             Some(article) if parsed.body_offset == Some(self.body_offset as usize) => article,
             // Same bytes, other outcome: the config changed under the record.
@@ -201,6 +212,7 @@ mod tests {
     fn a_record_gives_back_the_fields_it_keeps() {
         let mut record = Record::of(&article());
         assert_eq!(record.path(), Path::new("content/a-b.md"));
+        assert!(record.odd_path.is_none());
         assert_eq!(record.slug(), "a-b");
         assert_eq!(record.id(), "https://example.com/a-b/");
         assert!(record.id_is_url());
@@ -209,6 +221,20 @@ mod tests {
         assert_eq!(record.id(), "tag:example.com,2024:1");
         assert!(!record.id_is_url());
         assert_eq!(record.slug(), "a-b");
+        assert_eq!(record.tags().collect::<Vec<_>>(), ["rust", "web tools"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_path_that_is_not_utf8_is_kept_whole() {
+        use std::os::unix::ffi::OsStrExt;
+        let mut odd = article();
+        odd.path = std::ffi::OsStr::from_bytes(b"content/caf\xe9.md").into();
+        let mut record = Record::of(&odd);
+        assert_eq!(record.path(), odd.path.as_path());
+        record.set_id("tag:x");
+        assert_eq!(record.path(), odd.path.as_path());
+        assert_eq!((record.slug(), record.id()), ("a-b", "tag:x"));
         assert_eq!(record.tags().collect::<Vec<_>>(), ["rust", "web tools"]);
     }
 
@@ -228,9 +254,10 @@ mod tests {
             "Record is {} bytes",
             std::mem::size_of::<Record>()
         );
-        // One string for slug, id and tags; the path is the only other one.
+        // One string for path, slug, id and tags.
         let record = Record::of(&article());
-        let text = "a-b".len() + "https://example.com/a-b/".len() + 15;
+        let text = "content/a-b.md".len() + "a-b".len() + "https://example.com/a-b/".len() + 15;
+        assert!(record.odd_path.is_none());
         assert_eq!(record.text.len(), text);
     }
 }

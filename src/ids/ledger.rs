@@ -102,6 +102,9 @@ pub struct Ledger {
     pub articles: Vec<Entry>,
 }
 
+/// Entries of room kept after those read, for new ones.
+const SLACK: usize = 64;
+
 const HEADER: &str = "# herald-ids.yaml: the feed id each article was first published with.\n\
 # herald keeps using it after a rename so feed readers show no duplicate.\n\
 # Commit this file with your content; edit it only to retire an id on purpose.\n";
@@ -242,7 +245,9 @@ impl Ledger {
         if !articles.is_sorted_by(|a: &Entry, b: &Entry| a.path() < b.path()) {
             articles.sort_by(|a, b| a.path().cmp(b.path()));
         }
-        articles.shrink_to_fit();
+        // Room for a build's few new articles: growing a list of 100k entries by one
+        // would copy it, holding it twice for a moment.
+        articles.shrink_to(articles.len() + SLACK);
         Ok(Some(Ledger { articles }))
     }
 
