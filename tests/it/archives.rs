@@ -148,28 +148,33 @@ fn walk_json(site: &Site) -> Vec<String> {
     }
 }
 
-/// Every file under `public/`, with its identity.
-fn identities(site: &Site) -> Vec<(String, (u64, std::time::SystemTime))> {
+/// Every file under `public/` of `root`, relative to `root`, sorted.
+fn published_files(root: &std::path::Path) -> Vec<String> {
     let mut files = Vec::new();
-    let mut stack = vec![site.path("public")];
+    let mut stack = vec![root.join("public")];
     while let Some(folder) = stack.pop() {
         for entry in std::fs::read_dir(&folder).expect("read public") {
             let path = entry.expect("entry").path();
             if path.is_dir() {
                 stack.push(path);
             } else {
-                let relative = path
-                    .strip_prefix(site.root())
-                    .unwrap()
-                    .display()
-                    .to_string();
-                let identity = site.identity(&relative);
-                files.push((relative, identity));
+                files.push(path.strip_prefix(root).unwrap().display().to_string());
             }
         }
     }
     files.sort();
     files
+}
+
+/// Every file under `public/`, with its identity.
+fn identities(site: &Site) -> Vec<(String, (u64, std::time::SystemTime))> {
+    published_files(site.root())
+        .into_iter()
+        .map(|relative| {
+            let identity = site.identity(&relative);
+            (relative, identity)
+        })
+        .collect()
 }
 
 /// The files whose identity differs between two listings, and those only in one.
@@ -419,20 +424,13 @@ fn assert_stylesheet_is_found(file: &std::path::Path) {
 
 /// Every file under `public/` of `root`, with its bytes.
 fn outputs(root: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
-    let mut files = std::collections::BTreeMap::new();
-    let mut stack = vec![root.join("public")];
-    while let Some(folder) = stack.pop() {
-        for entry in std::fs::read_dir(&folder).expect("read public") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let relative = path.strip_prefix(root).unwrap().display().to_string();
-                files.insert(relative, std::fs::read(&path).expect("read output"));
-            }
-        }
-    }
-    files
+    published_files(root)
+        .into_iter()
+        .map(|relative| {
+            let bytes = std::fs::read(root.join(&relative)).expect("read output");
+            (relative, bytes)
+        })
+        .collect()
 }
 
 /// Builds a copy of `site` (config, articles, ids file) from nothing and asserts that
