@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 
 use super::archive::Split;
 use super::place::{ARCHIVE_DIR, Page, Place, TAGS_DIR};
-use super::rendered::{Key, Rendered};
+use super::rendered::{Document, Rendered};
 use super::site::Site;
 use super::tags::{self, TagFeed};
 use super::{FILES, select, stage_document};
@@ -53,8 +53,8 @@ pub(crate) struct Staging {
     pub(crate) trimmed: Vec<super::Trimmed>,
     /// Each feed's folder and its number of archive pages.
     pub(crate) feeds: Vec<(String, usize)>,
-    /// Every document and its key, to record once the files are in place.
-    pub(crate) recorded: Vec<(Place, Key)>,
+    /// Every document, to record once the files are in place.
+    pub(crate) recorded: Vec<Document>,
     /// How many documents were left as they were without being rendered.
     pub(crate) skipped: usize,
     /// Folders created for the documents; removed again (when empty) if the build fails.
@@ -176,29 +176,29 @@ fn stage_one(
     staging: &mut Staging,
 ) -> Result<()> {
     let key = rendered.key(&place, feed.tag, items);
-    if rendered.skips(dir, &place, &key) {
+    if let Some(stamps) = rendered.skips(dir, &place, &key) {
         staging.skip(dir, &place);
-    } else {
-        let check = rendered.unchecked() && rendered.would_skip(dir, &place, &key);
-        // Only this document's articles are held whole, and only while it is written.
-        let articles = content::load_full(config, items)?;
-        let articles: Vec<&Article> = articles.iter().collect();
-        let site = Site::at(config, &articles, place.clone(), feed.tag);
-        let staged = stage_document(config, &site, &articles, dir)?;
-        if check {
-            let same = staged
-                .files
-                .iter()
-                .all(|f| f.written() == Written::Unchanged);
-            rendered.checked(same);
-        }
-        let trimmed = !staged.trimmed.is_empty();
-        staging.add(staged);
-        if trimmed {
-            return Ok(());
-        }
+        staging.recorded.push(Document::kept(place, key, stamps));
+        return Ok(());
     }
-    staging.recorded.push((place, key));
+    let check = rendered.unchecked() && rendered.would_skip(dir, &place, &key).is_some();
+    // Only this document's articles are held whole, and only while it is written.
+    let articles = content::load_full(config, items)?;
+    let articles: Vec<&Article> = articles.iter().collect();
+    let site = Site::at(config, &articles, place.clone(), feed.tag);
+    let staged = stage_document(config, &site, &articles, dir)?;
+    if check {
+        let same = staged
+            .files
+            .iter()
+            .all(|f| f.written() == Written::Unchanged);
+        rendered.checked(same);
+    }
+    let trimmed = !staged.trimmed.is_empty();
+    staging.add(staged);
+    if !trimmed {
+        staging.recorded.push(Document::rendered(place, key));
+    }
     Ok(())
 }
 

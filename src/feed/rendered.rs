@@ -45,10 +45,40 @@ pub(crate) struct Key([u8; 32]);
 
 /// A file as it lies on disk: enough to notice it was replaced or edited since.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Stamp {
+pub(crate) struct Stamp {
     len: u64,
     modified_ns: u128,
     inode: u64,
+}
+
+/// A document of this build, for the record: where it is, its key, and the stamps of
+/// its files when it was left as it was (they were just checked, so they are not read
+/// again).
+#[derive(Debug)]
+pub(crate) struct Document {
+    place: Place,
+    key: Key,
+    kept: Option<[Stamp; 3]>,
+}
+
+impl Document {
+    /// A document rendered (and perhaps rewritten) by this build.
+    pub(crate) fn rendered(place: Place, key: Key) -> Self {
+        Document {
+            place,
+            key,
+            kept: None,
+        }
+    }
+
+    /// A document left as it was, its files' `stamps` checked by [`Rendered::skips`].
+    pub(crate) fn kept(place: Place, key: Key, stamps: [Stamp; 3]) -> Self {
+        Document {
+            place,
+            key,
+            kept: Some(stamps),
+        }
+    }
 }
 
 /// One recorded document: its key and its three files (in the order of [`FILES`]).
@@ -108,24 +138,27 @@ impl Rendered {
         Key(hash.finalize().into())
     }
 
-    /// Whether the document at `place` may be left as it is without being rendered: the
-    /// record holds it with `key`, its files are the ones recorded, and the record
-    /// has been checked. Until then, see [`Rendered::would_skip`] and [`Rendered::checked`].
-    pub(crate) fn skips(&self, dir: &Path, place: &Place, key: &Key) -> bool {
-        self.trusted == Some(true) && self.would_skip(dir, place, key)
+    /// The stamps of the document at `place` when it may be left as it is without being
+    /// rendered: the record holds it with `key`, its files are the ones recorded, and
+    /// the record has been checked. Until then, see [`Rendered::would_skip`] and
+    /// [`Rendered::checked`].
+    pub(crate) fn skips(&self, dir: &Path, place: &Place, key: &Key) -> Option<[Stamp; 3]> {
+        if self.trusted != Some(true) {
+            return None;
+        }
+        self.would_skip(dir, place, key)
     }
 
-    /// Whether the record holds the document at `place` with `key` and its files are the
-    /// ones recorded.
-    pub(crate) fn would_skip(&self, dir: &Path, place: &Place, key: &Key) -> bool {
-        let Some(entry) = self.known.get(&place.path(FILES[0])) else {
-            return false;
-        };
-        entry.key == *key
+    /// The stamps of the document at `place` when the record holds it with `key` and
+    /// its files are the ones recorded.
+    pub(crate) fn would_skip(&self, dir: &Path, place: &Place, key: &Key) -> Option<[Stamp; 3]> {
+        let entry = self.known.get(&place.path(FILES[0]))?;
+        let same = entry.key == *key
             && FILES
                 .iter()
                 .zip(&entry.stamps)
-                .all(|(file, stamp)| Stamp::of(&dir.join(place.path(file))) == Some(*stamp))
+                .all(|(file, stamp)| Stamp::of(&dir.join(place.path(file))) == Some(*stamp));
+        same.then_some(entry.stamps)
     }
 
     /// Whether the record still needs checking against a rendered page.
@@ -143,17 +176,20 @@ impl Rendered {
     }
 }
 
-/// Writes the record of this build's documents (each place with its key), once they
-/// are in `dir`, replacing the last one. The record is only a cache: failing to write
-/// it is a warning, which costs the next build time, never correctness.
+/// Writes the record of this build's documents, once they are in `dir`, replacing the
+/// last one. The record is only a cache: failing to write it is a warning, which costs
+/// the next build time, never correctness.
 pub(crate) fn record(
     config: &Config,
     dir: &Path,
-    pages: &[(Place, Key)],
+    documents: &[Document],
 ) -> std::result::Result<(), Diagnostic> {
     let mut text = format!("{HEADER}\n");
-    for (place, key) in pages {
-        let stamps = FILES.map(|file| Stamp::of(&dir.join(place.path(file))));
+    for Document { place, key, kept } in documents {
+        let stamps = kept.map_or_else(
+            || FILES.map(|file| Stamp::of(&dir.join(place.path(file)))),
+            |stamps| stamps.map(Some),
+        );
         let [Some(rss), Some(atom), Some(json)] = stamps else {
             continue;
         };
@@ -382,23 +418,34 @@ mod tests {
         let rendered = Rendered::load(&config);
         let key = rendered.key(&page(1, 2), None, &[&a]);
         assert!(
-            !rendered.would_skip(&out, &page(1, 2), &key),
+            rendered.would_skip(&out, &page(1, 2), &key).is_none(),
             "nothing recorded"
         );
-        super::record(&config, &out, &[(page(1, 2), key), (page(2, 2), key)]).unwrap();
+        super::record(
+            &config,
+            &out,
+            &[
+                Document::rendered(page(1, 2), key),
+                Document::rendered(page(2, 2), key),
+            ],
+        )
+        .unwrap();
 
         let mut rendered = Rendered::load(&config);
         assert_eq!(rendered.known.len(), 1, "page 2 has no files, so no line");
-        assert!(rendered.would_skip(&out, &page(1, 2), &key));
-        assert!(!rendered.skips(&out, &page(1, 2), &key), "not checked yet");
+        assert!(rendered.would_skip(&out, &page(1, 2), &key).is_some());
+        assert!(
+            rendered.skips(&out, &page(1, 2), &key).is_none(),
+            "not checked yet"
+        );
         rendered.checked(true);
-        assert!(rendered.skips(&out, &page(1, 2), &key));
+        assert!(rendered.skips(&out, &page(1, 2), &key).is_some());
         let other = rendered.key(&page(1, 2), None, &[&loaded("two")]);
-        assert!(!rendered.skips(&out, &page(1, 2), &other));
+        assert!(rendered.skips(&out, &page(1, 2), &other).is_none());
 
         // A file replaced since is rendered again.
         std::fs::write(out.join("archive/atom-1.xml"), "edited").unwrap();
-        assert!(!rendered.skips(&out, &page(1, 2), &key));
+        assert!(rendered.skips(&out, &page(1, 2), &key).is_none());
 
         // A check that fails forgets the record.
         let mut rendered = Rendered::load(&config);
