@@ -300,7 +300,7 @@ mod tests {
     use std::path::PathBuf;
 
     use super::*;
-    use crate::doctor::testing::Zone;
+    use crate::doctor::testing::{Zone, findings};
 
     const RSA: &str = include_str!("../../tests/it/fixtures/dkim-rsa.pem");
     const RSA_PUB: &str = include_str!("../../tests/it/fixtures/dkim-rsa.pub.b64");
@@ -332,11 +332,7 @@ mod tests {
         };
         let mut report = Report::default();
         check(&settings, "example.com", &zone, &mut report);
-        report
-            .findings
-            .into_iter()
-            .map(|f| (f.level, f.message))
-            .collect()
+        findings(report)
     }
 
     #[test]

@@ -118,16 +118,12 @@ fn judge(record: &str, name: &str, suggested: &str, report: &mut Report) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::doctor::testing::Zone;
+    use crate::doctor::testing::{Zone, findings};
 
     fn run(domain: &str, zone: Zone) -> Vec<(Level, String)> {
         let mut report = Report::default();
         check(domain, &zone, &mut report);
-        report
-            .findings
-            .into_iter()
-            .map(|f| (f.level, f.message))
-            .collect()
+        findings(report)
     }
 
     #[test]

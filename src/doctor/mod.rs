@@ -192,7 +192,16 @@ mod tests {
 pub(crate) mod testing {
     use std::collections::HashMap;
 
-    use super::{Answer, Dns};
+    use super::{Answer, Dns, Level, Report};
+
+    /// Each finding of `report` as its level and message, for assertions.
+    pub(crate) fn findings(report: Report) -> Vec<(Level, String)> {
+        report
+            .findings
+            .into_iter()
+            .map(|f| (f.level, f.message))
+            .collect()
+    }
 
     /// A fixed set of TXT records; a name absent from it is [`Answer::Missing`].
     #[derive(Default)]

@@ -303,16 +303,12 @@ impl Counter<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::doctor::testing::Zone;
+    use crate::doctor::testing::{Zone, findings};
 
     fn run(zone: &Zone) -> Vec<(Level, String)> {
         let mut report = Report::default();
         check("example.com", zone, &mut report);
-        report
-            .findings
-            .into_iter()
-            .map(|f| (f.level, f.message))
-            .collect()
+        findings(report)
     }
 
     fn only(zone: Zone, level: Level, needle: &str) {
