@@ -52,6 +52,7 @@
 //!
 //! ```
 //! use chrono::{TimeZone, Utc};
+//! use herald::newsletter::lifecycle::{self, Event, Policy};
 //! use herald::newsletter::{self, Next, Outcome, SendRequest};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -72,9 +73,11 @@
 //! };
 //! let now = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
 //!
-//! // Subscribers live in the state database (`state_file`, `.herald/herald.db`).
+//! // Subscribers live in the state database (`state_file`, `.herald/herald.db`); every
+//! // change to one is an event that the lifecycle decides.
 //! let store = herald::store::Store::open(&config.state_file)?;
-//! store.merge_subscriber("ann@example.org", Some("Ann"), false, now)?;
+//! let added = Event::Added { name: Some("Ann".into()) };
+//! lifecycle::record(&store, "ann@example.org", &added, now, Policy::default())?;
 //!
 //! // A preview of the next issue as Ann would get it: nothing is sent or recorded.
 //! let loaded = herald::content::load(&config)?;

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use herald::inbound::source::{self, Capped, MAX_MESSAGE_BYTES, Mbox};
 use herald::inbound::{Addresses, Outcome};
+use herald::newsletter::lifecycle::Policy;
 use herald::store::Store;
 
 use super::{Context, Failure};
@@ -54,6 +55,7 @@ pub fn run(context: &Context, args: Args) -> Result<(), Failure> {
         recipients: args.recipient,
         context,
         json: args.json,
+        policy: Policy::from(&config.newsletter.bounces),
     };
     if let Some(dir) = &args.maildir {
         return maildir(&handler, dir);
@@ -79,6 +81,7 @@ struct Handler<'a> {
     recipients: Vec<String>,
     context: &'a Context,
     json: bool,
+    policy: Policy,
 }
 
 impl Handler<'_> {
@@ -87,9 +90,14 @@ impl Handler<'_> {
     fn handle(&self, message: &Capped, origin: &str) -> Result<(), Failure> {
         let classified =
             herald::inbound::classify(&message.bytes, &self.addresses, &self.recipients);
-        let outcome =
-            herald::inbound::apply(self.store, self.secret, &classified, self.context.now)
-                .map_err(Failure::temporary)?;
+        let outcome = herald::inbound::apply(
+            self.store,
+            self.secret,
+            &classified,
+            self.context.now,
+            self.policy,
+        )
+        .map_err(Failure::temporary)?;
         if message.truncated {
             eprintln!(
                 "warning: {origin}: the message is larger than {} MiB; only its start was read",

@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
 use herald::mail::Settled;
+use herald::newsletter::lifecycle::{self, Effect, Event, Policy};
 use herald::newsletter::{self, Next, Outcome, SendProgress, SendRequest};
-use herald::store::{Merge, Reason, Status, Store};
+use herald::store::{Reason, Status, Store};
 
 use super::{Context, Failure, browser, paint};
 
@@ -23,12 +24,14 @@ pub enum SubscribersCommand {
     /// Import a CSV file: herald's `email,name`, or a Mailchimp, Ghost, listmonk,
     /// Substack or Buttondown export (recognised by its header). Bad records are
     /// reported by line, repeated addresses merged; rows the export marks unsubscribed
-    /// or bounced are imported so, and unsubscribed or bounced addresses stay so.
+    /// or bounced are imported so, unsubscribed, bounced and forgotten addresses stay
+    /// so, and pending sign-ups stay pending.
     Import {
         /// The CSV file.
         file: PathBuf,
     },
-    /// Add one subscriber (or make an existing one active again).
+    /// Add one subscriber (or make an existing one active again: the list's owner
+    /// says so).
     Add {
         /// The address.
         email: String,
@@ -43,9 +46,27 @@ pub enum SubscribersCommand {
     },
     /// List every subscriber.
     List {
-        /// Print a JSON array of {"email", "name", "status", "bounces", "reason"}.
+        /// Print a JSON array of {"email", "name", "status", "reason", "bounces",
+        /// "hard_bounces", "soft_bounces", "last_bounce_status", "last_bounce_words",
+        /// "joined_via", …}.
         #[arg(long)]
         json: bool,
+    },
+    /// Print everything herald holds about one address: name, status, dates, reasons,
+    /// bounces, deliveries and received messages.
+    Show {
+        /// The address.
+        email: String,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Erase everything herald holds about one address (its row, deliveries and
+    /// received messages, and their bytes in the database file), keeping only a keyed
+    /// hash so that no later import brings it back.
+    Forget {
+        /// The address.
+        email: String,
     },
 }
 
@@ -127,68 +148,194 @@ pub fn run_issues(context: &Context, args: IssuesArgs) -> Result<(), Failure> {
 /// Runs `herald subscribers …`.
 pub fn run_subscribers(context: &Context, args: SubscribersArgs) -> Result<(), Failure> {
     let config = context.config()?;
+    let policy = Policy::from(&config.newsletter.bounces);
+    let change = |email: &str, event: Event| -> Result<Effect, Failure> {
+        let store = Store::open(&config.state_file)?;
+        Ok(lifecycle::record(&store, email, &event, context.now, policy)?.effect)
+    };
     match args.command {
-        SubscribersCommand::Import { file } => import(context, &config.state_file, &file),
+        SubscribersCommand::Import { file } => import(context, &config.state_file, &file, policy),
         SubscribersCommand::Add { email, name } => {
             newsletter::import::check_address(&email)
                 .map_err(|e| Failure::config(anyhow::anyhow!(e)))?;
-            let store = Store::open(&config.state_file)?;
-            let merge = store.merge_subscriber(email.trim(), name.as_deref(), true, context.now)?;
-            if !context.quiet {
-                let what = match merge {
-                    Merge::Added => "added",
-                    Merge::Updated => "updated",
-                    Merge::Unchanged => "already subscribed",
-                };
-                println!("{what}: {}", email.trim());
-            }
+            let effect = change(email.trim(), Event::Added { name })?;
+            say(context, &effect, email.trim());
             Ok(())
         }
         SubscribersCommand::Remove { email } => {
-            let store = Store::open(&config.state_file)?;
-            if !store.unsubscribe(email.trim(), Reason::Cli)? {
-                return Err(Failure::runtime(anyhow::anyhow!(
-                    "{} is not a subscriber (see `herald subscribers list`)",
-                    email.trim()
-                )));
+            let effect = change(email.trim(), Event::Unsubscribed(Reason::Cli))?;
+            if effect == Effect::Unchanged("not a subscriber") {
+                return Err(not_a_subscriber(email.trim()));
             }
-            if !context.quiet {
-                println!("unsubscribed: {}", email.trim());
-            }
+            say(context, &effect, email.trim());
             Ok(())
         }
-        SubscribersCommand::List { json } => {
-            let subscribers = match Store::open_read_only(&config.state_file)? {
-                Some(store) => store.subscribers()?,
-                None => Vec::new(),
-            };
-            if json {
-                let text = serde_json::to_string_pretty(&subscribers).map_err(Failure::runtime)?;
-                println!("{text}");
-            } else {
-                if subscribers.is_empty() && !context.quiet {
-                    paint::note(
-                        "no subscribers yet: import some with `herald subscribers import FILE.csv` (or add one with `herald subscribers add ADDRESS`)",
-                    );
-                }
-                // Email, status, permanent failures counted, why they left, name.
-                for s in &subscribers {
-                    println!(
-                        "{}\t{}\t{}\t{}\t{}",
-                        s.email,
-                        s.status.as_str(),
-                        s.bounces,
-                        s.reason.map_or("-", Reason::as_str),
-                        s.name.as_deref().unwrap_or("")
-                    );
-                }
-            }
-            Ok(())
+        SubscribersCommand::Forget { email } => {
+            forget(context, &config.state_file, email.trim(), policy)
         }
+        SubscribersCommand::Show { email, json } => show(&config.state_file, email.trim(), json),
+        SubscribersCommand::List { json } => list(context, &config.state_file, json),
     }
 }
 
-fn import(context: &Context, state_file: &Path, file: &Path) -> Result<(), Failure> {
+fn say(context: &Context, effect: &Effect, email: &str) {
+    if !context.quiet {
+        println!("{email}: {effect}");
+    }
+}
+
+fn not_a_subscriber(email: &str) -> Failure {
+    Failure::runtime(anyhow::anyhow!(
+        "{email} is not a subscriber (see `herald subscribers list`)"
+    ))
+}
+
+fn list(context: &Context, state_file: &Path, json: bool) -> Result<(), Failure> {
+    let subscribers = match Store::open_read_only(state_file)? {
+        Some(store) => store.subscribers()?,
+        None => Vec::new(),
+    };
+    if json {
+        let text = serde_json::to_string_pretty(&subscribers).map_err(Failure::runtime)?;
+        println!("{text}");
+        return Ok(());
+    }
+    if subscribers.is_empty() && !context.quiet {
+        paint::note(
+            "no subscribers yet: import some with `herald subscribers import FILE.csv` (or add one with `herald subscribers add ADDRESS`)",
+        );
+    }
+    // Email, status, hard and soft bounces, why they left, the last bounce, name.
+    for s in &subscribers {
+        let last = s.last_bounce.as_ref().map_or_else(
+            || "-".to_string(),
+            |b| {
+                format!(
+                    "{} {}",
+                    b.status.as_deref().unwrap_or("-"),
+                    b.words.as_deref().unwrap_or("")
+                )
+                .trim()
+                .to_string()
+            },
+        );
+        println!(
+            "{}\t{}\thard {}\tsoft {}\t{}\t{}\t{}",
+            s.email,
+            s.status.as_str(),
+            s.hard_bounces,
+            s.soft_bounces,
+            s.reason.map_or("-", Reason::as_str),
+            last,
+            s.name.as_deref().unwrap_or("")
+        );
+    }
+    Ok(())
+}
+
+fn show(state_file: &Path, email: &str, json: bool) -> Result<(), Failure> {
+    let store = Store::open_read_only(state_file)?;
+    let found = match &store {
+        Some(store) => store.subscriber(email)?,
+        None => None,
+    };
+    let Some(store) = store else {
+        return Err(not_a_subscriber(email));
+    };
+    let deliveries = store.deliveries_to(email)?;
+    let inbound = store.inbound_about(email)?;
+    let Some(s) = found else {
+        return Err(not_a_subscriber(email));
+    };
+    if json {
+        let value = serde_json::json!({
+            "subscriber": s,
+            "deliveries": deliveries,
+            "inbound": inbound,
+        });
+        let text = serde_json::to_string_pretty(&value).map_err(Failure::runtime)?;
+        println!("{text}");
+        return Ok(());
+    }
+    let time = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map_or_else(|| "-".to_string(), |t| t.to_rfc3339())
+    };
+    println!("email:        {}", s.email);
+    println!("name:         {}", s.name.as_deref().unwrap_or("-"));
+    println!("status:       {}", s.status.as_str());
+    println!("reason:       {}", s.reason.map_or("-", Reason::as_str));
+    println!("joined:       {} via {}", s.added_at.to_rfc3339(), s.joined);
+    println!("confirmed:    {}", time(s.confirmed_at));
+    println!("left:         {}", time(s.left_at));
+    println!(
+        "bounces:      {} hard, {} soft (issues: {})",
+        s.hard_bounces,
+        s.soft_bounces,
+        if s.soft_issues.is_empty() {
+            "-".to_string()
+        } else {
+            s.soft_issues.join(", ")
+        }
+    );
+    if let Some(b) = &s.last_bounce {
+        println!(
+            "last bounce:  {} {} {}",
+            b.at.to_rfc3339(),
+            b.status.as_deref().unwrap_or("-"),
+            b.words.as_deref().unwrap_or("")
+        );
+    }
+    if let Some(link) = s.links.outstanding {
+        println!(
+            "link:         a confirmation link expiring {} is outstanding",
+            link.to_rfc3339()
+        );
+    }
+    println!("deliveries:   {}", deliveries.len());
+    for d in &deliveries {
+        println!(
+            "  {} {} (attempts {}, {}){}",
+            d.issue,
+            d.status,
+            d.attempts,
+            d.updated_at,
+            d.reply
+                .as_deref()
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default()
+        );
+    }
+    println!("received:     {}", inbound.len());
+    for m in &inbound {
+        println!("  {} {} {}: {}", m.received_at, m.kind, m.message, m.action);
+    }
+    Ok(())
+}
+
+fn forget(
+    context: &Context,
+    state_file: &Path,
+    email: &str,
+    policy: Policy,
+) -> Result<(), Failure> {
+    let store = Store::open(state_file)?;
+    let effect = lifecycle::record(&store, email, &Event::Forgotten, context.now, policy)?.effect;
+    let scrubbed = store.scrub()?;
+    if !scrubbed {
+        eprintln!(
+            "warning: another process (herald serve?) is reading the database, so its write-ahead log could not be emptied; run `herald subscribers forget {email}` again when it is stopped"
+        );
+    }
+    say(context, &effect, email);
+    Ok(())
+}
+
+fn import(
+    context: &Context,
+    state_file: &Path,
+    file: &Path,
+    policy: Policy,
+) -> Result<(), Failure> {
     let bytes = std::fs::read(file).map_err(|e| herald::Error::io(file, e))?;
     let report = newsletter::parse_csv(&bytes).map_err(|e| {
         let at = e.line().map(|line| format!(":{line}")).unwrap_or_default();
@@ -197,24 +344,25 @@ fn import(context: &Context, state_file: &Path, file: &Path) -> Result<(), Failu
     for problem in &report.problems {
         eprintln!("{}:{}: {problem}", file.display(), problem.line);
     }
-    let mut store = Store::open(state_file)?;
-    let merges = store.merge_subscribers(
-        report
-            .rows
-            .iter()
-            .map(|r| (r.email.as_str(), r.name.as_deref(), r.status)),
+    let store = Store::open(state_file)?;
+    let effects = newsletter::import::store_rows(
+        &store,
+        &report,
+        &file.display().to_string(),
         context.now,
+        policy,
     )?;
-    let count = |kind| merges.iter().filter(|m| **m == kind).count();
+    let count = |test: fn(&Effect) -> bool| effects.iter().filter(|e| test(e)).count();
     let marked = |status| report.rows.iter().filter(|r| r.status == status).count();
     if !context.quiet {
         println!(
-            "imported {} ({}): {} added, {} updated, {} unchanged, {} duplicate(s) merged, {} invalid line(s); the file marks {} unsubscribed, {} bounced",
+            "imported {} ({}): {} added, {} updated, {} unchanged, {} kept out (forgotten), {} duplicate(s) merged, {} invalid line(s); the file marks {} unsubscribed, {} bounced",
             file.display(),
             report.format,
-            count(Merge::Added),
-            count(Merge::Updated),
-            count(Merge::Unchanged),
+            count(|e| matches!(e, Effect::Added(_))),
+            count(|e| matches!(e, Effect::Updated | Effect::Left(_))),
+            count(|e| matches!(e, Effect::Unchanged(why) if !why.starts_with("forgotten"))),
+            count(|e| matches!(e, Effect::Unchanged(why) if why.starts_with("forgotten"))),
             report.duplicates,
             report.problems.len(),
             marked(Status::Unsubscribed),

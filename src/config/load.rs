@@ -114,6 +114,11 @@ impl Config {
         if let Some(address) = &self.newsletter.bounce_address {
             check_bounce_address(address)?;
         }
+        if self.newsletter.bounces.soft_limit == 0 {
+            return Err(
+                "newsletter.bounces.soft_limit must be at least 1 (the default, 5, suppresses an address after soft bounces on 5 distinct issues)".into(),
+            );
+        }
         if let Some(smtp) = &self.smtp
             && smtp.concurrency == 0
         {

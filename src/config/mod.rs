@@ -11,5 +11,7 @@ mod theme;
 
 pub use colour::Colour;
 pub use load::{DEFAULT_FILE, Secrets};
-pub use schema::{Config, Dkim, FeedContent, Feeds, Newsletter, Serve, Site, Smtp, Stylesheet};
+pub use schema::{
+    Bounces, Config, Dkim, FeedContent, Feeds, Newsletter, Serve, Site, Smtp, Stylesheet,
+};
 pub use theme::{Logo, Theme};

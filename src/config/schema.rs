@@ -212,6 +212,25 @@ pub struct Newsletter {
     pub postal_address: Option<String>,
     /// Logo, accent colour, header and footer of the digest and the `serve` pages.
     pub theme: Theme,
+    /// What bounce reports do to an address.
+    pub bounces: Bounces,
+}
+
+/// `newsletter.bounces:`: the bounce policy. A hard bounce (the mailbox or domain does
+/// not exist) suppresses an address at the first report; soft bounces (full, blocked,
+/// filtered, expired…) are counted and suppress it only after reports on
+/// `soft_limit` distinct issues.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Bounces {
+    /// Soft bounces on this many distinct issues make an address bounced (at least 1).
+    pub soft_limit: u32,
+}
+
+impl Default for Bounces {
+    fn default() -> Self {
+        Bounces { soft_limit: 5 }
+    }
 }
 
 impl Default for Newsletter {
@@ -227,6 +246,7 @@ impl Default for Newsletter {
             dkim: None,
             postal_address: None,
             theme: Theme::default(),
+            bounces: Bounces::default(),
         }
     }
 }

@@ -1,13 +1,14 @@
-//! Acting on a classified message: finding its subscriber with certainty, then
-//! counting a bounce or unsubscribing, once per message. Never makes anyone active.
+//! Acting on a classified message: finding each subscriber it is about with certainty,
+//! turning what it says into a lifecycle [`Event`], once per message. What the event
+//! does is the lifecycle's to decide ([`crate::newsletter::lifecycle`]).
 
 use chrono::{DateTime, Utc};
 
-use super::classify::{Classified, Kind, Who};
+use super::classify::{Class, Classified, Failure, Feedback, Kind, Who};
 use crate::error::Result;
 use crate::mail::unsubscribe;
-use crate::newsletter::BOUNCE_LIMIT;
-use crate::store::{Reason, Record, Status, Store, Subscriber};
+use crate::newsletter::lifecycle::{self, Bounce, Event, Policy};
+use crate::store::{Reason, Record, Store, Subscriber};
 
 /// What handling one message did.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -19,11 +20,33 @@ pub struct Outcome {
     /// A detail: the status code of a bounce, the feedback type of a report.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
-    /// The subscriber it is about, when one was identified.
+    /// The (first) subscriber it is about, when one was identified.
     pub email: Option<String>,
     /// What changed, or why nothing did.
     pub action: String,
     /// Whether a subscriber changed.
+    pub changed: bool,
+    /// For a bounce: each recipient the report names, with what was done.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub recipients: Vec<Recipient>,
+}
+
+/// One recipient of a bounce report, and what was done about it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Recipient {
+    /// The address the report names, when it names one.
+    pub address: Option<String>,
+    /// `hard` or `soft`.
+    pub class: Class,
+    /// The enhanced status code, when known.
+    pub status: Option<String>,
+    /// The server's words.
+    pub words: Option<String>,
+    /// The subscriber it was matched to.
+    pub email: Option<String>,
+    /// What was done.
+    pub action: String,
+    /// Whether the subscriber changed.
     pub changed: bool,
 }
 
@@ -32,6 +55,15 @@ impl std::fmt::Display for Outcome {
         write!(f, "{}", self.kind)?;
         if let Some(detail) = &self.detail {
             write!(f, " ({detail})")?;
+        }
+        if self.recipients.len() > 1 {
+            write!(f, ": ")?;
+            for (i, r) in self.recipients.iter().enumerate() {
+                let who = r.email.as_deref().or(r.address.as_deref()).unwrap_or("?");
+                let sep = if i == 0 { "" } else { "; " };
+                write!(f, "{sep}{who} {}", r.action)?;
+            }
+            return write!(f, " [{}]", self.message);
         }
         if let Some(email) = &self.email {
             write!(f, " {email}")?;
@@ -48,119 +80,253 @@ pub fn apply(
     secret: Option<&[u8]>,
     message: &Classified,
     now: DateTime<Utc>,
+    policy: Policy,
 ) -> Result<Outcome> {
-    let outcome = |detail: Option<String>, email: Option<String>, action: &str| Outcome {
+    let mut outcome = Outcome {
         message: message.key.clone(),
         kind: message.kind.name(),
-        detail,
-        email,
-        action: action.to_string(),
+        detail: None,
+        email: None,
+        action: String::new(),
         changed: false,
+        recipients: Vec::new(),
     };
-    match &message.kind {
-        Kind::Bounce {
-            who,
-            permanent,
-            status,
-        } => {
-            let Some(code) = permanent else {
-                return Ok(outcome(
-                    status.clone(),
-                    None,
-                    "not a permanent failure: nothing changed",
-                ));
-            };
-            act(store, secret, message, now, who, Some(code.clone()), bounce)
+    let reason = match &message.kind {
+        Kind::Bounce { who, failures } => {
+            outcome.detail = failures.first().and_then(|f| f.status.clone());
+            return bounce(store, secret, message, now, policy, who, failures, outcome);
         }
-        Kind::Complaint { who, feedback_type } => act(
-            store,
-            secret,
-            message,
-            now,
-            who,
-            Some(feedback_type.clone()),
-            |store, s| leave(store, s, Reason::Complaint),
-        ),
-        Kind::Unsubscribe { who } => act(store, secret, message, now, who, None, |store, s| {
-            leave(store, s, Reason::Mailto)
-        }),
-        Kind::OtherFeedback { feedback_type } => Ok(outcome(
-            Some(feedback_type.clone()),
-            None,
-            "not a complaint: left alone",
-        )),
-        Kind::AutoReply => Ok(outcome(None, None, "left alone")),
-        Kind::Other => Ok(outcome(None, None, "not understood: left alone")),
+        Kind::Complaint { who, feedback } => {
+            let (reason, name) = match feedback {
+                Feedback::Abuse => (Reason::Complaint, "abuse"),
+                Feedback::OptOut => (Reason::OptOut, "opt-out"),
+            };
+            outcome.detail = Some(name.into());
+            (who, reason)
+        }
+        Kind::Unsubscribe { who } => (who, Reason::Mailto),
+        Kind::OtherFeedback { feedback_type } => {
+            outcome.detail = Some(feedback_type.clone());
+            outcome.action = "not a complaint or opt-out: left alone".into();
+            return Ok(outcome);
+        }
+        Kind::Notice { status } => {
+            outcome.detail = status.clone();
+            outcome.action = "a delivery notice, not a failure: left alone".into();
+            return Ok(outcome);
+        }
+        Kind::AutoReply => {
+            outcome.action = "an auto-reply: left alone".into();
+            return Ok(outcome);
+        }
+        Kind::Other => {
+            outcome.action = "not understood: left alone".into();
+            return Ok(outcome);
+        }
+    };
+    let (who, reason) = reason;
+    let Some(subscriber) = identify(store, secret, who)? else {
+        outcome.action = unknown(who.addresses.first().map(String::as_str));
+        return Ok(outcome);
+    };
+    outcome.email = Some(subscriber.email.clone());
+    let event = Event::Unsubscribed(reason);
+    let done = store.once(&message.key, now, |store| {
+        let change = lifecycle::record(store, &subscriber.email, &event, now, policy)?;
+        let action = change.effect.to_string();
+        Ok((
+            record(message, Some(&subscriber.email), &action),
+            (action, change),
+        ))
+    })?;
+    match done {
+        Ok((action, change)) => {
+            outcome.changed = change.write != crate::store::Write::Nothing;
+            outcome.action = action;
+        }
+        Err(earlier) => outcome.action = already(&earlier),
     }
+    Ok(outcome)
 }
 
-/// Finds the subscriber and, unless the message was handled before, runs `change`
-/// on it and records the message.
-fn act(
+/// Each failure's subscriber gets a hard or soft bounce, in one transaction with the
+/// record of the message.
+#[allow(clippy::too_many_arguments)]
+fn bounce(
     store: &Store,
     secret: Option<&[u8]>,
     message: &Classified,
     now: DateTime<Utc>,
+    policy: Policy,
     who: &Who,
-    detail: Option<String>,
-    change: impl FnOnce(&Store, &Subscriber) -> Result<(String, bool)>,
+    failures: &[Failure],
+    mut outcome: Outcome,
 ) -> Result<Outcome> {
-    let kind = message.kind.name();
-    let mut outcome = Outcome {
-        message: message.key.clone(),
-        kind,
-        detail,
+    let targets = targets(store, secret, who, failures)?;
+    let done = store.once(&message.key, now, |store| {
+        let mut recipients = Vec::new();
+        for (failure, subscriber) in failures.iter().zip(&targets) {
+            recipients.push(bounce_one(
+                store,
+                failure,
+                subscriber.as_ref(),
+                now,
+                policy,
+            )?);
+        }
+        let first = recipients.iter().find_map(|r| r.email.clone());
+        let action = summary(&recipients);
+        Ok((record(message, first.as_deref(), &action), recipients))
+    })?;
+    match done {
+        Ok(recipients) => {
+            outcome.email = recipients.iter().find_map(|r| r.email.clone());
+            outcome.changed = recipients.iter().any(|r| r.changed);
+            outcome.action = summary(&recipients);
+            outcome.recipients = recipients;
+        }
+        Err(earlier) => outcome.action = already(&earlier),
+    }
+    Ok(outcome)
+}
+
+/// The subscriber each failure is about: a verified token names the one recipient of
+/// a VERP message (matched to the failure with its address, else to the first); other
+/// failures are matched by their address.
+fn targets(
+    store: &Store,
+    secret: Option<&[u8]>,
+    who: &Who,
+    failures: &[Failure],
+) -> Result<Vec<Option<Subscriber>>> {
+    let by_token = match secret {
+        Some(secret) => token_subscriber(store, secret, who)?,
+        None => None,
+    };
+    let mut targets = Vec::with_capacity(failures.len());
+    for failure in failures {
+        let found = match &failure.address {
+            Some(address) => store.subscriber(address)?,
+            None => None,
+        };
+        targets.push(found);
+    }
+    if let Some(named) = by_token {
+        let same = |s: &Option<Subscriber>| {
+            s.as_ref()
+                .is_some_and(|s| s.email.eq_ignore_ascii_case(&named.email))
+        };
+        if !targets.iter().any(same) {
+            // The report's address (if any) was rewritten on the way; the token is sure.
+            if let Some(first) = targets.first_mut() {
+                *first = Some(named);
+            }
+        }
+    }
+    Ok(targets)
+}
+
+fn bounce_one(
+    store: &Store,
+    failure: &Failure,
+    subscriber: Option<&Subscriber>,
+    now: DateTime<Utc>,
+    policy: Policy,
+) -> Result<Recipient> {
+    let mut recipient = Recipient {
+        address: failure.address.clone(),
+        class: failure.class,
+        status: failure.status.clone(),
+        words: failure.words.clone(),
         email: None,
         action: String::new(),
         changed: false,
     };
-    let Some(subscriber) = identify(store, secret, who)? else {
-        outcome.action = match who.addresses.first() {
-            Some(address) => format!("{address} is not a subscriber: nothing changed"),
-            None => "no subscriber identified: nothing changed".into(),
-        };
-        return Ok(outcome);
+    let Some(subscriber) = subscriber else {
+        recipient.action = unknown(failure.address.as_deref());
+        return Ok(recipient);
     };
-    outcome.email = Some(subscriber.email.clone());
-    let done = store.once(&message.key, now, |store| {
-        // Read again inside the transaction: what is changed is what is stored now.
-        let current = store
-            .subscriber(&subscriber.email)?
-            .unwrap_or_else(|| subscriber.clone());
-        let (action, changed) = change(store, &current)?;
-        let record = Record {
-            kind: kind.to_string(),
-            email: Some(subscriber.email.clone()),
-            action: action.clone(),
-        };
-        Ok((record, (action, changed)))
-    })?;
-    match done {
-        Ok((action, changed)) => {
-            outcome.action = action;
-            outcome.changed = changed;
-        }
-        Err(earlier) => {
-            outcome.action = format!(
-                "already handled at {} ({}): nothing changed",
-                earlier.received_at, earlier.action
-            );
+    let bounce = Bounce {
+        status: failure.status.clone(),
+        words: failure.words.clone(),
+        issue: store.last_issue_to(&subscriber.email)?,
+    };
+    let event = match failure.class {
+        Class::Hard => Event::HardBounce(bounce),
+        Class::Soft => Event::SoftBounce(bounce),
+    };
+    let change = lifecycle::record(store, &subscriber.email, &event, now, policy)?;
+    recipient.email = Some(subscriber.email.clone());
+    recipient.changed = change.write != crate::store::Write::Nothing;
+    recipient.action = match change.after() {
+        Some(after) => format!(
+            "{} (status {}, hard {}, soft {})",
+            change.effect,
+            after.status.as_str(),
+            after.hard_bounces,
+            after.soft_bounces
+        ),
+        None => change.effect.to_string(),
+    };
+    Ok(recipient)
+}
+
+/// One line for several recipients.
+fn summary(recipients: &[Recipient]) -> String {
+    match recipients {
+        [one] => one.action.clone(),
+        many => many
+            .iter()
+            .map(|r| {
+                let who = r.email.as_deref().or(r.address.as_deref()).unwrap_or("?");
+                format!("{who}: {}", r.action)
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+    }
+}
+
+fn record(message: &Classified, email: Option<&str>, action: &str) -> Record {
+    Record {
+        kind: message.kind.name().to_string(),
+        email: email.map(str::to_string),
+        action: action.to_string(),
+    }
+}
+
+fn already(earlier: &crate::store::Handled) -> String {
+    format!(
+        "already handled at {} ({}): nothing changed",
+        earlier.received_at, earlier.action
+    )
+}
+
+fn unknown(address: Option<&str>) -> String {
+    match address {
+        Some(address) => format!("{address} is not a subscriber: nothing changed"),
+        None => "no subscriber identified: nothing changed".into(),
+    }
+}
+
+/// The subscriber a verified token names.
+fn token_subscriber(store: &Store, secret: &[u8], who: &Who) -> Result<Option<Subscriber>> {
+    for token in &who.tokens {
+        if let Some(subscriber) = store.subscriber_by_token(token)?
+            && unsubscribe::verify(secret, &subscriber.email, token)
+        {
+            return Ok(Some(subscriber));
         }
     }
-    Ok(outcome)
+    Ok(None)
 }
 
 /// The subscriber a token names (checked against the secret), else the first reported
 /// address that is a subscriber.
 fn identify(store: &Store, secret: Option<&[u8]>, who: &Who) -> Result<Option<Subscriber>> {
-    if let Some(secret) = secret {
-        for token in &who.tokens {
-            if let Some(subscriber) = store.subscriber_by_token(token)?
-                && unsubscribe::verify(secret, &subscriber.email, token)
-            {
-                return Ok(Some(subscriber));
-            }
-        }
+    if let Some(secret) = secret
+        && let Some(subscriber) = token_subscriber(store, secret, who)?
+    {
+        return Ok(Some(subscriber));
     }
     for address in &who.addresses {
         if let Some(subscriber) = store.subscriber(address)? {
@@ -168,32 +334,4 @@ fn identify(store: &Store, secret: Option<&[u8]>, who: &Who) -> Result<Option<Su
         }
     }
     Ok(None)
-}
-
-/// One more permanent failure; the third makes an active subscriber bounced.
-fn bounce(store: &Store, subscriber: &Subscriber) -> Result<(String, bool)> {
-    let count = store.count_bounce(&subscriber.email, BOUNCE_LIMIT)?;
-    let now_bounced = subscriber.status == Status::Active && count >= BOUNCE_LIMIT;
-    let action = if now_bounced {
-        format!("bounce {count} of {BOUNCE_LIMIT}: marked bounced")
-    } else {
-        format!(
-            "bounce {count} of {BOUNCE_LIMIT} counted (status {})",
-            subscriber.status.as_str()
-        )
-    };
-    Ok((action, true))
-}
-
-/// Unsubscribes an active or pending subscriber for `reason`; anyone else is left as
-/// they are.
-fn leave(store: &Store, subscriber: &Subscriber, reason: Reason) -> Result<(String, bool)> {
-    if !matches!(subscriber.status, Status::Active | Status::Pending) {
-        return Ok((
-            format!("already {}: nothing changed", subscriber.status.as_str()),
-            false,
-        ));
-    }
-    store.unsubscribe(&subscriber.email, reason)?;
-    Ok((format!("unsubscribed ({})", reason.as_str()), true))
 }

@@ -27,30 +27,65 @@ pub struct Classified {
     pub kind: Kind,
 }
 
+/// How a recipient's failure counts against the address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Class {
+    /// The mailbox or domain does not exist or has moved.
+    Hard,
+    /// Anything else that failed: counted only.
+    Soft,
+}
+
+/// One recipient a bounce report is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// The recipient's address as the report gives it, lowercased.
+    pub address: Option<String>,
+    /// How it counts.
+    pub class: Class,
+    /// The enhanced status code (`5.1.1`), when known.
+    pub status: Option<String>,
+    /// The server's own words, on one line.
+    pub words: Option<String>,
+}
+
+/// The ARF feedback types that unsubscribe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Feedback {
+    /// A spam complaint (`abuse`).
+    Abuse,
+    /// An unsubscribe passed on by the mailbox provider (`opt-out`).
+    OptOut,
+}
+
 /// What a message is, with what identifies the subscriber it is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Kind {
-    /// A delivery status notification (RFC 3464, or Exim's `X-Failed-Recipients`).
+    /// A report that one or more recipients could not be reached; `failures` is never
+    /// empty.
     Bounce {
         /// Tokens and reported addresses of the recipient.
         who: Who,
-        /// The first permanent (5.x.x) status, or `None` when every recipient's
-        /// failure is temporary (4.x.x) or the report is not a failure.
-        permanent: Option<String>,
-        /// The first status given (for the log line).
-        status: Option<String>,
+        /// One entry per failed recipient.
+        failures: Vec<Failure>,
     },
-    /// An ARF feedback report (RFC 5965) of type `abuse` or `complaint`.
+    /// An ARF feedback report (RFC 5965) of type `abuse` or `opt-out`.
     Complaint {
         /// Tokens and reported addresses of the complainant.
         who: Who,
-        /// The `Feedback-Type`.
-        feedback_type: String,
+        /// Which.
+        feedback: Feedback,
     },
     /// A feedback report of another type (`not-spam`, `auth-failure`, …): logged only.
     OtherFeedback {
         /// The `Feedback-Type`.
         feedback_type: String,
+    },
+    /// A DSN that reports delivered, relayed or expanded, or a delay warning.
+    Notice {
+        /// The first status given.
+        status: Option<String>,
     },
     /// A message to the unsubscribe address.
     Unsubscribe {
@@ -64,13 +99,14 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// A short name for logs and JSON: `bounce`, `complaint`, `feedback`,
+    /// A short name for logs and JSON: `bounce`, `complaint`, `feedback`, `notice`,
     /// `unsubscribe`, `auto-reply`, `other`.
     pub fn name(&self) -> &'static str {
         match self {
             Kind::Bounce { .. } => "bounce",
             Kind::Complaint { .. } => "complaint",
             Kind::OtherFeedback { .. } => "feedback",
+            Kind::Notice { .. } => "notice",
             Kind::Unsubscribe { .. } => "unsubscribe",
             Kind::AutoReply => "auto-reply",
             Kind::Other => "other",
@@ -206,7 +242,7 @@ fn dsn(
     let mut who = Who::default();
     verp_tokens(envelope, addresses.bounce.as_deref(), &mut who);
     let blocks = fields::blocks(report.contents());
-    let mut permanent = None;
+    let mut failures = Vec::new();
     let mut status = None;
     // The first block is about the message; the others, one per recipient.
     for block in blocks.iter().skip(1) {
@@ -215,20 +251,30 @@ fn dsn(
             status.get_or_insert_with(|| code.clone());
         }
         if code.as_deref().is_some_and(|c| c.starts_with('5')) {
-            permanent.get_or_insert_with(|| code.clone().unwrap_or_default());
-            who.address(block.get("Final-Recipient").and_then(fields::address));
-            who.address(block.get("Original-Recipient").and_then(fields::address));
+            let address = block
+                .get("Final-Recipient")
+                .and_then(fields::address)
+                .or_else(|| block.get("Original-Recipient").and_then(fields::address));
+            who.address(address.clone());
+            let hard = code
+                .as_deref()
+                .is_some_and(|c| ["5.1.1", "5.1.2", "5.1.3", "5.1.6", "5.1.10"].contains(&c));
+            failures.push(Failure {
+                address,
+                class: if hard { Class::Hard } else { Class::Soft },
+                status: code,
+                words: block.get("Diagnostic-Code").map(str::to_string),
+            });
         }
     }
     // The original's headers may carry the VERP sender or the List-Unsubscribe token.
     if let Some(original) = original_headers(message) {
         original_tokens(&original, addresses, &mut who);
     }
-    Kind::Bounce {
-        who,
-        permanent,
-        status,
+    if failures.is_empty() {
+        return Kind::Notice { status };
     }
+    Kind::Bounce { who, failures }
 }
 
 /// A recipient block's status: `Status:` (`5.1.1`), or from `Action:` when the status
@@ -266,9 +312,11 @@ fn feedback(
         .get("Feedback-Type")
         .unwrap_or("")
         .to_ascii_lowercase();
-    if !matches!(feedback_type.as_str(), "abuse" | "complaint") {
-        return Kind::OtherFeedback { feedback_type };
-    }
+    let feedback = match feedback_type.as_str() {
+        "abuse" | "complaint" => Feedback::Abuse,
+        "opt-out" => Feedback::OptOut,
+        _ => return Kind::OtherFeedback { feedback_type },
+    };
     let mut who = Who::default();
     verp_tokens(envelope, addresses.bounce.as_deref(), &mut who);
     let mut senders = Vec::new();
@@ -292,7 +340,7 @@ fn feedback(
             who.address(bare_address(value));
         }
     }
-    Kind::Complaint { who, feedback_type }
+    Kind::Complaint { who, feedback }
 }
 
 /// Exim's bounces name the failed recipients in `X-Failed-Recipients`; Exim sends the
@@ -300,14 +348,18 @@ fn feedback(
 fn exim(failed: &str, addresses: &Addresses, envelope: &[String]) -> Kind {
     let mut who = Who::default();
     verp_tokens(envelope, addresses.bounce.as_deref(), &mut who);
+    let mut failures = Vec::new();
     for address in failed.split(',') {
-        who.address(fields::address(address));
+        let address = fields::address(address);
+        who.address(address.clone());
+        failures.push(Failure {
+            address,
+            class: Class::Soft,
+            status: None,
+            words: None,
+        });
     }
-    Kind::Bounce {
-        who,
-        permanent: Some("5.0.0".into()),
-        status: Some("5.0.0".into()),
-    }
+    Kind::Bounce { who, failures }
 }
 
 /// The headers of the original message a report returns (`message/rfc822`,
@@ -403,3 +455,16 @@ fn unsubscribe(message: &Message<'_>, addresses: &Addresses, envelope: &[String]
 
 #[cfg(test)]
 mod tests;
+
+/// The class and enhanced status code of a server's SMTP reply during sending.
+pub(crate) fn reply_class(code: u16, text: &str) -> (Class, Option<String>) {
+    let status = text
+        .split_whitespace()
+        .find(|w| w.starts_with(['4', '5']) && w.matches('.').count() == 2)
+        .map(|w| w.trim_end_matches([',', ';', ':']).to_string());
+    let hard = code >= 500
+        && status
+            .as_deref()
+            .is_some_and(|c| ["5.1.1", "5.1.2", "5.1.3", "5.1.6", "5.1.10"].contains(&c));
+    (if hard { Class::Hard } else { Class::Soft }, status)
+}

@@ -9,7 +9,7 @@
 //! touched only when a verified token or a reported address names it.
 //!
 //! ```
-//! use herald::inbound::{Addresses, Kind, classify};
+//! use herald::inbound::{Addresses, Class, Kind, classify};
 //!
 //! let dsn = b"From: MAILER-DAEMON@mx.example.net\r\n\
 //! To: bounces@example.com\r\n\
@@ -22,9 +22,10 @@
 //! --b--\r\n";
 //! let classified = classify(dsn, &Addresses::default(), &[]);
 //! assert_eq!(classified.key, "<dsn-1@mx.example.net>");
-//! let Kind::Bounce { who, permanent, .. } = classified.kind else { panic!() };
-//! assert_eq!(permanent.as_deref(), Some("5.1.1"));
-//! assert_eq!(who.addresses, ["ann@example.org"]);
+//! let Kind::Bounce { failures, .. } = classified.kind else { panic!() };
+//! assert_eq!(failures[0].class, Class::Hard);
+//! assert_eq!(failures[0].status.as_deref(), Some("5.1.1"));
+//! assert_eq!(failures[0].address.as_deref(), Some("ann@example.org"));
 //! ```
 
 mod apply;
@@ -33,4 +34,5 @@ mod fields;
 pub mod source;
 
 pub use apply::{Outcome, apply};
-pub use classify::{Addresses, Classified, Kind, Who, classify};
+pub(crate) use classify::reply_class;
+pub use classify::{Addresses, Class, Classified, Failure, Feedback, Kind, Who, classify};

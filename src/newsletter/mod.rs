@@ -3,12 +3,13 @@
 //!
 //! This is the layer the `herald digest`, `herald send` and `herald subscribers`
 //! commands call; it joins [`crate::digest`], [`crate::mail`] and [`crate::store`] and
-//! holds the rules between them (when an issue completes, when a subscriber counts as
-//! bounced). It reads no clock and no environment: `now` and [`crate::config::Secrets`]
+//! holds the rules between them (when an issue completes, and, in [`lifecycle`], what a
+//! subscriber becomes after anything that happens to them). It reads no clock and no environment: `now` and [`crate::config::Secrets`]
 //! are passed in.
 
 pub mod import;
 mod issues;
+pub mod lifecycle;
 mod plan;
 mod run;
 mod settings;
@@ -22,6 +23,3 @@ pub use run::{
 };
 pub use settings::outbox_dir;
 pub(crate) use settings::transport_for;
-
-/// Permanent failures after which a subscriber is marked bounced.
-pub const BOUNCE_LIMIT: u32 = 3;

@@ -5,13 +5,15 @@ use std::time::{Instant, SystemTime};
 
 use chrono::{DateTime, Utc};
 
-use super::BOUNCE_LIMIT;
 use super::issues::{IssueTotals, issue_totals};
+use super::lifecycle::{self, Bounce, Event, Policy};
 use super::plan::{Next, Plan, plan_next};
 use super::settings::{composer_for, newsletter_section, transport_for};
 use crate::config::{Config, Secrets};
 use crate::content::{self, Loaded};
+use crate::error::SmtpFailure;
 use crate::error::{Error, Result};
+use crate::inbound::Class;
 use crate::lock::Lock;
 use crate::mail::failure::AttemptError;
 use crate::mail::send::{Settled, Stopped};
@@ -182,6 +184,7 @@ pub fn send(
         store: &mut store,
         issue: &plan.issue.id,
         now,
+        policy: Policy::from(&config.newsletter.bounces),
     };
     let options = send_options(config);
     let mut on_each = |email: &str, state: &Settled| progress.settled(email, state);
@@ -411,11 +414,12 @@ fn send_options(config: &Config) -> SendOptions {
     }
 }
 
-/// The ledger kept in the store; counts bounces on permanent failures.
+/// The ledger kept in the store; a receiving server's refusal is a bounce event.
 struct StoreLog<'s> {
     store: &'s mut Store,
     issue: &'s str,
     now: DateTime<Utc>,
+    policy: Policy,
 }
 
 impl DeliveryLog for StoreLog<'_> {
@@ -444,10 +448,22 @@ impl DeliveryLog for StoreLog<'_> {
             // Only a receiving server's 5xx counts: a refusal by our own client before
             // any reply (lettre's, e.g. an address this relay cannot take) is not the
             // subscriber's fault.
-            if let Settled::Failed(failure) = state
-                && failure.code().is_some()
+            if let Settled::Failed(SmtpFailure::Permanent {
+                code: Some(code),
+                message,
+            }) = state
             {
-                self.store.count_bounce(email, BOUNCE_LIMIT)?;
+                let (class, status) = crate::inbound::reply_class(*code, message);
+                let bounce = Bounce {
+                    status,
+                    words: Some(message.clone()),
+                    issue: Some(self.issue.to_string()),
+                };
+                let event = match class {
+                    Class::Hard => Event::HardBounce(bounce),
+                    Class::Soft => Event::SoftBounce(bounce),
+                };
+                lifecycle::record(self.store, email, &event, self.now, self.policy)?;
             }
         }
         Ok(())
@@ -457,17 +473,22 @@ impl DeliveryLog for StoreLog<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::SmtpFailure;
     use crate::store::Status;
 
-    /// Three refusals of each kind for one subscriber; returns its status after them.
+    /// Three refusals of one kind for one subscriber, one per issue; returns its
+    /// status after them.
     fn status_after_three(failure: SmtpFailure) -> Status {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("state.db")).unwrap();
         let now = Utc::now();
-        store
-            .merge_subscriber("ann@example.org", None, false, now)
-            .unwrap();
+        lifecycle::record(
+            &store,
+            "ann@example.org",
+            &Event::Added { name: None },
+            now,
+            Policy::default(),
+        )
+        .unwrap();
         for issue in ["i1", "i2", "i3"] {
             store
                 .start_issue(&IssueRow {
@@ -482,6 +503,7 @@ mod tests {
                 store: &mut store,
                 issue,
                 now,
+                policy: Policy { soft_limit: 3 },
             };
             ledger.mark_sending(&["ann@example.org"]).unwrap();
             let failed = Settled::Failed(failure.clone());
@@ -492,11 +514,17 @@ mod tests {
 
     #[test]
     fn only_a_servers_refusal_counts_as_a_bounce() {
-        let server = SmtpFailure::Permanent {
+        let unknown = SmtpFailure::Permanent {
             code: Some(550),
-            message: "no such user".into(),
+            message: "5.1.1 <ann@example.org>: Recipient address rejected: User unknown".into(),
         };
-        assert_eq!(status_after_three(server), Status::Bounced);
+        assert_eq!(status_after_three(unknown), Status::Bounced);
+        // Soft refusals on three distinct issues reach the test's limit of three.
+        let full = SmtpFailure::Permanent {
+            code: Some(552),
+            message: "5.2.2 mailbox full".into(),
+        };
+        assert_eq!(status_after_three(full), Status::Bounced);
         let client = SmtpFailure::Permanent {
             code: None,
             message: "the relay does not offer SMTPUTF8".into(),

@@ -19,9 +19,8 @@ use super::app::App;
 use super::confirm_token::{self, Refusal};
 use super::mailer::Job;
 use super::pages::{self, ConfirmPage, SubscribePage, SubscribeSentPage};
-use crate::mail::unsubscribe;
 use crate::newsletter::import::check_address;
-use crate::store::{Confirmation, SignUp};
+use crate::newsletter::lifecycle::{self, Effect, Event, Policy};
 
 /// The sign-up form's fields.
 #[derive(Debug, serde::Deserialize)]
@@ -91,18 +90,21 @@ pub(crate) async fn sign_up(
     }
     let now = app.clock.now();
     let expires = now + Duration::hours(i64::from(app.config.serve.confirm_hours));
-    let token = unsubscribe::token(&secret, &email);
+    let policy = Policy::from(&app.config.newsletter.bounces);
     let recorded = {
         let (email, name) = (email.clone(), name.clone());
         app.db(move |store, _| {
-            let name = Some(name.as_str()).filter(|n| !n.is_empty());
-            store.sign_up(&email, name, &token, expires, now)
+            let name = Some(name).filter(|n| !n.is_empty());
+            let event = Event::SignedUp {
+                name,
+                link: expires,
+            };
+            lifecycle::record(store, &email, &event, now, policy)
         })
         .await
     };
-    match recorded {
-        Ok(SignUp::AlreadyActive) => {}
-        Ok(SignUp::Added | SignUp::AwaitingConfirmation) => {
+    match recorded.map(|change| change.effect) {
+        Ok(Effect::LinkIssued(expires)) => {
             let link = confirm_link(&app, &secret, &email, expires);
             if let Some(mailer) = &app.mailer {
                 mailer.send(Job {
@@ -112,6 +114,7 @@ pub(crate) async fn sign_up(
                 });
             }
         }
+        Ok(_) => {}
         Err(e) => return pages::internal(&app.frame, "recording a sign-up", &e.0),
     }
     pages::html(
@@ -153,17 +156,24 @@ pub(crate) async fn confirm(State(app): State<Arc<App>>, Path(token): Path<Strin
         Ok(claim) => claim,
         Err(refusal) => return refused(&app, refusal),
     };
+    let policy = Policy::from(&app.config.newsletter.bounces);
+    let now = app.clock.now();
     let done = app
-        .db(move |store, _| store.confirm(&claim.email, claim.expires))
+        .db(move |store, _| {
+            let event = Event::Confirmed {
+                link: claim.expires,
+            };
+            lifecycle::record(store, &claim.email, &event, now, policy)
+        })
         .await;
-    match done {
-        Ok(Confirmation::Confirmed | Confirmation::AlreadyActive) => pages::message(
+    match done.map(|change| change.effect) {
+        Ok(Effect::Activated | Effect::AlreadyActive) => pages::message(
             &app.frame,
             StatusCode::OK,
             "You are subscribed",
             &["Thank you: the next issue of the newsletter will reach you."],
         ),
-        Ok(Confirmation::Stale) => pages::message(
+        Ok(_) => pages::message(
             &app.frame,
             StatusCode::BAD_REQUEST,
             "This link was already used or replaced",

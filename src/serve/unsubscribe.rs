@@ -11,6 +11,7 @@ use axum::response::Response;
 use super::app::App;
 use super::pages::{self, UnsubscribePage};
 use crate::mail::unsubscribe;
+use crate::newsletter::lifecycle::{self, Event, Policy};
 use crate::store::{Reason, Store, Subscriber};
 
 /// Hex digits of a token (`mail::unsubscribe::token`).
@@ -35,8 +36,13 @@ pub(crate) async fn unsubscribe(
         Ok(None) => return invalid(&app),
         Err(response) => return response,
     };
+    let policy = Policy::from(&app.config.newsletter.bounces);
+    let now = app.clock.now();
     let done = app
-        .db(move |store, _| store.unsubscribe(&subscriber.email, Reason::OneClick))
+        .db(move |store, _| {
+            let event = Event::Unsubscribed(Reason::OneClick);
+            lifecycle::record(store, &subscriber.email, &event, now, policy)
+        })
         .await;
     match done {
         Ok(_) => pages::message(

@@ -1,28 +1,32 @@
 //! The SQLite state database: its schema and every query, and no business rules.
 //!
-//! Four tables: `subscribers`, `issues` (one row per digest, with its cutoff and its
-//! article ids), `deliveries` (one row per issue and recipient, the sending ledger) and
-//! `inbound` (each received message acted on), and `meta` for the store's own
-//! bookkeeping.
+//! The tables: `subscribers` (with `soft_bounces`, the issues soft bounces were
+//! reported for, and `forgotten`, keyed hashes of erased addresses), `issues` (one row
+//! per digest, with its cutoff and its article ids), `deliveries` (one row per issue
+//! and recipient, the sending ledger) and `inbound` (each received message acted on),
+//! and `meta` for the store's own bookkeeping. What a subscriber becomes is decided by
+//! `newsletter::lifecycle`; this module reads and writes rows.
 //! Timestamps are stored as RFC 3339 UTC text with second precision, so they sort.
 
 mod deliveries;
+mod forget;
+mod history;
 mod inbound;
 mod issues;
 mod schema;
-mod signup;
 mod subscribers;
+mod tokens;
 
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 pub use deliveries::{Delivery, DeliveryCounts, DeliveryOutcome, DeliveryStatus};
+pub use history::{DeliveryRecord, InboundRecord};
 pub use inbound::{Handled, Record};
 pub use issues::IssueRow;
-pub use signup::{Confirmation, SignUp};
-pub use subscribers::{Merge, Reason, Status, Subscriber};
+pub use subscribers::{Joined, Known, LastBounce, Links, Reason, Status, Subscriber, Write};
 
 use crate::error::{Error, Result};
 
@@ -80,6 +84,19 @@ impl Store {
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Runs `work` in one `BEGIN IMMEDIATE` transaction, committed when it returns
+    /// `Ok`; inside a transaction already open, simply runs it (the outer one commits).
+    pub(crate) fn in_transaction<T>(&self, work: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
+        if !self.conn.is_autocommit() {
+            return work(self);
+        }
+        let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
+            .map_err(|e| self.error(e))?;
+        let value = work(self)?;
+        tx.commit().map_err(|e| self.error(e))?;
+        Ok(value)
     }
 
     fn error(&self, source: rusqlite::Error) -> Error {

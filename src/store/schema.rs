@@ -17,7 +17,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::{Error, Result};
 
 /// The schema version this build writes (`PRAGMA user_version`).
-const VERSION: i64 = 3;
+const VERSION: i64 = 4;
 
 /// Version 1: created on a new file, and kept as is for files made by older builds.
 const SCHEMA_V1: &str = "
@@ -73,6 +73,35 @@ CREATE TABLE inbound (
 );
 ";
 
+/// Version 4: one subscriber lifecycle. Hard and soft bounces are counted apart
+/// (counts from before are soft: herald did not tell them apart then), with the last
+/// reported status and words; how and when each subscriber joined, confirmed and left;
+/// which confirmation links are spent; the issues soft bounces were reported for; and
+/// the keyed hashes of forgotten addresses.
+const V4: &str = "
+ALTER TABLE subscribers ADD COLUMN hard_bounces INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE subscribers ADD COLUMN soft_bounces INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE subscribers ADD COLUMN last_bounce_status TEXT;
+ALTER TABLE subscribers ADD COLUMN last_bounce_words TEXT;
+ALTER TABLE subscribers ADD COLUMN last_bounce_at TEXT;
+ALTER TABLE subscribers ADD COLUMN joined_via TEXT;
+ALTER TABLE subscribers ADD COLUMN confirmed_at TEXT;
+ALTER TABLE subscribers ADD COLUMN left_at TEXT;
+ALTER TABLE subscribers ADD COLUMN links_spent_until TEXT;
+UPDATE subscribers SET soft_bounces = bounces;
+CREATE TABLE soft_bounces (
+    email TEXT NOT NULL COLLATE NOCASE,
+    issue TEXT NOT NULL,
+    PRIMARY KEY (email, issue)
+);
+CREATE TABLE forgotten (
+    hash         TEXT PRIMARY KEY,
+    forgotten_at TEXT NOT NULL
+);
+CREATE INDEX deliveries_email ON deliveries (email);
+CREATE INDEX inbound_email ON inbound (email);
+";
+
 /// Switches to WAL, then creates or upgrades the schema to [`VERSION`].
 pub(super) fn migrate(conn: &Connection, path: &Path) -> Result<()> {
     let sql = |e| Error::store(path, e);
@@ -81,6 +110,10 @@ pub(super) fn migrate(conn: &Connection, path: &Path) -> Result<()> {
     conn.pragma_update(None, "journal_mode", "WAL")
         .map_err(sql)?;
     conn.pragma_update(None, "synchronous", "NORMAL")
+        .map_err(sql)?;
+    // Deleted rows are overwritten with zeros: `herald subscribers forget` leaves no
+    // copy of an erased address in free pages.
+    conn.pragma_update(None, "secure_delete", "ON")
         .map_err(sql)?;
     if check_version(conn, path)? == VERSION {
         return Ok(());
@@ -96,6 +129,9 @@ pub(super) fn migrate(conn: &Connection, path: &Path) -> Result<()> {
     }
     if found < 3 {
         tx.execute_batch(V3).map_err(sql)?;
+    }
+    if found < 4 {
+        tx.execute_batch(V4).map_err(sql)?;
     }
     tx.pragma_update(None, "user_version", VERSION)
         .map_err(sql)?;
@@ -127,4 +163,10 @@ pub(super) fn tests_v1() -> &'static str {
 #[cfg(test)]
 pub(super) fn tests_v2() -> &'static str {
     V2
+}
+
+/// See [`tests_v1`].
+#[cfg(test)]
+pub(super) fn tests_v3() -> &'static str {
+    V3
 }

@@ -1,20 +1,24 @@
-//! The `subscribers` table.
+//! The `subscribers` table and its companions (`soft_bounces`, `forgotten`): reading a
+//! subscriber whole and writing one back. No rule lives here: what a subscriber
+//! becomes is decided by `newsletter::lifecycle`, and this module only stores it.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
-use super::{Store, stamp};
+use super::{Store, parse_stamp, stamp};
 use crate::error::Result;
 
+type Result2<T, E> = std::result::Result<T, E>;
+
 /// Where a subscriber stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// Receives every issue.
     Active,
     /// Asked to stop, or was removed.
     Unsubscribed,
-    /// Too many permanent delivery failures.
+    /// The address does not take mail (a hard bounce, or soft ones on many issues).
     Bounced,
     /// Signed up but not confirmed yet.
     Pending,
@@ -43,7 +47,7 @@ impl Status {
 }
 
 /// Why a subscriber left (stored since schema version 3; older rows have none).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum Reason {
     /// The one-click link (`herald serve`, RFC 8058).
     #[serde(rename = "one-click")]
@@ -51,44 +55,128 @@ pub enum Reason {
     /// A mail to the `List-Unsubscribe` mailto address (`herald inbound`).
     #[serde(rename = "mailto")]
     Mailto,
-    /// A spam complaint (an ARF feedback report, `herald inbound`).
+    /// A spam complaint (an ARF `abuse` report, `herald inbound`).
     #[serde(rename = "complaint")]
     Complaint,
-    /// Too many permanent delivery failures.
+    /// An ARF `opt-out` report: the mailbox provider passed on an unsubscribe.
+    #[serde(rename = "opt-out")]
+    OptOut,
+    /// The address does not take mail.
     #[serde(rename = "bounced")]
     Bounced,
     /// `herald subscribers remove`.
     #[serde(rename = "cli")]
     Cli,
+    /// An imported export said the address had left.
+    #[serde(rename = "import")]
+    Import,
 }
 
 impl Reason {
+    /// Every reason, for parsing and tests.
+    pub const ALL: [Reason; 7] = [
+        Reason::OneClick,
+        Reason::Mailto,
+        Reason::Complaint,
+        Reason::OptOut,
+        Reason::Bounced,
+        Reason::Cli,
+        Reason::Import,
+    ];
+
     /// The stored (and printed) name.
     pub fn as_str(self) -> &'static str {
         match self {
             Reason::OneClick => "one-click",
             Reason::Mailto => "mailto",
             Reason::Complaint => "complaint",
+            Reason::OptOut => "opt-out",
             Reason::Bounced => "bounced",
             Reason::Cli => "cli",
+            Reason::Import => "import",
         }
     }
 
     fn parse(text: &str) -> Option<Reason> {
-        [
-            Reason::OneClick,
-            Reason::Mailto,
-            Reason::Complaint,
-            Reason::Bounced,
-            Reason::Cli,
-        ]
-        .into_iter()
-        .find(|r| r.as_str() == text)
+        Reason::ALL.into_iter().find(|r| r.as_str() == text)
     }
 }
 
-/// One row of `subscribers`.
+/// How a subscriber joined the list (kept for consent records).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case", tag = "via", content = "file")]
+pub enum Joined {
+    /// From an imported file (its path as given).
+    Import(String),
+    /// `herald subscribers add`.
+    Cli,
+    /// The sign-up form (`herald serve`); the confirmation time is kept beside it.
+    SignUp,
+    /// Added before herald recorded how (schema version 3 and older).
+    Unknown,
+}
+
+impl Joined {
+    /// The stored form: `import:<file>`, `cli`, `sign-up`; NULL for unknown.
+    fn to_column(&self) -> Option<String> {
+        match self {
+            Joined::Import(file) => Some(format!("import:{file}")),
+            Joined::Cli => Some("cli".into()),
+            Joined::SignUp => Some("sign-up".into()),
+            Joined::Unknown => None,
+        }
+    }
+
+    fn from_column(text: Option<&str>) -> Joined {
+        match text {
+            Some("cli") => Joined::Cli,
+            Some("sign-up") => Joined::SignUp,
+            Some(other) => match other.strip_prefix("import:") {
+                Some(file) => Joined::Import(file.to_string()),
+                None => Joined::Unknown,
+            },
+            None => Joined::Unknown,
+        }
+    }
+}
+
+impl std::fmt::Display for Joined {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Joined::Import(file) => write!(f, "import of {file}"),
+            Joined::Cli => f.write_str("herald subscribers add"),
+            Joined::SignUp => f.write_str("sign-up form"),
+            Joined::Unknown => f.write_str("unknown (added before herald recorded it)"),
+        }
+    }
+}
+
+/// The last bounce reported for an address.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LastBounce {
+    /// The enhanced status code (`5.1.1`), when given.
+    pub status: Option<String>,
+    /// What the receiving server said.
+    pub words: Option<String>,
+    /// When it was recorded.
+    pub at: DateTime<Utc>,
+}
+
+/// The state of a subscriber's confirmation links. A link is known by its expiry
+/// time (signed into it): it works when it expires after `spent_until` and no later
+/// than `outstanding`, so each link works once, ever.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Links {
+    /// The expiry of the latest link mailed and not yet used or cancelled.
+    pub outstanding: Option<DateTime<Utc>>,
+    /// Every link expiring at or before this is spent (used or cancelled).
+    pub spent_until: Option<DateTime<Utc>>,
+    /// The name given with the outstanding sign-up, applied when it is confirmed.
+    pub pending_name: Option<String>,
+}
+
+/// One subscriber, whole: everything herald holds about the address.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subscriber {
     /// The address (unique, compared without case).
     pub email: String,
@@ -96,150 +184,218 @@ pub struct Subscriber {
     pub name: Option<String>,
     /// Where the subscriber stands.
     pub status: Status,
-    /// Permanent delivery failures counted (reset when the subscriber is made active
-    /// again).
-    pub bounces: u32,
-    /// Why the subscriber left, when known.
+    /// Why the subscriber left, when known: the first reason, kept until they are
+    /// made active again.
     pub reason: Option<Reason>,
+    /// Hard bounces reported (mailbox or domain does not exist), since last made active.
+    pub hard_bounces: u32,
+    /// Soft bounces reported (full, blocked, filtered, expired…), since last made active.
+    pub soft_bounces: u32,
+    /// The issues soft bounces were reported for, since last made active.
+    pub soft_issues: Vec<String>,
+    /// The last bounce reported, whatever its kind.
+    pub last_bounce: Option<LastBounce>,
+    /// How the address joined.
+    pub joined: Joined,
+    /// When the row was made.
+    pub added_at: DateTime<Utc>,
+    /// When a sign-up was last confirmed.
+    pub confirmed_at: Option<DateTime<Utc>>,
+    /// When the subscriber last left (unsubscribed or bounced).
+    pub left_at: Option<DateTime<Utc>>,
+    /// Confirmation links.
+    pub links: Links,
+}
+
+impl Subscriber {
+    /// A new row for `email`, made at `now`, with nothing recorded yet.
+    pub fn new(email: &str, status: Status, joined: Joined, now: DateTime<Utc>) -> Subscriber {
+        Subscriber {
+            email: email.to_string(),
+            name: None,
+            status,
+            reason: None,
+            hard_bounces: 0,
+            soft_bounces: 0,
+            soft_issues: Vec::new(),
+            last_bounce: None,
+            joined,
+            added_at: now,
+            confirmed_at: None,
+            left_at: None,
+            links: Links::default(),
+        }
+    }
+
+    /// Every bounce counted: hard and soft.
+    pub fn bounces(&self) -> u32 {
+        self.hard_bounces + self.soft_bounces
+    }
+}
+
+/// What the store knows of an address before a change.
+// One value per event, moved once: boxing the row would buy nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Known {
+    /// Never seen.
+    New,
+    /// Erased by `herald subscribers forget`: only a keyed hash is left.
+    Forgotten,
+    /// A subscriber row.
+    Row(Subscriber),
+}
+
+/// What to write after a change.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Write {
+    /// Nothing.
+    Nothing,
+    /// Insert or replace the row.
+    Row(Subscriber),
+    /// Erase everything held about the address, keeping a keyed hash of it.
+    Forget,
 }
 
 /// The columns [`row_to_subscriber`] reads, in its order.
-pub(crate) const COLUMNS: &str = "email, name, status, bounces, unsubscribe_reason";
-
-/// What [`Store::merge_subscriber`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Merge {
-    /// A new row.
-    Added,
-    /// The address was known; its name (or status) changed.
-    Updated,
-    /// The address was known and nothing changed.
-    Unchanged,
-}
+pub(crate) const COLUMNS: &str = "email, name, status, unsubscribe_reason, hard_bounces, \
+     soft_bounces, last_bounce_status, last_bounce_words, last_bounce_at, joined_via, \
+     added_at, confirmed_at, left_at, confirm_expires, links_spent_until, pending_name";
 
 impl Store {
-    /// Adds `email`, or merges it into the existing row: a new non-empty name replaces
-    /// the old one; with `reactivate` the status becomes active again, otherwise an
-    /// unsubscribed or bounced address stays so (an import never resubscribes anyone).
-    pub fn merge_subscriber(
-        &self,
-        email: &str,
-        name: Option<&str>,
-        reactivate: bool,
-        now: DateTime<Utc>,
-    ) -> Result<Merge> {
-        let status = |old| if reactivate { Status::Active } else { old };
-        self.upsert(email, name, Status::Active, status, now)
-    }
-
-    /// Merges one imported row whose export says `status` (active, unsubscribed or
-    /// bounced). A new address gets that status. A known one keeps an unsubscribed or
-    /// bounced status whatever the export says (an import never resubscribes anyone),
-    /// and takes the export's unsubscribed or bounced otherwise: the export is newer
-    /// news of the subscriber's choice, and mailing someone who left is the harm that
-    /// cannot be undone (`herald subscribers add` can). A new non-empty name replaces
-    /// the old one.
-    pub fn import_subscriber(
-        &self,
-        email: &str,
-        name: Option<&str>,
-        status: Status,
-        now: DateTime<Utc>,
-    ) -> Result<Merge> {
-        let merged = |old| match (old, status) {
-            (Status::Unsubscribed | Status::Bounced, _) => old,
-            (_, Status::Unsubscribed | Status::Bounced) => status,
-            _ => old,
-        };
-        self.upsert(email, name, status, merged, now)
-    }
-
-    /// Inserts `email` with `new`, or updates its name and sets `status(old status)`.
-    fn upsert(
-        &self,
-        email: &str,
-        name: Option<&str>,
-        new: Status,
-        status: impl FnOnce(Status) -> Status,
-        now: DateTime<Utc>,
-    ) -> Result<Merge> {
-        let existing = self.subscriber(email)?;
-        let Some(old) = existing else {
-            self.conn
-                .execute(
-                    "INSERT INTO subscribers (email, name, status, added_at) VALUES (?1, ?2, ?3, ?4)",
-                    params![email, name, new.as_str(), stamp(now)],
-                )
-                .map_err(|e| self.error(e))?;
-            return Ok(Merge::Added);
-        };
-        let name = name
-            .filter(|n| !n.is_empty())
-            .map(str::to_string)
-            .or(old.name.clone());
-        let status = status(old.status);
-        if name == old.name && status == old.status {
-            return Ok(Merge::Unchanged);
-        }
-        self.conn
-            .execute(
-                "UPDATE subscribers SET name = ?2, status = ?3,
-                     bounces = CASE WHEN ?3 = 'active' THEN 0 ELSE bounces END,
-                     unsubscribe_reason = CASE WHEN ?3 = 'active' THEN NULL ELSE unsubscribe_reason END
-                 WHERE email = ?1",
-                params![email, name, status.as_str()],
-            )
-            .map_err(|e| self.error(e))?;
-        Ok(Merge::Updated)
-    }
-
-    /// Imports many rows `(email, name, status)` in one transaction; see
-    /// [`Store::import_subscriber`].
-    pub fn merge_subscribers<'a>(
-        &mut self,
-        rows: impl IntoIterator<Item = (&'a str, Option<&'a str>, Status)>,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<Merge>> {
-        let tx = self
-            .conn
-            .unchecked_transaction()
-            .map_err(|e| self.error(e))?;
-        let mut merges = Vec::new();
-        for (email, name, status) in rows {
-            merges.push(self.import_subscriber(email, name, status, now)?);
-        }
-        tx.commit().map_err(|e| self.error(e))?;
-        Ok(merges)
-    }
-
     /// The subscriber with this address (case-insensitive), if any.
     pub fn subscriber(&self, email: &str) -> Result<Option<Subscriber>> {
-        self.conn
-            .query_row(
-                &format!("SELECT {COLUMNS} FROM subscribers WHERE email = ?1"),
-                [email],
-                row_to_subscriber,
-            )
-            .optional()
-            .map_err(|e| self.error(e))
+        let row = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM subscribers WHERE email = ?1"
+            ))
+            .and_then(|mut s| s.query_row([email], row_to_subscriber).optional())
+            .map_err(|e| self.error(e))?;
+        row.map(|s| self.with_soft_issues(s)).transpose()
     }
 
-    /// Marks `email` unsubscribed for `reason` (cancelling any confirmation link
-    /// outstanding for it); false when the address is unknown. An address already
-    /// unsubscribed keeps the reason it first left for.
-    pub fn unsubscribe(&self, email: &str, reason: Reason) -> Result<bool> {
-        let changed = self
-            .conn
-            .execute(
-                "UPDATE subscribers SET confirm_expires = NULL,
-                     unsubscribe_reason = CASE WHEN status = 'unsubscribed'
-                         THEN COALESCE(unsubscribe_reason, ?2) ELSE ?2 END,
-                     status = 'unsubscribed'
-                 WHERE email = ?1",
-                params![email, reason.as_str()],
+    /// What is known of `email`: its row, that it was forgotten, or nothing.
+    pub fn known(&self, email: &str) -> Result<Known> {
+        if let Some(subscriber) = self.subscriber(email)? {
+            return Ok(Known::Row(subscriber));
+        }
+        if self.is_forgotten(email)? {
+            return Ok(Known::Forgotten);
+        }
+        Ok(Known::New)
+    }
+
+    /// Reads what is known of `email`, lets `decide` say what to write (and what to
+    /// return), and writes it, in one `BEGIN IMMEDIATE` transaction (or inside the
+    /// caller's, when one is open).
+    pub fn change_subscriber<T>(
+        &self,
+        email: &str,
+        now: DateTime<Utc>,
+        decide: impl FnOnce(&Known) -> (Write, T),
+    ) -> Result<T> {
+        self.in_transaction(|store| {
+            let known = store.known(email)?;
+            let (write, value) = decide(&known);
+            store.write_subscriber(email, &known, write, now)?;
+            Ok(value)
+        })
+    }
+
+    fn write_subscriber(
+        &self,
+        email: &str,
+        known: &Known,
+        write: Write,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        match write {
+            Write::Nothing => Ok(()),
+            Write::Row(subscriber) => {
+                let before = match known {
+                    Known::Row(row) => Some(row),
+                    Known::New | Known::Forgotten => None,
+                };
+                self.put_subscriber(&subscriber, before)
+            }
+            Write::Forget => self.erase(email, now),
+        }
+    }
+
+    /// Inserts or updates the row, and its soft-bounce issues when they changed.
+    fn put_subscriber(&self, s: &Subscriber, before: Option<&Subscriber>) -> Result<()> {
+        let bounce = s.last_bounce.as_ref();
+        self.conn
+            .prepare_cached(
+                "INSERT INTO subscribers (email, name, status, unsubscribe_reason, hard_bounces,
+                     soft_bounces, bounces, last_bounce_status, last_bounce_words, last_bounce_at,
+                     joined_via, added_at, confirmed_at, left_at, confirm_expires,
+                     links_spent_until, pending_name)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5 + ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+                 ON CONFLICT (email) DO UPDATE SET name = ?2, status = ?3,
+                     unsubscribe_reason = ?4, hard_bounces = ?5, soft_bounces = ?6,
+                     bounces = ?5 + ?6, last_bounce_status = ?7, last_bounce_words = ?8,
+                     last_bounce_at = ?9, joined_via = ?10, added_at = ?11, confirmed_at = ?12,
+                     left_at = ?13, confirm_expires = ?14, links_spent_until = ?15,
+                     pending_name = ?16",
             )
+            .and_then(|mut statement| {
+                statement.execute(params![
+                    s.email,
+                    s.name,
+                    s.status.as_str(),
+                    s.reason.map(Reason::as_str),
+                    s.hard_bounces,
+                    s.soft_bounces,
+                    bounce.and_then(|b| b.status.as_deref()),
+                    bounce.and_then(|b| b.words.as_deref()),
+                    bounce.map(|b| stamp(b.at)),
+                    s.joined.to_column(),
+                    stamp(s.added_at),
+                    s.confirmed_at.map(stamp),
+                    s.left_at.map(stamp),
+                    s.links.outstanding.map(stamp),
+                    s.links.spent_until.map(stamp),
+                    s.links.pending_name,
+                ])
+            })
             .map_err(|e| self.error(e))?;
-        Ok(changed > 0)
+        if before.map(|b| &b.soft_issues) != Some(&s.soft_issues) {
+            self.put_soft_issues(&s.email, &s.soft_issues)?;
+        }
+        Ok(())
+    }
+
+    fn put_soft_issues(&self, email: &str, issues: &[String]) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM soft_bounces WHERE email = ?1", [email])
+            .map_err(|e| self.error(e))?;
+        for issue in issues {
+            self.conn
+                .execute(
+                    "INSERT OR IGNORE INTO soft_bounces (email, issue) VALUES (?1, ?2)",
+                    params![email, issue],
+                )
+                .map_err(|e| self.error(e))?;
+        }
+        Ok(())
+    }
+
+    fn with_soft_issues(&self, mut subscriber: Subscriber) -> Result<Subscriber> {
+        if subscriber.soft_bounces == 0 {
+            return Ok(subscriber);
+        }
+        let mut statement = self
+            .conn
+            .prepare_cached("SELECT issue FROM soft_bounces WHERE email = ?1 ORDER BY rowid")
+            .map_err(|e| self.error(e))?;
+        subscriber.soft_issues = statement
+            .query_map([&subscriber.email], |row| row.get(0))
+            .and_then(|rows| rows.collect::<rusqlite::Result<_>>())
+            .map_err(|e| self.error(e))?;
+        Ok(subscriber)
     }
 
     /// Every subscriber, by address.
@@ -247,38 +403,11 @@ impl Store {
         self.select_subscribers(&format!("SELECT {COLUMNS} FROM subscribers ORDER BY email"))
     }
 
-    /// The active subscribers, by address.
+    /// The addresses that receive issues, by address.
     pub fn active_subscribers(&self) -> Result<Vec<Subscriber>> {
         self.select_subscribers(&format!(
             "SELECT {COLUMNS} FROM subscribers WHERE status = 'active' ORDER BY email"
         ))
-    }
-
-    /// Counts one more permanent failure for `email`; at `limit` failures an active
-    /// subscriber becomes bounced (reason `bounced`); any other status is kept (a
-    /// bounce never turns an unsubscribed or pending address into anything else).
-    /// Returns the new count.
-    pub fn count_bounce(&self, email: &str, limit: u32) -> Result<u32> {
-        self.conn
-            .execute(
-                "UPDATE subscribers SET bounces = bounces + 1,
-                     unsubscribe_reason = CASE WHEN bounces + 1 >= ?2 AND status = 'active'
-                         THEN 'bounced' ELSE unsubscribe_reason END,
-                     status = CASE WHEN bounces + 1 >= ?2 AND status = 'active'
-                         THEN 'bounced' ELSE status END
-                 WHERE email = ?1",
-                params![email, limit],
-            )
-            .map_err(|e| self.error(e))?;
-        self.conn
-            .query_row(
-                "SELECT bounces FROM subscribers WHERE email = ?1",
-                [email],
-                |row| row.get(0),
-            )
-            .optional()
-            .map(Option::unwrap_or_default)
-            .map_err(|e| self.error(e))
     }
 
     fn select_subscribers(&self, sql: &str) -> Result<Vec<Subscriber>> {
@@ -286,20 +415,84 @@ impl Store {
         let rows = statement
             .query_map([], row_to_subscriber)
             .map_err(|e| self.error(e))?;
-        rows.collect::<rusqlite::Result<_>>()
-            .map_err(|e| self.error(e))
+        let rows: Vec<Subscriber> = rows
+            .collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.error(e))?;
+        rows.into_iter().map(|s| self.with_soft_issues(s)).collect()
     }
 }
 
 pub(crate) fn row_to_subscriber(row: &rusqlite::Row<'_>) -> rusqlite::Result<Subscriber> {
+    let time = |index: usize| -> rusqlite::Result<Option<DateTime<Utc>>> {
+        row.get::<_, Option<String>>(index)?
+            .as_deref()
+            .map(parse_stamp)
+            .transpose()
+    };
+    let last_bounce = time(8)?.map(|at| -> rusqlite::Result<LastBounce> {
+        Ok(LastBounce {
+            status: row.get(6)?,
+            words: row.get(7)?,
+            at,
+        })
+    });
     Ok(Subscriber {
         email: row.get(0)?,
         name: row.get(1)?,
         status: Status::parse(&row.get::<_, String>(2)?),
-        bounces: row.get(3)?,
         reason: row
-            .get::<_, Option<String>>(4)?
+            .get::<_, Option<String>>(3)?
             .as_deref()
             .and_then(Reason::parse),
+        hard_bounces: row.get(4)?,
+        soft_bounces: row.get(5)?,
+        soft_issues: Vec::new(),
+        last_bounce: last_bounce.transpose()?,
+        joined: Joined::from_column(row.get::<_, Option<String>>(9)?.as_deref()),
+        added_at: parse_stamp(&row.get::<_, String>(10)?)?,
+        confirmed_at: time(11)?,
+        left_at: time(12)?,
+        links: Links {
+            outstanding: time(13)?,
+            spent_until: time(14)?,
+            pending_name: row.get(15)?,
+        },
     })
+}
+
+/// The JSON form (`herald subscribers list --json`): `bounces` is the total, beside
+/// `hard_bounces` and `soft_bounces`; the last bounce's code and words are flat.
+impl serde::Serialize for Subscriber {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result2<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let bounce = self.last_bounce.as_ref();
+        let (joined_via, joined_file) = match &self.joined {
+            Joined::Import(file) => ("import", Some(file.as_str())),
+            Joined::Cli => ("cli", None),
+            Joined::SignUp => ("sign-up", None),
+            Joined::Unknown => ("unknown", None),
+        };
+        let mut s = serializer.serialize_struct("Subscriber", 17)?;
+        s.serialize_field("email", &self.email)?;
+        s.serialize_field("name", &self.name)?;
+        s.serialize_field("status", &self.status)?;
+        s.serialize_field("reason", &self.reason)?;
+        s.serialize_field("bounces", &self.bounces())?;
+        s.serialize_field("hard_bounces", &self.hard_bounces)?;
+        s.serialize_field("soft_bounces", &self.soft_bounces)?;
+        s.serialize_field("soft_bounce_issues", &self.soft_issues)?;
+        s.serialize_field(
+            "last_bounce_status",
+            &bounce.and_then(|b| b.status.as_ref()),
+        )?;
+        s.serialize_field("last_bounce_words", &bounce.and_then(|b| b.words.as_ref()))?;
+        s.serialize_field("last_bounce_at", &bounce.map(|b| b.at))?;
+        s.serialize_field("joined_via", joined_via)?;
+        s.serialize_field("joined_file", &joined_file)?;
+        s.serialize_field("added_at", &self.added_at)?;
+        s.serialize_field("confirmed_at", &self.confirmed_at)?;
+        s.serialize_field("left_at", &self.left_at)?;
+        s.serialize_field("confirmation_link_expires", &self.links.outstanding)?;
+        s.end()
+    }
 }

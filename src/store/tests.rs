@@ -14,65 +14,161 @@ fn store() -> (tempfile::TempDir, Store) {
     (dir, store)
 }
 
-#[test]
-fn merging_subscribers_keeps_unsubscribed_ones_out_unless_reactivated() {
-    let (_dir, store) = store();
-    assert_eq!(
-        store
-            .merge_subscriber("a@x.org", Some("A"), false, now())
-            .unwrap(),
-        Merge::Added
-    );
-    assert_eq!(
-        store
-            .merge_subscriber("A@X.org", None, false, now())
-            .unwrap(),
-        Merge::Unchanged
-    );
-    assert_eq!(
-        store
-            .merge_subscriber("a@x.org", Some("Ann"), false, now())
-            .unwrap(),
-        Merge::Updated
-    );
-    assert!(store.unsubscribe("a@x.org", Reason::Cli).unwrap());
-    assert!(!store.unsubscribe("nobody@x.org", Reason::Cli).unwrap());
+/// Writes `subscriber` as the lifecycle would.
+fn put(store: &Store, subscriber: Subscriber) {
+    let email = subscriber.email.clone();
     store
-        .merge_subscriber("a@x.org", None, false, now())
+        .change_subscriber(&email, now(), |_| (Write::Row(subscriber), ()))
         .unwrap();
-    assert_eq!(
-        store.subscriber("a@x.org").unwrap().unwrap().status,
-        Status::Unsubscribed
-    );
-    assert!(store.active_subscribers().unwrap().is_empty());
-    store
-        .merge_subscriber("a@x.org", None, true, now())
-        .unwrap();
-    let ann = store.subscriber("a@x.org").unwrap().unwrap();
-    assert_eq!(
-        (ann.status, ann.name.as_deref()),
-        (Status::Active, Some("Ann"))
+}
+
+fn active(store: &Store, email: &str) {
+    put(
+        store,
+        Subscriber::new(email, Status::Active, Joined::Cli, now()),
     );
 }
 
+fn status(store: &Store, email: &str) -> Status {
+    store.subscriber(email).unwrap().unwrap().status
+}
+
 #[test]
-fn bounces_count_up_to_the_limit() {
+fn a_subscriber_is_read_back_whole() {
     let (_dir, store) = store();
+    let mut ann = Subscriber::new(
+        "Ann@x.org",
+        Status::Bounced,
+        Joined::Import("list.csv".into()),
+        now(),
+    );
+    ann.name = Some("Ann".into());
+    ann.reason = Some(Reason::OptOut);
+    ann.hard_bounces = 1;
+    ann.soft_bounces = 4;
+    ann.soft_issues = vec!["i2".into(), "i1".into()];
+    ann.last_bounce = Some(LastBounce {
+        status: Some("5.1.1".into()),
+        words: Some("550 5.1.1 user unknown".into()),
+        at: now(),
+    });
+    ann.confirmed_at = Some(now());
+    ann.left_at = Some(now());
+    ann.links = Links {
+        outstanding: Some(now()),
+        spent_until: Some(now()),
+        pending_name: Some("A".into()),
+    };
+    put(&store, ann.clone());
+    assert_eq!(store.subscriber("ann@X.org").unwrap().as_ref(), Some(&ann));
+    assert_eq!(store.known("ann@x.org").unwrap(), Known::Row(ann.clone()));
+    assert_eq!(store.known("bo@x.org").unwrap(), Known::New);
+    // Fewer soft issues are written back as fewer.
+    ann.soft_issues.pop();
+    put(&store, ann.clone());
+    assert_eq!(store.subscribers().unwrap(), [ann]);
+    assert!(store.active_subscribers().unwrap().is_empty());
+}
+
+#[test]
+fn forgetting_erases_every_row_and_every_byte_and_keeps_a_hash() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("herald.db");
+    let store = Store::open(&path).unwrap();
+    let secret = "forget-me@example.org";
+    active(&store, secret);
+    active(&store, "stays@example.org");
     store
-        .merge_subscriber("a@x.org", None, false, now())
+        .start_issue(&IssueRow {
+            id: "i1".into(),
+            cutoff: now(),
+            articles: vec![],
+            started_at: now(),
+            completed_at: None,
+        })
         .unwrap();
-    assert_eq!(store.count_bounce("a@x.org", 3).unwrap(), 1);
-    assert_eq!(store.count_bounce("a@x.org", 3).unwrap(), 2);
+    let mut store = store;
+    store
+        .mark_sending("i1", &[secret, "stays@example.org"], now())
+        .unwrap();
+    store
+        .once("<m@x>", now(), |_| {
+            Ok((
+                Record {
+                    kind: "bounce".into(),
+                    email: Some(secret.into()),
+                    action: format!("{secret}: soft bounce counted"),
+                },
+                (),
+            ))
+        })
+        .unwrap()
+        .unwrap();
+    assert_eq!(store.deliveries_to(secret).unwrap().len(), 1);
+    assert_eq!(store.inbound_about(secret).unwrap().len(), 1);
+    store
+        .change_subscriber(secret, now(), |_| (Write::Forget, ()))
+        .unwrap();
+    assert!(store.scrub().unwrap());
+    assert_eq!(store.known(secret).unwrap(), Known::Forgotten);
     assert_eq!(
-        store.subscriber("a@x.org").unwrap().unwrap().status,
-        Status::Active
+        store.known("FORGET-ME@example.org").unwrap(),
+        Known::Forgotten
     );
-    assert_eq!(store.count_bounce("a@x.org", 3).unwrap(), 3);
+    assert!(store.deliveries_to(secret).unwrap().is_empty());
+    assert!(store.inbound_about(secret).unwrap().is_empty());
+    assert_eq!(status(&store, "stays@example.org"), Status::Active);
+    drop(store);
+    for file in std::fs::read_dir(dir.path()).unwrap() {
+        let file = file.unwrap().path();
+        let bytes = std::fs::read(&file).unwrap();
+        let found = bytes
+            .windows(secret.len())
+            .any(|w| w.eq_ignore_ascii_case(secret.as_bytes()));
+        assert!(!found, "{} still holds the address", file.display());
+    }
+}
+
+#[test]
+fn a_version_3_file_keeps_its_counts_as_soft_bounces() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("herald.db");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(&format!(
+            "{}{}{}
+             INSERT INTO subscribers (email, status, bounces, added_at, unsubscribe_reason)
+                 VALUES ('gone@x.org', 'bounced', 3, '2025-01-01T00:00:00Z', 'bounced'),
+                        ('on@x.org', 'active', 1, '2025-01-01T00:00:00Z', NULL);
+             PRAGMA user_version = 3;",
+            schema::tests_v1(),
+            schema::tests_v2(),
+            schema::tests_v3()
+        ))
+        .unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    let gone = store.subscriber("gone@x.org").unwrap().unwrap();
     assert_eq!(
-        store.subscriber("a@x.org").unwrap().unwrap().status,
-        Status::Bounced
+        (
+            gone.status,
+            gone.hard_bounces,
+            gone.soft_bounces,
+            gone.bounces(),
+            gone.reason,
+            gone.joined
+        ),
+        (
+            Status::Bounced,
+            0,
+            3,
+            3,
+            Some(Reason::Bounced),
+            Joined::Unknown
+        )
     );
-    assert_eq!(store.count_bounce("nobody@x.org", 3).unwrap(), 0);
+    let on = store.subscriber("on@x.org").unwrap().unwrap();
+    assert_eq!((on.status, on.soft_bounces), (Status::Active, 1));
 }
 
 #[test]
@@ -89,7 +185,7 @@ fn the_ledger_goes_sending_then_sent_failed_or_deferred() {
     store.start_issue(&issue).unwrap();
     assert_eq!(store.open_issue().unwrap(), Some(issue.clone()));
     for email in ["a@x.org", "b@x.org", "c@x.org"] {
-        store.merge_subscriber(email, None, true, now()).unwrap();
+        active(&store, email);
     }
     store
         .mark_sending("i1", &["a@x.org", "b@x.org", "c@x.org"], now())
@@ -159,10 +255,11 @@ fn mark_sending_claims_only_active_subscribers() {
             completed_at: None,
         })
         .unwrap();
-    for email in ["a@x.org", "b@x.org"] {
-        store.merge_subscriber(email, None, true, now()).unwrap();
-    }
-    store.unsubscribe("b@x.org", Reason::Cli).unwrap();
+    active(&store, "a@x.org");
+    put(
+        &store,
+        Subscriber::new("b@x.org", Status::Unsubscribed, Joined::Cli, now()),
+    );
     let claimed = store
         .mark_sending("i1", &["A@x.org", "b@x.org", "nobody@x.org"], now())
         .unwrap();
@@ -178,13 +275,12 @@ fn a_version_1_file_is_upgraded_and_tokens_are_indexed_per_secret() {
     let path = dir.path().join("herald.db");
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute_batch(
-            "CREATE TABLE subscribers (email TEXT PRIMARY KEY COLLATE NOCASE, name TEXT,
-                 status TEXT NOT NULL DEFAULT 'active', bounces INTEGER NOT NULL DEFAULT 0,
-                 added_at TEXT NOT NULL);
-             INSERT INTO subscribers (email, name, added_at) VALUES ('Ann@x.org', 'Ann', 'x');
+        conn.execute_batch(&format!(
+            "{}
+             INSERT INTO subscribers (email, name, added_at) VALUES ('Ann@x.org', 'Ann', '2025-01-01T00:00:00Z');
              PRAGMA user_version = 1;",
-        )
+            schema::tests_v1()
+        ))
         .unwrap();
     }
     let mut store = Store::open(&path).unwrap();
@@ -201,108 +297,6 @@ fn a_version_1_file_is_upgraded_and_tokens_are_indexed_per_secret() {
 }
 
 #[test]
-fn a_sign_up_never_activates_and_a_link_is_spent_once() {
-    let (_dir, mut store) = store();
-    let later = now() + chrono::Duration::hours(48);
-    store
-        .merge_subscriber("gone@x.org", None, true, now())
-        .unwrap();
-    store.unsubscribe("gone@x.org", Reason::Cli).unwrap();
-    store
-        .merge_subscriber("on@x.org", None, true, now())
-        .unwrap();
-    let sign_up = |store: &mut Store, email| {
-        store
-            .sign_up(email, Some("New Name"), "t", later, now())
-            .unwrap()
-    };
-    assert_eq!(sign_up(&mut store, "new@x.org"), SignUp::Added);
-    assert_eq!(
-        sign_up(&mut store, "gone@x.org"),
-        SignUp::AwaitingConfirmation
-    );
-    assert_eq!(sign_up(&mut store, "on@x.org"), SignUp::AlreadyActive);
-    let status = |store: &Store, email| store.subscriber(email).unwrap().unwrap().status;
-    assert_eq!(status(&store, "new@x.org"), Status::Pending);
-    assert_eq!(status(&store, "gone@x.org"), Status::Unsubscribed);
-    assert_eq!(status(&store, "on@x.org"), Status::Active);
-    // A link later than the one mailed was never issued.
-    let too_late = later + chrono::Duration::hours(1);
-    assert_eq!(
-        store.confirm("gone@x.org", too_late).unwrap(),
-        Confirmation::Stale
-    );
-    assert_eq!(
-        store.confirm("GONE@x.org", later).unwrap(),
-        Confirmation::Confirmed
-    );
-    let gone = store.subscriber("gone@x.org").unwrap().unwrap();
-    assert_eq!(
-        (gone.status, gone.name.as_deref()),
-        (Status::Active, Some("New Name"))
-    );
-    assert_eq!(
-        store.confirm("gone@x.org", later).unwrap(),
-        Confirmation::AlreadyActive
-    );
-    store.unsubscribe("gone@x.org", Reason::Cli).unwrap();
-    assert_eq!(
-        store.confirm("gone@x.org", later).unwrap(),
-        Confirmation::Stale
-    );
-    assert_eq!(
-        store.confirm("nobody@x.org", later).unwrap(),
-        Confirmation::Stale
-    );
-}
-
-#[test]
-fn unsubscribe_reasons_are_recorded_kept_and_cleared_on_return() {
-    let (_dir, store) = store();
-    store
-        .merge_subscriber("a@x.org", None, false, now())
-        .unwrap();
-    assert_eq!(store.subscriber("a@x.org").unwrap().unwrap().reason, None);
-    store.unsubscribe("a@x.org", Reason::Mailto).unwrap();
-    // A second unsubscribe (a second click) keeps the first reason.
-    store.unsubscribe("a@x.org", Reason::OneClick).unwrap();
-    let a = store.subscriber("a@x.org").unwrap().unwrap();
-    assert_eq!(
-        (a.status, a.reason),
-        (Status::Unsubscribed, Some(Reason::Mailto))
-    );
-    // Made active again (by `subscribers add`), the reason goes.
-    store
-        .merge_subscriber("a@x.org", None, true, now())
-        .unwrap();
-    let a = store.subscriber("a@x.org").unwrap().unwrap();
-    assert_eq!((a.status, a.reason, a.bounces), (Status::Active, None, 0));
-}
-
-#[test]
-fn bounces_change_only_an_active_status() {
-    let (_dir, store) = store();
-    for email in ["on@x.org", "gone@x.org"] {
-        store.merge_subscriber(email, None, false, now()).unwrap();
-    }
-    store.unsubscribe("gone@x.org", Reason::Cli).unwrap();
-    for _ in 0..3 {
-        store.count_bounce("on@x.org", 3).unwrap();
-        store.count_bounce("gone@x.org", 3).unwrap();
-    }
-    let on = store.subscriber("on@x.org").unwrap().unwrap();
-    assert_eq!(
-        (on.status, on.bounces, on.reason),
-        (Status::Bounced, 3, Some(Reason::Bounced))
-    );
-    let gone = store.subscriber("gone@x.org").unwrap().unwrap();
-    assert_eq!(
-        (gone.status, gone.bounces, gone.reason),
-        (Status::Unsubscribed, 3, Some(Reason::Cli))
-    );
-}
-
-#[test]
 fn a_version_2_file_is_upgraded_and_old_rows_have_no_reason() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("herald.db");
@@ -311,7 +305,7 @@ fn a_version_2_file_is_upgraded_and_old_rows_have_no_reason() {
         conn.execute_batch(&format!(
             "{}{}
              INSERT INTO subscribers (email, status, bounces, added_at)
-                 VALUES ('gone@x.org', 'unsubscribed', 2, 'x');
+                 VALUES ('gone@x.org', 'unsubscribed', 2, '2025-01-01T00:00:00Z');
              PRAGMA user_version = 2;",
             schema::tests_v1(),
             schema::tests_v2()
@@ -321,7 +315,7 @@ fn a_version_2_file_is_upgraded_and_old_rows_have_no_reason() {
     let store = Store::open(&path).unwrap();
     let gone = store.subscriber("gone@x.org").unwrap().unwrap();
     assert_eq!(
-        (gone.status, gone.bounces, gone.reason),
+        (gone.status, gone.bounces(), gone.reason),
         (Status::Unsubscribed, 2, None)
     );
     assert_eq!(store.handled("<m@x>").unwrap(), None);
@@ -330,31 +324,34 @@ fn a_version_2_file_is_upgraded_and_old_rows_have_no_reason() {
 #[test]
 fn a_received_message_is_acted_on_once() {
     let (_dir, store) = store();
-    store
-        .merge_subscriber("a@x.org", None, false, now())
-        .unwrap();
+    active(&store, "a@x.org");
+    let count = |store: &Store| {
+        let mut s = store.subscriber("a@x.org")?.unwrap();
+        s.soft_bounces += 1;
+        let count = s.soft_bounces;
+        store.change_subscriber("a@x.org", now(), |_| (Write::Row(s), count))
+    };
     let record = || Record {
         kind: "bounce".into(),
         email: Some("a@x.org".into()),
         action: "counted".into(),
     };
     let first = store
-        .once("<m@x>", now(), |store| {
-            Ok((record(), store.count_bounce("a@x.org", 3)?))
-        })
+        .once("<m@x>", now(), |store| Ok((record(), count(store)?)))
         .unwrap();
     assert_eq!(first, Ok(1));
     let second = store
-        .once("<m@x>", now(), |store| {
-            Ok((record(), store.count_bounce("a@x.org", 3)?))
-        })
+        .once("<m@x>", now(), |store| Ok((record(), count(store)?)))
         .unwrap();
     let earlier = second.unwrap_err();
     assert_eq!(
         (earlier.kind.as_str(), earlier.action.as_str()),
         ("bounce", "counted")
     );
-    assert_eq!(store.subscriber("a@x.org").unwrap().unwrap().bounces, 1);
+    assert_eq!(
+        store.subscriber("a@x.org").unwrap().unwrap().soft_bounces,
+        1
+    );
     // A failed action records nothing, so the message can be retried.
     let failed: Result<std::result::Result<(), Handled>> = store.once("<n@x>", now(), |_| {
         Err(crate::error::Error::store(

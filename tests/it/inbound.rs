@@ -128,48 +128,76 @@ fn expect_only(site: &Site, email: Option<&str>, expected: (&str, u64, &str), ru
 }
 
 #[test]
-fn each_bounce_format_counts_one_bounce_for_exactly_its_subscriber() {
-    for (name, email) in [
+fn each_bounce_format_acts_on_exactly_its_subscriber() {
+    let hard = ("bounced", 1, "bounced");
+    for (name, email, expected) in [
         // VERP token in Delivered-To and To.
-        ("postfix-5.1.1.eml", "ann@example.org"),
-        // No VERP: X-Failed-Recipients.
-        ("exim-x-failed-recipients.eml", "bob@example.net"),
+        ("postfix-5.1.1.eml", "ann@example.org", hard),
+        // No VERP: X-Failed-Recipients; the mailbox is full, a soft bounce.
+        (
+            "exim-x-failed-recipients.eml",
+            "bob@example.net",
+            ("active", 1, "-"),
+        ),
         // No VERP: Final-Recipient.
-        ("gmail-5.1.1.eml", "cat@example.com"),
-        // VERP token in To, status 5.1.10.
-        ("exchange-online-5.1.10.eml", "dan@example.org"),
+        ("gmail-5.1.1.eml", "cat@example.com", hard),
+        // VERP token in To, status 5.1.10 (null MX).
+        ("exchange-online-5.1.10.eml", "dan@example.org", hard),
         // The relay's own envelope sender and a forwarding address: only the
         // List-Unsubscribe token of the returned original names the subscriber.
-        ("amazon-ses-5.1.1.eml", "bob@example.net"),
+        ("amazon-ses-5.1.1.eml", "bob@example.net", hard),
     ] {
         let site = site();
         let run = inbound(&site, &fixture(name), &[]);
-        run.expect_code(0).expect_stdout("bounce (5.");
+        run.expect_code(0).expect_stdout("bounce (");
         assert!(run.stdout().contains(email), "{name}\n{}", run.describe());
-        expect_only(&site, Some(email), ("active", 1, "-"), &run);
+        expect_only(&site, Some(email), expected, &run);
     }
 }
 
 #[test]
-fn the_third_permanent_bounce_marks_the_subscriber_bounced() {
+fn a_hard_bounce_removes_at_once_and_soft_ones_never_from_reports_alone() {
     let site = site();
-    let dsn = String::from_utf8(fixture("postfix-5.1.1.eml")).unwrap();
-    for n in 1..=3 {
-        let copy = dsn.replace("Message-Id: <2026", &format!("Message-Id: <{n}-2026"));
-        let run = inbound(&site, copy.as_bytes(), &[]);
-        run.expect_code(0)
-            .expect_stdout(&format!("bounce {n} of 3"));
+    let hard = inbound(&site, &fixture("postfix-5.1.1.eml"), &[]);
+    hard.expect_code(0)
+        .expect_stdout("hard bounce: marked bounced");
+    // Five soft reports for one address, none naming an issue herald sent it:
+    // counted, and the address stays active.
+    let soft = String::from_utf8(fixture("exim-x-failed-recipients.eml")).unwrap();
+    for n in 1..=5 {
+        let copy = soft.replace("Message-Id: <E1vW9aB", &format!("Message-Id: <{n}-E1vW9aB"));
+        inbound(&site, copy.as_bytes(), &[])
+            .expect_code(0)
+            .expect_stdout("soft bounce counted");
     }
     let run = inbound(&site, b"", &[]);
-    expect_only(
-        &site,
-        Some("ann@example.org"),
-        ("bounced", 3, "bounced"),
-        &run,
+    let list = list(&site);
+    assert_eq!(
+        list["ann@example.org"],
+        ("bounced".into(), 1, "bounced".into()),
+        "{}",
+        run.describe()
     );
+    assert_eq!(list["bob@example.net"], ("active".into(), 5, "-".into()));
     let plain = site.herald(&["subscribers", "list"]);
-    plain.expect_stdout("ann@example.org\tbounced\t3\tbounced\t\n");
-    plain.expect_stdout("bob@example.net\tactive\t0\t-\t\n");
+    plain.expect_stdout("ann@example.org\tbounced\thard 1\tsoft 0\tbounced\t5.1.1");
+    plain.expect_stdout("bob@example.net\tactive\thard 0\tsoft 5\t-\t");
+    let json = site.herald(&["subscribers", "list", "--json"]);
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&json.stdout()).unwrap();
+    let bob = rows
+        .iter()
+        .find(|r| r["email"] == "bob@example.net")
+        .unwrap();
+    assert_eq!(
+        (bob["hard_bounces"].as_u64(), bob["soft_bounces"].as_u64()),
+        (Some(0), Some(5))
+    );
+    assert!(
+        bob["last_bounce_words"]
+            .as_str()
+            .is_some_and(|w| w.contains("mailbox is full")),
+        "{bob}"
+    );
 }
 
 #[test]
@@ -177,8 +205,8 @@ fn a_transient_failure_changes_nothing() {
     let site = site();
     let run = inbound(&site, &fixture("postfix-4.4.1-delayed.eml"), &[]);
     run.expect_code(0)
-        .expect_stdout("bounce (4.4.1)")
-        .expect_stdout("nothing changed");
+        .expect_stdout("notice (4.4.1)")
+        .expect_stdout("left alone");
     expect_only(&site, None, ("active", 0, "-"), &run);
 }
 
@@ -192,7 +220,12 @@ fn the_same_message_twice_changes_nothing_the_second_time() {
         .expect_code(0)
         .expect_stdout("already handled")
         .expect_stdout("nothing changed");
-    expect_only(&site, Some("ann@example.org"), ("active", 1, "-"), &again);
+    expect_only(
+        &site,
+        Some("ann@example.org"),
+        ("bounced", 1, "bounced"),
+        &again,
+    );
     // A message without a Message-ID is remembered by its bytes.
     let no_id = String::from_utf8(dsn).unwrap().replace(
         "Message-Id: <20260101090004.4Zb1Tq0Jm9z9sWc@relay.example.com>\n",
@@ -203,7 +236,12 @@ fn the_same_message_twice_changes_nothing_the_second_time() {
     twice
         .expect_stdout("already handled")
         .expect_stdout("[sha256:");
-    expect_only(&site, Some("ann@example.org"), ("active", 2, "-"), &twice);
+    expect_only(
+        &site,
+        Some("ann@example.org"),
+        ("bounced", 2, "bounced"),
+        &twice,
+    );
 }
 
 #[test]
@@ -323,7 +361,10 @@ fn a_maildir_is_handled_and_each_message_moved_to_cur() {
         );
     }
     let list = list(&site);
-    assert_eq!(list["ann@example.org"], ("active".into(), 1, "-".into()));
+    assert_eq!(
+        list["ann@example.org"],
+        ("bounced".into(), 1, "bounced".into())
+    );
     assert_eq!(
         list["cat@example.com"],
         ("unsubscribed".into(), 0, "complaint".into())
@@ -363,7 +404,12 @@ fn an_mbox_is_split_on_from_lines_and_handled() {
     assert_eq!(lines[1]["kind"], "unsubscribe");
     assert_eq!(lines[1]["changed"], true);
     let list = list(&site);
-    assert_eq!(list["cat@example.com"], ("active".into(), 1, "-".into()));
+    assert_eq!(
+        list["cat@example.com"],
+        ("bounced".into(), 1, "bounced".into())
+    );
+    assert_eq!(lines[0]["recipients"][0]["class"], "hard");
+    assert_eq!(lines[0]["recipients"][0]["status"], "5.1.1");
     assert_eq!(
         list["dan@example.org"],
         ("unsubscribed".into(), 0, "mailto".into())
@@ -393,7 +439,12 @@ fn an_unusable_state_database_is_a_temporary_failure() {
     std::fs::rename(site.path("saved.db"), &db).unwrap();
     let run = inbound(&site, &dsn, &[]);
     run.expect_code(0);
-    expect_only(&site, Some("ann@example.org"), ("active", 1, "-"), &run);
+    expect_only(
+        &site,
+        Some("ann@example.org"),
+        ("bounced", 1, "bounced"),
+        &run,
+    );
     // A broken configuration keeps the message too.
     site.write("herald.yaml", "site: [\n");
     inbound(&site, &dsn, &[]).expect_code(75);

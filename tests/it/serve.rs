@@ -145,9 +145,10 @@ fn one_click_post_unsubscribes_and_a_repeat_is_the_same_success() {
         status(&site, "bob@example.com").as_deref(),
         Some("unsubscribed")
     );
-    // The reason is kept: `herald subscribers list` shows email, status, bounces, reason.
+    // The reason is kept: `herald subscribers list` shows email, status, hard and soft
+    // bounces, reason.
     site.herald(&["subscribers", "list"])
-        .expect_stdout("ann@example.com\tunsubscribed\t0\tone-click\t");
+        .expect_stdout("ann@example.com\tunsubscribed\thard 0\tsoft 0\tone-click\t");
     let log = server.stderr();
     assert!(log.contains("POST /unsubscribe/… 200"), "{log}");
     assert!(

@@ -14,6 +14,7 @@ use csv::StringRecord;
 pub use formats::{Format, RowProblem};
 pub use quotes::QuoteProblem;
 
+use super::lifecycle::{self, Effect, Event, Policy};
 use crate::store::Status;
 use formats::Columns;
 
@@ -288,6 +289,30 @@ impl Rows {
             row.status = entry.status;
         }
     }
+}
+
+/// Records every row of `report` (read from `file`) in the store, in one transaction:
+/// each row is an [`Event::Imported`] for the lifecycle. Returns each row's effect, in
+/// order.
+pub fn store_rows(
+    store: &crate::store::Store,
+    report: &ImportReport,
+    file: &str,
+    now: chrono::DateTime<chrono::Utc>,
+    policy: Policy,
+) -> crate::error::Result<Vec<Effect>> {
+    store.in_transaction(|store| {
+        let mut effects = Vec::with_capacity(report.rows.len());
+        for row in &report.rows {
+            let event = Event::Imported {
+                status: row.status,
+                name: row.name.clone(),
+                file: file.to_string(),
+            };
+            effects.push(lifecycle::record(store, &row.email, &event, now, policy)?.effect);
+        }
+        Ok(effects)
+    })
 }
 
 #[cfg(test)]

@@ -1,0 +1,470 @@
+//! The subscriber lifecycle: the one function that decides what a subscriber becomes.
+//!
+//! Every entry point (an import, `herald subscribers add`, `remove` and `forget`, the
+//! sign-up form and its confirmation link, the one-click link, a mailto unsubscribe, a
+//! complaint, a bounce report, a server's refusal while sending) builds an [`Event`];
+//! [`apply`] turns what the store knows of the address and the event into a [`Change`]:
+//! what to write, and what happened. It does no I/O, so a table of every (state,
+//! event) pair and property tests over random event sequences cover it; the store reads
+//! the row and writes the change in one transaction ([`record`]).
+//!
+//! The promises:
+//! - only a confirmation link, or an explicit `herald subscribers add`, makes someone
+//!   who left (or never confirmed) active;
+//! - a confirmation link works once, ever;
+//! - the first reason for leaving is kept until the person is made active again;
+//! - a forgotten address never comes back through an import;
+//! - a hard bounce (the mailbox or domain does not exist) suppresses the address at the
+//!   first report; soft bounces suppress it only after reports on
+//!   `soft_limit` distinct issues; neither ever makes anyone active.
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::error::Result;
+use crate::store::{Joined, Known, LastBounce, Reason, Status, Store, Subscriber, Write};
+
+/// The bounce policy (`newsletter.bounces` in `herald.yaml`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    /// Soft bounces on this many distinct issues make an active address bounced.
+    pub soft_limit: u32,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy::from(&crate::config::Bounces::default())
+    }
+}
+
+impl From<&crate::config::Bounces> for Policy {
+    fn from(bounces: &crate::config::Bounces) -> Self {
+        Policy {
+            soft_limit: bounces.soft_limit.max(1),
+        }
+    }
+}
+
+/// What a bounce report or a server's refusal said about one address.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Bounce {
+    /// The enhanced status code (`5.1.1`), when known.
+    pub status: Option<String>,
+    /// The server's words.
+    pub words: Option<String>,
+    /// The issue the bounced message belonged to, when known. Soft bounces count
+    /// towards the limit once per issue; one without a known issue is counted but
+    /// cannot remove anyone.
+    pub issue: Option<String>,
+}
+
+/// Something that happened to an address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A row of an imported export, with the export's own status (active,
+    /// unsubscribed or bounced) and the file it came from.
+    Imported {
+        /// The export's status.
+        status: Status,
+        /// The name in the export.
+        name: Option<String>,
+        /// The file, as given.
+        file: String,
+    },
+    /// `herald subscribers add`: the list's owner says this address is subscribed.
+    Added {
+        /// The name given.
+        name: Option<String>,
+    },
+    /// The sign-up form: a confirmation link expiring at `link` is to be mailed.
+    SignedUp {
+        /// The name given.
+        name: Option<String>,
+        /// The link's expiry, which is its identity.
+        link: DateTime<Utc>,
+    },
+    /// A confirmation link was used.
+    Confirmed {
+        /// The link's expiry, which is its identity.
+        link: DateTime<Utc>,
+    },
+    /// The person left: one-click, mailto, complaint, opt-out or `remove`.
+    Unsubscribed(Reason),
+    /// The mailbox or domain does not exist or has moved.
+    HardBounce(Bounce),
+    /// Full, blocked, filtered, too big, rate limited, expired, a system error.
+    SoftBounce(Bounce),
+    /// `herald subscribers forget`: erase the address, keep only a keyed hash.
+    Forgotten,
+}
+
+/// What happened, for messages and callers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// A new subscriber row with this status.
+    Added(Status),
+    /// Made active again (explicit add or confirmation).
+    Activated,
+    /// Name or other details changed; the status did not.
+    Updated,
+    /// A confirmation link to mail, with this expiry (the new link's identity).
+    LinkIssued(DateTime<Utc>),
+    /// A sign-up or a link for an address already active: nothing to do.
+    AlreadyActive,
+    /// The confirmation link was used, replaced or cancelled before.
+    StaleLink,
+    /// The person left for this reason.
+    Left(Reason),
+    /// A bounce was counted; `bounced` when it removed the address.
+    Counted {
+        /// Hard (`true`) or soft.
+        hard: bool,
+        /// Whether the address is now bounced.
+        bounced: bool,
+    },
+    /// The address was erased.
+    Erased,
+    /// Nothing changed, and why.
+    Unchanged(&'static str),
+}
+
+impl std::fmt::Display for Effect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Effect::Added(status) => write!(f, "added ({})", status.as_str()),
+            Effect::Activated => f.write_str("made active"),
+            Effect::Updated => f.write_str("updated"),
+            Effect::LinkIssued(_) => f.write_str("confirmation link issued"),
+            Effect::AlreadyActive => f.write_str("already active: nothing changed"),
+            Effect::StaleLink => f.write_str("link already used or replaced: nothing changed"),
+            Effect::Left(reason) => write!(f, "unsubscribed ({})", reason.as_str()),
+            Effect::Counted { hard, bounced } => {
+                let kind = if *hard { "hard" } else { "soft" };
+                if *bounced {
+                    write!(f, "{kind} bounce: marked bounced")
+                } else {
+                    write!(f, "{kind} bounce counted")
+                }
+            }
+            Effect::Erased => f.write_str("forgotten"),
+            Effect::Unchanged(why) => write!(f, "{why}: nothing changed"),
+        }
+    }
+}
+
+/// What [`apply`] decided: what to write, and what happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// What the store writes.
+    pub write: Write,
+    /// What happened.
+    pub effect: Effect,
+}
+
+impl Change {
+    fn row(subscriber: Subscriber, effect: Effect) -> Change {
+        Change {
+            write: Write::Row(subscriber),
+            effect,
+        }
+    }
+
+    fn unchanged(why: &'static str) -> Change {
+        Change {
+            write: Write::Nothing,
+            effect: Effect::Unchanged(why),
+        }
+    }
+
+    /// The subscriber after the change, when one is written.
+    pub fn after(&self) -> Option<&Subscriber> {
+        match &self.write {
+            Write::Row(subscriber) => Some(subscriber),
+            Write::Nothing | Write::Forget => None,
+        }
+    }
+}
+
+/// Decides what `event` does to `email`, given what the store `known`s of it.
+pub fn apply(
+    email: &str,
+    known: &Known,
+    event: &Event,
+    now: DateTime<Utc>,
+    policy: Policy,
+) -> Change {
+    use Status::{Active, Bounced, Pending, Unsubscribed};
+    match (known, event) {
+        (Known::New, Event::Imported { status, name, file }) => {
+            imported_new(email, *status, name, file, now)
+        }
+        (Known::Forgotten, Event::Imported { .. }) => {
+            Change::unchanged("forgotten: an import does not bring it back")
+        }
+        (Known::Row(s), Event::Imported { status, name, .. }) => imported(s, *status, name, now),
+
+        (Known::New | Known::Forgotten, Event::Added { name }) => {
+            let mut s = Subscriber::new(email, Active, Joined::Cli, now);
+            s.name = clean(name);
+            Change::row(s, Effect::Added(Active))
+        }
+        (Known::Row(s), Event::Added { name }) => match s.status {
+            Active => renamed(s, name),
+            Pending | Unsubscribed | Bounced => Change::row(activate(s, name), Effect::Activated),
+        },
+
+        (Known::New | Known::Forgotten, Event::SignedUp { name, link }) => {
+            let mut s = Subscriber::new(email, Pending, Joined::SignUp, now);
+            s.name = clean(name);
+            s.links.outstanding = Some(*link);
+            Change::row(s, Effect::LinkIssued(*link))
+        }
+        (Known::Row(s), Event::SignedUp { name, link }) => match s.status {
+            Active => Change {
+                write: Write::Nothing,
+                effect: Effect::AlreadyActive,
+            },
+            Pending | Unsubscribed | Bounced => issue_link(s, name, *link),
+        },
+
+        (Known::New | Known::Forgotten, Event::Confirmed { .. }) => Change {
+            write: Write::Nothing,
+            effect: Effect::StaleLink,
+        },
+        (Known::Row(s), Event::Confirmed { link }) => confirm(s, *link, now),
+
+        (Known::New | Known::Forgotten, Event::Unsubscribed(_)) => {
+            Change::unchanged("not a subscriber")
+        }
+        (Known::Row(s), Event::Unsubscribed(reason)) => match s.status {
+            Active | Pending => Change::row(leave(s, *reason, now), Effect::Left(*reason)),
+            Unsubscribed | Bounced => cancel_links(s),
+        },
+
+        (Known::New | Known::Forgotten, Event::HardBounce(_) | Event::SoftBounce(_)) => {
+            Change::unchanged("not a subscriber")
+        }
+        (Known::Row(s), Event::HardBounce(bounce)) => hard_bounce(s, bounce, now),
+        (Known::Row(s), Event::SoftBounce(bounce)) => soft_bounce(s, bounce, now, policy),
+
+        (Known::Forgotten, Event::Forgotten) => Change::unchanged("already forgotten"),
+        (Known::New | Known::Row(_), Event::Forgotten) => Change {
+            write: Write::Forget,
+            effect: Effect::Erased,
+        },
+    }
+}
+
+/// A trimmed, non-empty name.
+fn clean(name: &Option<String>) -> Option<String> {
+    name.as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_string)
+}
+
+fn imported_new(
+    email: &str,
+    status: Status,
+    name: &Option<String>,
+    file: &str,
+    now: DateTime<Utc>,
+) -> Change {
+    let mut s = Subscriber::new(email, Status::Active, Joined::Import(file.to_string()), now);
+    s.name = clean(name);
+    match status {
+        Status::Unsubscribed => s = leave(&s, Reason::Import, now),
+        Status::Bounced => s = bounce_out(&s, now),
+        // An export's pending sign-up is not a confirmation here: it stays pending.
+        Status::Pending => s.status = Status::Pending,
+        Status::Active => {}
+    }
+    let status = s.status;
+    Change::row(s, Effect::Added(status))
+}
+
+/// An export's row for a known address: a new name is taken; its unsubscribed or
+/// bounced is taken by an active or pending address (the export is newer news of the
+/// person's choice); nothing in it makes anyone active.
+fn imported(s: &Subscriber, status: Status, name: &Option<String>, now: DateTime<Utc>) -> Change {
+    let mut after = match (s.status, status) {
+        (Status::Active | Status::Pending, Status::Unsubscribed) => leave(s, Reason::Import, now),
+        (Status::Active | Status::Pending, Status::Bounced) => bounce_out(s, now),
+        (Status::Active | Status::Pending, Status::Active | Status::Pending)
+        | (Status::Unsubscribed | Status::Bounced, _) => return renamed(s, name),
+    };
+    after.name = clean(name).or(after.name);
+    let reason = after.reason.unwrap_or(Reason::Import);
+    Change::row(after, Effect::Left(reason))
+}
+
+/// A new non-empty name replaces the old one; nothing else changes.
+fn renamed(s: &Subscriber, name: &Option<String>) -> Change {
+    match clean(name) {
+        Some(name) if s.name.as_deref() != Some(name.as_str()) => {
+            let mut after = s.clone();
+            after.name = Some(name);
+            Change::row(after, Effect::Updated)
+        }
+        _ => Change::unchanged("already on the list"),
+    }
+}
+
+/// Active again: counts restart, the reason is cleared, every outstanding link is spent.
+fn activate(s: &Subscriber, name: &Option<String>) -> Subscriber {
+    let mut after = spend_links(s);
+    after.status = Status::Active;
+    after.reason = None;
+    after.left_at = None;
+    after.hard_bounces = 0;
+    after.soft_bounces = 0;
+    after.soft_issues.clear();
+    after.name = clean(name)
+        .or_else(|| s.links.pending_name.clone())
+        .or(after.name);
+    after
+}
+
+/// Every link mailed so far is spent; none is outstanding.
+fn spend_links(s: &Subscriber) -> Subscriber {
+    let mut after = s.clone();
+    after.links.spent_until = after.links.outstanding.max(after.links.spent_until);
+    after.links.outstanding = None;
+    after.links.pending_name = None;
+    after
+}
+
+fn cancel_links(s: &Subscriber) -> Change {
+    if s.links.outstanding.is_none() {
+        return Change::unchanged(match s.status {
+            Status::Bounced => "already bounced",
+            Status::Active | Status::Pending | Status::Unsubscribed => "already unsubscribed",
+        });
+    }
+    Change::row(spend_links(s), Effect::Updated)
+}
+
+/// Records a new link; a link whose expiry is not after every spent one would be
+/// born spent, so its expiry moves one second past them.
+fn issue_link(s: &Subscriber, name: &Option<String>, link: DateTime<Utc>) -> Change {
+    let link = match s.links.spent_until {
+        Some(spent) if link <= spent => spent + Duration::seconds(1),
+        _ => link,
+    };
+    let mut after = s.clone();
+    after.links.outstanding = Some(link.max(s.links.outstanding.unwrap_or(link)));
+    after.links.pending_name = clean(name);
+    Change::row(after, Effect::LinkIssued(link))
+}
+
+/// A link works when it expires after every spent link and no later than the
+/// outstanding one.
+fn link_works(s: &Subscriber, link: DateTime<Utc>) -> bool {
+    let after_spent = s.links.spent_until.is_none_or(|spent| link > spent);
+    let issued = s.links.outstanding.is_some_and(|latest| link <= latest);
+    after_spent && issued
+}
+
+fn confirm(s: &Subscriber, link: DateTime<Utc>, now: DateTime<Utc>) -> Change {
+    if !link_works(s, link) {
+        let effect = match s.status {
+            Status::Active => Effect::AlreadyActive,
+            Status::Pending | Status::Unsubscribed | Status::Bounced => Effect::StaleLink,
+        };
+        return Change {
+            write: Write::Nothing,
+            effect,
+        };
+    }
+    let mut after = activate(s, &None);
+    after.confirmed_at = Some(now);
+    let effect = match s.status {
+        Status::Active => Effect::AlreadyActive,
+        Status::Pending | Status::Unsubscribed | Status::Bounced => Effect::Activated,
+    };
+    Change::row(after, effect)
+}
+
+/// Leaves (unsubscribed) for `reason`; the first reason is kept while they stay away.
+fn leave(s: &Subscriber, reason: Reason, now: DateTime<Utc>) -> Subscriber {
+    depart(s, Status::Unsubscribed, reason, now)
+}
+
+/// The address does not take mail.
+fn bounce_out(s: &Subscriber, now: DateTime<Utc>) -> Subscriber {
+    depart(s, Status::Bounced, Reason::Bounced, now)
+}
+
+fn depart(s: &Subscriber, status: Status, reason: Reason, now: DateTime<Utc>) -> Subscriber {
+    let mut after = spend_links(s);
+    after.status = status;
+    after.reason = Some(s.reason.unwrap_or(reason));
+    after.left_at = Some(now);
+    after
+}
+
+fn note_bounce(s: &Subscriber, bounce: &Bounce, now: DateTime<Utc>) -> Subscriber {
+    let mut after = s.clone();
+    after.last_bounce = Some(LastBounce {
+        status: bounce.status.clone(),
+        words: bounce.words.clone(),
+        at: now,
+    });
+    after
+}
+
+fn hard_bounce(s: &Subscriber, bounce: &Bounce, now: DateTime<Utc>) -> Change {
+    let mut after = note_bounce(s, bounce, now);
+    after.hard_bounces += 1;
+    let bounced = s.status == Status::Active;
+    if bounced {
+        after = bounce_out(&after, now);
+    }
+    Change::row(
+        after,
+        Effect::Counted {
+            hard: true,
+            bounced,
+        },
+    )
+}
+
+fn soft_bounce(s: &Subscriber, bounce: &Bounce, now: DateTime<Utc>, policy: Policy) -> Change {
+    let mut after = note_bounce(s, bounce, now);
+    after.soft_bounces += 1;
+    if let Some(issue) = &bounce.issue
+        && s.status == Status::Active
+        && !after.soft_issues.contains(issue)
+    {
+        after.soft_issues.push(issue.clone());
+    }
+    let bounced = s.status == Status::Active
+        && after.soft_issues.len() >= usize::try_from(policy.soft_limit.max(1)).unwrap_or(1);
+    if bounced {
+        after = bounce_out(&after, now);
+    }
+    Change::row(
+        after,
+        Effect::Counted {
+            hard: false,
+            bounced,
+        },
+    )
+}
+
+/// Applies `event` to `email` in the store, in one transaction: reads what is known,
+/// decides with [`apply`], writes the change. Returns the change.
+pub fn record(
+    store: &Store,
+    email: &str,
+    event: &Event,
+    now: DateTime<Utc>,
+    policy: Policy,
+) -> Result<Change> {
+    store.change_subscriber(email, now, |known| {
+        let change = apply(email, known, event, now, policy);
+        (change.write.clone(), change)
+    })
+}
+
+#[cfg(test)]
+mod tests;

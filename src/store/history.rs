@@ -1,0 +1,99 @@
+//! One address's history: its rows in the delivery ledger and the inbound log, for
+//! `herald subscribers show`.
+
+use rusqlite::params;
+
+use super::Store;
+use crate::error::Result;
+
+/// One issue's delivery to an address.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DeliveryRecord {
+    /// The issue.
+    pub issue: String,
+    /// `sending`, `sent`, `failed` or `deferred`.
+    pub status: String,
+    /// SMTP transactions started.
+    pub attempts: u32,
+    /// The server's last reply, for failures.
+    pub reply: Option<String>,
+    /// When the row last changed (RFC 3339).
+    pub updated_at: String,
+}
+
+/// One received message about an address.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct InboundRecord {
+    /// Its key (`<Message-ID>` or `sha256:…`).
+    pub message: String,
+    /// `bounce`, `complaint`, `unsubscribe`, …
+    pub kind: String,
+    /// What was done.
+    pub action: String,
+    /// When (RFC 3339).
+    pub received_at: String,
+}
+
+impl Store {
+    /// Every delivery to `email`, oldest first.
+    pub fn deliveries_to(&self, email: &str) -> Result<Vec<DeliveryRecord>> {
+        let mut statement = self
+            .conn
+            .prepare(
+                "SELECT issue, status, attempts, reply, updated_at FROM deliveries
+                 WHERE email = ?1 ORDER BY updated_at, issue",
+            )
+            .map_err(|e| self.error(e))?;
+        let rows = statement
+            .query_map(params![email], |row| {
+                Ok(DeliveryRecord {
+                    issue: row.get(0)?,
+                    status: row.get(1)?,
+                    attempts: row.get(2)?,
+                    reply: row.get(3)?,
+                    updated_at: row.get(4)?,
+                })
+            })
+            .map_err(|e| self.error(e))?;
+        rows.collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.error(e))
+    }
+
+    /// Every received message recorded about `email`, oldest first.
+    pub fn inbound_about(&self, email: &str) -> Result<Vec<InboundRecord>> {
+        let mut statement = self
+            .conn
+            .prepare(
+                "SELECT message_key, kind, action, received_at FROM inbound
+                 WHERE email = ?1 ORDER BY received_at, rowid",
+            )
+            .map_err(|e| self.error(e))?;
+        let rows = statement
+            .query_map(params![email], |row| {
+                Ok(InboundRecord {
+                    message: row.get(0)?,
+                    kind: row.get(1)?,
+                    action: row.get(2)?,
+                    received_at: row.get(3)?,
+                })
+            })
+            .map_err(|e| self.error(e))?;
+        rows.collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.error(e))
+    }
+}
+
+impl Store {
+    /// The issue most recently sent (or being sent) to `email`: what a bounce report
+    /// that does not say which issue it is about is taken to be about.
+    pub fn last_issue_to(&self, email: &str) -> Result<Option<String>> {
+        use rusqlite::OptionalExtension;
+        self.conn
+            .prepare_cached(
+                "SELECT issue FROM deliveries WHERE email = ?1 AND status IN ('sent', 'sending')
+                 ORDER BY updated_at DESC, rowid DESC LIMIT 1",
+            )
+            .and_then(|mut s| s.query_row([email], |row| row.get(0)).optional())
+            .map_err(|e| self.error(e))
+    }
+}
