@@ -931,3 +931,48 @@ fn send_throughput() {
         server.connections()
     );
 }
+
+#[test]
+fn forget_erases_a_person_and_no_import_brings_them_back() {
+    let site = Site::with_config(&config(""));
+    full_article(&site, "one", "'One'", "2025-12-01");
+    let gone = "erase.me@example.org";
+    subscribe(&site, &[gone, "stays@example.org"]);
+    herald(&site, &["send"], &[]).expect_code(0);
+    // Everything herald holds about the address, before it is forgotten.
+    let shown = herald(&site, &["subscribers", "show", gone, "--json"], &[]);
+    let shown: serde_json::Value = serde_json::from_str(&shown.expect_code(0).stdout()).unwrap();
+    assert_eq!(shown["subscriber"]["status"], "active");
+    assert_eq!(shown["subscriber"]["joined_via"], "import");
+    assert_eq!(shown["deliveries"][0]["status"], "sent");
+    herald(&site, &["subscribers", "forget", gone], &[])
+        .expect_code(0)
+        .expect_stdout("forgotten");
+    herald(&site, &["subscribers", "show", gone], &[])
+        .expect_code(1)
+        .expect_stderr("is not a subscriber");
+    // Not a byte of the address is left in the state database or its journal.
+    for file in std::fs::read_dir(site.path(".herald")).unwrap() {
+        let file = file.unwrap().path();
+        if file.is_file() {
+            let bytes = std::fs::read(&file).unwrap();
+            let found = bytes.windows(gone.len()).any(|w| w == gone.as_bytes());
+            assert!(!found, "{} still holds the address", file.display());
+        }
+    }
+    // An import of an old export keeps the address out; the others come in.
+    site.write(
+        "old.csv",
+        format!("email,name\n{gone},Erased\nnew@example.org,New\n"),
+    );
+    herald(&site, &["subscribers", "import", "old.csv"], &[])
+        .expect_code(0)
+        .expect_stdout("1 added")
+        .expect_stdout("1 kept out (forgotten)");
+    let list = herald(&site, &["subscribers", "list"], &[]);
+    assert!(!list.stdout().contains(gone), "{}", list.describe());
+    assert!(list.stdout().contains("new@example.org\tactive"));
+    // Only its owner's explicit word brings it back.
+    herald(&site, &["subscribers", "add", gone], &[]).expect_code(0);
+    herald(&site, &["subscribers", "list"], &[]).expect_stdout(&format!("{gone}\tactive"));
+}

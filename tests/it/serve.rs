@@ -239,6 +239,55 @@ fn sign_up_mails_a_link_through_smtp_and_confirming_makes_the_subscriber_active(
     expect(&server.post(&tampered, ""), 400, "not valid", &server);
 }
 
+/// A spent link once made an unsubscribed person active again after any new sign-up
+/// of the address: the new link's expiry was later than the spent one's, and "no later
+/// than the latest link" was the whole check.
+#[test]
+fn a_spent_confirmation_link_stays_spent_after_a_new_sign_up() {
+    let smtp = SmtpServer::start(Behaviour::default());
+    // No wait between two links to one address.
+    let site = site("  confirm_mail_interval_minutes: 0\n", Some(&smtp));
+    let server = site.serve(ENV);
+    server.post("/subscribe", "email=ann%40example.com");
+    let first = confirm_path(&wait_for_mail(&smtp, 1)[0].data);
+    expect(&server.post(&first, ""), 200, "You are subscribed", &server);
+    let unsubscribe = format!("/unsubscribe/{}", token("ann@example.com"));
+    server.post(&unsubscribe, "List-Unsubscribe=One-Click");
+    assert_eq!(
+        status(&site, "ann@example.com").as_deref(),
+        Some("unsubscribed")
+    );
+    // Someone signs the address up again: a new link is mailed, the old one stays spent.
+    server.post("/subscribe", "email=ann%40example.com");
+    let mail = wait_for_mail(&smtp, 2);
+    let second = confirm_path(&mail[1].data);
+    assert_ne!(first, second, "a new link, not the spent one again");
+    expect(&server.post(&first, ""), 400, "already used", &server);
+    assert_eq!(
+        status(&site, "ann@example.com").as_deref(),
+        Some("unsubscribed")
+    );
+    // Only the new link, used by its owner, brings the address back; and only once.
+    expect(
+        &server.post(&second, ""),
+        200,
+        "You are subscribed",
+        &server,
+    );
+    assert_eq!(status(&site, "ann@example.com").as_deref(), Some("active"));
+    server.post(&unsubscribe, "List-Unsubscribe=One-Click");
+    expect(&server.post(&second, ""), 400, "already used", &server);
+    assert_eq!(
+        status(&site, "ann@example.com").as_deref(),
+        Some("unsubscribed")
+    );
+    let shown = site.herald(&["subscribers", "show", "ann@example.com"]);
+    shown
+        .expect_code(0)
+        .expect_stdout("via sign-up form")
+        .expect_stdout("reason:       one-click");
+}
+
 #[test]
 fn the_answer_to_a_sign_up_does_not_reveal_who_is_subscribed() {
     let smtp = SmtpServer::start(Behaviour::default());
