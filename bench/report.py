@@ -98,6 +98,7 @@ def main():
         memory_rows(facts, full, row)
     big_rows(facts, t, row, notes)
     send_rows(facts, t, row, notes)
+    inbound_rows(facts, t, row, notes)
     serve_rows(facts, results, row, notes)
     print_table(facts, rows, notes)
 
@@ -152,6 +153,24 @@ def big_rows(facts, t, row, notes):
             row(f"First build (every document rendered), {count:,} articles",
                 f"{fmt_s(float(first))}; {mb(facts[f'{name}_first_rss'])}", "–", "–",
                 "(none)", "–")
+
+
+def inbound_rows(facts, t, row, notes):
+    if "inbound_n" not in facts:
+        return
+    n = int(facts["inbound_n"])
+    timing = t["inbound_maildir"]
+    rate = n / timing["median"]
+    handled = int(facts.get("inbound_handled", "0"))
+    if handled != n:
+        notes.append(f"herald inbound moved {handled} of {n} reports to cur/: the row is not judged.")
+    ok = rate >= 5000 and handled == n
+    row(f"Inbound, --maildir, {n:,} real-shaped reports", f"{rate:,.0f} msg/s ({fmt_s(timing['median'])})",
+        "–", "–", "≥ 5,000 msg/s", verdict(ok))
+    big, small = int(facts["rss_inbound_big"]), int(facts["rss_inbound_small"])
+    small_n = int(facts["inbound_small_n"])
+    row(f"Peak RSS, inbound, {n:,} reports", mb(big), f"{small_n:,} reports {mb(small)}",
+        f"{big / small:.2f} ×", "≤ 1.5 × (flat)", verdict(big <= 1.5 * small))
 
 
 def send_rows(facts, t, row, notes):

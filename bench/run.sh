@@ -15,6 +15,9 @@
 #   ONLY=serve        only the serve rows (builds the newest-20 feed once if missing)
 #   ONLY=100k         only the 100k rows (with their 10k counterpart and the 10k newest-20 build)
 #   SKIP_100K=1       leave the 100k row out
+#   SKIP_INBOUND=1    leave the inbound rows out
+#   ONLY=inbound      only the inbound rows
+#   INBOUND_N         reports in the inbound row's Maildir (default 10000)
 #   BIG_N             articles in the 100k row's corpus (default 100000)
 #   BENCH_100K_FEEDS_EXTRA  lines added under `feeds:` in the 100k row's config
 #                           (default: archives and per-tag feeds on)
@@ -37,15 +40,17 @@ SERVE_SECONDS=${SERVE_SECONDS:-10}
 SERVE_CONNECTIONS=${SERVE_CONNECTIONS:-32}
 NGINX_PORT=${NGINX_PORT:-8089}
 BIG_N=${BIG_N:-100000}
+INBOUND_N=${INBOUND_N:-10000}
 # The 100k row builds the newest 20 with archives and per-tag feeds on (each line of
 # this snippet is indented by two spaces, as it goes under `feeds:`; set it empty for a
 # plain newest-20 build).
 BENCH_100K_FEEDS_EXTRA=${BENCH_100K_FEEDS_EXTRA-$'  archives: true\n  per_tag: true'}
 case ${ONLY:-} in
 "") ;;
-serve) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=0 SKIP_100K=1 ;;
-100k) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=1 SKIP_100K=0 ;;
-*) printf 'bench/run.sh: ONLY=%s: only "serve" or "100k" can run alone\n' "$ONLY" >&2; exit 1 ;;
+serve) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=0 SKIP_100K=1 SKIP_INBOUND=1 ;;
+100k) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=1 SKIP_100K=0 SKIP_INBOUND=1 ;;
+inbound) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=1 SKIP_100K=1 SKIP_INBOUND=0 ;;
+*) printf 'bench/run.sh: ONLY=%s: only "serve", "100k" or "inbound" can run alone\n' "$ONLY" >&2; exit 1 ;;
 esac
 # A fixed clock: every generated article (2015 to mid-2025) is published, and the output
 # does not depend on the day the benchmark runs.
@@ -90,8 +95,9 @@ install_missing() {
 install_missing
 
 # ---------------------------------------------------------------- build
-log "cargo build --release (herald, gen_corpus, floor)"
-(cd "$REPO" && cargo build --release --quiet --bin herald --example gen_corpus --example floor)
+log "cargo build --release (herald, gen_corpus, floor, gen_bounces)"
+(cd "$REPO" && cargo build --release --quiet --bin herald --example gen_corpus --example floor \
+  --example gen_bounces)
 TARGET=${CARGO_TARGET_DIR:-$REPO/target}/release
 # Copies, so that a concurrent `cargo build` cannot swap a binary mid-benchmark.
 BIN=$BENCH_DIR/bin
@@ -99,6 +105,7 @@ mkdir -p "$BIN"
 cp "${HERALD_BIN:-$TARGET/herald}" "$BIN/herald"
 cp "$TARGET/examples/gen_corpus" "$BIN/gen_corpus"
 cp "$TARGET/examples/floor" "$BIN/floor"
+cp "$TARGET/examples/gen_bounces" "$BIN/gen_bounces"
 
 R=$BENCH_DIR/results
 rm -rf "$R"
@@ -581,6 +588,43 @@ NGINX
     wrk_run "${server}_304" "${!url_var}" -H "If-None-Match: ${!etag_var}"
   done
   stop_http
+fi
+
+# ---------------------------------------------------------------- inbound
+# `herald inbound --maildir` over INBOUND_N real-shaped reports (the public corpus in
+# tests/fixtures/bounces/ and herald's own fixtures, each copy with its own Message-ID),
+# against a list holding every address they name: each run starts from the same
+# Maildir and database. Memory is measured at INBOUND_N and at a tenth of it: flat
+# means the larger run needs no more than 1.5 times the smaller one's.
+inbound_site() { # inbound_site DIR COUNT: a site, its list and a Maildir of COUNT reports
+  local dir=$1 count=$2
+  rm -rf "$dir"
+  mkdir -p "$dir/content"
+  printf 'site:\n  title: Bench\n  url: https://bench.example/\n  description: Bench\nnewsletter:\n  from: news@bench.example\n  bounce_address: bounces@bench.example\n  unsubscribe_mailto: unsubscribe@bench.example\n' >"$dir/herald.yaml"
+  "$BIN/gen_bounces" "$dir/template" "$count" "$REPO/tests/fixtures/bounces" \
+    "$REPO/tests/it/fixtures/inbound" >&2
+  (cd "$dir" && HERALD_SECRET=bench "$BIN/herald" --now "$NOW" --quiet subscribers import \
+    template/subscribers.csv >&2)
+  cp -a "$dir/.herald" "$dir/template/state"
+}
+inbound_reset() { # the command that puts DIR back as inbound_site left it
+  printf 'rm -rf %q/Maildir %q/.herald && cp -a %q/template/Maildir %q/Maildir && cp -a %q/template/state %q/.herald' \
+    "$1" "$1" "$1" "$1" "$1" "$1"
+}
+if [[ ${SKIP_INBOUND:-0} != 1 ]]; then
+  I=$BENCH_DIR/inbound
+  small=$((INBOUND_N / 10))
+  log "inbound: $INBOUND_N reports"
+  inbound_site "$I/big" "$INBOUND_N"
+  inbound_site "$I/small" "$small"
+  fact inbound_n "$INBOUND_N"
+  fact inbound_small_n "$small"
+  run_inbound() { printf 'cd %q && HERALD_SECRET=bench %q --now %s --quiet inbound --maildir Maildir' "$1" "$BIN/herald" "$NOW"; }
+  bench inbound_maildir --prepare "$(inbound_reset "$I/big")" -- "$(run_inbound "$I/big")"
+  handled=$(find "$I/big/Maildir/cur" -type f | wc -l)
+  fact inbound_handled "$handled"
+  peak_rss inbound_big "$(inbound_reset "$I/big")" bash -c "$(run_inbound "$I/big")"
+  peak_rss inbound_small "$(inbound_reset "$I/small")" bash -c "$(run_inbound "$I/small")"
 fi
 
 fact load_after "$(cut -d' ' -f1-3 /proc/loadavg)"
