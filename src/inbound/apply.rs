@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::classify::{Classified, Kind, Who};
+use super::classify::{Class, Classified, Failure, Feedback, Kind, Who};
 use crate::error::Result;
 use crate::mail::unsubscribe;
 use crate::newsletter::BOUNCE_LIMIT;
@@ -58,29 +58,40 @@ pub fn apply(
         changed: false,
     };
     match &message.kind {
-        Kind::Bounce {
-            who,
-            permanent,
-            status,
-        } => {
-            let Some(code) = permanent else {
+        Kind::Bounce { who, failures } => {
+            let hard: Vec<&Failure> = failures.iter().filter(|f| f.class == Class::Hard).collect();
+            let Some(first) = hard.first() else {
+                let status = failures.iter().find_map(|f| f.status.clone());
                 return Ok(outcome(
-                    status.clone(),
+                    status,
                     None,
                     "not a permanent failure: nothing changed",
                 ));
             };
-            act(store, secret, message, now, who, Some(code.clone()), bounce)
+            // Only the hard failures' addresses (and the tokens) name whom to count.
+            let who = Who {
+                tokens: who.tokens.clone(),
+                addresses: hard.iter().filter_map(|f| f.address.clone()).collect(),
+            };
+            let code = first.status.clone().unwrap_or_else(|| "5.0.0".into());
+            act(store, secret, message, now, &who, Some(code), bounce)
         }
-        Kind::Complaint { who, feedback_type } => act(
-            store,
-            secret,
-            message,
-            now,
-            who,
-            Some(feedback_type.clone()),
-            |store, s| leave(store, s, Reason::Complaint),
-        ),
+        Kind::Complaint { who, feedback } => {
+            let detail = match feedback {
+                Feedback::Abuse => "abuse",
+                Feedback::OptOut => "opt-out",
+            };
+            act(
+                store,
+                secret,
+                message,
+                now,
+                who,
+                Some(detail.into()),
+                |store, s| leave(store, s, Reason::Complaint),
+            )
+        }
+        Kind::Notice { status } => Ok(outcome(status.clone(), None, "a notice: left alone")),
         Kind::Unsubscribe { who } => act(store, secret, message, now, who, None, |store, s| {
             leave(store, s, Reason::Mailto)
         }),

@@ -1,15 +1,15 @@
 //! `herald inbound`: what comes back. A received message is classified ([`classify`]:
 //! a delivery status notification, a spam complaint, an unsubscribe request, an
-//! auto-reply, or anything else) and then acted on ([`apply`]): a permanent bounce
-//! counts towards the three-strike rule, a complaint or an unsubscribe request
-//! unsubscribes, anything else changes nothing. Each message acted on is recorded by
+//! auto-reply, a delivery notice, or anything else) and then acted on ([`apply`]): a
+//! hard bounce (the address does not exist) counts towards the three-strike rule, a
+//! complaint or an unsubscribe request unsubscribes, anything else changes nothing. Each message acted on is recorded by
 //! its Message-ID, so the same message twice changes nothing the second time.
 //!
 //! Nothing here sends mail, and nothing makes a subscriber active: a subscriber is
 //! touched only when a verified token or a reported address names it.
 //!
 //! ```
-//! use herald::inbound::{Addresses, Kind, classify};
+//! use herald::inbound::{Addresses, Class, Kind, classify};
 //!
 //! let dsn = b"From: MAILER-DAEMON@mx.example.net\r\n\
 //! To: bounces@example.com\r\n\
@@ -22,8 +22,9 @@
 //! --b--\r\n";
 //! let classified = classify(dsn, &Addresses::default(), &[]);
 //! assert_eq!(classified.key, "<dsn-1@mx.example.net>");
-//! let Kind::Bounce { who, permanent, .. } = classified.kind else { panic!() };
-//! assert_eq!(permanent.as_deref(), Some("5.1.1"));
+//! let Kind::Bounce { who, failures } = classified.kind else { panic!() };
+//! assert_eq!(failures[0].class, Class::Hard);
+//! assert_eq!(failures[0].status.as_deref(), Some("5.1.1"));
 //! assert_eq!(who.addresses, ["ann@example.org"]);
 //! ```
 
@@ -33,4 +34,4 @@ mod fields;
 pub mod source;
 
 pub use apply::{Outcome, apply};
-pub use classify::{Addresses, Classified, Kind, Who, classify};
+pub use classify::{Addresses, Class, Classified, Failure, Feedback, Kind, Who, classify};

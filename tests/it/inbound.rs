@@ -35,6 +35,17 @@ fn site() -> Site {
 }
 
 /// A fixture with each `{token:EMAIL}` replaced by that address's token.
+/// The Exim fixture with a dead mailbox instead of a full one.
+fn exim_user_unknown() -> Vec<u8> {
+    String::from_utf8(fixture("exim-x-failed-recipients.eml"))
+        .unwrap()
+        .replace(
+            "    mailbox is full: retry timeout exceeded",
+            "    SMTP error from remote mail server after RCPT TO:<bob@example.net>:\n    550 5.1.1 <bob@example.net>: user unknown",
+        )
+        .into_bytes()
+}
+
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!(
         "{}/tests/it/fixtures/inbound/{name}",
@@ -132,8 +143,8 @@ fn each_bounce_format_counts_one_bounce_for_exactly_its_subscriber() {
     for (name, email) in [
         // VERP token in Delivered-To and To.
         ("postfix-5.1.1.eml", "ann@example.org"),
-        // No VERP: X-Failed-Recipients.
-        ("exim-x-failed-recipients.eml", "bob@example.net"),
+        // No VERP: X-Failed-Recipients (see `exim_user_unknown`).
+        ("exim-user-unknown", "bob@example.net"),
         // No VERP: Final-Recipient.
         ("gmail-5.1.1.eml", "cat@example.com"),
         // VERP token in To, status 5.1.10.
@@ -143,7 +154,11 @@ fn each_bounce_format_counts_one_bounce_for_exactly_its_subscriber() {
         ("amazon-ses-5.1.1.eml", "bob@example.net"),
     ] {
         let site = site();
-        let run = inbound(&site, &fixture(name), &[]);
+        let input = match name {
+            "exim-user-unknown" => exim_user_unknown(),
+            _ => fixture(name),
+        };
+        let run = inbound(&site, &input, &[]);
         run.expect_code(0).expect_stdout("bounce (5.");
         assert!(run.stdout().contains(email), "{name}\n{}", run.describe());
         expect_only(&site, Some(email), ("active", 1, "-"), &run);
@@ -177,8 +192,18 @@ fn a_transient_failure_changes_nothing() {
     let site = site();
     let run = inbound(&site, &fixture("postfix-4.4.1-delayed.eml"), &[]);
     run.expect_code(0)
-        .expect_stdout("bounce (4.4.1)")
-        .expect_stdout("nothing changed");
+        .expect_stdout("notice (4.4.1)")
+        .expect_stdout("left alone");
+    expect_only(&site, None, ("active", 0, "-"), &run);
+}
+
+#[test]
+fn a_full_mailbox_is_a_soft_failure_and_changes_nothing() {
+    let site = site();
+    let run = inbound(&site, &fixture("exim-x-failed-recipients.eml"), &[]);
+    run.expect_code(0)
+        .expect_stdout("bounce")
+        .expect_stdout("not a permanent failure: nothing changed");
     expect_only(&site, None, ("active", 0, "-"), &run);
 }
 
@@ -280,8 +305,7 @@ fn inbound_never_brings_anyone_back_or_changes_why_they_left() {
     site.herald(&["subscribers", "remove", "bob@example.net"])
         .expect_code(0);
     // A bounce for someone who left is counted, and they stay unsubscribed (cli).
-    let exim = fixture("exim-x-failed-recipients.eml");
-    inbound(&site, &exim, &[]).expect_code(0);
+    inbound(&site, &exim_user_unknown(), &[]).expect_code(0);
     // A complaint for someone who left changes nothing.
     let run = inbound(&site, &fixture("arf-yahoo-aol.eml"), &[]);
     run.expect_code(0)
