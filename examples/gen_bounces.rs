@@ -47,8 +47,11 @@ fn main() {
         let template = &templates[i % templates.len()];
         let mut message = format!("Message-ID: <bench-{i}@gen-bounces.example>\r\n").into_bytes();
         message.extend_from_slice(&without_message_id(template));
-        std::fs::write(new.join(format!("{:010}.M{i}P1.bench", 1_767_000_000 + i)), message)
-            .expect("writing a message");
+        std::fs::write(
+            new.join(format!("{:010}.M{i}P1.bench", 1_767_000_000 + i)),
+            message,
+        )
+        .expect("writing a message");
     }
     let mut csv = String::from("email,name\n");
     for address in &addresses {
@@ -99,8 +102,14 @@ fn without_message_id(raw: &[u8]) -> Vec<u8> {
     let limit = header_end.unwrap_or(raw.len());
     let mut at = 0;
     while at < limit {
-        let end = raw[at..].iter().position(|&b| b == b'\n').map_or(raw.len(), |p| at + p + 1);
-        if raw[at..end].to_ascii_lowercase().starts_with(b"message-id:") {
+        let end = raw[at..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(raw.len(), |p| at + p + 1);
+        if raw[at..end]
+            .to_ascii_lowercase()
+            .starts_with(b"message-id:")
+        {
             let mut kept = raw[..at].to_vec();
             kept.extend_from_slice(&raw[end..]);
             return kept;

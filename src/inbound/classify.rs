@@ -1,12 +1,28 @@
-//! What a received message is: a delivery status notification, a feedback (spam
-//! complaint) report, an unsubscribe request, an auto-reply, or something else. Pure:
-//! bytes in, a [`Classified`] out, never an error and never a panic.
+//! What a received message is: a bounce report (RFC 3464 delivery status
+//! notifications and the plain-text reports of the common mail servers), a feedback
+//! (spam complaint) report, a delivery notice, an unsubscribe request, an
+//! auto-reply, or something else. Pure: bytes in, a [`Classified`] out, never an
+//! error and never a panic.
+//!
+//! Parts: [`dsn`] reads RFC 3464 reports, [`plain`] the plain-text ones, [`arf`]
+//! feedback reports, [`words`] judges a server's codes and words into a [`Class`],
+//! [`auto_reply`] and [`mailto`] the rest; [`text`] finds what to read.
 
-use mail_parser::{HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType};
+use std::cell::OnceCell;
+
+use mail_parser::{Message, MessageParser, MessagePart, MimeHeaders};
 use sha2::{Digest, Sha256};
 
 use super::fields::{self, Block};
 use crate::mail::verp;
+
+mod arf;
+mod auto_reply;
+mod dsn;
+mod mailto;
+mod plain;
+mod text;
+mod words;
 
 /// The addresses herald receives mail at, from `herald.yaml`.
 #[derive(Debug, Clone, Default)]
@@ -31,60 +47,73 @@ pub struct Classified {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Class {
-    /// The mailbox or domain does not exist or has moved.
+    /// The mailbox or domain does not exist or has moved (5.1.1, 5.1.2, 5.1.3, 5.1.6,
+    /// 5.1.10, and the same meaning in words: "user unknown", "no such user",
+    /// "mailbox unavailable", "does not exist", "host not found", …): the address is
+    /// suppressed at the first report.
     Hard,
-    /// Anything else that failed: counted only.
+    /// Anything else that failed: mailbox full, message too big, blocked or filtered
+    /// by policy or as spam, rate limited, expired / retry timeout, system error,
+    /// mailbox disabled or suspended, unknown reason: counted only.
     Soft,
 }
 
 /// One recipient a bounce report is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
-    /// The recipient's address as the report gives it, lowercased.
+    /// The recipient's address as the report gives it, lowercased (`None` when the
+    /// report names none).
     pub address: Option<String>,
-    /// How it counts.
+    /// How the failure counts.
     pub class: Class,
-    /// The enhanced status code (`5.1.1`), when known.
+    /// The enhanced status code (RFC 3463) such as `5.1.1`, given or inferred from
+    /// the words or the SMTP reply; `None` when unknown.
     pub status: Option<String>,
-    /// The server's own words, on one line.
+    /// The server's own words (the diagnostic or SMTP reply), one line, whitespace
+    /// collapsed, at most about 300 characters.
     pub words: Option<String>,
 }
 
-/// The ARF feedback types that unsubscribe.
+/// What a complaint asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Feedback {
-    /// A spam complaint (`abuse`).
+    /// The recipient reported the message as spam (`abuse`, the non-standard
+    /// `complaint`) or as a fraud (`fraud`).
     Abuse,
-    /// An unsubscribe passed on by the mailbox provider (`opt-out`).
+    /// The recipient asked to be taken off the list (`opt-out`).
     OptOut,
 }
 
 /// What a message is, with what identifies the subscriber it is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Kind {
-    /// A report that one or more recipients could not be reached; `failures` is never
-    /// empty.
+    /// A report that one or more recipients could not be reached (RFC 3464, or the
+    /// plain-text report of a mail server or filter).
     Bounce {
-        /// Tokens and reported addresses of the recipient.
+        /// Tokens of the recipient, and the failures' addresses.
         who: Who,
-        /// One entry per failed recipient.
+        /// One entry per failed recipient; never empty.
         failures: Vec<Failure>,
     },
-    /// An ARF feedback report (RFC 5965) of type `abuse` or `opt-out`.
+    /// An ARF feedback report (RFC 5965) of type `abuse` (also the non-standard
+    /// `complaint`), `fraud` (counted as abuse) or `opt-out`.
     Complaint {
         /// Tokens and reported addresses of the complainant.
         who: Who,
-        /// Which.
+        /// What the complaint asks for.
         feedback: Feedback,
     },
-    /// A feedback report of another type (`not-spam`, `auth-failure`, …): logged only.
+    /// A feedback report of any other type (`not-spam`, `auth-failure`, `virus`,
+    /// `other`, …): nothing is done.
     OtherFeedback {
-        /// The `Feedback-Type`.
+        /// The `Feedback-Type`, lowercase.
         feedback_type: String,
     },
-    /// A DSN that reports delivered, relayed or expanded, or a delay warning.
+    /// A delivery status notification that reports delivered, relayed or expanded
+    /// recipients, or a delay warning while the server is still trying: nothing is
+    /// done.
     Notice {
-        /// The first status given.
+        /// The first status given, if any.
         status: Option<String>,
     },
     /// A message to the unsubscribe address.
@@ -92,7 +121,7 @@ pub enum Kind {
         /// The token in the recipient address or subject, and the `From:` address.
         who: Who,
     },
-    /// An auto-reply (`Auto-Submitted`, vacation messages).
+    /// An RFC 3834 auto-reply, a vacation or out-of-office message.
     AutoReply,
     /// Anything else, including bytes that are not a message.
     Other,
@@ -142,7 +171,8 @@ impl Who {
 /// Classifies `raw`. `recipients` are envelope recipients known from outside the
 /// message (e.g. `--recipient ${recipient}` from a Postfix pipe).
 pub fn classify(raw: &[u8], addresses: &Addresses, recipients: &[String]) -> Classified {
-    let parsed = MessageParser::new().parse(raw);
+    let normal = text::normalise(raw);
+    let parsed = MessageParser::new().parse(normal.as_ref());
     let key = key(parsed.as_ref(), raw);
     let kind = parsed
         .as_ref()
@@ -162,24 +192,130 @@ fn key(message: Option<&Message<'_>>, raw: &[u8]) -> String {
     }
 }
 
+/// A message being classified, with what its parts share.
+pub(crate) struct Mail<'a> {
+    /// The parsed message.
+    message: &'a Message<'a>,
+    /// herald's own addresses.
+    addresses: &'a Addresses,
+    /// Its envelope recipients.
+    envelope: Vec<String>,
+    /// Its human-readable text and where a returned original begins in it, read once.
+    readable: OnceCell<(String, usize)>,
+}
+
+impl<'a> Mail<'a> {
+    fn new(message: &'a Message<'a>, addresses: &'a Addresses, recipients: &[String]) -> Self {
+        Mail {
+            message,
+            addresses,
+            envelope: envelope_recipients(message, recipients),
+            readable: OnceCell::new(),
+        }
+    }
+
+    /// The human-readable text, and where the returned original begins in it.
+    fn readable(&self) -> (&str, usize) {
+        let (text, cut) = self.readable.get_or_init(|| text::readable(self.message));
+        (text.as_str(), *cut)
+    }
+
+    /// The addresses that are the report's own and never a failed recipient: its
+    /// sender and recipients, herald's addresses, the returned original's senders.
+    fn ours(&self) -> Vec<String> {
+        let mut ours = Vec::new();
+        for name in [
+            "From",
+            "To",
+            "Cc",
+            "Reply-To",
+            "Sender",
+            "Return-Path",
+            "Delivered-To",
+        ] {
+            for (_, value) in self
+                .message
+                .headers_raw()
+                .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            {
+                ours.extend(plain::addresses_in(value));
+            }
+        }
+        ours.extend(
+            self.addresses
+                .bounce
+                .iter()
+                .filter_map(|a| fields::address(a)),
+        );
+        ours.extend(
+            self.addresses
+                .unsubscribe
+                .iter()
+                .filter_map(|a| fields::address(a)),
+        );
+        if let Some(original) = text::original_headers(self.message) {
+            for name in ["From", "Sender", "Reply-To", "Return-Path"] {
+                for value in original.all(name) {
+                    ours.extend(plain::addresses_in(value));
+                }
+            }
+        }
+        let (readable, cut) = self.readable();
+        ours.extend(plain::quoted_senders(&readable[cut..]));
+        ours
+    }
+}
+
 fn kind(message: &Message<'_>, addresses: &Addresses, recipients: &[String]) -> Kind {
-    let envelope = envelope_recipients(message, recipients);
+    let mail = Mail::new(message, addresses, recipients);
     if let Some(report) = part_of_type(message, &["delivery-status", "global-delivery-status"]) {
-        return dsn(message, report, addresses, &envelope);
+        match dsn::read(&mail, report) {
+            Some(Ok(failures)) => return bounce(&mail, failures, dsn::original_recipients(report)),
+            Some(Err(status)) => return Kind::Notice { status },
+            None => {}
+        }
     }
     if let Some(report) = part_of_type(message, &["feedback-report"]) {
-        return feedback(message, report, addresses, &envelope);
+        return arf::read(&mail, report);
     }
-    if let Some(failed) = message.header_raw("X-Failed-Recipients") {
-        return exim(failed, addresses, &envelope);
+    let failed: Vec<String> = message
+        .header_raw("X-Failed-Recipients")
+        .map(|v| v.split(',').filter_map(fields::address).collect())
+        .unwrap_or_default();
+    if !failed.is_empty() || plain::is_report(message) {
+        return match plain::read(&mail, &failed) {
+            Ok(failures) => bounce(&mail, failures, Vec::new()),
+            Err(status) => Kind::Notice { status },
+        };
     }
-    if auto_reply(message) {
+    if auto_reply::is_auto_reply(message) {
         return Kind::AutoReply;
     }
-    match unsubscribe(message, addresses, &envelope) {
+    match mailto::read(message, addresses, &mail.envelope) {
         Some(who) => Kind::Unsubscribe { who },
         None => Kind::Other,
     }
+}
+
+/// A bounce of `failures`: the VERP tokens, the original's tokens, the failures'
+/// addresses and then any other address the report gives for them.
+fn bounce(mail: &Mail<'_>, failures: Vec<Failure>, also: Vec<String>) -> Kind {
+    let mut who = Who::default();
+    let base = mail.addresses.bounce.as_deref();
+    verp_tokens(&mail.envelope, base, &mut who);
+    if let Some(original) = text::original_headers(mail.message) {
+        original_tokens(&original, mail.addresses, &mut who);
+    } else {
+        let (readable, cut) = mail.readable();
+        verp_tokens(&plain::quoted_senders(&readable[cut..]), base, &mut who);
+    }
+    for failure in &failures {
+        who.address(failure.address.clone());
+    }
+    for address in also {
+        who.address(Some(address));
+    }
+    Kind::Bounce { who, failures }
 }
 
 /// The addresses a message was delivered to: given from outside, then `Delivered-To`,
@@ -233,154 +369,6 @@ fn verp_tokens(envelope: &[String], base: Option<&str>, who: &mut Who) {
     }
 }
 
-fn dsn(
-    message: &Message<'_>,
-    report: &MessagePart<'_>,
-    addresses: &Addresses,
-    envelope: &[String],
-) -> Kind {
-    let mut who = Who::default();
-    verp_tokens(envelope, addresses.bounce.as_deref(), &mut who);
-    let blocks = fields::blocks(report.contents());
-    let mut failures = Vec::new();
-    let mut status = None;
-    // The first block is about the message; the others, one per recipient.
-    for block in blocks.iter().skip(1) {
-        let code = recipient_status(block);
-        if let Some(code) = &code {
-            status.get_or_insert_with(|| code.clone());
-        }
-        if code.as_deref().is_some_and(|c| c.starts_with('5')) {
-            let address = block
-                .get("Final-Recipient")
-                .and_then(fields::address)
-                .or_else(|| block.get("Original-Recipient").and_then(fields::address));
-            who.address(address.clone());
-            let hard = code
-                .as_deref()
-                .is_some_and(|c| ["5.1.1", "5.1.2", "5.1.3", "5.1.6", "5.1.10"].contains(&c));
-            failures.push(Failure {
-                address,
-                class: if hard { Class::Hard } else { Class::Soft },
-                status: code,
-                words: block.get("Diagnostic-Code").map(str::to_string),
-            });
-        }
-    }
-    // The original's headers may carry the VERP sender or the List-Unsubscribe token.
-    if let Some(original) = original_headers(message) {
-        original_tokens(&original, addresses, &mut who);
-    }
-    if failures.is_empty() {
-        return Kind::Notice { status };
-    }
-    Kind::Bounce { who, failures }
-}
-
-/// A recipient block's status: `Status:` (`5.1.1`), or from `Action:` when the status
-/// is missing or malformed (`failed` → `5.0.0`, `delayed` → `4.0.0`).
-fn recipient_status(block: &Block) -> Option<String> {
-    let status = block
-        .get("Status")
-        .and_then(|s| s.split_whitespace().next())
-        .filter(|s| {
-            let mut parts = s.split('.');
-            matches!(parts.next(), Some("2" | "4" | "5"))
-                && parts.clone().count() == 2
-                && parts
-                    .all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()))
-        })
-        .map(str::to_string);
-    status.or_else(
-        || match block.get("Action")?.to_ascii_lowercase().as_str() {
-            "failed" => Some("5.0.0".into()),
-            "delayed" => Some("4.0.0".into()),
-            _ => None,
-        },
-    )
-}
-
-fn feedback(
-    message: &Message<'_>,
-    report: &MessagePart<'_>,
-    addresses: &Addresses,
-    envelope: &[String],
-) -> Kind {
-    let blocks = fields::blocks(report.contents());
-    let first = blocks.first().cloned().unwrap_or_default();
-    let feedback_type = first
-        .get("Feedback-Type")
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let feedback = match feedback_type.as_str() {
-        "abuse" | "complaint" => Feedback::Abuse,
-        "opt-out" => Feedback::OptOut,
-        _ => return Kind::OtherFeedback { feedback_type },
-    };
-    let mut who = Who::default();
-    verp_tokens(envelope, addresses.bounce.as_deref(), &mut who);
-    let mut senders = Vec::new();
-    for block in &blocks {
-        senders.extend(block.all("Original-Mail-From").filter_map(fields::address));
-    }
-    verp_tokens(&senders, addresses.bounce.as_deref(), &mut who);
-    let original = original_headers(message);
-    if let Some(original) = &original {
-        original_tokens(original, addresses, &mut who);
-    }
-    for block in &blocks {
-        for name in ["Original-Rcpt-To", "Removal-Recipient"] {
-            for value in block.all(name) {
-                who.address(fields::address(value));
-            }
-        }
-    }
-    if let Some(original) = &original {
-        for value in original.all("To") {
-            who.address(bare_address(value));
-        }
-    }
-    Kind::Complaint { who, feedback }
-}
-
-/// Exim's bounces name the failed recipients in `X-Failed-Recipients`; Exim sends the
-/// header only when delivery failed for good.
-fn exim(failed: &str, addresses: &Addresses, envelope: &[String]) -> Kind {
-    let mut who = Who::default();
-    verp_tokens(envelope, addresses.bounce.as_deref(), &mut who);
-    let mut failures = Vec::new();
-    for address in failed.split(',') {
-        let address = fields::address(address);
-        who.address(address.clone());
-        failures.push(Failure {
-            address,
-            class: Class::Soft,
-            status: None,
-            words: None,
-        });
-    }
-    Kind::Bounce { who, failures }
-}
-
-/// The headers of the original message a report returns (`message/rfc822`,
-/// `message/global` or `text/rfc822-headers`).
-fn original_headers(message: &Message<'_>) -> Option<Block> {
-    message.parts.iter().find_map(|part| match &part.body {
-        PartType::Message(original) => Some(Block::from_raw(original.headers_raw())),
-        PartType::Text(text)
-            if part.content_type().is_some_and(|ct| {
-                ct.ctype().eq_ignore_ascii_case("text")
-                    && ct
-                        .subtype()
-                        .is_some_and(|s| s.eq_ignore_ascii_case("rfc822-headers"))
-            }) =>
-        {
-            Some(fields::header_block(text.as_bytes()))
-        }
-        _ => None,
-    })
-}
-
 /// Tokens in the original message's headers: its VERP `Return-Path`, and any token in
 /// its `List-Unsubscribe` links.
 fn original_tokens(original: &Block, addresses: &Addresses, who: &mut Who) {
@@ -412,59 +400,12 @@ fn bare_address(value: &str) -> Option<String> {
     }
 }
 
-/// RFC 3834 `Auto-Submitted` (anything but `no`), and the headers vacation programs
-/// and Exchange set.
-fn auto_reply(message: &Message<'_>) -> bool {
-    let text = |name: &str| {
-        message
-            .header(name)
-            .and_then(HeaderValue::as_text)
-            .map(|t| t.trim().to_ascii_lowercase())
-    };
-    text("Auto-Submitted").is_some_and(|v| v != "no")
-        || message.header("X-Autoreply").is_some()
-        || message.header("X-Autorespond").is_some()
-        || text("X-Auto-Response-Suppress").is_some_and(|v| v.contains("oof") || v == "all")
-        || text("Precedence").is_some_and(|v| v == "auto_reply")
-}
-
-/// A message to the unsubscribe address (or `local+TOKEN@` of it): the token from
-/// that address or from the subject, and the sender's address.
-fn unsubscribe(message: &Message<'_>, addresses: &Addresses, envelope: &[String]) -> Option<Who> {
-    let base = addresses.unsubscribe.as_deref()?;
-    let to_us = envelope
-        .iter()
-        .any(|a| a.eq_ignore_ascii_case(base.trim()) || verp::token_in(a, base).is_some());
-    if !to_us {
-        return None;
-    }
-    let mut who = Who::default();
-    for address in envelope {
-        if let Some(token) = verp::token_in(address, base) {
-            who.token(token);
-        }
-    }
-    for token in hex_runs(message.subject().unwrap_or("")) {
-        who.token(token);
-    }
-    if let Some(from) = message.from().and_then(|f| f.first()) {
-        who.address(from.address().and_then(fields::address));
-    }
-    Some(who)
+/// The class and enhanced status code of a server's SMTP reply during sending (`code`
+/// and its text), by the same rules as a bounce report's words.
+pub(crate) fn reply_class(code: u16, text: &str) -> (Class, Option<String>) {
+    let words = format!("{code} {text}");
+    words::judge(None, &words, "in reply to RCPT TO")
 }
 
 #[cfg(test)]
 mod tests;
-
-/// The class and enhanced status code of a server's SMTP reply during sending.
-pub(crate) fn reply_class(code: u16, text: &str) -> (Class, Option<String>) {
-    let status = text
-        .split_whitespace()
-        .find(|w| w.starts_with(['4', '5']) && w.matches('.').count() == 2)
-        .map(|w| w.trim_end_matches([',', ';', ':']).to_string());
-    let hard = code >= 500
-        && status
-            .as_deref()
-            .is_some_and(|c| ["5.1.1", "5.1.2", "5.1.3", "5.1.6", "5.1.10"].contains(&c));
-    (if hard { Class::Hard } else { Class::Soft }, status)
-}

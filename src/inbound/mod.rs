@@ -1,8 +1,8 @@
 //! `herald inbound`: what comes back. A received message is classified ([`classify`]:
 //! a delivery status notification, a spam complaint, an unsubscribe request, an
-//! auto-reply, or anything else) and then acted on ([`apply`]): a permanent bounce
-//! counts towards the three-strike rule, a complaint or an unsubscribe request
-//! unsubscribes, anything else changes nothing. Each message acted on is recorded by
+//! auto-reply, a delivery notice, or anything else) and then acted on ([`apply`]): a
+//! hard bounce (the address does not exist) counts towards the three-strike rule, a
+//! complaint or an unsubscribe request unsubscribes, anything else changes nothing. Each message acted on is recorded by
 //! its Message-ID, so the same message twice changes nothing the second time.
 //!
 //! Nothing here sends mail, and nothing makes a subscriber active: a subscriber is
@@ -22,10 +22,10 @@
 //! --b--\r\n";
 //! let classified = classify(dsn, &Addresses::default(), &[]);
 //! assert_eq!(classified.key, "<dsn-1@mx.example.net>");
-//! let Kind::Bounce { failures, .. } = classified.kind else { panic!() };
+//! let Kind::Bounce { who, failures } = classified.kind else { panic!() };
 //! assert_eq!(failures[0].class, Class::Hard);
 //! assert_eq!(failures[0].status.as_deref(), Some("5.1.1"));
-//! assert_eq!(failures[0].address.as_deref(), Some("ann@example.org"));
+//! assert_eq!(who.addresses, ["ann@example.org"]);
 //! ```
 
 mod apply;
@@ -33,6 +33,6 @@ mod classify;
 mod fields;
 pub mod source;
 
-pub use apply::{Outcome, apply};
+pub use apply::{Outcome, Recipient, apply};
 pub(crate) use classify::reply_class;
 pub use classify::{Addresses, Class, Classified, Failure, Feedback, Kind, Who, classify};

@@ -149,7 +149,7 @@ fn each_bounce_format_acts_on_exactly_its_subscriber() {
     ] {
         let site = site();
         let run = inbound(&site, &fixture(name), &[]);
-        run.expect_code(0).expect_stdout("bounce (");
+        run.expect_code(0).expect_stdout("stdin: bounce");
         assert!(run.stdout().contains(email), "{name}\n{}", run.describe());
         expect_only(&site, Some(email), expected, &run);
     }

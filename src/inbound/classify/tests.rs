@@ -26,53 +26,65 @@ fn dsn(to: &str, recipient_block: &str) -> String {
     )
 }
 
+/// The kind a DSN with one recipient block is, as (name, class, status).
+fn dsn_outcome(block: &str) -> (&'static str, Option<Class>, Option<String>) {
+    match kind_of(&dsn("bounces@example.com", block)) {
+        Kind::Bounce { who, failures } => {
+            assert_eq!(failures.len(), 1, "{block}");
+            assert_eq!(who.addresses, ["a@x.org"], "{block}");
+            assert_eq!(failures[0].address.as_deref(), Some("a@x.org"));
+            (
+                "bounce",
+                Some(failures[0].class),
+                failures[0].status.clone(),
+            )
+        }
+        Kind::Notice { status } => ("notice", None, status),
+        other => panic!("{block}: {other:?}"),
+    }
+}
+
 #[test]
 fn dsn_statuses() {
     let cases = [
         (
             "Final-Recipient: rfc822; a@x.org\r\nAction: failed\r\nStatus: 5.1.1",
-            Some("5.1.1"),
-            Some("5.1.1"),
+            ("bounce", Some(Class::Hard), Some("5.1.1")),
         ),
         (
             "Final-Recipient: rfc822; a@x.org\r\nAction: delayed\r\nStatus: 4.4.1",
-            None,
-            Some("4.4.1"),
+            ("notice", None, Some("4.4.1")),
         ),
         (
             "Final-Recipient: rfc822; a@x.org\r\nAction: failed",
-            Some("5.0.0"),
-            Some("5.0.0"),
+            ("bounce", Some(Class::Soft), Some("5.0.0")),
         ),
         (
             "Final-Recipient: rfc822; a@x.org\r\nAction: delayed\r\nStatus: junk",
-            None,
-            Some("4.0.0"),
+            ("notice", None, None),
         ),
         (
             "Final-Recipient: rfc822; a@x.org\r\nAction: delivered\r\nStatus: 2.0.0",
-            None,
-            Some("2.0.0"),
+            ("notice", None, Some("2.0.0")),
         ),
         (
             "Final-Recipient: rfc822; a@x.org\r\nStatus: 5.1",
-            None,
-            None,
+            ("bounce", Some(Class::Soft), None),
+        ),
+        (
+            "Final-Recipient: rfc822; a@x.org\r\nAction: failed\r\nStatus: 5.1.1\r\n\
+             Diagnostic-Code: smtp; 550 5.1.1 blocked using zen.spamhaus.org",
+            ("bounce", Some(Class::Soft), Some("5.1.1")),
+        ),
+        (
+            "Final-Recipient: rfc822; a@x.org\r\nAction: failed\r\nStatus: 4.2.2\r\n\
+             Diagnostic-Code: smtp; 452 4.2.2 user unknown",
+            ("bounce", Some(Class::Soft), Some("4.2.2")),
         ),
     ];
-    for (block, permanent, status) in cases {
-        match kind_of(&dsn("bounces@example.com", block)) {
-            Kind::Bounce { failures, who } => {
-                assert_eq!(failures[0].status.as_deref(), permanent, "{block}");
-                assert_eq!(who.addresses, ["a@x.org"], "{block}");
-                assert!(who.tokens.is_empty());
-            }
-            Kind::Notice { status: s } => {
-                assert_eq!(permanent, None, "{block}");
-                assert_eq!(s.as_deref(), status, "{block}");
-            }
-            other => panic!("{block}: {other:?}"),
-        }
+    for (block, (name, class, status)) in cases {
+        let (n, c, s) = dsn_outcome(block);
+        assert_eq!((n, c, s.as_deref()), (name, class, status), "{block}");
     }
 }
 
@@ -126,7 +138,17 @@ fn feedback_reports() {
     assert_eq!(who.addresses, ["a@x.org", "b@x.org"]);
     assert!(matches!(
         kind_of(&report("Complaint")),
-        Kind::Complaint { .. }
+        Kind::Complaint {
+            feedback: Feedback::Abuse,
+            ..
+        }
+    ));
+    assert!(matches!(
+        kind_of(&report("opt-out")),
+        Kind::Complaint {
+            feedback: Feedback::OptOut,
+            ..
+        }
     ));
     assert_eq!(
         kind_of(&report("not-spam")),
@@ -186,10 +208,11 @@ fn unsubscribe_requests_auto_replies_and_the_rest() {
         Kind::Other
     );
     let exim = "From: Mailer-Daemon@mx\r\nTo: bounces@example.com\r\nX-Failed-Recipients: a@x.org, b@x.org\r\n\r\nfailed\r\n";
-    let Kind::Bounce { who, .. } = kind_of(exim) else {
+    let Kind::Bounce { who, failures } = kind_of(exim) else {
         panic!()
     };
     assert_eq!(who.addresses, ["a@x.org", "b@x.org"]);
+    assert!(failures.iter().all(|f| f.class == Class::Soft));
 }
 
 #[test]
