@@ -125,23 +125,35 @@ pub fn apply(
         }
     };
     let (who, reason) = reason;
-    let Some(subscriber) = identify(store, secret, who)? else {
+    let subscribers = identify(store, secret, who)?;
+    if subscribers.is_empty() {
         outcome.action = unknown(who.addresses.first().map(String::as_str));
         return Ok(outcome);
-    };
-    outcome.email = Some(subscriber.email.clone());
+    }
+    outcome.email = subscribers.first().map(|s| s.email.clone());
     let event = Event::Unsubscribed(reason);
     let done = store.once(&message.key, now, |store| {
-        let change = lifecycle::record(store, &subscriber.email, &event, now, policy)?;
-        let action = change.effect.to_string();
-        Ok((
-            record(message, Some(&subscriber.email), &action),
-            (action, change),
-        ))
+        let mut actions = Vec::new();
+        let mut changed = false;
+        for subscriber in &subscribers {
+            let change = lifecycle::record(store, &subscriber.email, &event, now, policy)?;
+            changed |= change.write != crate::store::Write::Nothing;
+            actions.push((subscriber.email.as_str(), change.effect.to_string()));
+        }
+        let action = match actions.as_slice() {
+            [(_, one)] => one.clone(),
+            many => many
+                .iter()
+                .map(|(email, action)| format!("{email}: {action}"))
+                .collect::<Vec<_>>()
+                .join("; "),
+        };
+        let first = subscribers.first().map(|s| s.email.as_str());
+        Ok((record(message, first, &action), (action, changed)))
     })?;
     match done {
-        Ok((action, change)) => {
-            outcome.changed = change.write != crate::store::Write::Nothing;
+        Ok((action, changed)) => {
+            outcome.changed = changed;
             outcome.action = action;
         }
         Err(earlier) => outcome.action = already(&earlier),
@@ -320,18 +332,23 @@ fn token_subscriber(store: &Store, secret: &[u8], who: &Who) -> Result<Option<Su
     Ok(None)
 }
 
-/// The subscriber a token names (checked against the secret), else the first reported
-/// address that is a subscriber.
-fn identify(store: &Store, secret: Option<&[u8]>, who: &Who) -> Result<Option<Subscriber>> {
+/// The subscriber a verified token names; without one, every reported address that is
+/// a subscriber (a report may name several).
+fn identify(store: &Store, secret: Option<&[u8]>, who: &Who) -> Result<Vec<Subscriber>> {
     if let Some(secret) = secret
         && let Some(subscriber) = token_subscriber(store, secret, who)?
     {
-        return Ok(Some(subscriber));
+        return Ok(vec![subscriber]);
     }
+    let mut found: Vec<Subscriber> = Vec::new();
     for address in &who.addresses {
-        if let Some(subscriber) = store.subscriber(address)? {
-            return Ok(Some(subscriber));
+        if let Some(subscriber) = store.subscriber(address)?
+            && !found
+                .iter()
+                .any(|f| f.email.eq_ignore_ascii_case(&subscriber.email))
+        {
+            found.push(subscriber);
         }
     }
-    Ok(None)
+    Ok(found)
 }
