@@ -21,6 +21,7 @@ mod auto_reply;
 mod dsn;
 mod mailto;
 mod plain;
+mod ses;
 mod text;
 mod words;
 
@@ -221,18 +222,24 @@ impl<'a> Mail<'a> {
     }
 
     /// The addresses that are the report's own and never a failed recipient: its
-    /// sender and recipients, herald's addresses, the returned original's senders.
-    fn ours(&self) -> Vec<String> {
+    /// sender and herald's own addresses (`strong`), then, unless `strong` only, its
+    /// recipients and the returned original's senders too.
+    fn ours(&self, strong: bool) -> Vec<String> {
         let mut ours = Vec::new();
-        for name in [
-            "From",
-            "To",
-            "Cc",
-            "Reply-To",
-            "Sender",
-            "Return-Path",
-            "Delivered-To",
-        ] {
+        let names: &[&str] = if strong {
+            &["From", "Sender", "Return-Path"]
+        } else {
+            &[
+                "From",
+                "Sender",
+                "Return-Path",
+                "Reply-To",
+                "To",
+                "Cc",
+                "Delivered-To",
+            ]
+        };
+        for name in names {
             for (_, value) in self
                 .message
                 .headers_raw()
@@ -253,6 +260,9 @@ impl<'a> Mail<'a> {
                 .iter()
                 .filter_map(|a| fields::address(a)),
         );
+        if strong {
+            return ours;
+        }
         if let Some(original) = text::original_headers(self.message) {
             for name in ["From", "Sender", "Reply-To", "Return-Path"] {
                 for value in original.all(name) {
@@ -263,6 +273,17 @@ impl<'a> Mail<'a> {
         let (readable, cut) = self.readable();
         ours.extend(plain::quoted_senders(&readable[cut..]));
         ours
+    }
+
+    /// Whether `address` is one of herald's own (its bounce or unsubscribe address, or
+    /// a VERP form of either).
+    fn is_herald(&self, address: &str) -> bool {
+        [&self.addresses.bounce, &self.addresses.unsubscribe]
+            .into_iter()
+            .flatten()
+            .any(|base| {
+                base.trim().eq_ignore_ascii_case(address) || verp::token_in(address, base).is_some()
+            })
     }
 }
 
@@ -278,6 +299,9 @@ fn kind(message: &Message<'_>, addresses: &Addresses, recipients: &[String]) -> 
     if let Some(report) = part_of_type(message, &["feedback-report"]) {
         return arf::read(&mail, report);
     }
+    if let Some(kind) = arf::microsoft(&mail).or_else(|| ses::read(&mail)) {
+        return kind;
+    }
     let failed: Vec<String> = message
         .header_raw("X-Failed-Recipients")
         .map(|v| v.split(',').filter_map(fields::address).collect())
@@ -288,13 +312,15 @@ fn kind(message: &Message<'_>, addresses: &Addresses, recipients: &[String]) -> 
             Err(status) => Kind::Notice { status },
         };
     }
+    let unsubscribe = mailto::read(message, addresses, &mail.envelope);
+    // Apple Mail's unsubscribe says Auto-Submitted, and is no auto-reply.
+    if let Some(kind) = arf::apple_unsubscribe(&mail) {
+        return unsubscribe.map_or(kind, |who| Kind::Unsubscribe { who });
+    }
     if auto_reply::is_auto_reply(message) {
         return Kind::AutoReply;
     }
-    match mailto::read(message, addresses, &mail.envelope) {
-        Some(who) => Kind::Unsubscribe { who },
-        None => Kind::Other,
-    }
+    unsubscribe.map_or(Kind::Other, |who| Kind::Unsubscribe { who })
 }
 
 /// A bounce of `failures`: the VERP tokens, the original's tokens, the failures'

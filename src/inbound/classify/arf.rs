@@ -64,3 +64,44 @@ fn complainant(mail: &Mail<'_>, blocks: &[Block]) -> Who {
     }
     who
 }
+
+/// Microsoft's older complaint format (JMRP without ARF): a `complaint about message
+/// from <IP>` with the original attached, its recipient in
+/// `X-HmXmrOriginalRecipient`.
+pub(crate) fn microsoft(mail: &Mail<'_>) -> Option<Kind> {
+    let subject = mail.message.subject()?.trim().to_ascii_lowercase();
+    if !subject.starts_with("complaint about message from") {
+        return None;
+    }
+    let original = text::original_headers(mail.message)?;
+    let mut who = Who::default();
+    verp_tokens(&mail.envelope, mail.addresses.bounce.as_deref(), &mut who);
+    original_tokens(&original, mail.addresses, &mut who);
+    for value in original.all("X-HmXmrOriginalRecipient") {
+        who.address(fields::address(value));
+    }
+    for value in original.all("To") {
+        who.address(bare_address(value));
+    }
+    Some(Kind::Complaint {
+        who,
+        feedback: Feedback::Abuse,
+    })
+}
+
+/// Apple Mail's unsubscribe (`X-Apple-Unsubscribe: true`) sent somewhere other than
+/// the unsubscribe address: an opt-out by its sender.
+pub(crate) fn apple_unsubscribe(mail: &Mail<'_>) -> Option<Kind> {
+    let flag = mail.message.header_raw("X-Apple-Unsubscribe")?;
+    if !flag.trim().eq_ignore_ascii_case("true") {
+        return None;
+    }
+    let mut who = Who::default();
+    if let Some(from) = mail.message.from().and_then(|f| f.first()) {
+        who.address(from.address().and_then(fields::address));
+    }
+    Some(Kind::Complaint {
+        who,
+        feedback: Feedback::OptOut,
+    })
+}

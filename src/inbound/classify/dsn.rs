@@ -7,7 +7,7 @@
 use mail_parser::MessagePart;
 
 use super::super::fields::{self, Block};
-use super::{Failure, Mail, plain, text, words};
+use super::{Class, Failure, Mail, plain, text, words};
 
 /// What one recipient block says.
 enum Outcome {
@@ -43,7 +43,31 @@ pub(crate) fn read(
     if failures.is_empty() {
         return Some(Err(notice.flatten()));
     }
+    name_the_unnamed(mail, &mut failures);
     Some(Ok(failures))
+}
+
+/// Failures whose block gives no address (`Final-Recipient: rfc822; /var/mail/x`)
+/// take the addresses the human-readable part names, in order.
+fn name_the_unnamed(mail: &Mail<'_>, failures: &mut [Failure]) {
+    if failures.iter().all(|f| f.address.is_some()) {
+        return;
+    }
+    let (readable, cut) = mail.readable();
+    let lines: Vec<&str> = readable[..cut].lines().collect();
+    let mut named: Vec<String> = Vec::new();
+    for (_, address) in plain::recipients_named(mail, &lines) {
+        let known = failures
+            .iter()
+            .any(|f| f.address.as_ref() == Some(&address));
+        if !known && !named.contains(&address) {
+            named.push(address);
+        }
+    }
+    let mut named = named.into_iter();
+    for failure in failures.iter_mut().filter(|f| f.address.is_none()) {
+        failure.address = named.next();
+    }
 }
 
 /// Whether a block is about one recipient (rather than the message).
@@ -85,12 +109,24 @@ fn outcome(mail: &Mail<'_>, block: &Block) -> Outcome {
     let around = context(mail, address.as_deref());
     let said = diagnostic.unwrap_or_else(|| around.clone());
     let status = status.or_else(|| (action == "failed").then_some("5.0.0"));
-    let (class, status) = words::judge(status, &said, &around);
+    let (mut class, status) = words::judge(status, &said, &around);
+    if local_program(block) {
+        // A local delivery program (procmail, a filter script) chose the code.
+        class = Class::Soft;
+    }
     Outcome::Failed(Failure {
         address,
         class,
         status,
         words: text::one_line(&said),
+    })
+}
+
+/// Whether the diagnostic is a local delivery program's (`X-Unix;`), not a server's.
+fn local_program(block: &Block) -> bool {
+    block.get("Diagnostic-Code").is_some_and(|d| {
+        d.split_once(';')
+            .is_some_and(|(kind, _)| kind.trim().eq_ignore_ascii_case("x-unix"))
     })
 }
 

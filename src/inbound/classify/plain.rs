@@ -98,8 +98,7 @@ pub(crate) fn read(mail: &Mail<'_>, given: &[String]) -> Result<Vec<Failure>, Op
         return Err(words::enhanced(report));
     }
     let lines: Vec<&str> = report.lines().collect();
-    let ours = mail.ours();
-    let mentions = mentions(&lines, &ours);
+    let mentions = recipients_named(mail, &lines);
     let mut recipients: Vec<String> = given.to_vec();
     if recipients.is_empty() {
         for (_, address) in &mentions {
@@ -120,13 +119,26 @@ pub(crate) fn read(mail: &Mail<'_>, given: &[String]) -> Result<Vec<Failure>, Op
         .collect())
 }
 
+/// Every (line, address) in `lines` that may be a recipient: the report's own
+/// addresses left out, or, when that leaves none, only its sender and herald's.
+pub(crate) fn recipients_named(mail: &Mail<'_>, lines: &[&str]) -> Vec<(usize, String)> {
+    let found = mentions(lines, &mail.ours(false), true);
+    if !found.is_empty() {
+        return found;
+    }
+    mentions(lines, &mail.ours(true), false)
+        .into_iter()
+        .filter(|(_, a)| !mail.is_herald(a))
+        .collect()
+}
+
 /// The words near `address` in `report` (all of it when the address is not named).
 pub(crate) fn context(report: &str, address: Option<&str>) -> String {
     let Some(address) = address else {
         return report.to_string();
     };
     let lines: Vec<&str> = report.lines().collect();
-    let mentions = mentions(&lines, &[]);
+    let mentions = mentions(&lines, &[], false);
     let said = windows(&lines, &mentions, address);
     if decisive(&said) {
         said
@@ -171,8 +183,9 @@ fn diagnostic(said: &str) -> &str {
     rest[..end].trim()
 }
 
-/// Every (line, address) in `lines` that may be a recipient, in order.
-fn mentions(lines: &[&str], ours: &[String]) -> Vec<(usize, String)> {
+/// Every (line, address) in `lines` that may be a recipient, in order: not in `ours`,
+/// nor a daemon's when `daemons` are left out too.
+fn mentions(lines: &[&str], ours: &[String], daemons: bool) -> Vec<(usize, String)> {
     let mut found = Vec::new();
     for (index, line) in lines.iter().enumerate() {
         if HEADER_LINE.is_match(line) {
@@ -184,7 +197,7 @@ fn mentions(lines: &[&str], ours: &[String]) -> Vec<(usize, String)> {
                 continue;
             }
             let address = m.as_str().trim_end_matches('.').to_ascii_lowercase();
-            if is_ours(&address, ours) {
+            if ours.contains(&address) || (daemons && is_daemon(&address)) {
                 continue;
             }
             found.push((index, address));
@@ -193,10 +206,10 @@ fn mentions(lines: &[&str], ours: &[String]) -> Vec<(usize, String)> {
     found
 }
 
-/// Whether `address` is the report's own (sender, recipient, a daemon).
-fn is_ours(address: &str, ours: &[String]) -> bool {
+/// Whether `address` is a mailer daemon's or a postmaster's.
+fn is_daemon(address: &str) -> bool {
     let local = address.rsplit_once('@').map_or(address, |(l, _)| l);
-    DAEMON_LOCALS.contains(&local) || ours.iter().any(|o| o == address)
+    DAEMON_LOCALS.contains(&local)
 }
 
 /// The lines from each mention of `address` to the next mention of another address.

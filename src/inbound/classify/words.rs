@@ -70,7 +70,8 @@ static NOT_GONE: LazyLock<Regex> = LazyLock::new(|| {
         r"|\brelay(?:ing)? (?:access )?(?:denied|not permitted|not allowed|prohibited)|\bnot permitted to relay",
         r"|\bptr\b|\breverse (?:dns|lookup)|\bhelo\b|\bgreylist|\bdefer",
         r"|\bcontent (?:rejected|filter)|\bfilter(?:ed)?\b|\bnot accepted for policy|\bprohibited\b",
-        r"|\bconnection (?:refused|reset|timed out)|\bnetwork is unreachable",
+        r"|\bconnection (?:refused|reset|timed out)|\bnetwork is unreachable|\bprotocol error",
+        r"|\brecipient(?:'s)? preferences|\bprivacy settings",
     ))
     .expect("static regex")
 });
@@ -88,7 +89,7 @@ static HOST_GONE: LazyLock<Regex> = LazyLock::new(|| {
         r"|\bunknown (?:host|domain)|\bno such domain|\bhost or domain name not found|\billegal host/domain",
         r"|\bdomain (?:name )?(?:not found|does not exist|doesn't exist|is not valid)|\binvalid domain",
         r"|\bunrout(?:e)?able (?:address|domain|mail domain)|all relevant mx records point to non-existent hosts",
-        r"|all host address lookups failed permanently|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,} does not exist",
+        r"|all host address lookups failed permanently",
     ))
     .expect("static regex")
 });
@@ -99,17 +100,23 @@ static SURELY_GONE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r"(?i)recipient name is not recognized|not listed in (?:the )?(?:domino directory|public name & address book)",
         r"|invalid final delivery userid|recipnotfound|recipientnotfound|address couldn.t be found",
-        r"|recipient address rejected: access denied|delivery error: dd |\b000c05a6\b",
+        r"|recipient address rejected: access denied|delivery error: dd this user doesn't have|\b000c05a6\b",
+        r"|remote server returned unknown recipient|domain is not reachable",
+        r"|host unknown \(authoritative answer from name server\)",
         r"|\bhas moved\b|\bmoved (?:permanently|to)\b|\bno longer (?:valid|exists|in use|available|active|accepts)",
         r"|(?:isn't|is not) in my list of allowed rcpthosts|no mailbox here by that name",
     ))
     .expect("static regex")
 });
 
+/// The reply au/ezweb's filter gives for a sender the recipient does not accept:
+/// `550 : User unknown`, the address left out.
+static FILTER_UNKNOWN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\b5[0-9][0-9]:? : user unknown").expect("static regex"));
+
 /// A refusal at the `RCPT TO` command: the address itself was refused.
 static AT_RCPT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)rcpt to|in reply to rcpt|after rcpt|rcpt command|>>> rcpt|\brcpt\b")
-        .expect("static regex")
+    Regex::new(r"(?i)rcpt[ _]to|\brcpt\b|does not like recipient").expect("static regex")
 });
 
 /// A refusal after the `DATA` command: the address was accepted, the message was not.
@@ -139,9 +146,11 @@ pub(crate) fn judge(status: Option<&str>, words: &str, around: &str) -> (Class, 
     (class, code)
 }
 
-/// An address, which is no word of the server's: `filtered@example.org`.
-static ADDRESS: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"[^\s<>()\[\]:;,]+@[^\s<>()\[\]:;,]+").expect("static regex"));
+/// An address or a link's fragment, which are no words of the server's:
+/// `filtered@example.org`, `#spam` in `https://example.org/reason/#spam`.
+static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[^\s<>()\[\]:;,]+@[^\s<>()\[\]:;,]+|/#[^\s<>]*").expect("static regex")
+});
 
 /// The class of a failure (see [`judge`]).
 fn class(code: Option<&str>, words: &str, around: &str) -> Class {
@@ -152,10 +161,16 @@ fn class(code: Option<&str>, words: &str, around: &str) -> Class {
     };
     // x.1.7 and x.1.8 are about the sender's address, not the recipient's.
     let about_sender = code.is_some_and(|c| c.ends_with(".1.7") || c.ends_with(".1.8"));
-    if temporary || about_sender || NOT_GONE.is_match(words) {
+    if temporary || about_sender || FILTER_UNKNOWN.is_match(words) {
         return Class::Soft;
     }
-    if HOST_GONE.is_match(words) || SURELY_GONE.is_match(words) {
+    if SURELY_GONE.is_match(words) {
+        return Class::Hard;
+    }
+    if NOT_GONE.is_match(words) {
+        return Class::Soft;
+    }
+    if HOST_GONE.is_match(words) {
         return Class::Hard;
     }
     if code.is_some_and(hard_code) {
