@@ -65,7 +65,10 @@ pub fn run(context: &Context, args: Args) -> Result<(), Failure> {
     }
     let message = source::read_capped(std::io::stdin().lock(), MAX_MESSAGE_BYTES)
         .map_err(|e| Failure::temporary(anyhow::Error::new(e).context("reading standard input")))?;
-    handler.handle(&message, "stdin")
+    let handled = store
+        .transaction(|store| handler.handle(store, &message, "stdin".to_string()))
+        .map_err(Failure::temporary)?;
+    handler.print(&handled)
 }
 
 /// A config problem is the admin's to fix; until then the MTA should keep the mail.
@@ -84,33 +87,52 @@ struct Handler<'a> {
     policy: Policy,
 }
 
+/// Messages handled in one transaction. A crash re-reads at most this many, and none
+/// acts twice: each is recorded by its Message-ID.
+const BATCH: usize = 256;
+
+/// One message handled, waiting for its transaction to commit.
+struct Handled {
+    outcome: Outcome,
+    origin: String,
+    truncated: bool,
+}
+
 impl Handler<'_> {
-    /// Classifies and applies one message and prints its line. A store error is a
-    /// temporary failure.
-    fn handle(&self, message: &Capped, origin: &str) -> Result<(), Failure> {
+    /// Classifies and applies one message. A store error is the caller's to report.
+    fn handle(&self, store: &Store, message: &Capped, origin: String) -> herald::Result<Handled> {
         let classified =
             herald::inbound::classify(&message.bytes, &self.addresses, &self.recipients);
         let outcome = herald::inbound::apply(
-            self.store,
+            store,
             self.secret,
             &classified,
             self.context.now,
             self.policy,
-        )
-        .map_err(Failure::temporary)?;
-        if message.truncated {
+        )?;
+        Ok(Handled {
+            outcome,
+            origin,
+            truncated: message.truncated,
+        })
+    }
+
+    /// Prints a committed message's line.
+    fn print(&self, handled: &Handled) -> Result<(), Failure> {
+        let Handled {
+            outcome,
+            origin,
+            truncated,
+        } = handled;
+        if *truncated {
             eprintln!(
                 "warning: {origin}: the message is larger than {} MiB; only its start was read",
                 MAX_MESSAGE_BYTES >> 20
             );
         }
-        self.print(&outcome, origin)
-    }
-
-    fn print(&self, outcome: &Outcome, origin: &str) -> Result<(), Failure> {
         if self.json {
             let mut value = serde_json::to_value(outcome).map_err(Failure::runtime)?;
-            value["source"] = origin.into();
+            value["source"] = origin.as_str().into();
             println!("{value}");
         } else if !self.context.quiet || outcome.changed {
             println!("{origin}: {outcome}");
@@ -121,17 +143,33 @@ impl Handler<'_> {
 
 fn maildir(handler: &Handler<'_>, dir: &Path) -> Result<(), Failure> {
     let files = source::maildir_new(dir).map_err(Failure::temporary)?;
-    for file in files {
-        let opened = match std::fs::File::open(&file) {
-            Ok(opened) => opened,
-            // Taken by another reader since the listing: not ours any more.
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(Failure::temporary(herald::Error::io(&file, e))),
-        };
-        let message = source::read_capped(opened, MAX_MESSAGE_BYTES)
-            .map_err(|e| Failure::temporary(herald::Error::io(&file, e)))?;
-        handler.handle(&message, &file.display().to_string())?;
-        source::maildir_done(dir, &file).map_err(Failure::temporary)?;
+    for chunk in files.chunks(BATCH) {
+        let handled = handler
+            .store
+            .transaction(|store| {
+                let mut done = Vec::with_capacity(chunk.len());
+                for file in chunk {
+                    let opened = match std::fs::File::open(file) {
+                        Ok(opened) => opened,
+                        // Taken by another reader since the listing: not ours any more.
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                        Err(e) => return Err(herald::Error::io(file, e)),
+                    };
+                    let message = source::read_capped(opened, MAX_MESSAGE_BYTES)
+                        .map_err(|e| herald::Error::io(file, e))?;
+                    done.push((
+                        file,
+                        handler.handle(store, &message, file.display().to_string())?,
+                    ));
+                }
+                Ok(done)
+            })
+            .map_err(Failure::temporary)?;
+        // Moved only once their changes are committed: a failure leaves them in new/.
+        for (file, handled) in &handled {
+            handler.print(handled)?;
+            source::maildir_done(dir, file).map_err(Failure::temporary)?;
+        }
     }
     Ok(())
 }
@@ -141,12 +179,28 @@ fn mbox(handler: &Handler<'_>, file: &Path) -> Result<(), Failure> {
         std::fs::File::open(file).map_err(|e| Failure::temporary(herald::Error::io(file, e)))?;
     let mut messages = Mbox::new(BufReader::new(opened), MAX_MESSAGE_BYTES);
     let mut index = 0;
-    while let Some(message) = messages
-        .next_message()
-        .map_err(|e| Failure::temporary(herald::Error::io(file, e)))?
-    {
-        index += 1;
-        handler.handle(&message, &format!("{}#{index}", file.display()))?;
+    loop {
+        let handled = handler
+            .store
+            .transaction(|store| {
+                let mut done = Vec::new();
+                while done.len() < BATCH {
+                    let Some(message) = messages
+                        .next_message()
+                        .map_err(|e| herald::Error::io(file, e))?
+                    else {
+                        break;
+                    };
+                    index += 1;
+                    let origin = format!("{}#{index}", file.display());
+                    done.push(handler.handle(store, &message, origin)?);
+                }
+                Ok(done)
+            })
+            .map_err(Failure::temporary)?;
+        handled.iter().try_for_each(|h| handler.print(h))?;
+        if handled.len() < BATCH {
+            return Ok(());
+        }
     }
-    Ok(())
 }

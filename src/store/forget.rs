@@ -33,7 +33,6 @@ impl Store {
         let key = self.forget_key(true)?.unwrap_or_default();
         for sql in [
             "DELETE FROM subscribers WHERE email = ?1",
-            "DELETE FROM soft_bounces WHERE email = ?1",
             "DELETE FROM deliveries WHERE email = ?1",
             "DELETE FROM inbound WHERE email = ?1 OR instr(lower(action), lower(?1)) > 0",
         ] {

@@ -84,16 +84,36 @@ impl Store {
 }
 
 impl Store {
-    /// The issue most recently sent (or being sent) to `email`: what a bounce report
-    /// that does not say which issue it is about is taken to be about.
+    /// The issue most recently sent (or being sent) to `email`, among the three newest
+    /// issues: what a bounce report that does not say which issue it is about is taken
+    /// to be about (reports come within days). Looked up by the ledger's primary key, so
+    /// that the statement's plan never depends on the address.
     pub fn last_issue_to(&self, email: &str) -> Result<Option<String>> {
         use rusqlite::OptionalExtension;
-        self.conn
+        let newest: Vec<String> = self
+            .conn
+            .prepare_cached("SELECT id FROM issues ORDER BY started_at DESC, id DESC LIMIT 3")
+            .and_then(|mut s| {
+                s.query_map([], |row| row.get(0))?
+                    .collect::<rusqlite::Result<_>>()
+            })
+            .map_err(|e| self.error(e))?;
+        let mut sent = self
+            .conn
             .prepare_cached(
-                "SELECT issue FROM deliveries WHERE email = ?1 AND status IN ('sent', 'sending')
-                 ORDER BY updated_at DESC, rowid DESC LIMIT 1",
+                "SELECT 1 FROM deliveries WHERE issue = ?1 AND email = ?2
+                 AND status IN ('sent', 'sending')",
             )
-            .and_then(|mut s| s.query_row([email], |row| row.get(0)).optional())
-            .map_err(|e| self.error(e))
+            .map_err(|e| self.error(e))?;
+        for issue in newest {
+            let found = sent
+                .query_row(params![issue, email], |_| Ok(()))
+                .optional()
+                .map_err(|e| self.error(e))?;
+            if found.is_some() {
+                return Ok(Some(issue));
+            }
+        }
+        Ok(None)
     }
 }

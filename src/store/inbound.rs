@@ -2,7 +2,7 @@
 //! Message-ID (or a hash of it), so the same message fed twice changes nothing.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use rusqlite::{OptionalExtension, params};
 
 use super::{Store, stamp};
 use crate::error::Result;
@@ -42,38 +42,49 @@ impl Store {
         now: DateTime<Utc>,
         act: impl FnOnce(&Store) -> Result<(Record, T)>,
     ) -> Result<std::result::Result<T, Handled>> {
-        let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
-            .map_err(|e| self.error(e))?;
-        if let Some(earlier) = self.handled(key)? {
-            return Ok(Err(earlier));
-        }
-        let (record, value) = act(self)?;
-        tx.execute(
-            "INSERT INTO inbound (message_key, kind, email, action, received_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![key, record.kind, record.email, record.action, stamp(now)],
-        )
-        .map_err(|e| self.error(e))?;
-        tx.commit().map_err(|e| self.error(e))?;
-        Ok(Ok(value))
+        self.transaction(|store| {
+            if let Some(earlier) = store.handled(key)? {
+                return Ok(Err(earlier));
+            }
+            let (record, value) = act(store)?;
+            store
+                .conn
+                .prepare_cached(
+                    "INSERT INTO inbound (message_key, kind, email, action, received_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )
+                .and_then(|mut statement| {
+                    statement.execute(params![
+                        key,
+                        record.kind,
+                        record.email,
+                        record.action,
+                        stamp(now)
+                    ])
+                })
+                .map_err(|e| store.error(e))?;
+            Ok(Ok(value))
+        })
     }
 
     /// What was recorded for the message `key`, if it was handled.
     pub fn handled(&self, key: &str) -> Result<Option<Handled>> {
         self.conn
-            .query_row(
+            .prepare_cached(
                 "SELECT kind, email, action, received_at FROM inbound WHERE message_key = ?1",
-                [key],
-                |row| {
-                    Ok(Handled {
-                        kind: row.get(0)?,
-                        email: row.get(1)?,
-                        action: row.get(2)?,
-                        received_at: row.get(3)?,
-                    })
-                },
             )
-            .optional()
+            .and_then(|mut statement| {
+                statement
+                    .query_row([key], |row| {
+                        Ok(Handled {
+                            kind: row.get(0)?,
+                            email: row.get(1)?,
+                            action: row.get(2)?,
+                            received_at: row.get(3)?,
+                        })
+                    })
+                    .optional()
+            })
             .map_err(|e| self.error(e))
     }
 }

@@ -1,7 +1,6 @@
 //! The SQLite state database: its schema and every query, and no business rules.
 //!
-//! The tables: `subscribers` (with `soft_bounces`, the issues soft bounces were
-//! reported for, and `forgotten`, keyed hashes of erased addresses), `issues` (one row
+//! The tables: `subscribers` (and `forgotten`, keyed hashes of erased addresses), `issues` (one row
 //! per digest, with its cutoff and its article ids), `deliveries` (one row per issue
 //! and recipient, the sending ledger) and `inbound` (each received message acted on),
 //! and `meta` for the store's own bookkeeping. What a subscriber becomes is decided by
@@ -20,7 +19,7 @@ mod tokens;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags};
 
 pub use deliveries::{Delivery, DeliveryCounts, DeliveryOutcome, DeliveryStatus};
 pub use history::{DeliveryRecord, InboundRecord};
@@ -87,16 +86,35 @@ impl Store {
     }
 
     /// Runs `work` in one `BEGIN IMMEDIATE` transaction, committed when it returns
-    /// `Ok`; inside a transaction already open, simply runs it (the outer one commits).
-    pub(crate) fn in_transaction<T>(&self, work: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
+    /// `Ok` and rolled back when it fails; inside a transaction already open, simply
+    /// runs it (the outer one commits). Every change the store makes is atomic on its
+    /// own; this groups many (e.g. a Maildir of reports) into one commit.
+    pub fn transaction<T>(&self, work: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
         if !self.conn.is_autocommit() {
             return work(self);
         }
-        let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
-            .map_err(|e| self.error(e))?;
-        let value = work(self)?;
-        tx.commit().map_err(|e| self.error(e))?;
-        Ok(value)
+        // Cached statements: `herald inbound` runs one transaction per message.
+        self.run_cached("BEGIN IMMEDIATE")?;
+        match work(self) {
+            Ok(value) => {
+                self.run_cached("COMMIT")?;
+                Ok(value)
+            }
+            Err(e) => {
+                // The work's error is the one to report; a failed rollback leaves the
+                // transaction to be rolled back when the connection closes.
+                let _ = self.run_cached("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+
+    fn run_cached(&self, sql: &str) -> Result<()> {
+        self.conn
+            .prepare_cached(sql)
+            .and_then(|mut statement| statement.execute([]))
+            .map(drop)
+            .map_err(|e| self.error(e))
     }
 
     fn error(&self, source: rusqlite::Error) -> Error {

@@ -1,4 +1,4 @@
-//! The `subscribers` table and its companions (`soft_bounces`, `forgotten`): reading a
+//! The `subscribers` table and its companion `forgotten`: reading a
 //! subscriber whole and writing one back. No rule lives here: what a subscriber
 //! becomes is decided by `newsletter::lifecycle`, and this module only stores it.
 
@@ -261,19 +261,18 @@ pub enum Write {
 /// The columns [`row_to_subscriber`] reads, in its order.
 pub(crate) const COLUMNS: &str = "email, name, status, unsubscribe_reason, hard_bounces, \
      soft_bounces, last_bounce_status, last_bounce_words, last_bounce_at, joined_via, \
-     added_at, confirmed_at, left_at, confirm_expires, links_spent_until, pending_name";
+     added_at, confirmed_at, left_at, confirm_expires, links_spent_until, pending_name, \
+     soft_bounce_issues";
 
 impl Store {
     /// The subscriber with this address (case-insensitive), if any.
     pub fn subscriber(&self, email: &str) -> Result<Option<Subscriber>> {
-        let row = self
-            .conn
+        self.conn
             .prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM subscribers WHERE email = ?1"
             ))
             .and_then(|mut s| s.query_row([email], row_to_subscriber).optional())
-            .map_err(|e| self.error(e))?;
-        row.map(|s| self.with_soft_issues(s)).transpose()
+            .map_err(|e| self.error(e))
     }
 
     /// What is known of `email`: its row, that it was forgotten, or nothing.
@@ -296,50 +295,39 @@ impl Store {
         now: DateTime<Utc>,
         decide: impl FnOnce(&Known) -> (Write, T),
     ) -> Result<T> {
-        self.in_transaction(|store| {
+        self.transaction(|store| {
             let known = store.known(email)?;
             let (write, value) = decide(&known);
-            store.write_subscriber(email, &known, write, now)?;
+            store.write_subscriber(email, write, now)?;
             Ok(value)
         })
     }
 
-    fn write_subscriber(
-        &self,
-        email: &str,
-        known: &Known,
-        write: Write,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
+    fn write_subscriber(&self, email: &str, write: Write, now: DateTime<Utc>) -> Result<()> {
         match write {
             Write::Nothing => Ok(()),
-            Write::Row(subscriber) => {
-                let before = match known {
-                    Known::Row(row) => Some(row),
-                    Known::New | Known::Forgotten => None,
-                };
-                self.put_subscriber(&subscriber, before)
-            }
+            Write::Row(subscriber) => self.put_subscriber(&subscriber),
             Write::Forget => self.erase(email, now),
         }
     }
 
     /// Inserts or updates the row, and its soft-bounce issues when they changed.
-    fn put_subscriber(&self, s: &Subscriber, before: Option<&Subscriber>) -> Result<()> {
+    fn put_subscriber(&self, s: &Subscriber) -> Result<()> {
         let bounce = s.last_bounce.as_ref();
         self.conn
             .prepare_cached(
                 "INSERT INTO subscribers (email, name, status, unsubscribe_reason, hard_bounces,
                      soft_bounces, bounces, last_bounce_status, last_bounce_words, last_bounce_at,
                      joined_via, added_at, confirmed_at, left_at, confirm_expires,
-                     links_spent_until, pending_name)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5 + ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+                     links_spent_until, pending_name, soft_bounce_issues)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5 + ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                     ?17)
                  ON CONFLICT (email) DO UPDATE SET name = ?2, status = ?3,
                      unsubscribe_reason = ?4, hard_bounces = ?5, soft_bounces = ?6,
                      bounces = ?5 + ?6, last_bounce_status = ?7, last_bounce_words = ?8,
                      last_bounce_at = ?9, joined_via = ?10, added_at = ?11, confirmed_at = ?12,
                      left_at = ?13, confirm_expires = ?14, links_spent_until = ?15,
-                     pending_name = ?16",
+                     pending_name = ?16, soft_bounce_issues = ?17",
             )
             .and_then(|mut statement| {
                 statement.execute(params![
@@ -359,43 +347,11 @@ impl Store {
                     s.links.outstanding.map(stamp),
                     s.links.spent_until.map(stamp),
                     s.links.pending_name,
+                    s.soft_issues.join("\n"),
                 ])
             })
             .map_err(|e| self.error(e))?;
-        if before.map(|b| &b.soft_issues) != Some(&s.soft_issues) {
-            self.put_soft_issues(&s.email, &s.soft_issues)?;
-        }
         Ok(())
-    }
-
-    fn put_soft_issues(&self, email: &str, issues: &[String]) -> Result<()> {
-        self.conn
-            .execute("DELETE FROM soft_bounces WHERE email = ?1", [email])
-            .map_err(|e| self.error(e))?;
-        for issue in issues {
-            self.conn
-                .execute(
-                    "INSERT OR IGNORE INTO soft_bounces (email, issue) VALUES (?1, ?2)",
-                    params![email, issue],
-                )
-                .map_err(|e| self.error(e))?;
-        }
-        Ok(())
-    }
-
-    fn with_soft_issues(&self, mut subscriber: Subscriber) -> Result<Subscriber> {
-        if subscriber.soft_bounces == 0 {
-            return Ok(subscriber);
-        }
-        let mut statement = self
-            .conn
-            .prepare_cached("SELECT issue FROM soft_bounces WHERE email = ?1 ORDER BY rowid")
-            .map_err(|e| self.error(e))?;
-        subscriber.soft_issues = statement
-            .query_map([&subscriber.email], |row| row.get(0))
-            .and_then(|rows| rows.collect::<rusqlite::Result<_>>())
-            .map_err(|e| self.error(e))?;
-        Ok(subscriber)
     }
 
     /// Every subscriber, by address.
@@ -415,10 +371,8 @@ impl Store {
         let rows = statement
             .query_map([], row_to_subscriber)
             .map_err(|e| self.error(e))?;
-        let rows: Vec<Subscriber> = rows
-            .collect::<rusqlite::Result<_>>()
-            .map_err(|e| self.error(e))?;
-        rows.into_iter().map(|s| self.with_soft_issues(s)).collect()
+        rows.collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.error(e))
     }
 }
 
@@ -446,7 +400,12 @@ pub(crate) fn row_to_subscriber(row: &rusqlite::Row<'_>) -> rusqlite::Result<Sub
             .and_then(Reason::parse),
         hard_bounces: row.get(4)?,
         soft_bounces: row.get(5)?,
-        soft_issues: Vec::new(),
+        soft_issues: row
+            .get::<_, String>(16)?
+            .split('\n')
+            .filter(|issue| !issue.is_empty())
+            .map(str::to_string)
+            .collect(),
         last_bounce: last_bounce.transpose()?,
         joined: Joined::from_column(row.get::<_, Option<String>>(9)?.as_deref()),
         added_at: parse_stamp(&row.get::<_, String>(10)?)?,

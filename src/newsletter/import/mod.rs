@@ -301,7 +301,7 @@ pub fn store_rows(
     now: chrono::DateTime<chrono::Utc>,
     policy: Policy,
 ) -> crate::error::Result<Vec<Effect>> {
-    store.in_transaction(|store| {
+    store.transaction(|store| {
         let mut effects = Vec::with_capacity(report.rows.len());
         for row in &report.rows {
             let event = Event::Imported {
