@@ -311,16 +311,15 @@ fn kind(message: &Message<'_>, addresses: &Addresses, recipients: &[String]) -> 
             Err(status) => Kind::Notice { status },
         };
     }
-    if let Some(who) = mailto::read(message, addresses, &mail.envelope) {
-        return Kind::Unsubscribe { who };
-    }
+    let unsubscribe = mailto::read(message, addresses, &mail.envelope);
+    // Apple Mail's unsubscribe says Auto-Submitted, and is no auto-reply.
     if let Some(kind) = arf::apple_unsubscribe(&mail) {
-        return kind;
+        return unsubscribe.map_or(kind, |who| Kind::Unsubscribe { who });
     }
     if auto_reply::is_auto_reply(message) {
         return Kind::AutoReply;
     }
-    Kind::Other
+    unsubscribe.map_or(Kind::Other, |who| Kind::Unsubscribe { who })
 }
 
 /// A bounce of `failures`: the VERP tokens, the original's tokens, the failures'
