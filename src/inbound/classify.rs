@@ -334,6 +334,7 @@ fn bounce(mail: &Mail<'_>, failures: Vec<Failure>, also: Vec<String>) -> Kind {
         let (readable, cut) = mail.readable();
         verp_tokens(&plain::quoted_senders(&readable[cut..]), base, &mut who);
     }
+    let failures = distinct(failures);
     for failure in &failures {
         who.address(failure.address.clone());
     }
@@ -341,6 +342,22 @@ fn bounce(mail: &Mail<'_>, failures: Vec<Failure>, also: Vec<String>) -> Kind {
         who.address(Some(address));
     }
     Kind::Bounce { who, failures }
+}
+
+/// `failures` with one entry per address: the first, Soft when any other is.
+fn distinct(failures: Vec<Failure>) -> Vec<Failure> {
+    let mut kept: Vec<Failure> = Vec::with_capacity(failures.len());
+    for failure in failures {
+        let same = kept
+            .iter_mut()
+            .find(|k| k.address.is_some() && k.address == failure.address);
+        match same {
+            Some(first) if failure.class == Class::Soft => first.class = Class::Soft,
+            Some(_) => {}
+            None => kept.push(failure),
+        }
+    }
+    kept
 }
 
 /// The addresses a message was delivered to: given from outside, then `Delivered-To`,

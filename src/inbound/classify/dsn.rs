@@ -130,7 +130,8 @@ fn local_program(block: &Block) -> bool {
     })
 }
 
-/// The recipient a block is about: `Final-Recipient`, else `Original-Recipient`.
+/// The recipient a block is about: `Final-Recipient`, else `Original-Recipient`. (The
+/// `Original-Recipient`, the address as herald sent it, is in `Who::addresses` too.)
 fn recipient(block: &Block) -> Option<String> {
     [
         "Final-Recipient",

@@ -16,7 +16,7 @@ use super::{Failure, Mail, text, words};
 /// An address as report texts write it.
 static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-][A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}",
+        r"[A-Za-z0-9!#$%&*+/?^_`{|}~-][A-Za-z0-9!#$%&'*+/?^_`{|}~.-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}",
     )
     .expect("static regex")
 });
@@ -31,6 +31,10 @@ static HEADER_LINE: LazyLock<Regex> = LazyLock::new(|| {
     ))
     .expect("static regex")
 });
+
+/// A quoted `To:` or `Cc:` line.
+static ADDRESSEE_LINE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)^[\s>]*(?:to|cc)\s*:").expect("static regex"));
 
 /// A subject that says the message is a delivery failure report.
 static SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
@@ -120,16 +124,30 @@ pub(crate) fn read(mail: &Mail<'_>, given: &[String]) -> Result<Vec<Failure>, Op
 }
 
 /// Every (line, address) in `lines` that may be a recipient: the report's own
-/// addresses left out, or, when that leaves none, only its sender and herald's.
+/// addresses and the daemons' left out, or, when that leaves none, only its sender's
+/// and herald's, then the daemons' too.
 pub(crate) fn recipients_named(mail: &Mail<'_>, lines: &[&str]) -> Vec<(usize, String)> {
     let found = mentions(lines, &mail.ours(false), true);
+    // A quoted `To:` or `Cc:` line names the original's recipients, which may be
+    // more than the failed ones: it counts only when no other line names anyone.
+    let named: Vec<(usize, String)> = found
+        .iter()
+        .filter(|(line, _)| !ADDRESSEE_LINE.is_match(lines[*line]))
+        .cloned()
+        .collect();
+    if !named.is_empty() {
+        return named;
+    }
     if !found.is_empty() {
         return found;
     }
-    mentions(lines, &mail.ours(true), false)
-        .into_iter()
-        .filter(|(_, a)| !mail.is_herald(a))
-        .collect()
+    let strong = mail.ours(true);
+    let mut found = mentions(lines, &strong, true);
+    if found.is_empty() {
+        found = mentions(lines, &strong, false);
+    }
+    found.retain(|(_, a)| !mail.is_herald(a));
+    found
 }
 
 /// The words near `address` in `report` (all of it when the address is not named).
@@ -193,7 +211,7 @@ fn mentions(lines: &[&str], ours: &[String], daemons: bool) -> Vec<(usize, Strin
         }
         for m in ADDRESS.find_iter(line) {
             let before = line[..m.start()].chars().next_back();
-            if matches!(before, Some('/' | '=' | '.' | '@')) {
+            if matches!(before, Some('/' | '.' | '@')) {
                 continue;
             }
             let address = m.as_str().trim_end_matches('.').to_ascii_lowercase();

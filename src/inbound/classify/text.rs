@@ -25,6 +25,7 @@ static ORIGINAL_BEGINS: LazyLock<Regex> = LazyLock::new(|| {
         r"copy of the original|headers of the original|forwarded message)",
         r"|-* ?(?:this is a copy of the message|below this line is a copy|message headers? follows?",
         r"|the original message headers|original message headers? follows?|unsent message below)",
+        r"|-{2,} ?[^\n]{0,40}(?:original|header|copy of|attached|returned|source mail)[^\n]{0,40}-{2,}",
         r"|(?:original message follows|the original message (?:was|headers? (?:was|were|are|is))",
         r"|original message headers?:?\s*$|\*\*\* ?attachment|------ ?original message)",
         r"|content-type: message/(?:rfc822|global)",
