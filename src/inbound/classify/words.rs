@@ -197,15 +197,20 @@ pub(crate) fn says_gone(words: &str) -> bool {
 /// The code a "gone" phrase stands for: 5.1.2 for a host or domain, 5.1.6 for a move,
 /// else 5.1.1.
 fn gone_code(words: &str) -> &'static str {
-    let lower = words.to_ascii_lowercase();
-    if lower.contains("moved") || lower.contains("no longer") {
+    if MOVED.is_match(words) {
         "5.1.6"
-    } else if lower.contains("host") || lower.contains("domain") || lower.contains("null mx") {
+    } else if HOST_GONE.is_match(words) {
         "5.1.2"
     } else {
         "5.1.1"
     }
 }
+
+/// Words that say the mailbox has moved.
+static MOVED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\bhas moved\b|\bmoved (?:permanently|to)\b|\bno longer (?:valid|exists|in use|available|active|accepts)")
+        .expect("static regex")
+});
 
 /// The permanent codes that mean the mailbox or domain does not exist or has moved.
 pub(crate) fn hard_code(code: &str) -> bool {
