@@ -234,8 +234,15 @@ fn keys_are_message_ids_or_hashes_and_garbage_is_other() {
 #[test]
 fn codes_and_words_judge_the_class() {
     use Class::{Hard, Soft};
-    // (Status field, the server's words, the text around them) → class, status.
-    let cases: &[(Option<&str>, &str, &str, Class, Option<&str>)] = &[
+    /// The Status field, the server's words, the text around them; the class and status.
+    type Case = (
+        Option<&'static str>,
+        &'static str,
+        &'static str,
+        Class,
+        Option<&'static str>,
+    );
+    let cases: &[Case] = &[
         (Some("5.1.1"), "", "", Hard, Some("5.1.1")),
         (Some("5.1.2"), "", "", Hard, Some("5.1.2")),
         (Some("5.1.10"), "", "", Hard, Some("5.1.10")),
