@@ -89,7 +89,37 @@ pub(crate) fn is_report(message: &Message<'_>) -> bool {
         ct.subtype()
             .is_some_and(|s| s.eq_ignore_ascii_case("report"))
     });
-    sender_is_daemon || subject_says || report || message.header("X-Failed-Recipients").is_some()
+    sender_is_daemon
+        || subject_says
+        || report
+        || message.header("X-Failed-Recipients").is_some()
+        || returns_undelivered(message)
+}
+
+/// Words in a report body that say a message was not delivered.
+static NOT_DELIVERED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)could not be delivered|couldn't be delivered|was not delivered|undeliverable|delivery (?:has )?failed|permanent error|unable to deliver|not be delivered to")
+        .expect("static regex")
+});
+
+/// Whether `message` returns an original (attached) and its text says it was not
+/// delivered: the report of a server with an unusual sender and subject.
+fn returns_undelivered(message: &Message<'_>) -> bool {
+    let returns = message.parts.iter().any(|part| {
+        part.content_type().is_some_and(|ct| {
+            let sub = ct.subtype().unwrap_or("");
+            (ct.ctype().eq_ignore_ascii_case("message") && sub.eq_ignore_ascii_case("rfc822"))
+                || sub.eq_ignore_ascii_case("rfc822-headers")
+        })
+    });
+    returns
+        && message.text_body.iter().any(|id| {
+            message
+                .parts
+                .get(*id as usize)
+                .and_then(|p| p.text_contents())
+                .is_some_and(|t| NOT_DELIVERED.is_match(text::prefix(t, 8 * 1024)))
+        })
 }
 
 /// The failures a plain-text report names, given recipients first (`X-Failed-Recipients`);

@@ -78,7 +78,7 @@ static NOT_GONE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Words that say delivery is still being tried (a delay warning, not a failure).
 static STILL_TRYING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:will (?:continue|keep) (?:trying|to try)|still (?:trying|being retried)|delivery (?:has been |is )?delayed|not yet been delivered|warning: message .* delayed|no action is required on your part)")
+    Regex::new(r"(?i)\b(?:will (?:continue|keep) (?:trying|to try)|still (?:trying|being retried)|delivery (?:has been |is )?delayed|not yet been delivered|warning: message .* delayed|no action is required on your part|will be retried for|warning message only|you do not need to resend)")
         .expect("static regex")
 });
 
