@@ -119,7 +119,7 @@ const ROWS: &[Row] = &[
     row("simple_25.txt", Bounce(&[("userx@example.com", Hard)]), "\"No such user\""),
     row("simple_26.txt", Bounce(&[("userx@example.it", Hard)]), ""),
     row("simple_27.txt", Bounce(&[("userx@example.net.py", Hard)]), "\"no such user here\""),
-    row("simple_28.txt", Bounce(&[("userx@example.com", Soft)]), ""),
+    row("simple_28.txt", Notice, "\"THIS IS A WARNING MESSAGE ONLY\": still trying"),
     row("simple_29.txt", Bounce(&[("userx@example.com", Hard)]), "\"550 unknown user\""),
     row("simple_30.txt", Bounce(&[("userx@example.com", Hard)]), ""),
     row("simple_31.txt", Bounce(&[("userx@example.fr", Soft)]), ""),

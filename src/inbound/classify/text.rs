@@ -26,7 +26,7 @@ static ORIGINAL_BEGINS: LazyLock<Regex> = LazyLock::new(|| {
         r"|-* ?(?:this is a copy of the message|below this line is a copy|message headers? follows?",
         r"|the original message headers|original message headers? follows?|unsent message below)",
         r"|-{2,} ?[^\n]{0,40}(?:original|header|copy of|attached|returned|source mail)[^\n]{0,40}-{2,}",
-        r"|(?:original message follows|the original message (?:was|headers? (?:was|were|are|is))",
+        r"|(?:original message follows|the original message (?:was (?:included|attached)|headers? (?:was|were|are|is))",
         r"|original message headers?:?\s*$|\*\*\* ?attachment|------ ?original message)",
         r"|content-type: message/(?:rfc822|global)",
         r"|return-path: *<[^>]*>\s*$",
@@ -91,10 +91,11 @@ pub(crate) fn readable(message: &Message<'_>) -> (String, usize) {
         }
     }
     let text = text.replace("\r\n", "\n");
-    let cut = match ORIGINAL_BEGINS.find(&text) {
-        Some(found) if found.start() > 0 => found.start(),
-        _ => text.len(),
-    };
+    let cut = ORIGINAL_BEGINS
+        .find_iter(&text)
+        .map(|found| found.start())
+        .find(|&start| start > 0)
+        .unwrap_or(text.len());
     (text, cut)
 }
 
