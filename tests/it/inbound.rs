@@ -34,7 +34,6 @@ fn site() -> Site {
     site
 }
 
-/// A fixture with each `{token:EMAIL}` replaced by that address's token.
 /// The Exim fixture with a dead mailbox instead of a full one.
 fn exim_user_unknown() -> Vec<u8> {
     String::from_utf8(fixture("exim-x-failed-recipients.eml"))
@@ -46,6 +45,7 @@ fn exim_user_unknown() -> Vec<u8> {
         .into_bytes()
 }
 
+/// A fixture with each `{token:EMAIL}` replaced by that address's token.
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!(
         "{}/tests/it/fixtures/inbound/{name}",

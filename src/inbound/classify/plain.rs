@@ -198,12 +198,14 @@ pub(crate) fn context(report: &str, address: Option<&str>) -> String {
 /// One failure: judged on its own words when they decide, else on the whole report.
 fn failure(address: Option<String>, said: &str, report: &str) -> Failure {
     let judged = if decisive(said) { said } else { report };
-    let (class, status) = words::judge(None, judged, judged);
+    // The server's own lines are judged; the rest tells at which command it refused.
+    let diagnostic = diagnostic(judged);
+    let (class, status) = words::judge(None, diagnostic, judged);
     Failure {
         address,
         class,
         status,
-        words: text::one_line(diagnostic(judged)),
+        words: text::one_line(diagnostic),
     }
 }
 
@@ -227,7 +229,13 @@ fn diagnostic(said: &str) -> &str {
         .sum::<usize>()
         .min(said.len());
     let rest = &said[start..];
-    let end = rest.find("\n\n").unwrap_or(rest.len());
+    let mut end = rest.find("\n\n").unwrap_or(rest.len());
+    // "because:", "Reason:": the words are in the next paragraph.
+    if rest[..end].trim().len() < 40 {
+        let after = rest[end..].trim_start_matches('\n');
+        let skipped = rest.len() - after.len();
+        end = skipped + after.find("\n\n").unwrap_or(after.len());
+    }
     rest[..end].trim()
 }
 
