@@ -32,6 +32,13 @@ static HEADER_LINE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex")
 });
 
+/// Words that introduce an address to write to, not a recipient: "please contact
+/// <support@…>", "send mail to postmaster@…".
+static CONTACT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:contact|send (?:e-?)?mail to|write to|e-?mail us at|reach us at|questions? to|assistance)\W{0,4}(?:us )?(?:at )?[<(\[]?$")
+        .expect("static regex")
+});
+
 /// A quoted `To:` or `Cc:` line.
 static ADDRESSEE_LINE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)^[\s>]*(?:to|cc)\s*:").expect("static regex"));
@@ -250,6 +257,9 @@ fn mentions(lines: &[&str], ours: &[String], daemons: bool) -> Vec<(usize, Strin
         for m in ADDRESS.find_iter(line) {
             let before = line[..m.start()].chars().next_back();
             if matches!(before, Some('/' | '.' | '@')) {
+                continue;
+            }
+            if CONTACT.is_match(text::tail(&line[..m.start()], 48)) {
                 continue;
             }
             let address = m.as_str().trim_end_matches('.').to_ascii_lowercase();

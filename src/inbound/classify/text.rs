@@ -131,6 +131,19 @@ pub(crate) fn prefix(s: &str, len: usize) -> &str {
     &s[..end]
 }
 
+/// The longest suffix of `s` of at most `len` bytes that starts on a character
+/// boundary.
+pub(crate) fn tail(s: &str, len: usize) -> &str {
+    if s.len() <= len {
+        return s;
+    }
+    let mut start = s.len() - len;
+    while !s.is_char_boundary(start) {
+        start += 1;
+    }
+    &s[start..]
+}
+
 /// `words` on one line, whitespace collapsed, at most about 300 characters; `None`
 /// when empty.
 pub(crate) fn one_line(words: &str) -> Option<String> {
