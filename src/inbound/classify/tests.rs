@@ -326,6 +326,13 @@ fn codes_and_words_judge_the_class() {
         ),
         (
             None,
+            "DNS lookup failure: host mx.example.net not found",
+            "",
+            Hard,
+            Some("5.1.2"),
+        ),
+        (
+            None,
             "Your message wasn\u{2019}t delivered because the address couldn\u{2019}t be found. Try again",
             "",
             Hard,

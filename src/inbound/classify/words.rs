@@ -90,6 +90,7 @@ static HOST_GONE: LazyLock<Regex> = LazyLock::new(|| {
         r"|\bdomain (?:name )?(?:not found|does not exist|doesn't exist|is not valid)|\binvalid domain",
         r"|\bunrout(?:e)?able (?:address|domain|mail domain)|all relevant mx records point to non-existent hosts",
         r"|all host address lookups failed permanently",
+        r"|\b(?:host|domain) [a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,} (?:not found|does not exist)",
     ))
     .expect("static regex")
 });
