@@ -15,57 +15,57 @@ use super::{Failure, Mail, text, words};
 
 /// An address as report texts write it.
 static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    super::compiled(
         r"[A-Za-z0-9!#$%&*+/?^_`{|}~-][A-Za-z0-9!#$%&'*+/?^_`{|}~.-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}",
     )
-    .expect("static regex")
 });
 
 /// Header-like lines in a report text whose addresses are never the failed recipient.
 static HEADER_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
+    super::compiled(concat!(
         r"(?i)^[ \t>]*(?:from|reply-to|return-path|sender|message-id|received|references|",
         r"in-reply-to|subject|date|x-[a-z0-9-]+|reporting-mta|original-envelope-id|",
         r"dkim-signature|list-[a-z]+|errors-to|mail from|envelope-from|x-sender)\s*:",
         r"|(?i)message-id|\bmsgid\b|\bqueue[- ]id\b|mail from:|envelope sender",
     ))
-    .expect("static regex")
 });
 
 /// Words that introduce an address to write to, not a recipient: "please contact
 /// <support@…>", "send mail to postmaster@…".
 static CONTACT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:contact|send (?:e-?)?mail to|write to|e-?mail us at|reach us at|questions? to|assistance)\W{0,4}(?:us )?(?:at )?[<(\[]?$")
-        .expect("static regex")
+    super::compiled(
+        r"(?i)(?:contact|send (?:e-?)?mail to|write to|e-?mail us at|reach us at|questions? to|assistance)\W{0,4}(?:us )?(?:at )?[<(\[]?$",
+    )
 });
 
 /// A quoted `To:` or `Cc:` line.
 static ADDRESSEE_LINE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)^[\s>]*(?:to|cc)\s*:").expect("static regex"));
+    LazyLock::new(|| super::compiled(r"(?i)^[\s>]*(?:to|cc)\s*:"));
 
 /// A subject that says the message is a delivery failure report.
 static SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
+    super::compiled(concat!(
         r"(?i)undeliver|not (?:be )?delivered|delivery (?:status|fail|notification|problem|report|error)",
         r"|returned mail|mail delivery (?:failed|failure|system|subsystem)|failure notice|non[- ]?deliver",
         r"|delivery to the following|mail (?:system )?error|could not send|permanent error|mail failure",
         r"|returned to sender|delivery has failed|\bbounced?\b|\bndn\b|\bndr\b|rejected|failed delivery",
         r"|delivery incomplete|unable to deliver|message you sent|send mail failed|\bwarning:",
     ))
-    .expect("static regex")
 });
 
 /// Senders that only ever send reports.
 static DAEMON: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)mailer[-_ ]?daemon|mail[-_ ]?daemon|postmaster|mail delivery (?:system|subsystem)|mail administrator|mdaemon|double-bounce|microsoftexchange")
-        .expect("static regex")
+    super::compiled(
+        r"(?i)mailer[-_ ]?daemon|mail[-_ ]?daemon|postmaster|mail delivery (?:system|subsystem)|mail administrator|mdaemon|double-bounce|microsoftexchange",
+    )
 });
 
 /// A line that carries a server's words: an SMTP or enhanced code, or what a known
 /// phrase says.
 static DIAGNOSTIC: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[^0-9.])(?:[245][0-9][0-9](?:[\s-]|$)|[245]\.[0-9]{1,3}\.[0-9]{1,3})|(?i)said:|reason:|error:|because|diagnostic")
-        .expect("static regex")
+    super::compiled(
+        r"(?:^|[^0-9.])(?:[245][0-9][0-9](?:[\s-]|$)|[245]\.[0-9]{1,3}\.[0-9]{1,3})|(?i)said:|reason:|error:|because|diagnostic",
+    )
 });
 
 /// Local parts that are never a failed recipient.
@@ -105,8 +105,9 @@ pub(crate) fn is_report(message: &Message<'_>) -> bool {
 
 /// Words in a report body that say a message was not delivered.
 static NOT_DELIVERED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)could not be delivered|couldn't be delivered|was not delivered|undeliverable|delivery (?:has )?failed|permanent error|unable to deliver|not be delivered to")
-        .expect("static regex")
+    super::compiled(
+        r"(?i)could not be delivered|couldn't be delivered|was not delivered|undeliverable|delivery (?:has )?failed|permanent error|unable to deliver|not be delivered to",
+    )
 });
 
 /// Whether `message` returns an original (attached) and its text says it was not
@@ -306,8 +307,7 @@ fn windows(lines: &[&str], mentions: &[(usize, String)], address: &str) -> Strin
 /// returned original that a report quotes inline.
 pub(crate) fn quoted_senders(quoted: &str) -> Vec<String> {
     static SENDER_LINE: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?im)^[ \t>]*(?:from|sender|reply-to|return-path):[ \t]*(.*)$")
-            .expect("static regex")
+        super::compiled(r"(?im)^[ \t>]*(?:from|sender|reply-to|return-path):[ \t]*(.*)$")
     });
     SENDER_LINE
         .captures_iter(text::prefix(quoted, 16 * 1024))

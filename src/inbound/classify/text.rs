@@ -18,7 +18,7 @@ const WORDS_LIMIT: usize = 300;
 
 /// Where the returned original (or its headers) begins in a plain-text report.
 static ORIGINAL_BEGINS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
+    super::compiled(concat!(
         r"(?im)^[ \t>]*(?:",
         r"-+ ?(?:original message|undelivered message|the header of the original|the original message|",
         r"returned message|unsent message|original mail|message text follows|text of the original|",
@@ -33,7 +33,6 @@ static ORIGINAL_BEGINS: LazyLock<Regex> = LazyLock::new(|| {
         r"|return-path: *<[^>]*>\s*$",
         r")",
     ))
-    .expect("static regex")
 });
 
 /// `raw` with CR-only line ends turned into LF (mail-parser splits lines on LF only).
