@@ -402,6 +402,18 @@ fn part_of_type<'a>(message: &'a Message<'a>, subtypes: &[&str]) -> Option<&'a M
     })
 }
 
+/// A pattern of the classifier, compiled once (from a `LazyLock`). Word boundaries are
+/// ASCII ones: report texts are mostly ASCII, and Unicode word boundaries keep the
+/// regex engine off its fast path for every non-ASCII byte.
+fn compiled(pattern: &str) -> regex::Regex {
+    let ascii = pattern.replace(r"\b", r"(?-u:\b)");
+    match regex::Regex::new(&ascii) {
+        Ok(regex) => regex,
+        // The patterns are constants: the unit tests compile every one of them.
+        Err(e) => panic!("classifier pattern {pattern:?}: {e}"),
+    }
+}
+
 /// VERP tokens among `envelope` addresses.
 fn verp_tokens(envelope: &[String], base: Option<&str>, who: &mut Who) {
     let Some(base) = base else { return };

@@ -1,6 +1,7 @@
 //! herald's integration tests: one binary, one shared harness, one module per area.
 
 mod archives;
+mod bounce_corpus;
 mod browser;
 mod cli;
 mod config_docs;

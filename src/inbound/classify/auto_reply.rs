@@ -8,12 +8,11 @@ use regex::Regex;
 
 /// Subjects of vacation and out-of-office replies.
 static SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
+    super::compiled(concat!(
         r"(?i)^\s*(?:auto(?:matic)?[- ]?(?:reply|response|antwort|risposta|respuesta)|auto:|autoreply|",
         r"out of (?:the )?office|vacation|on vacation|away from|abwesenheit|r[ée]ponse automatique|",
         r"absence|i am away|i'm away|fuera de la oficina)",
     ))
-    .expect("static regex")
 });
 
 /// Whether `message` is an auto-reply.

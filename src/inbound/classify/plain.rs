@@ -15,50 +15,57 @@ use super::{Failure, Mail, text, words};
 
 /// An address as report texts write it.
 static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    super::compiled(
         r"[A-Za-z0-9!#$%&*+/?^_`{|}~-][A-Za-z0-9!#$%&'*+/?^_`{|}~.-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}",
     )
-    .expect("static regex")
 });
 
 /// Header-like lines in a report text whose addresses are never the failed recipient.
 static HEADER_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
+    super::compiled(concat!(
         r"(?i)^[ \t>]*(?:from|reply-to|return-path|sender|message-id|received|references|",
         r"in-reply-to|subject|date|x-[a-z0-9-]+|reporting-mta|original-envelope-id|",
         r"dkim-signature|list-[a-z]+|errors-to|mail from|envelope-from|x-sender)\s*:",
         r"|(?i)message-id|\bmsgid\b|\bqueue[- ]id\b|mail from:|envelope sender",
     ))
-    .expect("static regex")
+});
+
+/// Words that introduce an address to write to, not a recipient: "please contact
+/// <support@…>", "send mail to postmaster@…".
+static CONTACT: LazyLock<Regex> = LazyLock::new(|| {
+    super::compiled(
+        r"(?i)(?:contact|send (?:e-?)?mail to|write to|e-?mail us at|reach us at|questions? to|assistance)\W{0,4}(?:us )?(?:at )?[<(\[]?$",
+    )
 });
 
 /// A quoted `To:` or `Cc:` line.
 static ADDRESSEE_LINE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)^[\s>]*(?:to|cc)\s*:").expect("static regex"));
+    LazyLock::new(|| super::compiled(r"(?i)^[\s>]*(?:to|cc)\s*:"));
 
 /// A subject that says the message is a delivery failure report.
 static SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
+    super::compiled(concat!(
         r"(?i)undeliver|not (?:be )?delivered|delivery (?:status|fail|notification|problem|report|error)",
         r"|returned mail|mail delivery (?:failed|failure|system|subsystem)|failure notice|non[- ]?deliver",
         r"|delivery to the following|mail (?:system )?error|could not send|permanent error|mail failure",
         r"|returned to sender|delivery has failed|\bbounced?\b|\bndn\b|\bndr\b|rejected|failed delivery",
         r"|delivery incomplete|unable to deliver|message you sent|send mail failed|\bwarning:",
     ))
-    .expect("static regex")
 });
 
 /// Senders that only ever send reports.
 static DAEMON: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)mailer[-_ ]?daemon|mail[-_ ]?daemon|postmaster|mail delivery (?:system|subsystem)|mail administrator|mdaemon|double-bounce|microsoftexchange")
-        .expect("static regex")
+    super::compiled(
+        r"(?i)mailer[-_ ]?daemon|mail[-_ ]?daemon|postmaster|mail delivery (?:system|subsystem)|mail administrator|mdaemon|double-bounce|microsoftexchange",
+    )
 });
 
 /// A line that carries a server's words: an SMTP or enhanced code, or what a known
 /// phrase says.
 static DIAGNOSTIC: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[^0-9.])(?:[245][0-9][0-9](?:[\s-]|$)|[245]\.[0-9]{1,3}\.[0-9]{1,3})|(?i)said:|reason:|error:|because|diagnostic")
-        .expect("static regex")
+    super::compiled(
+        r"(?:^|[^0-9.])(?:[245][0-9][0-9](?:[\s-]|$)|[245]\.[0-9]{1,3}\.[0-9]{1,3})|(?i)said:|reason:|error:|because|diagnostic",
+    )
 });
 
 /// Local parts that are never a failed recipient.
@@ -89,7 +96,38 @@ pub(crate) fn is_report(message: &Message<'_>) -> bool {
         ct.subtype()
             .is_some_and(|s| s.eq_ignore_ascii_case("report"))
     });
-    sender_is_daemon || subject_says || report || message.header("X-Failed-Recipients").is_some()
+    sender_is_daemon
+        || subject_says
+        || report
+        || message.header("X-Failed-Recipients").is_some()
+        || returns_undelivered(message)
+}
+
+/// Words in a report body that say a message was not delivered.
+static NOT_DELIVERED: LazyLock<Regex> = LazyLock::new(|| {
+    super::compiled(
+        r"(?i)could not be delivered|couldn't be delivered|was not delivered|undeliverable|delivery (?:has )?failed|permanent error|unable to deliver|not be delivered to",
+    )
+});
+
+/// Whether `message` returns an original (attached) and its text says it was not
+/// delivered: the report of a server with an unusual sender and subject.
+fn returns_undelivered(message: &Message<'_>) -> bool {
+    let returns = message.parts.iter().any(|part| {
+        part.content_type().is_some_and(|ct| {
+            let sub = ct.subtype().unwrap_or("");
+            (ct.ctype().eq_ignore_ascii_case("message") && sub.eq_ignore_ascii_case("rfc822"))
+                || sub.eq_ignore_ascii_case("rfc822-headers")
+        })
+    });
+    returns
+        && message.text_body.iter().any(|id| {
+            message
+                .parts
+                .get(*id as usize)
+                .and_then(|p| p.text_contents())
+                .is_some_and(|t| NOT_DELIVERED.is_match(text::prefix(t, 8 * 1024)))
+        })
 }
 
 /// The failures a plain-text report names, given recipients first (`X-Failed-Recipients`);
@@ -168,12 +206,14 @@ pub(crate) fn context(report: &str, address: Option<&str>) -> String {
 /// One failure: judged on its own words when they decide, else on the whole report.
 fn failure(address: Option<String>, said: &str, report: &str) -> Failure {
     let judged = if decisive(said) { said } else { report };
-    let (class, status) = words::judge(None, judged, judged);
+    // The server's own lines are judged; the rest tells at which command it refused.
+    let diagnostic = diagnostic(judged);
+    let (class, status) = words::judge(None, diagnostic, judged);
     Failure {
         address,
         class,
         status,
-        words: text::one_line(diagnostic(judged)),
+        words: text::one_line(diagnostic),
     }
 }
 
@@ -197,7 +237,13 @@ fn diagnostic(said: &str) -> &str {
         .sum::<usize>()
         .min(said.len());
     let rest = &said[start..];
-    let end = rest.find("\n\n").unwrap_or(rest.len());
+    let mut end = rest.find("\n\n").unwrap_or(rest.len());
+    // "because:", "Reason:": the words are in the next paragraph.
+    if rest[..end].trim().len() < 40 {
+        let after = rest[end..].trim_start_matches('\n');
+        let skipped = rest.len() - after.len();
+        end = skipped + after.find("\n\n").unwrap_or(after.len());
+    }
     rest[..end].trim()
 }
 
@@ -212,6 +258,9 @@ fn mentions(lines: &[&str], ours: &[String], daemons: bool) -> Vec<(usize, Strin
         for m in ADDRESS.find_iter(line) {
             let before = line[..m.start()].chars().next_back();
             if matches!(before, Some('/' | '.' | '@')) {
+                continue;
+            }
+            if CONTACT.is_match(text::tail(&line[..m.start()], 48)) {
                 continue;
             }
             let address = m.as_str().trim_end_matches('.').to_ascii_lowercase();
@@ -258,8 +307,7 @@ fn windows(lines: &[&str], mentions: &[(usize, String)], address: &str) -> Strin
 /// returned original that a report quotes inline.
 pub(crate) fn quoted_senders(quoted: &str) -> Vec<String> {
     static SENDER_LINE: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?im)^[ \t>]*(?:from|sender|reply-to|return-path):[ \t]*(.*)$")
-            .expect("static regex")
+        super::compiled(r"(?im)^[ \t>]*(?:from|sender|reply-to|return-path):[ \t]*(.*)$")
     });
     SENDER_LINE
         .captures_iter(text::prefix(quoted, 16 * 1024))

@@ -16,7 +16,11 @@ pub(crate) fn read(mail: &Mail<'_>) -> Option<Kind> {
         return None;
     }
     let joined = body.replace("!\n ", "").replace("!\r\n ", "");
-    let mut value: Value = serde_json::from_str(joined.trim()).ok()?;
+    // SNS appends an unsubscribe footer after the JSON: read the first value only.
+    let mut value: Value = serde_json::Deserializer::from_str(&joined)
+        .into_iter::<Value>()
+        .next()?
+        .ok()?;
     // An SNS envelope carries the notification as a string in `Message`.
     if let Some(inner) = value.get("Message").and_then(Value::as_str) {
         value = serde_json::from_str(inner).ok()?;

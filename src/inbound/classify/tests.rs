@@ -230,3 +230,200 @@ fn keys_are_message_ids_or_hashes_and_garbage_is_other() {
         assert_eq!(classify(garbage, &addresses(), &[]).kind, Kind::Other);
     }
 }
+
+#[test]
+fn codes_and_words_judge_the_class() {
+    use Class::{Hard, Soft};
+    /// The Status field, the server's words, the text around them; the class and status.
+    type Case = (
+        Option<&'static str>,
+        &'static str,
+        &'static str,
+        Class,
+        Option<&'static str>,
+    );
+    let cases: &[Case] = &[
+        (Some("5.1.1"), "", "", Hard, Some("5.1.1")),
+        (Some("5.1.2"), "", "", Hard, Some("5.1.2")),
+        (Some("5.1.10"), "", "", Hard, Some("5.1.10")),
+        (Some("5.1.6"), "", "", Hard, Some("5.1.6")),
+        (Some("5.2.2"), "552 mailbox full", "", Soft, Some("5.2.2")),
+        (
+            Some("5.0.0"),
+            "550 5.1.1 <a@x.org>: user unknown",
+            "",
+            Hard,
+            Some("5.1.1"),
+        ),
+        (
+            Some("4.4.7"),
+            "retry timeout exceeded",
+            "",
+            Soft,
+            Some("4.4.7"),
+        ),
+        (None, "452 4.1.1 user unknown", "", Soft, Some("4.1.1")),
+        // Words that say policy or spam win over a "no such user" code…
+        (
+            Some("5.1.1"),
+            "550 5.1.1 blocked using zen.spamhaus.org",
+            "",
+            Soft,
+            Some("5.1.1"),
+        ),
+        (
+            Some("5.1.1"),
+            "Refused due to recipient preferences",
+            "",
+            Soft,
+            Some("5.1.1"),
+        ),
+        // …and "no such user" words win over a policy code, at RCPT TO.
+        (
+            Some("5.7.1"),
+            "550 5.7.1 <a@x.org>: Recipient address rejected: User unknown",
+            "in reply to RCPT TO command",
+            Hard,
+            Some("5.7.1"),
+        ),
+        // The same words after DATA are a filter's, and without the command, unsure.
+        (
+            None,
+            "550 Unknown user a@x.org",
+            "in reply to end of DATA command",
+            Soft,
+            None,
+        ),
+        (None, "550 Unknown user a@x.org", "", Soft, None),
+        (
+            Some("5.0.0"),
+            "550 : User unknown",
+            "RCPT TO",
+            Soft,
+            Some("5.0.0"),
+        ),
+        // Phrases that only ever mean the address is gone.
+        (
+            None,
+            "The recipient name is not recognized",
+            "",
+            Hard,
+            Some("5.1.1"),
+        ),
+        (
+            None,
+            "Host or domain name not found. Name service error",
+            "",
+            Hard,
+            Some("5.1.2"),
+        ),
+        (
+            None,
+            "550 5.1.6 Destination mailbox has moved",
+            "",
+            Hard,
+            Some("5.1.6"),
+        ),
+        (
+            None,
+            "DNS lookup failure: host mx.example.net not found",
+            "",
+            Hard,
+            Some("5.1.2"),
+        ),
+        (
+            None,
+            "Your message wasn\u{2019}t delivered because the address couldn\u{2019}t be found. Try again",
+            "",
+            Hard,
+            Some("5.1.1"),
+        ),
+        (
+            Some("5.4.1"),
+            "550 5.4.1 Recipient address rejected: Access denied",
+            "",
+            Hard,
+            Some("5.4.1"),
+        ),
+        // The sender's address, not the recipient's.
+        (
+            None,
+            "550 5.1.7 No such domain example.net",
+            "",
+            Soft,
+            Some("5.1.7"),
+        ),
+        (
+            None,
+            "550 5.1.8 sender domain does not exist",
+            "",
+            Soft,
+            Some("5.1.8"),
+        ),
+        (
+            None,
+            "552 message size exceeds fixed maximum",
+            "",
+            Soft,
+            None,
+        ),
+        (None, "", "", Soft, None),
+    ];
+    for &(status, said, around, class, code) in cases {
+        let (c, s) = words::judge(status, said, around);
+        assert_eq!(
+            (c, s.as_deref()),
+            (class, code),
+            "{status:?} {said:?} {around:?}"
+        );
+    }
+}
+
+#[test]
+fn plain_reports_name_their_recipients() {
+    let report = |from: &str, subject: &str, body: &str| {
+        format!(
+            "From: {from}\r\nTo: bounces@example.com\r\nSubject: {subject}\r\nMessage-ID: <p@mx>\r\n\r\n{body}"
+        )
+    };
+    let cases = [
+        // qmail
+        (
+            "MAILER-DAEMON@mx.example.net",
+            "failure notice",
+            "Hi. This is the qmail-send program at mx.example.net.\r\nI'm afraid I wasn't able to deliver your message to the following addresses.\r\n\r\n<ann@example.org>:\r\n192.0.2.1 does not like recipient.\r\nRemote host said: 550 5.1.1 <ann@example.org>: user unknown\r\n\r\n--- Below this line is a copy of the message.\r\n\r\nFrom: news@example.com\r\n",
+            vec![("ann@example.org", Class::Hard)],
+        ),
+        // Postfix, two recipients, one full.
+        (
+            "MAILER-DAEMON@mx.example.net",
+            "Undelivered Mail Returned to Sender",
+            "<ann@example.org>: host mx said: 550 5.1.1 <ann@example.org>: Recipient\r\n    address rejected: User unknown (in reply to RCPT TO command)\r\n\r\n<bo@example.org>: host mx said: 552 5.2.2 Mailbox full (in reply to RCPT TO command)\r\n",
+            vec![
+                ("ann@example.org", Class::Hard),
+                ("bo@example.org", Class::Soft),
+            ],
+        ),
+        // Sendmail, after DATA: a filter's "user unknown".
+        (
+            "Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>",
+            "Returned mail: see transcript for details",
+            "   ----- The following addresses had permanent fatal errors -----\r\n<ann@example.org>\r\n    (reason: 550 Unknown user ann@example.org)\r\n\r\n   ----- Transcript of session follows -----\r\n>>> DATA\r\n<<< 550 Unknown user ann@example.org\r\n",
+            vec![("ann@example.org", Class::Soft)],
+        ),
+    ];
+    for (from, subject, body, want) in cases {
+        let Kind::Bounce { failures, who } = kind_of(&report(from, subject, body)) else {
+            panic!("{subject}")
+        };
+        let got: Vec<(&str, Class)> = failures
+            .iter()
+            .map(|f| (f.address.as_deref().unwrap_or(""), f.class))
+            .collect();
+        assert_eq!(got, want, "{subject}");
+        assert!(
+            !who.addresses.iter().any(|a| a.contains("example.com")),
+            "{who:?}"
+        );
+    }
+}

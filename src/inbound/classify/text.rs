@@ -18,21 +18,21 @@ const WORDS_LIMIT: usize = 300;
 
 /// Where the returned original (or its headers) begins in a plain-text report.
 static ORIGINAL_BEGINS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
+    super::compiled(concat!(
         r"(?im)^[ \t>]*(?:",
         r"-+ ?(?:original message|undelivered message|the header of the original|the original message|",
         r"returned message|unsent message|original mail|message text follows|text of the original|",
         r"copy of the original|headers of the original|forwarded message)",
         r"|-* ?(?:this is a copy of the message|below this line is a copy|message headers? follows?",
-        r"|the original message headers|original message headers? follows?|unsent message below)",
+        r"|the original message headers|original message headers? follows?|unsent message below",
+        r"|(?:included|here) is a copy of|a copy of the (?:original )?message(?: header)?s? (?:follows|is attached|below))",
         r"|-{2,} ?[^\n]{0,40}(?:original|header|copy of|attached|returned|source mail)[^\n]{0,40}-{2,}",
-        r"|(?:original message follows|the original message (?:was|headers? (?:was|were|are|is))",
+        r"|(?:original message follows|the original message (?:was (?:included|attached)|headers? (?:was|were|are|is))",
         r"|original message headers?:?\s*$|\*\*\* ?attachment|------ ?original message)",
         r"|content-type: message/(?:rfc822|global)",
         r"|return-path: *<[^>]*>\s*$",
         r")",
     ))
-    .expect("static regex")
 });
 
 /// `raw` with CR-only line ends turned into LF (mail-parser splits lines on LF only).
@@ -91,10 +91,11 @@ pub(crate) fn readable(message: &Message<'_>) -> (String, usize) {
         }
     }
     let text = text.replace("\r\n", "\n");
-    let cut = match ORIGINAL_BEGINS.find(&text) {
-        Some(found) if found.start() > 0 => found.start(),
-        _ => text.len(),
-    };
+    let cut = ORIGINAL_BEGINS
+        .find_iter(&text)
+        .map(|found| found.start())
+        .find(|&start| start > 0)
+        .unwrap_or(text.len());
     (text, cut)
 }
 
@@ -127,6 +128,19 @@ pub(crate) fn prefix(s: &str, len: usize) -> &str {
         end -= 1;
     }
     &s[..end]
+}
+
+/// The longest suffix of `s` of at most `len` bytes that starts on a character
+/// boundary.
+pub(crate) fn tail(s: &str, len: usize) -> &str {
+    if s.len() <= len {
+        return s;
+    }
+    let mut start = s.len() - len;
+    while !s.is_char_boundary(start) {
+        start += 1;
+    }
+    &s[start..]
 }
 
 /// `words` on one line, whitespace collapsed, at most about 300 characters; `None`

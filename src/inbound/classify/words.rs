@@ -13,18 +13,16 @@ use super::Class;
 
 /// The first RFC 3463 enhanced status code in a text: `5.1.1`, `4.4.7`.
 static ENHANCED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[^0-9.])([245])\.([0-9]{1,3})\.([0-9]{1,3})(?:[^0-9.]|\.(?:[^0-9]|$)|$)")
-        .expect("static regex")
+    super::compiled(r"(?:^|[^0-9.])([245])\.([0-9]{1,3})\.([0-9]{1,3})(?:[^0-9.]|\.(?:[^0-9]|$)|$)")
 });
 
 /// The first SMTP reply code in a text: `550`, `452-`, `#550`.
-static REPLY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[\s:(#\[;])([245][0-9][0-9])(?:[\s\-]|$)").expect("static regex")
-});
+static REPLY: LazyLock<Regex> =
+    LazyLock::new(|| super::compiled(r"(?:^|[\s:(#\[;])([245][0-9][0-9])(?:[\s\-]|$)"));
 
 /// Words that say the mailbox or domain does not exist or has moved.
 static GONE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
+    super::compiled(concat!(
         r"(?i)",
         r"\b(?:user|recipient|mailbox|addressee|local[- ]?part|e-?mail address|address|account|alias)",
         r"(?: name)? (?:is )?(?:unknown|not known|not found|not listed|not exists?)\b",
@@ -52,13 +50,12 @@ static GONE: LazyLock<Regex> = LazyLock::new(|| {
         r"|\bno mailbox (?:here|found)|\bmailbox not found|\bno such mailbox",
         r"|\binactive user|\buser unknown|\bunknown user",
     ))
-    .expect("static regex")
 });
 
 /// Words that say the refusal is about something other than the address existing:
 /// policy, spam, reputation, size, a full, disabled or busy mailbox, a timeout.
 static NOT_GONE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
+    super::compiled(concat!(
         r"(?i)",
         r"\bblock(?:ed|ing|list)?\b|\bblack ?list|\bdeny ?list|\bspam|\bjunk\b|\bpolic(?:y|ies)\b",
         r"|\breputation\b|\b(?:dns)?rbl\b|\bspamhaus|\bspamcop|\bbarracuda|\blisted (?:at|on|in|by)\b",
@@ -73,31 +70,31 @@ static NOT_GONE: LazyLock<Regex> = LazyLock::new(|| {
         r"|\bconnection (?:refused|reset|timed out)|\bnetwork is unreachable|\bprotocol error",
         r"|\brecipient(?:'s)? preferences|\bprivacy settings",
     ))
-    .expect("static regex")
 });
 
 /// Words that say delivery is still being tried (a delay warning, not a failure).
 static STILL_TRYING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:will (?:continue|keep) (?:trying|to try)|still (?:trying|being retried)|delivery (?:has been |is )?delayed|not yet been delivered|warning: message .* delayed|no action is required on your part)")
-        .expect("static regex")
+    super::compiled(
+        r"(?i)\b(?:will (?:continue|keep) (?:trying|to try)|still (?:trying|being retried)|delivery (?:has been |is )?delayed|not yet been delivered|warning: message .* delayed|no action is required on your part|will be retried for|warning message only|you do not need to resend)",
+    )
 });
 
 /// Words that say the domain does not exist (said before any SMTP command).
 static HOST_GONE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
+    super::compiled(concat!(
         r"(?i)\b(?:host|domain)(?: name)? (?:not found|unknown|lookup failed|does not exist|doesn't exist)",
         r"|\bunknown (?:host|domain)|\bno such domain|\bhost or domain name not found|\billegal host/domain",
         r"|\bdomain (?:name )?(?:not found|does not exist|doesn't exist|is not valid)|\binvalid domain",
         r"|\bunrout(?:e)?able (?:address|domain|mail domain)|all relevant mx records point to non-existent hosts",
         r"|all host address lookups failed permanently",
+        r"|\b(?:host|domain) [a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,} (?:not found|does not exist)",
     ))
-    .expect("static regex")
 });
 
 /// Phrases only ever written about an address that does not exist, whatever the
 /// SMTP command.
 static SURELY_GONE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
+    super::compiled(concat!(
         r"(?i)recipient name is not recognized|not listed in (?:the )?(?:domino directory|public name & address book)",
         r"|invalid final delivery userid|recipnotfound|recipientnotfound|address couldn.t be found",
         r"|recipient address rejected: access denied|delivery error: dd this user doesn't have|\b000c05a6\b",
@@ -106,23 +103,22 @@ static SURELY_GONE: LazyLock<Regex> = LazyLock::new(|| {
         r"|\bhas moved\b|\bmoved (?:permanently|to)\b|\bno longer (?:valid|exists|in use|available|active|accepts)",
         r"|(?:isn't|is not) in my list of allowed rcpthosts|no mailbox here by that name",
     ))
-    .expect("static regex")
 });
 
 /// The reply au/ezweb's filter gives for a sender the recipient does not accept:
 /// `550 : User unknown`, the address left out.
 static FILTER_UNKNOWN: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\b5[0-9][0-9]:? : user unknown").expect("static regex"));
+    LazyLock::new(|| super::compiled(r"(?i)\b5[0-9][0-9]:? : user unknown"));
 
 /// A refusal at the `RCPT TO` command: the address itself was refused.
-static AT_RCPT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)rcpt[ _]to|\brcpt\b|does not like recipient").expect("static regex")
-});
+static AT_RCPT: LazyLock<Regex> =
+    LazyLock::new(|| super::compiled(r"(?i)rcpt[ _]to|\brcpt\b|does not like recipient"));
 
 /// A refusal after the `DATA` command: the address was accepted, the message was not.
 static AFTER_DATA: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)end of data|after data|in reply to data|>>> data|data command|after end of")
-        .expect("static regex")
+    super::compiled(
+        r"(?i)end of data|after data|in reply to data|>>> data|data command|after end of",
+    )
 });
 
 /// How a failure with status field `status` (if any) and the server's `words` counts;
@@ -148,9 +144,8 @@ pub(crate) fn judge(status: Option<&str>, words: &str, around: &str) -> (Class, 
 
 /// An address or a link's fragment, which are no words of the server's:
 /// `filtered@example.org`, `#spam` in `https://example.org/reason/#spam`.
-static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"[^\s<>()\[\]:;,]+@[^\s<>()\[\]:;,]+|/#[^\s<>]*").expect("static regex")
-});
+static ADDRESS: LazyLock<Regex> =
+    LazyLock::new(|| super::compiled(r"[^\s<>()\[\]:;,]+@[^\s<>()\[\]:;,]+|/#[^\s<>]*"));
 
 /// The class of a failure (see [`judge`]).
 fn class(code: Option<&str>, words: &str, around: &str) -> Class {
@@ -197,15 +192,21 @@ pub(crate) fn says_gone(words: &str) -> bool {
 /// The code a "gone" phrase stands for: 5.1.2 for a host or domain, 5.1.6 for a move,
 /// else 5.1.1.
 fn gone_code(words: &str) -> &'static str {
-    let lower = words.to_ascii_lowercase();
-    if lower.contains("moved") || lower.contains("no longer") {
+    if MOVED.is_match(words) {
         "5.1.6"
-    } else if lower.contains("host") || lower.contains("domain") || lower.contains("null mx") {
+    } else if HOST_GONE.is_match(words) {
         "5.1.2"
     } else {
         "5.1.1"
     }
 }
+
+/// Words that say the mailbox has moved.
+static MOVED: LazyLock<Regex> = LazyLock::new(|| {
+    super::compiled(
+        r"(?i)\bhas moved\b|\bmoved (?:permanently|to)\b|\bno longer (?:valid|exists|in use|available|active|accepts)",
+    )
+});
 
 /// The permanent codes that mean the mailbox or domain does not exist or has moved.
 pub(crate) fn hard_code(code: &str) -> bool {
