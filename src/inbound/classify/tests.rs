@@ -295,6 +295,29 @@ fn codes_and_words_judge_the_class() {
             None,
         ),
         (None, "550 Unknown user a@x.org", "", Soft, None),
+        // Phrases only said of an address that does not exist, whatever the command:
+        // the refusal that quotes the refused address, "Invalid recipient", mail.local.
+        (
+            Some("5.0.0"),
+            "550 <a@x.org>: User unknown",
+            "",
+            Hard,
+            Some("5.0.0"),
+        ),
+        (
+            Some("5.5.0"),
+            "550 5.5.0 Adresse destinataire invalide. Invalid recipient. LPN007_416",
+            "",
+            Hard,
+            Some("5.5.0"),
+        ),
+        (
+            None,
+            "mail.local: unknown user: ann",
+            "",
+            Hard,
+            Some("5.1.1"),
+        ),
         (
             Some("5.0.0"),
             "550 : User unknown",

@@ -99,6 +99,10 @@ static SURELY_GONE: LazyLock<Regex> = LazyLock::new(|| {
         r"|invalid final delivery userid|recipnotfound|recipientnotfound|address couldn.t be found",
         r"|recipient address rejected: access denied|delivery error: dd this user doesn't have|\b000c05a6\b",
         r"|remote server returned unknown recipient|domain is not reachable",
+        // "Invalid recipient" (La Poste, Orange), mail.local's "unknown user: name", and
+        // the refusal that quotes the address it refuses: "550 <a@b>: User unknown"
+        // (filters that refuse a sender leave the address out: FILTER_UNKNOWN).
+        r"|invalid recipient|unknown user: |\b5[0-9][0-9]:? <<>>:? user unknown",
         r"|host unknown \(authoritative answer from name server\)",
         r"|\bhas moved\b|\bmoved (?:permanently|to)\b|\bno longer (?:valid|exists|in use|available|active|accepts)",
         r"|(?:isn't|is not) in my list of allowed rcpthosts|no mailbox here by that name",
