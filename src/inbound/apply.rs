@@ -223,6 +223,17 @@ fn targets(
         };
         targets.push(found);
     }
+    // A report about one recipient may name it twice: as delivered to (a forward's
+    // `Final-Recipient`) and as sent to (`Original-Recipient`): the subscriber is the
+    // one that is on the list.
+    if let [None] = targets.as_slice() {
+        for address in &who.addresses {
+            if let Some(subscriber) = store.subscriber(address)? {
+                targets[0] = Some(subscriber);
+                break;
+            }
+        }
+    }
     if let Some(named) = by_token {
         let same = |s: &Option<Subscriber>| {
             s.as_ref()

@@ -579,3 +579,35 @@ fn a_bad_bounce_address_is_refused_with_the_fix() {
         .expect_stderr("newsletter.bounce_address")
         .expect_stderr("bounces@example.com");
 }
+
+#[test]
+fn a_forwarded_recipient_is_found_by_the_address_it_was_sent_to() {
+    let site = site();
+    // Delivered to a forward (Final-Recipient) that is not on the list; sent to
+    // cat@example.com (Original-Recipient), who is.
+    let dsn = "From: MAILER-DAEMON@mx.example.net\r\nTo: news@example.com\r\n\
+        Message-ID: <fwd-1@mx.example.net>\r\n\
+        Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n\
+        --b\r\nContent-Type: text/plain\r\n\r\nDelivery failed.\r\n\
+        --b\r\nContent-Type: message/delivery-status\r\n\r\n\
+        Reporting-MTA: dns; mx.example.net\r\n\r\n\
+        Final-Recipient: rfc822; cat.forward@elsewhere.example\r\n\
+        Original-Recipient: rfc822; cat@example.com\r\n\
+        Action: failed\r\nStatus: 5.1.1\r\n\
+        Diagnostic-Code: smtp; 550 5.1.1 user unknown\r\n--b--\r\n";
+    let run = inbound(&site, dsn.as_bytes(), &["--json"]);
+    run.expect_code(0);
+    let line: serde_json::Value = serde_json::from_str(run.stdout().trim()).unwrap();
+    assert_eq!(
+        line["recipients"][0]["email"],
+        "cat@example.com",
+        "{}",
+        run.describe()
+    );
+    expect_only(
+        &site,
+        Some("cat@example.com"),
+        ("bounced", 1, "bounced"),
+        &run,
+    );
+}
