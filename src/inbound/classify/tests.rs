@@ -319,6 +319,21 @@ fn codes_and_words_judge_the_class() {
             Some("5.1.1"),
         ),
         (
+            None,
+            "<<< 550 <a@x.org>, User Unknown",
+            "",
+            Hard,
+            Some("5.1.1"),
+        ),
+        // Exim naming a domain that does not exist.
+        (
+            None,
+            "553 mx.example.com does not exist",
+            "",
+            Hard,
+            Some("5.1.2"),
+        ),
+        (
             Some("5.0.0"),
             "550 : User unknown",
             "RCPT TO",

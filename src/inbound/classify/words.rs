@@ -88,6 +88,7 @@ static HOST_GONE: LazyLock<Regex> = LazyLock::new(|| {
         r"|\bunrout(?:e)?able (?:address|domain|mail domain)|all relevant mx records point to non-existent hosts",
         r"|all host address lookups failed permanently",
         r"|\b(?:host|domain) [a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,} (?:not found|does not exist)",
+        r"|\b5[0-9][0-9] [a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,} does not exist",
     ))
 });
 
@@ -102,7 +103,8 @@ static SURELY_GONE: LazyLock<Regex> = LazyLock::new(|| {
         // "Invalid recipient" (La Poste, Orange), mail.local's "unknown user: name", and
         // the refusal that quotes the address it refuses: "550 <a@b>: User unknown"
         // (filters that refuse a sender leave the address out: FILTER_UNKNOWN).
-        r"|invalid recipient|unknown user: |\b5[0-9][0-9]:? <<>>:? user unknown",
+        r"|invalid recipient|unknown user: ",
+        r"|\b5[0-9][0-9]:? <<>>[:,]? user unknown",
         r"|host unknown \(authoritative answer from name server\)",
         r"|\bhas moved\b|\bmoved (?:permanently|to)\b|\bno longer (?:valid|exists|in use|available|active|accepts)",
         r"|(?:isn't|is not) in my list of allowed rcpthosts|no mailbox here by that name",
