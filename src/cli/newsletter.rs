@@ -164,7 +164,7 @@ pub fn run_subscribers(context: &Context, args: SubscribersArgs) -> Result<(), F
         }
         SubscribersCommand::Remove { email } => {
             let effect = change(email.trim(), Event::Unsubscribed(Reason::Cli))?;
-            if effect == Effect::Unchanged("not a subscriber") {
+            if effect == Effect::NotSubscriber {
                 return Err(not_a_subscriber(email.trim()));
             }
             say(context, &effect, email.trim());
@@ -361,8 +361,8 @@ fn import(
             report.format,
             count(|e| matches!(e, Effect::Added(_))),
             count(|e| matches!(e, Effect::Updated | Effect::Left(_))),
-            count(|e| matches!(e, Effect::Unchanged(why) if !why.starts_with("forgotten"))),
-            count(|e| matches!(e, Effect::Unchanged(why) if why.starts_with("forgotten"))),
+            count(|e| matches!(e, Effect::Unchanged(_))),
+            count(|e| matches!(e, Effect::KeptOut)),
             report.duplicates,
             report.problems.len(),
             marked(Status::Unsubscribed),

@@ -56,16 +56,8 @@ impl std::fmt::Display for Outcome {
         if let Some(detail) = &self.detail {
             write!(f, " ({detail})")?;
         }
-        if self.recipients.len() > 1 {
-            write!(f, ": ")?;
-            for (i, r) in self.recipients.iter().enumerate() {
-                let who = r.email.as_deref().or(r.address.as_deref()).unwrap_or("?");
-                let sep = if i == 0 { "" } else { "; " };
-                write!(f, "{sep}{who} {}", r.action)?;
-            }
-            return write!(f, " [{}]", self.message);
-        }
-        if let Some(email) = &self.email {
+        // With several recipients the action names each one.
+        if let (Some(email), [] | [_]) = (&self.email, self.recipients.as_slice()) {
             write!(f, " {email}")?;
         }
         write!(f, ": {} [{}]", self.action, self.message)
@@ -94,7 +86,8 @@ pub fn apply(
     let reason = match &message.kind {
         Kind::Bounce { who, failures } => {
             outcome.detail = failures.first().and_then(|f| f.status.clone());
-            return bounce(store, secret, message, now, policy, who, failures, outcome);
+            let targets = targets(store, secret, who, failures)?;
+            return bounce(store, message, now, policy, &targets, outcome);
         }
         Kind::Complaint { who, feedback } => {
             let (reason, name) = match feedback {
@@ -161,23 +154,19 @@ pub fn apply(
     Ok(outcome)
 }
 
-/// Each failure's subscriber gets a hard or soft bounce, in one transaction with the
-/// record of the message.
-#[allow(clippy::too_many_arguments)]
+/// Each failure's subscriber (`targets`, from [`targets`]) gets a hard or soft bounce,
+/// in one transaction with the record of the message.
 fn bounce(
     store: &Store,
-    secret: Option<&[u8]>,
     message: &Classified,
     now: DateTime<Utc>,
     policy: Policy,
-    who: &Who,
-    failures: &[Failure],
+    targets: &[(&Failure, Option<Subscriber>)],
     mut outcome: Outcome,
 ) -> Result<Outcome> {
-    let targets = targets(store, secret, who, failures)?;
     let done = store.once(&message.key, now, |store| {
         let mut recipients = Vec::new();
-        for (failure, subscriber) in failures.iter().zip(&targets) {
+        for (failure, subscriber) in targets {
             recipients.push(bounce_one(
                 store,
                 failure,
@@ -205,12 +194,12 @@ fn bounce(
 /// The subscriber each failure is about: a verified token names the one recipient of
 /// a VERP message (matched to the failure with its address, else to the first); other
 /// failures are matched by their address.
-fn targets(
+fn targets<'f>(
     store: &Store,
     secret: Option<&[u8]>,
     who: &Who,
-    failures: &[Failure],
-) -> Result<Vec<Option<Subscriber>>> {
+    failures: &'f [Failure],
+) -> Result<Vec<(&'f Failure, Option<Subscriber>)>> {
     let by_token = match secret {
         Some(secret) => token_subscriber(store, secret, who)?,
         None => None,
@@ -246,7 +235,7 @@ fn targets(
             }
         }
     }
-    Ok(targets)
+    Ok(failures.iter().zip(targets).collect())
 }
 
 fn bounce_one(

@@ -123,6 +123,10 @@ pub enum Effect {
     },
     /// The address was erased.
     Erased,
+    /// The address is not on the list: nothing changed.
+    NotSubscriber,
+    /// The address was forgotten: an import does not bring it back.
+    KeptOut,
     /// Nothing changed, and why.
     Unchanged(&'static str),
 }
@@ -146,6 +150,10 @@ impl std::fmt::Display for Effect {
                 }
             }
             Effect::Erased => f.write_str("forgotten"),
+            Effect::NotSubscriber => f.write_str("not a subscriber: nothing changed"),
+            Effect::KeptOut => {
+                f.write_str("forgotten: an import does not bring it back: nothing changed")
+            }
             Effect::Unchanged(why) => write!(f, "{why}: nothing changed"),
         }
     }
@@ -197,9 +205,10 @@ pub fn apply(
         (Known::New, Event::Imported { status, name, file }) => {
             imported_new(email, *status, name, file, now)
         }
-        (Known::Forgotten, Event::Imported { .. }) => {
-            Change::unchanged("forgotten: an import does not bring it back")
-        }
+        (Known::Forgotten, Event::Imported { .. }) => Change {
+            write: Write::Nothing,
+            effect: Effect::KeptOut,
+        },
         (Known::Row(s), Event::Imported { status, name, .. }) => imported(s, *status, name, now),
 
         (Known::New | Known::Forgotten, Event::Added { name }) => {
@@ -232,19 +241,21 @@ pub fn apply(
         },
         (Known::Row(s), Event::Confirmed { link }) => confirm(s, *link, now),
 
-        (Known::New | Known::Forgotten, Event::Unsubscribed(_)) => {
-            Change::unchanged("not a subscriber")
-        }
+        (Known::New | Known::Forgotten, Event::Unsubscribed(_)) => Change {
+            write: Write::Nothing,
+            effect: Effect::NotSubscriber,
+        },
         (Known::Row(s), Event::Unsubscribed(reason)) => match s.status {
             Active | Pending => Change::row(leave(s, *reason, now), Effect::Left(*reason)),
             Unsubscribed | Bounced => cancel_links(s),
         },
 
-        (Known::New | Known::Forgotten, Event::HardBounce(_) | Event::SoftBounce(_)) => {
-            Change::unchanged("not a subscriber")
-        }
-        (Known::Row(s), Event::HardBounce(bounce)) => hard_bounce(s, bounce, now),
-        (Known::Row(s), Event::SoftBounce(bounce)) => soft_bounce(s, bounce, now, policy),
+        (Known::New | Known::Forgotten, Event::HardBounce(_) | Event::SoftBounce(_)) => Change {
+            write: Write::Nothing,
+            effect: Effect::NotSubscriber,
+        },
+        (Known::Row(s), Event::HardBounce(b)) => bounce(s, b, true, now, policy),
+        (Known::Row(s), Event::SoftBounce(b)) => bounce(s, b, false, now, policy),
 
         (Known::Forgotten, Event::Forgotten) => Change::unchanged("already forgotten"),
         (Known::New | Known::Row(_), Event::Forgotten) => Change {
@@ -412,43 +423,35 @@ fn note_bounce(s: &Subscriber, bounce: &Bounce, now: DateTime<Utc>) -> Subscribe
     after
 }
 
-fn hard_bounce(s: &Subscriber, bounce: &Bounce, now: DateTime<Utc>) -> Change {
+/// Counts a hard or soft bounce. An active address becomes bounced at a hard one, or
+/// when soft ones were reported on `policy.soft_limit` distinct issues; anyone else keeps
+/// their status.
+fn bounce(
+    s: &Subscriber,
+    bounce: &Bounce,
+    hard: bool,
+    now: DateTime<Utc>,
+    policy: Policy,
+) -> Change {
     let mut after = note_bounce(s, bounce, now);
-    after.hard_bounces += 1;
-    let bounced = s.status == Status::Active;
+    let active = s.status == Status::Active;
+    let bounced = if hard {
+        after.hard_bounces += 1;
+        active
+    } else {
+        after.soft_bounces += 1;
+        if let Some(issue) = &bounce.issue
+            && active
+            && !after.soft_issues.contains(issue)
+        {
+            after.soft_issues.push(issue.clone());
+        }
+        active && after.soft_issues.len() >= usize::try_from(policy.soft_limit.max(1)).unwrap_or(1)
+    };
     if bounced {
         after = bounce_out(&after, now);
     }
-    Change::row(
-        after,
-        Effect::Counted {
-            hard: true,
-            bounced,
-        },
-    )
-}
-
-fn soft_bounce(s: &Subscriber, bounce: &Bounce, now: DateTime<Utc>, policy: Policy) -> Change {
-    let mut after = note_bounce(s, bounce, now);
-    after.soft_bounces += 1;
-    if let Some(issue) = &bounce.issue
-        && s.status == Status::Active
-        && !after.soft_issues.contains(issue)
-    {
-        after.soft_issues.push(issue.clone());
-    }
-    let bounced = s.status == Status::Active
-        && after.soft_issues.len() >= usize::try_from(policy.soft_limit.max(1)).unwrap_or(1);
-    if bounced {
-        after = bounce_out(&after, now);
-    }
-    Change::row(
-        after,
-        Effect::Counted {
-            hard: false,
-            bounced,
-        },
-    )
+    Change::row(after, Effect::Counted { hard, bounced })
 }
 
 /// Applies `event` to `email` in the store, in one transaction: reads what is known,

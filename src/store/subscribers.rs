@@ -8,8 +8,6 @@ use rusqlite::{OptionalExtension, params};
 use super::{Store, parse_stamp, stamp};
 use crate::error::Result;
 
-type Result2<T, E> = std::result::Result<T, E>;
-
 /// Where a subscriber stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -103,8 +101,7 @@ impl Reason {
 }
 
 /// How a subscriber joined the list (kept for consent records).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "kebab-case", tag = "via", content = "file")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Joined {
     /// From an imported file (its path as given).
     Import(String),
@@ -152,7 +149,7 @@ impl std::fmt::Display for Joined {
 }
 
 /// The last bounce reported for an address.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LastBounce {
     /// The enhanced status code (`5.1.1`), when given.
     pub status: Option<String>,
@@ -165,7 +162,7 @@ pub struct LastBounce {
 /// The state of a subscriber's confirmation links. A link is known by its expiry
 /// time (signed into it): it works when it expires after `spent_until` and no later
 /// than `outstanding`, so each link works once, ever.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Links {
     /// The expiry of the latest link mailed and not yet used or cancelled.
     pub outstanding: Option<DateTime<Utc>>,
@@ -422,7 +419,10 @@ pub(crate) fn row_to_subscriber(row: &rusqlite::Row<'_>) -> rusqlite::Result<Sub
 /// The JSON form (`herald subscribers list --json`): `bounces` is the total, beside
 /// `hard_bounces` and `soft_bounces`; the last bounce's code and words are flat.
 impl serde::Serialize for Subscriber {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result2<S::Ok, S::Error> {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
         let bounce = self.last_bounce.as_ref();
         let (joined_via, joined_file) = match &self.joined {

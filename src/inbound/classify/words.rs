@@ -20,7 +20,15 @@ static ENHANCED: LazyLock<Regex> = LazyLock::new(|| {
 static REPLY: LazyLock<Regex> =
     LazyLock::new(|| super::compiled(r"(?:^|[\s:(#\[;])([245][0-9][0-9])(?:[\s\-]|$)"));
 
-/// Words that say the mailbox or domain does not exist or has moved.
+/// Words that say the mailbox has moved, for [`SURELY_GONE`] and [`MOVED`].
+macro_rules! moved_words {
+    () => {
+        r"\bhas moved\b|\bmoved (?:permanently|to)\b|\bno longer (?:valid|exists|in use|available|active|accepts)"
+    };
+}
+
+/// Words that say the mailbox does not exist. (A domain that does not exist is
+/// [`HOST_GONE`]; a move, [`MOVED`] within [`SURELY_GONE`]: both are judged first.)
 static GONE: LazyLock<Regex> = LazyLock::new(|| {
     super::compiled(concat!(
         r"(?i)",
@@ -38,12 +46,7 @@ static GONE: LazyLock<Regex> = LazyLock::new(|| {
         r"|\bmailbox (?:is )?(?:unavailable|not available|not present)",
         r"|\brecipnotfound|recipientnotfound|\bbad (?:destination )?(?:mailbox|recipient|address)",
         r"|\bnon-?existent (?:user|recipient|mailbox|address|account)",
-        r"|\bunrout(?:e)?able (?:address|domain|mail domain)",
-        r"|\b(?:host|domain)(?: name)? (?:not found|unknown|lookup failed|does not exist|doesn't exist)",
-        r"|\bunknown (?:host|domain)|\bno such domain|\bhost or domain name not found",
-        r"|\bdomain (?:name )?(?:not found|does not exist|doesn't exist|is not valid)",
         r"|\bnull mx\b|\bdoes not accept (?:any )?mail\b",
-        r"|\bhas moved\b|\bmoved (?:permanently|to)\b|\bno longer (?:valid|exists|in use|available|active|accepts)",
         r"|\b(?:isn't|is not) in my (?:list of allowed rcpthosts|control/locals)",
         r"|\bdoesn't have an? [^ ]+ account\b|\bdoes not have an? [^ ]+ account\b",
         r"|\bnot listed in (?:domino directory|public name & address book)",
@@ -106,8 +109,8 @@ static SURELY_GONE: LazyLock<Regex> = LazyLock::new(|| {
         r"|invalid recipient|unknown user: ",
         r"|\b5[0-9][0-9]:? <<>>[:,]? user unknown",
         r"|host unknown \(authoritative answer from name server\)",
-        r"|\bhas moved\b|\bmoved (?:permanently|to)\b|\bno longer (?:valid|exists|in use|available|active|accepts)",
-        r"|(?:isn't|is not) in my list of allowed rcpthosts|no mailbox here by that name",
+        r"|(?:isn't|is not) in my list of allowed rcpthosts|no mailbox here by that name|",
+        moved_words!(),
     ))
 });
 
@@ -208,11 +211,7 @@ fn gone_code(words: &str) -> &'static str {
 }
 
 /// Words that say the mailbox has moved.
-static MOVED: LazyLock<Regex> = LazyLock::new(|| {
-    super::compiled(
-        r"(?i)\bhas moved\b|\bmoved (?:permanently|to)\b|\bno longer (?:valid|exists|in use|available|active|accepts)",
-    )
-});
+static MOVED: LazyLock<Regex> = LazyLock::new(|| super::compiled(concat!(r"(?i)", moved_words!())));
 
 /// The permanent codes that mean the mailbox or domain does not exist or has moved.
 pub(crate) fn hard_code(code: &str) -> bool {
