@@ -4,10 +4,10 @@
 Usage:
     tests/feedvalidator.py [--validator DIR] [--base URL] FILE...
 
-DIR is the validator's `src/` folder (the one holding the `feedvalidator` package;
-default: $HERALD_FEEDVALIDATOR, else /opt/feedvalidator/src). Get it with
-`git clone https://github.com/w3c/feedvalidator /opt/feedvalidator` and
-`pip install html5lib rdflib lxml`.
+DIR is the folder holding the validator's `feedvalidator` package (default:
+$HERALD_FEEDVALIDATOR, else ../shared/tools/feedvalidator beside the checkout, where the
+project keeps the W3C Feed Validation Service's code). It needs
+`pip install -r tests/requirements.txt` (lxml, html5lib, rdflib).
 
 RSS and Atom files (`*.xml`) go through the validator, as if fetched from `URL/<file
 name>` (default: the file's `file:` URL): pass the site's URL so that the feeds'
@@ -26,7 +26,9 @@ import os
 import pathlib
 import sys
 
-DEFAULT_DIR = "/opt/feedvalidator/src"
+DEFAULT_DIR = str(
+    pathlib.Path(__file__).resolve().parent.parent.parent / "shared" / "tools" / "feedvalidator"
+)
 
 
 def load_validator(directory):
