@@ -234,19 +234,14 @@ fn list(context: &Context, state_file: &Path, json: bool) -> Result<(), Failure>
 }
 
 fn show(state_file: &Path, email: &str, json: bool) -> Result<(), Failure> {
-    let store = Store::open_read_only(state_file)?;
-    let found = match &store {
-        Some(store) => store.subscriber(email)?,
-        None => None,
+    let Some(store) = Store::open_read_only(state_file)? else {
+        return Err(not_a_subscriber(email));
     };
-    let Some(store) = store else {
+    let Some(s) = store.subscriber(email)? else {
         return Err(not_a_subscriber(email));
     };
     let deliveries = store.deliveries_to(email)?;
     let inbound = store.inbound_about(email)?;
-    let Some(s) = found else {
-        return Err(not_a_subscriber(email));
-    };
     if json {
         let value = serde_json::json!({
             "subscriber": s,

@@ -60,10 +60,11 @@ impl Store {
 
     /// The hash key, made (32 random bytes) when `make` and there is none yet.
     fn forget_key(&self, make: bool) -> Result<Option<Vec<u8>>> {
+        // Cached: an import asks once for every address new to the list.
         let stored: Option<String> = self
             .conn
-            .query_row("SELECT value FROM meta WHERE key = ?1", [KEY], |r| r.get(0))
-            .optional()
+            .prepare_cached("SELECT value FROM meta WHERE key = ?1")
+            .and_then(|mut s| s.query_row([KEY], |r| r.get(0)).optional())
             .map_err(|e| self.error(e))?;
         if let Some(text) = stored {
             return Ok(Some(text.into_bytes()));
