@@ -296,6 +296,10 @@ fn kind(message: &Message<'_>, addresses: &Addresses, recipients: &[String]) -> 
             None => {}
         }
     }
+    if let Some(inner) = forwarded_report(message) {
+        // Delivered to herald: the outer message's envelope is the one that counts.
+        return kind(inner, addresses, &mail.envelope);
+    }
     if let Some(report) = part_of_type(message, &["feedback-report"]) {
         return arf::read(&mail, report);
     }
@@ -388,6 +392,20 @@ fn envelope_recipients(message: &Message<'_>, recipients: &[String]) -> Vec<Stri
         );
     }
     found
+}
+
+/// A delivery report forwarded whole inside `message` (a filter's notice wrapped
+/// around the server's own report), when `message` has none of its own.
+fn forwarded_report<'a>(message: &'a Message<'a>) -> Option<&'a Message<'a>> {
+    const REPORTS: [&str; 2] = ["delivery-status", "global-delivery-status"];
+    if part_of_type(message, &REPORTS).is_some() {
+        return None;
+    }
+    message
+        .parts
+        .iter()
+        .filter_map(MessagePart::message)
+        .find(|inner| part_of_type(inner, &REPORTS).is_some())
 }
 
 /// The first top-level `message/<subtype>` part with one of `subtypes`.

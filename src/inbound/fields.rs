@@ -65,6 +65,28 @@ pub(crate) fn header_block(bytes: &[u8]) -> Block {
 }
 
 impl Block {
+    /// This block split where a new recipient begins without the blank line before it:
+    /// at a second `Final-Recipient` or `Original-Recipient` (AOL writes its
+    /// recipients so).
+    pub(crate) fn split_recipients(self) -> Vec<Block> {
+        const NAMES: [&str; 2] = ["Final-Recipient", "Original-Recipient"];
+        let mut blocks = vec![Block::default()];
+        for (name, value) in self.fields {
+            let current = blocks.last_mut().expect("never empty");
+            let again =
+                NAMES.iter().any(|n| name.eq_ignore_ascii_case(n)) && current.get(&name).is_some();
+            if again {
+                blocks.push(Block::default());
+            }
+            blocks
+                .last_mut()
+                .expect("never empty")
+                .fields
+                .push((name, value));
+        }
+        blocks
+    }
+
     /// A block of raw `(name, value)` header pairs, as mail-parser gives them.
     pub(crate) fn from_raw<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> Block {
         let fields = pairs
@@ -90,20 +112,61 @@ pub(crate) fn address(value: &str) -> Option<String> {
     plausible(value).then(|| value.to_ascii_lowercase())
 }
 
-/// Whether `text` looks like one bare address: `x@y`, no spaces or brackets.
+/// Whether `text` looks like one bare address: `x@y`, no spaces or brackets; the
+/// local part may be quoted (`"a..b"@y`).
 pub(crate) fn plausible(text: &str) -> bool {
     let Some((local, domain)) = text.rsplit_once('@') else {
         return false;
     };
-    !local.is_empty()
-        && !domain.is_empty()
-        && text.len() <= 320
-        && !text.contains(|c: char| c.is_whitespace() || c.is_control() || "<>,;\"()".contains(c))
+    let local = match local.strip_prefix('"').and_then(|l| l.strip_suffix('"')) {
+        Some(quoted) if !quoted.is_empty() => quoted,
+        _ => local,
+    };
+    let bare = |part: &str| {
+        !part.is_empty()
+            && !part
+                .contains(|c: char| c.is_whitespace() || c.is_control() || "<>,;\"()@".contains(c))
+    };
+    bare(local) && bare(domain) && text.len() <= 320
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn recipients_without_a_blank_line_between_them_are_split() {
+        let body = b"Final-Recipient: rfc822; a@example.org\nAction: failed\nStatus: 5.2.2\nFinal-Recipient: rfc822; b@example.org\nOriginal-Recipient: rfc822;b@example.org\nAction: failed\nStatus: 5.1.1\n";
+        let split: Vec<Block> = blocks(body)
+            .into_iter()
+            .flat_map(Block::split_recipients)
+            .collect();
+        assert_eq!(split.len(), 2);
+        assert_eq!(split[0].get("Status"), Some("5.2.2"));
+        assert_eq!(
+            split[1].get("final-recipient"),
+            Some("rfc822; b@example.org")
+        );
+        assert_eq!(
+            split[1].get("Original-Recipient"),
+            Some("rfc822;b@example.org")
+        );
+        assert_eq!(split[1].get("Status"), Some("5.1.1"));
+        let original_first = b"Original-Recipient: rfc822;a@example.org\nFinal-Recipient: rfc822; a@example.org\nAction: failed\nOriginal-Recipient: rfc822;b@example.org\nFinal-Recipient: rfc822; b@example.org\nAction: delayed\n";
+        let split = blocks(original_first).remove(0).split_recipients();
+        assert_eq!(split.len(), 2);
+        assert_eq!(
+            split[1].get("Original-Recipient"),
+            Some("rfc822;b@example.org")
+        );
+        assert_eq!(split[1].get("Action"), Some("delayed"));
+        for one in [
+            &b"Action: failed\nStatus: 5.0.0\nFinal-Recipient: rfc822; a@example.org\n"[..],
+            b"Action: failed\nFinal-Recipient: rfc822; a@example.org\nOriginal-Recipient: rfc822; a@example.org\n",
+        ] {
+            assert_eq!(blocks(one).remove(0).split_recipients().len(), 1);
+        }
+    }
 
     #[test]
     fn blocks_split_on_blank_lines_and_unfold() {

@@ -61,7 +61,7 @@ const ROWS: &[Row] = &[
     row("dsn_12.txt", Bounce(&[("userx@example.jp", Hard)]), ""),
     row("dsn_13.txt", Bounce(&[("userx@example.com", Hard)]), ""),
     row("dsn_14.txt", Bounce(&[("userx@example.com.dk", Hard)]), ""),
-    row("dsn_15.txt", Bounce(&[("userx@example.com", Soft)]), "the report is inside a forwarded message/rfc822"),
+    row("dsn_15.txt", Bounce(&[("userx@example.com", Hard)]), "the report inside a forwarded message/rfc822 says 5.1.1"),
     row("dsn_16.txt", Bounce(&[("userx@example.com", Hard)]), ""),
     row("dsn_17.txt", Notice, ""),
     row("dsn_18.txt", Bounce(&[("email@replaced.net", Hard)]), ""),
@@ -168,10 +168,6 @@ const KNOWN_MISSES: &[(&str, &str)] = &[
         "AOL names the screen name without its domain; the list address is taken",
     ),
     (
-        "dsn_15.txt",
-        "the report is inside a forwarded message/rfc822: only top-level reports are read",
-    ),
-    (
         "llnl_01.txt",
         "the addresses in LLNL's advice text are taken as recipients too",
     ),
@@ -229,10 +225,6 @@ const KNOWN_MISSES: &[(&str, &str)] = &[
     (
         "simple_39.txt",
         "user not found, no code or command: soft by the conservative rule",
-    ),
-    (
-        "simple_41.txt",
-        "mailbox unavailable, no code or command: soft by the conservative rule",
     ),
     (
         "simple_43.txt",

@@ -23,7 +23,7 @@ pub(crate) fn read(
     mail: &Mail<'_>,
     report: &MessagePart<'_>,
 ) -> Option<Result<Vec<Failure>, Option<String>>> {
-    let blocks = fields::blocks(report.contents());
+    let blocks = blocks(report);
     let recipients: Vec<&Block> = blocks.iter().filter(|b| is_recipient(b)).collect();
     if recipients.is_empty() {
         return None;
@@ -43,8 +43,23 @@ pub(crate) fn read(
     if failures.is_empty() {
         return Some(Err(notice.flatten()));
     }
+    if let [only] = &mut failures[..]
+        && notice.is_none()
+    {
+        // The report's text is about this one recipient: check the class against it.
+        let (readable, cut) = mail.readable();
+        only.class = words::checked_against(only.class, &readable[..cut]);
+    }
     name_the_unnamed(mail, &mut failures);
     Some(Ok(failures))
+}
+
+/// The part's blocks, a recipient's own even where no blank line sets it apart.
+fn blocks(report: &MessagePart<'_>) -> Vec<Block> {
+    fields::blocks(report.contents())
+        .into_iter()
+        .flat_map(Block::split_recipients)
+        .collect()
 }
 
 /// Failures whose block gives no address (`Final-Recipient: rfc822; /var/mail/x`)
@@ -144,7 +159,7 @@ fn recipient(block: &Block) -> Option<String> {
 
 /// Every `Original-Recipient` that differs from its block's recipient.
 pub(crate) fn original_recipients(report: &MessagePart<'_>) -> Vec<String> {
-    fields::blocks(report.contents())
+    blocks(report)
         .iter()
         .filter_map(|b| b.get("Original-Recipient").and_then(fields::address))
         .collect()

@@ -406,6 +406,60 @@ fn codes_and_words_judge_the_class() {
             None,
         ),
         (None, "", "", Soft, None),
+        // "Other address status" with only "address rejected": the recipient's…
+        (
+            Some("5.1.0"),
+            "550 #5.1.0 Address rejected.",
+            "",
+            Hard,
+            Some("5.1.0"),
+        ),
+        // …but the sender's, or a list, is not about the recipient.
+        (
+            Some("5.1.0"),
+            "550 5.1.0 <b@y.org> sender rejected",
+            "",
+            Soft,
+            Some("5.1.0"),
+        ),
+        (
+            Some("5.1.0"),
+            "550 5.1.0 MailFrom domain is listed in Spamhaus",
+            "",
+            Soft,
+            Some("5.1.0"),
+        ),
+        // A bare 550 in RFC 5321's words is Outlook.com's "no such mailbox"; the
+        // words without the code are a filter's.
+        (
+            Some("5.5.0"),
+            "550 Requested action not taken: mailbox unavailable (-00:22:-00)",
+            "",
+            Hard,
+            Some("5.5.0"),
+        ),
+        (
+            None,
+            "Invalid Address, ERROR_CODE :550, ERROR_CODE :Requested action not taken: mailbox unavailable",
+            "",
+            Soft,
+            None,
+        ),
+        // A recipient refused at RCPT TO with no reason given.
+        (
+            Some("5.0.0"),
+            "550 <a@x.org>: Recipient address rejected.",
+            "in reply to RCPT TO command",
+            Hard,
+            Some("5.0.0"),
+        ),
+        (
+            Some("5.0.0"),
+            "550 <a@x.org>: Recipient address rejected: Greylisted",
+            "in reply to RCPT TO command",
+            Soft,
+            Some("5.0.0"),
+        ),
     ];
     for &(status, said, around, class, code) in cases {
         let (c, s) = words::judge(status, said, around);
@@ -464,4 +518,104 @@ fn plain_reports_name_their_recipients() {
             "{who:?}"
         );
     }
+}
+
+#[test]
+fn the_report_text_overrules_a_hard_code_that_it_contradicts() {
+    let report = |text: &str, blocks: &str| {
+        format!(
+            "From: MAILER-DAEMON@mx.example.net\r\nTo: bounces@example.com\r\nMessage-ID: <c@mx>\r\n\
+             Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n\
+             --b\r\nContent-Type: text/plain\r\n\r\n{text}\r\n\
+             --b\r\nContent-Type: message/delivery-status\r\n\r\n\
+             Reporting-MTA: dns; mx.example.net\r\n\r\n{blocks}\r\n--b--\r\n"
+        )
+    };
+    let unknown = "Final-Recipient: rfc822; a@x.org\r\nAction: failed\r\nStatus: 5.1.1\r\n\
+                   Diagnostic-Code: smtp; 550 5.1.1 <a@x.org>... User Unknown";
+    let classes = |message: &str| match kind_of(message) {
+        Kind::Bounce { failures, .. } => failures
+            .iter()
+            .map(|f| (f.address.clone().unwrap_or_default(), f.class))
+            .collect::<Vec<_>>(),
+        other => panic!("{other:?}"),
+    };
+    // One recipient, and the text says the mailbox exists but is full or disabled:
+    // conflicting evidence is soft.
+    for text in [
+        "Your message was automatically rejected:\r\nNot enough disk space",
+        "The user(s) account is disabled.",
+    ] {
+        assert_eq!(
+            classes(&report(text, unknown)),
+            [("a@x.org".to_string(), Class::Soft)],
+            "{text}"
+        );
+    }
+    assert_eq!(
+        classes(&report("Delivery failed.", unknown)),
+        [("a@x.org".to_string(), Class::Hard)]
+    );
+    // Two recipients: the text's "mailbox full" may be the other one's.
+    let two = format!(
+        "{unknown}\r\n\r\nFinal-Recipient: rfc822; b@x.org\r\nAction: failed\r\nStatus: 5.2.2\r\n\
+         Diagnostic-Code: smtp; 552 5.2.2 <b@x.org>... Mailbox Full"
+    );
+    assert_eq!(
+        classes(&report("<b@x.org>... Mailbox Full", &two)),
+        [
+            ("a@x.org".to_string(), Class::Hard),
+            ("b@x.org".to_string(), Class::Soft)
+        ]
+    );
+    // AOL's recipients with no blank line between them are two recipients.
+    let joined = two.replace(
+        "\r\n\r\nFinal-Recipient: rfc822; b",
+        "\r\nFinal-Recipient: rfc822; b",
+    );
+    assert_eq!(
+        classes(&report("Delivery failed.", &joined)),
+        [
+            ("a@x.org".to_string(), Class::Hard),
+            ("b@x.org".to_string(), Class::Soft)
+        ]
+    );
+}
+
+#[test]
+fn a_report_forwarded_inside_a_filters_notice_is_read() {
+    let inner = dsn(
+        "sender@example.com",
+        "Final-Recipient: rfc822; a@x.org\r\nAction: failed\r\nStatus: 5.1.1\r\n\
+         Diagnostic-Code: smtp; 550 5.1.1 User unknown",
+    );
+    let wrapper = format!(
+        "From: MAILER-DAEMON@filter.example.net\r\nTo: bounces+{TOKEN}@example.com\r\n\
+         Subject: Returned mail: User unknown\r\nMessage-ID: <w@filter>\r\n\
+         Content-Type: multipart/mixed; boundary=\"w\"\r\n\r\n\
+         --w\r\nContent-Type: text/plain\r\n\r\n\
+         ----- The following addresses had permanent delivery errors -----\r\n\
+         --w\r\nContent-Type: message/rfc822\r\n\r\n{inner}\r\n--w--\r\n"
+    );
+    let Kind::Bounce { who, failures } = kind_of(&wrapper) else {
+        panic!("not a bounce")
+    };
+    assert_eq!(failures.len(), 1);
+    assert_eq!(failures[0].address.as_deref(), Some("a@x.org"));
+    assert_eq!(failures[0].class, Class::Hard);
+    // The outer envelope (VERP) still names the subscriber.
+    assert_eq!(who.tokens, [TOKEN]);
+}
+
+#[test]
+fn a_quoted_local_part_is_an_address() {
+    let block = "Final-Recipient: rfc822; \"a..b\"@x.org\r\nOriginal-Recipient: rfc822; a..b@x.org\r\n\
+                 Action: failed\r\nStatus: 5.1.1";
+    let Kind::Bounce { who, failures } = kind_of(&dsn("bounces@example.com", block)) else {
+        panic!("not a bounce")
+    };
+    assert_eq!(failures[0].address.as_deref(), Some("\"a..b\"@x.org"));
+    assert!(who.addresses.contains(&"a..b@x.org".to_string()), "{who:?}");
+    assert!(!fields::plausible("\"a b\"@x.org"));
+    assert!(!fields::plausible("a@b@x.org"));
 }

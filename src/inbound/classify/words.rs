@@ -52,6 +52,8 @@ static GONE: LazyLock<Regex> = LazyLock::new(|| {
         r"|\bnot listed in (?:domino directory|public name & address book)",
         r"|\bno mailbox (?:here|found)|\bmailbox not found|\bno such mailbox",
         r"|\binactive user|\buser unknown|\bunknown user",
+        // A recipient refused with no reason given (au/KDDI, at RCPT TO).
+        r"|\brecipient address rejected\.?\s*$",
     ))
 });
 
@@ -72,6 +74,17 @@ static NOT_GONE: LazyLock<Regex> = LazyLock::new(|| {
         r"|\bcontent (?:rejected|filter)|\bfilter(?:ed)?\b|\bnot accepted for policy|\bprohibited\b",
         r"|\bconnection (?:refused|reset|timed out)|\bnetwork is unreachable|\bprotocol error",
         r"|\brecipient(?:'s)? preferences|\bprivacy settings",
+    ))
+});
+
+/// Words about the state of a mailbox that exists (disabled, suspended, full). When
+/// the report's own text says so, a "no such user" code or phrase beside it is not
+/// trusted: evidence that conflicts is read as soft.
+static MAILBOX_STATE: LazyLock<Regex> = LazyLock::new(|| {
+    super::compiled(concat!(
+        r"(?i)\baccount (?:is |has been )?(?:disabled|suspended|deactivated|locked)",
+        r"|\bnot enough (?:disk )?space|\bmailbox (?:is )?full|\bover ?quota|\bquota exceeded",
+        r"|\binsufficient (?:disk |storage )?space",
     ))
 });
 
@@ -107,6 +120,12 @@ static SURELY_GONE: LazyLock<Regex> = LazyLock::new(|| {
         // the refusal that quotes the address it refuses: "550 <a@b>: User unknown"
         // (filters that refuse a sender leave the address out: FILTER_UNKNOWN).
         r"|invalid recipient|unknown user: ",
+        // The RFC 5321 text of a bare 550 as Outlook.com and Hotmail reply to an
+        // address they do not have (the text alone, without the code, is also a
+        // filter's: Zoho's).
+        r"|\b550[ -]requested action not taken: mailbox unavailable",
+        // Verizon's MMS gateway, for a number it does not have.
+        r"|no valid recipients for this mm\b",
         r"|\b5[0-9][0-9]:? <<>>[:,]? user unknown",
         r"|host unknown \(authoritative answer from name server\)",
         r"|(?:isn't|is not) in my list of allowed rcpthosts|no mailbox here by that name|",
@@ -118,6 +137,14 @@ static SURELY_GONE: LazyLock<Regex> = LazyLock::new(|| {
 /// `550 : User unknown`, the address left out.
 static FILTER_UNKNOWN: LazyLock<Regex> =
     LazyLock::new(|| super::compiled(r"(?i)\b5[0-9][0-9]:? : user unknown"));
+
+/// The bare refusal of an address, for an x.1.0 code.
+static ADDRESS_REJECTED: LazyLock<Regex> =
+    LazyLock::new(|| super::compiled(r"(?i)\b(?:recipient )?address rejected\b"));
+
+/// Words about the sender's side of the envelope.
+static SENDER: LazyLock<Regex> =
+    LazyLock::new(|| super::compiled(r"(?i)\b(?:sender|mail ?from|from:)"));
 
 /// A refusal at the `RCPT TO` command: the address itself was refused.
 static AT_RCPT: LazyLock<Regex> =
@@ -180,12 +207,28 @@ fn class(code: Option<&str>, words: &str, around: &str) -> Class {
     if code.is_some_and(hard_code) {
         return Class::Hard;
     }
+    // x.1.0 is "other address status": with nothing but "address rejected" beside it
+    // (Google's "550 #5.1.0 Address rejected"), the recipient's address was refused.
+    let other_address = code.is_some_and(|c| c.ends_with(".1.0"));
+    if other_address && ADDRESS_REJECTED.is_match(words) && !SENDER.is_match(words) {
+        return Class::Hard;
+    }
     let at_rcpt = AT_RCPT.is_match(words) || AT_RCPT.is_match(around);
     let after_data = AFTER_DATA.is_match(words) || AFTER_DATA.is_match(around);
     if GONE.is_match(words) && at_rcpt && !after_data {
         return Class::Hard;
     }
     Class::Soft
+}
+
+/// A class judged from a report's machine-readable part, checked against the report's
+/// human-readable `text`: a "no such user" is read as soft when the text says the
+/// mailbox exists but is disabled or full (conflicting evidence never removes).
+pub(crate) fn checked_against(class: Class, text: &str) -> Class {
+    match class {
+        Class::Hard if MAILBOX_STATE.is_match(text) => Class::Soft,
+        class => class,
+    }
 }
 
 /// Whether `words` say the server is still trying (a delay warning).
