@@ -54,7 +54,9 @@ impl Clock {
 pub(crate) struct Internal(pub(crate) String);
 
 impl App {
-    /// Runs `f` with the store on the blocking pool.
+    /// Runs `f` with the store on the blocking pool, on the file now at the state
+    /// database's path (a restored backup is reopened; a deleted file is an error),
+    /// and fails when that file was replaced while `f` ran.
     pub(crate) async fn db<T: Send + 'static>(
         self: &Arc<Self>,
         f: impl FnOnce(&mut Store, &App) -> Result<T> + Send + 'static,
@@ -62,7 +64,10 @@ impl App {
         let app = Arc::clone(self);
         let joined = tokio::task::spawn_blocking(move || {
             let mut store = app.store.lock().unwrap_or_else(|e| e.into_inner());
-            f(&mut store, &app)
+            store.follow_file()?;
+            let value = f(&mut store, &app)?;
+            store.confirm_live()?;
+            Ok::<T, crate::error::Error>(value)
         })
         .await;
         match joined {

@@ -151,7 +151,7 @@ impl Store {
     ) -> Result<Vec<bool>> {
         let tx = self
             .conn
-            .transaction()
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(|e| Error::store(&self.path, e))?;
         let mut claimed = Vec::with_capacity(emails.len());
         {
@@ -186,7 +186,7 @@ impl Store {
     ) -> Result<()> {
         let tx = self
             .conn
-            .transaction()
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(|e| Error::store(&self.path, e))?;
         {
             // Cached: the send loop runs these once per batch, thousands of times.

@@ -10,6 +10,7 @@
 mod deliveries;
 mod forget;
 mod history;
+mod identity;
 mod inbound;
 mod issues;
 mod schema;
@@ -23,6 +24,7 @@ use rusqlite::{Connection, OpenFlags};
 
 pub use deliveries::{Delivery, DeliveryCounts, DeliveryOutcome, DeliveryStatus};
 pub use history::{DeliveryRecord, InboundRecord};
+pub use identity::Liveness;
 pub use inbound::{Handled, Record};
 pub use issues::IssueRow;
 pub use subscribers::{Joined, Known, LastBounce, Links, Reason, Status, Subscriber, Write};
@@ -33,6 +35,8 @@ use crate::error::{Error, Result};
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// The file opened (see [`Store::liveness`]).
+    file: Option<identity::FileId>,
 }
 
 impl std::fmt::Debug for Store {
@@ -52,8 +56,13 @@ impl Store {
         let store = Store {
             conn,
             path: path.to_path_buf(),
+            file: None,
         };
         schema::migrate(&store.conn, path)?;
+        let store = Store {
+            file: identity::FileId::of(path),
+            ..store
+        };
         Ok(store)
     }
 
@@ -68,6 +77,7 @@ impl Store {
         let store = Store {
             conn,
             path: path.to_path_buf(),
+            file: identity::FileId::of(path),
         };
         schema::check_version(&store.conn, path)?;
         Ok(Some(store))

@@ -17,7 +17,10 @@ impl Store {
     pub fn index_tokens(&mut self, key_id: &str, token: impl Fn(&str) -> String) -> Result<usize> {
         let path = self.path.clone();
         let error = |e| crate::error::Error::store(&path, e);
-        let tx = self.conn.transaction().map_err(error)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(error)?;
         let stored: Option<String> = tx
             .query_row("SELECT value FROM meta WHERE key = ?1", [TOKEN_KEY], |r| {
                 r.get(0)

@@ -26,6 +26,8 @@ mod properties;
 mod regression;
 mod serve;
 mod serve_files;
+mod serve_fire;
+mod serve_load;
 mod smtp_server;
 mod support;
 mod tags;
