@@ -314,8 +314,11 @@ pub struct Serve {
     pub confirm_hours: u32,
     /// Sign-ups accepted per client IP per minute.
     pub signups_per_ip_per_minute: u32,
-    /// Minutes between two confirmation mails to the same address.
+    /// Minutes between two confirmation mails to the same mailbox (`+tags` folded).
     pub confirm_mail_interval_minutes: u32,
+    /// Confirmation mails sent per hour, over all addresses; past it sign-ups wait in
+    /// the queue. 0 = no cap.
+    pub confirm_mails_per_hour: u32,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
 }
@@ -330,6 +333,7 @@ impl Default for Serve {
             confirm_hours: 48,
             signups_per_ip_per_minute: 5,
             confirm_mail_interval_minutes: 10,
+            confirm_mails_per_hour: 100,
             max_body_bytes: 16 * 1024,
         }
     }

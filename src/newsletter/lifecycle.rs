@@ -95,6 +95,9 @@ pub enum Event {
     SoftBounce(Bounce),
     /// `herald subscribers forget`: erase the address, keep only a keyed hash.
     Forgotten,
+    /// The sign-up's confirmation link passed its expiry: a pending address that never
+    /// confirmed is dropped (nothing is kept of it).
+    LinkExpired,
 }
 
 /// What happened, for messages and callers.
@@ -123,6 +126,8 @@ pub enum Effect {
     },
     /// The address was erased.
     Erased,
+    /// A sign-up never confirmed was dropped.
+    Expired,
     /// The address is not on the list: nothing changed.
     NotSubscriber,
     /// The address was forgotten: an import does not bring it back.
@@ -150,6 +155,7 @@ impl std::fmt::Display for Effect {
                 }
             }
             Effect::Erased => f.write_str("forgotten"),
+            Effect::Expired => f.write_str("sign-up never confirmed: dropped"),
             Effect::NotSubscriber => f.write_str("not a subscriber: nothing changed"),
             Effect::KeptOut => {
                 f.write_str("forgotten: an import does not bring it back: nothing changed")
@@ -187,7 +193,7 @@ impl Change {
     pub fn after(&self) -> Option<&Subscriber> {
         match &self.write {
             Write::Row(subscriber) => Some(subscriber),
-            Write::Nothing | Write::Forget => None,
+            Write::Nothing | Write::Forget | Write::Remove => None,
         }
     }
 }
@@ -256,6 +262,19 @@ pub fn apply(
         },
         (Known::Row(s), Event::HardBounce(b)) => bounce(s, b, true, now, policy),
         (Known::Row(s), Event::SoftBounce(b)) => bounce(s, b, false, now, policy),
+
+        (Known::New | Known::Forgotten, Event::LinkExpired) => Change {
+            write: Write::Nothing,
+            effect: Effect::NotSubscriber,
+        },
+        (Known::Row(s), Event::LinkExpired) => match s.status {
+            Pending if s.links.outstanding.is_some_and(|link| link < now) => Change {
+                write: Write::Remove,
+                effect: Effect::Expired,
+            },
+            Pending => Change::unchanged("its link has not expired"),
+            Active | Unsubscribed | Bounced => Change::unchanged("not a pending sign-up"),
+        },
 
         (Known::Forgotten, Event::Forgotten) => Change::unchanged("already forgotten"),
         (Known::New | Known::Row(_), Event::Forgotten) => Change {

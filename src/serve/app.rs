@@ -23,11 +23,11 @@ pub(crate) struct App {
     pub(crate) store: Mutex<Store>,
     pub(crate) clock: Clock,
     pub(crate) proxies: TrustedProxies,
-    /// Sign-ups per client IP.
+    /// Sign-ups per client (an IPv4 address or an IPv6 /64).
     pub(crate) per_ip: Limiter<std::net::IpAddr>,
-    /// Confirmation mails per address.
-    pub(crate) per_address: Limiter<String>,
-    /// Sends confirmation mails; `None` when sign-up is off.
+    /// Sign-ups per mailbox (`+tags` folded).
+    pub(crate) per_mailbox: Limiter<String>,
+    /// Wakes the sign-up worker; `None` when sign-up is off.
     pub(crate) mailer: Option<Mailer>,
     /// Site title and URL for every page.
     pub(crate) frame: PageFrame,

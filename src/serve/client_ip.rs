@@ -49,6 +49,18 @@ impl TrustedProxies {
     }
 }
 
+/// What a client's rate limits count by: an IPv4 address, or the /64 an IPv6 address
+/// is in (one host, or one customer, holds a whole /64).
+pub(crate) fn rate_key(ip: IpAddr) -> IpAddr {
+    match canonical(ip) {
+        IpAddr::V6(v6) => {
+            let prefix = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(prefix.into())
+        }
+        v4 => v4,
+    }
+}
+
 /// `::ffff:1.2.3.4` is `1.2.3.4`.
 fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
@@ -60,6 +72,16 @@ fn canonical(ip: IpAddr) -> IpAddr {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rate_keys_are_ipv4_addresses_and_ipv6_64s() {
+        let key = |ip: &str| rate_key(ip.parse().unwrap()).to_string();
+        assert_eq!(key("198.51.100.7"), "198.51.100.7");
+        assert_eq!(key("::ffff:198.51.100.7"), "198.51.100.7");
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::");
+        assert_eq!(key("2001:db8:1:2:ffff:ffff:ffff:ffff"), "2001:db8:1:2::");
+        assert_ne!(key("2001:db8:1:3::1"), key("2001:db8:1:2::1"));
+    }
 
     fn proxies(list: &[&str]) -> TrustedProxies {
         let serve = crate::config::Serve {

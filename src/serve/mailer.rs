@@ -1,97 +1,229 @@
-//! Confirmation mails, sent from one background thread through the same transport as
-//! the newsletter (the SMTP relay, or `.eml` files in `<state folder>/outbox/confirm/`).
+//! The sign-up worker: one background thread that takes sign-ups off the queue in the
+//! state database, lets the subscriber lifecycle decide each (a new or returning
+//! address gets a link; an active one gets nothing), and mails the confirmation
+//! through the same transport as the newsletter (the SMTP relay, or `.eml` files in
+//! `<state folder>/outbox/confirm/`). It also drops sign-ups never confirmed once
+//! their link has expired.
 //!
-//! A sign-up answers before its mail is sent, so the answer takes the same time
-//! whether or not a mail goes out (and reveals nothing about the address), and a slow
-//! relay never holds a request.
+//! A sign-up is answered as soon as it is queued, so the answer takes the same work
+//! whatever the address's state (and reveals nothing about it), a slow relay never
+//! holds a request, and a restart loses no mail: the queue is in the database.
 
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
-use std::time::SystemTime;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
+use std::time::{Duration as StdDuration, Instant, SystemTime};
 
 use askama::Template;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use lettre::Message;
 use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
 
+use super::app::Clock;
+use super::confirm_token;
 use super::pages::ConfirmMail;
 use crate::config::{Config, Secrets};
 use crate::mail::Deliver;
+use crate::newsletter::lifecycle::{self, Effect, Event, Policy};
 use crate::newsletter::transport_for;
+use crate::store::{QueuedSignup, Store};
 
-/// Mails waiting for the thread; past this, sign-ups are answered but not mailed.
-const QUEUE: usize = 256;
+/// Sign-ups waiting past which new ones are refused (503) rather than queued.
+pub(crate) const MAX_QUEUED: usize = 1_000;
 
-/// One confirmation to send.
-pub(crate) struct Job {
-    pub(crate) to: String,
-    pub(crate) link: String,
-    pub(crate) now: DateTime<Utc>,
-}
+/// How often the worker looks at the queue without being woken (sign-ups queued
+/// before a restart, retries coming due, the hourly cap freeing).
+const POLL: StdDuration = StdDuration::from_secs(1);
 
-/// The handle the handlers use.
+/// How often pending sign-ups are checked for expired links.
+const SWEEP: StdDuration = StdDuration::from_secs(60);
+
+/// Attempts to mail one sign-up before it is given up (logged).
+const MAX_ATTEMPTS: u32 = 8;
+
+/// The handle the handlers use to wake the worker.
 pub(crate) struct Mailer {
-    jobs: SyncSender<Job>,
+    wake: SyncSender<()>,
 }
 
 impl Mailer {
-    /// Starts the thread; `from` is `newsletter.from`, already checked to parse.
-    pub(crate) fn start(config: &Config, secrets: &Secrets, from: Mailbox) -> Mailer {
-        let (jobs, queue) = sync_channel(QUEUE);
+    /// Starts the worker; `from` is `newsletter.from`, already checked to parse.
+    pub(crate) fn start(
+        config: &Config,
+        secrets: &Secrets,
+        from: Mailbox,
+        secret: Vec<u8>,
+        clock: Clock,
+    ) -> Mailer {
+        let (wake, woken) = sync_channel(1);
         let (config, secrets) = (config.clone(), secrets.clone());
         std::thread::Builder::new()
             .name("herald-mailer".into())
             .spawn(move || {
                 // Built on its own thread: a transport is not `Send`.
                 let worker = Worker {
+                    policy: Policy::from(&config.newsletter.bounces),
                     config,
                     secrets,
                     from,
+                    secret,
+                    clock,
+                    store: None,
                     transport: None,
+                    swept: None,
                 };
-                worker.run(queue)
+                worker.run(&woken);
             })
             .expect("spawning the mailer thread");
-        Mailer { jobs }
+        Mailer { wake }
     }
 
-    /// Queues `job`; false when the queue is full (the mail is dropped and logged).
-    pub(crate) fn send(&self, job: Job) -> bool {
-        match self.jobs.try_send(job) {
-            Ok(()) => true,
-            Err(TrySendError::Full(_)) => {
-                tracing::warn!("confirmation mail queue full; one mail dropped");
-                false
-            }
-            Err(TrySendError::Disconnected(_)) => {
-                tracing::error!("the mailer thread is gone; one mail dropped");
-                false
-            }
-        }
+    /// Tells the worker a sign-up is queued.
+    pub(crate) fn wake(&self) {
+        // A full channel already holds a wake-up; the worker reads the whole queue.
+        let _ = self.wake.try_send(());
     }
+}
+
+/// What the worker did with the head of the queue.
+enum Step {
+    /// Handled one sign-up; look again.
+    Done,
+    /// Nothing to do until woken or the next poll.
+    Idle,
 }
 
 struct Worker {
     config: Config,
     secrets: Secrets,
     from: Mailbox,
+    secret: Vec<u8>,
+    clock: Clock,
+    policy: Policy,
+    /// Its own connection, opened on first use and again after a failure.
+    store: Option<Store>,
     /// Opened on first use, and again after a failure.
     transport: Option<Box<dyn Deliver>>,
+    /// When expired sign-ups were last dropped.
+    swept: Option<Instant>,
 }
 
 impl Worker {
-    fn run(mut self, queue: Receiver<Job>) {
-        while let Ok(job) = queue.recv() {
-            if let Err(e) = self.send(&job) {
-                // The address stays out of the log.
-                tracing::error!("confirmation mail not sent: {e}");
-                self.transport = None;
+    fn run(mut self, woken: &Receiver<()>) {
+        loop {
+            self.work();
+            match woken.recv_timeout(POLL) {
+                Ok(()) | Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return,
             }
         }
     }
 
-    fn send(&mut self, job: &Job) -> Result<(), String> {
-        let message = self.compose(job)?;
+    /// Handles every due sign-up, then drops expired ones when it is time.
+    fn work(&mut self) {
+        loop {
+            match self.step() {
+                Ok(Step::Done) => {}
+                Ok(Step::Idle) => break,
+                Err(e) => {
+                    tracing::error!("sign-up queue: {e}");
+                    self.store = None;
+                    break;
+                }
+            }
+        }
+        if self.swept.is_none_or(|at| at.elapsed() >= SWEEP) {
+            self.swept = Some(Instant::now());
+            if let Err(e) = self.sweep() {
+                tracing::error!("dropping expired sign-ups: {e}");
+                self.store = None;
+            }
+        }
+    }
+
+    fn store(&mut self) -> crate::error::Result<&mut Store> {
+        if self.store.is_none() {
+            self.store = Some(Store::open(&self.config.state_file)?);
+        }
+        let store = self.store.as_mut().expect("opened above");
+        store.follow_file()?;
+        Ok(store)
+    }
+
+    /// Takes the oldest due sign-up, unless the hourly cap is reached.
+    fn step(&mut self) -> crate::error::Result<Step> {
+        let now = self.clock.now();
+        let cap = self.config.serve.confirm_mails_per_hour;
+        let expires = now + Duration::hours(i64::from(self.config.serve.confirm_hours));
+        let policy = self.policy;
+        let store = self.store()?;
+        if cap > 0 && store.confirm_mails_in_hour(now)? >= cap as usize {
+            return Ok(Step::Idle);
+        }
+        let Some(job) = store.next_signup(now)? else {
+            return Ok(Step::Idle);
+        };
+        let event = Event::SignedUp {
+            name: job.name.clone(),
+            link: expires,
+        };
+        let change = lifecycle::record(store, &job.email, &event, now, policy)?;
+        match change.effect {
+            Effect::LinkIssued(expires) => self.mail(&job, expires, now)?,
+            _ => self.store()?.finish_signup(job.id)?,
+        }
+        Ok(Step::Done)
+    }
+
+    /// Mails the link; a failure leaves the sign-up queued for a retry with backoff.
+    fn mail(
+        &mut self,
+        job: &QueuedSignup,
+        expires: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> crate::error::Result<()> {
+        match self.send(job, expires, now) {
+            Ok(()) => {
+                let store = self.store()?;
+                store.transaction(|store| {
+                    store.finish_signup(job.id)?;
+                    store.count_confirm_mail(now)
+                })
+            }
+            Err(e) if job.attempts + 1 >= MAX_ATTEMPTS => {
+                // The address stays out of the log.
+                tracing::error!(
+                    "confirmation mail not sent after {MAX_ATTEMPTS} attempts, given up: {e}"
+                );
+                self.transport = None;
+                self.store()?.finish_signup(job.id)
+            }
+            Err(e) => {
+                tracing::error!("confirmation mail not sent (will retry): {e}");
+                self.transport = None;
+                let wait = Duration::minutes(1 << job.attempts.min(6));
+                self.store()?.retry_signup(job.id, now + wait)
+            }
+        }
+    }
+
+    /// Drops the sign-ups whose link expired before they were confirmed.
+    fn sweep(&mut self) -> crate::error::Result<()> {
+        let now = self.clock.now();
+        let policy = self.policy;
+        let store = self.store()?;
+        for email in store.pending_expired(now)? {
+            lifecycle::record(store, &email, &Event::LinkExpired, now, policy)?;
+        }
+        Ok(())
+    }
+
+    fn send(
+        &mut self,
+        job: &QueuedSignup,
+        expires: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), String> {
+        let message = self.compose(job, expires, now)?;
         if self.transport.is_none() {
             let transport =
                 transport_for(&self.config, &self.secrets, "confirm").map_err(|e| e.to_string())?;
@@ -104,19 +236,25 @@ impl Worker {
             .map_err(|e| format!("{}: {e}", transport.describe()))
     }
 
-    fn compose(&self, job: &Job) -> Result<Message, String> {
+    fn compose(
+        &self,
+        job: &QueuedSignup,
+        expires: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Message, String> {
         let hours = self.config.serve.confirm_hours;
+        let link = self.link(&job.email, expires);
         let text = ConfirmMail {
             site_title: &self.config.site.title,
             site_url: self.config.base_url.as_str(),
-            email: &job.to,
-            link: &job.link,
+            email: &job.email,
+            link: &link,
             hours,
         }
         .render()
         .map_err(|e| format!("rendering the confirmation mail: {e}"))?;
         let to: Mailbox = job
-            .to
+            .email
             .parse()
             .map_err(|e| format!("the address is not usable: {e}"))?;
         Message::builder()
@@ -126,9 +264,24 @@ impl Worker {
                 "Confirm your subscription to {}",
                 self.config.site.title
             ))
-            .date(SystemTime::from(job.now))
+            .date(SystemTime::from(now))
             .header(ContentType::TEXT_PLAIN)
             .body(text)
             .map_err(|e| format!("building the confirmation mail: {e}"))
+    }
+
+    /// The confirmation link for `email`, expiring at `expires`.
+    fn link(&self, email: &str, expires: DateTime<Utc>) -> String {
+        let base = self
+            .config
+            .serve
+            .public_url
+            .as_deref()
+            .unwrap_or_default()
+            .trim_end_matches('/');
+        format!(
+            "{base}/confirm/{}",
+            confirm_token::issue(&self.secret, email, expires)
+        )
     }
 }

@@ -20,6 +20,7 @@ mod confirm_token;
 mod files;
 mod limits;
 mod mailer;
+mod origin;
 mod pages;
 mod preview;
 mod security;
@@ -98,8 +99,15 @@ fn build_app(config: &Config, secrets: &Secrets, now: Option<DateTime<Utc>>) -> 
             tracing::warn!("HERALD_SECRET is not set: unsubscribe and sign-up pages are off (404)")
         }
     }
+    let clock = now.map_or(Clock::System, Clock::Fixed);
     let mailer = match (signup_problem(config), &secret) {
-        (Ok(from), Some(_)) => Some(mailer::Mailer::start(config, secrets, from)),
+        (Ok(from), Some(secret)) => Some(mailer::Mailer::start(
+            config,
+            secrets,
+            from,
+            secret.clone(),
+            clock,
+        )),
         (Err(problem), Some(_)) => {
             tracing::warn!("sign-up is off (404): {problem}");
             None
@@ -119,10 +127,10 @@ fn build_app(config: &Config, secrets: &Secrets, now: Option<DateTime<Utc>>) -> 
         secrets: secrets.clone(),
         secret,
         store: Mutex::new(store),
-        clock: now.map_or(Clock::System, Clock::Fixed),
+        clock,
         proxies: client_ip::TrustedProxies::new(nets),
         per_ip: limits::Limiter::new(serve.signups_per_ip_per_minute, Duration::from_secs(60)),
-        per_address: limits::Limiter::new(
+        per_mailbox: limits::Limiter::new(
             1,
             Duration::from_secs(u64::from(serve.confirm_mail_interval_minutes) * 60),
         ),

@@ -2,22 +2,27 @@
 //! as pending and mails a signed link), `GET /confirm/{token}` (a button) and
 //! `POST /confirm/{token}` (makes the subscriber active).
 //!
-//! The answer to a sign-up is the same page and status whatever the address's state,
-//! so the form cannot tell anyone who is on the list; an address already active gets
-//! no mail. An unsubscribed or bounced address comes back only through its link.
+//! A sign-up is queued in the state database and answered at once: the same page,
+//! status and work whatever the address's state, so neither the form nor its timing
+//! tells anyone who is on the list. The mailer ([`super::mailer`]) decides: an address
+//! already active gets no mail. An unsubscribed or bounced address comes back only
+//! through its link. Limits: per client (an IPv4 address or an IPv6 /64), per mailbox
+//! (`+tags` folded), confirmation mails per hour, and forms posted from other sites
+//! are refused ([`super::origin`]).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::rejection::FormRejection;
 use axum::extract::{ConnectInfo, Form, Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
-use chrono::Duration;
 
 use super::app::App;
+use super::client_ip::rate_key;
 use super::confirm_token::{self, Refusal};
-use super::mailer::Job;
+use super::mailer::MAX_QUEUED;
+use super::origin;
 use super::pages::{self, ConfirmPage, SubscribePage, SubscribeSentPage};
 use crate::newsletter::import::check_address;
 use crate::newsletter::lifecycle::{self, Effect, Event, Policy};
@@ -42,17 +47,21 @@ pub(crate) async fn form(State(app): State<Arc<App>>) -> Response {
     form_page(&app, StatusCode::OK, None, "", "")
 }
 
-/// Records the sign-up and queues the confirmation mail.
+/// Queues the sign-up for the mailer: the same work and the same answer whatever the
+/// address's state (the worker decides whether a link is mailed).
 pub(crate) async fn sign_up(
     State(app): State<Arc<App>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     form: Result<Form<SignupForm>, FormRejection>,
 ) -> Response {
-    let Some(secret) = enabled(&app) else {
+    let Some(mailer) = app.mailer.as_ref() else {
         return off(&app);
     };
-    let client = app.proxies.client(peer.ip(), &headers);
+    if !origin::same_site(&headers, app.config.serve.public_url.as_deref()) {
+        return elsewhere(&app);
+    }
+    let client = rate_key(app.proxies.client(peer.ip(), &headers));
     if !app.per_ip.allow(&client) {
         return pages::too_many(&app.frame);
     }
@@ -85,37 +94,20 @@ pub(crate) async fn sign_up(
             &name,
         );
     }
-    if !app.per_address.allow(&email.to_lowercase()) {
+    if !app.per_mailbox.allow(&mailbox_key(&email)) {
         return pages::too_many(&app.frame);
     }
     let now = app.clock.now();
-    let expires = now + Duration::hours(i64::from(app.config.serve.confirm_hours));
-    let policy = Policy::from(&app.config.newsletter.bounces);
-    let recorded = {
-        let (email, name) = (email.clone(), name.clone());
-        app.db(move |store, _| {
-            let name = Some(name).filter(|n| !n.is_empty());
-            let event = Event::SignedUp {
-                name,
-                link: expires,
-            };
-            lifecycle::record(store, &email, &event, now, policy)
-        })
-        .await
+    let queued = {
+        let email = email.clone();
+        let name = Some(name).filter(|n| !n.is_empty());
+        app.db(move |store, _| store.queue_signup(&email, name.as_deref(), now, MAX_QUEUED))
+            .await
     };
-    match recorded.map(|change| change.effect) {
-        Ok(Effect::LinkIssued(expires)) => {
-            let link = confirm_link(&app, &secret, &email, expires);
-            if let Some(mailer) = &app.mailer {
-                mailer.send(Job {
-                    to: email.clone(),
-                    link,
-                    now,
-                });
-            }
-        }
-        Ok(_) => {}
-        Err(e) => return pages::internal(&app.frame, "recording a sign-up", &e.0),
+    match queued {
+        Ok(true) => mailer.wake(),
+        Ok(false) => return busy(&app),
+        Err(e) => return pages::internal(&app.frame, "queueing a sign-up", &e.0),
     }
     pages::html(
         StatusCode::OK,
@@ -125,6 +117,42 @@ pub(crate) async fn sign_up(
             hours: app.config.serve.confirm_hours,
         },
     )
+}
+
+/// What the sign-up limits count a mailbox by: lowercase, without a `+tag`.
+fn mailbox_key(email: &str) -> String {
+    let email = email.to_lowercase();
+    match email.rsplit_once('@') {
+        Some((local, domain)) => {
+            let local = local.split_once('+').map_or(local, |(base, _)| base);
+            format!("{local}@{domain}")
+        }
+        None => email,
+    }
+}
+
+/// 403: a form posted from another site's page.
+fn elsewhere(app: &App) -> Response {
+    pages::message(
+        &app.frame,
+        StatusCode::FORBIDDEN,
+        "This form was sent from another site",
+        &["Sign up from this site's own page."],
+    )
+}
+
+/// 503: the queue of confirmation mails is full.
+fn busy(app: &App) -> Response {
+    let mut response = pages::message(
+        &app.frame,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Too many sign-ups just now",
+        &["Nothing was recorded. Please try again in a few minutes."],
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+    response
 }
 
 /// The confirmation button, for a genuine link that has not expired.
@@ -148,10 +176,17 @@ pub(crate) async fn confirm_page(
 }
 
 /// Makes the link's subscriber active.
-pub(crate) async fn confirm(State(app): State<Arc<App>>, Path(token): Path<String>) -> Response {
+pub(crate) async fn confirm(
+    State(app): State<Arc<App>>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let Some(secret) = enabled(&app) else {
         return off(&app);
     };
+    if !origin::same_site(&headers, app.config.serve.public_url.as_deref()) {
+        return elsewhere(&app);
+    }
     let claim = match confirm_token::check(&secret, &token, app.clock.now()) {
         Ok(claim) => claim,
         Err(refusal) => return refused(&app, refusal),
@@ -191,25 +226,6 @@ fn enabled(app: &App) -> Option<Vec<u8>> {
 /// The page saying sign-up is off.
 fn off(app: &App) -> Response {
     pages::not_found(&app.frame, "Sign-up is not enabled on this server.")
-}
-
-fn confirm_link(
-    app: &App,
-    secret: &[u8],
-    email: &str,
-    expires: chrono::DateTime<chrono::Utc>,
-) -> String {
-    let base = app
-        .config
-        .serve
-        .public_url
-        .as_deref()
-        .unwrap_or_default()
-        .trim_end_matches('/');
-    format!(
-        "{base}/confirm/{}",
-        confirm_token::issue(secret, email, expires)
-    )
 }
 
 fn form_page(

@@ -14,6 +14,7 @@ mod identity;
 mod inbound;
 mod issues;
 mod schema;
+mod signups;
 mod subscribers;
 mod tokens;
 
@@ -27,6 +28,7 @@ pub use history::{DeliveryRecord, InboundRecord};
 pub use identity::Liveness;
 pub use inbound::{Handled, Record};
 pub use issues::IssueRow;
+pub use signups::QueuedSignup;
 pub use subscribers::{Joined, Known, LastBounce, Links, Reason, Status, Subscriber, Write};
 
 use crate::error::{Error, Result};

@@ -17,7 +17,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::{Error, Result};
 
 /// The schema version this build writes (`PRAGMA user_version`).
-const VERSION: i64 = 4;
+const VERSION: i64 = 5;
 
 /// Version 1: created on a new file, and kept as is for files made by older builds.
 const SCHEMA_V1: &str = "
@@ -99,6 +99,24 @@ CREATE INDEX deliveries_email ON deliveries (email);
 CREATE INDEX inbound_email ON inbound (email);
 ";
 
+/// Version 5: what `herald serve` owes: the sign-ups waiting for the mailer (a
+/// durable queue: a restart loses none), and one row per confirmation mail sent in
+/// the last hour (the hourly cap).
+const V5: &str = "
+CREATE TABLE signups (
+    id           INTEGER PRIMARY KEY,
+    email        TEXT NOT NULL,
+    name         TEXT,
+    requested_at TEXT NOT NULL,
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    not_before   TEXT
+);
+CREATE TABLE confirm_mails (
+    sent_at TEXT NOT NULL
+);
+CREATE INDEX confirm_mails_sent_at ON confirm_mails (sent_at);
+";
+
 /// Switches to WAL, then creates or upgrades the schema to [`VERSION`].
 pub(super) fn migrate(conn: &Connection, path: &Path) -> Result<()> {
     let sql = |e| Error::store(path, e);
@@ -131,6 +149,9 @@ pub(super) fn migrate(conn: &Connection, path: &Path) -> Result<()> {
     }
     if found < 4 {
         tx.execute_batch(V4).map_err(sql)?;
+    }
+    if found < 5 {
+        tx.execute_batch(V5).map_err(sql)?;
     }
     tx.pragma_update(None, "user_version", VERSION)
         .map_err(sql)?;

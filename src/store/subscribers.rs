@@ -253,6 +253,8 @@ pub enum Write {
     Row(Subscriber),
     /// Erase everything held about the address, keeping a keyed hash of it.
     Forget,
+    /// Delete the row, keeping nothing (a sign-up never confirmed).
+    Remove,
 }
 
 /// The columns [`row_to_subscriber`] reads, in its order.
@@ -305,6 +307,12 @@ impl Store {
             Write::Nothing => Ok(()),
             Write::Row(subscriber) => self.put_subscriber(&subscriber),
             Write::Forget => self.erase(email, now),
+            Write::Remove => self
+                .conn
+                .prepare_cached("DELETE FROM subscribers WHERE email = ?1")
+                .and_then(|mut s| s.execute([email]))
+                .map(drop)
+                .map_err(|e| self.error(e)),
         }
     }
 

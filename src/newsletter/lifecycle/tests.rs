@@ -74,6 +74,7 @@ fn event(name: &str) -> Event {
             ..bounce
         }),
         "forget" => Event::Forgotten,
+        "expire" => Event::LinkExpired,
         other => panic!("no event {other}"),
     }
 }
@@ -83,6 +84,7 @@ fn outcome(change: &Change, known: &Known) -> String {
     match (&change.write, known) {
         (Write::Row(s), _) => s.status.as_str().to_string(),
         (Write::Forget, _) => "erased".into(),
+        (Write::Remove, _) => "removed".into(),
         (Write::Nothing, Known::Row(s)) => format!("={}", s.status.as_str()),
         (Write::Nothing, Known::New) => "=new".into(),
         (Write::Nothing, Known::Forgotten) => "=forgotten".into(),
@@ -111,6 +113,7 @@ fn every_state_and_event() {
         ("new", "hard", "=new", "-"),
         ("new", "soft", "=new", "-"),
         ("new", "forget", "erased", "-"),
+        ("new", "expire", "=new", "-"),
         ("forgotten", "import active", "=forgotten", "-"),
         ("forgotten", "import unsubscribed", "=forgotten", "-"),
         ("forgotten", "add", "active", "-"),
@@ -121,6 +124,7 @@ fn every_state_and_event() {
         ("forgotten", "hard", "=forgotten", "-"),
         ("forgotten", "soft", "=forgotten", "-"),
         ("forgotten", "forget", "=forgotten", "-"),
+        ("forgotten", "expire", "=forgotten", "-"),
         ("pending", "import active", "pending", "-"),
         ("pending", "import unsubscribed", "unsubscribed", "import"),
         ("pending", "add", "active", "-"),
@@ -131,6 +135,7 @@ fn every_state_and_event() {
         ("pending", "hard", "pending", "-"),
         ("pending", "soft", "pending", "-"),
         ("pending", "forget", "erased", "-"),
+        ("pending", "expire", "removed", "-"),
         ("active", "import active", "active", "-"),
         ("active", "import unsubscribed", "unsubscribed", "import"),
         ("active", "add", "=active", "-"),
@@ -141,6 +146,7 @@ fn every_state_and_event() {
         ("active", "hard", "bounced", "bounced"),
         ("active", "soft", "active", "-"),
         ("active", "forget", "erased", "-"),
+        ("active", "expire", "=active", "-"),
         ("unsubscribed", "import active", "unsubscribed", "mailto"),
         (
             "unsubscribed",
@@ -156,6 +162,7 @@ fn every_state_and_event() {
         ("unsubscribed", "hard", "unsubscribed", "mailto"),
         ("unsubscribed", "soft", "unsubscribed", "mailto"),
         ("unsubscribed", "forget", "erased", "-"),
+        ("unsubscribed", "expire", "=unsubscribed", "mailto"),
         ("bounced", "import active", "bounced", "bounced"),
         ("bounced", "import unsubscribed", "=bounced", "bounced"),
         ("bounced", "add", "active", "-"),
@@ -166,6 +173,7 @@ fn every_state_and_event() {
         ("bounced", "hard", "bounced", "bounced"),
         ("bounced", "soft", "bounced", "bounced"),
         ("bounced", "forget", "erased", "-"),
+        ("bounced", "expire", "=bounced", "bounced"),
     ];
     let states = [
         "new",
@@ -186,6 +194,7 @@ fn every_state_and_event() {
         "hard",
         "soft",
         "forget",
+        "expire",
     ];
     assert_eq!(table.len(), states.len() * events.len(), "one row per pair");
     for (i, s) in states.iter().enumerate() {
@@ -310,6 +319,7 @@ fn any_event() -> impl Strategy<Value = Event> {
         bounce.clone().prop_map(Event::HardBounce),
         bounce.prop_map(Event::SoftBounce),
         Just(Event::Forgotten),
+        Just(Event::LinkExpired),
     ]
 }
 
@@ -330,6 +340,7 @@ fn run(events: &[Event]) -> Vec<(Known, Event, Change)> {
             Write::Nothing => known.clone(),
             Write::Row(s) => Known::Row(s.clone()),
             Write::Forget => Known::Forgotten,
+            Write::Remove => Known::New,
         };
         steps.push((known, event.clone(), change));
         known = next;
