@@ -7,6 +7,7 @@
 //!   one-click unsubscribe (only a POST unsubscribes).
 //! - `GET|POST /subscribe` and `GET|POST /confirm/{token}`: double opt-in sign-up.
 //! - `GET /preview`: the next issue's HTML, behind `serve.preview_token`.
+//! - `GET /`: the home page: the site, the sign-up form, the feeds.
 //! - `GET /healthz`: 200 when the state database answers.
 //! - everything else: the built feeds from `output_dir`.
 //!
@@ -18,6 +19,7 @@ mod app;
 mod client_ip;
 mod confirm_token;
 mod files;
+mod home;
 mod limits;
 mod mailer;
 mod origin;
@@ -155,6 +157,7 @@ fn signup_problem(config: &Config) -> std::result::Result<lettre::message::Mailb
 
 fn router(app: Arc<App>, config: &Config) -> Router {
     let routes = Router::new()
+        .route("/", get(home::home))
         .route("/healthz", get(healthz))
         .route(
             "/unsubscribe/{token}",

@@ -47,6 +47,23 @@ pub(crate) struct MessagePage<'a> {
     pub(crate) paragraphs: &'a [&'a str],
 }
 
+/// `/`: the site, the sign-up form when sign-up is on, and the feeds.
+#[derive(Template)]
+#[template(path = "serve/home.html")]
+pub(crate) struct HomePage<'a> {
+    pub(crate) page: &'a PageFrame,
+    pub(crate) description: &'a str,
+    pub(crate) signup: bool,
+    pub(crate) feeds: &'a [FeedLink],
+}
+
+/// A feed on the home page.
+#[derive(Debug, Clone)]
+pub(crate) struct FeedLink {
+    pub(crate) name: &'static str,
+    pub(crate) url: String,
+}
+
 /// The unsubscribe button.
 #[derive(Template)]
 #[template(path = "serve/unsubscribe.html")]
