@@ -208,8 +208,8 @@ fn sign_up_mails_a_link_through_smtp_and_confirming_makes_the_subscriber_active(
     expect(&server.get("/subscribe"), 200, "name=\"email\"", &server);
     let reply = server.post("/subscribe", "email=new%40example.com&name=New+Reader");
     expect(&reply, 200, "Check your inbox", &server);
-    assert_eq!(status(&site, "new@example.com").as_deref(), Some("pending"));
     let mail = wait_for_mail(&smtp, 1);
+    assert_eq!(status(&site, "new@example.com").as_deref(), Some("pending"));
     assert_eq!(mail[0].to, ["new@example.com"]);
     let link = confirm_path(&mail[0].data);
     expect(&server.get(&link), 200, "<form method=\"post\">", &server);
