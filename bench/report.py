@@ -99,6 +99,7 @@ def main():
     big_rows(facts, t, row, notes)
     send_rows(facts, t, row, notes)
     inbound_rows(facts, t, row, notes)
+    load_rows(facts, row)
     serve_rows(facts, results, row, notes)
     print_table(facts, rows, notes)
 
@@ -153,6 +154,16 @@ def big_rows(facts, t, row, notes):
             row(f"First build (every document rendered), {count:,} articles",
                 f"{fmt_s(float(first))}; {mb(facts[f'{name}_first_rss'])}", "–", "–",
                 "(none)", "–")
+
+
+def load_rows(facts, row):
+    if "load_check" not in facts:
+        return
+    ok = facts["load_check"] == "pass"
+    took = float(facts.get("load_check_seconds", "0"))
+    row("Serve under load: send to 20,000 + 300 unsubscribes, 300 sign-ups, 300 confirms",
+        "0 non-2xx, no late copy" if ok else "see load_check.log", f"{took:.0f} s in all", "–",
+        "0 non-2xx, no copy after its unsubscribe", verdict(ok))
 
 
 def inbound_rows(facts, t, row, notes):

@@ -16,6 +16,8 @@
 #   ONLY=100k         only the 100k rows (with their 10k counterpart and the 10k newest-20 build)
 #   SKIP_100K=1       leave the 100k row out
 #   SKIP_INBOUND=1    leave the inbound rows out
+#   SKIP_LOAD=1       leave the serve load check out
+#   ONLY=load         only the serve load check (tests/it/serve_load.rs, load_check)
 #   ONLY=inbound      only the inbound rows
 #   INBOUND_N         reports in the inbound row's Maildir (default 10000)
 #   BIG_N             articles in the 100k row's corpus (default 100000)
@@ -47,10 +49,11 @@ INBOUND_N=${INBOUND_N:-10000}
 BENCH_100K_FEEDS_EXTRA=${BENCH_100K_FEEDS_EXTRA-$'  archives: true\n  per_tag: true'}
 case ${ONLY:-} in
 "") ;;
-serve) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=0 SKIP_100K=1 SKIP_INBOUND=1 ;;
-100k) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=1 SKIP_100K=0 SKIP_INBOUND=1 ;;
-inbound) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=1 SKIP_100K=1 SKIP_INBOUND=0 ;;
-*) printf 'bench/run.sh: ONLY=%s: only "serve", "100k" or "inbound" can run alone\n' "$ONLY" >&2; exit 1 ;;
+serve) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=0 SKIP_100K=1 SKIP_INBOUND=1 SKIP_LOAD=1 ;;
+100k) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=1 SKIP_100K=0 SKIP_INBOUND=1 SKIP_LOAD=1 ;;
+inbound) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=1 SKIP_100K=1 SKIP_INBOUND=0 SKIP_LOAD=1 ;;
+load) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=1 SKIP_100K=1 SKIP_INBOUND=1 SKIP_LOAD=0 ;;
+*) printf 'bench/run.sh: ONLY=%s: only "serve", "100k", "inbound" or "load" can run alone\n' "$ONLY" >&2; exit 1 ;;
 esac
 # A fixed clock: every generated article (2015 to mid-2025) is published, and the output
 # does not depend on the day the benchmark runs.
@@ -625,6 +628,24 @@ if [[ ${SKIP_INBOUND:-0} != 1 ]]; then
   fact inbound_handled "$handled"
   peak_rss inbound_big "$(inbound_reset "$I/big")" bash -c "$(run_inbound "$I/big")"
   peak_rss inbound_small "$(inbound_reset "$I/small")" bash -c "$(run_inbound "$I/small")"
+fi
+
+# ---------------------------------------------------------------- serve under load
+# The load check: `herald send` to 20,000 subscribers (outbox) while 300 one-click
+# unsubscribes, 300 sign-ups from distinct clients and 300 confirmations hit
+# `herald serve`; it passes with 0 answers other than 2xx and no copy written after
+# its unsubscribe was answered (tests/it/serve_load.rs, an ignored test run here).
+if [[ ${SKIP_LOAD:-0} != 1 ]]; then
+  log "serve load check"
+  started=$SECONDS
+  if (cd "$REPO" && cargo test --release --quiet --test it -- --ignored --exact \
+    serve_load::load_check >"$R/load_check.log" 2>&1); then
+    fact load_check pass
+  else
+    fact load_check fail
+    tail -40 "$R/load_check.log" >&2
+  fi
+  fact load_check_seconds "$((SECONDS - started))"
 fi
 
 fact load_after "$(cut -d' ' -f1-3 /proc/loadavg)"

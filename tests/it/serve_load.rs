@@ -35,6 +35,7 @@ fn site() -> Site {
 serve:
   public_url: \"http://news.example.test/\"
   trusted_proxies: [127.0.0.1]
+  confirm_mails_per_hour: 0
 "
     ));
     site.article("hello", "Hello", "2025-12-01");
