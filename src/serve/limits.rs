@@ -30,6 +30,15 @@ impl<K: Hash + Eq + Clone> Limiter<K> {
         self.allow_at(key, Instant::now())
     }
 
+    /// Takes back one hit counted for `key` (a request that failed on the server's side
+    /// must not spend the client's quota).
+    pub(crate) fn refund(&self, key: &K) {
+        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(entry) = windows.get_mut(key) {
+            entry.1 = entry.1.saturating_sub(1);
+        }
+    }
+
     fn allow_at(&self, key: &K, now: Instant) -> bool {
         if self.limit == 0 {
             return true;
@@ -64,6 +73,17 @@ mod tests {
         assert!(!limiter.allow_at(&"a", start + Duration::from_secs(1)));
         assert!(limiter.allow_at(&"b", start));
         assert!(limiter.allow_at(&"a", start + Duration::from_secs(61)));
+    }
+
+    #[test]
+    fn a_refunded_hit_is_not_counted() {
+        let limiter = Limiter::new(1, Duration::from_secs(60));
+        let start = Instant::now();
+        assert!(limiter.allow_at(&"a", start));
+        limiter.refund(&"a");
+        assert!(limiter.allow_at(&"a", start));
+        assert!(!limiter.allow_at(&"a", start));
+        limiter.refund(&"unknown");
     }
 
     #[test]

@@ -104,10 +104,21 @@ pub(crate) async fn sign_up(
         app.db(move |store, _| store.queue_signup(&email, name.as_deref(), now, MAX_QUEUED))
             .await
     };
+    let refund = || {
+        // Nothing was recorded: the client's and the mailbox's quotas are not spent.
+        app.per_ip.refund(&client);
+        app.per_mailbox.refund(&mailbox_key(&email));
+    };
     match queued {
         Ok(true) => mailer.wake(),
-        Ok(false) => return busy(&app),
-        Err(e) => return pages::internal(&app.frame, "queueing a sign-up", &e.0),
+        Ok(false) => {
+            refund();
+            return busy(&app);
+        }
+        Err(e) => {
+            refund();
+            return pages::internal(&app.frame, "queueing a sign-up", &e.0);
+        }
     }
     pages::html(
         StatusCode::OK,

@@ -264,7 +264,19 @@ fn a_full_queue_says_so_and_drops_nothing() {
             other => panic!("{other} {}", reply.body),
         }
     }
-    assert!(refused.is_some(), "a full queue answers 503");
+    let Some(refused) = refused else {
+        panic!("a full queue answers 503")
+    };
+    // Nothing was recorded, so the client's and the mailbox's quotas are not spent.
+    let again = server.post_with(
+        "/subscribe",
+        &format!("email=r{refused}%40example.org"),
+        &[(
+            "X-Forwarded-For",
+            &format!("10.{}.{}.1", refused / 250, refused % 250),
+        )],
+    );
+    assert_eq!(again.status, 503, "{}", again.body);
     wait_until("the first mail", || outbox_mails(&site) == 1);
     // Every sign-up answered 200 is mailed or still waiting: none was dropped.
     assert_eq!(outbox_mails(&site) + queued(&site), accepted);
