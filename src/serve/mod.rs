@@ -37,7 +37,7 @@ use axum::routing::get;
 use chrono::{DateTime, Utc};
 
 use crate::config::{Config, Secrets};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SecretProblem};
 use crate::store::Store;
 use app::{App, Clock};
 
@@ -54,8 +54,11 @@ pub struct ServeOptions {
 /// Runs the server until SIGTERM or Ctrl-C, calling `on_listening` with the bound
 /// address once it accepts connections.
 ///
-/// Unsubscribe needs `HERALD_SECRET`; sign-up needs it too, plus `serve.public_url` and
-/// `newsletter.from`. What is missing is logged at start and those pages answer 404.
+/// `HERALD_SECRET` must be at least [`MIN_SECRET_BYTES`](crate::config::MIN_SECRET_BYTES)
+/// long, and is required when the config sets `newsletter.from` (the newsletter's mails
+/// link to the unsubscribe page). Without a newsletter and without the secret, the
+/// unsubscribe and sign-up pages answer 404. Sign-up also needs `serve.public_url`; what
+/// is missing is logged at start.
 pub fn serve(
     config: &Config,
     secrets: &Secrets,
@@ -88,8 +91,16 @@ pub fn serve(
 }
 
 fn build_app(config: &Config, secrets: &Secrets, now: Option<DateTime<Utc>>) -> Result<App> {
+    let secret = secrets.secret_key()?.map(<[u8]>::to_vec);
+    // The newsletter's mails link to the unsubscribe page: without the secret that
+    // page would refuse every link.
+    if secret.is_none() && config.newsletter.from.is_some() {
+        return Err(SecretProblem::Missing {
+            needed_by: "`herald serve` needs it for the newsletter's unsubscribe and sign-up pages (the config sets newsletter.from)",
+        }
+        .into());
+    }
     let mut store = Store::open(&config.state_file)?;
-    let secret = secrets.secret.as_ref().map(|s| s.as_bytes().to_vec());
     match &secret {
         Some(secret) => {
             unsubscribe::index(&mut store, secret)?;

@@ -26,6 +26,7 @@ mod properties;
 mod regression;
 mod serve;
 mod serve_files;
+mod serve_limits;
 mod smtp_server;
 mod support;
 mod tags;
