@@ -185,6 +185,19 @@ impl Config {
         if serve.max_body_bytes < 1024 {
             return Err("serve.max_body_bytes must be at least 1024".into());
         }
+        for (key, seconds) in [
+            (
+                "header_read_timeout_seconds",
+                serve.header_read_timeout_seconds,
+            ),
+            ("idle_timeout_seconds", serve.idle_timeout_seconds),
+        ] {
+            if seconds == 0 {
+                return Err(format!(
+                    "serve.{key} must be at least 1 (a connection needs some time to send a request)"
+                ));
+            }
+        }
         if serve.preview_token.as_deref().is_some_and(|t| t.len() < 16) {
             return Err(
                 "serve.preview_token is shorter than 16 characters; use a long random string"
@@ -383,6 +396,15 @@ mod tests {
         let config = parse(MINIMAL).unwrap();
         assert_eq!(config.serve.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(config.serve.confirm_hours, 48);
+        let serve = &config.serve;
+        assert_eq!(
+            (
+                serve.header_read_timeout_seconds,
+                serve.idle_timeout_seconds,
+                serve.shutdown_timeout_seconds
+            ),
+            (10, 180, 10)
+        );
         assert_eq!(config.unsubscribe_url(), None);
         let with_url = parse(&format!(
             "{MINIMAL}serve:\n  public_url: https://news.example.com/\n  trusted_proxies: [127.0.0.1, 10.0.0.0/8]\n"
@@ -415,6 +437,14 @@ mod tests {
             ),
             ("serve:\n  lisen: 127.0.0.1:1\n", "unknown field `lisen`"),
             ("serve:\n  preview_token: short\n", "shorter than 16"),
+            (
+                "serve:\n  header_read_timeout_seconds: 0\n",
+                "serve.header_read_timeout_seconds must be at least 1",
+            ),
+            (
+                "serve:\n  idle_timeout_seconds: 0\n",
+                "serve.idle_timeout_seconds must be at least 1",
+            ),
         ];
         for (extra, expected) in cases {
             let err = parse(&format!("{MINIMAL}{extra}")).unwrap_err().to_string();

@@ -11,7 +11,10 @@
 //! - everything else: the built feeds from `output_dir`.
 //!
 //! It runs on a tokio runtime of its own, so library users call the blocking [`serve`]
-//! like any other stage. Every page carries a strict Content-Security-Policy.
+//! like any other stage. Every page carries a strict Content-Security-Policy. A
+//! request head has `serve.header_read_timeout_seconds` to arrive, a kept-alive
+//! connection may idle `serve.idle_timeout_seconds`, and shutdown waits at most
+//! `serve.shutdown_timeout_seconds` for open connections.
 
 mod access_log;
 mod app;
@@ -19,11 +22,13 @@ mod client_ip;
 mod confirm_token;
 mod files;
 mod limits;
+mod listen;
 mod mailer;
 mod pages;
 mod preview;
 mod security;
 mod signup;
+mod timeouts;
 mod unsubscribe;
 
 use std::net::SocketAddr;
@@ -51,8 +56,14 @@ pub struct ServeOptions {
     pub now: Option<DateTime<Utc>>,
 }
 
+/// After the shutdown, how long a store call still running on the blocking pool may
+/// take before the process leaves without it.
+const BLOCKING_GRACE: Duration = Duration::from_secs(1);
+
 /// Runs the server until SIGTERM or Ctrl-C, calling `on_listening` with the bound
-/// address once it accepts connections.
+/// address once it accepts connections. Then it stops accepting, waits for the requests
+/// under way at most `serve.shutdown_timeout_seconds`, closes what is still open, and
+/// returns.
 ///
 /// `HERALD_SECRET` must be at least [`MIN_SECRET_BYTES`](crate::config::MIN_SECRET_BYTES)
 /// long, and is required when the config sets `newsletter.from` (the newsletter's mails
@@ -69,25 +80,24 @@ pub fn serve(
         address: options.listen.to_string(),
         source,
     };
+    let app = Arc::new(build_app(config, secrets, options.now)?);
+    let router = router(app, config);
+    let limits = listen::Limits::of(&config.serve);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(listen_error)?;
-    let app = Arc::new(build_app(config, secrets, options.now)?);
-    let router = router(app, config);
-    runtime.block_on(async move {
+    let served = runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(options.listen)
             .await
             .map_err(listen_error)?;
         on_listening(listener.local_addr().map_err(listen_error)?);
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(listen_error)
-    })
+        listen::run(listener, router, limits, shutdown_signal()).await;
+        Ok(())
+    });
+    // Drops the connections still open (past the deadline) without waiting for them.
+    runtime.shutdown_timeout(BLOCKING_GRACE);
+    served
 }
 
 fn build_app(config: &Config, secrets: &Secrets, now: Option<DateTime<Utc>>) -> Result<App> {
@@ -217,5 +227,4 @@ async fn shutdown_signal() {
         () = ctrl_c => {},
         () = terminate => {},
     }
-    tracing::info!("shutting down");
 }

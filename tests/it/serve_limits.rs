@@ -1,13 +1,19 @@
-//! `herald serve` under fire, driven as a real process: the `HERALD_SECRET` rule.
+//! `herald serve` under fire, driven over real TCP: a request that is never finished
+//! (the header-read timeout, the shutdown deadline), a kept-alive connection left idle,
+//! and the `HERALD_SECRET` rule.
 //!
 //! Every wait is bounded, so a server that hangs fails the test instead of hanging it.
 
-use std::time::Duration;
+use std::io::{ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
 
+use crate::support::server::Server;
 use crate::support::{CONFIG, Run, Site};
 
 /// 64 hex digits, as `openssl rand -hex 32` prints them.
 const SECRET: &str = "9b1f0c7e4a2d8f6b3c5e1a7d9f0b2c4e6a8d0f1b3c5e7a9d2f4b6c8e0a1d3f5b";
+const ENV: &[(&str, &str)] = &[("HERALD_SECRET", SECRET)];
 
 /// A built site with a newsletter and `serve:` lines `serve_extra` (indented two
 /// spaces) after an http `public_url`.
@@ -26,6 +32,167 @@ serve:
     site.article("hello", "Hello", "2025-12-01");
     site.herald(&["build"]).expect_code(0);
     site
+}
+
+fn address(server: &Server) -> SocketAddr {
+    server
+        .base
+        .trim_start_matches("http://")
+        .parse()
+        .unwrap_or_else(|e| panic!("{}: {e}", server.base))
+}
+
+fn connect(server: &Server) -> TcpStream {
+    let address = address(server);
+    TcpStream::connect(address).unwrap_or_else(|e| panic!("connect {address}: {e}"))
+}
+
+/// Reads from `stream` until the server closes it (end of file, or a reset); `Err`
+/// when `limit` passes first.
+fn closed_within(stream: &mut TcpStream, limit: Duration) -> Result<(), String> {
+    let started = Instant::now();
+    stream
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .expect("read timeout");
+    let mut received = Vec::new();
+    let mut buffer = [0; 4096];
+    loop {
+        match stream.read(&mut buffer) {
+            Ok(0) => return Ok(()),
+            Ok(n) => received.extend_from_slice(&buffer[..n]),
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            Err(e) if e.kind() == ErrorKind::ConnectionReset => return Ok(()),
+            Err(e) => return Err(format!("reading: {e}")),
+        }
+        if started.elapsed() > limit {
+            return Err(format!(
+                "still open after {limit:?}; received {:?}",
+                String::from_utf8_lossy(&received)
+            ));
+        }
+    }
+}
+
+/// One response read from a kept-alive connection: its status, headers and body
+/// (`Content-Length` bytes).
+fn read_response(stream: &mut TcpStream) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("read timeout");
+    let mut raw = Vec::new();
+    let mut buffer = [0; 4096];
+    loop {
+        let n = stream.read(&mut buffer).expect("reading a response");
+        assert!(n > 0, "closed before a whole response: {raw:?}");
+        raw.extend_from_slice(&buffer[..n]);
+        let mut slots = [httparse::EMPTY_HEADER; 32];
+        let mut parsed = httparse::Response::new(&mut slots);
+        let httparse::Status::Complete(head) = parsed.parse(&raw).expect("a response head") else {
+            continue;
+        };
+        let headers: Vec<(String, String)> = parsed
+            .headers
+            .iter()
+            .map(|h| {
+                let value = String::from_utf8_lossy(h.value).into_owned();
+                (h.name.to_ascii_lowercase(), value)
+            })
+            .collect();
+        let status = parsed.code.expect("a status");
+        let length: usize = headers
+            .iter()
+            .find(|(name, _)| name == "content-length")
+            .map_or(0, |(_, value)| value.parse().expect("a length"));
+        while raw.len() < head + length {
+            let n = stream.read(&mut buffer).expect("reading a body");
+            assert!(n > 0, "closed in the middle of a body");
+            raw.extend_from_slice(&buffer[..n]);
+        }
+        return (status, headers, raw[head..head + length].to_vec());
+    }
+}
+
+#[test]
+fn sigterm_ends_the_server_within_the_deadline_while_a_request_is_half_sent() {
+    // The header-read timeout is long, so only the shutdown deadline can end this.
+    let site = site("  shutdown_timeout_seconds: 2\n  header_read_timeout_seconds: 60\n");
+    let server = site.serve(ENV);
+    let mut half = connect(&server);
+    half.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        .expect("sending half a request");
+    // Give the server the time to read those bytes: a connection that sent nothing
+    // yet would be closed at once, without the deadline.
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(server.get("/healthz").status, 200);
+    // The deadline is 2 s; what is past it here is only margin for a loaded machine.
+    let (code, _took, stderr) = server.terminate_within(Duration::from_secs(8));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("shutdown deadline (2 s) passed: closing 1 open connection"),
+        "{stderr}"
+    );
+    closed_within(&mut half, Duration::from_secs(5)).expect("the half-sent connection closed");
+}
+
+#[test]
+fn a_half_sent_request_is_closed_by_the_header_read_timeout() {
+    let site = site("  header_read_timeout_seconds: 1\n");
+    let server = site.serve(ENV);
+    let mut half = connect(&server);
+    half.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        .expect("sending half a request");
+    closed_within(&mut half, Duration::from_secs(10))
+        .unwrap_or_else(|e| panic!("half a request: {e}\n{}", server.describe()));
+
+    // A head sent one line at a time, each in time, still has to be whole in time:
+    // the timeout runs from its first byte.
+    let mut trickle = connect(&server);
+    trickle
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .expect("read timeout");
+    trickle
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        .expect("sending the start of a request");
+    let started = Instant::now();
+    let mut closed = false;
+    while !closed && started.elapsed() < Duration::from_secs(10) {
+        let sent = trickle
+            .write_all(b"X-Slow: yes\r\n")
+            .and_then(|()| trickle.flush());
+        let mut byte = [0; 1];
+        closed = sent.is_err()
+            || match trickle.read(&mut byte) {
+                Ok(0) => true,
+                Ok(_) => false,
+                Err(e) => e.kind() == ErrorKind::ConnectionReset,
+            };
+    }
+    assert!(
+        closed,
+        "a head trickled in for 10 s is still being read\n{}",
+        server.describe()
+    );
+    // The server itself is fine.
+    assert_eq!(server.get("/healthz").status, 200);
+}
+
+#[test]
+fn keep_alive_outlasts_the_header_timeout_and_ends_at_the_idle_timeout() {
+    let site = site("  header_read_timeout_seconds: 1\n  idle_timeout_seconds: 3\n");
+    let server = site.serve(ENV);
+    let mut stream = connect(&server);
+    let request = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    stream.write_all(request).expect("first request");
+    let (status, _, body) = read_response(&mut stream);
+    assert_eq!((status, body.as_slice()), (200, b"ok\n".as_slice()));
+    // Idle for longer than the header-read timeout: waiting for the next request is
+    // not reading a slow one, so the connection is still there for it.
+    std::thread::sleep(Duration::from_millis(1500));
+    stream.write_all(request).expect("second request");
+    let (status, _, body) = read_response(&mut stream);
+    assert_eq!((status, body.as_slice()), (200, b"ok\n".as_slice()));
+    closed_within(&mut stream, Duration::from_secs(15))
+        .unwrap_or_else(|e| panic!("an idle kept-alive connection: {e}\n{}", server.describe()));
 }
 
 /// `herald serve` run for at most 20 s: it should refuse to start.
