@@ -1,11 +1,12 @@
 //! `herald serve` under fire, driven over real TCP: a request that is never finished
 //! (the header-read timeout, the shutdown deadline), a kept-alive connection left idle,
-//! and the `HERALD_SECRET` rule.
+//! a log nobody reads, and the `HERALD_SECRET` rule.
 //!
 //! Every wait is bounded, so a server that hangs fails the test instead of hanging it.
 
-use std::io::{ErrorKind, Read, Write};
+use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::support::server::Server;
@@ -193,6 +194,98 @@ fn keep_alive_outlasts_the_header_timeout_and_ends_at_the_idle_timeout() {
     assert_eq!((status, body.as_slice()), (200, b"ok\n".as_slice()));
     closed_within(&mut stream, Duration::from_secs(15))
         .unwrap_or_else(|e| panic!("an idle kept-alive connection: {e}\n{}", server.describe()));
+}
+
+/// Requests sent while nobody reads the server's stderr.
+const FLOOD: usize = 6000;
+
+#[test]
+fn a_log_nobody_reads_never_stops_the_server() {
+    let site = site("");
+    let mut command = site.command(&["serve", "--listen", "127.0.0.1:0"], ENV);
+    command
+        .env("RUST_LOG", "trace")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let line = format!("{command:?}");
+    let mut child = command.spawn().expect("spawning herald serve");
+    // Read up to the address, then nothing more: the pipe fills (64 KiB on Linux) and
+    // stays full. The reader comes back so that the pipe stays open.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut reader = BufReader::new(child.stderr.take().expect("piped stderr"));
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        while reader.read_line(&mut text).is_ok_and(|n| n > 0) {
+            if let Some(at) = text.find("listening on http://") {
+                let address = text[at + "listening on http://".len()..].trim().to_string();
+                let _ = tx.send((address, reader));
+                return;
+            }
+        }
+    });
+    let Ok((address, mut reader)) = rx.recv_timeout(Duration::from_secs(30)) else {
+        let _ = child.kill();
+        panic!("herald serve did not print its address\ncommand: {line}");
+    };
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(5)))
+        .build()
+        .into();
+    // Long paths make long log lines; /healthz and the feed are what must not stop.
+    let long = "x".repeat(180);
+    for k in 0..FLOOD {
+        let path = match k % 3 {
+            0 => "/healthz".to_string(),
+            1 => "/rss.xml".to_string(),
+            _ => format!("/missing/{k}/{long}"),
+        };
+        let expected = if k % 3 == 2 { 404 } else { 200 };
+        match agent.get(format!("http://{address}{path}")).call() {
+            Ok(mut response) => {
+                let status = response.status().as_u16();
+                let _ = response.body_mut().read_to_vec();
+                assert_eq!(status, expected, "{path}");
+            }
+            Err(e) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "request {k} ({path}) got no answer: {e}: herald serve stopped answering while nobody read its stderr\ncommand: {line}"
+                );
+            }
+        }
+    }
+    // Now read the log: the lines that did not fit were dropped and counted.
+    let drained = std::thread::spawn(move || {
+        let mut rest = String::new();
+        let _ = reader.read_to_string(&mut rest);
+        rest
+    });
+    let pid = child.id().to_string();
+    let _ = Command::new("kill").args(["-TERM", &pid]).status();
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waiting for herald serve") {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("herald serve was still running 20 s after SIGTERM\ncommand: {line}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let log = drained.join().expect("the stderr reader");
+    assert_eq!(status.code(), Some(0), "{log}");
+    let dropped: usize = log
+        .lines()
+        .find_map(|l| l.split_once(" log lines dropped in all"))
+        .and_then(|(before, _)| before.rsplit(' ').next())
+        .unwrap_or_else(|| panic!("no count of dropped lines at exit in:\n{log}"))
+        .parse()
+        .expect("a count");
+    assert!(dropped > 0 && dropped < 2 * FLOOD, "{dropped}");
 }
 
 /// `herald serve` run for at most 20 s: it should refuse to start.
