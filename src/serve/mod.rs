@@ -11,10 +11,11 @@
 //! - everything else: the built feeds from `output_dir`.
 //!
 //! It runs on a tokio runtime of its own, so library users call the blocking [`serve`]
-//! like any other stage. Every page carries a strict Content-Security-Policy. A
-//! request head has `serve.header_read_timeout_seconds` to arrive, a kept-alive
-//! connection may idle `serve.idle_timeout_seconds`, and shutdown waits at most
-//! `serve.shutdown_timeout_seconds` for open connections.
+//! like any other stage. Every HTML page carries a strict Content-Security-Policy;
+//! token pages are never stored by caches; with an https `serve.public_url` every
+//! answer carries HSTS. A request head has `serve.header_read_timeout_seconds` to
+//! arrive, a kept-alive connection may idle `serve.idle_timeout_seconds`, and shutdown
+//! waits at most `serve.shutdown_timeout_seconds` for open connections.
 
 mod access_log;
 mod app;
@@ -37,9 +38,10 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::routing::get;
 use chrono::{DateTime, Utc};
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::config::{Config, Secrets};
 use crate::error::{Error, Result, SecretProblem};
@@ -167,18 +169,28 @@ fn signup_problem(config: &Config) -> std::result::Result<lettre::message::Mailb
 }
 
 fn router(app: Arc<App>, config: &Config) -> Router {
+    // Pages whose URL carries a token (or whose answer is for the token's holder only):
+    // no cache keeps them, whatever the answer.
+    let no_store = SetResponseHeaderLayer::overriding(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    );
     let routes = Router::new()
         .route("/healthz", get(healthz))
         .route(
             "/unsubscribe/{token}",
-            get(unsubscribe::page).post(unsubscribe::unsubscribe),
+            get(unsubscribe::page)
+                .post(unsubscribe::unsubscribe)
+                .layer(no_store.clone()),
         )
         .route("/subscribe", get(signup::form).post(signup::sign_up))
         .route(
             "/confirm/{token}",
-            get(signup::confirm_page).post(signup::confirm),
+            get(signup::confirm_page)
+                .post(signup::confirm)
+                .layer(no_store.clone()),
         )
-        .route("/preview", get(preview::preview))
+        .route("/preview", get(preview::preview).layer(no_store))
         .with_state(app)
         .layer(DefaultBodyLimit::max(config.serve.max_body_bytes))
         .fallback_service(files::router(config.output_dir.clone()));
@@ -188,8 +200,15 @@ fn router(app: Arc<App>, config: &Config) -> Router {
         .logo
         .as_ref()
         .map(|l| l.url.as_str());
-    security::harden(routes, security::page_csp(logo))
-        .layer(axum::middleware::from_fn(access_log::log))
+    let policy = security::Policy {
+        csp: security::page_csp(logo),
+        https: config
+            .serve
+            .public_url
+            .as_deref()
+            .is_some_and(|url| url.starts_with("https:")),
+    };
+    security::harden(routes, policy).layer(axum::middleware::from_fn(access_log::log))
 }
 
 async fn healthz(State(app): State<Arc<App>>) -> (StatusCode, &'static str) {

@@ -53,8 +53,8 @@ pub(crate) async fn sign_up(
         return off(&app);
     };
     let client = app.proxies.client(peer.ip(), &headers);
-    if !app.per_ip.allow(&client) {
-        return pages::too_many(&app.frame);
+    if let Err(wait) = app.per_ip.allow(&client) {
+        return pages::too_many(&app.frame, wait);
     }
     let Form(form) = match form {
         Ok(form) => form,
@@ -85,8 +85,8 @@ pub(crate) async fn sign_up(
             &name,
         );
     }
-    if !app.per_address.allow(&email.to_lowercase()) {
-        return pages::too_many(&app.frame);
+    if let Err(wait) = app.per_address.allow(&email.to_lowercase()) {
+        return pages::too_many(&app.frame, wait);
     }
     let now = app.clock.now();
     let expires = now + Duration::hours(i64::from(app.config.serve.confirm_hours));

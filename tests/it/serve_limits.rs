@@ -1,6 +1,7 @@
 //! `herald serve` under fire, driven over real TCP: a request that is never finished
 //! (the header-read timeout, the shutdown deadline), a kept-alive connection left idle,
-//! a log nobody reads, and the `HERALD_SECRET` rule.
+//! a log nobody reads, and the smaller answers: `Retry-After`, which responses carry
+//! the page policy, `no-store` on token pages, HSTS, and the `HERALD_SECRET` rule.
 //!
 //! Every wait is bounded, so a server that hangs fails the test instead of hanging it.
 
@@ -9,7 +10,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::server::Server;
+use crate::support::server::{Reply, Server};
 use crate::support::{CONFIG, Run, Site};
 
 /// 64 hex digits, as `openssl rand -hex 32` prints them.
@@ -286,6 +287,177 @@ fn a_log_nobody_reads_never_stops_the_server() {
         .parse()
         .expect("a count");
     assert!(dropped > 0 && dropped < 2 * FLOOD, "{dropped}");
+}
+
+#[test]
+fn a_429_says_when_to_try_again() {
+    let site = site("  signups_per_ip_per_minute: 1\n");
+    let server = site.serve(ENV);
+    let first = server.post("/subscribe", "email=a%40example.com");
+    assert_eq!(first.status, 200, "{}", server.describe());
+    let over = server.post("/subscribe", "email=b%40example.com");
+    assert_eq!(over.status, 429, "{}", over.body);
+    let wait: u64 = over
+        .header("retry-after")
+        .unwrap_or_else(|| panic!("no Retry-After: {:?}", over.headers))
+        .parse()
+        .expect("Retry-After in seconds");
+    assert!((1..=60).contains(&wait), "{wait}");
+    drop(server);
+
+    // The limit per address has its own window (10 minutes here).
+    let site = self::site("  signups_per_ip_per_minute: 0\n  confirm_mail_interval_minutes: 10\n");
+    let server = site.serve(ENV);
+    assert_eq!(
+        server.post("/subscribe", "email=a%40example.com").status,
+        200
+    );
+    let over = server.post("/subscribe", "email=A%40example.com");
+    assert_eq!(over.status, 429, "{}", over.body);
+    let wait: u64 = over
+        .header("retry-after")
+        .unwrap_or_else(|| panic!("no Retry-After: {:?}", over.headers))
+        .parse()
+        .expect("Retry-After in seconds");
+    assert!((541..=600).contains(&wait), "{wait}");
+}
+
+/// Whether `reply` carries the policy of the server's own HTML pages.
+fn page_policy(reply: &Reply) -> bool {
+    reply
+        .header("content-security-policy")
+        .is_some_and(|policy| policy.contains("form-action 'self'"))
+}
+
+#[test]
+fn only_html_pages_carry_the_page_policy() {
+    let site = site("");
+    site.write("public/robots.txt", "User-agent: *\n");
+    let server = site.serve(ENV);
+    for page in [
+        server.get("/subscribe"),
+        server.get("/unsubscribe/bad"),
+        server.post("/subscribe", "email=broken"),
+    ] {
+        assert!(page_policy(&page), "{} {:?}", page.status, page.headers);
+    }
+    for feed in ["/feed.json", "/rss.xml", "/atom.xml"] {
+        let full = server.get(feed);
+        assert_eq!(full.status, 200, "{feed}");
+        assert_eq!(full.header("content-security-policy"), None, "{feed}");
+        let etag = full.header("etag").expect("an ETag");
+        let again = server.get_with(feed, &[("if-none-match", etag)]);
+        assert_eq!(again.status, 304, "{feed}");
+        assert_eq!(
+            again.header("content-security-policy"),
+            None,
+            "{feed}: a 304 updates the headers a browser stored with the feed"
+        );
+    }
+    // A browser opening an XML feed gets the policy of the page it makes of it (its
+    // feed.xsl), not the policy of the server's own pages.
+    let browser = server.get_with("/rss.xml", &[("accept", "text/html,*/*;q=0.8")]);
+    let policy = browser.header("content-security-policy").unwrap_or("");
+    assert!(policy.contains("script-src 'self'"), "{policy}");
+    assert!(!page_policy(&browser), "{policy}");
+    for other in ["/robots.txt", "/no-such-file"] {
+        let reply = server.get(other);
+        assert_eq!(reply.header("content-security-policy"), None, "{other}");
+        assert_eq!(reply.header("x-content-type-options"), Some("nosniff"));
+    }
+}
+
+#[test]
+fn token_pages_are_never_stored() {
+    let site = site("  preview_token: \"preview-token-0123456789\"\n");
+    site.herald(&["subscribers", "add", "ann@example.com"])
+        .expect_code(0);
+    let server = site.serve(ENV);
+    server.post("/subscribe", "email=new%40example.com");
+    let confirm = wait_for_confirm_link(&site);
+    let unsubscribe = format!(
+        "/unsubscribe/{}",
+        herald::mail::unsubscribe::token(SECRET.as_bytes(), "ann@example.com")
+    );
+    let replies = [
+        ("GET confirm", server.get(&confirm)),
+        ("POST confirm", server.post(&confirm, "")),
+        ("GET bad confirm", server.get("/confirm/bad")),
+        ("POST bad confirm", server.post("/confirm/bad", "")),
+        ("GET unsubscribe", server.get(&unsubscribe)),
+        (
+            "POST unsubscribe",
+            server.post(&unsubscribe, "List-Unsubscribe=One-Click"),
+        ),
+        ("GET bad unsubscribe", server.get("/unsubscribe/bad")),
+        (
+            "GET preview",
+            server.get("/preview?token=preview-token-0123456789"),
+        ),
+        ("GET preview, no token", server.get("/preview")),
+    ];
+    for (what, reply) in &replies {
+        assert_eq!(
+            reply.header("cache-control"),
+            Some("no-store"),
+            "{what}: {} {:?}",
+            reply.status,
+            reply.headers
+        );
+    }
+    assert_eq!(replies[1].1.status, 200, "{}", replies[1].1.body);
+    assert_eq!(replies[5].1.status, 200, "{}", replies[5].1.body);
+}
+
+/// The `/confirm/…` path of the confirmation mail written to the outbox.
+fn wait_for_confirm_link(site: &Site) -> String {
+    let folder = site.path(".herald/outbox/confirm");
+    let started = Instant::now();
+    loop {
+        let mail = std::fs::read_dir(&folder)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .find_map(|entry| std::fs::read_to_string(entry.path()).ok());
+        if let Some(text) = mail.filter(|t| t.contains("/confirm/")) {
+            let message = mail_parser::MessageParser::default()
+                .parse(text.as_bytes())
+                .expect("a message");
+            let body = message.body_text(0).expect("a text body").into_owned();
+            let at = body.find("/confirm/").expect("a link");
+            return body[at..]
+                .chars()
+                .take_while(|c| !c.is_whitespace())
+                .collect();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no confirmation mail in {}",
+            folder.display()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn hsts_goes_with_an_https_public_url_only() {
+    let https = site_at("https://news.example.com", "");
+    let server = https.serve(ENV);
+    for path in ["/healthz", "/rss.xml", "/subscribe", "/no-such-file"] {
+        let reply = server.get(path);
+        assert_eq!(
+            reply.header("strict-transport-security"),
+            Some("max-age=31536000"),
+            "{path}: {:?}",
+            reply.headers
+        );
+    }
+    let http = site("");
+    let server = http.serve(ENV);
+    for path in ["/healthz", "/rss.xml", "/subscribe"] {
+        let reply = server.get(path);
+        assert_eq!(reply.header("strict-transport-security"), None, "{path}");
+    }
 }
 
 /// `herald serve` run for at most 20 s: it should refuse to start.
