@@ -406,7 +406,7 @@ with open(sys.argv[1], "w") as f:
     for i in range(int(sys.argv[2])):
         f.write(f"reader{i:06d}@subscribers.bench.example,Reader {i}\n")
 EOF
-    export HERALD_SECRET=bench-secret-not-for-production
+    export HERALD_SECRET=bench-secret-not-for-production-0123456789
     herald_send=("$BIN/herald" --config "$SH/send.yaml" --now "$NOW")
     cat >"$S/prepare.sh" <<EOF
 set -e
@@ -606,7 +606,7 @@ inbound_site() { # inbound_site DIR COUNT: a site, its list and a Maildir of COU
   printf 'site:\n  title: Bench\n  url: https://bench.example/\n  description: Bench\nnewsletter:\n  from: news@bench.example\n  bounce_address: bounces@bench.example\n  unsubscribe_mailto: unsubscribe@bench.example\n' >"$dir/herald.yaml"
   "$BIN/gen_bounces" "$dir/template" "$count" "$REPO/tests/fixtures/bounces" \
     "$REPO/tests/it/fixtures/inbound" >&2
-  (cd "$dir" && HERALD_SECRET=bench "$BIN/herald" --now "$NOW" --quiet subscribers import \
+  (cd "$dir" && HERALD_SECRET=bench-secret-not-for-production-0123456789 "$BIN/herald" --now "$NOW" --quiet subscribers import \
     template/subscribers.csv >&2)
   cp -a "$dir/.herald" "$dir/template/state"
 }
@@ -622,7 +622,7 @@ if [[ ${SKIP_INBOUND:-0} != 1 ]]; then
   inbound_site "$I/small" "$small"
   fact inbound_n "$INBOUND_N"
   fact inbound_small_n "$small"
-  run_inbound() { printf 'cd %q && HERALD_SECRET=bench %q --now %s --quiet inbound --maildir Maildir' "$1" "$BIN/herald" "$NOW"; }
+  run_inbound() { printf 'cd %q && HERALD_SECRET=bench-secret-not-for-production-0123456789 %q --now %s --quiet inbound --maildir Maildir' "$1" "$BIN/herald" "$NOW"; }
   bench inbound_maildir --prepare "$(inbound_reset "$I/big")" -- "$(run_inbound "$I/big")"
   handled=$(find "$I/big/Maildir/cur" -type f | wc -l)
   fact inbound_handled "$handled"

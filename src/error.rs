@@ -100,6 +100,9 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// `HERALD_SECRET` is missing where it is needed, or too short.
+    #[error(transparent)]
+    Secret(#[from] SecretProblem),
     /// Building an email message failed.
     #[error("building the message for {recipient}: {message}")]
     Message {
@@ -181,6 +184,30 @@ impl SmtpFailure {
             SmtpFailure::Connection { .. } => None,
         }
     }
+}
+
+/// What is wrong with `HERALD_SECRET`, the key of the unsubscribe and confirmation
+/// links (see [`Secrets::secret_key`](crate::config::Secrets::secret_key)).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SecretProblem {
+    /// It is not set, and `needed_by` needs it.
+    #[error(
+        "HERALD_SECRET is not set; {needed_by}: set it to a random string of at least 32 bytes, e.g. one made by `openssl rand -hex 32`, and keep it the same from run to run"
+    )]
+    Missing {
+        /// What needs it and for what, e.g. "`herald send` needs it to sign the
+        /// unsubscribe links".
+        needed_by: &'static str,
+    },
+    /// It is shorter than [`MIN_SECRET_BYTES`](crate::config::MIN_SECRET_BYTES).
+    #[error(
+        "HERALD_SECRET is {bytes} byte{} long; it must be at least 32: make a new one with `openssl rand -hex 32` (the links in messages already sent, keyed by the old one, stop working)",
+        if *bytes == 1 { "" } else { "s" }
+    )]
+    TooShort {
+        /// Its length in bytes.
+        bytes: usize,
+    },
 }
 
 /// A `Result` with herald's [`Error`].

@@ -143,4 +143,4 @@ pub mod websub;
 
 pub use config::Config;
 pub use content::Article;
-pub use error::{Diagnostic, Error, Result, Severity};
+pub use error::{Diagnostic, Error, Result, SecretProblem, Severity};

@@ -80,9 +80,9 @@ fn describe(error: &anyhow::Error) -> String {
 impl From<herald::Error> for Failure {
     fn from(error: herald::Error) -> Self {
         match error {
-            herald::Error::Config { .. } | herald::Error::Newsletter { .. } => {
-                Failure::config(error)
-            }
+            herald::Error::Config { .. }
+            | herald::Error::Newsletter { .. }
+            | herald::Error::Secret(_) => Failure::config(error),
             _ => Failure::runtime(error),
         }
     }

@@ -36,7 +36,10 @@ pub struct Args {
 pub fn run(context: &Context, args: Args) -> Result<(), Failure> {
     let config = context.config().map_err(temporary)?;
     let mut store = Store::open(&config.state_file).map_err(Failure::temporary)?;
-    let secret = context.secrets.secret.as_ref().map(|s| s.as_bytes());
+    let secret = context
+        .secrets
+        .secret_key()
+        .map_err(|e| temporary(herald::Error::from(e).into()))?;
     match secret {
         Some(secret) => {
             herald::mail::unsubscribe::index(&mut store, secret).map_err(Failure::temporary)?;

@@ -8,6 +8,7 @@ mod doctor;
 mod exit;
 mod inbound;
 mod init;
+mod log;
 mod man;
 mod new;
 mod newsletter;

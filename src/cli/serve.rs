@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 
 use herald::serve::{ServeOptions, serve};
 
+use super::log::Log;
 use super::{Context, Failure};
 
 /// Options of `herald serve`.
@@ -15,33 +16,19 @@ pub struct Args {
     pub listen: Option<SocketAddr>,
 }
 
-/// Serves until SIGTERM or Ctrl-C, logging one line per request to stderr.
+/// Serves until SIGTERM or Ctrl-C, logging one line per request to stderr through a
+/// queue that never blocks a request (see [`Log`]).
 pub fn run(context: &Context, args: Args) -> Result<(), Failure> {
     let config = context.config()?;
-    init_logging(context.quiet, context.verbose);
+    let log = Log::start(context.quiet, context.verbose);
     let options = ServeOptions {
         listen: args.listen.unwrap_or(config.serve.listen),
         now: context.pinned_now,
     };
-    serve(&config, &context.secrets, options, |address| {
-        eprintln!("listening on http://{address}");
-    })?;
+    let served = serve(&config, &context.secrets, options, |address| {
+        log.print(&format!("listening on http://{address}"));
+    });
+    log.finish();
+    served?;
     Ok(())
-}
-
-/// Request logs go to stderr; `RUST_LOG` picks the level (default `info`; `warn` with
-/// `--quiet`, `debug` with `--verbose`).
-fn init_logging(quiet: bool, verbose: bool) {
-    let default = match (quiet, verbose) {
-        (true, _) => "warn",
-        (false, true) => "debug",
-        (false, false) => "info",
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(false)
-        .try_init();
 }

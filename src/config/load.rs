@@ -3,10 +3,14 @@
 use std::path::{Path, PathBuf};
 
 use super::schema::Config;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SecretProblem};
 
 /// The config file looked for when `--config` is not given.
 pub const DEFAULT_FILE: &str = "herald.yaml";
+
+/// The fewest bytes `HERALD_SECRET` may have: 256 bits, what `openssl rand -hex 32`
+/// gives (as 64 hex digits).
+pub const MIN_SECRET_BYTES: usize = 32;
 
 /// Values that come from the environment, never from `herald.yaml`.
 ///
@@ -18,7 +22,8 @@ pub struct Secrets {
     pub smtp_url: Option<String>,
     /// `HERALD_SMTP_PASSWORD`: the SMTP password.
     pub smtp_password: Option<String>,
-    /// `HERALD_SECRET`: the key for unsubscribe tokens.
+    /// `HERALD_SECRET`: the key for unsubscribe tokens. Read it through
+    /// [`Secrets::secret_key`], which checks its length.
     pub secret: Option<String>,
 }
 
@@ -30,6 +35,18 @@ impl Secrets {
             smtp_url: var("HERALD_SMTP_URL"),
             smtp_password: var("HERALD_SMTP_PASSWORD"),
             secret: var("HERALD_SECRET"),
+        }
+    }
+
+    /// `HERALD_SECRET`'s bytes: `Ok(None)` when it is not set, an error when it is
+    /// shorter than [`MIN_SECRET_BYTES`]. Every command that uses the secret reads it
+    /// here, so the rule is the same everywhere.
+    pub fn secret_key(&self) -> std::result::Result<Option<&[u8]>, SecretProblem> {
+        match self.secret.as_deref().map(str::as_bytes) {
+            Some(key) if key.len() < MIN_SECRET_BYTES => {
+                Err(SecretProblem::TooShort { bytes: key.len() })
+            }
+            key => Ok(key),
         }
     }
 }
@@ -167,6 +184,19 @@ impl Config {
         }
         if serve.max_body_bytes < 1024 {
             return Err("serve.max_body_bytes must be at least 1024".into());
+        }
+        for (key, seconds) in [
+            (
+                "header_read_timeout_seconds",
+                serve.header_read_timeout_seconds,
+            ),
+            ("idle_timeout_seconds", serve.idle_timeout_seconds),
+        ] {
+            if seconds == 0 {
+                return Err(format!(
+                    "serve.{key} must be at least 1 (a connection needs some time to send a request)"
+                ));
+            }
         }
         if serve.preview_token.as_deref().is_some_and(|t| t.len() < 16) {
             return Err(
@@ -366,6 +396,15 @@ mod tests {
         let config = parse(MINIMAL).unwrap();
         assert_eq!(config.serve.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(config.serve.confirm_hours, 48);
+        let serve = &config.serve;
+        assert_eq!(
+            (
+                serve.header_read_timeout_seconds,
+                serve.idle_timeout_seconds,
+                serve.shutdown_timeout_seconds
+            ),
+            (10, 180, 10)
+        );
         assert_eq!(config.unsubscribe_url(), None);
         let with_url = parse(&format!(
             "{MINIMAL}serve:\n  public_url: https://news.example.com/\n  trusted_proxies: [127.0.0.1, 10.0.0.0/8]\n"
@@ -398,6 +437,14 @@ mod tests {
             ),
             ("serve:\n  lisen: 127.0.0.1:1\n", "unknown field `lisen`"),
             ("serve:\n  preview_token: short\n", "shorter than 16"),
+            (
+                "serve:\n  header_read_timeout_seconds: 0\n",
+                "serve.header_read_timeout_seconds must be at least 1",
+            ),
+            (
+                "serve:\n  idle_timeout_seconds: 0\n",
+                "serve.idle_timeout_seconds must be at least 1",
+            ),
         ];
         for (extra, expected) in cases {
             let err = parse(&format!("{MINIMAL}{extra}")).unwrap_err().to_string();
@@ -450,6 +497,46 @@ mod tests {
         assert_eq!(
             config.newsletter.postal_address.as_deref(),
             Some("1 Main St\nTown\n")
+        );
+    }
+
+    #[test]
+    fn the_secret_must_be_32_bytes_or_more() {
+        let with = |secret: Option<&str>| Secrets {
+            secret: secret.map(str::to_string),
+            ..Secrets::default()
+        };
+        /// A secret, and its length as read or the problem with it.
+        type Case<'a> = (Option<&'a str>, Result<Option<usize>, SecretProblem>);
+        let cases: [Case; 5] = [
+            (None, Ok(None)),
+            (Some("x"), Err(SecretProblem::TooShort { bytes: 1 })),
+            (
+                Some(&"x".repeat(31)),
+                Err(SecretProblem::TooShort { bytes: 31 }),
+            ),
+            (Some(&"x".repeat(32)), Ok(Some(32))),
+            // Bytes, not characters: 16 two-byte characters are enough.
+            (Some(&"é".repeat(16)), Ok(Some(32))),
+        ];
+        for (secret, expected) in cases {
+            let secrets = with(secret);
+            let got = secrets.secret_key().map(|key| key.map(<[u8]>::len));
+            assert_eq!(got, expected, "{secret:?}");
+        }
+        let message = SecretProblem::Missing {
+            needed_by: "`herald send` needs it",
+        }
+        .to_string();
+        assert!(
+            message.starts_with("HERALD_SECRET is not set; `herald send` needs it: "),
+            "{message}"
+        );
+        assert!(message.contains("openssl rand -hex 32"), "{message}");
+        let short = with(Some("x")).secret_key().unwrap_err().to_string();
+        assert!(
+            short.contains("is 1 byte long; it must be at least 32"),
+            "{short}"
         );
     }
 

@@ -10,7 +10,7 @@ mod schema;
 mod theme;
 
 pub use colour::Colour;
-pub use load::{DEFAULT_FILE, Secrets};
+pub use load::{DEFAULT_FILE, MIN_SECRET_BYTES, Secrets};
 pub use schema::{
     Bounces, Config, Dkim, FeedContent, Feeds, Newsletter, Serve, Site, Smtp, Stylesheet,
 };

@@ -321,6 +321,16 @@ pub struct Serve {
     pub confirm_mails_per_hour: u32,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Seconds a client has to send a whole request head: from the moment it connects,
+    /// or, for a later request on a kept-alive connection, from the head's first byte.
+    /// Past it the connection is closed.
+    pub header_read_timeout_seconds: u64,
+    /// Seconds a kept-alive connection may wait for its next request after an answer;
+    /// past them it is closed.
+    pub idle_timeout_seconds: u64,
+    /// Seconds SIGTERM or Ctrl-C waits for open requests to finish; past them the
+    /// connections still open are closed and the process exits. 0 closes them at once.
+    pub shutdown_timeout_seconds: u64,
 }
 
 impl Default for Serve {
@@ -335,6 +345,9 @@ impl Default for Serve {
             confirm_mail_interval_minutes: 10,
             confirm_mails_per_hour: 100,
             max_body_bytes: 16 * 1024,
+            header_read_timeout_seconds: 10,
+            idle_timeout_seconds: 180,
+            shutdown_timeout_seconds: 10,
         }
     }
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use crate::config::{Config, Newsletter, Secrets};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SecretProblem};
 use crate::mail::compose::{ComposerSettings, DkimKey};
 use crate::mail::unsubscribe::Unsubscribe;
 use crate::mail::{Composer, Deliver, Outbox, Smtp, SmtpSettings};
@@ -43,14 +43,14 @@ pub(crate) fn composer_for(
             "newsletter: set `unsubscribe_url` (https, with {token}), `unsubscribe_mailto`, or `serve.public_url` (for herald serve's own page): every message needs an unsubscribe link",
         ));
     }
-    let secret = match (&secrets.secret, preview) {
-        (Some(secret), _) => secret.as_bytes().to_vec(),
+    let secret = match (secrets.secret_key()?, preview) {
+        (Some(secret), _) => secret.to_vec(),
         (None, true) => b"herald-preview-placeholder".to_vec(),
         (None, false) => {
-            return Err(Error::newsletter(
-                &path,
-                "HERALD_SECRET is not set; set it to a long random string (it keys the unsubscribe tokens and must stay the same between runs)",
-            ));
+            return Err(SecretProblem::Missing {
+                needed_by: "`herald send` needs it to sign the unsubscribe links",
+            }
+            .into());
         }
     };
     let dkim = match &newsletter.dkim {

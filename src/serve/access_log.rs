@@ -1,5 +1,7 @@
 //! One log line per request through `tracing`: method, path with tokens redacted and
-//! without its query, status, latency. No addresses, no secrets.
+//! without its query, status, latency. No addresses, no secrets. `herald serve` writes
+//! these lines through a queue that never blocks (a line that does not fit is dropped
+//! and counted), so a stalled stderr never holds a request.
 
 use std::time::Instant;
 

@@ -95,8 +95,9 @@ async fn handle(State(files): State<Arc<Files>>, request: Request) -> Response {
 /// browsers apply a stylesheet only to a document served as `application/xml` (they
 /// show `application/rss+xml` as text), so a request that asks for HTML first (a
 /// browser opening the URL) gets that type; feed readers keep the feed's own type. And
-/// the policy lets the page load its stylesheet (CSP governs XSLT with `script-src`)
-/// and use inline styles, nothing more.
+/// that page gets a policy that lets it load its stylesheet (CSP governs XSLT with
+/// `script-src`) and use inline styles, nothing more; a feed reader's copy gets none,
+/// like every other file.
 fn for_browsers(request: &HeaderMap, headers: &mut HeaderMap) {
     let xml_feed = headers
         .get(header::CONTENT_TYPE)
@@ -107,7 +108,6 @@ fn for_browsers(request: &HeaderMap, headers: &mut HeaderMap) {
     if !xml_feed {
         return;
     }
-    headers.insert(header::CONTENT_SECURITY_POLICY, FEED_CSP);
     headers.append(header::VARY, HeaderValue::from_static("accept"));
     let wants_html = request
         .get(header::ACCEPT)
@@ -116,6 +116,7 @@ fn for_browsers(request: &HeaderMap, headers: &mut HeaderMap) {
         .is_some_and(|first| first.trim().starts_with("text/html"));
     if wants_html {
         headers.insert(header::CONTENT_TYPE, XML_FOR_BROWSERS);
+        headers.insert(header::CONTENT_SECURITY_POLICY, FEED_CSP);
     }
 }
 

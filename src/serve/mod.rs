@@ -12,7 +12,11 @@
 //! - everything else: the built feeds from `output_dir`.
 //!
 //! It runs on a tokio runtime of its own, so library users call the blocking [`serve`]
-//! like any other stage. Every page carries a strict Content-Security-Policy.
+//! like any other stage. Every HTML page carries a strict Content-Security-Policy;
+//! token pages are never stored by caches; with an https `serve.public_url` every
+//! answer carries HSTS. A request head has `serve.header_read_timeout_seconds` to
+//! arrive, a kept-alive connection may idle `serve.idle_timeout_seconds`, and shutdown
+//! waits at most `serve.shutdown_timeout_seconds` for open connections.
 
 mod access_log;
 mod app;
@@ -21,12 +25,14 @@ mod confirm_token;
 mod files;
 mod home;
 mod limits;
+mod listen;
 mod mailer;
 mod origin;
 mod pages;
 mod preview;
 mod security;
 mod signup;
+mod timeouts;
 mod unsubscribe;
 
 use std::net::SocketAddr;
@@ -35,12 +41,13 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::routing::get;
 use chrono::{DateTime, Utc};
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::config::{Config, Secrets};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SecretProblem};
 use crate::store::Store;
 use app::{App, Clock};
 
@@ -54,11 +61,20 @@ pub struct ServeOptions {
     pub now: Option<DateTime<Utc>>,
 }
 
+/// After the shutdown, how long a store call still running on the blocking pool may
+/// take before the process leaves without it.
+const BLOCKING_GRACE: Duration = Duration::from_secs(1);
+
 /// Runs the server until SIGTERM or Ctrl-C, calling `on_listening` with the bound
-/// address once it accepts connections.
+/// address once it accepts connections. Then it stops accepting, waits for the requests
+/// under way at most `serve.shutdown_timeout_seconds`, closes what is still open, and
+/// returns.
 ///
-/// Unsubscribe needs `HERALD_SECRET`; sign-up needs it too, plus `serve.public_url` and
-/// `newsletter.from`. What is missing is logged at start and those pages answer 404.
+/// `HERALD_SECRET` must be at least [`MIN_SECRET_BYTES`](crate::config::MIN_SECRET_BYTES)
+/// long, and is required when the config sets `newsletter.from` (the newsletter's mails
+/// link to the unsubscribe page). Without a newsletter and without the secret, the
+/// unsubscribe and sign-up pages answer 404. Sign-up also needs `serve.public_url`; what
+/// is missing is logged at start.
 pub fn serve(
     config: &Config,
     secrets: &Secrets,
@@ -69,30 +85,37 @@ pub fn serve(
         address: options.listen.to_string(),
         source,
     };
+    let app = Arc::new(build_app(config, secrets, options.now)?);
+    let router = router(app, config);
+    let limits = listen::Limits::of(&config.serve);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(listen_error)?;
-    let app = Arc::new(build_app(config, secrets, options.now)?);
-    let router = router(app, config);
-    runtime.block_on(async move {
+    let served = runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(options.listen)
             .await
             .map_err(listen_error)?;
         on_listening(listener.local_addr().map_err(listen_error)?);
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(listen_error)
-    })
+        listen::run(listener, router, limits, shutdown_signal()).await;
+        Ok(())
+    });
+    // Drops the connections still open (past the deadline) without waiting for them.
+    runtime.shutdown_timeout(BLOCKING_GRACE);
+    served
 }
 
 fn build_app(config: &Config, secrets: &Secrets, now: Option<DateTime<Utc>>) -> Result<App> {
+    let secret = secrets.secret_key()?.map(<[u8]>::to_vec);
+    // The newsletter's mails link to the unsubscribe page: without the secret that
+    // page would refuse every link.
+    if secret.is_none() && config.newsletter.from.is_some() {
+        return Err(SecretProblem::Missing {
+            needed_by: "`herald serve` needs it for the newsletter's unsubscribe and sign-up pages (the config sets newsletter.from)",
+        }
+        .into());
+    }
     let mut store = Store::open(&config.state_file)?;
-    let secret = secrets.secret.as_ref().map(|s| s.as_bytes().to_vec());
     match &secret {
         Some(secret) => {
             unsubscribe::index(&mut store, secret)?;
@@ -156,19 +179,29 @@ fn signup_problem(config: &Config) -> std::result::Result<lettre::message::Mailb
 }
 
 fn router(app: Arc<App>, config: &Config) -> Router {
+    // Pages whose URL carries a token (or whose answer is for the token's holder only):
+    // no cache keeps them, whatever the answer.
+    let no_store = SetResponseHeaderLayer::overriding(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    );
     let routes = Router::new()
         .route("/", get(home::home))
         .route("/healthz", get(healthz))
         .route(
             "/unsubscribe/{token}",
-            get(unsubscribe::page).post(unsubscribe::unsubscribe),
+            get(unsubscribe::page)
+                .post(unsubscribe::unsubscribe)
+                .layer(no_store.clone()),
         )
         .route("/subscribe", get(signup::form).post(signup::sign_up))
         .route(
             "/confirm/{token}",
-            get(signup::confirm_page).post(signup::confirm),
+            get(signup::confirm_page)
+                .post(signup::confirm)
+                .layer(no_store.clone()),
         )
-        .route("/preview", get(preview::preview))
+        .route("/preview", get(preview::preview).layer(no_store))
         .with_state(app)
         .layer(DefaultBodyLimit::max(config.serve.max_body_bytes))
         .fallback_service(files::router(config.output_dir.clone()));
@@ -178,8 +211,15 @@ fn router(app: Arc<App>, config: &Config) -> Router {
         .logo
         .as_ref()
         .map(|l| l.url.as_str());
-    security::harden(routes, security::page_csp(logo))
-        .layer(axum::middleware::from_fn(access_log::log))
+    let policy = security::Policy {
+        csp: security::page_csp(logo),
+        https: config
+            .serve
+            .public_url
+            .as_deref()
+            .is_some_and(|url| url.starts_with("https:")),
+    };
+    security::harden(routes, policy).layer(axum::middleware::from_fn(access_log::log))
 }
 
 async fn healthz(State(app): State<Arc<App>>) -> (StatusCode, &'static str) {
@@ -217,5 +257,4 @@ async fn shutdown_signal() {
         () = ctrl_c => {},
         () = terminate => {},
     }
-    tracing::info!("shutting down");
 }

@@ -161,12 +161,18 @@ pub(crate) fn not_found(frame: &PageFrame, what: &str) -> Response {
     message(frame, StatusCode::NOT_FOUND, "Not found", &[what])
 }
 
-/// 429 with a page.
-pub(crate) fn too_many(frame: &PageFrame) -> Response {
-    message(
+/// 429 with a page, and `Retry-After`: the seconds until the limiter's window that
+/// refused it ends.
+pub(crate) fn too_many(frame: &PageFrame, wait: std::time::Duration) -> Response {
+    let mut response = message(
         frame,
         StatusCode::TOO_MANY_REQUESTS,
         "Too many requests",
         &["Please wait a few minutes before trying again."],
-    )
+    );
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        HeaderValue::from(super::limits::retry_after_seconds(wait)),
+    );
+    response
 }

@@ -62,8 +62,8 @@ pub(crate) async fn sign_up(
         return elsewhere(&app);
     }
     let client = rate_key(app.proxies.client(peer.ip(), &headers));
-    if !app.per_ip.allow(&client) {
-        return pages::too_many(&app.frame);
+    if let Err(wait) = app.per_ip.allow(&client) {
+        return pages::too_many(&app.frame, wait);
     }
     let Form(form) = match form {
         Ok(form) => form,
@@ -94,8 +94,8 @@ pub(crate) async fn sign_up(
             &name,
         );
     }
-    if !app.per_mailbox.allow(&mailbox_key(&email)) {
-        return pages::too_many(&app.frame);
+    if let Err(wait) = app.per_mailbox.allow(&mailbox_key(&email)) {
+        return pages::too_many(&app.frame, wait);
     }
     let now = app.clock.now();
     let queued = {

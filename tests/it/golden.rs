@@ -31,7 +31,7 @@ fn the_message_a_subscriber_receives_is_exactly_the_golden_one() {
         "content/second.md",
         "---\ntitle: 'Second'\npublish_date: '2025-12-02'\n---\n\nBody.\n",
     );
-    let env = [("HERALD_SECRET", "golden-secret")];
+    let env = [("HERALD_SECRET", "golden-secret-0f3c8a5e9b2d7146a2c9")];
     site.herald_with(
         &[
             "subscribers",

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::support::{CONFIG, Run, Site};
 
-const SECRET: &str = "hardening-secret";
+const SECRET: &str = "hardening-secret-3a7f0c9e5b1d8264";
 const PASSWORD: &str = "pa55-w0rd-that-must-not-leak";
 
 fn newsletter_config(smtp: &str) -> String {

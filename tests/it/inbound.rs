@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use crate::smtp_server::{Behaviour, SmtpServer};
 use crate::support::{Run, Site};
 
-const SECRET: &str = "inbound-test-secret";
+const SECRET: &str = "inbound-test-secret-d4a1e7b9c2f05836";
 const SUBSCRIBERS: [&str; 4] = [
     "ann@example.org",
     "bob@example.net",

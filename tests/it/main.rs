@@ -27,6 +27,7 @@ mod regression;
 mod serve;
 mod serve_files;
 mod serve_fire;
+mod serve_limits;
 mod serve_load;
 mod smtp_server;
 mod support;

@@ -11,7 +11,7 @@ use mail_parser::{MessageParser, MimeHeaders};
 use crate::smtp_server::{Behaviour, Received, SmtpServer, tls_identity};
 use crate::support::{CONFIG, Run, Site};
 
-const SECRET: &str = "test-secret-4f9a";
+const SECRET: &str = "test-secret-4f9a-1c8e5b2d7a09f36e4b71";
 
 /// The newsletter section every test uses, followed by `smtp` (an `smtp:` section).
 fn config(smtp: &str) -> String {

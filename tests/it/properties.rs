@@ -203,7 +203,10 @@ fn newsletter_site(title: &str, subtitle: &str) -> Site {
 }
 
 fn herald_with_secret(site: &Site, args: &[&str]) -> crate::support::Run {
-    site.herald_with(args, &[("HERALD_SECRET", "property-secret")])
+    site.herald_with(
+        args,
+        &[("HERALD_SECRET", "property-secret-8e1b6d3f9a0c2574")],
+    )
 }
 
 /// The one `.eml` file `herald send` wrote to the outbox.

@@ -11,7 +11,7 @@ use crate::smtp_server::{Behaviour, SmtpServer};
 use crate::support::server::{Reply, Server};
 use crate::support::{CONFIG, Site};
 
-const SECRET: &str = "serve-test-secret-81c2";
+const SECRET: &str = "serve-test-secret-81c2-5e0a9d3b7f14c6e2";
 const ENV: &[(&str, &str)] = &[("HERALD_SECRET", SECRET)];
 
 /// A site with a newsletter, `serve:` lines `serve_extra` (indented two spaces) and,

@@ -160,7 +160,7 @@ fn the_serve_pages_wear_the_theme_and_may_load_the_logo() {
             ""
         )
     ));
-    let server = site.serve(&[("HERALD_SECRET", "theme-serve-secret")]);
+    let server = site.serve(&[("HERALD_SECRET", "theme-serve-secret-6b2e9f4a0d7c1853")]);
     let reply = server.get("/subscribe");
     assert_eq!(reply.status, 200, "{}", server.describe());
     let page = &reply.body;

@@ -88,6 +88,11 @@ impl Site {
 
     /// [`Site::herald`] with extra environment variables (secrets, an SMTP URL).
     pub fn herald_with(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        Run::of(self.command(args, env))
+    }
+
+    /// The command [`Site::herald_with`] runs, for a caller that runs it another way.
+    pub fn command(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_herald"));
         command
             .args(["--config", "herald.yaml"])
@@ -97,7 +102,7 @@ impl Site {
             .env_remove("HERALD_SMTP_URL")
             .env_remove("HERALD_SMTP_PASSWORD")
             .envs(env.iter().copied());
-        Run::of(command)
+        command
     }
 }
 
@@ -126,6 +131,50 @@ impl Run {
             run.describe()
         );
         run
+    }
+
+    /// Runs `command` for at most `limit`: past it the process is killed (its exit
+    /// code is then -1), so a command that should have refused to start, and did not,
+    /// fails the test instead of hanging it.
+    pub fn of_within(mut command: Command, limit: std::time::Duration) -> Run {
+        use std::io::Read;
+        use std::process::Stdio;
+        let line = format!("{command:?}");
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawning {line}: {e}"));
+        let collect = |mut pipe: Box<dyn Read + Send>| {
+            std::thread::spawn(move || {
+                let mut bytes = Vec::new();
+                let _ = pipe.read_to_end(&mut bytes);
+                bytes
+            })
+        };
+        let stdout = collect(Box::new(child.stdout.take().expect("piped stdout")));
+        let stderr = collect(Box::new(child.stderr.take().expect("piped stderr")));
+        let started = std::time::Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("waiting for the command") {
+                break status;
+            }
+            if started.elapsed() > limit {
+                let _ = child.kill();
+                break child.wait().expect("waiting for the killed command");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        let output = Output {
+            status,
+            stdout: stdout.join().expect("stdout reader"),
+            stderr: stderr.join().expect("stderr reader"),
+        };
+        Run {
+            command: line,
+            output,
+        }
     }
 
     /// Standard output as text.

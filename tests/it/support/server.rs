@@ -3,7 +3,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::Site;
 
@@ -182,11 +182,40 @@ impl Server {
 
     /// Sends SIGTERM and waits for the exit; returns the exit code and stderr.
     pub fn terminate(mut self) -> (Option<i32>, String) {
-        let pid = self.child.id().to_string();
-        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        self.signal_term();
         let status = self.child.wait().expect("waiting for herald serve");
         std::thread::sleep(Duration::from_millis(100));
         (status.code(), self.stderr())
+    }
+
+    /// Sends SIGTERM and waits at most `limit` for the exit; returns the exit code,
+    /// how long the exit took, and stderr. Past `limit` the process is killed and the
+    /// test fails, so a server that never stops turns into a failure, not a hang.
+    pub fn terminate_within(mut self, limit: Duration) -> (Option<i32>, Duration, String) {
+        self.signal_term();
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("waiting for herald serve") {
+                let took = started.elapsed();
+                std::thread::sleep(Duration::from_millis(100));
+                return (status.code(), took, self.stderr());
+            }
+            if started.elapsed() > limit {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                std::thread::sleep(Duration::from_millis(100));
+                panic!(
+                    "herald serve was still running {limit:?} after SIGTERM\n{}",
+                    self.describe()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn signal_term(&self) {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
     }
 }
 
