@@ -124,9 +124,11 @@
 
 #![warn(unreachable_pub)]
 
+pub mod address;
 pub mod build;
 pub mod config;
 pub mod content;
+pub mod controls;
 pub mod digest;
 pub mod doctor;
 pub mod error;
@@ -135,6 +137,7 @@ pub mod ids;
 pub mod inbound;
 pub mod lock;
 pub mod mail;
+pub mod name;
 pub mod newsletter;
 pub mod output;
 pub mod serve;

@@ -6,12 +6,15 @@
 //! and `meta` for the store's own bookkeeping. What a subscriber becomes is decided by
 //! `newsletter::lifecycle`; this module reads and writes rows.
 //! Timestamps are stored as RFC 3339 UTC text with second precision, so they sort.
+//! Addresses are compared as [`crate::address::key`] says, whatever their spelling
+//! (`lookup`).
 
 mod deliveries;
 mod forget;
 mod history;
 mod inbound;
 mod issues;
+mod lookup;
 mod schema;
 mod subscribers;
 mod tokens;
@@ -33,6 +36,8 @@ use crate::error::{Error, Result};
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// The rows a look-up by index can miss (see `lookup`), read when first needed.
+    unusual: std::cell::RefCell<Option<lookup::Unusual>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -52,6 +57,7 @@ impl Store {
         let store = Store {
             conn,
             path: path.to_path_buf(),
+            unusual: Default::default(),
         };
         schema::migrate(&store.conn, path)?;
         Ok(store)
@@ -68,6 +74,7 @@ impl Store {
         let store = Store {
             conn,
             path: path.to_path_buf(),
+            unusual: Default::default(),
         };
         schema::check_version(&store.conn, path)?;
         Ok(Some(store))
