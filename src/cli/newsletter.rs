@@ -537,9 +537,17 @@ pub fn run_send(context: &Context, args: SendArgs) -> Result<(), Failure> {
     for warning in config.newsletter_warnings() {
         eprintln!("{warning}");
     }
+    let to = args
+        .to
+        .as_deref()
+        .map(|given| {
+            herald::address::normalize(given)
+                .map_err(|e| Failure::config(refused_address(given, e).context("--to")))
+        })
+        .transpose()?;
     let request = SendRequest {
         dry_run: args.dry_run,
-        to: args.to,
+        to,
         no_retry_unknown: args.no_retry_unknown,
     };
     let terminal = std::io::stdout().is_terminal() && !context.quiet;

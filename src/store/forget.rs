@@ -25,7 +25,7 @@ impl Store {
             .conn
             .prepare_cached("SELECT 1 FROM forgotten WHERE hash = ?1")
             .map_err(|e| self.error(e))?;
-        for spelling in spellings(email) {
+        for spelling in hashed_spellings(email) {
             if statement
                 .exists([hash(&key, &spelling)])
                 .map_err(|e| self.error(e))?
@@ -36,9 +36,10 @@ impl Store {
         Ok(false)
     }
 
-    /// Deletes every row about `email`, whose subscriber row (if any) is spelled
-    /// `stored`, and records the hash of its normalized form. Runs inside the caller's
-    /// transaction; [`Store::scrub`] then clears the freed bytes from the WAL.
+    /// Deletes every row about `email` in every spelling it may be stored under (see
+    /// `Store::spellings`; `stored` is its subscriber row's, when it has one) and
+    /// records the hash of its normalized form. Runs inside the caller's transaction;
+    /// [`Store::scrub`] then clears the freed bytes from the WAL.
     pub(crate) fn erase(
         &self,
         email: &str,
@@ -46,10 +47,11 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let key = self.forget_key(true)?.unwrap_or_default();
-        let wanted = crate::address::lookup_form(email);
-        let mut spellings = vec![wanted.as_str()];
-        spellings.extend(stored.filter(|s| *s != wanted));
-        for spelling in spellings {
+        let mut spellings = self.spellings(email)?;
+        spellings.extend(stored.map(str::to_string));
+        spellings.sort();
+        spellings.dedup();
+        for spelling in &spellings {
             for sql in [
                 "DELETE FROM subscribers WHERE email = ?1",
                 "DELETE FROM deliveries WHERE email = ?1",
@@ -61,6 +63,7 @@ impl Store {
             }
             self.note_erased(spelling);
         }
+        let wanted = crate::address::lookup_form(email);
         self.conn
             .execute(
                 "INSERT OR IGNORE INTO forgotten (hash, forgotten_at) VALUES (?1, ?2)",
@@ -113,7 +116,7 @@ impl Store {
 /// The spellings of `email` whose hashes may stand for it: its normalized form (what
 /// is hashed since the address rule), and what herald hashed before it, the address
 /// as given, which for an internationalized domain may have been its Unicode form.
-fn spellings(email: &str) -> Vec<String> {
+fn hashed_spellings(email: &str) -> Vec<String> {
     let wanted = crate::address::lookup_form(email);
     let mut spellings = vec![wanted.clone()];
     spellings.extend(crate::address::unicode_spelling(&wanted));

@@ -2,7 +2,8 @@
 //!
 //! Addresses match as [`crate::address::key`] says: the normalized address, lowercased
 //! whole. The `email` column is `COLLATE NOCASE`, which folds ASCII letters only, so a
-//! look-up first asks the column's index for the address's normalized form; when that
+//! look-up first asks the column's index for the address as given, then for its
+//! normalized form; when that
 //! finds nothing it asks a map of the rows whose stored address holds a non-ASCII
 //! character, keyed by `address::key`. Only those rows can match an address the index
 //! misses: `ÄNN@example.com` asked for as `änn@example.com`, or a row stored before
@@ -35,10 +36,19 @@ pub(super) struct Unusual {
 
 impl Store {
     /// The subscriber `email` names: any spelling of its address (see the module
-    /// documentation), rows stored before the address rule included.
+    /// documentation), rows stored before the address rule included. The row spelled
+    /// as given comes first, then the one spelled as normalized: in a database that got
+    /// two spellings of one address before the rule (`a@Bücher.de` and
+    /// `a@xn--bcher-kva.de`), each row's own address (its unsubscribe token's) finds it.
     pub fn subscriber(&self, email: &str) -> Result<Option<Subscriber>> {
+        let given = email.trim();
+        if let Some(found) = self.subscriber_spelled(given)? {
+            return Ok(Some(found));
+        }
         let wanted = address::lookup_form(email);
-        if let Some(found) = self.subscriber_spelled(&wanted)? {
+        if wanted != given
+            && let Some(found) = self.subscriber_spelled(&wanted)?
+        {
             return Ok(Some(found));
         }
         // `address::key(email)`, without normalizing a second time.
@@ -49,6 +59,15 @@ impl Store {
             }
         }
         Ok(None)
+    }
+
+    /// Every spelling `email` may be stored under: as given, normalized, and those of
+    /// the non-ASCII rows with its key. For erasing a person whole.
+    pub(super) fn spellings(&self, email: &str) -> Result<Vec<String>> {
+        let wanted = address::lookup_form(email);
+        let mut spellings = vec![email.trim().to_string(), wanted.clone()];
+        spellings.extend(self.unusual_spellings(&wanted.to_lowercase())?);
+        Ok(spellings)
     }
 
     /// The row whose address is `email` as SQLite compares it (ASCII letters without
@@ -63,7 +82,7 @@ impl Store {
     }
 
     /// The stored spellings of non-ASCII rows whose key is `key`.
-    fn unusual_spellings(&self, key: &str) -> Result<Vec<String>> {
+    pub(super) fn unusual_spellings(&self, key: &str) -> Result<Vec<String>> {
         let version: i64 = self
             .conn
             .prepare_cached("PRAGMA data_version")

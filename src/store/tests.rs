@@ -492,3 +492,31 @@ fn an_address_forgotten_before_the_rule_stays_forgotten_in_any_spelling() {
     }
     assert_eq!(store.known("b@xn--bcher-kva.de").unwrap(), Known::New);
 }
+
+/// A database that got two spellings of one address before the rule: each row's own
+/// address (what its unsubscribe token was made from) finds that row; forgetting the
+/// person erases both.
+#[test]
+fn two_rows_for_one_address_from_before_the_rule_each_find_themselves() {
+    let (_dir, store) = store();
+    put_raw(&store, "a@Bücher.de");
+    put_raw(&store, "a@xn--bcher-kva.de");
+    put_raw(&store, "ÄNN@example.com");
+    put_raw(&store, "änn@example.com");
+    let found = |email: &str| store.subscriber(email).unwrap().map(|s| s.email);
+    for spelling in [
+        "a@Bücher.de",
+        "a@xn--bcher-kva.de",
+        "ÄNN@example.com",
+        "änn@example.com",
+    ] {
+        assert_eq!(found(spelling).as_deref(), Some(spelling));
+    }
+    store
+        .change_subscriber("a@BÜCHER.de", now(), |_| (Write::Forget, ()))
+        .unwrap();
+    store
+        .change_subscriber("Änn@example.com", now(), |_| (Write::Forget, ()))
+        .unwrap();
+    assert!(store.subscribers().unwrap().is_empty());
+}
