@@ -180,7 +180,7 @@ pub fn key(address: &str) -> String {
 /// own check, which changes nothing it accepts), or trimmed when the rule refuses it,
 /// so that a row stored before the rule can still be named, shown, removed and
 /// forgotten.
-pub fn lookup_form(address: &str) -> String {
+pub(crate) fn lookup_form(address: &str) -> String {
     canonical(address).unwrap_or_else(|_| address.trim().to_string())
 }
 

@@ -35,7 +35,7 @@ pub fn is_control(c: char) -> bool {
 /// What kind of [control character](is_control) `c` is, for messages: "a control
 /// character (U+001B)", "a bidirectional text control (U+202E)", "a line break
 /// (U+000A)".
-pub fn describe(c: char) -> String {
+pub(crate) fn describe(c: char) -> String {
     let kind = match c {
         '\n' | '\r' | '\u{0B}' | '\u{0C}' | '\u{85}' | '\u{2028}' | '\u{2029}' => "a line break",
         '\t' => "a tab",
