@@ -275,3 +275,21 @@ fn rows_stored_before_the_rule_are_still_found() {
         .expect_code(2)
         .expect_stderr("the part before the @ is quoted");
 }
+
+/// A report's own text (here its Message-ID, which `herald inbound` prints) reached the
+/// terminal raw.
+#[test]
+fn an_inbound_report_is_printed_escaped() {
+    let site = plain_site();
+    let report = "From: MAILER-DAEMON@example.org\r\nTo: bounces@example.com\r\n\
+                  Subject: Undelivered Mail\r\n\
+                  Message-ID: <\u{1b}[2Jevil\u{202e}x@example.org>\r\n\r\nhello\r\n";
+    for args in [&[][..], &["--json"][..]] {
+        let run = crate::inbound::inbound(&site, report.as_bytes(), args);
+        run.expect_code(0);
+        assert!(raw_controls(&run.stdout()).is_empty(), "{}", run.describe());
+        assert!(!run.stdout().is_empty(), "{}", run.describe());
+    }
+    let run = crate::inbound::inbound(&site, report.as_bytes(), &[]);
+    run.expect_stdout("<\\x1b[2Jevil\\u{202e}x@example.org>");
+}
