@@ -696,9 +696,11 @@ fn report(outcome: Outcome, terminal: bool) -> Result<(), Failure> {
                 let why = summary.error.clone().unwrap_or_else(|| {
                     format!("{} recipient(s) got temporary failures", summary.deferred)
                 });
+                // `why` may quote a server's reply or a stored address: escaped.
                 return Err(Failure::runtime(anyhow::anyhow!(
-                    "issue {} is not complete: {why}; run `herald send` again to resume it",
-                    summary.issue
+                    "issue {} is not complete: {}; run `herald send` again to resume it",
+                    summary.issue,
+                    escape(&why)
                 )));
             }
         }
