@@ -45,7 +45,7 @@ fn main() {
         addresses.extend(
             named(template)
                 .into_iter()
-                .filter(|a| herald::newsletter::import::check_address(a).is_ok()),
+                .filter(|a| herald::address::normalize(a).is_ok()),
         );
     }
     for i in 0..n {

@@ -111,6 +111,9 @@
 //! - [`build`]: the whole `herald build` as one call.
 //! - [`digest`]: which articles go in the next issue, and rendering it (askama).
 //! - [`mail`]: building each message, transports (SMTP or `.eml` outbox), the send loop.
+//! - [`address`]: the one rule for subscriber addresses, and when two are the same.
+//! - [`name`]: which subscriber names are accepted, and cleaning an export's.
+//! - [`controls`]: control characters in outside text, escaped for terminals and JSON.
 //! - [`store`]: the SQLite state: subscribers, issues, the delivery ledger.
 //! - [`newsletter`]: `herald send` as one call, tying digest, mail and store together.
 //! - [`serve`]: `herald serve`, the HTTP side: feeds, unsubscribe, sign-up, preview.
@@ -124,9 +127,11 @@
 
 #![warn(unreachable_pub)]
 
+pub mod address;
 pub mod build;
 pub mod config;
 pub mod content;
+pub mod controls;
 pub mod digest;
 pub mod doctor;
 pub mod error;
@@ -135,6 +140,7 @@ pub mod ids;
 pub mod inbound;
 pub mod lock;
 pub mod mail;
+pub mod name;
 pub mod newsletter;
 pub mod output;
 pub mod serve;

@@ -6,6 +6,7 @@
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
+use herald::controls::{escape, to_json};
 use herald::inbound::source::{self, Capped, MAX_MESSAGE_BYTES, Mbox};
 use herald::inbound::{Addresses, Outcome};
 use herald::newsletter::lifecycle::Policy;
@@ -136,9 +137,10 @@ impl Handler<'_> {
         if self.json {
             let mut value = serde_json::to_value(outcome).map_err(Failure::runtime)?;
             value["source"] = origin.as_str().into();
-            println!("{value}");
+            println!("{}", to_json(&value, false).map_err(Failure::runtime)?);
         } else if !self.context.quiet || outcome.changed {
-            println!("{origin}: {outcome}");
+            // The outcome quotes the report (addresses, server words): escaped.
+            println!("{}", escape(&format!("{origin}: {outcome}")));
         }
         Ok(())
     }

@@ -4,6 +4,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
+use herald::controls::{Quoted, escape, to_json};
 use herald::mail::Settled;
 use herald::newsletter::lifecycle::{self, Effect, Event, Policy};
 use herald::newsletter::{self, Next, Outcome, SendProgress, SendRequest};
@@ -120,7 +121,7 @@ pub fn run_issues(context: &Context, args: IssuesArgs) -> Result<(), Failure> {
         None => Vec::new(),
     };
     if args.json {
-        let text = serde_json::to_string_pretty(&issues).map_err(Failure::runtime)?;
+        let text = to_json(&issues, true).map_err(Failure::runtime)?;
         println!("{text}");
         return Ok(());
     }
@@ -156,37 +157,73 @@ pub fn run_subscribers(context: &Context, args: SubscribersArgs) -> Result<(), F
     match args.command {
         SubscribersCommand::Import { file } => import(context, &config.state_file, &file, policy),
         SubscribersCommand::Add { email, name } => {
-            newsletter::import::check_address(&email)
-                .map_err(|e| Failure::config(anyhow::anyhow!(e)))?;
-            let effect = change(email.trim(), Event::Added { name })?;
-            say(context, &effect, email.trim());
+            let email = herald::address::normalize(&email)
+                .map_err(|e| Failure::config(refused_address(&email, e)))?;
+            let name = match name.as_deref().map(herald::name::check).transpose() {
+                Ok(name) => name.flatten(),
+                Err(e) => {
+                    let given = name.as_deref().unwrap_or_default();
+                    return Err(Failure::config(anyhow::anyhow!(
+                        "--name {}: {e}",
+                        Quoted(given)
+                    )));
+                }
+            };
+            let effect = change(&email, Event::Added { name })?;
+            say(context, &effect, &email);
             Ok(())
         }
         SubscribersCommand::Remove { email } => {
-            let effect = change(email.trim(), Event::Unsubscribed(Reason::Cli))?;
+            let email = named(&config.state_file, &email)?;
+            let effect = change(&email, Event::Unsubscribed(Reason::Cli))?;
             if effect == Effect::NotSubscriber {
-                return Err(not_a_subscriber(email.trim()));
+                return Err(not_a_subscriber(&email));
             }
-            say(context, &effect, email.trim());
+            say(context, &effect, &email);
             Ok(())
         }
         SubscribersCommand::Forget { email } => {
-            forget(context, &config.state_file, email.trim(), policy)
+            let email = named(&config.state_file, &email)?;
+            forget(context, &config.state_file, &email, policy)
         }
-        SubscribersCommand::Show { email, json } => show(&config.state_file, email.trim(), json),
+        SubscribersCommand::Show { email, json } => {
+            let email = named(&config.state_file, &email)?;
+            show(&config.state_file, &email, json)
+        }
         SubscribersCommand::List { json } => list(context, &config.state_file, json),
     }
 }
 
+/// The address an argument names: [normalized](herald::address::normalize), or, when
+/// the address rule refuses it, the address of a row stored before the rule that it
+/// names (so such a row can still be shown, removed and forgotten).
+fn named(state_file: &Path, given: &str) -> Result<String, Failure> {
+    let refusal = match herald::address::normalize(given) {
+        Ok(email) => return Ok(email),
+        Err(refusal) => refusal,
+    };
+    if let Some(store) = Store::open_read_only(state_file)?
+        && let Some(row) = store.subscriber(given)?
+    {
+        return Ok(row.email);
+    }
+    Err(Failure::config(refused_address(given, refusal)))
+}
+
+fn refused_address(given: &str, reason: herald::address::AddressError) -> anyhow::Error {
+    anyhow::anyhow!("{} is not a valid email address: {reason}", Quoted(given))
+}
+
 fn say(context: &Context, effect: &Effect, email: &str) {
     if !context.quiet {
-        println!("{email}: {effect}");
+        println!("{}: {effect}", escape(email));
     }
 }
 
 fn not_a_subscriber(email: &str) -> Failure {
     Failure::runtime(anyhow::anyhow!(
-        "{email} is not a subscriber (see `herald subscribers list`)"
+        "{} is not a subscriber (see `herald subscribers list`)",
+        escape(email)
     ))
 }
 
@@ -196,7 +233,7 @@ fn list(context: &Context, state_file: &Path, json: bool) -> Result<(), Failure>
         None => Vec::new(),
     };
     if json {
-        let text = serde_json::to_string_pretty(&subscribers).map_err(Failure::runtime)?;
+        let text = to_json(&subscribers, true).map_err(Failure::runtime)?;
         println!("{text}");
         return Ok(());
     }
@@ -205,7 +242,9 @@ fn list(context: &Context, state_file: &Path, json: bool) -> Result<(), Failure>
             "no subscribers yet: import some with `herald subscribers import FILE.csv` (or add one with `herald subscribers add ADDRESS`)",
         );
     }
-    // Email, status, hard and soft bounces, why they left, the last bounce, name.
+    // Email, status, hard and soft bounces, why they left, the last bounce, name; what
+    // came from outside is escaped, so no stored text reaches the terminal raw (nor
+    // adds a column: tabs are escaped too).
     for s in &subscribers {
         let last = s.last_bounce.as_ref().map_or_else(
             || "-".to_string(),
@@ -221,13 +260,13 @@ fn list(context: &Context, state_file: &Path, json: bool) -> Result<(), Failure>
         );
         println!(
             "{}\t{}\thard {}\tsoft {}\t{}\t{}\t{}",
-            s.email,
+            escape(&s.email),
             s.status.as_str(),
             s.hard_bounces,
             s.soft_bounces,
             s.reason.map_or("-", Reason::as_str),
-            last,
-            s.name.as_deref().unwrap_or("")
+            escape(&last),
+            escape(s.name.as_deref().unwrap_or(""))
         );
     }
     Ok(())
@@ -240,26 +279,32 @@ fn show(state_file: &Path, email: &str, json: bool) -> Result<(), Failure> {
     let Some(s) = store.subscriber(email)? else {
         return Err(not_a_subscriber(email));
     };
-    let deliveries = store.deliveries_to(email)?;
-    let inbound = store.inbound_about(email)?;
+    // The ledger and the inbound log hold the address as the row spells it.
+    let deliveries = store.deliveries_to(&s.email)?;
+    let inbound = store.inbound_about(&s.email)?;
     if json {
         let value = serde_json::json!({
             "subscriber": s,
             "deliveries": deliveries,
             "inbound": inbound,
         });
-        let text = serde_json::to_string_pretty(&value).map_err(Failure::runtime)?;
+        let text = to_json(&value, true).map_err(Failure::runtime)?;
         println!("{text}");
         return Ok(());
     }
     let time = |t: Option<chrono::DateTime<chrono::Utc>>| {
         t.map_or_else(|| "-".to_string(), |t| t.to_rfc3339())
     };
-    println!("email:        {}", s.email);
-    println!("name:         {}", s.name.as_deref().unwrap_or("-"));
+    // Everything but herald's own words and numbers came from outside: escaped.
+    println!("email:        {}", escape(&s.email));
+    println!("name:         {}", escape(s.name.as_deref().unwrap_or("-")));
     println!("status:       {}", s.status.as_str());
     println!("reason:       {}", s.reason.map_or("-", Reason::as_str));
-    println!("joined:       {} via {}", s.added_at.to_rfc3339(), s.joined);
+    println!(
+        "joined:       {} via {}",
+        s.added_at.to_rfc3339(),
+        escape(&s.joined.to_string())
+    );
     println!("confirmed:    {}", time(s.confirmed_at));
     println!("left:         {}", time(s.left_at));
     println!(
@@ -269,15 +314,15 @@ fn show(state_file: &Path, email: &str, json: bool) -> Result<(), Failure> {
         if s.soft_issues.is_empty() {
             "-".to_string()
         } else {
-            s.soft_issues.join(", ")
+            escape(&s.soft_issues.join(", ")).into_owned()
         }
     );
     if let Some(b) = &s.last_bounce {
         println!(
             "last bounce:  {} {} {}",
             b.at.to_rfc3339(),
-            b.status.as_deref().unwrap_or("-"),
-            b.words.as_deref().unwrap_or("")
+            escape(b.status.as_deref().unwrap_or("-")),
+            escape(b.words.as_deref().unwrap_or(""))
         );
     }
     if let Some(link) = s.links.outstanding {
@@ -288,8 +333,8 @@ fn show(state_file: &Path, email: &str, json: bool) -> Result<(), Failure> {
     }
     println!("deliveries:   {}", deliveries.len());
     for d in &deliveries {
-        println!(
-            "  {} {} (attempts {}, {}){}",
+        let line = format!(
+            "{} {} (attempts {}, {}){}",
             d.issue,
             d.status,
             d.attempts,
@@ -299,10 +344,12 @@ fn show(state_file: &Path, email: &str, json: bool) -> Result<(), Failure> {
                 .map(|r| format!(": {r}"))
                 .unwrap_or_default()
         );
+        println!("  {}", escape(&line));
     }
     println!("received:     {}", inbound.len());
     for m in &inbound {
-        println!("  {} {} {}: {}", m.received_at, m.kind, m.message, m.action);
+        let line = format!("{} {} {}: {}", m.received_at, m.kind, m.message, m.action);
+        println!("  {}", escape(&line));
     }
     Ok(())
 }
@@ -318,7 +365,8 @@ fn forget(
     let scrubbed = store.scrub()?;
     if !scrubbed {
         eprintln!(
-            "warning: another process (herald serve?) is reading the database, so its write-ahead log could not be emptied; run `herald subscribers forget {email}` again when it is stopped"
+            "warning: another process (herald serve?) is reading the database, so its write-ahead log could not be emptied; run `herald subscribers forget {}` again when it is stopped",
+            escape(email)
         );
     }
     say(context, &effect, email);
@@ -336,8 +384,15 @@ fn import(
         let at = e.line().map(|line| format!(":{line}")).unwrap_or_default();
         Failure::config(anyhow::Error::new(e).context(format!("{}{at}", file.display())))
     })?;
+    // Messages quote what the file holds escaped already; the line is escaped whole
+    // as well, so nothing from the file reaches the terminal raw.
     for problem in &report.problems {
-        eprintln!("{}:{}: {problem}", file.display(), problem.line);
+        let line = format!("{}:{}: {problem}", file.display(), problem.line);
+        eprintln!("{}", escape(&line));
+    }
+    for cleaned in &report.cleaned_names {
+        let line = format!("{}:{}: warning: {cleaned}", file.display(), cleaned.line);
+        eprintln!("{}", escape(&line));
     }
     let store = Store::open(state_file)?;
     let effects = newsletter::import::store_rows(
@@ -482,9 +537,17 @@ pub fn run_send(context: &Context, args: SendArgs) -> Result<(), Failure> {
     for warning in config.newsletter_warnings() {
         eprintln!("{warning}");
     }
+    let to = args
+        .to
+        .as_deref()
+        .map(|given| {
+            herald::address::normalize(given)
+                .map_err(|e| Failure::config(refused_address(given, e).context("--to")))
+        })
+        .transpose()?;
     let request = SendRequest {
         dry_run: args.dry_run,
-        to: args.to,
+        to,
         no_retry_unknown: args.no_retry_unknown,
     };
     let terminal = std::io::stdout().is_terminal() && !context.quiet;
@@ -586,7 +649,7 @@ fn report(outcome: Outcome, terminal: bool) -> Result<(), Failure> {
                 } else {
                     ""
                 };
-                println!("  {email}{note}");
+                println!("  {}{note}", escape(&email));
             }
         }
         Outcome::Sent {
@@ -603,11 +666,11 @@ fn report(outcome: Outcome, terminal: bool) -> Result<(), Failure> {
                     } else {
                         "left alone (--no-retry-unknown)"
                     },
-                    unknown.join(", ")
+                    escape(&unknown.join(", "))
                 );
             }
             for (email, reason) in &failures {
-                eprintln!("failed: {email}: {reason}");
+                eprintln!("failed: {}", escape(&format!("{email}: {reason}")));
             }
             if terminal {
                 let totals = &summary.issue_totals;
@@ -626,16 +689,18 @@ fn report(outcome: Outcome, terminal: bool) -> Result<(), Failure> {
                     totals.pending
                 );
             } else {
-                let line = serde_json::to_string(&summary).map_err(Failure::runtime)?;
+                let line = to_json(&summary, false).map_err(Failure::runtime)?;
                 println!("{line}");
             }
             if !summary.complete {
                 let why = summary.error.clone().unwrap_or_else(|| {
                     format!("{} recipient(s) got temporary failures", summary.deferred)
                 });
+                // `why` may quote a server's reply or a stored address: escaped.
                 return Err(Failure::runtime(anyhow::anyhow!(
-                    "issue {} is not complete: {why}; run `herald send` again to resume it",
-                    summary.issue
+                    "issue {} is not complete: {}; run `herald send` again to resume it",
+                    summary.issue,
+                    escape(&why)
                 )));
             }
         }

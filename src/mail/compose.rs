@@ -188,8 +188,12 @@ impl Composer {
             recipient: recipient.email.clone(),
             message,
         };
-        let address = recipient
-            .email
+        // Mailed as the address rule writes it: a row stored before the rule may spell
+        // its domain in Unicode, which would need SMTPUTF8. A stored address the rule
+        // refuses is tried as it is, as it was before the rule.
+        let to = crate::address::normalize(&recipient.email)
+            .unwrap_or_else(|_| recipient.email.trim().to_string());
+        let address = to
             .parse()
             .map_err(|e| fail(format!("not a valid address: {e}")))?;
         let name = recipient

@@ -474,7 +474,9 @@ fn bounce(
 }
 
 /// Applies `event` to `email` in the store, in one transaction: reads what is known,
-/// decides with [`apply`], writes the change. Returns the change.
+/// decides with [`apply`], writes the change. Returns the change. `email` is found in
+/// any spelling (see [`crate::address`]); a new row holds it as given, so entry points
+/// pass it through [`crate::address::normalize`] first (or pass a stored row's address).
 pub fn record(
     store: &Store,
     email: &str,

@@ -360,9 +360,13 @@ fn send_test(
     composer: &Composer,
     to: &str,
 ) -> Result<Outcome> {
+    let to = crate::address::normalize(to).map_err(|reason| Error::Message {
+        recipient: crate::controls::escape(to).into_owned(),
+        message: format!("--to is not a valid email address: {reason}"),
+    })?;
     let deliver = transport_for(config, secrets, &format!("{}-test", plan.issue.id))?;
     let composed = composer.compose(&Recipient {
-        email: to.to_string(),
+        email: to.clone(),
         name: None,
     })?;
     deliver
@@ -376,7 +380,7 @@ fn send_test(
         })?;
     Ok(Outcome::Test {
         issue: plan.issue.id.clone(),
-        to: to.to_string(),
+        to,
     })
 }
 

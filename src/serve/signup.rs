@@ -24,8 +24,8 @@ use super::confirm_token::{self, Refusal};
 use super::mailer::MAX_QUEUED;
 use super::origin;
 use super::pages::{self, ConfirmPage, SubscribePage, SubscribeSentPage};
-use crate::newsletter::import::check_address;
 use crate::newsletter::lifecycle::{self, Effect, Event, Policy};
+use crate::{address, name};
 
 /// The sign-up form's fields.
 #[derive(Debug, serde::Deserialize)]
@@ -77,22 +77,23 @@ pub(crate) async fn sign_up(
             return form_page(&app, status, Some(problem), "", "");
         }
     };
-    let email = form.email.trim().to_string();
-    let name: String = form
-        .name
-        .unwrap_or_default()
-        .trim()
-        .chars()
-        .take(MAX_NAME)
-        .collect();
-    if email.len() > 254 || check_address(&email).is_err() {
-        return form_page(
-            &app,
-            StatusCode::BAD_REQUEST,
-            Some("That does not look like an email address; please check it."),
-            &email,
-            &name,
-        );
+    let given = form.name.unwrap_or_default();
+    let name: String = given.trim().chars().take(MAX_NAME).collect();
+    let email = match address::normalize(&form.email) {
+        Ok(email) => email,
+        Err(reason) => {
+            let problem =
+                format!("That does not look like an email address we can send to: {reason}.");
+            let name = name::clean(&name).name.unwrap_or_default();
+            let email = form.email.trim();
+            return form_page(&app, StatusCode::BAD_REQUEST, Some(&problem), email, &name);
+        }
+    };
+    if let Err(reason) = name::check(&given) {
+        // The form comes back with the name as it would be kept, to check and send again.
+        let problem = format!("Please check your name: {reason}.");
+        let name = name::clean(&name).name.unwrap_or_default();
+        return form_page(&app, StatusCode::BAD_REQUEST, Some(&problem), &email, &name);
     }
     if let Err(wait) = app.per_mailbox.allow(&mailbox_key(&email)) {
         return pages::too_many(&app.frame, wait);

@@ -6,6 +6,8 @@
 //! and `meta` for the store's own bookkeeping. What a subscriber becomes is decided by
 //! `newsletter::lifecycle`; this module reads and writes rows.
 //! Timestamps are stored as RFC 3339 UTC text with second precision, so they sort.
+//! Addresses are compared as [`crate::address::key`] says, whatever their spelling
+//! (`lookup`).
 
 mod deliveries;
 mod forget;
@@ -13,6 +15,7 @@ mod history;
 mod identity;
 mod inbound;
 mod issues;
+mod lookup;
 mod schema;
 mod signups;
 mod subscribers;
@@ -39,6 +42,8 @@ pub struct Store {
     path: PathBuf,
     /// The file opened (see [`Store::liveness`]).
     file: Option<identity::FileId>,
+    /// The rows a look-up by index can miss (see `lookup`), read when first needed.
+    unusual: std::cell::RefCell<Option<lookup::Unusual>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -59,6 +64,7 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             file: None,
+            unusual: Default::default(),
         };
         schema::migrate(&store.conn, path)?;
         let store = Store {
@@ -80,6 +86,7 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             file: identity::FileId::of(path),
+            unusual: Default::default(),
         };
         schema::check_version(&store.conn, path)?;
         Ok(Some(store))

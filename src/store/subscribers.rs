@@ -3,7 +3,7 @@
 //! becomes is decided by `newsletter::lifecycle`, and this module only stores it.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 
 use super::{Store, parse_stamp, stamp};
 use crate::error::Result;
@@ -175,7 +175,9 @@ pub struct Links {
 /// One subscriber, whole: everything herald holds about the address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subscriber {
-    /// The address (unique, compared without case).
+    /// The address, as stored: normalized by [`crate::address::normalize`] for rows
+    /// made since that rule (rows from before keep their spelling). Unique as
+    /// [`crate::address::key`] compares addresses.
     pub email: String,
     /// Display name, when known.
     pub name: Option<String>,
@@ -264,16 +266,6 @@ pub(crate) const COLUMNS: &str = "email, name, status, unsubscribe_reason, hard_
      soft_bounce_issues";
 
 impl Store {
-    /// The subscriber with this address (case-insensitive), if any.
-    pub fn subscriber(&self, email: &str) -> Result<Option<Subscriber>> {
-        self.conn
-            .prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM subscribers WHERE email = ?1"
-            ))
-            .and_then(|mut s| s.query_row([email], row_to_subscriber).optional())
-            .map_err(|e| self.error(e))
-    }
-
     /// What is known of `email`: its row, that it was forgotten, or nothing.
     pub fn known(&self, email: &str) -> Result<Known> {
         if let Some(subscriber) = self.subscriber(email)? {
@@ -285,9 +277,11 @@ impl Store {
         Ok(Known::New)
     }
 
-    /// Reads what is known of `email`, lets `decide` say what to write (and what to
-    /// return), and writes it, in one `BEGIN IMMEDIATE` transaction (or inside the
-    /// caller's, when one is open).
+    /// Reads what is known of `email` (any spelling of it, see [`Store::subscriber`]),
+    /// lets `decide` say what to write (and what to return), and writes it, in one
+    /// `BEGIN IMMEDIATE` transaction (or inside the caller's, when one is open). A new
+    /// row holds `email` as given: entry points pass it through
+    /// [`crate::address::normalize`] first.
     pub fn change_subscriber<T>(
         &self,
         email: &str,
@@ -297,23 +291,39 @@ impl Store {
         self.transaction(|store| {
             let known = store.known(email)?;
             let (write, value) = decide(&known);
-            store.write_subscriber(email, write, now)?;
+            let stored = match &known {
+                Known::Row(row) => Some(row.email.as_str()),
+                Known::New | Known::Forgotten => None,
+            };
+            store.write_subscriber(email, stored, write, now)?;
             Ok(value)
         })
     }
 
-    fn write_subscriber(&self, email: &str, write: Write, now: DateTime<Utc>) -> Result<()> {
+    /// Writes `write` for `email`, whose row (when it has one) is spelled `stored`.
+    fn write_subscriber(
+        &self,
+        email: &str,
+        stored: Option<&str>,
+        write: Write,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         match write {
             Write::Nothing => Ok(()),
             Write::Row(subscriber) => self.put_subscriber(&subscriber),
-            Write::Forget => self.erase(email, now),
-            Write::Remove => self
-                .conn
-                .prepare_cached("DELETE FROM subscribers WHERE email = ?1")
-                .and_then(|mut s| s.execute([email]))
-                .map(drop)
-                .map_err(|e| self.error(e)),
+            Write::Forget => self.erase(email, stored, now),
+            Write::Remove => self.remove_row(stored.unwrap_or(email)),
         }
+    }
+
+    /// Deletes the row spelled `stored`, keeping nothing.
+    fn remove_row(&self, stored: &str) -> Result<()> {
+        self.conn
+            .prepare_cached("DELETE FROM subscribers WHERE email = ?1")
+            .and_then(|mut s| s.execute([stored]))
+            .map_err(|e| self.error(e))?;
+        self.note_erased(stored);
+        Ok(())
     }
 
     /// Inserts or updates the row, and its soft-bounce issues when they changed.
@@ -356,6 +366,7 @@ impl Store {
                 ])
             })
             .map_err(|e| self.error(e))?;
+        self.note_written(&s.email);
         Ok(())
     }
 

@@ -2,7 +2,9 @@
 
 use chrono::{TimeZone, Utc};
 
+use super::forget::hash as forget_hash;
 use super::*;
+use rusqlite::params;
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()
@@ -361,4 +363,160 @@ fn a_received_message_is_acted_on_once() {
     });
     assert!(failed.is_err());
     assert_eq!(store.handled("<n@x>").unwrap(), None);
+}
+
+/// A row as a herald from before the address rule wrote it: the address as given.
+fn put_raw(store: &Store, email: &str) {
+    store
+        .conn
+        .execute(
+            "INSERT INTO subscribers (email, status, added_at) VALUES (?1, 'active', ?2)",
+            params![email, stamp(now())],
+        )
+        .unwrap();
+}
+
+/// `ÄNN@Example.com` signed up could never be confirmed: the link carried the address
+/// lowercased (`änn@example.com`) and `COLLATE NOCASE` folds ASCII letters only.
+#[test]
+fn any_spelling_of_an_address_finds_its_row() {
+    let (_dir, store) = store();
+    active(&store, "ÄNN@example.com");
+    active(&store, "a@xn--bcher-kva.de");
+    let found = |email: &str| store.subscriber(email).unwrap().map(|s| s.email);
+    for spelling in [
+        "ÄNN@example.com",
+        "änn@EXAMPLE.com",
+        "A\u{308}nn@example.com",
+        " ÄnN@Example.com ",
+    ] {
+        assert_eq!(
+            found(spelling).as_deref(),
+            Some("ÄNN@example.com"),
+            "{spelling}"
+        );
+    }
+    for spelling in ["a@Bücher.de", "A@BÜCHER.DE", "a@xn--bcher-kva.de"] {
+        assert_eq!(
+            found(spelling).as_deref(),
+            Some("a@xn--bcher-kva.de"),
+            "{spelling}"
+        );
+    }
+    assert_eq!(found("onn@example.com"), None);
+    assert_eq!(found("a@bucher.de"), None);
+}
+
+#[test]
+fn rows_stored_before_the_address_rule_are_found_by_every_spelling() {
+    let (_dir, store) = store();
+    put_raw(&store, "Zoë@BÜCHER.de");
+    put_raw(&store, "\"a b\"@example.com");
+    put_raw(&store, "ann@ＥＸＡＭＰＬＥ.com");
+    let found = |email: &str| store.subscriber(email).unwrap().map(|s| s.email);
+    for spelling in ["zoë@xn--bcher-kva.de", "ZOË@bücher.de", "Zoë@BÜCHER.de"] {
+        assert_eq!(
+            found(spelling).as_deref(),
+            Some("Zoë@BÜCHER.de"),
+            "{spelling}"
+        );
+    }
+    // An address the rule refuses is found as it was stored.
+    assert_eq!(
+        found(" \"a b\"@example.com").as_deref(),
+        Some("\"a b\"@example.com")
+    );
+    assert_eq!(
+        found("ann@example.com").as_deref(),
+        Some("ann@ＥＸＡＭＰＬＥ.com")
+    );
+    // Changing such a row keeps its spelling (and so its unsubscribe token).
+    store
+        .change_subscriber("zoë@xn--bcher-kva.de", now(), |known| {
+            let Known::Row(row) = known else {
+                panic!("{known:?}")
+            };
+            let mut row = row.clone();
+            row.status = Status::Unsubscribed;
+            (Write::Row(row), ())
+        })
+        .unwrap();
+    assert_eq!(status(&store, "ZOË@BÜCHER.DE"), Status::Unsubscribed);
+    assert_eq!(store.subscribers().unwrap().len(), 3);
+}
+
+#[test]
+fn rows_written_since_the_first_look_up_are_found_by_this_and_other_connections() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("herald.db");
+    let mine = Store::open(&path).unwrap();
+    let other = Store::open(&path).unwrap();
+    // The first miss reads the map of non-ASCII rows (none yet).
+    assert!(mine.subscriber("ö@x.de").unwrap().is_none());
+    assert!(other.subscriber("ö@x.de").unwrap().is_none());
+    // Written by this connection: kept in step.
+    active(&mine, "Ö@x.de");
+    assert!(mine.subscriber("ö@x.de").unwrap().is_some());
+    // Written by another one: read again.
+    assert!(other.subscriber("ö@x.de").unwrap().is_some());
+    put_raw(&other, "Ü@Bücher.de");
+    assert!(mine.subscriber("ü@xn--bcher-kva.de").unwrap().is_some());
+    // Forgotten through this connection, by another spelling: gone for both.
+    mine.change_subscriber("ü@BÜCHER.de", now(), |_| (Write::Forget, ()))
+        .unwrap();
+    assert!(mine.subscriber("Ü@Bücher.de").unwrap().is_none());
+    assert!(other.subscriber("ü@xn--bcher-kva.de").unwrap().is_none());
+    assert_eq!(mine.known("Ü@Bücher.de").unwrap(), Known::Forgotten);
+    assert_eq!(other.known("ü@xn--bcher-kva.de").unwrap(), Known::Forgotten);
+}
+
+#[test]
+fn an_address_forgotten_before_the_rule_stays_forgotten_in_any_spelling() {
+    let (_dir, store) = store();
+    // What a herald from before the rule recorded for `forget a@Bücher.de`: the hash
+    // of the address as given, lowercased.
+    let key = store.forget_key(true).unwrap().unwrap();
+    store
+        .conn
+        .execute(
+            "INSERT INTO forgotten (hash, forgotten_at) VALUES (?1, ?2)",
+            params![forget_hash(&key, "a@Bücher.de"), stamp(now())],
+        )
+        .unwrap();
+    for spelling in ["a@Bücher.de", "a@xn--bcher-kva.de", "A@BÜCHER.DE"] {
+        assert_eq!(
+            store.known(spelling).unwrap(),
+            Known::Forgotten,
+            "{spelling}"
+        );
+    }
+    assert_eq!(store.known("b@xn--bcher-kva.de").unwrap(), Known::New);
+}
+
+/// A database that got two spellings of one address before the rule: each row's own
+/// address (what its unsubscribe token was made from) finds that row; forgetting the
+/// person erases both.
+#[test]
+fn two_rows_for_one_address_from_before_the_rule_each_find_themselves() {
+    let (_dir, store) = store();
+    put_raw(&store, "a@Bücher.de");
+    put_raw(&store, "a@xn--bcher-kva.de");
+    put_raw(&store, "ÄNN@example.com");
+    put_raw(&store, "änn@example.com");
+    let found = |email: &str| store.subscriber(email).unwrap().map(|s| s.email);
+    for spelling in [
+        "a@Bücher.de",
+        "a@xn--bcher-kva.de",
+        "ÄNN@example.com",
+        "änn@example.com",
+    ] {
+        assert_eq!(found(spelling).as_deref(), Some(spelling));
+    }
+    store
+        .change_subscriber("a@BÜCHER.de", now(), |_| (Write::Forget, ()))
+        .unwrap();
+    store
+        .change_subscriber("Änn@example.com", now(), |_| (Write::Forget, ()))
+        .unwrap();
+    assert!(store.subscribers().unwrap().is_empty());
 }

@@ -50,7 +50,7 @@ fn fixture(name: &str) -> Vec<u8> {
 }
 
 /// Runs `herald inbound ARGS` with `input` on standard input and the secret set.
-fn inbound(site: &Site, input: &[u8], args: &[&str]) -> Run {
+pub(crate) fn inbound(site: &Site, input: &[u8], args: &[&str]) -> Run {
     inbound_with(site, input, args, &[("HERALD_SECRET", SECRET)])
 }
 

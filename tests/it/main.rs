@@ -1,5 +1,6 @@
 //! herald's integration tests: one binary, one shared harness, one module per area.
 
+mod address;
 mod archives;
 mod bounce_corpus;
 mod browser;

@@ -255,6 +255,8 @@ fn titles_cannot_inject_headers() {
         "subscribers.csv",
         "email,name\n\"reader@example.org\",\"Ann\r\"\n",
     );
+    // A typed name with a line break is refused; a row from before that rule may
+    // still hold one, and must make a safe message.
     herald(
         &site,
         &[
@@ -266,7 +268,15 @@ fn titles_cannot_inject_headers() {
         ],
         &[],
     )
-    .expect_code(0);
+    .expect_code(2)
+    .expect_stderr("the name holds a line break (U+000D)");
+    herald(&site, &["subscribers", "add", "reader@example.org"], &[]).expect_code(0);
+    site.db()
+        .execute(
+            "UPDATE subscribers SET name = 'Ann\r\nBcc: x@example.net'",
+            [],
+        )
+        .unwrap();
     let run = herald(&site, &["send"], &[]);
     run.expect_code(0);
     let received = server.received();

@@ -248,9 +248,13 @@ proptest! {
         let title = format!("{title}{crlf}X-Injected: yes");
         let site = newsletter_site(&title, &subtitle);
         let name = format!("{name}{crlf}");
-        let name_arg = format!("--name={name}");
-        herald_with_secret(&site, &["subscribers", "add", "reader@example.org", &name_arg])
+        herald_with_secret(&site, &["subscribers", "add", "reader@example.org"])
             .expect_code(0);
+        // Typed names with control characters are refused and imported ones cleaned; a
+        // row from before that rule may still hold any, and must make a safe message.
+        site.db()
+            .execute("UPDATE subscribers SET name = ?1", [&name])
+            .unwrap();
         herald_with_secret(&site, &["send"]).expect_code(0);
         let bytes = outbox_message(&site);
         let message = mail_parser::MessageParser::default().parse(&bytes).unwrap();

@@ -12,11 +12,11 @@ use crate::support::server::{Reply, Server};
 use crate::support::{CONFIG, Site};
 
 const SECRET: &str = "serve-test-secret-81c2-5e0a9d3b7f14c6e2";
-const ENV: &[(&str, &str)] = &[("HERALD_SECRET", SECRET)];
+pub(crate) const ENV: &[(&str, &str)] = &[("HERALD_SECRET", SECRET)];
 
 /// A site with a newsletter, `serve:` lines `serve_extra` (indented two spaces) and,
 /// when given, the SMTP test server as relay.
-fn site(serve_extra: &str, smtp: Option<&SmtpServer>) -> Site {
+pub(crate) fn site(serve_extra: &str, smtp: Option<&SmtpServer>) -> Site {
     let smtp = smtp
         .map(|s| format!("smtp:\n  url: \"{}\"\n  concurrency: 1\n", s.url("")))
         .unwrap_or_default();
@@ -34,7 +34,7 @@ fn token(email: &str) -> String {
 }
 
 /// `email`'s status per `herald subscribers list`.
-fn status(site: &Site, email: &str) -> Option<String> {
+pub(crate) fn status(site: &Site, email: &str) -> Option<String> {
     let run = site.herald(&["subscribers", "list"]);
     run.expect_code(0);
     run.stdout().lines().find_map(|line| {
@@ -47,7 +47,7 @@ fn add(site: &Site, email: &str) {
     site.herald(&["subscribers", "add", email]).expect_code(0);
 }
 
-fn expect(reply: &Reply, status: u16, needle: &str, server: &Server) {
+pub(crate) fn expect(reply: &Reply, status: u16, needle: &str, server: &Server) {
     assert_eq!(
         reply.status,
         status,
@@ -63,7 +63,7 @@ fn expect(reply: &Reply, status: u16, needle: &str, server: &Server) {
 }
 
 /// Waits until the SMTP server holds `count` messages.
-fn wait_for_mail(smtp: &SmtpServer, count: usize) -> Vec<crate::smtp_server::Received> {
+pub(crate) fn wait_for_mail(smtp: &SmtpServer, count: usize) -> Vec<crate::smtp_server::Received> {
     let start = Instant::now();
     while smtp.received().len() < count {
         assert!(
@@ -77,7 +77,7 @@ fn wait_for_mail(smtp: &SmtpServer, count: usize) -> Vec<crate::smtp_server::Rec
 }
 
 /// The `/confirm/…` path in a received confirmation mail.
-fn confirm_path(data: &[u8]) -> String {
+pub(crate) fn confirm_path(data: &[u8]) -> String {
     let message = MessageParser::default().parse(data).expect("a message");
     let text = message.body_text(0).expect("a text body").into_owned();
     let at = text.find("/confirm/").expect("a confirmation link");

@@ -12,7 +12,8 @@ use std::fmt;
 
 use csv::StringRecord;
 
-use crate::content::is_unwanted_char;
+use crate::controls::{Quoted, escape};
+use crate::name;
 use crate::store::Status;
 
 /// The kinds of export herald recognises by their header.
@@ -117,8 +118,10 @@ impl fmt::Display for RowProblem {
                 accepted,
             } => write!(
                 f,
-                "{column} {value:?} is not a value herald knows ({accepted}); \
-                 correct it or remove the row"
+                "{} {} is not a value herald knows ({accepted}); \
+                 correct it or remove the row",
+                escape(column),
+                Quoted(value)
             ),
         }
     }
@@ -128,7 +131,10 @@ impl fmt::Display for RowProblem {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Entry {
     pub(crate) email: String,
+    /// The name, [cleaned](name::clean).
     pub(crate) name: Option<String>,
+    /// The name as the export has it, when cleaning changed it.
+    pub(crate) name_given: Option<String>,
     pub(crate) status: Status,
 }
 
@@ -186,18 +192,37 @@ impl Columns {
         if email.is_empty() {
             return Err(RowProblem::NoAddress);
         }
-        let name = match self.name {
-            Name::Whole(at) => clean_name(field(at)),
+        let (name, name_given) = match self.name {
+            Name::Whole(at) => {
+                let cleaned = name::clean(field(at));
+                let given = cleaned.changed.then(|| field(at).to_string());
+                (cleaned.name, given)
+            }
             Name::FirstLast(first, last) => {
-                let parts = [clean_name(field(first)), clean_name(field(last))];
-                let joined = parts.into_iter().flatten().collect::<Vec<_>>().join(" ");
-                Some(joined).filter(|n| !n.is_empty())
+                let parts = [name::clean(field(first)), name::clean(field(last))];
+                let changed = parts.iter().any(|p| p.changed);
+                let joined = parts
+                    .into_iter()
+                    .filter_map(|p| p.name)
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let given = changed.then(|| {
+                    let given = [field(first).trim(), field(last).trim()];
+                    given
+                        .iter()
+                        .filter(|p| !p.is_empty())
+                        .copied()
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                });
+                (Some(joined).filter(|n| !n.is_empty()), given)
             }
         };
         let status = self.status(header, row)?;
         Ok(Entry {
             email: email.to_string(),
             name,
+            name_given,
             status,
         })
     }
@@ -231,14 +256,6 @@ impl Columns {
             accepted,
         })
     }
-}
-
-/// The name without [unwanted characters](is_unwanted_char), trimmed, as content does
-/// for its text fields; line breaks inside it are kept (mail puts names on one line
-/// when it builds the `To` header). `None` when nothing is left.
-fn clean_name(raw: &str) -> Option<String> {
-    let name: String = raw.chars().filter(|&c| !is_unwanted_char(c)).collect();
-    Some(name.trim().to_string()).filter(|n| !n.is_empty())
 }
 
 const STATUS_VALUES: &str = "active or enabled → active, unsubscribed, blocklisted or \
@@ -395,7 +412,13 @@ mod tests {
         );
         let entry = entry.unwrap();
         assert_eq!(entry.email, "a@x.org");
-        assert_eq!(entry.name.as_deref(), Some("Zoë \"Z\", Jr. O'Brien\nSmith"));
+        assert_eq!(entry.name.as_deref(), Some("Zoë \"Z\", Jr. O'Brien Smith"));
+        assert_eq!(
+            entry.name_given.as_deref(),
+            Some("Zoë \"Z\", Jr. O'Brien\nSmith\u{7}")
+        );
+        let (_, entry) = read(&["email", "name"], &["a@x.org", "Ann Lee"]);
+        assert_eq!(entry.unwrap().name_given, None);
         let (_, entry) = read(&["email", "name"], &["a@x.org", " \u{0} "]);
         assert_eq!(entry.unwrap().name, None);
         let (_, entry) = read(&["email", "name"], &["  ", "Nobody"]);

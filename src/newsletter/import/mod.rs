@@ -1,7 +1,9 @@
 //! Reading a subscriber export (CSV): herald's own `email,name`, or a Mailchimp, Ghost,
 //! listmonk, Substack or Buttondown export, recognised by its header. Fields are read by
 //! the `csv` crate (quoted commas, quotes and line breaks); every bad record is reported
-//! with the line it starts on.
+//! with the line it starts on. Addresses go through [`crate::address::normalize`] (a
+//! row whose address it refuses is a problem); names through [`crate::name::clean`]
+//! (a name that held control characters is imported without them, and reported).
 
 mod formats;
 mod quotes;
@@ -15,6 +17,8 @@ pub use formats::{Format, RowProblem};
 pub use quotes::QuoteProblem;
 
 use super::lifecycle::{self, Effect, Event, Policy};
+use crate::address::{self, AddressError};
+use crate::controls::Quoted;
 use crate::store::Status;
 use formats::Columns;
 
@@ -23,10 +27,11 @@ use formats::Columns;
 pub struct CsvRow {
     /// The 1-based line its record starts on.
     pub line: usize,
-    /// The address, trimmed.
+    /// The address, [normalized](crate::address::normalize).
     pub email: String,
-    /// The name, when the export has one: control characters dropped, trimmed, every
-    /// other character (commas, quotes, line breaks, any script) kept.
+    /// The name, when the export has one: [cleaned](crate::name::clean) (line breaks
+    /// and tabs made spaces, other control characters dropped), trimmed, every other
+    /// character (commas, quotes, any script) kept.
     pub name: Option<String>,
     /// What the export says of the subscriber: active, unsubscribed or bounced.
     pub status: Status,
@@ -43,6 +48,8 @@ pub struct ImportReport {
     pub rows: Vec<CsvRow>,
     /// Every rejected record, in file order.
     pub problems: Vec<Problem>,
+    /// Every name imported without its control characters, in file order.
+    pub cleaned_names: Vec<CleanedName>,
     /// Rows merged into an earlier row with the same address.
     pub duplicates: usize,
 }
@@ -56,6 +63,35 @@ pub struct Problem {
     pub kind: ProblemKind,
 }
 
+/// A name that held control characters, imported without them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CleanedName {
+    /// The 1-based line the record starts on.
+    pub line: usize,
+    /// The name as the export has it.
+    pub given: String,
+    /// The name imported, if anything was left.
+    pub kept: Option<String>,
+}
+
+impl fmt::Display for CleanedName {
+    /// The message, without the line (see [`CleanedName::line`]).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let given = Quoted(&self.given);
+        match &self.kept {
+            Some(kept) => write!(
+                f,
+                "the name {given} holds control characters; imported as {}",
+                Quoted(kept)
+            ),
+            None => write!(
+                f,
+                "the name {given} holds only control characters; imported without a name"
+            ),
+        }
+    }
+}
+
 /// What is wrong with a rejected record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProblemKind {
@@ -63,12 +99,12 @@ pub enum ProblemKind {
     Quotes(QuoteProblem),
     /// Its fields cannot be read as a subscriber.
     Row(RowProblem),
-    /// The address is not one mail can be sent to.
+    /// The address is not one herald accepts ([`crate::address::normalize`]).
     Address {
         /// The address as written.
         email: String,
         /// Why not.
-        reason: lettre::address::AddressError,
+        reason: AddressError,
     },
 }
 
@@ -79,7 +115,11 @@ impl fmt::Display for Problem {
             ProblemKind::Quotes(problem) => write!(f, "{problem}"),
             ProblemKind::Row(problem) => write!(f, "{problem}"),
             ProblemKind::Address { email, reason } => {
-                write!(f, "{email:?} is not a valid email address ({reason})")
+                write!(
+                    f,
+                    "{} is not a valid email address: {reason}",
+                    Quoted(email)
+                )
             }
         }
     }
@@ -93,8 +133,9 @@ pub enum ImportError {
     Empty,
     /// The header has no address column.
     #[error(
-        "the header {header:?} has no email column; herald reads {accepted} \
+        "the header {} has no email column; herald reads {accepted} \
          (start the file with a header line such as `email,name`)",
+        Quoted(header),
         accepted = formats::ACCEPTED_COLUMNS
     )]
     Header {
@@ -161,30 +202,28 @@ pub fn parse_csv(bytes: &[u8]) -> Result<ImportReport, ImportError> {
         let entry = quotes::check(raw.as_bytes())
             .map_err(ProblemKind::Quotes)
             .and_then(|()| columns.read(&header, &record).map_err(ProblemKind::Row))
-            .and_then(|entry| match entry.email.parse::<lettre::Address>() {
-                Ok(_) => Ok(entry),
+            .and_then(|entry| match address::normalize(&entry.email) {
+                Ok(email) => Ok(formats::Entry { email, ..entry }),
                 Err(reason) => Err(ProblemKind::Address {
                     email: entry.email,
                     reason,
                 }),
             });
         match entry {
-            Ok(entry) => rows.add(line, entry),
+            Ok(mut entry) => {
+                if let Some(given) = entry.name_given.take() {
+                    rows.report.cleaned_names.push(CleanedName {
+                        line,
+                        given,
+                        kept: entry.name.clone(),
+                    });
+                }
+                rows.add(line, entry)
+            }
             Err(kind) => rows.report.problems.push(Problem { line, kind }),
         }
     }
     Ok(rows.report)
-}
-
-/// Whether `email` is an address lettre can send to; the error says why not.
-pub fn check_address(email: &str) -> Result<(), String> {
-    if email.is_empty() {
-        return Err("no email address".into());
-    }
-    email
-        .parse::<lettre::Address>()
-        .map(|_| ())
-        .map_err(|e| format!("{email:?} is not a valid email address ({e})"))
 }
 
 /// The 1-based line of byte `offset`: one more than the line breaks before it, where a
@@ -269,7 +308,7 @@ impl Rows {
 
     /// Adds a valid row, or merges it into the earlier row with the same address.
     fn add(&mut self, line: usize, entry: formats::Entry) {
-        let key = entry.email.to_lowercase();
+        let key = address::key(&entry.email);
         let Some(&index) = self.seen.get(&key) else {
             self.seen.insert(key, self.report.rows.len());
             self.report.rows.push(CsvRow {
@@ -373,8 +412,10 @@ mod tests {
             "email,name\r\n\r\n\"a@x.org\",\"two\r\nlines\"\r\n\r\n\r\nbad\r\nb@x.org,\"x\"y\r\n";
         let report = parse_csv(text.as_bytes()).unwrap();
         assert_eq!(report.rows[0].line, 3);
-        assert_eq!(report.rows[0].name.as_deref(), Some("two\r\nlines"));
+        assert_eq!(report.rows[0].name.as_deref(), Some("two lines"));
         assert_eq!(lines(&report), [7, 8]);
+        assert_eq!(report.cleaned_names.len(), 1);
+        assert_eq!(report.cleaned_names[0].line, 3);
     }
 
     #[test]
@@ -394,6 +435,41 @@ mod tests {
             error.to_string().contains("not UTF-8 text (byte 0xe9)"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn addresses_are_normalized_and_one_address_in_any_spelling_is_one_row() {
+        let text = "email,name\na@Bücher.de,A\nA@BÜCHER.de,\na@xn--bcher-kva.de,\n\"\"\"a b\"\"@example.com\",Q\nÄNN@Example.com,Ann\nänn@example.com,\n";
+        let report = parse_csv(text.as_bytes()).unwrap();
+        let emails: Vec<_> = report.rows.iter().map(|r| r.email.as_str()).collect();
+        assert_eq!(emails, ["a@xn--bcher-kva.de", "ÄNN@example.com"]);
+        assert_eq!(report.duplicates, 3);
+        assert_eq!(lines(&report), [5]);
+        assert_eq!(
+            report.problems[0].to_string(),
+            "\"\"a b\"@example.com\" is not a valid email address: the part before the @ is quoted; quoted addresses are not accepted (few mail systems deliver to them): use one without quotes"
+        );
+    }
+
+    #[test]
+    fn names_with_control_characters_are_cleaned_and_reported() {
+        let text = "email,name\na@x.org,\"Ann\u{1b}[31m Lee\"\nb@x.org,\u{202e}\nc@x.org,Cy\n";
+        let report = parse_csv(text.as_bytes()).unwrap();
+        let names: Vec<_> = report.rows.iter().map(|r| r.name.as_deref()).collect();
+        assert_eq!(names, [Some("Ann[31m Lee"), None, Some("Cy")]);
+        let notes: Vec<String> = report
+            .cleaned_names
+            .iter()
+            .map(|n| format!("{}: {n}", n.line))
+            .collect();
+        assert_eq!(
+            notes,
+            [
+                "2: the name \"Ann\\x1b[31m Lee\" holds control characters; imported as \"Ann[31m Lee\"",
+                "3: the name \"\\u{202e}\" holds only control characters; imported without a name",
+            ]
+        );
+        assert!(report.problems.is_empty());
     }
 
     #[test]
@@ -421,8 +497,8 @@ mod tests {
             let lines = text.replace("\r\n", "\n").split(['\r', '\n']).count();
             let mut seen = HashSet::new();
             for row in &report.rows {
-                proptest::prop_assert!(check_address(&row.email).is_ok());
-                proptest::prop_assert!(seen.insert(row.email.to_lowercase()));
+                proptest::prop_assert_eq!(address::normalize(&row.email), Ok(row.email.clone()));
+                proptest::prop_assert!(seen.insert(address::key(&row.email)));
                 proptest::prop_assert!(row.line >= 2 && row.line <= lines, "{row:?} of {lines}");
             }
             for problem in &report.problems {

@@ -75,6 +75,15 @@ impl Site {
         (meta.ino(), meta.modified().expect("mtime"))
     }
 
+    /// The site's state database, opened directly: for rows no command would write
+    /// (what an older herald or a hand edit may have left).
+    pub fn db(&self) -> rusqlite::Connection {
+        let path = self.path(".herald/herald.db");
+        // Created with its schema first, when no command has yet.
+        herald::store::Store::open(&path).expect("opening the state database");
+        rusqlite::Connection::open(path).expect("opening the state database")
+    }
+
     /// Reads a file of the site as text.
     pub fn read(&self, relative: &str) -> String {
         std::fs::read_to_string(self.path(relative))
