@@ -5,25 +5,13 @@
 
 use std::time::{Duration, Instant};
 
+use crate::serve::site;
 use crate::smtp_server::{Behaviour, SmtpServer};
 use crate::support::server::Server;
 use crate::support::{CONFIG, Site};
 
 const SECRET: &str = "serve-fire-secret-0123456789abcdef0123456789";
 const ENV: &[(&str, &str)] = &[("HERALD_SECRET", SECRET)];
-
-fn site(serve_extra: &str, smtp: Option<&SmtpServer>) -> Site {
-    let smtp = smtp
-        .map(|s| format!("smtp:\n  url: \"{}\"\n  concurrency: 1\n", s.url("")))
-        .unwrap_or_default();
-    Site::with_config(&format!(
-        "{CONFIG}newsletter:
-  from: \"Test Site <news@example.com>\"
-serve:
-  public_url: \"http://news.example.test/\"
-{serve_extra}{smtp}"
-    ))
-}
 
 fn unsubscribe_path(email: &str) -> String {
     let token = herald::mail::unsubscribe::token(SECRET.as_bytes(), email);
