@@ -1,11 +1,12 @@
 //! Any bytes as a received message (also as an mbox): never a panic; the key is a
 //! Message-ID in brackets or a SHA-256; every token is 32 lowercase hex digits and
-//! every address a bare lowercase `x@y`; a permanent status is a 5.x.x one.
+//! every address a bare lowercase `x@y`; a hard failure never has a temporary (4.x.x)
+//! status, and a bounce names at least one failure.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 
-use herald::inbound::{Addresses, Kind, classify, source};
+use herald::inbound::{Addresses, Class, Kind, classify, source};
 
 fuzz_target!(|data: &[u8]| {
     let addresses = Addresses {
@@ -28,9 +29,14 @@ fn check(data: &[u8], addresses: &Addresses) {
         "{key}"
     );
     let who = match &classified.kind {
-        Kind::Bounce { who, permanent, .. } => {
-            if let Some(code) = permanent {
-                assert!(code.starts_with("5."), "{code}");
+        Kind::Bounce { who, failures } => {
+            assert!(!failures.is_empty());
+            for failure in failures {
+                if failure.class == Class::Hard
+                    && let Some(code) = &failure.status
+                {
+                    assert!(!code.starts_with("4."), "{code}");
+                }
             }
             Some(who)
         }
