@@ -208,6 +208,14 @@ pub enum SecretProblem {
         /// Its length in bytes.
         bytes: usize,
     },
+    /// A relay webhook's secret is set but cannot be used; `fix` says why and how.
+    #[error("{name} {fix}")]
+    Webhook {
+        /// The environment variable, e.g. `HERALD_SENDGRID_WEBHOOK_PUBLIC_KEY`.
+        name: &'static str,
+        /// What is wrong with it and what to do.
+        fix: String,
+    },
 }
 
 /// A `Result` with herald's [`Error`].

@@ -25,16 +25,33 @@ pub struct Secrets {
     /// `HERALD_SECRET`: the key for unsubscribe tokens. Read it through
     /// [`Secrets::secret_key`], which checks its length.
     pub secret: Option<String>,
+    /// `HERALD_MAILGUN_SIGNING_KEY`: Mailgun's webhook signing key; turns on
+    /// `POST /webhooks/mailgun`.
+    pub mailgun_signing_key: Option<String>,
+    /// `HERALD_POSTMARK_WEBHOOK_USER`: the basic-auth user of Postmark's webhook; with
+    /// the password it turns on `POST /webhooks/postmark`.
+    pub postmark_webhook_user: Option<String>,
+    /// `HERALD_POSTMARK_WEBHOOK_PASSWORD`: the basic-auth password of Postmark's webhook.
+    pub postmark_webhook_password: Option<String>,
+    /// `HERALD_SENDGRID_WEBHOOK_PUBLIC_KEY`: the base64 verification key SendGrid shows
+    /// for its signed Event Webhook; turns on `POST /webhooks/sendgrid`.
+    pub sendgrid_webhook_public_key: Option<String>,
 }
 
 impl Secrets {
-    /// Reads `HERALD_SMTP_URL`, `HERALD_SMTP_PASSWORD` and `HERALD_SECRET`.
+    /// Reads `HERALD_SMTP_URL`, `HERALD_SMTP_PASSWORD`, `HERALD_SECRET` and the relay
+    /// webhooks' secrets (`HERALD_MAILGUN_SIGNING_KEY`, `HERALD_POSTMARK_WEBHOOK_USER`,
+    /// `HERALD_POSTMARK_WEBHOOK_PASSWORD`, `HERALD_SENDGRID_WEBHOOK_PUBLIC_KEY`).
     pub fn from_env() -> Self {
         let var = |name| std::env::var(name).ok().filter(|v: &String| !v.is_empty());
         Secrets {
             smtp_url: var("HERALD_SMTP_URL"),
             smtp_password: var("HERALD_SMTP_PASSWORD"),
             secret: var("HERALD_SECRET"),
+            mailgun_signing_key: var("HERALD_MAILGUN_SIGNING_KEY"),
+            postmark_webhook_user: var("HERALD_POSTMARK_WEBHOOK_USER"),
+            postmark_webhook_password: var("HERALD_POSTMARK_WEBHOOK_PASSWORD"),
+            sendgrid_webhook_public_key: var("HERALD_SENDGRID_WEBHOOK_PUBLIC_KEY"),
         }
     }
 
@@ -58,6 +75,16 @@ impl std::fmt::Debug for Secrets {
             .field("smtp_url", &shown(&self.smtp_url))
             .field("smtp_password", &shown(&self.smtp_password))
             .field("secret", &shown(&self.secret))
+            .field("mailgun_signing_key", &shown(&self.mailgun_signing_key))
+            .field("postmark_webhook_user", &shown(&self.postmark_webhook_user))
+            .field(
+                "postmark_webhook_password",
+                &shown(&self.postmark_webhook_password),
+            )
+            .field(
+                "sendgrid_webhook_public_key",
+                &shown(&self.sendgrid_webhook_public_key),
+            )
             .finish()
     }
 }
@@ -195,6 +222,13 @@ impl Config {
             if seconds == 0 {
                 return Err(format!(
                     "serve.{key} must be at least 1 (a connection needs some time to send a request)"
+                ));
+            }
+        }
+        for arn in &serve.webhooks.ses_topic_arns {
+            if !arn.starts_with("arn:") || arn.split(':').count() != 6 {
+                return Err(format!(
+                    "serve.webhooks.ses_topic_arns: {arn:?} is not an SNS topic ARN; copy it from the SNS console, e.g. arn:aws:sns:us-east-1:123456789012:ses-bounces"
                 ));
             }
         }
@@ -545,7 +579,9 @@ mod tests {
         let secrets = Secrets {
             smtp_url: Some("smtp://u:hunter2@host".into()),
             smtp_password: Some("hunter2".into()),
-            secret: None,
+            mailgun_signing_key: Some("hunter2".into()),
+            postmark_webhook_password: Some("hunter2".into()),
+            ..Secrets::default()
         };
         assert!(!format!("{secrets:?}").contains("hunter2"));
     }

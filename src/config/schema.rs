@@ -331,6 +331,18 @@ pub struct Serve {
     /// Seconds SIGTERM or Ctrl-C waits for open requests to finish; past them the
     /// connections still open are closed and the process exits. 0 closes them at once.
     pub shutdown_timeout_seconds: u64,
+    /// The relays' bounce and complaint callbacks (`POST /webhooks/…`).
+    pub webhooks: Webhooks,
+}
+
+/// `serve.webhooks:`: relay callbacks. Mailgun, Postmark and SendGrid are turned on by
+/// their secrets in the environment; Amazon SES (through SNS) by its topics here.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Webhooks {
+    /// The SNS topic ARNs whose SES notifications `POST /webhooks/ses` accepts (and
+    /// whose subscription it confirms); empty: the endpoint is off (404).
+    pub ses_topic_arns: Vec<String>,
 }
 
 impl Default for Serve {
@@ -348,6 +360,7 @@ impl Default for Serve {
             header_read_timeout_seconds: 10,
             idle_timeout_seconds: 180,
             shutdown_timeout_seconds: 10,
+            webhooks: Webhooks::default(),
         }
     }
 }

@@ -75,6 +75,7 @@ pub fn run(config: &Config, secrets: &Secrets, options: &Options) -> Report {
     let mut report = Report::default();
     let from_domain = setup::from_domain(config, &mut report);
     setup::unsubscribe(config, &mut report);
+    setup::webhooks(config, secrets, &mut report);
     if let Some(domain) = &from_domain {
         let dns = Resolver::new(options.dns_server, options.timeout);
         check_dns(config, domain, &dns, &mut report);

@@ -67,3 +67,76 @@ pub(super) fn unsubscribe(config: &Config, report: &mut Report) {
         ),
     }
 }
+
+/// Which relay webhooks `herald serve` answers, and a warning when mail goes through a
+/// relay whose webhook is off (its bounces and complaints are then lost, unless they
+/// reach `herald inbound` as mail).
+pub(super) fn webhooks(config: &Config, secrets: &crate::config::Secrets, report: &mut Report) {
+    let webhooks = match crate::serve::webhooks::Webhooks::of(config, secrets) {
+        Ok(webhooks) => webhooks,
+        Err(problem) => {
+            report.push(Level::Error, Check::Config, problem.to_string());
+            return;
+        }
+    };
+    let on = webhooks.on();
+    if on.is_empty() {
+        report.push(
+            Level::Ok,
+            Check::Config,
+            "no relay webhooks are on (herald serve answers /webhooks/ses, /mailgun, /postmark, /sendgrid once configured: docs/inbound.md)",
+        );
+    } else {
+        report.push(
+            Level::Ok,
+            Check::Config,
+            format!(
+                "relay webhooks on in herald serve: POST {}",
+                on.join(", POST ")
+            ),
+        );
+    }
+    let smtp = secrets
+        .smtp_url
+        .as_deref()
+        .or(config.smtp.as_ref().and_then(|s| s.url.as_deref()))
+        .unwrap_or("");
+    let host = url::Url::parse(smtp)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+        .unwrap_or_default();
+    for (relay, part, path, how) in [
+        (
+            "Amazon SES",
+            ".amazonaws.com",
+            "/webhooks/ses",
+            "list its SNS topic in serve.webhooks.ses_topic_arns",
+        ),
+        (
+            "Mailgun",
+            "mailgun.org",
+            "/webhooks/mailgun",
+            "set HERALD_MAILGUN_SIGNING_KEY",
+        ),
+        (
+            "Postmark",
+            "postmarkapp.com",
+            "/webhooks/postmark",
+            "set HERALD_POSTMARK_WEBHOOK_USER and HERALD_POSTMARK_WEBHOOK_PASSWORD",
+        ),
+        (
+            "SendGrid",
+            "sendgrid.net",
+            "/webhooks/sendgrid",
+            "set HERALD_SENDGRID_WEBHOOK_PUBLIC_KEY",
+        ),
+    ] {
+        if host.ends_with(part) && !on.contains(&path) {
+            report.push(
+                Level::Warn,
+                Check::Config,
+                format!("mail goes through {relay} ({host}) but POST {path} is off, so its bounces and complaints are lost unless they reach `herald inbound`: {how} (docs/inbound.md)"),
+            );
+        }
+    }
+}

@@ -25,6 +25,8 @@ mod ses;
 mod text;
 mod words;
 
+pub(crate) use arf::feedback;
+
 /// The addresses herald receives mail at, from `herald.yaml`.
 #[derive(Debug, Clone, Default)]
 pub struct Addresses {
@@ -478,6 +480,21 @@ fn bare_address(value: &str) -> Option<String> {
 pub(crate) fn reply_class(code: u16, text: &str) -> (Class, Option<String>) {
     let words = format!("{code} {text}");
     words::judge(None, &words, "in reply to RCPT TO")
+}
+
+/// A failure's status and words as a report that is not mail gives them (a relay's
+/// webhook): the `status` field when it is an enhanced status code, else the first one
+/// in `said`; and `said` on one line, at most about 300 characters.
+pub(crate) fn status_and_words(
+    status: Option<&str>,
+    said: &str,
+) -> (Option<String>, Option<String>) {
+    let status = status
+        .map(str::trim)
+        .filter(|s| words::valid_status(s))
+        .map(str::to_string)
+        .or_else(|| words::enhanced(said));
+    (status, text::one_line(said))
 }
 
 #[cfg(test)]

@@ -34,5 +34,5 @@ mod fields;
 pub mod source;
 
 pub use apply::{Outcome, Recipient, apply};
-pub(crate) use classify::reply_class;
 pub use classify::{Addresses, Class, Classified, Failure, Feedback, Kind, Who, classify};
+pub(crate) use classify::{feedback, reply_class, status_and_words};

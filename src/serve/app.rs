@@ -9,6 +9,7 @@ use super::client_ip::TrustedProxies;
 use super::limits::Limiter;
 use super::mailer::Mailer;
 use super::pages::PageFrame;
+use super::webhooks::Webhooks;
 use crate::config::{Config, Secrets};
 use crate::error::Result;
 use crate::store::Store;
@@ -31,6 +32,8 @@ pub(crate) struct App {
     pub(crate) mailer: Option<Mailer>,
     /// Site title and URL for every page.
     pub(crate) frame: PageFrame,
+    /// The relay callbacks that are on, with their keys.
+    pub(crate) webhooks: Webhooks,
 }
 
 /// Where the time comes from: the system, or a pinned instant (`--now`, for tests).

@@ -9,6 +9,8 @@
 //! - `GET /preview`: the next issue's HTML, behind `serve.preview_token`.
 //! - `GET /`: the home page: the site, the sign-up form, the feeds.
 //! - `GET /healthz`: 200 when the state database answers.
+//! - `POST /webhooks/{ses,mailgun,postmark,sendgrid}`: the relays' bounce and complaint
+//!   callbacks, each off (404) until configured ([`webhooks`]).
 //! - everything else: the built feeds from `output_dir`.
 //!
 //! It runs on a tokio runtime of its own, so library users call the blocking [`serve`]
@@ -34,6 +36,7 @@ mod security;
 mod signup;
 mod timeouts;
 mod unsubscribe;
+pub mod webhooks;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -139,6 +142,11 @@ fn build_app(config: &Config, secrets: &Secrets, now: Option<DateTime<Utc>>) -> 
         }
         (_, None) => None,
     };
+    let webhooks = webhooks::Webhooks::of(config, secrets)?;
+    match webhooks.on().as_slice() {
+        [] => {}
+        on => tracing::info!("relay webhooks on: {}", on.join(", ")),
+    }
     let serve = &config.serve;
     let nets = serve
         .trusted_proxy_nets()
@@ -161,6 +169,7 @@ fn build_app(config: &Config, secrets: &Secrets, now: Option<DateTime<Utc>>) -> 
         ),
         mailer,
         frame: pages::PageFrame::of(config),
+        webhooks,
     })
 }
 
@@ -202,8 +211,9 @@ fn router(app: Arc<App>, config: &Config) -> Router {
                 .layer(no_store.clone()),
         )
         .route("/preview", get(preview::preview).layer(no_store))
-        .with_state(app)
         .layer(DefaultBodyLimit::max(config.serve.max_body_bytes))
+        .merge(webhooks::routes())
+        .with_state(app)
         .fallback_service(files::router(config.output_dir.clone()));
     let logo = config
         .newsletter

@@ -3,7 +3,7 @@
 //! The tables: `subscribers` (and `forgotten`, keyed hashes of erased addresses), `issues` (one row
 //! per digest, with its cutoff and its article ids), `deliveries` (one row per issue
 //! and recipient, the sending ledger) and `inbound` (each received message acted on),
-//! and `meta` for the store's own bookkeeping. What a subscriber becomes is decided by
+//! `relay_tokens` (the relay webhooks' one-time tokens seen lately), and `meta` for the store's own bookkeeping. What a subscriber becomes is decided by
 //! `newsletter::lifecycle`; this module reads and writes rows.
 //! Timestamps are stored as RFC 3339 UTC text with second precision, so they sort.
 //! Addresses are compared as [`crate::address::key`] says, whatever their spelling
@@ -16,6 +16,7 @@ mod identity;
 mod inbound;
 mod issues;
 mod lookup;
+mod relay;
 mod schema;
 mod signups;
 mod subscribers;

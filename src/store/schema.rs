@@ -7,7 +7,8 @@
 //! it, and a `meta` table. Version 3 adds what `herald inbound` needs: why each
 //! subscriber left (`unsubscribe_reason`) and an `inbound` table with one row per
 //! received message acted on, keyed by its Message-ID, so a message fed twice changes
-//! nothing the second time. Each step runs in one `BEGIN IMMEDIATE` transaction that
+//! nothing the second time. Version 5 adds the sign-up queue, version 6 the relay
+//! webhooks' one-time tokens. Each step runs in one `BEGIN IMMEDIATE` transaction that
 //! re-reads the version, so two processes opening a file at once cannot both apply it.
 
 use std::path::Path;
@@ -17,7 +18,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::{Error, Result};
 
 /// The schema version this build writes (`PRAGMA user_version`).
-const VERSION: i64 = 5;
+const VERSION: i64 = 6;
 
 /// Version 1: created on a new file, and kept as is for files made by older builds.
 const SCHEMA_V1: &str = "
@@ -117,6 +118,19 @@ CREATE TABLE confirm_mails (
 CREATE INDEX confirm_mails_sent_at ON confirm_mails (sent_at);
 ";
 
+/// Version 6: the one-time tokens of the relays' signed callbacks seen lately
+/// (Mailgun's), so a replayed request is refused. The callbacks' events themselves are
+/// remembered in `inbound`, keyed `relay:event-id`.
+const V6: &str = "
+CREATE TABLE relay_tokens (
+    relay   TEXT NOT NULL,
+    token   TEXT NOT NULL,
+    seen_at TEXT NOT NULL,
+    PRIMARY KEY (relay, token)
+);
+CREATE INDEX relay_tokens_seen_at ON relay_tokens (seen_at);
+";
+
 /// Switches to WAL, then creates or upgrades the schema to [`VERSION`].
 pub(super) fn migrate(conn: &Connection, path: &Path) -> Result<()> {
     let sql = |e| Error::store(path, e);
@@ -152,6 +166,9 @@ pub(super) fn migrate(conn: &Connection, path: &Path) -> Result<()> {
     }
     if found < 5 {
         tx.execute_batch(V5).map_err(sql)?;
+    }
+    if found < 6 {
+        tx.execute_batch(V6).map_err(sql)?;
     }
     tx.pragma_update(None, "user_version", VERSION)
         .map_err(sql)?;

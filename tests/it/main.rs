@@ -34,4 +34,5 @@ mod smtp_server;
 mod support;
 mod tags;
 mod theme;
+mod webhooks;
 mod websub;

@@ -5,6 +5,7 @@
 
 pub mod chromium;
 pub mod server;
+pub mod sns_host;
 pub mod validate;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -146,6 +146,24 @@ impl Server {
         self.reply(path, request.send(form))
     }
 
+    /// `POST path` with `body` as `content_type` and extra headers.
+    pub fn post_body(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: &[u8],
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut request = self
+            .agent
+            .post(format!("{}{path}", self.base))
+            .header("Content-Type", content_type);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        self.reply(path, request.send(body))
+    }
+
     /// `POST path` with a form body (`application/x-www-form-urlencoded`).
     pub fn post(&self, path: &str, form: &str) -> Reply {
         self.post_with(path, form, &[])

@@ -1,0 +1,93 @@
+//! Postmark webhooks: one JSON object per request, behind HTTP basic auth (the user
+//! and password put in the webhook's URL). `RecordType` `Bounce` with a `Type`
+//! (`HardBounce`, `BadEmailAddress`, `ManuallyDeactivated` hard; `SoftBounce`,
+//! `Transient`, `DnsError`, `Blocked`, `DMARCPolicy`, `Unknown` soft; `SpamComplaint`
+//! a complaint; the rest, such as `AutoResponder` or `AddressChange`, nothing), and
+//! `RecordType` `SpamComplaint`. Deliveries, opens and clicks are nothing.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::report::{Effect, Recipient, Refusal, Report};
+use crate::inbound::Feedback;
+
+/// A Postmark callback.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Callback {
+    /// `Bounce`, `SpamComplaint`, `Delivery`, `Open`, `Click`, `SubscriptionChange`.
+    pub record_type: String,
+    /// The bounce type (`HardBounce` …) for bounces and complaints.
+    #[serde(default, rename = "Type")]
+    pub kind: Option<String>,
+    /// The bounce's id (a number).
+    #[serde(default, rename = "ID")]
+    pub id: Option<Value>,
+    /// The recipient.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Postmark's description of the bounce type.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The receiving server's words.
+    #[serde(default)]
+    pub details: Option<String>,
+}
+
+impl Callback {
+    /// Reads a callback.
+    pub fn parse(body: &[u8]) -> Result<Callback, Refusal> {
+        serde_json::from_slice(body).map_err(|e| Refusal::json("Postmark", &e))
+    }
+
+    /// What the callback reports.
+    pub fn report(&self) -> Result<Report, Refusal> {
+        let effect = match (self.record_type.as_str(), self.kind.as_deref()) {
+            ("SpamComplaint", _) | ("Bounce", Some("SpamComplaint")) => {
+                Effect::Complaint(Feedback::Abuse)
+            }
+            ("Bounce", Some(kind)) => bounce_effect(kind),
+            _ => Effect::Nothing,
+        };
+        let id = match &self.id {
+            Some(Value::Number(n)) => n.to_string(),
+            Some(Value::String(s)) if !s.is_empty() => s.clone(),
+            _ if effect == Effect::Nothing => String::new(),
+            _ => {
+                return Err(Refusal::Unreadable(format!(
+                    "a Postmark {} without its ID",
+                    self.record_type
+                )));
+            }
+        };
+        let said = self
+            .details
+            .as_deref()
+            .filter(|d| !d.trim().is_empty())
+            .or(self.description.as_deref())
+            .unwrap_or("");
+        let recipients = self
+            .email
+            .as_deref()
+            .map(|address| Recipient::new(address, None, said))
+            .into_iter()
+            .collect();
+        Ok(Report {
+            id,
+            effect,
+            recipients,
+            envelope_sender: None,
+        })
+    }
+}
+
+/// How a Postmark bounce `Type` counts.
+fn bounce_effect(kind: &str) -> Effect {
+    match kind {
+        "HardBounce" | "BadEmailAddress" | "ManuallyDeactivated" => Effect::Hard,
+        "SoftBounce" | "Transient" | "DnsError" | "Blocked" | "DMARCPolicy" | "Unknown" => {
+            Effect::Soft
+        }
+        _ => Effect::Nothing,
+    }
+}
