@@ -140,3 +140,62 @@ pub(super) fn webhooks(config: &Config, secrets: &crate::config::Secrets, report
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::config::Secrets;
+
+    fn findings(smtp_url: &str, secrets: Secrets) -> Vec<(Level, String)> {
+        let yaml = "site:\n  title: T\n  url: https://example.com/\n  description: D\n";
+        let config = Config::from_yaml(yaml.as_bytes(), Path::new("herald.yaml")).unwrap();
+        let secrets = Secrets {
+            smtp_url: Some(smtp_url.into()),
+            ..secrets
+        };
+        let mut report = Report::default();
+        webhooks(&config, &secrets, &mut report);
+        report
+            .findings
+            .iter()
+            .map(|f| (f.level, f.message.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn a_relay_whose_webhook_is_off_is_a_warning() {
+        for (url, relay) in [
+            (
+                "smtp://email-smtp.us-east-1.amazonaws.com:587",
+                "Amazon SES",
+            ),
+            ("smtp://smtp.mailgun.org:587", "Mailgun"),
+            ("smtp://smtp.postmarkapp.com:587", "Postmark"),
+            ("smtp://smtp.sendgrid.net:587", "SendGrid"),
+        ] {
+            let found = findings(url, Secrets::default());
+            assert!(
+                found
+                    .iter()
+                    .any(|(level, m)| *level == Level::Warn && m.contains(relay)),
+                "{url}: {found:?}"
+            );
+        }
+        let on = Secrets {
+            mailgun_signing_key: Some("key".into()),
+            ..Secrets::default()
+        };
+        let found = findings("smtp://smtp.mailgun.org:587", on);
+        assert!(
+            found.iter().all(|(level, _)| *level == Level::Ok),
+            "{found:?}"
+        );
+        let found = findings("smtp://mail.example.com:587", Secrets::default());
+        assert!(
+            found.iter().all(|(level, _)| *level == Level::Ok),
+            "{found:?}"
+        );
+    }
+}

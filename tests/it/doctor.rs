@@ -129,6 +129,7 @@ fn good_setup_is_all_ok_and_exits_0() {
         &format!("{shown} answers and offers STARTTLS (certificate verified)"),
     );
     expect_line(&run, "ok", "smtp", &format!("{shown} accepted the login"));
+    expect_line(&run, "ok", "config", "no relay webhooks are on");
     assert!(
         !run.stdout()
             .lines()
@@ -137,7 +138,7 @@ fn good_setup_is_all_ok_and_exits_0() {
         run.describe()
     );
     assert!(
-        run.stdout().ends_with("7 ok, 0 warning(s), no errors\n"),
+        run.stdout().ends_with("8 ok, 0 warning(s), no errors\n"),
         "{}",
         run.describe()
     );
@@ -336,4 +337,39 @@ fn without_newsletter_from_there_is_nothing_to_look_up() {
         "newsletter.from is not set, so there is no domain to check",
     );
     assert_eq!(dns.questions(), 0);
+}
+
+#[test]
+fn doctor_names_the_relay_webhooks_that_are_on_and_an_unusable_key() {
+    let dns = DnsServer::start(good_zone());
+    let site = site(
+        "serve:\n  webhooks:\n    ses_topic_arns: [\"arn:aws:sns:us-east-1:123456789012:ses-bounces\"]\n",
+    );
+    let run = doctor(
+        &site,
+        &dns,
+        &[],
+        &[(
+            "HERALD_MAILGUN_SIGNING_KEY",
+            "key-3ax6xnjp29jd6fds4gc373sgvjxteol0",
+        )],
+    );
+    expect_line(
+        &run,
+        "ok",
+        "config",
+        "relay webhooks on in herald serve: POST /webhooks/ses, POST /webhooks/mailgun",
+    );
+    let run = doctor(
+        &site,
+        &dns,
+        &[],
+        &[("HERALD_SENDGRID_WEBHOOK_PUBLIC_KEY", "bm90IGEga2V5")],
+    );
+    expect_line(
+        &run,
+        "error",
+        "config",
+        "HERALD_SENDGRID_WEBHOOK_PUBLIC_KEY is not a public key",
+    );
 }

@@ -855,7 +855,7 @@ fn sendgrid_batches_are_verified_and_each_event_applied_once() {
     let (signature, timestamp) = sendgrid_sign(&pair, &batch, NOW_UNIX);
     let reply = post(&batch, &signature, &timestamp);
     expect(&reply, 200, &server);
-    assert!(reply.body.contains("5 handled before"), "{}", reply.body);
+    assert!(reply.body.contains("4 handled before"), "{}", reply.body);
     assert_eq!(rows(&site), before);
 }
 
@@ -879,7 +879,7 @@ fn webhooks_are_off_until_configured_and_bodies_are_capped() {
     // it reaches the signature check.
     let batch = format!("[{}]", vec!["{\"event\":\"open\"}"; 2000].join(","));
     let reply = post_json(&server, "/webhooks/mailgun", &batch, &[]);
-    assert_eq!(reply.status, 400, "{}", reply.body);
+    assert_eq!(reply.status, 401, "{}", reply.body);
 }
 
 #[test]
@@ -896,4 +896,126 @@ fn a_webhook_secret_that_cannot_work_stops_the_server_with_the_fix() {
         &[("HERALD_POSTMARK_WEBHOOK_USER", "u")],
     );
     run.expect_stderr("HERALD_POSTMARK_WEBHOOK_PASSWORD go together");
+}
+
+// ---- the benchmark row (bench/run.sh ONLY=webhooks) ----
+
+/// 10,000 (`WEBHOOKS_N`) signed SES bounce notifications, each for its own
+/// subscriber, posted in 8 concurrent streams to a real `herald serve`: every one is
+/// answered 200, applied exactly once (the store holds one record and one hard bounce
+/// per notification), at `WEBHOOKS_MIN_RATE` (1,000) a second or more. Run by
+/// `bench/run.sh` in the `bench-webhooks` profile (release with debug assertions, for
+/// the test-only SNS host); ignored otherwise.
+#[test]
+#[ignore = "a benchmark: bench/run.sh ONLY=webhooks"]
+fn ses_notifications_at_rate() {
+    let var = |name: &str, default: usize| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let n = var("WEBHOOKS_N", 10_000);
+    let streams = 8;
+    let min_rate = var("WEBHOOKS_MIN_RATE", 1_000) as f64;
+    let site = Site::with_config(&format!(
+        "{}newsletter:
+  from: \"Test Site <news@example.com>\"
+  bounce_address: bounces@example.com
+serve:
+  webhooks:
+    ses_topic_arns: [\"{TOPIC}\"]
+",
+        crate::support::CONFIG
+    ));
+    let address = |i: usize| format!("reader{i}@example.org");
+    let mut csv = String::from("email,name\n");
+    for i in 0..n {
+        csv.push_str(&format!("{},\n", address(i)));
+    }
+    site.write("list.csv", csv);
+    site.herald_with(
+        &["subscribers", "import", "list.csv"],
+        &[("HERALD_SECRET", SECRET)],
+    )
+    .expect_code(0);
+    let host = SnsHost::start();
+    let at = "2025-12-31T23:59:30.000Z";
+    // Signed before the clock starts, on every core.
+    let bodies: Vec<String> = std::thread::scope(|scope| {
+        let host = &host;
+        let workers: Vec<_> = (0..streams)
+            .map(|w| {
+                scope.spawn(move || {
+                    (w..n)
+                        .step_by(streams)
+                        .map(|i| {
+                            let message = ses_bounce(
+                                "Permanent",
+                                &address(i),
+                                "news@example.com",
+                                &format!("fb-{i}"),
+                            );
+                            sns_notification(host, &message, &format!("m-{i}"), at, 2).to_string()
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap())
+            .collect()
+    });
+    let env: Vec<(&str, String)> = [("HERALD_SECRET", SECRET.to_string())]
+        .into_iter()
+        .chain(host.env())
+        .collect();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let server = site.serve_at(NOW, &env);
+    let url = format!("{}/webhooks/ses", server.base);
+    let started = std::time::Instant::now();
+    let failures: usize = std::thread::scope(|scope| {
+        let workers: Vec<_> = bodies
+            .chunks(n.div_ceil(streams))
+            .map(|chunk| {
+                let url = url.clone();
+                scope.spawn(move || {
+                    let agent: ureq::Agent = ureq::Agent::config_builder()
+                        .http_status_as_error(false)
+                        .build()
+                        .into();
+                    let mut failures = 0;
+                    for body in chunk {
+                        let status = agent
+                            .post(&url)
+                            .header("Content-Type", "text/plain; charset=UTF-8")
+                            .header("x-amz-sns-message-type", "Notification")
+                            .send(body.as_bytes())
+                            .map(|r| r.status().as_u16())
+                            .unwrap_or(0);
+                        if status != 200 {
+                            failures += 1;
+                        }
+                    }
+                    failures
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap()).sum()
+    });
+    let seconds = started.elapsed().as_secs_f64();
+    let rate = n as f64 / seconds;
+    let db = site.db();
+    let count = |sql: &str| -> i64 { db.query_row(sql, [], |r| r.get(0)).unwrap() };
+    let recorded = count("SELECT count(*) FROM inbound WHERE message_key LIKE 'ses:fb-%'");
+    let bounced =
+        count("SELECT count(*) FROM subscribers WHERE status = 'bounced' AND hard_bounces = 1");
+    let hard = count("SELECT coalesce(sum(hard_bounces), 0) FROM subscribers");
+    println!(
+        "webhooks: {n} signed SES notifications in {streams} streams in {seconds:.2} s: {rate:.0}/s; {failures} not 200; {recorded} recorded, {bounced} bounced once, {hard} hard bounces"
+    );
+    assert_eq!(failures, 0, "{}", server.describe());
+    assert_eq!((recorded, bounced, hard), (n as i64, n as i64, n as i64));
+    assert!(rate >= min_rate, "{rate:.0}/s is under {min_rate}/s");
 }

@@ -105,7 +105,10 @@ pub fn report(message: &str, sns_id: &str) -> Result<Report, Refusal> {
                 })
                 .collect();
             Report {
-                id: bounce.feedback_id.unwrap_or_else(fallback),
+                id: bounce
+                    .feedback_id
+                    .filter(|id| !id.is_empty())
+                    .unwrap_or_else(fallback),
                 effect,
                 recipients,
                 envelope_sender: None,
@@ -119,7 +122,10 @@ pub fn report(message: &str, sns_id: &str) -> Result<Report, Refusal> {
                 .to_ascii_lowercase();
             let effect = feedback(&kind).map_or(Effect::Nothing, Effect::Complaint);
             Report {
-                id: complaint.feedback_id.unwrap_or_else(fallback),
+                id: complaint
+                    .feedback_id
+                    .filter(|id| !id.is_empty())
+                    .unwrap_or_else(fallback),
                 effect,
                 recipients: complaint
                     .complained_recipients
