@@ -1,5 +1,5 @@
 //! The `relay_tokens` table: the one-time tokens of the relays' signed callbacks seen
-//! lately (Mailgun's), so a captured request sent again is refused. A token older
+//! lately (Mailgun's tokens, SNS message ids, SendGrid signatures), so a captured request sent again is refused. A token older
 //! than the window its timestamp is accepted in is forgotten: the signature check
 //! refuses such a request anyway.
 

@@ -119,7 +119,8 @@ CREATE INDEX confirm_mails_sent_at ON confirm_mails (sent_at);
 ";
 
 /// Version 6: the one-time tokens of the relays' signed callbacks seen lately
-/// (Mailgun's), so a replayed request is refused. The callbacks' events themselves are
+/// (Mailgun's tokens, SNS message ids, SendGrid signatures), so a replayed request is
+/// refused. The callbacks' events themselves are
 /// remembered in `inbound`, keyed `relay:event-id`.
 const V6: &str = "
 CREATE TABLE relay_tokens (

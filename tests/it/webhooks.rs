@@ -302,9 +302,21 @@ fn ses_through_sns_bounces_and_complaints_change_the_right_subscriber_once() {
     expect(&post(&eve), 200, &server);
     assert_eq!(row(&site, "eve"), ("bounced".into(), 1, 0));
 
-    // A retry (SNS sends the same message again) changes nothing.
+    // The same SNS message sent again (captured, or SNS re-sending one answered 200) is
+    // refused and changes nothing; the same SES event published again under a new
+    // message id is a retry: 200, and nothing changes the second time.
     let before = rows(&site);
     let reply = post(&bob);
+    assert_eq!(reply.status, 401, "{}\n{}", reply.body, server.describe());
+    assert_eq!(rows(&site), before);
+    let bob_again = sns_notification(
+        &host,
+        &ses_bounce("Transient", "bob@example.org", "news@example.com", "fb-bob"),
+        "m-bob-2",
+        at,
+        2,
+    );
+    let reply = post(&bob_again);
     expect(&reply, 200, &server);
     assert!(reply.body.contains("1 handled before"), "{}", reply.body);
     assert_eq!(rows(&site), before);
@@ -824,6 +836,10 @@ fn sendgrid_batches_are_verified_and_each_event_applied_once() {
     assert_eq!(row(&site, "eve"), ("bounced".into(), 1, 0));
 
     let before = rows(&site);
+    // The same signed request again (a replay): 401, nothing changes.
+    let reply = post(&batch, &signature, &timestamp);
+    assert_eq!(reply.status, 401, "{}\n{}", reply.body, server.describe());
+    assert_eq!(rows(&site), before);
     let dan = json!([{ "email": "dan@example.org", "timestamp": NOW_UNIX, "event": "bounce", "sg_event_id": "sg-dan-bounce", "type": "bounce", "status": "5.1.1", "reason": "550 5.1.1 unknown" }]).to_string();
     let (good, at) = sendgrid_sign(&pair, &dan, NOW_UNIX);
     let (other_pair, _) = sendgrid_key();

@@ -208,6 +208,25 @@ fn none(_: &Store) -> Result<Option<Refusal>> {
     Ok(None)
 }
 
+/// A check for [`apply_reports`]: refuses the request when `relay`'s signed request
+/// named by `token` (Mailgun's token, an SNS message id, a SendGrid signature) was
+/// taken before. Tokens are kept for twice the window a signature is accepted in; an
+/// older request is refused as stale anyway. The relays' own retries of a request
+/// that was answered 2xx are refused too, and change nothing either way.
+fn once(
+    relay: &'static str,
+    token: String,
+    now: DateTime<Utc>,
+    window_seconds: i64,
+    why: &'static str,
+) -> impl FnOnce(&Store) -> Result<Option<Refusal>> + Send + 'static {
+    let forget_before = now - chrono::Duration::seconds(2 * window_seconds);
+    move |store| {
+        let first = store.first_relay_token(relay, &token, now, forget_before)?;
+        Ok((!first).then_some(Refusal::Unauthorized(why)))
+    }
+}
+
 async fn ses(State(app): State<Arc<App>>, body: Bytes) -> Answer {
     let Some(certificates) = app.webhooks.certificates.clone() else {
         return Err(Failure::Off);
@@ -243,7 +262,14 @@ async fn ses(State(app): State<Arc<App>>, body: Bytes) -> Answer {
         }
         "Notification" => {
             let report = ses::report(&envelope.message, &envelope.message_id)?;
-            apply_reports(&app, "ses", vec![report], now, none).await
+            let first = once(
+                "ses",
+                envelope.message_id.clone(),
+                now,
+                sns::MAX_AGE_SECONDS,
+                "this SNS message was taken before (a replayed request)",
+            );
+            apply_reports(&app, "ses", vec![report], now, first).await
         }
         _ => Ok("ok\n".into()),
     }
@@ -278,15 +304,14 @@ async fn mailgun(State(app): State<Arc<App>>, body: Bytes) -> Answer {
     let callback = mailgun::Callback::parse(&body)?;
     callback.verify(key, now)?;
     let report = callback.report()?;
-    let token = callback.signature.token;
-    let forget_before = now - chrono::Duration::seconds(2 * mailgun::WINDOW_SECONDS);
-    apply_reports(&app, "mailgun", vec![report], now, move |store| {
-        let first = store.first_relay_token("mailgun", &token, now, forget_before)?;
-        Ok((!first).then_some(Refusal::Unauthorized(
-            "this Mailgun token was used before (a replayed request)",
-        )))
-    })
-    .await
+    let first = once(
+        "mailgun",
+        callback.signature.token,
+        now,
+        mailgun::WINDOW_SECONDS,
+        "this Mailgun token was used before (a replayed request)",
+    );
+    apply_reports(&app, "mailgun", vec![report], now, first).await
 }
 
 async fn postmark(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Answer {
@@ -319,15 +344,18 @@ async fn sendgrid(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) 
     };
     let now = app.clock.now();
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    key.verify(
-        header(sendgrid::TIMESTAMP_HEADER),
-        header(sendgrid::SIGNATURE_HEADER),
-        &body,
-        now,
-    )?;
+    let signature = header(sendgrid::SIGNATURE_HEADER);
+    key.verify(header(sendgrid::TIMESTAMP_HEADER), signature, &body, now)?;
     let reports = sendgrid::parse(&body)?
         .iter()
         .map(sendgrid::Event::report)
         .collect();
-    apply_reports(&app, "sendgrid", reports, now, none).await
+    let first = once(
+        "sendgrid",
+        signature.unwrap_or_default().trim().to_string(),
+        now,
+        sendgrid::WINDOW_SECONDS,
+        "this SendGrid signature was used before (a replayed request)",
+    );
+    apply_reports(&app, "sendgrid", reports, now, first).await
 }
