@@ -174,9 +174,13 @@ pub fn send(
             .iter()
             .map(|a| a.id().to_string())
             .collect(),
-        started_at: now,
+        started_at: plan.started_at,
         completed_at: None,
     })?;
+    // The web page, before the first message that links to it leaves; a
+    // resumed run writes it again (unchanged bytes leave the files alone). A failure
+    // stops the run here, with no message sent by it and no subscriber changed.
+    super::archive::publish(config, &plan).map_err(|e| Error::Archive(Box::new(e)))?;
     let unknown: Vec<String> = audience.unknown.iter().map(|r| r.email.clone()).collect();
     let (todo, retried, skipped) = audience.into_batch(request.no_retry_unknown);
     progress.start(todo.len());
