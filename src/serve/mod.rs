@@ -204,7 +204,8 @@ fn router(app: Arc<App>, config: &Config) -> Router {
         .route("/preview", get(preview::preview).layer(no_store))
         .with_state(app)
         .layer(DefaultBodyLimit::max(config.serve.max_body_bytes))
-        .fallback_service(files::router(config.output_dir.clone()));
+        .fallback_service(files::router(config.output_dir.clone()))
+        .layer(axum::middleware::from_fn(security::archive_pages));
     let logo = config
         .newsletter
         .theme

@@ -183,12 +183,15 @@ fn new_folder(config: &Config, issue: &Issue<'_>, started_at: DateTime<Utc>) -> 
         })
 }
 
-/// Whether `folder` can take a new page: it does not exist, or is an empty folder (a
-/// send that stopped before its page was in place).
+/// Whether `folder` can take a new page: nothing is there, or an empty folder (a send
+/// that stopped before its page was in place). When it cannot even be looked at (a
+/// parent that is a file), writing the page will say why.
 fn is_free(folder: &Path) -> bool {
-    match std::fs::read_dir(folder) {
-        Ok(mut listing) => listing.next().is_none(),
-        Err(e) => e.kind() == ErrorKind::NotFound,
+    match std::fs::symlink_metadata(folder) {
+        Ok(meta) => {
+            meta.is_dir() && std::fs::read_dir(folder).is_ok_and(|mut l| l.next().is_none())
+        }
+        Err(_) => true,
     }
 }
 
