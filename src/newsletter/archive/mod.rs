@@ -298,3 +298,176 @@ fn shown_date(config: &Config, date: DateTime<Utc>) -> String {
         .format("%-d %B %Y")
         .to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    /// A site in a temporary folder (in Auckland time), with `extra` config lines.
+    fn site(extra: &str) -> (tempfile::TempDir, Config) {
+        let dir = tempfile::tempdir().unwrap();
+        let yaml = format!(
+            "site:\n  title: Site\n  url: https://example.com/blog/\n  description: D\n  timezone: Pacific/Auckland\n{extra}"
+        );
+        let config = Config::from_yaml(yaml.as_bytes(), &dir.path().join("herald.yaml")).unwrap();
+        (dir, config)
+    }
+
+    fn at(day: u32, hour: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 1, day, hour, 0, 0).unwrap()
+    }
+
+    /// Writes a page for issue `id` in `folder`, as `publish` would record it.
+    fn page(config: &Config, folder: &str, id: &str, date: DateTime<Utc>) {
+        let record = Record::new(id, &format!("Issue {id}"), date, "A; B", "", ("Site", ""));
+        let dir = config.output_dir.join(FOLDER).join(folder);
+        std::fs::create_dir_all(&dir).unwrap();
+        let html = format!(
+            "<!DOCTYPE html><head><script type=\"application/ld+json\">{}</script></head>",
+            record.to_script()
+        );
+        std::fs::write(dir.join(PAGE), html).unwrap();
+    }
+
+    fn issue<'a>(id: &str, articles: Vec<&'a crate::content::Record>) -> Issue<'a> {
+        Issue {
+            id: id.into(),
+            cutoff: at(1, 0),
+            articles,
+        }
+    }
+
+    fn article(slug: &str) -> crate::content::Record {
+        let url = url::Url::parse(&format!("https://example.com/blog/{slug}/")).unwrap();
+        crate::content::Record::of(&crate::content::Article {
+            path: format!("content/{slug}.md").into(),
+            slug: slug.into(),
+            id: url.to_string(),
+            url,
+            title: slug.into(),
+            subtitle: None,
+            description: None,
+            author: None,
+            read_time: None,
+            published: at(1, 0),
+            updated: None,
+            created: None,
+            hero_image: None,
+            cta: None,
+            cta_url: None,
+            tags: vec![],
+            draft: false,
+            body: crate::content::Body::Text(String::new()),
+        })
+    }
+
+    #[test]
+    fn entries_are_the_pages_records_newest_first() {
+        let (_dir, config) = site("");
+        assert_eq!(entries(&config).unwrap(), [], "no folder yet");
+        page(&config, "2026-01-01-a", "20251231-aaa", at(1, 9));
+        page(&config, "2026-01-08-b", "20260107-bbb", at(8, 9));
+        page(&config, "2026-01-08-c", "20260107-ccc", at(8, 9));
+        // Not issues: a page without a record, a folder without a page, hidden folders,
+        // files beside the folders (the index and the feed).
+        let archive = config.output_dir.join(FOLDER);
+        std::fs::create_dir_all(archive.join("mine")).unwrap();
+        std::fs::write(archive.join("mine/index.html"), "<p>mine</p>").unwrap();
+        std::fs::create_dir_all(archive.join("empty")).unwrap();
+        std::fs::create_dir_all(archive.join(".hidden")).unwrap();
+        std::fs::write(archive.join(PAGE), "<p>index</p>").unwrap();
+        let found = entries(&config).unwrap();
+        let ids: Vec<&str> = found.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(ids, ["20260107-ccc", "20260107-bbb", "20251231-aaa"]);
+        let last = &found[2];
+        assert_eq!(last.title, "Issue 20251231-aaa");
+        assert_eq!(last.date, at(1, 9));
+        assert_eq!(last.path, "newsletter/2026-01-01-a/");
+        assert_eq!(
+            last.url.as_str(),
+            "https://example.com/blog/newsletter/2026-01-01-a/"
+        );
+        assert_eq!(last.summary, "A; B");
+    }
+
+    #[test]
+    fn a_record_that_does_not_read_is_an_error_naming_its_page() {
+        let (_dir, config) = site("");
+        let dir = config.output_dir.join(FOLDER).join("2026-01-01-a");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join(PAGE),
+            "<script type=\"application/ld+json\">{\"@type\": \"PublicationIssue\"</script>",
+        )
+        .unwrap();
+        let err = entries(&config).unwrap_err().to_string();
+        assert!(err.contains("2026-01-01-a/index.html"), "{err}");
+        assert!(err.contains("delete its folder"), "{err}");
+    }
+
+    #[test]
+    fn a_new_issue_is_named_by_its_day_in_the_sites_zone_and_first_article() {
+        let (_dir, config) = site("");
+        let (first, second) = (article("first"), article("second"));
+        let issue = issue("20260101-abc123", vec![&first, &second]);
+        // 20:00 UTC on 1 January is 2 January in Auckland.
+        let place = place(&config, &issue, at(1, 20)).unwrap().unwrap();
+        assert_eq!(place.folder, "2026-01-02-first");
+        assert_eq!(
+            place.url.as_str(),
+            "https://example.com/blog/newsletter/2026-01-02-first/"
+        );
+        // No article left (a resumed issue whose articles were deleted): the id.
+        let empty = self::issue("20260101-abc123", vec![]);
+        let place = super::place(&config, &empty, at(1, 9)).unwrap().unwrap();
+        assert_eq!(place.folder, "2026-01-01-20260101-abc123");
+    }
+
+    #[test]
+    fn an_issue_keeps_its_folder_and_never_takes_anothers() {
+        let (_dir, config) = site("");
+        let first = article("first");
+        // Already published (a resumed issue, a day later): the same folder.
+        page(&config, "2026-01-01-first", "20260101-abc123", at(1, 9));
+        let same = issue("20260101-abc123", vec![&first]);
+        let place = place(&config, &same, at(2, 9)).unwrap().unwrap();
+        assert_eq!(place.folder, "2026-01-01-first");
+        // Another issue on the same day with the same first slug: the hash keeps them apart.
+        let other = issue("20260101-def456", vec![&first]);
+        let place = super::place(&config, &other, at(1, 9)).unwrap().unwrap();
+        assert_eq!(place.folder, "2026-01-01-first-def456");
+        // An empty folder (a send that stopped before its page was in place) is free.
+        let archive = config.output_dir.join(FOLDER);
+        std::fs::create_dir_all(archive.join("2026-01-03-first")).unwrap();
+        let place = super::place(&config, &other, at(3, 9)).unwrap().unwrap();
+        assert_eq!(place.folder, "2026-01-03-first");
+        // Both names taken by something else: an error, nothing written over.
+        std::fs::write(archive.join("2026-01-03-first/notes.txt"), "x").unwrap();
+        std::fs::write(archive.join("2026-01-03-first-def456"), "x").unwrap();
+        let err = super::place(&config, &other, at(3, 9))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("2026-01-03-first"), "{err}");
+        assert!(err.contains("move them away"), "{err}");
+    }
+
+    #[test]
+    fn archive_false_has_no_place() {
+        let (_dir, config) = site("newsletter:\n  archive: false\n");
+        let first = article("first");
+        let issue = issue("20260101-abc123", vec![&first]);
+        assert_eq!(place(&config, &issue, at(1, 9)).unwrap(), None);
+    }
+
+    #[test]
+    fn the_sign_up_page_is_the_serve_form_with_a_public_url() {
+        let (_dir, config) = site("");
+        assert_eq!(signup_url(&config), None);
+        let (_dir, config) = site("serve:\n  public_url: https://news.example.com/\n");
+        assert_eq!(
+            signup_url(&config).as_deref(),
+            Some("https://news.example.com/subscribe")
+        );
+    }
+}
