@@ -127,6 +127,10 @@ impl SendProgress for () {}
 
 /// Sends the next issue (or resumes the open one) to every active subscriber.
 ///
+/// Before the first message of a run leaves, the issue's web page, the archive's index
+/// and its feed are written to `output_dir/newsletter/` (unless `newsletter.archive` is
+/// off); when they cannot be, the run stops with [`Error::Archive`] having sent nothing.
+///
 /// Two runs on one state file never overlap: a run holds a lock on
 /// `<state folder>/send.lock` from before it chooses the issue until it returns, so a
 /// second run waits and then finds the issue complete.
