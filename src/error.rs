@@ -103,6 +103,12 @@ pub enum Error {
     /// `HERALD_SECRET` is missing where it is needed, or too short.
     #[error(transparent)]
     Secret(#[from] SecretProblem),
+    /// The issue's page in the archive (`newsletter.archive`) could not be written; the
+    /// run stopped before sending anything.
+    #[error(
+        "{0}\nthe issue's web page could not be written, so this run sent no message: fix the cause and run `herald send` again (it resumes the issue), or set `newsletter.archive: false`"
+    )]
+    Archive(#[source] Box<Error>),
     /// Building an email message failed.
     #[error("building the message for {recipient}: {message}")]
     Message {

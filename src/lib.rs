@@ -115,7 +115,8 @@
 //! - [`name`]: which subscriber names are accepted, and cleaning an export's.
 //! - [`controls`]: control characters in outside text, escaped for terminals and JSON.
 //! - [`store`]: the SQLite state: subscribers, issues, the delivery ledger.
-//! - [`newsletter`]: `herald send` as one call, tying digest, mail and store together.
+//! - [`newsletter`]: `herald send` as one call, tying digest, mail and store together,
+//!   and publishing each issue sent as a web page (the archive of issues).
 //! - [`serve`]: `herald serve`, the HTTP side: feeds, unsubscribe, sign-up, preview.
 //! - [`doctor`]: `herald doctor`, SPF, DKIM, DMARC and the SMTP relay checked, with fixes.
 //! - [`websub`]: the WebSub publish ping sent after a build changed a feed.

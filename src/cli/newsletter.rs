@@ -470,6 +470,9 @@ pub fn run_digest(context: &Context, args: DigestArgs) -> Result<(), Failure> {
             "article {id} of this issue no longer exists; it is left out"
         ));
     }
+    if let Some(place) = &plan.archive {
+        println!("web page (written by `herald send`): {}", place.url);
+    }
     // The preview goes to the sender's own address, with that address's unsubscribe link.
     let from = newsletter::preview_recipient(&config);
     if args.html.is_some() || args.text.is_some() || args.open {

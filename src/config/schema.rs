@@ -214,6 +214,11 @@ pub struct Newsletter {
     pub theme: Theme,
     /// What bounce reports do to an address.
     pub bounces: Bounces,
+    /// Publish every issue `herald send` sends as a web page in `output_dir`
+    /// (`newsletter/<date>-<slug>/index.html`, with an index and an Atom feed of the
+    /// issues), and give each message a "View in browser" link and an `Archived-At:`
+    /// header pointing at it.
+    pub archive: bool,
 }
 
 /// `newsletter.bounces:`: the bounce policy. A hard bounce (the mailbox or domain does
@@ -247,6 +252,7 @@ impl Default for Newsletter {
             postal_address: None,
             theme: Theme::default(),
             bounces: Bounces::default(),
+            archive: true,
         }
     }
 }

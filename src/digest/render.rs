@@ -29,6 +29,31 @@ pub struct RenderOptions<'a> {
     pub theme: &'a Theme,
     /// The sender's postal address, shown at the foot of both parts.
     pub postal_address: Option<&'a str>,
+    /// The issue's page in the archive (`newsletter.archive`): a "View in browser" link
+    /// to it heads both parts. `None`: no link.
+    pub archive_url: Option<&'a str>,
+}
+
+/// What the issue's web page in the archive shows besides the issue itself (see
+/// [`render_page`]); every URL absolute.
+#[derive(Debug, Clone)]
+pub(crate) struct PageOptions<'a> {
+    /// The page's own address (`<link rel="canonical">`).
+    pub(crate) url: &'a str,
+    /// When the issue was sent, as shown (`1 January 2026`).
+    pub(crate) date: &'a str,
+    /// The same instant in RFC 3339, for `<time datetime>`.
+    pub(crate) datetime: &'a str,
+    /// One line about the issue (`<meta name="description">`).
+    pub(crate) description: &'a str,
+    /// The sign-up page the footer links to, when there is one.
+    pub(crate) signup_url: Option<&'a str>,
+    /// The archive's index page.
+    pub(crate) index_url: &'a str,
+    /// The archive's Atom feed.
+    pub(crate) feed_url: &'a str,
+    /// The issue's record (JSON-LD), safe to put in a `<script>` element as it is.
+    pub(crate) record: &'a str,
 }
 
 /// An issue rendered once, shared by every recipient.
@@ -83,6 +108,10 @@ struct HtmlDigest<'a> {
     look: &'a Look,
     dark_page: &'a str,
     dark_card: String,
+    /// The "View in browser" link (the email only).
+    browser_url: Option<&'a str>,
+    /// `Some` for the web page, `None` for the email.
+    page: Option<&'a PageOptions<'a>>,
 }
 
 #[derive(Template)]
@@ -94,6 +123,7 @@ struct TextDigest<'a> {
     articles: &'a [ArticleView<'a>],
     unsubscribe_url: &'a str,
     look: &'a Look,
+    browser_url: Option<&'a str>,
 }
 
 /// Renders an issue's articles (read whole, newest first: see [`crate::content::load_full`])
@@ -102,22 +132,8 @@ pub fn render(articles: &[Article], options: &RenderOptions<'_>) -> Result<Rende
     let articles: Vec<&Article> = articles.iter().collect();
     let views: Vec<ArticleView<'_>> = articles.iter().map(|a| view(a)).collect();
     let subject = subject(options.subject, options.site_title, &articles);
-    let preheader = preheader(&articles);
     let look = Look::new(options.theme, options.postal_address, options.site_url);
-    let html = HtmlDigest {
-        language: options.language,
-        subject: &subject,
-        preheader: &preheader,
-        site_title: options.site_title,
-        site_url: options.site_url.as_str(),
-        articles: &views,
-        unsubscribe_url: UNSUBSCRIBE_PLACEHOLDER,
-        look: &look,
-        dark_page: DARK_PAGE,
-        dark_card: DARK_CARD.to_string(),
-    }
-    .render()
-    .map_err(|e| render_error("digest.html", e.to_string()))?;
+    let html = html_digest(&articles, &views, &subject, &look, options, None)?;
     let html = inline_css(&html)?;
     let html = escape_in_attributes(&html);
     let heading = match articles.len() {
@@ -131,6 +147,7 @@ pub fn render(articles: &[Article], options: &RenderOptions<'_>) -> Result<Rende
         articles: &views,
         unsubscribe_url: UNSUBSCRIBE_PLACEHOLDER,
         look: &look,
+        browser_url: options.archive_url,
     }
     .render()
     .map_err(|e| render_error("digest.txt", e.to_string()))?;
@@ -139,6 +156,51 @@ pub fn render(articles: &[Article], options: &RenderOptions<'_>) -> Result<Rende
         html,
         text,
     })
+}
+
+/// The issue as a web page for the archive: the email's template and look, as plain
+/// HTML5 (no mail-client markup, CSS left in its `<style>`), with no unsubscribe link
+/// and nothing else that belongs to one recipient, and a footer that links to the
+/// sign-up page, the archive and its feed.
+pub(crate) fn render_page(
+    articles: &[Article],
+    options: &RenderOptions<'_>,
+    page: &PageOptions<'_>,
+) -> Result<String> {
+    let articles: Vec<&Article> = articles.iter().collect();
+    let views: Vec<ArticleView<'_>> = articles.iter().map(|a| view(a)).collect();
+    let subject = subject(options.subject, options.site_title, &articles);
+    let look = Look::new(options.theme, options.postal_address, options.site_url);
+    html_digest(&articles, &views, &subject, &look, options, Some(page))
+}
+
+/// `digest.html` for the email (`page` is `None`, before its CSS is inlined) or for
+/// the web page.
+fn html_digest(
+    articles: &[&Article],
+    views: &[ArticleView<'_>],
+    subject: &str,
+    look: &Look,
+    options: &RenderOptions<'_>,
+    page: Option<&PageOptions<'_>>,
+) -> Result<String> {
+    HtmlDigest {
+        language: options.language,
+        subject,
+        preheader: &preheader(articles),
+        site_title: options.site_title,
+        site_url: options.site_url.as_str(),
+        articles: views,
+        // The web page has no unsubscribe link; the placeholder is never shown there.
+        unsubscribe_url: UNSUBSCRIBE_PLACEHOLDER,
+        look,
+        dark_page: DARK_PAGE,
+        dark_card: DARK_CARD.to_string(),
+        browser_url: options.archive_url.filter(|_| page.is_none()),
+        page,
+    }
+    .render()
+    .map_err(|e| render_error("digest.html", e.to_string()))
 }
 
 /// Moves every rule into `style` attributes; the `@media` blocks (dark mode), which
@@ -254,17 +316,45 @@ mod tests {
         }
     }
 
-    fn render_one(article: &Article) -> Rendered {
-        let site = url::Url::parse("https://example.com/").unwrap();
-        let options = RenderOptions {
+    const PAGE_URL: &str = "https://example.com/newsletter/2026-01-02-a/";
+
+    fn options<'a>(site: &'a url::Url, theme: &'a Theme) -> RenderOptions<'a> {
+        RenderOptions {
             site_title: "Site",
-            site_url: &site,
+            site_url: site,
             language: "en",
             subject: "{site}: {first_title} ({count}, {more} more)",
-            theme: &Theme::default(),
+            theme,
             postal_address: None,
+            archive_url: Some(PAGE_URL),
+        }
+    }
+
+    fn render_one(article: &Article) -> Rendered {
+        let site = url::Url::parse("https://example.com/").unwrap();
+        let theme = Theme::default();
+        render(std::slice::from_ref(article), &options(&site, &theme)).unwrap()
+    }
+
+    fn page_one(article: &Article) -> String {
+        let site = url::Url::parse("https://example.com/").unwrap();
+        let theme = Theme::default();
+        let page = PageOptions {
+            url: PAGE_URL,
+            date: "2 January 2026",
+            datetime: "2026-01-02T09:00:00Z",
+            description: "Snapshot title",
+            signup_url: Some("https://news.example.com/subscribe"),
+            index_url: "https://example.com/newsletter/",
+            feed_url: "https://example.com/newsletter/atom.xml",
+            record: r#"{"@type":"PublicationIssue"}"#,
         };
-        render(std::slice::from_ref(article), &options).unwrap()
+        render_page(
+            std::slice::from_ref(article),
+            &options(&site, &theme),
+            &page,
+        )
+        .unwrap()
     }
 
     #[test]
@@ -308,9 +398,72 @@ mod tests {
     }
 
     #[test]
+    fn both_parts_open_with_the_link_to_the_web_page() {
+        let rendered = render_one(&article("T", None));
+        assert!(
+            rendered
+                .text
+                .starts_with(&format!("View in browser: {PAGE_URL}\n\nSite\n")),
+            "{}",
+            rendered.text
+        );
+        let link = format!("<a href=\"{PAGE_URL}\"");
+        let at = rendered.html.find(&link).expect("the link is in the HTML");
+        assert!(at < rendered.html.find("class=\"masthead\"").unwrap());
+        let site = url::Url::parse("https://example.com/").unwrap();
+        let theme = Theme::default();
+        let without = RenderOptions {
+            archive_url: None,
+            ..options(&site, &theme)
+        };
+        let rendered = render(&[article("T", None)], &without).unwrap();
+        assert!(!rendered.text.contains("View in browser"));
+        assert!(!rendered.html.contains("View in browser"));
+    }
+
+    #[test]
+    fn the_web_page_is_plain_html5_with_nothing_of_a_recipient() {
+        let page = page_one(&article("A <b>", None));
+        assert!(
+            page.starts_with(
+                "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">"
+            )
+        );
+        for mail_only in [
+            UNSUBSCRIBE_PLACEHOLDER,
+            "Unsubscribe",
+            "View in browser",
+            "xmlns",
+            "cellpadding",
+            "cellspacing",
+            "bgcolor",
+            "align=",
+            "border=",
+            "[if mso]",
+            "x-apple",
+            "supported-color-schemes",
+            "style=\"display: none",
+        ] {
+            assert!(!page.contains(mail_only), "{mail_only}\n{page}");
+        }
+        assert!(page.contains("<h1 class=\"site-name\">"), "{page}");
+        assert!(page.contains("<h2 class=\"title\">"), "{page}");
+        assert!(
+            page.contains("A &#60;b&#62;") || page.contains("A &lt;b&gt;"),
+            "{page}"
+        );
+        assert!(page.contains("href=\"https://news.example.com/subscribe\">Subscribe</a>"));
+        assert!(page.contains("<main>") && page.contains("</main>"));
+    }
+
+    #[test]
     fn digest_snapshot() {
         let rendered = render_one(&article("Snapshot title", Some("Join us")));
         insta::assert_snapshot!("digest_text", rendered.text);
         insta::assert_snapshot!("digest_html", rendered.html);
+        insta::assert_snapshot!(
+            "digest_page",
+            page_one(&article("Snapshot title", Some("Join us")))
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! The theme as the templates use it: the accent and its dark-mode tint, the logo, and
 //! the header, footer and postal address rendered once for HTML and once for text.
 
-use crate::config::{Colour, Theme};
+use crate::config::{Colour, Config, Theme};
 use crate::content::markdown::{render_snippet, snippet_text};
 use crate::content::text::escape_html;
 
@@ -66,6 +66,37 @@ impl Look {
             header: markdown(&theme.header),
             footer: markdown(&theme.footer),
             postal: postal_address.filter(|a| !a.trim().is_empty()).map(postal),
+        }
+    }
+}
+
+/// What every web page (`templates/serve/base.html`: the `serve` pages, the newsletter
+/// archive's index) shows around its content: the site and the theme.
+#[derive(Debug, Clone)]
+pub(crate) struct PageFrame {
+    pub(crate) site_title: String,
+    pub(crate) site_url: String,
+    pub(crate) language: String,
+    /// `newsletter.theme` and the postal address, as the digest shows them.
+    pub(crate) look: Look,
+    pub(crate) dark_page: &'static str,
+    pub(crate) dark_card: String,
+}
+
+impl PageFrame {
+    pub(crate) fn of(config: &Config) -> Self {
+        let newsletter = &config.newsletter;
+        PageFrame {
+            site_title: config.site.title.clone(),
+            site_url: config.base_url.to_string(),
+            language: config.site.language.clone().unwrap_or_else(|| "en".into()),
+            look: Look::new(
+                &newsletter.theme,
+                newsletter.postal_address.as_deref(),
+                &config.base_url,
+            ),
+            dark_page: DARK_PAGE,
+            dark_card: DARK_CARD.to_string(),
         }
     }
 }

@@ -17,7 +17,7 @@ use crate::content::Article;
 use crate::error::{Error, Result};
 
 /// The Atom media type, for the feed's own links.
-const ATOM_TYPE: &str = "application/atom+xml";
+pub(crate) const ATOM_TYPE: &str = "application/atom+xml";
 
 /// Renders `items` (in the given order) as an Atom 1.0 document.
 pub fn render(config: &Config, items: &[&Article]) -> Result<String> {
@@ -151,11 +151,7 @@ fn feed(config: &Config, site: &Site) -> Result<Feed> {
         updated: fixed(site.updated.unwrap_or_else(empty_feed_updated)),
         // Required unless every entry names an author: the site's, else its title.
         authors: vec![person(site.author.as_deref().unwrap_or(&site.title))],
-        generator: Some(Generator {
-            value: GENERATOR.into(),
-            uri: Some(GENERATOR_URI.into()),
-            version: Some(VERSION.into()),
-        }),
+        generator: Some(generator()),
         links,
         lang: site.language.clone(),
         namespaces,
@@ -228,7 +224,17 @@ fn is_clean_uri(id: &str) -> bool {
     url::Url::parse(id).is_ok_and(|url| url.as_str() == id && SCHEMES.contains(&url.scheme()))
 }
 
-fn link(href: &str, rel: &str, mime_type: &str) -> Link {
+/// `<generator>`: herald, its home and version.
+pub(crate) fn generator() -> Generator {
+    Generator {
+        value: GENERATOR.into(),
+        uri: Some(GENERATOR_URI.into()),
+        version: Some(VERSION.into()),
+    }
+}
+
+/// A `<link>` with its relation and media type.
+pub(crate) fn link(href: &str, rel: &str, mime_type: &str) -> Link {
     Link {
         href: href.into(),
         rel: rel.into(),
@@ -237,13 +243,15 @@ fn link(href: &str, rel: &str, mime_type: &str) -> Link {
     }
 }
 
-fn person(name: &str) -> Person {
+/// A `<author>` with only a name.
+pub(crate) fn person(name: &str) -> Person {
     Person {
         name: name.into(),
         ..Person::default()
     }
 }
 
-fn fixed(date: DateTime<Utc>) -> FixedDateTime {
+/// An Atom date, in UTC.
+pub(crate) fn fixed(date: DateTime<Utc>) -> FixedDateTime {
     date.fixed_offset()
 }

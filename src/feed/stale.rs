@@ -6,7 +6,8 @@
 //! with articles that are gone. Only names herald writes are removed: `rss.xml`,
 //! `atom.xml`, `feed.json` and `archive/{rss,atom,feed}-N.*` in a feed's folder, and
 //! under `tags/` only folders whose names are slugs. A folder left empty is removed;
-//! anything else in it is left alone.
+//! anything else in it is left alone. The newsletter's archive of issues
+//! (`newsletter/`, written by `herald send`) is never looked at.
 
 use std::collections::BTreeMap;
 use std::io::ErrorKind;
@@ -166,6 +167,8 @@ mod tests {
         all
     }
 
+    /// The newsletter archive (`newsletter/`, written by `herald send`) is among what
+    /// a build never removes.
     #[test]
     fn removes_only_herald_documents_no_longer_written() {
         let dir = tree(&[
@@ -185,6 +188,9 @@ mod tests {
             "tags/mixed/feed.json",
             "tags/mixed/index.html",
             "tags/Not-A-Slug/rss.xml",
+            "newsletter/index.html",
+            "newsletter/atom.xml",
+            "newsletter/2026-01-01-a/index.html",
         ]);
         let feeds = [(String::new(), 1), ("tags/rust/".to_string(), 1)];
         let removed = remove(dir.path(), &feeds).unwrap();
@@ -196,6 +202,11 @@ mod tests {
                 "archive/notes.txt",
                 "archive/rss-03.xml",
                 "archive/rss-1.xml",
+                "newsletter/",
+                "newsletter/2026-01-01-a/",
+                "newsletter/2026-01-01-a/index.html",
+                "newsletter/atom.xml",
+                "newsletter/index.html",
                 "rss.xml",
                 "tags/",
                 "tags/Not-A-Slug/",

@@ -58,6 +58,8 @@ pub(crate) struct ComposerSettings<'a> {
     /// `newsletter.bounce_address`: with it, each `MAIL FROM` is this address with the
     /// recipient's token (VERP); without it, the `From:` address.
     pub bounce_address: Option<&'a str>,
+    /// The page in the archive: `Archived-At: <url>` (RFC 5064).
+    pub archived_at: Option<&'a str>,
 }
 
 /// A DKIM signing key with its domain and selector.
@@ -116,6 +118,7 @@ pub(crate) struct Composer {
     dkim: Option<DkimConfig>,
     date: SystemTime,
     bounce_address: Option<String>,
+    archived_at: Option<String>,
 }
 
 impl Composer {
@@ -156,6 +159,7 @@ impl Composer {
             dkim,
             date: settings.date,
             bounce_address: settings.bounce_address.map(str::to_string),
+            archived_at: settings.archived_at.map(|url| format!("<{url}>")),
         })
     }
 
@@ -215,6 +219,9 @@ impl Composer {
             .raw_header(header("List-Id", &self.list_id));
         if let Some(reply_to) = &self.reply_to {
             builder = builder.reply_to(reply_to.clone());
+        }
+        if let Some(value) = &self.archived_at {
+            builder = builder.raw_header(header("Archived-At", value));
         }
         if let Some(value) = links.header() {
             builder = builder.raw_header(header("List-Unsubscribe", &value));
@@ -305,6 +312,7 @@ fn dkim_config(key: DkimKey) -> DkimConfig {
         "List-Id",
         "List-Unsubscribe",
         "List-Unsubscribe-Post",
+        "Archived-At",
     ]
     .into_iter()
     .map(HeaderName::new_from_ascii_str)
@@ -340,6 +348,7 @@ mod tests {
             date: SystemTime::UNIX_EPOCH,
             subject_prefix: prefix,
             bounce_address: None,
+            archived_at: Some("https://example.com/newsletter/2026-01-01-a/"),
         };
         let rendered = Rendered {
             subject: "Hello".into(),
@@ -386,6 +395,10 @@ mod tests {
             "{headers}"
         );
         assert!(headers.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
+        assert!(
+            headers.contains("Archived-At: <https://example.com/newsletter/2026-01-01-a/>"),
+            "{headers}"
+        );
         assert!(headers.contains("List-Unsubscribe: <https://example.com/u/"));
         let mailto_only = compose(&composer(None, ""), "a@x.org", None);
         assert!(!mailto_only.contains("List-Unsubscribe-Post"));
@@ -446,6 +459,7 @@ mod tests {
             date: SystemTime::UNIX_EPOCH,
             subject_prefix: "",
             bounce_address: None,
+            archived_at: None,
         };
         let rendered = Rendered {
             subject: String::new(),

@@ -532,6 +532,7 @@ mod tests {
             date: std::time::SystemTime::UNIX_EPOCH,
             subject_prefix: "",
             bounce_address: None,
+            archived_at: None,
         };
         let rendered = Rendered {
             subject: "S".into(),

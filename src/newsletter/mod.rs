@@ -5,8 +5,9 @@
 //! commands call; it joins [`crate::digest`], [`crate::mail`] and [`crate::store`] and
 //! holds the rules between them (when an issue completes, and, in [`lifecycle`], what a
 //! subscriber becomes after anything that happens to them). It reads no clock and no environment: `now` and [`crate::config::Secrets`]
-//! are passed in.
+//! are passed in. Every issue sent is also published as a web page (`archive`).
 
+pub(crate) mod archive;
 pub mod import;
 mod issues;
 pub mod lifecycle;
@@ -14,6 +15,7 @@ mod plan;
 mod run;
 mod settings;
 
+pub use archive::Place;
 pub use import::{CsvRow, ImportReport, parse_csv};
 pub use issues::{IssueStatus, IssueTotals, issue_totals, issues};
 pub use plan::{Next, Plan, plan_next};

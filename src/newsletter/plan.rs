@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::archive::{self, Place};
 use crate::config::Config;
 use crate::content::{self, Article, Record};
 use crate::digest::{self, History, Issue, RenderOptions, Rendered};
@@ -19,6 +20,11 @@ pub struct Plan<'a> {
     pub resumed: bool,
     /// Article ids the open issue held that no longer exist (shown without them).
     pub missing: Vec<String>,
+    /// When sending started: the stored start of a resumed issue, else `now`. The
+    /// issue's page in the archive is dated by it.
+    pub started_at: DateTime<Utc>,
+    /// Where the issue's page goes in the archive; `None` with `newsletter.archive: false`.
+    pub archive: Option<Place>,
     /// The subject and both parts, shared by every recipient.
     pub rendered: Rendered,
 }
@@ -48,6 +54,7 @@ pub fn plan_next<'a>(
         Some(store) => store.open_issue()?,
         None => None,
     };
+    let started_at = open.as_ref().map_or(now, |row| row.started_at);
     let (issue, resumed, missing) = match open {
         Some(row) => {
             let (issue, missing) =
@@ -73,17 +80,25 @@ pub fn plan_next<'a>(
         }
     };
     let full = content::load_full(config, &issue.articles)?;
-    let rendered = digest::render(&full, &render_options(config))?;
+    let archive = archive::place(config, &issue, started_at)?;
+    let archive_url = archive.as_ref().map(|place| place.url.as_str());
+    let rendered = digest::render(&full, &render_options(config, archive_url))?;
     Ok(Next::Issue(Box::new(Plan {
         issue,
         articles: full,
         resumed,
         missing,
+        started_at,
+        archive,
         rendered,
     })))
 }
 
-fn render_options(config: &Config) -> RenderOptions<'_> {
+/// How `config` renders an issue; `archive_url` is its page in the archive.
+pub(super) fn render_options<'c>(
+    config: &'c Config,
+    archive_url: Option<&'c str>,
+) -> RenderOptions<'c> {
     RenderOptions {
         site_title: &config.site.title,
         site_url: &config.base_url,
@@ -91,5 +106,6 @@ fn render_options(config: &Config) -> RenderOptions<'_> {
         subject: &config.newsletter.subject,
         theme: &config.newsletter.theme,
         postal_address: config.newsletter.postal_address.as_deref(),
+        archive_url,
     }
 }

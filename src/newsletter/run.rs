@@ -127,6 +127,10 @@ impl SendProgress for () {}
 
 /// Sends the next issue (or resumes the open one) to every active subscriber.
 ///
+/// Before the first message of a run leaves, the issue's web page, the archive's index
+/// and its feed are written to `output_dir/newsletter/` (unless `newsletter.archive` is
+/// off); when they cannot be, the run stops with [`Error::Archive`] having sent nothing.
+///
 /// Two runs on one state file never overlap: a run holds a lock on
 /// `<state folder>/send.lock` from before it chooses the issue until it returns, so a
 /// second run waits and then finds the issue complete.
@@ -174,9 +178,13 @@ pub fn send(
             .iter()
             .map(|a| a.id().to_string())
             .collect(),
-        started_at: now,
+        started_at: plan.started_at,
         completed_at: None,
     })?;
+    // The issue's web page, before the first message that links to it leaves; a
+    // resumed run writes it again (unchanged bytes leave the files alone). A failure
+    // stops the run here, with no message sent by it and no subscriber changed.
+    super::archive::publish(config, &plan).map_err(|e| Error::Archive(Box::new(e)))?;
     let unknown: Vec<String> = audience.unknown.iter().map(|r| r.email.clone()).collect();
     let (todo, retried, skipped) = audience.into_batch(request.no_retry_unknown);
     progress.start(todo.len());

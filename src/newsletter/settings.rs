@@ -80,6 +80,7 @@ pub(crate) fn composer_for(
         date,
         subject_prefix,
         bounce_address: newsletter.bounce_address.as_deref(),
+        archived_at: plan.archive.as_ref().map(|place| place.url.as_str()),
     };
     Composer::new(settings, plan.rendered.clone(), &path)
 }

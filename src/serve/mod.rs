@@ -214,7 +214,8 @@ fn router(app: Arc<App>, config: &Config) -> Router {
         .layer(DefaultBodyLimit::max(config.serve.max_body_bytes))
         .merge(webhooks::routes())
         .with_state(app)
-        .fallback_service(files::router(config.output_dir.clone()));
+        .fallback_service(files::router(config.output_dir.clone()))
+        .layer(axum::middleware::from_fn(security::archive_pages));
     let logo = config
         .newsletter
         .theme

@@ -5,38 +5,7 @@ use askama::Template;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::config::Config;
-use crate::digest::theme::{DARK_CARD, DARK_PAGE, Look};
-
-/// What every page shows around its content.
-#[derive(Debug, Clone)]
-pub(crate) struct PageFrame {
-    pub(crate) site_title: String,
-    pub(crate) site_url: String,
-    pub(crate) language: String,
-    /// `newsletter.theme` and the postal address, as the digest shows them.
-    pub(crate) look: Look,
-    pub(crate) dark_page: &'static str,
-    pub(crate) dark_card: String,
-}
-
-impl PageFrame {
-    pub(crate) fn of(config: &Config) -> Self {
-        let newsletter = &config.newsletter;
-        PageFrame {
-            site_title: config.site.title.clone(),
-            site_url: config.base_url.to_string(),
-            language: config.site.language.clone().unwrap_or_else(|| "en".into()),
-            look: Look::new(
-                &newsletter.theme,
-                newsletter.postal_address.as_deref(),
-                &config.base_url,
-            ),
-            dark_page: DARK_PAGE,
-            dark_card: DARK_CARD.to_string(),
-        }
-    }
-}
+pub(crate) use crate::digest::theme::PageFrame;
 
 /// A heading and a few paragraphs: results and errors.
 #[derive(Template)]

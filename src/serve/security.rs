@@ -4,10 +4,13 @@
 //! style, no frame). A handler that needs a looser policy (the preview's images) sets
 //! its own; other answers (feeds, files, 304s) get none: a policy means nothing to a
 //! feed reader, and on a 304 it would replace the one a browser stored with the
-//! document.
+//! document. The newsletter archive's pages, served from `output_dir`, show the issues'
+//! images: they get the preview's policy ([`archive_pages`]).
 
 use axum::Router;
+use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, header};
+use axum::middleware::Next;
 use axum::response::Response;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -35,6 +38,27 @@ pub(crate) fn page_csp(logo: Option<&str>) -> HeaderValue {
         None => CSP.to_string(),
     };
     HeaderValue::from_str(&policy).unwrap_or(HeaderValue::from_static(CSP))
+}
+
+/// Middleware giving the HTML pages under `/newsletter/` (the archive of issues that
+/// `herald send` writes to `output_dir`) [`PREVIEW_CSP`]: like the preview, an archived
+/// issue shows images from other hosts. Layered inside [`harden`], which then leaves the
+/// policy alone.
+pub(crate) async fn archive_pages(request: Request, next: Next) -> Response {
+    let archive = request
+        .uri()
+        .path()
+        .strip_prefix('/')
+        .and_then(|path| path.strip_prefix(crate::newsletter::archive::FOLDER))
+        .is_some_and(|rest| rest.starts_with('/'));
+    let mut response = next.run(request).await;
+    if archive && is_html(&response) {
+        response.headers_mut().insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(PREVIEW_CSP),
+        );
+    }
+    response
 }
 
 /// What [`harden`] adds.

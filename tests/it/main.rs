@@ -22,6 +22,7 @@ mod ids;
 mod import;
 mod inbound;
 mod newsletter;
+mod newsletter_archive;
 mod newsletter_dkim;
 mod properties;
 mod regression;

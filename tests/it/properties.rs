@@ -183,6 +183,7 @@ const ALLOWED_HEADERS: &[&str] = &[
     "list-id",
     "list-unsubscribe",
     "list-unsubscribe-post",
+    "archived-at",
     "mime-version",
     "content-type",
     "content-transfer-encoding",
