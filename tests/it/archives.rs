@@ -234,7 +234,7 @@ fn a_new_article_rewrites_only_the_current_feeds_and_the_newest_page() {
     let first = identities(&site);
     site.herald(&["build"])
         .expect_code(0)
-        .expect_stdout("unchanged 13 files");
+        .expect_stdout("unchanged 25 files");
     assert!(
         changed(&first, &identities(&site)).is_empty(),
         "a rebuild rewrote files"

@@ -34,4 +34,5 @@ mod smtp_server;
 mod support;
 mod tags;
 mod theme;
+mod web_pages;
 mod websub;

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod chromium;
+pub mod pages;
 pub mod server;
 pub mod validate;
 use std::path::{Path, PathBuf};
