@@ -266,10 +266,8 @@ fn the_new_pages_pass_axe_the_nu_checker_and_fit_a_phone() {
             Page::url("home-signup", &at(&server, "/")),
             Page::url("home-no-signup", &at(&plain_server, "/")),
             Page::url("feed-page-served", &at(&server, "/rss.xml")),
-            Page::url(
-                "feed-page-tag-archive",
-                &at(&server, "/tags/rust/archive/rss-1.xml"),
-            ),
+            Page::url("feed-page-archive", &at(&server, "/archive/rss-1.xml")),
+            Page::url("feed-page-tag", &at(&server, "/tags/rust/feed.json")),
             Page::file("feed-page-static", &site.path("public/atom.html")),
         ],
     );
