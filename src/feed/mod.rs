@@ -204,8 +204,8 @@ fn stream_to<S: Sink>(
     Ok((formats, trimmed))
 }
 
-/// [`stage`], then publishes the three files together with [`output::commit`]; says
-/// for each file whether it changed.
+/// [`stage`], then publishes the three files and their HTML pages together with
+/// [`output::commit`]; says for each feed file whether it changed.
 pub fn write_all(
     config: &Config,
     items: &[&Article],
