@@ -11,6 +11,7 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::feed_validity::varied_site;
+use crate::web_pages::{BROWSER, SITE_FEEDS};
 
 /// Runs headless Chromium on `url` with `args`; returns stdout.
 fn run_chromium(chromium: &Path, profile: &Path, url: &str, args: &[&str]) -> String {
@@ -110,20 +111,7 @@ fn serve_gives_browsers_the_page_else_xml_they_can_style_and_readers_the_feed_ty
     let site = varied_site("");
     site.herald(&["build"]).expect_code(0);
     let server = site.serve(&[]);
-    let browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
-    let feeds = [
-        ("/rss.xml", "rss.html", "application/rss+xml; charset=utf-8"),
-        (
-            "/atom.xml",
-            "atom.html",
-            "application/atom+xml; charset=utf-8",
-        ),
-        (
-            "/feed.json",
-            "feed.html",
-            "application/feed+json; charset=utf-8",
-        ),
-    ];
+    let (browser, feeds) = (BROWSER, SITE_FEEDS);
     for (file, _, _) in feeds {
         let page = server.get_with(file, &[("accept", browser)]);
         assert_eq!(page.status, 200);

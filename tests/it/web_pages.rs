@@ -10,8 +10,23 @@ use crate::support::pages::{self, Page};
 use crate::support::server::{Reply, Server};
 use crate::support::{CONFIG, Site};
 
+/// The site's feeds: path, the HTML page the build writes beside it, the feed's type.
+pub(crate) const SITE_FEEDS: [(&str, &str, &str); 3] = [
+    ("/rss.xml", "rss.html", "application/rss+xml; charset=utf-8"),
+    (
+        "/atom.xml",
+        "atom.html",
+        "application/atom+xml; charset=utf-8",
+    ),
+    (
+        "/feed.json",
+        "feed.html",
+        "application/feed+json; charset=utf-8",
+    ),
+];
+
 /// What Chromium, Firefox and Safari send for a page.
-const BROWSER: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+pub(crate) const BROWSER: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
 /// What a feed reader sends.
 const READER: &str = "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.8";
 
@@ -92,18 +107,7 @@ fn fetched_and_revalidated(server: &Server, path: &str, accept: &str) -> (Reply,
 fn a_browser_gets_a_feeds_html_page_and_a_reader_the_feed_each_revalidating_with_its_own_etag() {
     let site = built_site(None);
     let server = site.serve(ENV);
-    let feeds = [
-        ("/rss.xml", "rss.html", "application/rss+xml; charset=utf-8"),
-        (
-            "/atom.xml",
-            "atom.html",
-            "application/atom+xml; charset=utf-8",
-        ),
-        (
-            "/feed.json",
-            "feed.html",
-            "application/feed+json; charset=utf-8",
-        ),
+    let others = [
         (
             "/tags/rust/rss.xml",
             "tags/rust/rss.html",
@@ -115,7 +119,7 @@ fn a_browser_gets_a_feeds_html_page_and_a_reader_the_feed_each_revalidating_with
             "application/atom+xml; charset=utf-8",
         ),
     ];
-    for (path, page, feed_type) in feeds {
+    for (path, page, feed_type) in SITE_FEEDS.into_iter().chain(others) {
         let (html, html_tag) = fetched_and_revalidated(&server, path, BROWSER);
         assert_eq!(
             html.header("content-type"),
