@@ -142,24 +142,35 @@ fn stage_document(
     items: &[&Article],
     dir: &Path,
 ) -> Result<StagedFeeds> {
-    let mut writers = FILES.map(|file| ChangeWriter::new(dir.join(site.place.path(file))));
-    let (_, trimmed) = stream_to(config, site, items, &mut writers)?;
-    let [rss, atom, json] = writers;
-    // Each finish flushes its file to disk: let the flushes overlap.
-    let ((rss, (atom, json)), pages) = rayon::join(
-        || {
-            rayon::join(
-                || rss.finish(),
-                || rayon::join(|| atom.finish(), || json.finish()),
-            )
-        },
+    // The pages render (they need no Markdown) while the feeds stream.
+    let (feeds, pages) = rayon::join(
+        || stage_feeds(config, site, items, dir),
         || stage_pages(config, site, items, dir),
     );
+    let (files, trimmed) = feeds?;
     Ok(StagedFeeds {
-        files: [rss?, atom?, json?],
+        files,
         pages: pages?,
         trimmed,
     })
+}
+
+/// Streams the three formats of the document `site.place` into `dir`.
+fn stage_feeds(
+    config: &Config,
+    site: &Site,
+    items: &[&Article],
+    dir: &Path,
+) -> Result<([Staged; 3], Vec<Trimmed>)> {
+    let mut writers = FILES.map(|file| ChangeWriter::new(dir.join(site.place.path(file))));
+    let (_, trimmed) = stream_to(config, site, items, &mut writers)?;
+    let [rss, atom, json] = writers;
+    // Each finish flushes its file to disk: let the three flushes overlap.
+    let (rss, (atom, json)) = rayon::join(
+        || rss.finish(),
+        || rayon::join(|| atom.finish(), || json.finish()),
+    );
+    Ok(([rss?, atom?, json?], trimmed))
 }
 
 /// Writes the HTML page of the document `site.place` in each format (see [`page`]).
