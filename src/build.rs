@@ -78,9 +78,9 @@ pub struct BuildReport {
     pub diagnostics: Vec<Diagnostic>,
     /// What `feeds.max_bytes` took out of each feed file that outgrew it.
     pub trimmed: Vec<feed::Trimmed>,
-    /// Feed documents (a current feed or an archive page, in its three formats) left as
-    /// they were without being rendered: nothing they are made of changed since the
-    /// build that wrote them. Their files are among `unchanged`.
+    /// Feed documents (a current feed or an archive page: its three formats and their
+    /// HTML pages) left as they were without being rendered: nothing they are made of
+    /// changed since the build that wrote them. Their files are among `unchanged`.
     pub unrendered: usize,
 }
 

@@ -40,10 +40,11 @@
 //! assert!(feeds.rss.contains("https://example.com/articles/hello/images/hello.jpg"));
 //! assert!(feeds.atom.contains("https://example.com/articles/about/"));
 //!
-//! // Or all of it at once, writing only files whose bytes changed: the three feeds and
-//! // feed.xsl, the stylesheet that shows them as a page in a browser.
+//! // Or all of it at once, writing only files whose bytes changed: the three feeds, the
+//! // HTML page of each (rss.html …, what a browser shows), and feed.xsl, the stylesheet
+//! // for browsers that still apply XSLT.
 //! let report = herald::build::build(&config, now, Default::default())?;
-//! assert_eq!(report.written.len(), 4);
+//! assert_eq!(report.written.len(), 7);
 //! # Ok(())
 //! # }
 //! ```

@@ -30,6 +30,7 @@ mod history;
 mod html;
 mod item;
 pub mod json;
+mod page;
 mod place;
 mod publish;
 mod rendered;
@@ -43,6 +44,7 @@ mod tags;
 
 pub use budget::Trimmed;
 pub use html::content_html;
+pub use page::PAGE_FILES;
 pub(crate) use publish::Plan;
 pub(crate) use rendered::record as record_rendered;
 pub use select::select;
@@ -67,6 +69,16 @@ pub const ATOM_FILE: &str = "atom.xml";
 pub const JSON_FILE: &str = "feed.json";
 /// The three file names, in the order of [`stage`] and [`write_all`].
 pub const FILES: [&str; 3] = [RSS_FILE, ATOM_FILE, JSON_FILE];
+/// Every file of one feed document: the three formats ([`FILES`]), then their HTML
+/// pages ([`PAGE_FILES`]).
+pub(crate) const DOCUMENT_FILES: [&str; 6] = [
+    RSS_FILE,
+    ATOM_FILE,
+    JSON_FILE,
+    PAGE_FILES[0],
+    PAGE_FILES[1],
+    PAGE_FILES[2],
+];
 /// The XSL stylesheet's name, under `output_dir` and under `site.url`, beside the feeds
 /// (`feeds.stylesheet`).
 pub const STYLESHEET_FILE: &str = "feed.xsl";
@@ -100,19 +112,24 @@ pub fn render_all(config: &Config, items: &[&Article]) -> Result<Feeds> {
     })
 }
 
-/// The three feed files of [`stage`], waiting for [`output::commit`].
+/// The three feed files of [`stage`] and their HTML pages, waiting for
+/// [`output::commit`].
 #[derive(Debug)]
 pub struct StagedFeeds {
     /// RSS, Atom and JSON, in the order of [`FILES`].
     pub files: [Staged; 3],
+    /// The HTML page of each ([`PAGE_FILES`]: `rss.html`, `atom.html`, `feed.html`),
+    /// what a browser shows of the feed.
+    pub pages: [Staged; 3],
     /// What `feeds.max_bytes` took out of each file that outgrew it.
     pub trimmed: Vec<Trimmed>,
 }
 
-/// Streams the three formats for `items` into [`FILES`] in `dir`, comparing with the
-/// files already there: a file whose bytes do not change is never written, and the
-/// others wait in temporary files for [`output::commit`]. On error, nothing is left
-/// behind and the old files are as they were.
+/// Streams the three formats for `items` into [`FILES`] in `dir`, and writes the HTML
+/// page of each beside it ([`PAGE_FILES`]), comparing with the files already there: a
+/// file whose bytes do not change is never written, and the others wait in temporary
+/// files for [`output::commit`]. On error, nothing is left behind and the old files are
+/// as they were.
 pub fn stage(config: &Config, items: &[&Article], dir: &Path) -> Result<StagedFeeds> {
     stage_document(config, &Site::new(config, items), items, dir)
 }
@@ -125,6 +142,26 @@ fn stage_document(
     items: &[&Article],
     dir: &Path,
 ) -> Result<StagedFeeds> {
+    // The pages render (they need no Markdown) while the feeds stream.
+    let (feeds, pages) = rayon::join(
+        || stage_feeds(config, site, items, dir),
+        || stage_pages(config, site, items, dir),
+    );
+    let (files, trimmed) = feeds?;
+    Ok(StagedFeeds {
+        files,
+        pages: pages?,
+        trimmed,
+    })
+}
+
+/// Streams the three formats of the document `site.place` into `dir`.
+fn stage_feeds(
+    config: &Config,
+    site: &Site,
+    items: &[&Article],
+    dir: &Path,
+) -> Result<([Staged; 3], Vec<Trimmed>)> {
     let mut writers = FILES.map(|file| ChangeWriter::new(dir.join(site.place.path(file))));
     let (_, trimmed) = stream_to(config, site, items, &mut writers)?;
     let [rss, atom, json] = writers;
@@ -133,10 +170,24 @@ fn stage_document(
         || rss.finish(),
         || rayon::join(|| atom.finish(), || json.finish()),
     );
-    Ok(StagedFeeds {
-        files: [rss?, atom?, json?],
-        trimmed,
-    })
+    Ok(([rss?, atom?, json?], trimmed))
+}
+
+/// Writes the HTML page of the document `site.place` in each format (see [`page`]).
+fn stage_pages(
+    config: &Config,
+    site: &Site,
+    items: &[&Article],
+    dir: &Path,
+) -> Result<[Staged; 3]> {
+    let [rss, atom, json] = FILES.map(|file| -> Result<Staged> {
+        let html = page::render(config, site, items, file)?;
+        let name = page::page_file(file).unwrap_or(PAGE_FILES[0]);
+        let mut writer = ChangeWriter::new(dir.join(site.place.path(name)));
+        writer.write_all(html.as_bytes())?;
+        writer.finish()
+    });
+    Ok([rss?, atom?, json?])
 }
 
 /// Streams the three formats for `items` into `sinks` (RSS, Atom, JSON, in that order).
@@ -164,18 +215,18 @@ fn stream_to<S: Sink>(
     Ok((formats, trimmed))
 }
 
-/// [`stage`], then publishes the three files together with [`output::commit`]; says
-/// for each file whether it changed.
+/// [`stage`], then publishes the three files and their HTML pages together with
+/// [`output::commit`]; says for each feed file whether it changed.
 pub fn write_all(
     config: &Config,
     items: &[&Article],
     dir: &Path,
 ) -> Result<[(PathBuf, Written); 3]> {
-    let staged = stage(config, items, dir)?.files;
-    let outcomes = staged
+    let StagedFeeds { files, pages, .. } = stage(config, items, dir)?;
+    let outcomes = files
         .each_ref()
         .map(|file| (file.path().to_path_buf(), file.written()));
-    output::commit(staged.into())?;
+    output::commit(files.into_iter().chain(pages).collect())?;
     Ok(outcomes)
 }
 

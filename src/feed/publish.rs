@@ -20,7 +20,7 @@ use super::place::{ARCHIVE_DIR, Page, Place, TAGS_DIR};
 use super::rendered::{Document, Rendered};
 use super::site::Site;
 use super::tags::{self, TagFeed};
-use super::{FILES, select, stage_document};
+use super::{DOCUMENT_FILES, select, stage_document};
 use crate::config::Config;
 use crate::content::{self, Article, Record};
 use crate::error::{Diagnostic, Error, Result};
@@ -64,12 +64,14 @@ pub(crate) struct Staging {
 impl Staging {
     fn add(&mut self, staged: super::StagedFeeds) {
         self.files.extend(staged.files);
+        self.files.extend(staged.pages);
         self.trimmed.extend(staged.trimmed);
     }
 
-    /// Keeps the three files of the document at `place` as they are, unrendered.
+    /// Keeps the files of the document at `place` (its three formats and their pages)
+    /// as they are, unrendered.
     fn skip(&mut self, dir: &Path, place: &Place) {
-        let files = FILES.map(|file| Staged::unchanged(dir.join(place.path(file))));
+        let files = DOCUMENT_FILES.map(|file| Staged::unchanged(dir.join(place.path(file))));
         self.files.extend(files);
         self.skipped += 1;
     }
@@ -191,6 +193,7 @@ fn stage_one(
         let same = staged
             .files
             .iter()
+            .chain(&staged.pages)
             .all(|f| f.written() == Written::Unchanged);
         rendered.checked(same);
     }

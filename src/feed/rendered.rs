@@ -8,7 +8,8 @@
 //! or loses an item (see [`super::archive`]), so most of an archive is never rendered
 //! again. After each build, a record beside the state database (`feed-documents-*`,
 //! one per output folder) holds every document: a key over those inputs
-//! ([`Rendered::key`]) and the size, modification time and inode of its three files as
+//! ([`Rendered::key`]) and the size, modification time and inode of its files (the
+//! three formats and their HTML pages) as
 //! written. The next build skips a document whose key is the same and whose files are
 //! still the ones recorded.
 //!
@@ -25,8 +26,8 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use super::FILES;
 use super::place::{Page, Place};
+use super::{DOCUMENT_FILES, FILES};
 use crate::config::Config;
 use crate::content::Record;
 use crate::error::Diagnostic;
@@ -37,14 +38,17 @@ use crate::output;
 const RECORD_PREFIX: &str = "feed-documents-";
 
 /// The record's first line: another line means another format, read as empty.
-const HEADER: &str = "herald feed documents 1";
+const HEADER: &str = "herald feed documents 2";
+
+/// The files of one document: its three formats and their HTML pages.
+const FILE_COUNT: usize = DOCUMENT_FILES.len();
 
 /// A hash of everything a document's bytes are made of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Key([u8; 32]);
 
 /// A file as it lies on disk: enough to notice it was replaced or edited since.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct Stamp {
     len: u64,
     modified_ns: u128,
@@ -58,7 +62,7 @@ pub(crate) struct Stamp {
 pub(crate) struct Document {
     place: Place,
     key: Key,
-    kept: Option<[Stamp; 3]>,
+    kept: Option<[Stamp; FILE_COUNT]>,
 }
 
 impl Document {
@@ -72,7 +76,7 @@ impl Document {
     }
 
     /// A document left as it was, its files' `stamps` checked by [`Rendered::skips`].
-    pub(crate) fn kept(place: Place, key: Key, stamps: [Stamp; 3]) -> Self {
+    pub(crate) fn kept(place: Place, key: Key, stamps: [Stamp; FILE_COUNT]) -> Self {
         Document {
             place,
             key,
@@ -81,11 +85,11 @@ impl Document {
     }
 }
 
-/// One recorded document: its key and its three files (in the order of [`FILES`]).
+/// One recorded document: its key and its files (in the order of [`DOCUMENT_FILES`]).
 #[derive(Debug)]
 struct Entry {
     key: Key,
-    stamps: [Stamp; 3],
+    stamps: [Stamp; FILE_COUNT],
 }
 
 /// The previous build's record, and what this build may skip.
@@ -142,7 +146,12 @@ impl Rendered {
     /// rendered: the record holds it with `key`, its files are the ones recorded, and
     /// the record has been checked. Until then, see [`Rendered::would_skip`] and
     /// [`Rendered::checked`].
-    pub(crate) fn skips(&self, dir: &Path, place: &Place, key: &Key) -> Option<[Stamp; 3]> {
+    pub(crate) fn skips(
+        &self,
+        dir: &Path,
+        place: &Place,
+        key: &Key,
+    ) -> Option<[Stamp; FILE_COUNT]> {
         if self.trusted != Some(true) {
             return None;
         }
@@ -151,10 +160,15 @@ impl Rendered {
 
     /// The stamps of the document at `place` when the record holds it with `key` and
     /// its files are the ones recorded.
-    pub(crate) fn would_skip(&self, dir: &Path, place: &Place, key: &Key) -> Option<[Stamp; 3]> {
+    pub(crate) fn would_skip(
+        &self,
+        dir: &Path,
+        place: &Place,
+        key: &Key,
+    ) -> Option<[Stamp; FILE_COUNT]> {
         let entry = self.known.get(&place.path(FILES[0]))?;
         let same = entry.key == *key
-            && FILES
+            && DOCUMENT_FILES
                 .iter()
                 .zip(&entry.stamps)
                 .all(|(file, stamp)| Stamp::of(&dir.join(place.path(file))) == Some(*stamp));
@@ -187,16 +201,16 @@ pub(crate) fn record(
     let mut text = format!("{HEADER}\n");
     for Document { place, key, kept } in documents {
         let stamps = kept.map_or_else(
-            || FILES.map(|file| Stamp::of(&dir.join(place.path(file)))),
+            || DOCUMENT_FILES.map(|file| Stamp::of(&dir.join(place.path(file)))),
             |stamps| stamps.map(Some),
         );
-        let [Some(rss), Some(atom), Some(json)] = stamps else {
+        let Some(stamps) = stamps.into_iter().collect::<Option<Vec<Stamp>>>() else {
             continue;
         };
         for byte in key.0 {
             let _ = write!(text, "{byte:02x}");
         }
-        for stamp in [rss, atom, json] {
+        for stamp in stamps {
             let _ = write!(
                 text,
                 "\t{}:{}:{}",
@@ -260,18 +274,14 @@ fn parse(text: &str) -> HashMap<String, Entry> {
 fn parse_line(line: &str) -> Option<(String, Entry)> {
     let mut fields = line.split('\t');
     let key = parse_key(fields.next()?)?;
-    let mut stamps = [None; 3];
+    let mut stamps = [Stamp::default(); FILE_COUNT];
     for stamp in &mut stamps {
-        *stamp = Some(Stamp::parse(fields.next()?)?);
+        *stamp = Stamp::parse(fields.next()?)?;
     }
     let path = fields.next()?;
     if fields.next().is_some() {
         return None;
     }
-    let [Some(a), Some(b), Some(c)] = stamps else {
-        return None;
-    };
-    let stamps = [a, b, c];
     Some((path.to_string(), Entry { key, stamps }))
 }
 
@@ -411,7 +421,14 @@ mod tests {
         std::fs::create_dir_all(dir.path().join(".herald")).unwrap();
         let out = dir.path().join("public");
         std::fs::create_dir_all(out.join("archive")).unwrap();
-        for file in ["rss-1.xml", "atom-1.xml", "feed-1.json"] {
+        for file in [
+            "rss-1.xml",
+            "atom-1.xml",
+            "feed-1.json",
+            "rss-1.html",
+            "atom-1.html",
+            "feed-1.html",
+        ] {
             std::fs::write(out.join("archive").join(file), file).unwrap();
         }
         let a = loaded("one");
@@ -456,16 +473,18 @@ mod tests {
     #[test]
     fn a_damaged_record_is_read_as_far_as_it_parses() {
         let key = "ab".repeat(32);
-        let good = format!("{key}\t1:2:3\t4:5:6\t7:8:9\tarchive/rss-1.xml");
+        let stamps = "1:2:3\t4:5:6\t7:8:9\t1:2:3\t4:5:6\t7:8:9";
+        let good = format!("{key}\t{stamps}\tarchive/rss-1.xml");
         let text = format!(
-            "{HEADER}\n{good}\nnonsense\n{key}\t1:2\t4:5:6\t7:8:9\tx\n{}\n",
+            "{HEADER}\n{good}\nnonsense\n{key}\t1:2\t4:5:6\t7:8:9\t1:2:3\t4:5:6\t7:8:9\tx\n\
+             {key}\t1:2:3\t4:5:6\t7:8:9\tthree-stamps-of-version-1\n{}\n",
             good.replace("rss-1", "rss-2")
         );
         let known = parse(&text);
         let mut paths: Vec<&String> = known.keys().collect();
         paths.sort();
         assert_eq!(paths, ["archive/rss-1.xml", "archive/rss-2.xml"]);
-        assert!(parse(&format!("herald feed documents 0\n{good}\n")).is_empty());
+        assert!(parse(&format!("herald feed documents 1\n{good}\n")).is_empty());
         assert!(parse("").is_empty());
     }
 }

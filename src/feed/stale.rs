@@ -4,7 +4,8 @@
 //!
 //! The output folder is deployed as it is, so a stale page would go on being served
 //! with articles that are gone. Only names herald writes are removed: `rss.xml`,
-//! `atom.xml`, `feed.json` and `archive/{rss,atom,feed}-N.*` in a feed's folder, and
+//! `atom.xml`, `feed.json`, their pages `rss.html`, `atom.html`, `feed.html`, and
+//! `archive/{rss,atom,feed}-N.*` (`.xml`, `.json`, `.html`) in a feed's folder, and
 //! under `tags/` only folders whose names are slugs. A folder left empty is removed;
 //! anything else in it is left alone. The newsletter's archive of issues
 //! (`newsletter/`, written by `herald send`) is never looked at.
@@ -13,7 +14,7 @@ use std::collections::BTreeMap;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
-use super::FILES;
+use super::DOCUMENT_FILES;
 use super::place::{ARCHIVE_DIR, TAGS_DIR, archive_number};
 use crate::error::{Error, Result};
 
@@ -33,7 +34,7 @@ pub(crate) fn remove(dir: &Path, feeds: &[(String, usize)]) -> Result<Vec<PathBu
         match kept.get(format!("{TAGS_DIR}/{slug}/").as_str()) {
             Some(&pages) => prune_archive(&folder.join(ARCHIVE_DIR), pages, &mut removed)?,
             None => {
-                let mut files = FILES;
+                let mut files = DOCUMENT_FILES;
                 files.sort_unstable();
                 for file in files {
                     remove_file(&folder.join(file), &mut removed)?;
@@ -60,7 +61,7 @@ fn prune_archive(folder: &Path, keep: usize, removed: &mut Vec<PathBuf>) -> Resu
         let entry = entry.map_err(|e| Error::io(folder, e))?;
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
-        if FILES
+        if DOCUMENT_FILES
             .iter()
             .filter_map(|file| archive_number(name, file))
             .any(|n| n > keep)

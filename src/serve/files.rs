@@ -10,12 +10,18 @@
 //!   `Vary: Accept-Encoding` on everything compressible.
 //! - Feeds get `Access-Control-Allow-Origin: *` (browser-based readers) and
 //!   `Cache-Control: max-age=300`.
+//! - A request for one of herald's feed documents that prefers `text/html` (a browser;
+//!   q-values weighed, [`accept`]) gets the HTML page the build wrote beside it
+//!   (`rss.html` for `rss.xml`), with that file's own ETag and compressed variants;
+//!   without the page, the feed as `application/xml` for its XSL stylesheet. Both carry
+//!   `Vary: Accept`.
 //! - Nothing outside `output_dir`: `..` and encoded separators are refused ([`path`]),
 //!   a symlink that leads out is a 404, hidden files (the build lock, temporary files)
 //!   are 404. No listings: a folder serves its `index.html`, or 404.
 //! - In memory: each file's bytes and compressed variants, checked with one `stat` per
 //!   request ([`cache`]); files over 8 MiB are streamed from disk, uncompressed.
 
+mod accept;
 mod cache;
 mod conditional;
 mod encoding;
@@ -65,6 +71,8 @@ struct Files {
 
 const ALLOW: HeaderValue = HeaderValue::from_static("GET, HEAD, OPTIONS");
 const VARY: HeaderValue = HeaderValue::from_static("accept-encoding");
+/// What a feed document's answer depends on: the page or the feed, and the coding.
+const VARY_FEED: HeaderValue = HeaderValue::from_static("accept-encoding, accept");
 const FEED_CACHE_CONTROL: HeaderValue = HeaderValue::from_static("max-age=300");
 const ANY_ORIGIN: HeaderValue = HeaderValue::from_static("*");
 const EXPOSED: HeaderValue = HeaderValue::from_static("ETag");
@@ -81,40 +89,41 @@ const STREAM_CHUNK: usize = 64 << 10;
 
 async fn handle(State(files): State<Arc<Files>>, request: Request) -> Response {
     let (parts, _body) = request.into_parts();
+    let alternative = path::parse(parts.uri.path())
+        .ok()
+        .and_then(|p| kind::alternative(&p.relative));
+    let wants_html = alternative
+        .as_ref()
+        .is_some_and(|a| accept::prefers_html(&parts.headers, a.feed_types));
     let response = match parts.method {
-        Method::GET | Method::HEAD => files.respond(&parts).await,
+        Method::GET | Method::HEAD => files.respond(&parts, wants_html).await,
         Method::OPTIONS => Ok(preflight(&parts.uri)),
         _ => Err(Failure::MethodNotAllowed),
     };
     let mut response = response.unwrap_or_else(|failure| failure.into_response());
-    for_browsers(&parts.headers, response.headers_mut());
+    if alternative.is_some() {
+        for_browsers(wants_html, response.headers_mut());
+    }
     response
 }
 
-/// What an XML feed needs to show as a page in a browser (through its `feed.xsl`):
-/// browsers apply a stylesheet only to a document served as `application/xml` (they
-/// show `application/rss+xml` as text), so a request that asks for HTML first (a
-/// browser opening the URL) gets that type; feed readers keep the feed's own type. And
-/// that page gets a policy that lets it load its stylesheet (CSP governs XSLT with
-/// `script-src`) and use inline styles, nothing more; a feed reader's copy gets none,
-/// like every other file.
-fn for_browsers(request: &HeaderMap, headers: &mut HeaderMap) {
+/// The headers of an answer about a feed document, whose representation depends on
+/// `Accept` (its HTML page or the feed): `Vary: Accept`, on 200s and 304s alike. When
+/// a browser wanted HTML but got the XML feed (its page is missing: an older build),
+/// the feed shows as a page through its `feed.xsl`: browsers apply a stylesheet only to
+/// a document served as `application/xml` (they show `application/rss+xml` as text),
+/// so it gets that type, and a policy that lets it load its stylesheet (CSP governs
+/// XSLT with `script-src`) and use inline styles, nothing more; a feed reader's copy
+/// gets none, like every other file.
+fn for_browsers(wants_html: bool, headers: &mut HeaderMap) {
+    headers.insert(header::VARY, VARY_FEED);
     let xml_feed = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|t| {
             t.starts_with("application/rss+xml") || t.starts_with("application/atom+xml")
         });
-    if !xml_feed {
-        return;
-    }
-    headers.append(header::VARY, HeaderValue::from_static("accept"));
-    let wants_html = request
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|accept| accept.split(',').next())
-        .is_some_and(|first| first.trim().starts_with("text/html"));
-    if wants_html {
+    if wants_html && xml_feed {
         headers.insert(header::CONTENT_TYPE, XML_FOR_BROWSERS);
         headers.insert(header::CONTENT_SECURITY_POLICY, FEED_CSP);
     }
@@ -172,8 +181,17 @@ struct Located {
 }
 
 impl Files {
-    async fn respond(self: &Arc<Self>, parts: &Parts) -> Result<Response, Failure> {
-        let located = self.locate(&parts.uri)?;
+    /// The file the request names or, for a feed document when `wants_html`, its HTML
+    /// page when the build wrote one.
+    async fn respond(
+        self: &Arc<Self>,
+        parts: &Parts,
+        wants_html: bool,
+    ) -> Result<Response, Failure> {
+        let mut located = self.locate(&parts.uri)?;
+        if wants_html && let Some(page) = self.page_of(&located) {
+            located = page;
+        }
         let version = Version::of(&located.meta);
         let entry = match self.cache.get(&located.relative, version) {
             Some(entry) => entry,
@@ -213,6 +231,18 @@ impl Files {
             return Err(Failure::NotFound);
         }
         Ok(Located {
+            relative,
+            full,
+            meta,
+        })
+    }
+
+    /// The HTML page beside the feed document `feed`, when it is a regular file.
+    fn page_of(&self, feed: &Located) -> Option<Located> {
+        let relative = kind::alternative(&feed.relative)?.page;
+        let full = self.root.join(&relative);
+        let meta = self.stat(&relative, &full).ok().filter(Metadata::is_file)?;
+        Some(Located {
             relative,
             full,
             meta,

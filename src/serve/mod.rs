@@ -7,11 +7,12 @@
 //!   one-click unsubscribe (only a POST unsubscribes).
 //! - `GET|POST /subscribe` and `GET|POST /confirm/{token}`: double opt-in sign-up.
 //! - `GET /preview`: the next issue's HTML, behind `serve.preview_token`.
-//! - `GET /`: the home page: the site, the sign-up form, the feeds.
+//! - `GET /`: the home page: the site, the sign-up form, the feeds, the past issues.
 //! - `GET /healthz`: 200 when the state database answers.
 //! - `POST /webhooks/{ses,mailgun,postmark,sendgrid}`: the relays' bounce and complaint
 //!   callbacks, each off (404) until configured ([`webhooks`]).
-//! - everything else: the built feeds from `output_dir`.
+//! - everything else: the built feeds from `output_dir`; a request for a feed that
+//!   prefers HTML (a browser) gets the feed's HTML page the build wrote beside it.
 //!
 //! It runs on a tokio runtime of its own, so library users call the blocking [`serve`]
 //! like any other stage. Every HTML page carries a strict Content-Security-Policy;

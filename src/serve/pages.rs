@@ -16,20 +16,36 @@ pub(crate) struct MessagePage<'a> {
     pub(crate) paragraphs: &'a [&'a str],
 }
 
-/// `/`: the site, the sign-up form when sign-up is on, and the feeds.
+/// `/`: the site, the sign-up form when sign-up is on, the feeds and the past issues.
 #[derive(Template)]
 #[template(path = "serve/home.html")]
 pub(crate) struct HomePage<'a> {
     pub(crate) page: &'a PageFrame,
     pub(crate) description: &'a str,
     pub(crate) signup: bool,
+    /// The site's feeds.
     pub(crate) feeds: &'a [FeedLink],
+    /// Each tag's RSS feed, named by its slug.
+    pub(crate) tags: &'a [FeedLink],
+    /// The newsletter's past issues, newest first.
+    pub(crate) issues: &'a [PastIssue],
+    /// The newsletter archive's index, when it is built.
+    pub(crate) archive: Option<&'a str>,
 }
 
 /// A feed on the home page.
 #[derive(Debug, Clone)]
 pub(crate) struct FeedLink {
-    pub(crate) name: &'static str,
+    pub(crate) name: String,
+    pub(crate) url: String,
+}
+
+/// A past issue of the newsletter on the home page: its title, the day it was sent, and
+/// its page in the archive.
+#[derive(Debug, Clone)]
+pub(crate) struct PastIssue {
+    pub(crate) title: String,
+    pub(crate) date: chrono::NaiveDate,
     pub(crate) url: String,
 }
 

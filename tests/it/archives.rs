@@ -234,7 +234,7 @@ fn a_new_article_rewrites_only_the_current_feeds_and_the_newest_page() {
     let first = identities(&site);
     site.herald(&["build"])
         .expect_code(0)
-        .expect_stdout("unchanged 13 files");
+        .expect_stdout("unchanged 25 files");
     assert!(
         changed(&first, &identities(&site)).is_empty(),
         "a rebuild rewrote files"
@@ -243,11 +243,22 @@ fn a_new_article_rewrites_only_the_current_feeds_and_the_newest_page() {
     add(&site, 14);
     site.herald(&["build"]).expect_code(0);
     let second = identities(&site);
-    let current = ["rss.xml", "atom.xml", "feed.json"];
+    // Each document's HTML page (rss.html …) changes with it.
+    let current = [
+        "rss.xml",
+        "atom.xml",
+        "feed.json",
+        "rss.html",
+        "atom.html",
+        "feed.html",
+    ];
     let newest = [
         "archive/rss-3.xml",
         "archive/atom-3.xml",
         "archive/feed-3.json",
+        "archive/rss-3.html",
+        "archive/atom-3.html",
+        "archive/feed-3.html",
     ];
     assert_eq!(
         changed(&first, &second),
@@ -260,11 +271,21 @@ fn a_new_article_rewrites_only_the_current_feeds_and_the_newest_page() {
     // so feed-3.json stays as it is); pages 1 and 2 are not touched.
     add(&site, 15);
     site.herald(&["build"]).expect_code(0);
-    let linked = ["archive/rss-3.xml", "archive/atom-3.xml"];
+    // Every format's page 3 HTML page gains its "Newer articles" link.
+    let linked = [
+        "archive/rss-3.xml",
+        "archive/atom-3.xml",
+        "archive/rss-3.html",
+        "archive/atom-3.html",
+        "archive/feed-3.html",
+    ];
     let fourth = [
         "archive/rss-4.xml",
         "archive/atom-4.xml",
         "archive/feed-4.json",
+        "archive/rss-4.html",
+        "archive/atom-4.html",
+        "archive/feed-4.html",
     ];
     assert_eq!(
         changed(&second, &identities(&site)),
@@ -285,7 +306,8 @@ fn pages_no_longer_needed_are_removed_and_other_files_kept() {
         std::fs::remove_file(site.path(&format!("content/post-{n:02}.md"))).unwrap();
     }
     site.herald(&["build"]).expect_code(0).expect_stdout(
-        "removed public/archive/atom-3.xml, public/archive/feed-3.json, public/archive/rss-3.xml",
+        "removed public/archive/atom-3.html, public/archive/atom-3.xml, public/archive/feed-3.html, \
+         public/archive/feed-3.json, public/archive/rss-3.html, public/archive/rss-3.xml",
     );
     assert!(!site.path("public/archive/rss-3.xml").exists());
     let remaining: Vec<String> = (5..14).rev().map(url_of).collect();
@@ -373,7 +395,7 @@ fn every_archive_page_and_tag_feed_is_valid() {
         let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
             .unwrap_or_else(|e| panic!("{folder}: {e}"))
             .map(|e| e.unwrap().path())
-            .filter(|p| p.is_file() && p.extension().is_none_or(|e| e != "xsl"))
+            .filter(|p| p.is_file() && p.extension().is_none_or(|e| e != "xsl" && e != "html"))
             .collect();
         files.sort();
         assert!(!files.is_empty(), "{folder} is empty");

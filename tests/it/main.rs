@@ -35,5 +35,6 @@ mod smtp_server;
 mod support;
 mod tags;
 mod theme;
+mod web_pages;
 mod webhooks;
 mod websub;

@@ -11,6 +11,7 @@ use mail_parser::MessageParser;
 
 use crate::newsletter::{config_with, full_article, subscribe, summary};
 use crate::smtp_server::{Behaviour, Received, SmtpServer};
+use crate::support::pages::{self, Page};
 use crate::support::{Run, Site, validate};
 
 const SECRET: &str = "archive-test-secret-5d1c9e0a7b3f4a2e8c61";
@@ -401,5 +402,30 @@ fn herald_serve_serves_the_archive_with_the_issues_images_allowed() {
     assert!(
         csp.contains("img-src 'self'") && !csp.contains("https:"),
         "{csp}"
+    );
+    // The home page lists the issue, linked to its page, and the archive.
+    let home = http.get("/");
+    assert_eq!(home.status, 200);
+    let page = format!("{ARCHIVE}2026-01-01-second/");
+    assert!(
+        home.body.contains(&format!("href=\"{page}\"")),
+        "{}",
+        home.body
+    );
+    assert!(
+        home.body.contains(&format!("href=\"{ARCHIVE}\"")),
+        "{}",
+        home.body
+    );
+    // As a person sees them: axe-core, the Nu Html Checker, nothing wider than 375 px,
+    // screenshots at 375 and 1000 px.
+    let at = |path: &str| format!("{}{path}", http.base);
+    pages::check(
+        "the archive's index, an issue's page and the home page listing them",
+        &[
+            Page::url("archive-index", &at("/newsletter/")),
+            Page::url("archive-issue", &at("/newsletter/2026-01-01-second/")),
+            Page::url("home-with-issues", &at("/")),
+        ],
     );
 }

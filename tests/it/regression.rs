@@ -61,8 +61,20 @@ fn the_build_lock_is_not_published_with_the_site() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    // feed.xsl is the feeds' browser stylesheet (`feeds.stylesheet`), meant to be deployed.
-    assert_eq!(names, ["atom.xml", "feed.json", "feed.xsl", "rss.xml"]);
+    // feed.xsl is the feeds' browser stylesheet (`feeds.stylesheet`) and the .html files
+    // their pages, all meant to be deployed.
+    assert_eq!(
+        names,
+        [
+            "atom.html",
+            "atom.xml",
+            "feed.html",
+            "feed.json",
+            "feed.xsl",
+            "rss.html",
+            "rss.xml"
+        ]
+    );
     assert!(site.path(".herald/build.lock").exists());
 }
 

@@ -62,7 +62,8 @@ fn feeds_have_their_type_validators_and_cors() {
         assert_eq!(response.body, feed(&site, name), "{name}");
         assert_eq!(response.expect_header("access-control-allow-origin"), "*");
         assert_eq!(response.expect_header("cache-control"), "max-age=300");
-        assert_eq!(response.expect_header("vary"), "accept-encoding");
+        // The feed or its HTML page, by `Accept`.
+        assert_eq!(response.expect_header("vary"), "accept-encoding, accept");
         let etag = response.expect_header("etag");
         assert!(
             etag.starts_with('"') && etag.ends_with('"'),

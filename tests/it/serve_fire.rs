@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use crate::serve::site;
 use crate::smtp_server::{Behaviour, SmtpServer};
+use crate::support::Site;
 use crate::support::server::Server;
-use crate::support::{CONFIG, Site};
 
 const SECRET: &str = "serve-fire-secret-0123456789abcdef0123456789";
 const ENV: &[(&str, &str)] = &[("HERALD_SECRET", SECRET)];
@@ -292,37 +292,4 @@ fn a_sign_up_does_the_same_work_whatever_the_address_is() {
     let run = site.herald(&["subscribers", "show", "fresh@example.com"]);
     assert_ne!(run.code(), 0, "no row for the new address yet");
     assert_eq!(status(&site, "member@example.com"), "active");
-}
-
-#[test]
-fn the_home_page_shows_the_site_the_form_and_the_feeds() {
-    let site = site("", None);
-    site.article("hello", "Hello", "2025-12-01");
-    site.herald(&["build"]).expect_code(0);
-    let server = site.serve(ENV);
-    let home = server.get("/");
-    assert_eq!(home.status, 200, "{}", home.body);
-    assert!(
-        home.header("content-type")
-            .is_some_and(|t| t.starts_with("text/html")),
-        "{:?}",
-        home.headers
-    );
-    assert!(home.header("content-security-policy").is_some());
-    for needle in [
-        "<h1>Test Site</h1>",
-        "A site for tests",
-        "action=\"/subscribe\"",
-        "https://example.com/blog/rss.xml",
-        "https://example.com/blog/atom.xml",
-        "https://example.com/blog/feed.json",
-    ] {
-        assert!(home.body.contains(needle), "{needle} in\n{}", home.body);
-    }
-    // Without sign-up (no public URL), no form.
-    let plain = Site::with_config(CONFIG);
-    let server = plain.serve(ENV);
-    let home = server.get("/");
-    assert_eq!(home.status, 200, "{}", home.body);
-    assert!(!home.body.contains("<form"), "{}", home.body);
 }

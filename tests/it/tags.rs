@@ -204,7 +204,8 @@ fn a_tag_no_longer_used_loses_its_feed_and_nothing_else() {
     assert!(site.path("public/tags/go/atom.xml").exists());
     tagged(&site, "a", "2025-01-01", "[rust]");
     site.herald(&["build"]).expect_code(0).expect_stdout(
-        "removed public/tags/go/atom.xml, public/tags/go/feed.json, public/tags/go/rss.xml",
+        "removed public/tags/go/atom.html, public/tags/go/atom.xml, public/tags/go/feed.html, \
+         public/tags/go/feed.json, public/tags/go/rss.html, public/tags/go/rss.xml",
     );
     assert!(!site.path("public/tags/go/rss.xml").exists());
     assert_eq!(

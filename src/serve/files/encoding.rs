@@ -75,7 +75,7 @@ fn parse_element(element: &str) -> Option<(&str, u16)> {
 }
 
 /// `0`, `0.5`, `1.000` … as thousandths (RFC 9110 §12.4.2).
-fn parse_qvalue(value: &str) -> Option<u16> {
+pub(super) fn parse_qvalue(value: &str) -> Option<u16> {
     let (whole, fraction) = value.split_once('.').unwrap_or((value, ""));
     if fraction.len() > 3 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
         return None;

@@ -76,6 +76,49 @@ fn archive_page_of(name: &str) -> Option<&'static str> {
         })
 }
 
+/// What a feed document of herald's own can be negotiated against: the HTML page the
+/// build writes beside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Alternative {
+    /// The page's path: `rss.xml` → `rss.html`, `archive/feed-3.json` →
+    /// `archive/feed-3.html` (see `feed::PAGE_FILES`).
+    pub(crate) page: String,
+    /// The types the feed itself answers to in `Accept`: its own, then the generic ones
+    /// it is also served as.
+    pub(crate) feed_types: &'static [&'static str],
+}
+
+/// The [`Alternative`] of the file at `relative`, when it is one of herald's feed
+/// documents (`rss.xml`, `atom.xml`, `feed.json`, or an archive page of one, in any
+/// folder); other files have none.
+pub(crate) fn alternative(relative: &str) -> Option<Alternative> {
+    let name = relative.rsplit('/').next().unwrap_or(relative);
+    let feed = match archive_page_of(name) {
+        Some(feed) => feed,
+        None => ["rss.xml", "atom.xml", "feed.json"]
+            .into_iter()
+            .find(|file| *file == name)?,
+    };
+    let (stem, feed_types): (&str, &'static [&'static str]) = match feed {
+        "rss.xml" => (
+            relative.strip_suffix(".xml")?,
+            &["application/rss+xml", "application/xml", "text/xml"],
+        ),
+        "atom.xml" => (
+            relative.strip_suffix(".xml")?,
+            &["application/atom+xml", "application/xml", "text/xml"],
+        ),
+        _ => (
+            relative.strip_suffix(".json")?,
+            &["application/feed+json", "application/json"],
+        ),
+    };
+    Some(Alternative {
+        page: format!("{stem}.html"),
+        feed_types,
+    })
+}
+
 /// Text that a browser reads as characters (gets `charset=utf-8`, is compressed).
 fn is_textual(essence: &str) -> bool {
     essence.starts_with("text/")
@@ -99,6 +142,34 @@ const COMPRESSIBLE_BINARY: [&str; 5] = [
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn herald_feeds_have_their_page_as_alternative() {
+        let cases = [
+            ("rss.xml", Some("rss.html")),
+            ("atom.xml", Some("atom.html")),
+            ("feed.json", Some("feed.html")),
+            ("tags/rust/rss.xml", Some("tags/rust/rss.html")),
+            ("archive/rss-3.xml", Some("archive/rss-3.html")),
+            (
+                "tags/a/archive/feed-12.json",
+                Some("tags/a/archive/feed-12.html"),
+            ),
+            ("news.rss", None),
+            ("sitemap.xml", None),
+            ("rss.html", None),
+            ("myrss.xml", None),
+        ];
+        for (relative, page) in cases {
+            assert_eq!(
+                alternative(relative).map(|a| a.page),
+                page.map(String::from),
+                "{relative}"
+            );
+        }
+        let json = alternative("feed.json").unwrap();
+        assert_eq!(json.feed_types[0], "application/feed+json");
+    }
 
     #[test]
     fn kinds() {

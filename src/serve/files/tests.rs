@@ -128,7 +128,7 @@ fn feeds_have_their_type_validators_cors_and_cache_control() {
         );
         assert_eq!(response.expect_header("access-control-allow-origin"), "*");
         assert_eq!(response.expect_header("cache-control"), "max-age=300");
-        assert_eq!(response.expect_header("vary"), "accept-encoding");
+        assert_eq!(response.expect_header("vary"), "accept-encoding, accept");
     }
 }
 
@@ -247,7 +247,7 @@ fn gzip_and_brotli_decode_to_the_file_with_their_own_etags() {
         assert_eq!(brotli.expect_header("content-encoding"), "br", "{name}");
         for response in [&identity, &gzip, &brotli] {
             assert_eq!(response.decoded(), bytes, "{name}");
-            assert_eq!(response.expect_header("vary"), "accept-encoding");
+            assert_eq!(response.expect_header("vary"), "accept-encoding, accept");
         }
         assert!(gzip.body.len() < bytes.len() / 4 && brotli.body.len() < bytes.len() / 4);
         let tags = [&identity, &gzip, &brotli].map(|r| r.expect_header("etag").to_owned());
@@ -493,4 +493,57 @@ fn many_clients_at_once_get_the_same_bytes() {
         })
         .collect();
     assert_eq!(tags.len(), 3, "one tag per coding: {tags:?}");
+}
+
+const BROWSER: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+
+#[test]
+fn a_browser_gets_the_feeds_page_compressed_with_its_own_etags_and_304s() {
+    let dir = site();
+    let page = "<!DOCTYPE html><title>feed</title>".repeat(100);
+    std::fs::write(dir.path().join("rss.html"), &page).unwrap();
+    let server = Server::start(dir.path());
+    let feed = get(server.addr, "/rss.xml", &[("accept-encoding", "br")]);
+    let mut tags = vec![feed.expect_header("etag").to_owned()];
+    for coding in ["identity", "gzip", "br"] {
+        let headers = [("accept", BROWSER), ("accept-encoding", coding)];
+        let response = get(server.addr, "/rss.xml", &headers);
+        assert_eq!(response.status, 200, "{coding}");
+        assert_eq!(
+            response.expect_header("content-type"),
+            "text/html; charset=utf-8"
+        );
+        assert_eq!(response.decoded(), page.as_bytes(), "{coding}");
+        assert_eq!(response.expect_header("vary"), "accept-encoding, accept");
+        assert_eq!(response.header("access-control-allow-origin"), None);
+        let etag = response.expect_header("etag").to_owned();
+        let again = get(
+            server.addr,
+            "/rss.xml",
+            &[
+                ("accept", BROWSER),
+                ("accept-encoding", coding),
+                ("if-none-match", &etag),
+            ],
+        );
+        assert_eq!(again.status, 304, "{coding}");
+        assert_eq!(again.expect_header("etag"), etag);
+        assert_eq!(again.expect_header("vary"), "accept-encoding, accept");
+        tags.push(etag);
+    }
+    let mut unique = tags.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(
+        unique.len(),
+        tags.len(),
+        "one tag per representation: {tags:?}"
+    );
+    // atom.xml has no page: the browser gets the XML, as `application/xml`.
+    let atom = get(server.addr, "/atom.xml", &[("accept", BROWSER)]);
+    assert_eq!(
+        atom.expect_header("content-type"),
+        "application/xml; charset=utf-8"
+    );
+    assert_eq!(atom.expect_header("vary"), "accept-encoding, accept");
 }

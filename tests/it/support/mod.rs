@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod chromium;
+pub mod pages;
 pub mod server;
 pub mod sns_host;
 pub mod validate;
