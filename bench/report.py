@@ -100,6 +100,7 @@ def main():
     send_rows(facts, t, row, notes)
     inbound_rows(facts, t, row, notes)
     load_rows(facts, row)
+    webhooks_rows(facts, row)
     serve_rows(facts, results, row, notes)
     print_table(facts, rows, notes)
 
@@ -164,6 +165,17 @@ def load_rows(facts, row):
     row("Serve under load: send to 20,000 + 300 unsubscribes, 300 sign-ups, 300 confirms",
         "0 non-2xx, no late copy" if ok else "see load_check.log", f"{took:.0f} s in all", "–",
         "0 non-2xx, no copy after its unsubscribe", verdict(ok))
+
+
+def webhooks_rows(facts, row):
+    if "webhooks" not in facts:
+        return
+    n = int(facts.get("webhooks_n", "0"))
+    rate = int(facts.get("webhooks_rate", "0"))
+    ok = facts["webhooks"] == "pass" and rate >= 1000
+    row(f"Webhooks, {n:,} signed SES notifications, 8 streams",
+        f"{rate:,}/s" if rate else "see webhooks.log", "each applied once", "–",
+        "≥ 1,000/s, each applied exactly once", verdict(ok))
 
 
 def inbound_rows(facts, t, row, notes):

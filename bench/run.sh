@@ -19,6 +19,9 @@
 #   SKIP_LOAD=1       leave the serve load check out
 #   ONLY=load         only the serve load check (tests/it/serve_load.rs, load_check)
 #   ONLY=inbound      only the inbound rows
+#   ONLY=webhooks     only the webhooks row (tests/it/webhooks.rs, ses_notifications_at_rate)
+#   SKIP_WEBHOOKS=1   leave the webhooks row out
+#   WEBHOOKS_N        signed SES notifications in the webhooks row (default 10000)
 #   INBOUND_N         reports in the inbound row's Maildir (default 10000)
 #   BIG_N             articles in the 100k row's corpus (default 100000)
 #   BENCH_100K_FEEDS_EXTRA  lines added under `feeds:` in the 100k row's config
@@ -49,11 +52,12 @@ INBOUND_N=${INBOUND_N:-10000}
 BENCH_100K_FEEDS_EXTRA=${BENCH_100K_FEEDS_EXTRA-$'  archives: true\n  per_tag: true'}
 case ${ONLY:-} in
 "") ;;
-serve) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=0 SKIP_100K=1 SKIP_INBOUND=1 SKIP_LOAD=1 ;;
-100k) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=1 SKIP_100K=0 SKIP_INBOUND=1 SKIP_LOAD=1 ;;
-inbound) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=1 SKIP_100K=1 SKIP_INBOUND=0 SKIP_LOAD=1 ;;
-load) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=1 SKIP_100K=1 SKIP_INBOUND=1 SKIP_LOAD=0 ;;
-*) printf 'bench/run.sh: ONLY=%s: only "serve", "100k", "inbound" or "load" can run alone\n' "$ONLY" >&2; exit 1 ;;
+serve) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=0 SKIP_100K=1 SKIP_INBOUND=1 SKIP_LOAD=1 SKIP_WEBHOOKS=1 ;;
+100k) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=1 SKIP_100K=0 SKIP_INBOUND=1 SKIP_LOAD=1 SKIP_WEBHOOKS=1 ;;
+inbound) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=1 SKIP_100K=1 SKIP_INBOUND=0 SKIP_LOAD=1 SKIP_WEBHOOKS=1 ;;
+load) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=1 SKIP_100K=1 SKIP_INBOUND=1 SKIP_LOAD=0 SKIP_WEBHOOKS=1 ;;
+webhooks) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=1 SKIP_100K=1 SKIP_INBOUND=1 SKIP_LOAD=1 SKIP_WEBHOOKS=0 ;;
+*) printf 'bench/run.sh: ONLY=%s: only "serve", "100k", "inbound", "load" or "webhooks" can run alone\n' "$ONLY" >&2; exit 1 ;;
 esac
 # A fixed clock: every generated article (2015 to mid-2025) is published, and the output
 # does not depend on the day the benchmark runs.
@@ -646,6 +650,28 @@ if [[ ${SKIP_LOAD:-0} != 1 ]]; then
     tail -40 "$R/load_check.log" >&2
   fi
   fact load_check_seconds "$((SECONDS - started))"
+fi
+
+# ---------------------------------------------------------------- webhooks
+# WEBHOOKS_N signed SES notifications (SNS SignatureVersion 2, RSA certificate from a
+# local CA served over https) in 8 concurrent streams against `herald serve`: all
+# answered 200 and applied exactly once (one record and one hard bounce each in the
+# store), at >= 1,000/s (tests/it/webhooks.rs, an ignored test). It runs in the
+# `bench-webhooks` profile, release with debug assertions: the local certificate host
+# is a test-only switch that a plain release build does not have.
+if [[ ${SKIP_WEBHOOKS:-0} != 1 ]]; then
+  WEBHOOKS_N=${WEBHOOKS_N:-10000}
+  log "webhooks: $WEBHOOKS_N signed SES notifications, 8 streams"
+  if (cd "$REPO" && WEBHOOKS_N=$WEBHOOKS_N cargo test --profile bench-webhooks --quiet --test it \
+    -- --ignored --exact --nocapture webhooks::ses_notifications_at_rate >"$R/webhooks.log" 2>&1); then
+    fact webhooks pass
+  else
+    fact webhooks fail
+    tail -40 "$R/webhooks.log" >&2
+  fi
+  fact webhooks_n "$WEBHOOKS_N"
+  rate=$(sed -n 's/^webhooks: .*: \([0-9]*\)\/s;.*/\1/p' "$R/webhooks.log" | tail -1)
+  fact webhooks_rate "${rate:-0}"
 fi
 
 fact load_after "$(cut -d' ' -f1-3 /proc/loadavg)"

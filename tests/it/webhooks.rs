@@ -66,13 +66,7 @@ fn active(site: &Site, name: &str) {
 }
 
 fn expect(reply: &Reply, status: u16, server: &Server) {
-    assert_eq!(
-        reply.status,
-        status,
-        "{}\n{}",
-        reply.body,
-        server.describe()
-    );
+    crate::serve::expect(reply, status, "", server);
 }
 
 /// The VERP envelope sender herald used for `name@example.org`.

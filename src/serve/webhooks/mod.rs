@@ -7,7 +7,7 @@
 //! one-time token, Postmark's basic auth, SendGrid's ECDSA signature; a signed
 //! timestamp must be recent): an unsigned, forged, stale or replayed one gets 401 and
 //! changes nothing. Then each event becomes the message `herald inbound` would have
-//! read ([`apply`]) and is applied once, keyed by the relay's event id, so a retry
+//! read (`apply.rs`) and is applied once, keyed by the relay's event id, so a retry
 //! changes nothing. Bodies are capped at [`MAX_BODY_BYTES`]; the access log has one
 //! line per request and no address.
 //!

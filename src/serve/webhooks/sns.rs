@@ -3,7 +3,7 @@
 //! `SubscribeURL` and `Token` on a subscription confirmation), and its signature:
 //! RSA PKCS #1 v1.5 over the envelope's "string to sign", SHA-1 for
 //! `SignatureVersion` 1 and SHA-256 for 2, with the key of the certificate at
-//! `SigningCertURL` ([`super::sns_cert`]).
+//! `SigningCertURL` (fetched and kept by `sns_cert.rs`).
 
 use base64::Engine;
 use chrono::{DateTime, Utc};
