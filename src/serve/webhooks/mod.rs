@@ -209,7 +209,8 @@ fn none(_: &Store) -> Result<Option<Refusal>> {
 }
 
 /// A check for [`apply_reports`]: refuses the request when `relay`'s signed request
-/// named by `token` (Mailgun's token, an SNS message id, a SendGrid signature) was
+/// named by `token` (Mailgun's token, an SNS message id, a SendGrid signature, a
+/// Postmark bounce ID) was
 /// taken before. Tokens are kept for twice the window a signature is accepted in; an
 /// older request is refused as stale anyway. The relays' own retries of a request
 /// that was answered 2xx are refused too, and change nothing either way.
@@ -334,8 +335,20 @@ async fn postmark(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) 
         return Err(Refusal::Unauthorized("wrong Postmark webhook user or password").into());
     }
     let now = app.clock.now();
-    let report = postmark::Callback::parse(&body)?.report()?;
-    apply_reports(&app, "postmark", vec![report], now, none).await
+    let callback = postmark::Callback::parse(&body)?;
+    let report = callback.report()?;
+    if report.effect == Effect::Nothing {
+        return apply_reports(&app, "postmark", vec![report], now, none).await;
+    }
+    callback.fresh(now)?;
+    let first = once(
+        "postmark",
+        report.id.clone(),
+        now,
+        postmark::MAX_AGE_SECONDS,
+        "this Postmark bounce or complaint was taken before (a replayed request)",
+    );
+    apply_reports(&app, "postmark", vec![report], now, first).await
 }
 
 async fn sendgrid(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Answer {

@@ -32,12 +32,42 @@ pub struct Callback {
     /// The receiving server's words.
     #[serde(default)]
     pub details: Option<String>,
+    /// When Postmark took the bounce or complaint (RFC 3339).
+    #[serde(default)]
+    pub bounced_at: Option<String>,
 }
+
+/// How old a bounce or complaint may be: Postmark retries a webhook for about ten and a
+/// half hours; an older request is stale.
+pub(crate) const MAX_AGE_SECONDS: i64 = 12 * 60 * 60;
+
+/// How far ahead of the server's clock `BouncedAt` may be.
+const MAX_AHEAD_SECONDS: i64 = 5 * 60;
 
 impl Callback {
     /// Reads a callback.
     pub fn parse(body: &[u8]) -> Result<Callback, Refusal> {
         serde_json::from_slice(body).map_err(|e| Refusal::json("Postmark", &e))
+    }
+
+    /// Whether a bounce or complaint was taken within [`MAX_AGE_SECONDS`] of `now`
+    /// (Postmark signs nothing: its `BouncedAt` is what tells a stale request).
+    pub fn fresh(&self, now: chrono::DateTime<chrono::Utc>) -> Result<(), Refusal> {
+        let at = self
+            .bounced_at
+            .as_deref()
+            .and_then(|at| chrono::DateTime::parse_from_rfc3339(at.trim()).ok())
+            .ok_or(Refusal::Unauthorized(
+                "the Postmark bounce or complaint has no BouncedAt time",
+            ))?;
+        let age = (now - at.with_timezone(&chrono::Utc)).num_seconds();
+        if (-MAX_AHEAD_SECONDS..=MAX_AGE_SECONDS).contains(&age) {
+            Ok(())
+        } else {
+            Err(Refusal::Unauthorized(
+                "the Postmark BouncedAt is too old (stale) or in the future",
+            ))
+        }
     }
 
     /// What the callback reports.
