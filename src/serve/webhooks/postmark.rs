@@ -50,7 +50,7 @@ impl Callback {
         serde_json::from_slice(body).map_err(|e| Refusal::json("Postmark", &e))
     }
 
-    /// Whether a bounce or complaint was taken within [`MAX_AGE_SECONDS`] of `now`
+    /// Whether a bounce or complaint was taken within `MAX_AGE_SECONDS` (12 hours) of `now`
     /// (Postmark signs nothing: its `BouncedAt` is what tells a stale request).
     pub fn fresh(&self, now: chrono::DateTime<chrono::Utc>) -> Result<(), Refusal> {
         let at = self
