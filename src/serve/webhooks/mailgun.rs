@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use sha2::Sha256;
 
-use super::report::{Effect, Recipient, Refusal, Report, fresh};
+use super::report::{Effect, Recipient, Refusal, Report, Window};
 use crate::inbound::Feedback;
 use crate::mail::unsubscribe::decode_hex;
 
@@ -67,7 +67,7 @@ impl Callback {
             .trim()
             .parse()
             .map_err(|_| Refusal::Unauthorized("the Mailgun timestamp is not a number"))?;
-        if !fresh(signed, now, WINDOW_SECONDS) {
+        if !Window::either_way(WINDOW_SECONDS).holds(signed, now) {
             return Err(Refusal::Unauthorized(
                 "the Mailgun timestamp is more than 5 minutes away (stale)",
             ));

@@ -8,7 +8,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::report::{Effect, Recipient, Refusal, Report};
+use super::report::{Effect, Recipient, Refusal, Report, Window};
 use crate::inbound::Feedback;
 
 /// A Postmark callback.
@@ -60,8 +60,11 @@ impl Callback {
             .ok_or(Refusal::Unauthorized(
                 "the Postmark bounce or complaint has no BouncedAt time",
             ))?;
-        let age = (now - at.with_timezone(&chrono::Utc)).num_seconds();
-        if (-MAX_AHEAD_SECONDS..=MAX_AGE_SECONDS).contains(&age) {
+        let window = Window {
+            age: MAX_AGE_SECONDS,
+            ahead: MAX_AHEAD_SECONDS,
+        };
+        if window.holds(at.timestamp(), now) {
             Ok(())
         } else {
             Err(Refusal::Unauthorized(

@@ -83,8 +83,25 @@ impl std::fmt::Display for Refusal {
     }
 }
 
-/// Whether a signed timestamp `signed` (Unix seconds) is within `window` seconds of
-/// `now`, either way.
-pub(crate) fn fresh(signed: i64, now: chrono::DateTime<chrono::Utc>, window: i64) -> bool {
-    (now.timestamp() - signed).abs() <= window
+/// How far a signed time may be from the server's clock, in seconds: at most `age`
+/// before `now`, at most `ahead` after it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Window {
+    pub(crate) age: i64,
+    pub(crate) ahead: i64,
+}
+
+impl Window {
+    /// `seconds` either way.
+    pub(crate) const fn either_way(seconds: i64) -> Window {
+        Window {
+            age: seconds,
+            ahead: seconds,
+        }
+    }
+
+    /// Whether `signed` (Unix seconds) is inside the window around `now`.
+    pub(crate) fn holds(self, signed: i64, now: chrono::DateTime<chrono::Utc>) -> bool {
+        (-self.ahead..=self.age).contains(&(now.timestamp() - signed))
+    }
 }

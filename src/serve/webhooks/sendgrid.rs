@@ -15,7 +15,7 @@ use x509_parser::oid_registry::{OID_EC_P256, OID_KEY_TYPE_EC_PUBLIC_KEY};
 use x509_parser::prelude::FromDer;
 use x509_parser::x509::SubjectPublicKeyInfo;
 
-use super::report::{Effect, Recipient, Refusal, Report, fresh};
+use super::report::{Effect, Recipient, Refusal, Report, Window};
 use crate::inbound::Feedback;
 
 /// The header that carries the signature.
@@ -76,7 +76,7 @@ impl Key {
             .trim()
             .parse()
             .map_err(|_| Refusal::Unauthorized("the SendGrid timestamp is not a number"))?;
-        if !fresh(at, now, WINDOW_SECONDS) {
+        if !Window::either_way(WINDOW_SECONDS).holds(at, now) {
             return Err(Refusal::Unauthorized(
                 "the SendGrid timestamp is more than 5 minutes away (stale)",
             ));

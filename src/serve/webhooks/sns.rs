@@ -9,7 +9,7 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::report::Refusal;
+use super::report::{Refusal, Window};
 
 /// How old a notification's `Timestamp` may be: SNS retries an HTTP delivery for at
 /// most an hour; older is stale.
@@ -135,8 +135,11 @@ impl Envelope {
     pub(crate) fn fresh(&self, now: DateTime<Utc>) -> Result<(), Refusal> {
         let published = DateTime::parse_from_rfc3339(self.timestamp.trim())
             .map_err(|_| Refusal::Unauthorized("the SNS Timestamp is not a time"))?;
-        let age = now.timestamp() - published.timestamp();
-        if !(-MAX_AHEAD_SECONDS..=MAX_AGE_SECONDS).contains(&age) {
+        let window = Window {
+            age: MAX_AGE_SECONDS,
+            ahead: MAX_AHEAD_SECONDS,
+        };
+        if !window.holds(published.timestamp(), now) {
             return Err(Refusal::Unauthorized(
                 "the SNS Timestamp is too old (stale) or in the future",
             ));
