@@ -12,6 +12,7 @@ mod theme;
 pub use colour::Colour;
 pub use load::{DEFAULT_FILE, MIN_SECRET_BYTES, Secrets};
 pub use schema::{
-    Bounces, Config, Dkim, FeedContent, Feeds, Newsletter, Serve, Site, Smtp, Stylesheet, Webhooks,
+    Bounces, Config, Dkim, FeedContent, Feeds, Newsletter, Serve, Site, Smtp, Stylesheet, Topic,
+    Webhooks,
 };
 pub use theme::{Logo, Theme};

@@ -219,6 +219,24 @@ pub struct Newsletter {
     /// issues), and give each message a "View in browser" link and an `Archived-At:`
     /// header pointing at it.
     pub archive: bool,
+    /// The topics a reader may choose from (article tags). A subscriber who chose
+    /// none gets every article; one who chose some gets only the articles tagged with
+    /// one of them.
+    pub topics: Vec<Topic>,
+}
+
+/// One of `newsletter.topics`: an article tag a reader may choose to receive.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Topic {
+    /// The article tag, as written in front matter (`tags:`); matched as tags are
+    /// matched for the per-tag feeds (by slug: `Rust` and `rust` are one tag).
+    pub tag: String,
+    /// What readers see, e.g. `Rust and systems`.
+    pub name: String,
+    /// One optional line under the name.
+    #[serde(default)]
+    pub description: Option<String>,
 }
 
 /// `newsletter.bounces:`: the bounce policy. A hard bounce (the mailbox or domain does
@@ -253,6 +271,7 @@ impl Default for Newsletter {
             theme: Theme::default(),
             bounces: Bounces::default(),
             archive: true,
+            topics: Vec::new(),
         }
     }
 }

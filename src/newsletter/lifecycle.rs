@@ -69,6 +69,10 @@ pub enum Event {
         name: Option<String>,
         /// The file, as given.
         file: String,
+        /// The topics the export's tags, labels, lists or groups name (only those in
+        /// `newsletter.topics`). A new row takes them; a known row takes them only when
+        /// it chose none (the subscriber's own choice is newer news than an export).
+        topics: Vec<String>,
     },
     /// `herald subscribers add`: the list's owner says this address is subscribed.
     Added {
@@ -98,6 +102,17 @@ pub enum Event {
     /// The sign-up's confirmation link passed its expiry: a pending address that never
     /// confirmed is dropped (nothing is kept of it).
     LinkExpired,
+    /// The subscriber (preferences page, sign-up form) or the list's owner (`herald
+    /// subscribers topics`) chose these topics: the tags of `newsletter.topics`, as
+    /// configured. None chosen means every article.
+    ChoseTopics(Vec<String>),
+    /// The subscriber asked for no issue before `until`.
+    Paused {
+        /// When issues start again.
+        until: DateTime<Utc>,
+    },
+    /// The subscriber asked for issues again before their pause ended.
+    Resumed,
 }
 
 /// What happened, for messages and callers.
@@ -132,6 +147,12 @@ pub enum Effect {
     NotSubscriber,
     /// The address was forgotten: an import does not bring it back.
     KeptOut,
+    /// The subscriber's topics are now these (empty: every article).
+    TopicsChosen(Vec<String>),
+    /// No issue goes to the subscriber before this time.
+    Paused(DateTime<Utc>),
+    /// The pause ended early.
+    Resumed,
     /// Nothing changed, and why.
     Unchanged(&'static str),
 }
@@ -160,6 +181,12 @@ impl std::fmt::Display for Effect {
             Effect::KeptOut => {
                 f.write_str("forgotten: an import does not bring it back: nothing changed")
             }
+            Effect::TopicsChosen(topics) if topics.is_empty() => {
+                f.write_str("topics: every article")
+            }
+            Effect::TopicsChosen(topics) => write!(f, "topics: {}", topics.join(", ")),
+            Effect::Paused(until) => write!(f, "paused until {}", until.to_rfc3339()),
+            Effect::Resumed => f.write_str("resumed"),
             Effect::Unchanged(why) => write!(f, "{why}: nothing changed"),
         }
     }
@@ -208,14 +235,28 @@ pub fn apply(
 ) -> Change {
     use Status::{Active, Bounced, Pending, Unsubscribed};
     match (known, event) {
-        (Known::New, Event::Imported { status, name, file }) => {
-            imported_new(email, *status, name, file, now)
-        }
+        (
+            Known::New,
+            Event::Imported {
+                status,
+                name,
+                file,
+                topics,
+            },
+        ) => imported_new(email, *status, name, file, topics, now),
         (Known::Forgotten, Event::Imported { .. }) => Change {
             write: Write::Nothing,
             effect: Effect::KeptOut,
         },
-        (Known::Row(s), Event::Imported { status, name, .. }) => imported(s, *status, name, now),
+        (
+            Known::Row(s),
+            Event::Imported {
+                status,
+                name,
+                topics,
+                ..
+            },
+        ) => imported(s, *status, name, topics, now),
 
         (Known::New | Known::Forgotten, Event::Added { name }) => {
             let mut s = Subscriber::new(email, Active, Joined::Cli, now);
@@ -276,6 +317,17 @@ pub fn apply(
             Active | Unsubscribed | Bounced => Change::unchanged("not a pending sign-up"),
         },
 
+        (
+            Known::New | Known::Forgotten,
+            Event::ChoseTopics(_) | Event::Paused { .. } | Event::Resumed,
+        ) => Change {
+            write: Write::Nothing,
+            effect: Effect::NotSubscriber,
+        },
+        (Known::Row(s), Event::ChoseTopics(topics)) => choose_topics(s, topics),
+        (Known::Row(s), Event::Paused { until }) => pause(s, *until, now),
+        (Known::Row(s), Event::Resumed) => resume(s, now),
+
         (Known::Forgotten, Event::Forgotten) => Change::unchanged("already forgotten"),
         (Known::New | Known::Row(_), Event::Forgotten) => Change {
             write: Write::Forget,
@@ -297,10 +349,12 @@ fn imported_new(
     status: Status,
     name: &Option<String>,
     file: &str,
+    topics: &[String],
     now: DateTime<Utc>,
 ) -> Change {
     let mut s = Subscriber::new(email, Status::Active, Joined::Import(file.to_string()), now);
     s.name = clean(name);
+    s.topics = topic_set(topics);
     match status {
         Status::Unsubscribed => s = leave(&s, Reason::Import, now),
         Status::Bounced => s = bounce_out(&s, now),
@@ -312,17 +366,27 @@ fn imported_new(
     Change::row(s, Effect::Added(status))
 }
 
-/// An export's row for a known address: a new name is taken; its unsubscribed or
-/// bounced is taken by an active or pending address (the export is newer news of the
-/// person's choice); nothing in it makes anyone active.
-fn imported(s: &Subscriber, status: Status, name: &Option<String>, now: DateTime<Utc>) -> Change {
+/// An export's row for a known address: a new name is taken, and its topics when the
+/// subscriber chose none; its unsubscribed or bounced is taken by an active or pending
+/// address (the export is newer news of the person's choice); nothing in it makes
+/// anyone active.
+fn imported(
+    s: &Subscriber,
+    status: Status,
+    name: &Option<String>,
+    topics: &[String],
+    now: DateTime<Utc>,
+) -> Change {
     let mut after = match (s.status, status) {
         (Status::Active | Status::Pending, Status::Unsubscribed) => leave(s, Reason::Import, now),
         (Status::Active | Status::Pending, Status::Bounced) => bounce_out(s, now),
         (Status::Active | Status::Pending, Status::Active | Status::Pending)
-        | (Status::Unsubscribed | Status::Bounced, _) => return renamed(s, name),
+        | (Status::Unsubscribed | Status::Bounced, _) => {
+            return kept_with_export(s, name, topics);
+        }
     };
     after.name = clean(name).or(after.name);
+    after = with_export_topics(&after, topics);
     let reason = after.reason.unwrap_or(Reason::Import);
     Change::row(after, Effect::Left(reason))
 }
@@ -339,6 +403,79 @@ fn renamed(s: &Subscriber, name: &Option<String>) -> Change {
     }
 }
 
+/// `s` with an export's topics, when it chose none itself.
+fn with_export_topics(s: &Subscriber, topics: &[String]) -> Subscriber {
+    let mut after = s.clone();
+    if after.topics.is_empty() {
+        after.topics = topic_set(topics);
+    }
+    after
+}
+
+/// An export's row that changes no status: its name and (when the subscriber chose
+/// none) its topics.
+fn kept_with_export(s: &Subscriber, name: &Option<String>, topics: &[String]) -> Change {
+    let after = with_export_topics(s, topics);
+    let change = renamed(&after, name);
+    match change.write {
+        Write::Nothing if after != *s => Change::row(after, Effect::Updated),
+        _ => change,
+    }
+}
+
+/// A topic list as stored: trimmed, without empties or repeats, sorted.
+fn topic_set(topics: &[String]) -> Vec<String> {
+    let mut set: Vec<String> = topics
+        .iter()
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .collect();
+    set.sort();
+    set.dedup();
+    set
+}
+
+fn choose_topics(s: &Subscriber, topics: &[String]) -> Change {
+    let topics = topic_set(topics);
+    if topics == s.topics {
+        return Change::unchanged("the same topics");
+    }
+    let mut after = s.clone();
+    after.topics = topics.clone();
+    Change::row(after, Effect::TopicsChosen(topics))
+}
+
+/// Only an active subscriber pauses; a later pause replaces an earlier one.
+fn pause(s: &Subscriber, until: DateTime<Utc>, now: DateTime<Utc>) -> Change {
+    if s.status != Status::Active {
+        return Change::unchanged("not an active subscriber");
+    }
+    if until <= now {
+        return resume(s, now);
+    }
+    let mut after = s.clone();
+    after.paused_until = Some(until);
+    Change::row(after, Effect::Paused(until))
+}
+
+fn resume(s: &Subscriber, now: DateTime<Utc>) -> Change {
+    if !is_paused(s, now) {
+        return Change::unchanged("not paused");
+    }
+    let mut after = s.clone();
+    after.paused_until = None;
+    Change::row(after, Effect::Resumed)
+}
+
+fn is_paused(s: &Subscriber, now: DateTime<Utc>) -> bool {
+    s.paused_until.is_some_and(|until| until > now)
+}
+
+/// Whether an issue sent at `now` goes to `s`: active, and not paused.
+pub fn receives(s: &Subscriber, now: DateTime<Utc>) -> bool {
+    s.status == Status::Active && !is_paused(s, now)
+}
+
 /// Active again: counts restart, the reason is cleared, every outstanding link is spent.
 fn activate(s: &Subscriber, name: &Option<String>) -> Subscriber {
     let mut after = spend_links(s);
@@ -348,6 +485,7 @@ fn activate(s: &Subscriber, name: &Option<String>) -> Subscriber {
     after.hard_bounces = 0;
     after.soft_bounces = 0;
     after.soft_issues.clear();
+    after.paused_until = None;
     after.name = clean(name)
         .or_else(|| s.links.pending_name.clone())
         .or(after.name);

@@ -8,7 +8,7 @@
 //! subscriber left (`unsubscribe_reason`) and an `inbound` table with one row per
 //! received message acted on, keyed by its Message-ID, so a message fed twice changes
 //! nothing the second time. Version 5 adds the sign-up queue, version 6 the relay
-//! webhooks' one-time tokens. Each step runs in one `BEGIN IMMEDIATE` transaction that
+//! webhooks' one-time tokens, version 7 each subscriber's topics and pause. Each step runs in one `BEGIN IMMEDIATE` transaction that
 //! re-reads the version, so two processes opening a file at once cannot both apply it.
 
 use std::path::Path;
@@ -18,7 +18,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::{Error, Result};
 
 /// The schema version this build writes (`PRAGMA user_version`).
-const VERSION: i64 = 6;
+const VERSION: i64 = 7;
 
 /// Version 1: created on a new file, and kept as is for files made by older builds.
 const SCHEMA_V1: &str = "
@@ -132,6 +132,13 @@ CREATE TABLE relay_tokens (
 CREATE INDEX relay_tokens_seen_at ON relay_tokens (seen_at);
 ";
 
+/// Version 7: the topics each subscriber chose (article tags, one per line; empty is
+/// every article) and the end of a pause they asked for.
+const V7: &str = "
+ALTER TABLE subscribers ADD COLUMN topics TEXT NOT NULL DEFAULT '';
+ALTER TABLE subscribers ADD COLUMN paused_until TEXT;
+";
+
 /// Switches to WAL, then creates or upgrades the schema to [`VERSION`].
 pub(super) fn migrate(conn: &Connection, path: &Path) -> Result<()> {
     let sql = |e| Error::store(path, e);
@@ -170,6 +177,9 @@ pub(super) fn migrate(conn: &Connection, path: &Path) -> Result<()> {
     }
     if found < 6 {
         tx.execute_batch(V6).map_err(sql)?;
+    }
+    if found < 7 {
+        tx.execute_batch(V7).map_err(sql)?;
     }
     tx.pragma_update(None, "user_version", VERSION)
         .map_err(sql)?;

@@ -68,11 +68,14 @@ pub enum Reason {
     /// An imported export said the address had left.
     #[serde(rename = "import")]
     Import,
+    /// The preferences page (`herald serve`).
+    #[serde(rename = "preferences")]
+    Preferences,
 }
 
 impl Reason {
     /// Every reason, for parsing and tests.
-    pub const ALL: [Reason; 7] = [
+    pub const ALL: [Reason; 8] = [
         Reason::OneClick,
         Reason::Mailto,
         Reason::Complaint,
@@ -80,6 +83,7 @@ impl Reason {
         Reason::Bounced,
         Reason::Cli,
         Reason::Import,
+        Reason::Preferences,
     ];
 
     /// The stored (and printed) name.
@@ -92,6 +96,7 @@ impl Reason {
             Reason::Bounced => "bounced",
             Reason::Cli => "cli",
             Reason::Import => "import",
+            Reason::Preferences => "preferences",
         }
     }
 
@@ -204,6 +209,11 @@ pub struct Subscriber {
     pub left_at: Option<DateTime<Utc>>,
     /// Confirmation links.
     pub links: Links,
+    /// The topics (article tags, as configured in `newsletter.topics`) the subscriber
+    /// chose, sorted; empty means every article.
+    pub topics: Vec<String>,
+    /// No issue is sent to the subscriber before this time (a pause they asked for).
+    pub paused_until: Option<DateTime<Utc>>,
 }
 
 impl Subscriber {
@@ -223,6 +233,8 @@ impl Subscriber {
             confirmed_at: None,
             left_at: None,
             links: Links::default(),
+            topics: Vec::new(),
+            paused_until: None,
         }
     }
 
@@ -263,7 +275,7 @@ pub enum Write {
 pub(crate) const COLUMNS: &str = "email, name, status, unsubscribe_reason, hard_bounces, \
      soft_bounces, last_bounce_status, last_bounce_words, last_bounce_at, joined_via, \
      added_at, confirmed_at, left_at, confirm_expires, links_spent_until, pending_name, \
-     soft_bounce_issues";
+     soft_bounce_issues, topics, paused_until";
 
 impl Store {
     /// What is known of `email`: its row, that it was forgotten, or nothing.
@@ -334,15 +346,16 @@ impl Store {
                 "INSERT INTO subscribers (email, name, status, unsubscribe_reason, hard_bounces,
                      soft_bounces, bounces, last_bounce_status, last_bounce_words, last_bounce_at,
                      joined_via, added_at, confirmed_at, left_at, confirm_expires,
-                     links_spent_until, pending_name, soft_bounce_issues)
+                     links_spent_until, pending_name, soft_bounce_issues, topics, paused_until)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5 + ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                     ?17)
+                     ?17, ?18, ?19)
                  ON CONFLICT (email) DO UPDATE SET name = ?2, status = ?3,
                      unsubscribe_reason = ?4, hard_bounces = ?5, soft_bounces = ?6,
                      bounces = ?5 + ?6, last_bounce_status = ?7, last_bounce_words = ?8,
                      last_bounce_at = ?9, joined_via = ?10, added_at = ?11, confirmed_at = ?12,
                      left_at = ?13, confirm_expires = ?14, links_spent_until = ?15,
-                     pending_name = ?16, soft_bounce_issues = ?17",
+                     pending_name = ?16, soft_bounce_issues = ?17, topics = ?18,
+                     paused_until = ?19",
             )
             .and_then(|mut statement| {
                 statement.execute(params![
@@ -363,6 +376,8 @@ impl Store {
                     s.links.spent_until.map(stamp),
                     s.links.pending_name,
                     s.soft_issues.join("\n"),
+                    s.topics.join("\n"),
+                    s.paused_until.map(stamp),
                 ])
             })
             .map_err(|e| self.error(e))?;
@@ -416,12 +431,7 @@ pub(crate) fn row_to_subscriber(row: &rusqlite::Row<'_>) -> rusqlite::Result<Sub
             .and_then(Reason::parse),
         hard_bounces: row.get(4)?,
         soft_bounces: row.get(5)?,
-        soft_issues: row
-            .get::<_, String>(16)?
-            .split('\n')
-            .filter(|issue| !issue.is_empty())
-            .map(str::to_string)
-            .collect(),
+        soft_issues: lines(&row.get::<_, String>(16)?),
         last_bounce: last_bounce.transpose()?,
         joined: Joined::from_column(row.get::<_, Option<String>>(9)?.as_deref()),
         added_at: parse_stamp(&row.get::<_, String>(10)?)?,
@@ -432,7 +442,18 @@ pub(crate) fn row_to_subscriber(row: &rusqlite::Row<'_>) -> rusqlite::Result<Sub
             spent_until: time(14)?,
             pending_name: row.get(15)?,
         },
+        topics: lines(&row.get::<_, String>(17)?),
+        paused_until: time(18)?,
     })
+}
+
+/// A column holding one value per line.
+fn lines(column: &str) -> Vec<String> {
+    column
+        .split('\n')
+        .filter(|line| !line.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// The JSON form (`herald subscribers list --json`): `bounces` is the total, beside
@@ -450,7 +471,7 @@ impl serde::Serialize for Subscriber {
             Joined::SignUp => ("sign-up", None),
             Joined::Unknown => ("unknown", None),
         };
-        let mut s = serializer.serialize_struct("Subscriber", 17)?;
+        let mut s = serializer.serialize_struct("Subscriber", 19)?;
         s.serialize_field("email", &self.email)?;
         s.serialize_field("name", &self.name)?;
         s.serialize_field("status", &self.status)?;
@@ -471,6 +492,8 @@ impl serde::Serialize for Subscriber {
         s.serialize_field("confirmed_at", &self.confirmed_at)?;
         s.serialize_field("left_at", &self.left_at)?;
         s.serialize_field("confirmation_link_expires", &self.links.outstanding)?;
+        s.serialize_field("topics", &self.topics)?;
+        s.serialize_field("paused_until", &self.paused_until)?;
         s.end()
     }
 }

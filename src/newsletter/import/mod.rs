@@ -347,6 +347,8 @@ pub fn store_rows(
                 status: row.status,
                 name: row.name.clone(),
                 file: file.to_string(),
+                // Read from the export's tag columns by issue 22's import work.
+                topics: Vec::new(),
             };
             effects.push(lifecycle::record(store, &row.email, &event, now, policy)?.effect);
         }

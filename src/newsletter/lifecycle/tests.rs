@@ -54,11 +54,13 @@ fn event(name: &str) -> Event {
             status: Status::Active,
             name: Some("Imported".into()),
             file: "list.csv".into(),
+            topics: vec!["rust".into()],
         },
         "import unsubscribed" => Event::Imported {
             status: Status::Unsubscribed,
             name: None,
             file: "list.csv".into(),
+            topics: vec![],
         },
         "add" => Event::Added { name: None },
         "sign up" => Event::SignedUp {
@@ -75,6 +77,9 @@ fn event(name: &str) -> Event {
         }),
         "forget" => Event::Forgotten,
         "expire" => Event::LinkExpired,
+        "topics" => Event::ChoseTopics(vec!["go".into(), "rust".into()]),
+        "pause" => Event::Paused { until: t(300_000) },
+        "resume" => Event::Resumed,
         other => panic!("no event {other}"),
     }
 }
@@ -114,6 +119,9 @@ fn every_state_and_event() {
         ("new", "soft", "=new", "-"),
         ("new", "forget", "erased", "-"),
         ("new", "expire", "=new", "-"),
+        ("new", "topics", "=new", "-"),
+        ("new", "pause", "=new", "-"),
+        ("new", "resume", "=new", "-"),
         ("forgotten", "import active", "=forgotten", "-"),
         ("forgotten", "import unsubscribed", "=forgotten", "-"),
         ("forgotten", "add", "active", "-"),
@@ -125,6 +133,9 @@ fn every_state_and_event() {
         ("forgotten", "soft", "=forgotten", "-"),
         ("forgotten", "forget", "=forgotten", "-"),
         ("forgotten", "expire", "=forgotten", "-"),
+        ("forgotten", "topics", "=forgotten", "-"),
+        ("forgotten", "pause", "=forgotten", "-"),
+        ("forgotten", "resume", "=forgotten", "-"),
         ("pending", "import active", "pending", "-"),
         ("pending", "import unsubscribed", "unsubscribed", "import"),
         ("pending", "add", "active", "-"),
@@ -136,6 +147,9 @@ fn every_state_and_event() {
         ("pending", "soft", "pending", "-"),
         ("pending", "forget", "erased", "-"),
         ("pending", "expire", "removed", "-"),
+        ("pending", "topics", "pending", "-"),
+        ("pending", "pause", "=pending", "-"),
+        ("pending", "resume", "=pending", "-"),
         ("active", "import active", "active", "-"),
         ("active", "import unsubscribed", "unsubscribed", "import"),
         ("active", "add", "=active", "-"),
@@ -147,6 +161,9 @@ fn every_state_and_event() {
         ("active", "soft", "active", "-"),
         ("active", "forget", "erased", "-"),
         ("active", "expire", "=active", "-"),
+        ("active", "topics", "active", "-"),
+        ("active", "pause", "active", "-"),
+        ("active", "resume", "=active", "-"),
         ("unsubscribed", "import active", "unsubscribed", "mailto"),
         (
             "unsubscribed",
@@ -163,6 +180,9 @@ fn every_state_and_event() {
         ("unsubscribed", "soft", "unsubscribed", "mailto"),
         ("unsubscribed", "forget", "erased", "-"),
         ("unsubscribed", "expire", "=unsubscribed", "mailto"),
+        ("unsubscribed", "topics", "unsubscribed", "mailto"),
+        ("unsubscribed", "pause", "=unsubscribed", "mailto"),
+        ("unsubscribed", "resume", "=unsubscribed", "mailto"),
         ("bounced", "import active", "bounced", "bounced"),
         ("bounced", "import unsubscribed", "=bounced", "bounced"),
         ("bounced", "add", "active", "-"),
@@ -174,6 +194,9 @@ fn every_state_and_event() {
         ("bounced", "soft", "bounced", "bounced"),
         ("bounced", "forget", "erased", "-"),
         ("bounced", "expire", "=bounced", "bounced"),
+        ("bounced", "topics", "bounced", "bounced"),
+        ("bounced", "pause", "=bounced", "bounced"),
+        ("bounced", "resume", "=bounced", "bounced"),
     ];
     let states = [
         "new",
@@ -195,6 +218,9 @@ fn every_state_and_event() {
         "soft",
         "forget",
         "expire",
+        "topics",
+        "pause",
+        "resume",
     ];
     assert_eq!(table.len(), states.len() * events.len(), "one row per pair");
     for (i, s) in states.iter().enumerate() {
@@ -307,7 +333,8 @@ fn any_event() -> impl Strategy<Value = Event> {
         status.prop_map(|status| Event::Imported {
             status,
             name: None,
-            file: "x.csv".into()
+            file: "x.csv".into(),
+            topics: vec![]
         }),
         Just(Event::Added { name: None }),
         (1i64..40).prop_map(|s| Event::SignedUp {
@@ -443,4 +470,96 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn a_pause_holds_issues_until_it_ends_and_activation_clears_it() {
+    let mut s = Subscriber::new(EMAIL, Status::Active, Joined::Cli, t(0));
+    assert!(receives(&s, t(1)));
+    let change = apply(
+        EMAIL,
+        &Known::Row(s.clone()),
+        &Event::Paused { until: t(100) },
+        t(1),
+        Policy::default(),
+    );
+    assert_eq!(change.effect, Effect::Paused(t(100)));
+    s = change.after().unwrap().clone();
+    assert!(!receives(&s, t(99)));
+    assert!(receives(&s, t(100)), "the pause ends at its time");
+    let resumed = apply(
+        EMAIL,
+        &Known::Row(s.clone()),
+        &Event::Resumed,
+        t(50),
+        Policy::default(),
+    );
+    assert!(receives(resumed.after().unwrap(), t(50)));
+    // Leaving and coming back through `add` does not bring an old pause back.
+    let left = apply(
+        EMAIL,
+        &Known::Row(s),
+        &Event::Unsubscribed(Reason::Cli),
+        t(2),
+        Policy::default(),
+    );
+    let back = apply(
+        EMAIL,
+        &Known::Row(left.after().unwrap().clone()),
+        &Event::Added { name: None },
+        t(3),
+        Policy::default(),
+    );
+    assert!(receives(back.after().unwrap(), t(4)));
+}
+
+#[test]
+fn topics_are_a_sorted_set_and_an_export_never_overrides_a_choice() {
+    let s = Subscriber::new(EMAIL, Status::Active, Joined::Cli, t(0));
+    let chose = apply(
+        EMAIL,
+        &Known::Row(s),
+        &Event::ChoseTopics(vec![
+            "rust".into(),
+            " go ".into(),
+            "rust".into(),
+            String::new(),
+        ]),
+        t(1),
+        Policy::default(),
+    );
+    let s = chose.after().unwrap().clone();
+    assert_eq!(s.topics, ["go", "rust"]);
+    let import = |topics: Vec<String>| Event::Imported {
+        status: Status::Active,
+        name: None,
+        file: "list.csv".into(),
+        topics,
+    };
+    let imported = apply(
+        EMAIL,
+        &Known::Row(s.clone()),
+        &import(vec!["web".into()]),
+        t(2),
+        Policy::default(),
+    );
+    assert_eq!(imported.write, Write::Nothing, "{:?}", imported.effect);
+    let mut none = s.clone();
+    none.topics.clear();
+    let imported = apply(
+        EMAIL,
+        &Known::Row(none),
+        &import(vec!["web".into()]),
+        t(2),
+        Policy::default(),
+    );
+    assert_eq!(imported.after().unwrap().topics, ["web"]);
+    let new = apply(
+        EMAIL,
+        &Known::New,
+        &import(vec!["web".into()]),
+        t(2),
+        Policy::default(),
+    );
+    assert_eq!(new.after().unwrap().topics, ["web"]);
 }
