@@ -133,10 +133,29 @@ CREATE INDEX relay_tokens_seen_at ON relay_tokens (seen_at);
 ";
 
 /// Version 7: the topics each subscriber chose (article tags, one per line; empty is
-/// every article) and the end of a pause they asked for.
+/// every article) and the end of a pause they asked for; the topics chosen on the
+/// sign-up form, waiting in the queue with the sign-up; and a delivery status
+/// `skipped` (the issue held nothing for the recipient, or they were paused; `reply`
+/// says which), for which SQLite's CHECK makes the table be rebuilt.
 const V7: &str = "
 ALTER TABLE subscribers ADD COLUMN topics TEXT NOT NULL DEFAULT '';
 ALTER TABLE subscribers ADD COLUMN paused_until TEXT;
+ALTER TABLE signups ADD COLUMN topics TEXT NOT NULL DEFAULT '';
+CREATE TABLE deliveries_v7 (
+    issue      TEXT NOT NULL REFERENCES issues (id),
+    email      TEXT NOT NULL COLLATE NOCASE,
+    status     TEXT NOT NULL
+               CHECK (status IN ('sending', 'sent', 'failed', 'deferred', 'skipped')),
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    reply      TEXT,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (issue, email)
+);
+INSERT INTO deliveries_v7 (issue, email, status, attempts, reply, updated_at)
+    SELECT issue, email, status, attempts, reply, updated_at FROM deliveries;
+DROP TABLE deliveries;
+ALTER TABLE deliveries_v7 RENAME TO deliveries;
+CREATE INDEX deliveries_email ON deliveries (email);
 ";
 
 /// Switches to WAL, then creates or upgrades the schema to [`VERSION`].

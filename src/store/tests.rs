@@ -280,6 +280,10 @@ fn a_version_1_file_is_upgraded_and_tokens_are_indexed_per_secret() {
         conn.execute_batch(&format!(
             "{}
              INSERT INTO subscribers (email, name, added_at) VALUES ('Ann@x.org', 'Ann', '2025-01-01T00:00:00Z');
+             INSERT INTO issues (id, cutoff, articles, started_at)
+                 VALUES ('i1', '2025-01-01T00:00:00Z', 'a', '2025-01-01T00:00:00Z');
+             INSERT INTO deliveries (issue, email, status, attempts, reply, updated_at)
+                 VALUES ('i1', 'Ann@x.org', 'sent', 1, '250 ok', '2025-01-01T00:00:00Z');
              PRAGMA user_version = 1;",
             schema::tests_v1()
         ))
@@ -287,6 +291,10 @@ fn a_version_1_file_is_upgraded_and_tokens_are_indexed_per_secret() {
     }
     let mut store = Store::open(&path).unwrap();
     assert_eq!(store.subscribers().unwrap()[0].name.as_deref(), Some("Ann"));
+    assert!(store.subscribers().unwrap()[0].topics.is_empty());
+    // Version 7 rebuilds the deliveries table: every row survives.
+    let rows = store.deliveries("i1").unwrap();
+    assert_eq!(rows["ann@x.org"].status, DeliveryStatus::Sent);
     let token = |key: &'static str| move |email: &str| format!("{key}:{}", email.to_lowercase());
     assert_eq!(store.index_tokens("k1", token("k1")).unwrap(), 1);
     assert_eq!(store.index_tokens("k1", token("k1")).unwrap(), 0);
