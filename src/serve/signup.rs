@@ -13,8 +13,8 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::rejection::FormRejection;
-use axum::extract::{ConnectInfo, Form, Path, State};
+use axum::extract::rejection::RawFormRejection;
+use axum::extract::{ConnectInfo, Path, RawForm, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 
@@ -24,17 +24,9 @@ use super::confirm_token::{self, Refusal};
 use super::mailer::MAX_QUEUED;
 use super::origin;
 use super::pages::{self, ConfirmPage, SubscribePage, SubscribeSentPage};
+use super::topics::{self, Choice};
 use crate::newsletter::lifecycle::{self, Effect, Event, Policy};
 use crate::{address, name};
-
-/// The sign-up form's fields.
-#[derive(Debug, serde::Deserialize)]
-pub(crate) struct SignupForm {
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    name: Option<String>,
-}
 
 /// Longest name kept.
 const MAX_NAME: usize = 200;
@@ -44,7 +36,7 @@ pub(crate) async fn form(State(app): State<Arc<App>>) -> Response {
     if enabled(&app).is_none() {
         return off(&app);
     }
-    form_page(&app, StatusCode::OK, None, "", "")
+    form_page(&app, StatusCode::OK, None, "", "", &[])
 }
 
 /// Queues the sign-up for the mailer: the same work and the same answer whatever the
@@ -53,7 +45,7 @@ pub(crate) async fn sign_up(
     State(app): State<Arc<App>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    form: Result<Form<SignupForm>, FormRejection>,
+    form: Result<RawForm, RawFormRejection>,
 ) -> Response {
     let Some(mailer) = app.mailer.as_ref() else {
         return off(&app);
@@ -65,8 +57,8 @@ pub(crate) async fn sign_up(
     if let Err(wait) = app.per_ip.allow(&client) {
         return pages::too_many(&app.frame, wait);
     }
-    let Form(form) = match form {
-        Ok(form) => form,
+    let fields = match form {
+        Ok(RawForm(body)) => topics::fields(&body),
         Err(rejection) => {
             let status = rejection.status();
             let problem = if status == StatusCode::PAYLOAD_TOO_LARGE {
@@ -74,26 +66,54 @@ pub(crate) async fn sign_up(
             } else {
                 "The form could not be read; please fill it in again."
             };
-            return form_page(&app, status, Some(problem), "", "");
+            return form_page(&app, status, Some(problem), "", "", &[]);
         }
     };
-    let given = form.name.unwrap_or_default();
+    let given_email = topics::first(&fields, "email").unwrap_or_default();
+    let given = topics::first(&fields, "name").unwrap_or_default();
     let name: String = given.trim().chars().take(MAX_NAME).collect();
-    let email = match address::normalize(&form.email) {
+    let kept_name = || name::clean(&name).name.unwrap_or_default();
+    let chosen = match topics::chosen(&fields, &app.config.newsletter.topics) {
+        Ok(chosen) => chosen,
+        Err(problem) => {
+            let email = given_email.trim();
+            return form_page(
+                &app,
+                StatusCode::BAD_REQUEST,
+                Some(&problem),
+                email,
+                &kept_name(),
+                &[],
+            );
+        }
+    };
+    let email = match address::normalize(given_email) {
         Ok(email) => email,
         Err(reason) => {
             let problem =
                 format!("That does not look like an email address we can send to: {reason}.");
-            let name = name::clean(&name).name.unwrap_or_default();
-            let email = form.email.trim();
-            return form_page(&app, StatusCode::BAD_REQUEST, Some(&problem), email, &name);
+            let email = given_email.trim();
+            return form_page(
+                &app,
+                StatusCode::BAD_REQUEST,
+                Some(&problem),
+                email,
+                &kept_name(),
+                &chosen,
+            );
         }
     };
-    if let Err(reason) = name::check(&given) {
+    if let Err(reason) = name::check(given) {
         // The form comes back with the name as it would be kept, to check and send again.
         let problem = format!("Please check your name: {reason}.");
-        let name = name::clean(&name).name.unwrap_or_default();
-        return form_page(&app, StatusCode::BAD_REQUEST, Some(&problem), &email, &name);
+        return form_page(
+            &app,
+            StatusCode::BAD_REQUEST,
+            Some(&problem),
+            &email,
+            &kept_name(),
+            &chosen,
+        );
     }
     if let Err(wait) = app.per_mailbox.allow(&mailbox_key(&email)) {
         return pages::too_many(&app.frame, wait);
@@ -102,8 +122,10 @@ pub(crate) async fn sign_up(
     let queued = {
         let email = email.clone();
         let name = Some(name).filter(|n| !n.is_empty());
-        app.db(move |store, _| store.queue_signup(&email, name.as_deref(), now, MAX_QUEUED))
-            .await
+        app.db(move |store, _| {
+            store.queue_signup(&email, name.as_deref(), &chosen, now, MAX_QUEUED)
+        })
+        .await
     };
     let refund = || {
         // Nothing was recorded: the client's and the mailbox's quotas are not spent.
@@ -240,13 +262,16 @@ fn off(app: &App) -> Response {
     pages::not_found(&app.frame, "Sign-up is not enabled on this server.")
 }
 
+/// The form, with what was given in it (`ticked`: the topics ticked).
 fn form_page(
     app: &App,
     status: StatusCode,
     problem: Option<&str>,
     email: &str,
     name: &str,
+    ticked: &[String],
 ) -> Response {
+    let topics: Vec<Choice> = topics::choices(&app.config.newsletter.topics, ticked);
     pages::html(
         status,
         &SubscribePage {
@@ -254,6 +279,7 @@ fn form_page(
             problem,
             email,
             name,
+            topics: &topics,
         },
     )
 }
