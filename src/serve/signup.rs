@@ -6,7 +6,9 @@
 //! status and work whatever the address's state, so neither the form nor its timing
 //! tells anyone who is on the list. The mailer ([`super::mailer`]) decides: an address
 //! already active gets no mail. An unsubscribed or bounced address comes back only
-//! through its link. Limits: per client (an IPv4 address or an IPv6 /64), per mailbox
+//! through its link. The topics ticked on the form (`newsletter.topics`; a tag not
+//! offered is 400) wait in the queue with the sign-up, and the mailer records them
+//! only with a new link, never for an active subscriber. Limits: per client (an IPv4 address or an IPv6 /64), per mailbox
 //! (`+tags` folded), confirmation mails per hour, and forms posted from other sites
 //! are refused ([`super::origin`]).
 
