@@ -28,6 +28,7 @@ mod app;
 mod client_ip;
 mod confirm_token;
 mod files;
+mod form;
 mod home;
 mod limits;
 mod listen;

@@ -87,6 +87,9 @@ pub(crate) struct SubscribeSentPage<'a> {
 pub(crate) struct ConfirmPage<'a> {
     pub(crate) page: &'a PageFrame,
     pub(crate) email: &'a str,
+    /// The names of the topics chosen at sign-up (empty: every article); `None` when
+    /// no topics are offered.
+    pub(crate) topics: Option<&'a [String]>,
 }
 
 /// `/preferences/{token}`: what the subscriber receives, and the forms that change it.

@@ -21,6 +21,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, Months, Utc};
 
 use super::app::App;
+use super::form;
 use super::origin;
 use super::pages::{self, PreferencesPage};
 use super::topics::{self, Choice};
@@ -44,8 +45,8 @@ pub(crate) async fn page(
     };
     let done = query
         .as_deref()
-        .map(|q| topics::fields(q.as_bytes()))
-        .and_then(|fields| topics::first(&fields, "done").and_then(status_line));
+        .map(|q| form::fields(q.as_bytes()))
+        .and_then(|fields| form::first(&fields, "done").and_then(status_line));
     show(&app, &subscriber, done)
 }
 
@@ -70,7 +71,7 @@ pub(crate) async fn change(
         Err(response) => return response,
     };
     let fields = match form {
-        Ok(RawForm(body)) => topics::fields(&body),
+        Ok(RawForm(body)) => form::fields(&body),
         Err(rejection) => return refused(&app, rejection.status(), "The form could not be read."),
     };
     let now = app.clock.now();
@@ -96,13 +97,13 @@ fn event_of(
     configured: &[crate::config::Topic],
     now: DateTime<Utc>,
 ) -> Result<Event, String> {
-    match topics::first(fields, "action") {
+    match form::first(fields, "action") {
         Some("topics") if configured.is_empty() => {
             Err("This newsletter offers no topics to choose from.".into())
         }
         Some("topics") => topics::chosen(fields, configured).map(Event::ChoseTopics),
         Some("pause") => {
-            let period = topics::first(fields, "pause").unwrap_or_default();
+            let period = form::first(fields, "pause").unwrap_or_default();
             pause_end(period, now)
                 .map(|until| Event::Paused { until })
                 .ok_or_else(|| "Choose how long to pause for: 1 week, 1 month or 3 months.".into())
@@ -222,7 +223,7 @@ mod tests {
     use crate::config::Topic;
 
     fn form(body: &str) -> Vec<(String, String)> {
-        topics::fields(body.as_bytes())
+        form::fields(body.as_bytes())
     }
 
     #[test]

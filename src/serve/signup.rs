@@ -8,9 +8,9 @@
 //! already active gets no mail. An unsubscribed or bounced address comes back only
 //! through its link. The topics ticked on the form (`newsletter.topics`; a tag not
 //! offered is 400) wait in the queue with the sign-up, and the mailer records them
-//! only with a new link, never for an active subscriber. Limits: per client (an IPv4 address or an IPv6 /64), per mailbox
-//! (`+tags` folded), confirmation mails per hour, and forms posted from other sites
-//! are refused ([`super::origin`]).
+//! only with a new link, never for an active subscriber. Limits: per client (an IPv4
+//! address or an IPv6 /64), per mailbox (`+tags` folded), confirmation mails per hour,
+//! and forms posted from other sites are refused ([`super::origin`]).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -23,6 +23,7 @@ use axum::response::Response;
 use super::app::App;
 use super::client_ip::rate_key;
 use super::confirm_token::{self, Refusal};
+use super::form;
 use super::mailer::MAX_QUEUED;
 use super::origin;
 use super::pages::{self, ConfirmPage, SubscribePage, SubscribeSentPage};
@@ -60,7 +61,7 @@ pub(crate) async fn sign_up(
         return pages::too_many(&app.frame, wait);
     }
     let fields = match form {
-        Ok(RawForm(body)) => topics::fields(&body),
+        Ok(RawForm(body)) => form::fields(&body),
         Err(rejection) => {
             let status = rejection.status();
             let problem = if status == StatusCode::PAYLOAD_TOO_LARGE {
@@ -71,49 +72,38 @@ pub(crate) async fn sign_up(
             return form_page(&app, status, Some(problem), "", "", &[]);
         }
     };
-    let given_email = topics::first(&fields, "email").unwrap_or_default();
-    let given = topics::first(&fields, "name").unwrap_or_default();
+    let given_email = form::first(&fields, "email").unwrap_or_default();
+    let given = form::first(&fields, "name").unwrap_or_default();
     let name: String = given.trim().chars().take(MAX_NAME).collect();
-    let kept_name = || name::clean(&name).name.unwrap_or_default();
+    // A refused form comes back with what was given: the name as it would be kept, to
+    // check and send again.
+    let refuse = |problem: &str, email: &str, ticked: &[String]| {
+        let name = name::clean(&name).name.unwrap_or_default();
+        form_page(
+            &app,
+            StatusCode::BAD_REQUEST,
+            Some(problem),
+            email,
+            &name,
+            ticked,
+        )
+    };
     let chosen = match topics::chosen(&fields, &app.config.newsletter.topics) {
         Ok(chosen) => chosen,
-        Err(problem) => {
-            let email = given_email.trim();
-            return form_page(
-                &app,
-                StatusCode::BAD_REQUEST,
-                Some(&problem),
-                email,
-                &kept_name(),
-                &[],
-            );
-        }
+        Err(problem) => return refuse(&problem, given_email.trim(), &[]),
     };
     let email = match address::normalize(given_email) {
         Ok(email) => email,
         Err(reason) => {
             let problem =
                 format!("That does not look like an email address we can send to: {reason}.");
-            let email = given_email.trim();
-            return form_page(
-                &app,
-                StatusCode::BAD_REQUEST,
-                Some(&problem),
-                email,
-                &kept_name(),
-                &chosen,
-            );
+            return refuse(&problem, given_email.trim(), &chosen);
         }
     };
     if let Err(reason) = name::check(given) {
-        // The form comes back with the name as it would be kept, to check and send again.
-        let problem = format!("Please check your name: {reason}.");
-        return form_page(
-            &app,
-            StatusCode::BAD_REQUEST,
-            Some(&problem),
+        return refuse(
+            &format!("Please check your name: {reason}."),
             &email,
-            &kept_name(),
             &chosen,
         );
     }
@@ -199,16 +189,39 @@ pub(crate) async fn confirm_page(
     let Some(secret) = enabled(&app) else {
         return off(&app);
     };
-    match confirm_token::check(&secret, &token, app.clock.now()) {
-        Ok(claim) => pages::html(
-            StatusCode::OK,
-            &ConfirmPage {
-                page: &app.frame,
-                email: &claim.email,
-            },
-        ),
-        Err(refusal) => refused(&app, refusal),
+    let claim = match confirm_token::check(&secret, &token, app.clock.now()) {
+        Ok(claim) => claim,
+        Err(refusal) => return refused(&app, refusal),
+    };
+    let topics = chosen_topics(&app, claim.email.clone()).await;
+    pages::html(
+        StatusCode::OK,
+        &ConfirmPage {
+            page: &app.frame,
+            email: &claim.email,
+            topics: topics.as_deref(),
+        },
+    )
+}
+
+/// The names of the topics recorded with `email`'s sign-up, for the confirmation page
+/// to say what confirming subscribes to; `None` when no topics are offered (or the row
+/// cannot be read: the page is shown without them). Empty: every article.
+async fn chosen_topics(app: &Arc<App>, email: String) -> Option<Vec<String>> {
+    let configured = &app.config.newsletter.topics;
+    if configured.is_empty() {
+        return None;
     }
+    let known = app.db(move |store, _| store.known(&email)).await.ok()?;
+    let crate::store::Known::Row(subscriber) = known else {
+        return None;
+    };
+    let names = configured
+        .iter()
+        .filter(|t| subscriber.topics.contains(&t.tag))
+        .map(|t| t.name.clone())
+        .collect();
+    Some(names)
 }
 
 /// Makes the link's subscriber active.

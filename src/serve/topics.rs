@@ -1,25 +1,11 @@
 //! The topics a reader may tick (`newsletter.topics`), on the sign-up form and the
-//! preferences page: reading a posted form's repeated `topic` fields, refusing a tag
-//! that is not configured, and the checkboxes as the templates show them.
+//! preferences page: a posted form's repeated `topic` fields, refusing a tag that is
+//! not configured, and the checkboxes as the templates show them.
 
 use crate::config::Topic;
 
 /// The form field each ticked checkbox sends (once per topic).
 pub(crate) const FIELD: &str = "topic";
-
-/// A posted form (`application/x-www-form-urlencoded`) as its fields in order, keys
-/// repeated as sent.
-pub(crate) fn fields(body: &[u8]) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(body).into_owned().collect()
-}
-
-/// The first value of `key` in `fields`.
-pub(crate) fn first<'a>(fields: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    fields
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
-}
 
 /// The topics ticked in `fields`, each a tag of `configured`, sorted and without
 /// repeats; a value that is not a configured tag is refused with a message for the
@@ -75,6 +61,7 @@ pub(crate) fn choices(configured: &[Topic], ticked: &[String]) -> Vec<Choice> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::form::{fields, first};
     use super::*;
 
     fn topic(tag: &str) -> Topic {

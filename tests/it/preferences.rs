@@ -320,6 +320,13 @@ fn the_sign_up_form_offers_the_topics_and_the_confirmed_subscriber_has_them() {
     let mail = wait_for_mail(&smtp, 1);
     let link = confirm_path(&mail[0].data);
     assert_eq!(row(&site, "new@example.com")["status"], "pending");
+    // The confirmation page says what confirming subscribes to.
+    expect(
+        &server.get(&link),
+        200,
+        "You will receive the articles about: Rust and systems, The web.",
+        &server,
+    );
     expect(&server.post(&link, ""), 200, "You are subscribed", &server);
     let new = row(&site, "new@example.com");
     assert_eq!(
@@ -438,6 +445,9 @@ fn the_preferences_and_sign_up_pages_with_topics_pass_axe_the_nu_checker_and_fit
         "action=unsubscribe",
         "unsubscribed",
     );
+    let reply = server.post("/subscribe", "email=new%40example.com&topic=rust");
+    expect(&reply, 200, "Check your inbox", &server);
+    let confirm = confirm_path(&wait_for_mail(&smtp, 1)[0].data);
     let at = |server: &Server, path: &str| format!("{}{path}", server.base);
     pages::check(
         "the preferences page and the sign-up form with topics",
@@ -453,6 +463,7 @@ fn the_preferences_and_sign_up_pages_with_topics_pass_axe_the_nu_checker_and_fit
                 &at(&plain_server, &path("dee@example.com")),
             ),
             Page::url("subscribe-topics", &at(&server, "/subscribe")),
+            Page::url("confirm-topics", &at(&server, &confirm)),
             Page::url("home-topics", &at(&server, "/")),
         ],
     );
