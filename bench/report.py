@@ -96,6 +96,8 @@ def main():
 
     if builds:
         memory_rows(facts, full, row)
+        default_rows(facts, t, row)
+    tags_rows(facts, t, row)
     big_rows(facts, t, row, notes)
     send_rows(facts, t, row, notes)
     inbound_rows(facts, t, row, notes)
@@ -116,6 +118,42 @@ def memory_rows(facts, full, row):
         "≤ 3 × largest output", verdict(ratio <= 3) if full["all"] else "n/a")
     row("Peak RSS, rebuild newest 20", mb(facts["rss_rebuild_20"]), "–", "–", "(none)", "–")
     row("Peak RSS, rebuild whole archive", mb(facts["rss_rebuild_all"]), "–", "–", "(none)", "–")
+
+
+def gb(n):
+    return f"{int(n) / 1e9:.2f} GB" if int(n) >= 1e8 else f"{int(n) / 1e6:.1f} MB"
+
+
+def default_rows(facts, t, row):
+    """The default config (newest 20 and every archive page), cold, against Hugo's
+    whole feed."""
+    herald, hugo = t.get("build_default_herald"), t.get("build_all_hugo")
+    if not herald or not hugo:
+        return
+    n = int(facts["n"])
+    ratio = herald["median"] / hugo["median"]
+    row(f"Build, default config (newest 20 + {int(facts['default_pages']):,} archive pages, "
+        f"{n:,} articles), cold; {gb(facts['default_bytes'])}",
+        seconds(herald), f"Hugo whole feed {seconds(hugo)}", f"{ratio:.3f} ×",
+        "≤ 0.1 × Hugo's whole feed", verdict(ratio <= 0.1))
+
+
+def tags_rows(facts, t, row):
+    """TAGS_N articles, default config plus per_tag, cold, against the whole archive as
+    one feed in three formats: bytes written and time, side by side."""
+    if "tags_n" not in facts:
+        return
+    n = int(facts["tags_n"])
+    tagged, whole = t["tags_herald"], t["tags_whole"]
+    label = (f"Build, {n:,} tagged articles, default config + per_tag "
+             f"({int(facts['tags_feeds'])} tag feeds), cold")
+    size, whole_size = int(facts["tags_bytes"]), int(facts["tags_whole_bytes"])
+    ratio = size / whole_size
+    row(f"{label}: bytes written", gb(size), f"whole archive as one feed {gb(whole_size)}",
+        f"{ratio:.2f} ×", "≤ 1.2 × the whole feed", verdict(ratio <= 1.2))
+    ratio = tagged["median"] / whole["median"]
+    row(f"{label}: time", seconds(tagged), f"whole archive as one feed {seconds(whole)}",
+        f"{ratio:.2f} ×", "≤ 1.5 × the whole feed", verdict(ratio <= 1.5))
 
 
 def big_rows(facts, t, row, notes):
@@ -151,10 +189,19 @@ def big_rows(facts, t, row, notes):
         "≤ 64 MB", judge(rss <= 64 * 1024))
     for name, count in (("cron_big", big_n), ("cron_small", n)):
         first = facts.get(f"{name}_first_seconds")
-        if first:
-            row(f"First build (every document rendered), {count:,} articles",
-                f"{fmt_s(float(first))}; {mb(facts[f'{name}_first_rss'])}", "–", "–",
-                "(none)", "–")
+        if not first:
+            continue
+        written = facts.get(f"{name}_first_bytes")
+        label = f"First build (every document rendered), {count:,} articles ({extra})"
+        herald = f"{fmt_s(float(first))}; {mb(facts[f'{name}_first_rss'])}"
+        if written:
+            herald += f"; {gb(written)} written"
+        if name == "cron_big":
+            first_rss = int(facts[f"{name}_first_rss"])
+            row(label, herald, "–", "–", "≤ 15 s and ≤ 100 MB",
+                verdict(float(first) <= 15 and first_rss <= 100 * 1024))
+        else:
+            row(label, herald, "–", "–", "(none)", "–")
 
 
 def load_rows(facts, row):

@@ -13,6 +13,7 @@
 #   SKIP_BUILD=1      leave the build rows out (send only)
 #   SKIP_SERVE=1      leave the serve rows out
 #   ONLY=serve        only the serve rows (builds the newest-20 feed once if missing)
+#   ONLY=tags         only the tag-feeds row (TAGS_N articles)
 #   ONLY=100k         only the 100k rows (with their 10k counterpart and the 10k newest-20 build)
 #   SKIP_100K=1       leave the 100k row out
 #   SKIP_INBOUND=1    leave the inbound rows out
@@ -24,6 +25,8 @@
 #   WEBHOOKS_N        signed SES notifications in the webhooks row (default 10000)
 #   INBOUND_N         reports in the inbound row's Maildir (default 10000)
 #   BIG_N             articles in the 100k row's corpus (default 100000)
+#   TAGS_N            articles in the tag-feeds row's corpus (default 20000)
+#   SKIP_TAGS=1       leave the tag-feeds row (TAGS_N articles, per_tag: true) out
 #   BENCH_100K_FEEDS_EXTRA  lines added under `feeds:` in the 100k row's config
 #                           (default: archives and per-tag feeds on)
 #   SERVE_SECONDS     length of each wrk run (default 10)
@@ -45,6 +48,7 @@ SERVE_SECONDS=${SERVE_SECONDS:-10}
 SERVE_CONNECTIONS=${SERVE_CONNECTIONS:-32}
 NGINX_PORT=${NGINX_PORT:-8089}
 BIG_N=${BIG_N:-100000}
+TAGS_N=${TAGS_N:-20000}
 INBOUND_N=${INBOUND_N:-10000}
 # The 100k row builds the newest 20 with archives and per-tag feeds on (each line of
 # this snippet is indented by two spaces, as it goes under `feeds:`; set it empty for a
@@ -52,12 +56,13 @@ INBOUND_N=${INBOUND_N:-10000}
 BENCH_100K_FEEDS_EXTRA=${BENCH_100K_FEEDS_EXTRA-$'  archives: true\n  per_tag: true'}
 case ${ONLY:-} in
 "") ;;
-serve) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=0 SKIP_100K=1 SKIP_INBOUND=1 SKIP_LOAD=1 SKIP_WEBHOOKS=1 ;;
-100k) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=1 SKIP_100K=0 SKIP_INBOUND=1 SKIP_LOAD=1 SKIP_WEBHOOKS=1 ;;
-inbound) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=1 SKIP_100K=1 SKIP_INBOUND=0 SKIP_LOAD=1 SKIP_WEBHOOKS=1 ;;
-load) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=1 SKIP_100K=1 SKIP_INBOUND=1 SKIP_LOAD=0 SKIP_WEBHOOKS=1 ;;
-webhooks) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=1 SKIP_100K=1 SKIP_INBOUND=1 SKIP_LOAD=1 SKIP_WEBHOOKS=0 ;;
-*) printf 'bench/run.sh: ONLY=%s: only "serve", "100k", "inbound", "load" or "webhooks" can run alone\n' "$ONLY" >&2; exit 1 ;;
+serve) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=0 SKIP_100K=1 SKIP_INBOUND=1 SKIP_LOAD=1 SKIP_WEBHOOKS=1 SKIP_TAGS=1 ;;
+100k) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=1 SKIP_100K=0 SKIP_INBOUND=1 SKIP_LOAD=1 SKIP_WEBHOOKS=1 SKIP_TAGS=1 ;;
+inbound) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=1 SKIP_100K=1 SKIP_INBOUND=0 SKIP_LOAD=1 SKIP_WEBHOOKS=1 SKIP_TAGS=1 ;;
+load) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=1 SKIP_100K=1 SKIP_INBOUND=1 SKIP_LOAD=0 SKIP_WEBHOOKS=1 SKIP_TAGS=1 ;;
+webhooks) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=1 SKIP_100K=1 SKIP_INBOUND=1 SKIP_LOAD=1 SKIP_WEBHOOKS=0 SKIP_TAGS=1 ;;
+tags) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=1 SKIP_100K=1 SKIP_INBOUND=1 SKIP_LOAD=1 SKIP_WEBHOOKS=1 SKIP_TAGS=0 ;;
+*) printf 'bench/run.sh: ONLY=%s: only "serve", "100k", "tags", "inbound", "load" or "webhooks" can run alone\n' "$ONLY" >&2; exit 1 ;;
 esac
 # A fixed clock: every generated article (2015 to mid-2025) is published, and the output
 # does not depend on the day the benchmark runs.
@@ -224,13 +229,13 @@ done
 # since the last build, the output and herald-ids.yaml kept. Time as a ratio to the same
 # build of the N-article corpus (same config, same new article), and peak memory. The
 # first build (everything rendered) is timed once, for information.
-feeds_config() { # feeds_config CORPUS_HERALD_DIR OUTPUT → that corpus's config with the extra lines
-  local dir=$1 out=$2
+feeds_config() { # feeds_config CORPUS_HERALD_DIR OUTPUT [EXTRA] → that corpus's config with the extra lines
+  local dir=$1 out=$2 extra=${3-$BENCH_100K_FEEDS_EXTRA}
   [[ $(grep -v -e '^[ #]' -e '^$' "$dir/herald.yaml" | tail -1) == feeds: ]] ||
     die "$dir/herald.yaml: feeds: must be the last section, for BENCH_100K_FEEDS_EXTRA to go under it"
   {
     sed -e "s|^output_dir: .*|output_dir: $out|" -e '/^  archives:/d' -e '/# Like Hugo/d' "$dir/herald.yaml"
-    [[ -z $BENCH_100K_FEEDS_EXTRA ]] || printf '%s\n' "$BENCH_100K_FEEDS_EXTRA"
+    [[ -z $extra ]] || printf '%s\n' "$extra"
   } >"$dir/herald-$out.yaml"
   echo "$dir/herald-$out.yaml"
 }
@@ -264,6 +269,7 @@ cron_row() { # cron_row NAME CORPUS_HERALD_DIR OUTPUT: first build, then timed b
   /usr/bin/time -f '%e %M' -o "$R/first.tmp" "${cmd[@]}" >/dev/null
   fact "${name}_first_seconds" "$(cut -d' ' -f1 "$R/first.tmp")"
   fact "${name}_first_rss" "$(cut -d' ' -f2 "$R/first.tmp")"
+  fact "${name}_first_bytes" "$(output_bytes "$dir/$out")"
   [[ -e $dir/herald-ids.yaml.before-new ]] || cp "$dir/herald-ids.yaml" "$dir/herald-ids.yaml.before-new"
   log "$name: build after one new article"
   bench "$name" --prepare "$NEW_ARTICLE $dir/content" -- "${cmd[@]}"
@@ -274,6 +280,45 @@ cron_row() { # cron_row NAME CORPUS_HERALD_DIR OUTPUT: first build, then timed b
   peak_rss "$name" "$NEW_ARTICLE $dir/content" "${cmd[@]}"
   reset_new "$dir" "$out"
 }
+output_bytes() { find "$1" -type f -printf '%s\n' | awk '{ total += $1 } END { print total + 0 }'; }
+
+# ---------------------------------------------------------------- default config, tag feeds
+# The default config (newest 20 and archive pages) built cold from the N-article corpus,
+# against Hugo's whole feed above. Then TAGS_N articles built cold with the default
+# config plus `per_tag: true`, side by side with the whole archive as one feed (limit 0)
+# in three formats: time and bytes written.
+if [[ ${SKIP_BUILD:-0} != 1 ]]; then
+  config=$(feeds_config "$H" public-default "")
+  log "build, default config (newest 20 and archive pages), cold: herald"
+  bench build_default_herald --prepare "rm -rf $H/public-default" -- \
+    "$BIN/herald" --quiet --config "$config" --now "$NOW" build
+  fact default_bytes "$(output_bytes "$H/public-default")"
+  fact default_pages "$(find "$H/public-default/archive" -name 'rss-*.xml' | wc -l)"
+fi
+if [[ ${SKIP_TAGS:-0} != 1 ]]; then
+  T=$BENCH_DIR/corpus-tags
+  tags_stamp="$TAGS_N $(sha256sum "$REPO/examples/gen_corpus.rs" | cut -c1-16)"
+  if [[ $(cat "$T/.stamp" 2>/dev/null) != "$tags_stamp" ]]; then
+    log "generating $TAGS_N articles in $T (herald only)"
+    rm -rf "$T"
+    "$BIN/gen_corpus" "$T" "$TAGS_N" 42 --herald-only >&2
+    echo "$tags_stamp" >"$T/.stamp"
+  fi
+  fact tags_n "$TAGS_N"
+  tagged=$(feeds_config "$T/herald" public-tagged "  per_tag: true")
+  whole=$T/herald/herald-all.yaml
+  log "build, $TAGS_N articles, default config + per_tag, cold, and the whole archive as one feed"
+  bench tags_herald --prepare "rm -rf $T/herald/public-tagged" -- \
+    "$BIN/herald" --quiet --config "$tagged" --now "$NOW" build
+  bench tags_whole --prepare "rm -rf $T/herald/public-all" -- \
+    "$BIN/herald" --quiet --config "$whole" --now "$NOW" build
+  fact tags_bytes "$(output_bytes "$T/herald/public-tagged")"
+  fact tags_whole_bytes "$(output_bytes "$T/herald/public-all")"
+  fact tags_feeds "$(find "$T/herald/public-tagged/tags" -name rss.xml | wc -l)"
+  fact tags_summary "$("$BIN/herald" --verbose --config "$tagged" --now "$NOW" build | grep '^bytes:')"
+  rm -rf "$T/herald/public-tagged" "$T/herald/public-all"
+fi
+
 if [[ ${SKIP_100K:-0} != 1 ]]; then
   B=$BENCH_DIR/corpus-big
   big_stamp="$BIG_N $(sha256sum "$REPO/examples/gen_corpus.rs" | cut -c1-16)"

@@ -82,6 +82,8 @@ pub struct BuildReport {
     /// HTML pages) left as they were without being rendered: nothing they are made of
     /// changed since the build that wrote them. Their files are among `unchanged`.
     pub unrendered: usize,
+    /// How many bytes each kind of feed output holds now, written or left as it was.
+    pub bytes: feed::OutputBytes,
 }
 
 impl BuildReport {
@@ -175,10 +177,14 @@ fn sort_by_place(diagnostics: &mut [Diagnostic]) {
 /// archive pages with `feeds.archives`, a feed per tag with `feeds.per_tag`) and writes
 /// the ones whose bytes changed.
 ///
-/// Nothing is written unless every article and tag is valid (or `skip_invalid` is set)
-/// and every document rendered: a failed build leaves the previous files untouched.
-/// Documents an earlier build wrote and this one does not are removed after the new
-/// ones are in place.
+/// Nothing is written unless every article and tag is valid (or `skip_invalid` is set).
+/// Then each feed document (a current feed or an archive page: its three formats and
+/// their HTML pages) is published as soon as its files are complete, all of them at
+/// once, a feed's archive pages before the current document that links to them: a
+/// build that fails while rendering (an article unreadable, a full disk) leaves every
+/// document either as it was or wholly replaced, never half written. Documents an
+/// earlier build wrote and this one does not are removed after the new ones are in
+/// place.
 pub fn build(config: &Config, now: DateTime<Utc>, options: BuildOptions) -> Result<BuildReport> {
     let _lock = Lock::acquire(
         &lock_path(config),
@@ -205,17 +211,10 @@ pub fn build(config: &Config, now: DateTime<Utc>, options: BuildOptions) -> Resu
     if diagnostics.iter().any(Diagnostic::is_error) && !options.skip_invalid {
         return Err(Error::Content(diagnostics));
     }
-    // The ids file is staged first (an unchanged ledger is not even serialised: it is
-    // most of a rebuild's writing work), and the ledger dropped before the feeds are
-    // rendered: staging both at once saves a tenth of a second at 100k articles but holds
-    // the ledger beside the rendering, past the 64 MB the benchmark allows.
-    let ids = (ledger_changed || !config.ids_file.exists())
-        .then(|| stage_ids(config, &ledger))
-        .transpose()?;
-    drop(ledger);
-    // Streams the feeds to temporary files beside the old ones; nothing is published yet.
-    let staging = plan.stage(config, &config.output_dir)?;
-    let stylesheet = stage_stylesheet(config)?;
+    // The ids file is published first, before the feeds that use its ids (an unchanged
+    // ledger is not even serialised: it is most of a rebuild's writing work), and the
+    // ledger dropped before the feeds are rendered: it would sit beside the rendering,
+    // past the 64 MB the benchmark allows at 100k articles.
     let mut report = BuildReport {
         items: plan.current_items(config),
         articles: articles.len(),
@@ -226,26 +225,32 @@ pub fn build(config: &Config, now: DateTime<Utc>, options: BuildOptions) -> Resu
             .count(),
         ..BuildReport::default()
     };
-    for file in staging.files.iter().chain(&stylesheet) {
+    let ids = (ledger_changed || !config.ids_file.exists())
+        .then(|| stage_ids(config, &ledger))
+        .transpose()?;
+    drop(ledger);
+    // The stylesheet the feeds link to, then the feeds, each document published as soon
+    // as its files are complete.
+    let stylesheet = stage_stylesheet(config)?;
+    for file in ids.iter().chain(&stylesheet) {
         match file.written() {
             Written::Changed => report.written.push(file.path().to_path_buf()),
             Written::Unchanged => report.unchanged.push(file.path().to_path_buf()),
         }
     }
-    // The ids are published before the feeds that use them.
-    let mut files = Vec::with_capacity(staging.files.len() + 2);
-    files.extend(ids);
-    files.extend(staging.files);
-    files.extend(stylesheet);
-    output::commit(files)?;
+    output::commit(ids.into_iter().chain(stylesheet).collect())?;
+    let published = plan.publish(config, &config.output_dir)?;
+    report.written.extend(published.written);
+    report.unchanged.extend(published.unchanged);
+    report.bytes = published.bytes;
     // Only once every new document is in place: pages and tag feeds no longer written.
-    report.removed = feed::remove_stale(&config.output_dir, &staging.feeds)?;
+    report.removed = feed::remove_stale(&config.output_dir, &published.feeds)?;
     report.diagnostics = diagnostics;
-    report.unrendered = staging.skipped;
-    if let Err(warning) = feed::record_rendered(config, &config.output_dir, &staging.recorded) {
+    report.unrendered = published.skipped;
+    if let Err(warning) = feed::record_rendered(config, &config.output_dir, &published.recorded) {
         report.diagnostics.push(warning);
     }
-    report.trimmed = staging.trimmed;
+    report.trimmed = published.trimmed;
     Ok(report)
 }
 

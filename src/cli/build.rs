@@ -83,6 +83,15 @@ fn print_outcome(
                 report.unrendered
             );
         }
+        let bytes = &report.bytes;
+        println!(
+            "bytes: current feeds {}, archive pages {}, tag feeds {}, HTML feed pages {}; {} in all",
+            bytes.current,
+            bytes.archive,
+            bytes.tags,
+            bytes.pages,
+            bytes.total()
+        );
         println!("took {:.3}s", started.elapsed().as_secs_f64());
     }
     if report.articles == 0 {

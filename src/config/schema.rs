@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::theme::Theme;
 
@@ -105,6 +105,11 @@ pub struct Feeds {
     pub archive_page_size: std::num::NonZeroUsize,
     /// Also write a feed per tag, under `tags/{slug}/`.
     pub per_tag: bool,
+    /// With `per_tag` and `archives`, also give each tag's feed its own archive pages
+    /// (`tags/{slug}/archive/…`). Off, a tag's feed is its current document only: every
+    /// article is still in the site's archive, and tag archives would copy it once more
+    /// per tag.
+    pub tag_archives: bool,
 }
 
 impl Default for Feeds {
@@ -120,12 +125,13 @@ impl Default for Feeds {
             archive_page_size: std::num::NonZeroUsize::new(50)
                 .unwrap_or(std::num::NonZeroUsize::MIN),
             per_tag: false,
+            tag_archives: false,
         }
     }
 }
 
 /// `feeds.content`: what each feed item carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FeedContent {
     /// The article's whole HTML, plus its summary.

@@ -45,6 +45,7 @@ mod tags;
 pub use budget::Trimmed;
 pub use html::content_html;
 pub use page::PAGE_FILES;
+pub use publish::OutputBytes;
 pub(crate) use publish::Plan;
 pub(crate) use rendered::record as record_rendered;
 pub use select::select;

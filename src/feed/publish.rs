@@ -1,11 +1,14 @@
 //! Every feed document a build writes: the site's feed and, with `feeds.per_tag`, one
-//! feed per tag; each a current document plus, with `feeds.archives`, its archive pages.
+//! feed per tag; each a current document plus, with `feeds.archives`, its archive pages
+//! (a tag's feed only with `feeds.tag_archives`).
 //!
-//! Documents are rendered one at a time (a page holds `feeds.archive_page_size` items):
-//! the plan holds only each article's [`Record`], and a document's articles are read
-//! whole ([`content::load_full`]) just before it is rendered and dropped after, so
+//! Documents are rendered a few at a time (a page holds `feeds.archive_page_size`
+//! items): the plan holds only each article's [`Record`], and a document's articles are
+//! read whole ([`content::load_full`]) just before it is rendered and dropped after, so
 //! memory grows with a page, not with the archive; bodies stay in their files until
-//! their page is rendered.
+//! their page is rendered. Each document is published (its six files renamed into
+//! place together) as soon as it is complete, a feed's pages before its current
+//! document, so no staged file waits for the rest of the build.
 //!
 //! A document whose inputs did not change since the last build is not even rendered
 //! ([`super::rendered`]): a rebuild renders only what a change reached (a new article:
@@ -14,6 +17,7 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
+use rayon::prelude::*;
 
 use super::archive::Split;
 use super::place::{ARCHIVE_DIR, Page, Place, TAGS_DIR};
@@ -24,7 +28,7 @@ use super::{DOCUMENT_FILES, select, stage_document};
 use crate::config::Config;
 use crate::content::{self, Article, Record};
 use crate::error::{Diagnostic, Error, Result};
-use crate::output::{Staged, Written};
+use crate::output::{self, Staged, Written};
 
 /// The feeds of one build.
 #[derive(Debug)]
@@ -44,11 +48,52 @@ struct Feed<'p, 'a> {
     items: &'p [&'a Record],
 }
 
-/// What staging wrote, for the report and for removing stale documents afterwards.
+/// How many bytes each kind of feed output holds after a build, written or left as it
+/// was (`herald build -v`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutputBytes {
+    /// The site's current documents: `rss.xml`, `atom.xml`, `feed.json`.
+    pub current: u64,
+    /// Every archive page's three formats: the site's and, with `feeds.tag_archives`,
+    /// the tags'.
+    pub archive: u64,
+    /// The tags' current documents (`tags/{slug}/rss.xml` …).
+    pub tags: u64,
+    /// The HTML page beside every document (`rss.html` …, see [`super::PAGE_FILES`]).
+    pub pages: u64,
+}
+
+impl OutputBytes {
+    /// Counts `file`, of the document at `place`.
+    fn add(&mut self, place: &Place, file: &Staged) {
+        let html = file.path().extension().is_some_and(|e| e == "html");
+        let kind = if html {
+            &mut self.pages
+        } else if place.is_archive() {
+            &mut self.archive
+        } else if place.folder.is_empty() {
+            &mut self.current
+        } else {
+            &mut self.tags
+        };
+        *kind += file.len();
+    }
+
+    /// Every kind together.
+    pub fn total(&self) -> u64 {
+        self.current + self.archive + self.tags + self.pages
+    }
+}
+
+/// What publishing wrote, for the report and for removing stale documents afterwards.
 #[derive(Debug, Default)]
-pub(crate) struct Staging {
-    /// Every staged document.
-    pub(crate) files: Vec<Staged>,
+pub(crate) struct Published {
+    /// Files created or replaced.
+    pub(crate) written: Vec<PathBuf>,
+    /// Files that already held their bytes, left alone.
+    pub(crate) unchanged: Vec<PathBuf>,
+    /// How many bytes each kind of output holds.
+    pub(crate) bytes: OutputBytes,
     /// What `feeds.max_bytes` took out of the current documents that outgrew it.
     pub(crate) trimmed: Vec<super::Trimmed>,
     /// Each feed's folder and its number of archive pages.
@@ -61,19 +106,29 @@ pub(crate) struct Staging {
     created: Vec<PathBuf>,
 }
 
-impl Staging {
-    fn add(&mut self, staged: super::StagedFeeds) {
-        self.files.extend(staged.files);
-        self.files.extend(staged.pages);
-        self.trimmed.extend(staged.trimmed);
-    }
+/// Archive pages staged at once: enough that writing one overlaps rendering another on
+/// two cores, few enough that their articles and temporary files stay a few megabytes.
+const PAGES_AT_ONCE: usize = 4;
 
-    /// Keeps the files of the document at `place` (its three formats and their pages)
-    /// as they are, unrendered.
-    fn skip(&mut self, dir: &Path, place: &Place) {
-        let files = DOCUMENT_FILES.map(|file| Staged::unchanged(dir.join(place.path(file))));
-        self.files.extend(files);
-        self.skipped += 1;
+/// One document's files, staged and waiting to be committed together.
+struct Staging {
+    place: Place,
+    files: Vec<Staged>,
+}
+
+impl Published {
+    /// Renames the files of one document into place, all of them or (on error) none
+    /// that were not yet, and counts them.
+    fn commit(&mut self, staging: Staging) -> Result<()> {
+        for file in &staging.files {
+            self.bytes.add(&staging.place, file);
+            match file.written() {
+                Written::Changed => self.written.push(file.path().to_path_buf()),
+                Written::Unchanged => self.unchanged.push(file.path().to_path_buf()),
+            }
+        }
+        output::commit(staging.files)?;
+        Ok(())
     }
 }
 
@@ -95,18 +150,20 @@ impl<'a> Plan<'a> {
 
     /// How many items the site's current feed shows.
     pub(crate) fn current_items(&self, config: &Config) -> usize {
-        self.split(config, &self.published).current.len()
+        split(config, None, &self.published).current.len()
     }
 
-    /// Stages every document in `dir` (see [`super::stage`]): nothing is published until
-    /// the files are committed, and on error the folders this created are removed.
-    pub(crate) fn stage(&self, config: &Config, dir: &Path) -> Result<Staging> {
-        let mut staging = Staging::default();
-        match self.stage_into(config, dir, &mut staging) {
-            Ok(()) => Ok(staging),
+    /// Renders every document into `dir` and publishes each as soon as its files are
+    /// complete (see [`super::stage`]): a document's files are renamed into place
+    /// together, a feed's archive pages before the current document that links to them.
+    /// On error, the documents not yet published are as they were, no temporary file is
+    /// left, and the folders this created are removed when empty.
+    pub(crate) fn publish(&self, config: &Config, dir: &Path) -> Result<Published> {
+        let mut published = Published::default();
+        match self.publish_into(config, dir, &mut published) {
+            Ok(()) => Ok(published),
             Err(e) => {
-                staging.files.clear();
-                for folder in staging.created.iter().rev() {
+                for folder in published.created.iter().rev() {
                     let _ = std::fs::remove_dir(folder);
                 }
                 Err(e)
@@ -114,27 +171,50 @@ impl<'a> Plan<'a> {
         }
     }
 
-    fn stage_into(&self, config: &Config, dir: &Path, staging: &mut Staging) -> Result<()> {
+    fn publish_into(&self, config: &Config, dir: &Path, published: &mut Published) -> Result<()> {
         let mut rendered = Rendered::load(config);
         for feed in self.feeds() {
-            let split = self.split(config, feed.items);
+            let split = split(config, feed.tag, feed.items);
             let pages = split.pages();
             let folder = dir.join(&feed.folder);
-            create_dir(&folder, &mut staging.created)?;
+            create_dir(&folder, &mut published.created)?;
             if pages > 0 {
-                create_dir(&folder.join(ARCHIVE_DIR), &mut staging.created)?;
+                create_dir(&folder.join(ARCHIVE_DIR), &mut published.created)?;
             }
-            let documents = std::iter::once((Page::Current, split.current))
-                .chain((1..=pages).map(|n| (Page::Archive(n), split.page(n))));
-            for (page, items) in documents {
-                let place = Place {
-                    folder: feed.folder.clone(),
-                    page,
-                    pages,
-                };
-                stage_one(config, dir, &feed, place, items, &mut rendered, staging)?;
+            let place = |page| Place {
+                folder: feed.folder.clone(),
+                page,
+                pages,
+            };
+            // The current document is rendered first (it is the one a build checks the
+            // record with) and published last, once the pages it links to are in place.
+            let current = stage_one(
+                config,
+                dir,
+                &feed,
+                place(Page::Current),
+                split.current,
+                &rendered,
+            )?;
+            let current = published.take(current, &mut rendered);
+            // Pages render a few at a time, so that one page's writing overlaps the next
+            // one's rendering; each is published as soon as it and those before it are.
+            let numbers: Vec<usize> = (1..=pages).collect();
+            for batch in numbers.chunks(PAGES_AT_ONCE) {
+                let outcomes: Vec<Result<Outcome>> = batch
+                    .par_iter()
+                    .map(|&n| {
+                        let place = place(Page::Archive(n));
+                        stage_one(config, dir, &feed, place, split.page(n), &rendered)
+                    })
+                    .collect();
+                for outcome in outcomes {
+                    let page = published.take(outcome?, &mut rendered);
+                    published.commit(page)?;
+                }
             }
-            staging.feeds.push((feed.folder, pages));
+            published.commit(current)?;
+            published.feeds.push((feed.folder, pages));
         }
         Ok(())
     }
@@ -153,15 +233,40 @@ impl<'a> Plan<'a> {
         });
         std::iter::once(site).chain(tags)
     }
+}
 
-    fn split<'s>(&self, config: &Config, items: &'s [&'a Record]) -> Split<'s, 'a> {
-        let feeds = &config.feeds;
-        Split::new(
-            items,
-            feeds.limit,
-            feeds.archives,
-            feeds.archive_page_size.get(),
-        )
+/// How the feed of `tag` (`None`: the site's) shares `items` between its current
+/// document and its archive pages: a tag's feed has pages only with
+/// `feeds.tag_archives`.
+fn split<'s, 'a>(config: &Config, tag: Option<&str>, items: &'s [&'a Record]) -> Split<'s, 'a> {
+    let feeds = &config.feeds;
+    let archives = feeds.archives && (tag.is_none() || feeds.tag_archives);
+    Split::new(items, feeds.limit, archives, feeds.archive_page_size.get())
+}
+
+/// What staging one document gave: its files, and what the build learns from it.
+struct Outcome {
+    staging: Staging,
+    /// Its record, unless `feeds.max_bytes` trimmed it.
+    document: Option<Document>,
+    /// Whether it was left as it was, unrendered.
+    skipped: bool,
+    /// What `feeds.max_bytes` took out of it.
+    trimmed: Vec<super::Trimmed>,
+    /// Whether it came out the same, when it was rendered to check the record.
+    checked: Option<bool>,
+}
+
+impl Published {
+    /// Takes in what staging a document gave, and gives its files to commit.
+    fn take(&mut self, outcome: Outcome, rendered: &mut Rendered) -> Staging {
+        if let Some(same) = outcome.checked {
+            rendered.checked(same);
+        }
+        self.skipped += usize::from(outcome.skipped);
+        self.recorded.extend(outcome.document);
+        self.trimmed.extend(outcome.trimmed);
+        outcome.staging
     }
 }
 
@@ -174,14 +279,22 @@ fn stage_one(
     feed: &Feed<'_, '_>,
     place: Place,
     items: &[&Record],
-    rendered: &mut Rendered,
-    staging: &mut Staging,
-) -> Result<()> {
+    rendered: &Rendered,
+) -> Result<Outcome> {
     let key = rendered.key(&place, feed.tag, items);
     if let Some(stamps) = rendered.skips(dir, &place, &key) {
-        staging.skip(dir, &place);
-        staging.recorded.push(Document::kept(place, key, stamps));
-        return Ok(());
+        let files = DOCUMENT_FILES
+            .iter()
+            .zip(stamps)
+            .map(|(file, stamp)| Staged::unchanged(dir.join(place.path(file)), stamp.len()))
+            .collect();
+        return Ok(Outcome {
+            document: Some(Document::kept(place.clone(), key, stamps)),
+            staging: Staging { place, files },
+            skipped: true,
+            trimmed: Vec::new(),
+            checked: None,
+        });
     }
     let check = rendered.unchecked() && rendered.would_skip(dir, &place, &key).is_some();
     // Only this document's articles are held whole, and only while it is written.
@@ -189,20 +302,25 @@ fn stage_one(
     let articles: Vec<&Article> = articles.iter().collect();
     let site = Site::at(config, &articles, place.clone(), feed.tag);
     let staged = stage_document(config, &site, &articles, dir)?;
-    if check {
-        let same = staged
+    let checked = check.then(|| {
+        staged
             .files
             .iter()
             .chain(&staged.pages)
-            .all(|f| f.written() == Written::Unchanged);
-        rendered.checked(same);
-    }
-    let trimmed = !staged.trimmed.is_empty();
-    staging.add(staged);
-    if !trimmed {
-        staging.recorded.push(Document::rendered(place, key));
-    }
-    Ok(())
+            .all(|f| f.written() == Written::Unchanged)
+    });
+    let document = staged
+        .trimmed
+        .is_empty()
+        .then(|| Document::rendered(place.clone(), key));
+    let files = staged.files.into_iter().chain(staged.pages).collect();
+    Ok(Outcome {
+        staging: Staging { place, files },
+        document,
+        skipped: false,
+        trimmed: staged.trimmed,
+        checked,
+    })
 }
 
 /// Creates `folder` (and its parents) if missing, recording each one created.

@@ -22,37 +22,140 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::place::{Page, Place};
 use super::{DOCUMENT_FILES, FILES};
-use crate::config::Config;
+use crate::config::{Config, FeedContent, Feeds, Site, Stylesheet};
 use crate::content::Record;
-use crate::error::Diagnostic;
-use crate::output;
+use crate::error::{Diagnostic, Result};
+use crate::output::ChangeWriter;
 
 /// The start of the record's name, in the state database's folder; a hash of the
 /// output folder follows, so that two configs sharing a state folder keep their own.
 const RECORD_PREFIX: &str = "feed-documents-";
 
-/// The record's first line: another line means another format, read as empty.
-const HEADER: &str = "herald feed documents 2";
+/// What the record's first line says it is: another first line (an older format, such
+/// as version 2's tab-separated text) means nothing is known.
+const FORMAT: &str = "herald feed documents";
+
+/// The version of the record's lines, in its first line.
+const VERSION: u32 = 3;
 
 /// The files of one document: its three formats and their HTML pages.
 const FILE_COUNT: usize = DOCUMENT_FILES.len();
 
-/// A hash of everything a document's bytes are made of.
+/// A hash of everything a document's bytes are made of ([`Inputs`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Key([u8; 32]);
 
 /// A file as it lies on disk: enough to notice it was replaced or edited since.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub(crate) struct Stamp {
     len: u64,
-    modified_ns: u128,
+    modified_ns: u64,
     inode: u64,
+}
+
+impl Stamp {
+    /// The file's size in bytes.
+    pub(crate) fn len(&self) -> u64 {
+        self.len
+    }
+}
+
+/// The settings that shape a document's bytes, with herald's version (a newer herald
+/// may write differently). Built by destructuring [`Site`] and [`Feeds`] field by
+/// field: a field added to either does not compile until it is placed here or named as
+/// shaping no document.
+#[derive(Debug, Serialize)]
+struct Settings<'a> {
+    herald: &'static str,
+    title: &'a str,
+    url: &'a str,
+    description: &'a str,
+    language: Option<&'a str>,
+    author: Option<&'a str>,
+    /// Dates on the HTML pages, and date-only `publish_date`s.
+    timezone: &'a str,
+    /// Every article's URL.
+    permalink: &'a str,
+    content: FeedContent,
+    /// Whether the XML formats link `feed.xsl` (the same name whichever file it is).
+    stylesheet: bool,
+    websub_hub: Option<&'a str>,
+    max_bytes: usize,
+}
+
+impl<'a> Settings<'a> {
+    fn of(config: &'a Config) -> Self {
+        let Site {
+            title,
+            url,
+            description,
+            language,
+            author,
+            timezone,
+        } = &config.site;
+        let Feeds {
+            content,
+            stylesheet,
+            websub_hub,
+            max_bytes,
+            // Which items and links a document has, which every key holds itself.
+            limit: _,
+            archives: _,
+            archive_page_size: _,
+            // Which documents there are, not what one holds.
+            per_tag: _,
+            tag_archives: _,
+            // The ping after a build.
+            websub_timeout_seconds: _,
+        } = &config.feeds;
+        Settings {
+            herald: env!("CARGO_PKG_VERSION"),
+            title,
+            url,
+            description,
+            language: language.as_deref(),
+            author: author.as_deref(),
+            timezone,
+            permalink: &config.permalink,
+            content: *content,
+            stylesheet: *stylesheet != Stylesheet::Off,
+            websub_hub: websub_hub.as_deref(),
+            max_bytes: *max_bytes,
+        }
+    }
+}
+
+/// Everything one document is made of; its hash is the document's [`Key`].
+#[derive(Debug, Serialize)]
+struct Inputs<'a> {
+    /// The hash of [`Settings`], the same for every document of a build.
+    settings: &'a str,
+    /// The document's RSS file, relative to the output folder.
+    document: &'a str,
+    /// The archive pages it links to: the newest page from the current document, the
+    /// neighbours from a page (0: none).
+    prev_archive: usize,
+    next_archive: usize,
+    /// The tag whose feed it belongs to (its name is in the title); none for the site's.
+    tag: Option<&'a str>,
+    items: Vec<ItemInputs<'a>>,
+}
+
+/// What a document shows of one article: its file (path, length and CRC-32) and its
+/// feed id, which is not in the file when it comes from the ids file.
+#[derive(Debug, Serialize)]
+struct ItemInputs<'a> {
+    path: std::borrow::Cow<'a, str>,
+    id: &'a str,
+    fingerprint: [u8; 12],
 }
 
 /// A document of this build, for the record: where it is, its key, and the stamps of
@@ -85,7 +188,25 @@ impl Document {
     }
 }
 
-/// One recorded document: its key and its files (in the order of [`DOCUMENT_FILES`]).
+/// The record's first line.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+struct Header {
+    format: String,
+    version: u32,
+}
+
+/// One line of the record: a document, its key and its files (in the order of
+/// [`DOCUMENT_FILES`]).
+#[derive(Debug, Serialize, Deserialize)]
+struct Line {
+    /// The path of its RSS file.
+    document: String,
+    /// The key, in hexadecimal.
+    key: String,
+    files: [Stamp; FILE_COUNT],
+}
+
+/// One recorded document: its key and its files.
 #[derive(Debug)]
 struct Entry {
     key: Key,
@@ -95,8 +216,8 @@ struct Entry {
 /// The previous build's record, and what this build may skip.
 #[derive(Debug)]
 pub(crate) struct Rendered {
-    /// The settings' share of every key.
-    settings: [u8; 32],
+    /// The hash of the settings, in hexadecimal: every key's first input.
+    settings: String,
     /// Recorded documents, by the path of their RSS file.
     known: HashMap<String, Entry>,
     /// Whether a document this record would skip was rendered and came out the same:
@@ -108,11 +229,11 @@ impl Rendered {
     /// The record of the last build of `config`'s site; empty when there is none or it
     /// cannot be read.
     pub(crate) fn load(config: &Config) -> Self {
-        let known = std::fs::read_to_string(record_path(config))
-            .map(|text| parse(&text))
+        let known = std::fs::File::open(record_path(config))
+            .map(|file| parse(BufReader::new(file)))
             .unwrap_or_default();
         Rendered {
-            settings: settings(config),
+            settings: hex(&hash(&Settings::of(config))),
             known,
             trusted: None,
         }
@@ -121,25 +242,26 @@ impl Rendered {
     /// The key of the document at `place` of the feed of `tag` (`None`: the site's),
     /// holding `items`.
     pub(crate) fn key(&self, place: &Place, tag: Option<&str>, items: &[&Record]) -> Key {
-        let mut hash = Sha256::new();
-        hash.update(self.settings);
-        field(&mut hash, place.path(FILES[0]).as_bytes());
-        // The links: to the newest page from the current document, to the neighbours
-        // from a page.
-        let (prev, next) = match place.page {
+        let (prev_archive, next_archive) = match place.page {
             Page::Current => (place.pages, 0),
             Page::Archive(n) => (n - 1, if n < place.pages { n + 1 } else { 0 }),
         };
-        hash.update((prev as u64).to_le_bytes());
-        hash.update((next as u64).to_le_bytes());
-        field(&mut hash, tag.unwrap_or("\0site").as_bytes());
-        hash.update((items.len() as u64).to_le_bytes());
-        for item in items {
-            field(&mut hash, item.path().as_os_str().as_encoded_bytes());
-            field(&mut hash, item.id().as_bytes());
-            hash.update(item.fingerprint().to_bytes());
-        }
-        Key(hash.finalize().into())
+        let inputs = Inputs {
+            settings: &self.settings,
+            document: &place.path(FILES[0]),
+            prev_archive,
+            next_archive,
+            tag,
+            items: items
+                .iter()
+                .map(|item| ItemInputs {
+                    path: item.path().to_string_lossy(),
+                    id: item.id(),
+                    fingerprint: item.fingerprint().to_bytes(),
+                })
+                .collect(),
+        };
+        Key(hash(&inputs))
     }
 
     /// The stamps of the document at `place` when it may be left as it is without being
@@ -181,11 +303,14 @@ impl Rendered {
     }
 
     /// Takes the outcome of rendering a document the record would have skipped: when its
-    /// bytes changed, nothing the record holds is trusted.
+    /// bytes changed, nothing the record holds is trusted (whatever other documents,
+    /// rendered at the same time, said).
     pub(crate) fn checked(&mut self, unchanged: bool) {
-        self.trusted = Some(unchanged);
         if !unchanged {
+            self.trusted = Some(false);
             self.known.clear();
+        } else if self.trusted.is_none() {
+            self.trusted = Some(true);
         }
     }
 }
@@ -198,45 +323,59 @@ pub(crate) fn record(
     dir: &Path,
     documents: &[Document],
 ) -> std::result::Result<(), Diagnostic> {
-    let mut text = format!("{HEADER}\n");
+    let path = record_path(config);
+    write_record(&path, dir, documents).map_err(|e| {
+        Diagnostic::warning(
+            &path,
+            None,
+            format!("{e}; the next build renders every feed document again"),
+        )
+    })
+}
+
+/// Streams the record to `path`: a header line, then one JSON line per document whose
+/// files are all there.
+fn write_record(path: &Path, dir: &Path, documents: &[Document]) -> Result<()> {
+    let mut writer = ChangeWriter::new(path);
+    let header = Header {
+        format: FORMAT.to_string(),
+        version: VERSION,
+    };
+    write_line(&mut writer, path, &header)?;
     for Document { place, key, kept } in documents {
         let stamps = kept.map_or_else(
             || DOCUMENT_FILES.map(|file| Stamp::of(&dir.join(place.path(file)))),
             |stamps| stamps.map(Some),
         );
-        let Some(stamps) = stamps.into_iter().collect::<Option<Vec<Stamp>>>() else {
+        let Some(files) = stamps.into_iter().collect::<Option<Vec<Stamp>>>() else {
             continue;
         };
-        for byte in key.0 {
-            let _ = write!(text, "{byte:02x}");
-        }
-        for stamp in stamps {
-            let _ = write!(
-                text,
-                "\t{}:{}:{}",
-                stamp.len, stamp.modified_ns, stamp.inode
-            );
-        }
-        let _ = writeln!(text, "\t{}", place.path(FILES[0]));
+        let Ok(files) = <[Stamp; FILE_COUNT]>::try_from(files) else {
+            continue;
+        };
+        let line = Line {
+            document: place.path(FILES[0]),
+            key: hex(&key.0),
+            files,
+        };
+        write_line(&mut writer, path, &line)?;
     }
-    let path = record_path(config);
-    match output::write_if_changed(&path, text.as_bytes()) {
-        Ok(_) => Ok(()),
-        Err(e) => Err(Diagnostic::warning(
-            &path,
-            None,
-            format!("{e}; the next build renders every feed document again"),
-        )),
-    }
+    crate::output::commit(vec![writer.finish()?])?;
+    Ok(())
+}
+
+/// Appends `value` as one JSON line.
+fn write_line(writer: &mut ChangeWriter, path: &Path, value: &impl Serialize) -> Result<()> {
+    let mut line = serde_json::to_vec(value)
+        .map_err(|e| crate::error::Error::io(path, std::io::Error::other(e)))?;
+    line.push(b'\n');
+    writer.write_all(&line)
 }
 
 /// The record of `config`'s output folder, beside the state database.
 fn record_path(config: &Config) -> PathBuf {
-    let mut name = RECORD_PREFIX.to_string();
     let output = Sha256::digest(config.output_dir.as_os_str().as_encoded_bytes());
-    for byte in &output[..8] {
-        let _ = write!(name, "{byte:02x}");
-    }
+    let name = format!("{RECORD_PREFIX}{}", hex(&output[..8]));
     config
         .state_file
         .parent()
@@ -244,45 +383,34 @@ fn record_path(config: &Config) -> PathBuf {
         .join(name)
 }
 
-/// The settings a document's bytes depend on, hashed with herald's version.
-fn settings(config: &Config) -> [u8; 32] {
-    let mut hash = Sha256::new();
-    field(&mut hash, env!("CARGO_PKG_VERSION").as_bytes());
-    let settings = format!(
-        "{:?}\n{:?}\n{}\n{}\n{}",
-        config.site, config.feeds, config.permalink, config.base_url, config.timezone
-    );
-    field(&mut hash, settings.as_bytes());
-    hash.finalize().into()
+/// The SHA-256 of `value`'s JSON form, streamed into the hash.
+fn hash(value: &impl Serialize) -> [u8; 32] {
+    let mut hasher = HashWriter(Sha256::new());
+    // Writing into a hash cannot fail, and these types always serialize.
+    let _ = serde_json::to_writer(&mut hasher, value);
+    hasher.0.finalize().into()
 }
 
-/// Hashes `bytes` with their length first, so that fields cannot run into each other.
-fn field(hash: &mut Sha256, bytes: &[u8]) {
-    hash.update((bytes.len() as u64).to_le_bytes());
-    hash.update(bytes);
+/// A [`Sha256`] fed through [`std::io::Write`].
+struct HashWriter(Sha256);
+
+impl std::io::Write for HashWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
-/// The record's pages; lines that do not parse are left out.
-fn parse(text: &str) -> HashMap<String, Entry> {
-    let mut lines = text.lines();
-    if lines.next() != Some(HEADER) {
-        return HashMap::new();
+fn hex(bytes: &[u8]) -> String {
+    let mut text = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        let _ = write!(text, "{byte:02x}");
     }
-    lines.filter_map(parse_line).collect()
-}
-
-fn parse_line(line: &str) -> Option<(String, Entry)> {
-    let mut fields = line.split('\t');
-    let key = parse_key(fields.next()?)?;
-    let mut stamps = [Stamp::default(); FILE_COUNT];
-    for stamp in &mut stamps {
-        *stamp = Stamp::parse(fields.next()?)?;
-    }
-    let path = fields.next()?;
-    if fields.next().is_some() {
-        return None;
-    }
-    Some((path.to_string(), Entry { key, stamps }))
+    text
 }
 
 fn parse_key(hex: &str) -> Option<Key> {
@@ -296,9 +424,36 @@ fn parse_key(hex: &str) -> Option<Key> {
     Some(Key(key))
 }
 
+/// The record's documents. Another first line (an older format, another program's
+/// file) gives nothing; lines that do not parse are left out.
+fn parse(reader: impl BufRead) -> HashMap<String, Entry> {
+    let mut lines = reader.lines();
+    let header = lines
+        .next()
+        .and_then(|line| line.ok())
+        .and_then(|line| serde_json::from_str::<Header>(&line).ok());
+    if header.is_none_or(|h| h.format != FORMAT || h.version != VERSION) {
+        return HashMap::new();
+    }
+    lines
+        .map_while(|line| line.ok())
+        .filter_map(|line| serde_json::from_str::<Line>(&line).ok())
+        .filter_map(|line| {
+            let key = parse_key(&line.key)?;
+            Some((
+                line.document,
+                Entry {
+                    key,
+                    stamps: line.files,
+                },
+            ))
+        })
+        .collect()
+}
+
 impl Stamp {
     /// The stamp of the file at `path`; `None` when it is missing or not a file.
-    fn of(path: &Path) -> Option<Stamp> {
+    pub(crate) fn of(path: &Path) -> Option<Stamp> {
         let metadata = std::fs::metadata(path).ok().filter(|m| m.is_file())?;
         let modified = metadata.modified().ok()?;
         let modified_ns = modified
@@ -307,19 +462,9 @@ impl Stamp {
             .as_nanos();
         Some(Stamp {
             len: metadata.len(),
-            modified_ns,
+            modified_ns: u64::try_from(modified_ns).ok()?,
             inode: inode(&metadata),
         })
-    }
-
-    fn parse(text: &str) -> Option<Stamp> {
-        let mut parts = text.split(':');
-        let stamp = Stamp {
-            len: parts.next()?.parse().ok()?,
-            modified_ns: parts.next()?.parse().ok()?,
-            inode: parts.next()?.parse().ok()?,
-        };
-        parts.next().is_none().then_some(stamp)
     }
 }
 
@@ -369,7 +514,7 @@ mod tests {
     #[test]
     fn the_key_follows_every_input_of_a_page() {
         let rendered = Rendered {
-            settings: settings(&config("T")),
+            settings: hex(&hash(&Settings::of(&config("T")))),
             known: HashMap::new(),
             trusted: None,
         };
@@ -406,11 +551,27 @@ mod tests {
         let mut renamed = a.clone();
         renamed.set_id("tag:example.com,2024:a");
         assert_ne!(base, key(&page(1, 3), None, &[&renamed]), "another id");
-        let other = Rendered {
-            settings: settings(&config("Other")),
-            ..rendered
+        let other = |config: Config| Rendered {
+            settings: hex(&hash(&Settings::of(&config))),
+            known: HashMap::new(),
+            trusted: None,
         };
-        assert_ne!(base, other.key(&page(1, 3), None, &[&a]), "other settings");
+        assert_ne!(
+            base,
+            other(config("Other")).key(&page(1, 3), None, &[&a]),
+            "other settings"
+        );
+        let mut summary = config("T");
+        summary.feeds.content = FeedContent::Summary;
+        assert_ne!(base, other(summary).key(&page(1, 3), None, &[&a]));
+        let mut stylesheet = config("T");
+        stylesheet.feeds.stylesheet = Stylesheet::Off;
+        assert_ne!(base, other(stylesheet).key(&page(1, 3), None, &[&a]));
+        // Settings that shape no document keep every key.
+        let mut ping = config("T");
+        ping.feeds.websub_timeout_seconds = 99;
+        ping.feeds.tag_archives = true;
+        assert_eq!(base, other(ping).key(&page(1, 3), None, &[&a]));
     }
 
     #[test]
@@ -464,27 +625,45 @@ mod tests {
         std::fs::write(out.join("archive/atom-1.xml"), "edited").unwrap();
         assert!(rendered.skips(&out, &page(1, 2), &key).is_none());
 
-        // A check that fails forgets the record.
+        // A check that fails forgets the record, even after one that passed.
         let mut rendered = Rendered::load(&config);
+        rendered.checked(true);
         rendered.checked(false);
         assert!(rendered.known.is_empty() && !rendered.unchecked());
+        rendered.checked(true);
+        assert!(rendered.skips(&out, &page(1, 2), &key).is_none());
     }
 
     #[test]
     fn a_damaged_record_is_read_as_far_as_it_parses() {
         let key = "ab".repeat(32);
-        let stamps = "1:2:3\t4:5:6\t7:8:9\t1:2:3\t4:5:6\t7:8:9";
-        let good = format!("{key}\t{stamps}\tarchive/rss-1.xml");
+        let stamp = r#"{"len":1,"modified_ns":2,"inode":3}"#;
+        let files = [stamp; FILE_COUNT].join(",");
+        let good = format!(r#"{{"document":"archive/rss-1.xml","key":"{key}","files":[{files}]}}"#);
+        let header = format!(r#"{{"format":"{FORMAT}","version":{VERSION}}}"#);
+        let five = [stamp; FILE_COUNT - 1].join(",");
         let text = format!(
-            "{HEADER}\n{good}\nnonsense\n{key}\t1:2\t4:5:6\t7:8:9\t1:2:3\t4:5:6\t7:8:9\tx\n\
-             {key}\t1:2:3\t4:5:6\t7:8:9\tthree-stamps-of-version-1\n{}\n",
+            "{header}\n{good}\nnonsense\n\
+             {{\"document\":\"x\",\"key\":\"{key}\",\"files\":[{five}]}}\n\
+             {{\"document\":\"y\",\"key\":\"short\",\"files\":[{files}]}}\n{}\n",
             good.replace("rss-1", "rss-2")
         );
-        let known = parse(&text);
+        let known = parse(text.as_bytes());
         let mut paths: Vec<&String> = known.keys().collect();
         paths.sort();
         assert_eq!(paths, ["archive/rss-1.xml", "archive/rss-2.xml"]);
-        assert!(parse(&format!("herald feed documents 1\n{good}\n")).is_empty());
-        assert!(parse("").is_empty());
+        assert_eq!(known["archive/rss-1.xml"].stamps[0].len(), 1);
+        let other = header.replace(&format!(":{VERSION}}}"), ":99}");
+        assert!(parse(format!("{other}\n{good}\n").as_bytes()).is_empty());
+        assert!(parse(&b""[..]).is_empty());
+    }
+
+    /// The record herald wrote up to version 2: tab-separated text.
+    #[test]
+    fn a_record_of_the_old_format_is_read_as_nothing_known() {
+        let key = "ab".repeat(32);
+        let stamps = "1:2:3\t4:5:6\t7:8:9\t1:2:3\t4:5:6\t7:8:9";
+        let old = format!("herald feed documents 2\n{key}\t{stamps}\tarchive/rss-1.xml\n");
+        assert!(parse(old.as_bytes()).is_empty());
     }
 }

@@ -34,17 +34,33 @@ pub enum Written {
 pub struct Staged {
     path: PathBuf,
     temp: Option<TempPath>,
+    len: u64,
 }
 
 impl Staged {
-    /// `path`, known to hold already what it should: [`commit`] leaves it alone.
-    pub(crate) fn unchanged(path: PathBuf) -> Self {
-        Staged { path, temp: None }
+    /// `path`, known to hold already what it should (`len` bytes): [`commit`] leaves it
+    /// alone.
+    pub(crate) fn unchanged(path: PathBuf, len: u64) -> Self {
+        Staged {
+            path,
+            temp: None,
+            len,
+        }
     }
 
     /// The file this replaces.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The size of the new version, in bytes.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether the new version is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
     }
 
     /// What [`commit`] will do with it.

@@ -24,6 +24,8 @@ pub struct ChangeWriter {
     same: u64,
     /// The new version, once it differs.
     temp: Option<Temp>,
+    /// Bytes written so far.
+    len: u64,
 }
 
 impl ChangeWriter {
@@ -35,6 +37,7 @@ impl ChangeWriter {
             path,
             same: 0,
             temp: None,
+            len: 0,
         }
     }
 
@@ -45,6 +48,7 @@ impl ChangeWriter {
 
     /// Appends `bytes` to the new version; errors name the file.
     pub fn write_all(&mut self, mut bytes: &[u8]) -> Result<()> {
+        self.len += bytes.len() as u64;
         if self.temp.is_none() {
             let equal = self.existing.as_mut().map_or(0, |e| e.skip_equal(bytes));
             self.same += equal as u64;
@@ -71,6 +75,7 @@ impl ChangeWriter {
         Ok(Staged {
             path: self.path,
             temp,
+            len: self.len,
         })
     }
 

@@ -367,7 +367,7 @@ fn a_zero_page_size_is_refused_with_its_line() {
 /// (when installed) and is read back by feed-rs.
 #[test]
 fn every_archive_page_and_tag_feed_is_valid() {
-    let site = Site::with_config(&format!("{CONFIG}  per_tag: true\n"));
+    let site = Site::with_config(&format!("{CONFIG}  per_tag: true\n  tag_archives: true\n"));
     for n in 0..9 {
         let date = format!("2025-01-{:02}", n + 1);
         let tags = ["['C++', Rust]", "[数据, rust]", "[Café & co, Rust]"][n % 3];
@@ -510,7 +510,7 @@ fn tamper(site: &Site, relative: &str, from: &str, to: &str) {
 
 #[test]
 fn documents_are_left_unrendered_only_while_nothing_in_them_changed() {
-    let site = Site::with_config(&format!("{CONFIG}  per_tag: true\n"));
+    let site = Site::with_config(&format!("{CONFIG}  per_tag: true\n  tag_archives: true\n"));
     let tagged = |n: usize, tags: &str, body: &str| {
         let date =
             chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap() + chrono::Days::new(n as u64);

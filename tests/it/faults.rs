@@ -134,3 +134,50 @@ fn an_article_failing_after_the_feeds_differ_leaves_the_old_feeds_and_no_tempora
         assert!(&now == old, "{file} changed");
     }
 }
+
+/// Documents are published one at a time, a feed's archive pages before the current
+/// document that links to them: when a page cannot be written, the current feed (rendered
+/// first) is not published either, and no temporary file is left beside it.
+#[test]
+fn a_page_that_cannot_be_written_keeps_the_current_feed_that_would_link_to_it() {
+    let config = format!(
+        "{}feeds:\n  limit: 2\n  archive_page_size: 2\n",
+        crate::support::CONFIG
+    );
+    let site = Site::with_config(&config);
+    for i in 0..5 {
+        site.article(
+            &format!("a{i}"),
+            &format!("Old {i}"),
+            &format!("2024-01-0{}", i + 1),
+        );
+    }
+    site.article("a5", "New", "2024-02-01");
+    std::fs::rename(site.path("content/a5.md"), site.path("new.md")).unwrap();
+    // The archive folder is made read-only (a bind mount onto itself) after the first
+    // build; the new article changes the current feed and pushes an item onto a page.
+    let break_it = "mount --bind public/archive public/archive && \
+                    mount -o remount,ro,bind public/archive && mv new.md content/";
+    let script = format!(
+        "{BUILD}\n\
+         mkdir -p saved && cp public/rss.xml public/atom.xml public/feed.json public/rss.html saved/\n\
+         {break_it}\n\
+         if {BUILD}; then echo 'the build should have failed' >&2; exit 3; fi\n\
+         for f in rss.xml atom.xml feed.json rss.html; do cmp public/$f saved/$f; done\n\
+         ls -a public public/archive >&2\n"
+    );
+    let Some(run) = in_namespace(&site, &script) else {
+        return;
+    };
+    run.expect_code(0)
+        .expect_stderr("error: public/archive")
+        .expect_stderr("Read-only file system");
+    // The error names the temporary file it could not create; the listing has none.
+    assert!(
+        !run.stderr()
+            .lines()
+            .any(|line| line.starts_with(".herald-")),
+        "a temporary file was left\n{}",
+        run.describe()
+    );
+}

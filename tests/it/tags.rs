@@ -14,6 +14,7 @@ feeds:
   archives: true
   archive_page_size: 2
   per_tag: true
+  tag_archives: true
 ";
 
 /// Writes `content/{name}.md` with `tags` (a YAML flow list) on `date`.
@@ -221,4 +222,48 @@ fn a_tag_no_longer_used_loses_its_feed_and_nothing_else() {
     site.herald(&["build"]).expect_code(0);
     assert!(!site.path("public/tags/rust").exists());
     assert!(site.path("public/tags/go/index.html").exists());
+}
+
+/// Tag feeds keep their current documents only unless `feeds.tag_archives` is on: every
+/// article is still in the site's archive, and turning the setting off removes the
+/// tags' old pages.
+#[test]
+fn tag_feeds_have_archive_pages_only_with_tag_archives() {
+    let site = varied();
+    site.herald(&["build"]).expect_code(0);
+    assert!(site.path("public/tags/rust/archive/rss-1.xml").exists());
+    site.write("herald.yaml", CONFIG.replace("  tag_archives: true\n", ""));
+    site.herald(&["build"])
+        .expect_code(0)
+        .expect_stdout("; removed ");
+    assert!(!site.path("public/tags/rust/archive").exists());
+    assert_eq!(
+        titles(&parse(&site, "public/tags/rust/atom.xml")),
+        ["e", "d"]
+    );
+    assert!(
+        site.path("public/archive/rss-1.xml").exists(),
+        "the site keeps its pages"
+    );
+    let run = site.herald(&["build", "-v"]);
+    run.expect_code(0);
+    let bytes = run
+        .stdout()
+        .lines()
+        .find(|l| l.starts_with("bytes: "))
+        .unwrap_or_else(|| panic!("no bytes line\n{}", run.describe()))
+        .to_string();
+    let numbers: Vec<u64> = bytes
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|w| !w.is_empty())
+        .map(|w| w.parse().unwrap())
+        .collect();
+    let size = |file: &str| std::fs::metadata(site.path(file)).unwrap().len();
+    let current = size("public/rss.xml") + size("public/atom.xml") + size("public/feed.json");
+    assert_eq!(numbers[0], current, "{bytes}");
+    assert!(
+        numbers[1] > 0 && numbers[2] > 0 && numbers[3] > 0,
+        "{bytes}"
+    );
+    assert_eq!(numbers[4], numbers[..4].iter().sum::<u64>(), "{bytes}");
 }

@@ -46,6 +46,7 @@ feeds:
   archives: true
   archive_page_size: 2
   per_tag: true
+  tag_archives: true
 {smtp}"
     ));
     for (name, title, date, tags) in [
