@@ -446,7 +446,7 @@ fn the_run_that_completes_an_issue_reports_the_totals_of_every_run() {
     );
     assert_eq!(
         first["issue_totals"],
-        serde_json::json!({"sent": 1, "failed": 1, "pending": 1})
+        serde_json::json!({"sent": 1, "failed": 1, "skipped": 0, "pending": 1})
     );
 
     let run = herald(&site, &["send"], &[]);
@@ -457,7 +457,7 @@ fn the_run_that_completes_an_issue_reports_the_totals_of_every_run() {
     assert_eq!(last["issue"], first["issue"]);
     assert_eq!(
         last["issue_totals"],
-        serde_json::json!({"sent": 2, "failed": 1, "pending": 0}),
+        serde_json::json!({"sent": 2, "failed": 1, "skipped": 0, "pending": 0}),
         "the refusal of the first run is still counted"
     );
 
