@@ -181,7 +181,7 @@ pub fn run_subscribers(context: &Context, args: SubscribersArgs) -> Result<(), F
         Ok(lifecycle::record(&store, email, &event, context.now, policy)?.effect)
     };
     match args.command {
-        SubscribersCommand::Import { file } => import(context, &config.state_file, &file, policy),
+        SubscribersCommand::Import { file } => import(context, &config, &file, policy),
         SubscribersCommand::Add { email, name } => {
             let email = herald::address::normalize(&email)
                 .map_err(|e| Failure::config(refused_address(&email, e)))?;
@@ -525,10 +525,11 @@ fn forget(
 
 fn import(
     context: &Context,
-    state_file: &Path,
+    config: &herald::Config,
     file: &Path,
     policy: Policy,
 ) -> Result<(), Failure> {
+    let state_file = &config.state_file;
     let bytes = std::fs::read(file).map_err(|e| herald::Error::io(file, e))?;
     let report = newsletter::parse_csv(&bytes).map_err(|e| {
         let at = e.line().map(|line| format!(":{line}")).unwrap_or_default();
@@ -549,6 +550,7 @@ fn import(
         &store,
         &report,
         &file.display().to_string(),
+        &config.newsletter,
         context.now,
         policy,
     )?;
@@ -568,6 +570,30 @@ fn import(
             marked(Status::Unsubscribed),
             marked(Status::Bounced),
         );
+        let with_topics = report
+            .rows
+            .iter()
+            .filter(|row| !newsletter::import::topics_of(&row.tags, &config.newsletter).is_empty())
+            .count();
+        if with_topics > 0 {
+            println!(
+                "{with_topics} row(s) carry tags that are topics of `newsletter.topics` (taken as their topics where they chose none)"
+            );
+        }
+    }
+    // Nothing the export says is dropped silently: tags that are not topics are named.
+    let not_topics = newsletter::import::tags_not_topics(&report, &config.newsletter);
+    if !not_topics.is_empty() {
+        let listed: Vec<String> = not_topics
+            .iter()
+            .map(|(tag, rows)| format!("{} ({rows} row(s))", Quoted(tag)))
+            .collect();
+        let line = format!(
+            "{}: warning: these tags are not in `newsletter.topics`, so they were not imported as topics: {} (add a topic with that tag to herald.yaml and import again to keep them)",
+            file.display(),
+            listed.join(", ")
+        );
+        eprintln!("{}", escape(&line));
     }
     if report.problems.is_empty() {
         Ok(())

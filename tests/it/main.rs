@@ -35,6 +35,7 @@ mod smtp_server;
 mod support;
 mod tags;
 mod theme;
+mod topics;
 mod web_pages;
 mod webhooks;
 mod websub;

@@ -66,10 +66,19 @@ pub fn herald(site: &Site, args: &[&str], extra: &[(&str, &str)]) -> Run {
     Run::of(command(site, args, extra))
 }
 
+/// [`herald`] with the clock at `now` (RFC 3339).
+pub fn herald_at(site: &Site, now: &str, args: &[&str]) -> Run {
+    Run::of(command_at(site, now, args, &[]))
+}
+
 fn command(site: &Site, args: &[&str], extra: &[(&str, &str)]) -> Command {
+    command_at(site, "2026-01-01T00:00:00Z", args, extra)
+}
+
+fn command_at(site: &Site, now: &str, args: &[&str], extra: &[(&str, &str)]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_herald"));
     command
-        .args(["--config", "herald.yaml", "--now", "2026-01-01T00:00:00Z"])
+        .args(["--config", "herald.yaml", "--now", now])
         .args(args)
         .current_dir(site.root())
         .env_remove("HERALD_SMTP_URL")
