@@ -100,6 +100,7 @@ def main():
     tags_rows(facts, t, row)
     big_rows(facts, t, row, notes)
     send_rows(facts, t, row, notes)
+    topics_rows(facts, t, row, notes)
     inbound_rows(facts, t, row, notes)
     load_rows(facts, row)
     webhooks_rows(facts, row)
@@ -272,6 +273,36 @@ def send_rows(facts, t, row, notes):
         else:
             row(label, "not available yet (`herald send` is not on main)", reference, "–",
                 "≥ 0.5 × smtp-source", "n/a")
+
+
+def topics_rows(facts, t, row, notes):
+    if "topics_subscribers" not in facts:
+        return
+    n = int(facts["topics_subscribers"])
+    none, sets = t["topics_none"], t["topics_sets"]
+
+    def summary(name):
+        try:
+            return json.loads(facts.get(f"topics_summary_{name}", ""))
+        except ValueError:
+            return {}
+
+    none_sum, sets_sum = summary("none"), summary("sets")
+    none_ok = none_sum.get("sent") == n and none_sum.get("complete") is True
+    sets_ok = (none_sum and sets_sum.get("sent", 0) + sets_sum.get("skipped", 0) == n
+               and sets_sum.get("complete") is True)
+    notes.append(
+        f"Topics: without topics {none_sum.get('sent', '?')} sent; over 16 topic sets "
+        f"{sets_sum.get('sent', '?')} sent, {sets_sum.get('skipped', '?')} skipped "
+        f"(an issue of {facts.get('topics_articles', '?')} articles, each subscriber gets the "
+        "ones in their topics)."
+    )
+    ratio = sets["median"] / none["median"]
+    row(f"Send {n:,}, spread over 16 topic sets", seconds(sets), f"no topics {seconds(none)}",
+        f"{ratio:.2f} ×", "≤ 1.3 × no topics, all sent", verdict(ratio <= 1.3 and none_ok and sets_ok))
+    big, small = int(facts["rss_topics_sets"]), int(facts["rss_topics_none"])
+    row(f"Peak RSS, send {n:,} over 16 topic sets", mb(big), f"no topics {mb(small)}",
+        f"{big / small:.2f} ×", "≤ 1.3 × no topics", verdict(big <= 1.3 * small))
 
 
 def wrk(path):

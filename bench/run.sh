@@ -22,6 +22,9 @@
 #   ONLY=inbound      only the inbound rows
 #   ONLY=webhooks     only the webhooks row (tests/it/webhooks.rs, ses_notifications_at_rate)
 #   SKIP_WEBHOOKS=1   leave the webhooks row out
+#   ONLY=topics       only the topics rows (a send to subscribers who chose topics)
+#   SKIP_TOPICS=1     leave the topics rows out
+#   TOPICS_SUBSCRIBERS  recipients of the topics rows (default 100000)
 #   WEBHOOKS_N        signed SES notifications in the webhooks row (default 10000)
 #   INBOUND_N         reports in the inbound row's Maildir (default 10000)
 #   BIG_N             articles in the 100k row's corpus (default 100000)
@@ -49,6 +52,7 @@ SERVE_CONNECTIONS=${SERVE_CONNECTIONS:-32}
 NGINX_PORT=${NGINX_PORT:-8089}
 BIG_N=${BIG_N:-100000}
 TAGS_N=${TAGS_N:-20000}
+TOPICS_SUBSCRIBERS=${TOPICS_SUBSCRIBERS:-100000}
 INBOUND_N=${INBOUND_N:-10000}
 # The 100k row builds the newest 20 with archives and per-tag feeds on (each line of
 # this snippet is indented by two spaces, as it goes under `feeds:`; set it empty for a
@@ -56,13 +60,14 @@ INBOUND_N=${INBOUND_N:-10000}
 BENCH_100K_FEEDS_EXTRA=${BENCH_100K_FEEDS_EXTRA-$'  archives: true\n  per_tag: true'}
 case ${ONLY:-} in
 "") ;;
-serve) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=0 SKIP_100K=1 SKIP_INBOUND=1 SKIP_LOAD=1 SKIP_WEBHOOKS=1 SKIP_TAGS=1 ;;
-100k) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=1 SKIP_100K=0 SKIP_INBOUND=1 SKIP_LOAD=1 SKIP_WEBHOOKS=1 SKIP_TAGS=1 ;;
-inbound) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=1 SKIP_100K=1 SKIP_INBOUND=0 SKIP_LOAD=1 SKIP_WEBHOOKS=1 SKIP_TAGS=1 ;;
-load) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=1 SKIP_100K=1 SKIP_INBOUND=1 SKIP_LOAD=0 SKIP_WEBHOOKS=1 SKIP_TAGS=1 ;;
-webhooks) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=1 SKIP_100K=1 SKIP_INBOUND=1 SKIP_LOAD=1 SKIP_WEBHOOKS=0 SKIP_TAGS=1 ;;
-tags) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=1 SKIP_100K=1 SKIP_INBOUND=1 SKIP_LOAD=1 SKIP_WEBHOOKS=1 SKIP_TAGS=0 ;;
-*) printf 'bench/run.sh: ONLY=%s: only "serve", "100k", "tags", "inbound", "load" or "webhooks" can run alone\n' "$ONLY" >&2; exit 1 ;;
+serve) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=0 SKIP_100K=1 SKIP_INBOUND=1 SKIP_LOAD=1 SKIP_WEBHOOKS=1 SKIP_TAGS=1 SKIP_TOPICS=1 ;;
+100k) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=1 SKIP_100K=0 SKIP_INBOUND=1 SKIP_LOAD=1 SKIP_WEBHOOKS=1 SKIP_TAGS=1 SKIP_TOPICS=1 ;;
+inbound) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=1 SKIP_100K=1 SKIP_INBOUND=0 SKIP_LOAD=1 SKIP_WEBHOOKS=1 SKIP_TAGS=1 SKIP_TOPICS=1 ;;
+load) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=1 SKIP_100K=1 SKIP_INBOUND=1 SKIP_LOAD=0 SKIP_WEBHOOKS=1 SKIP_TAGS=1 SKIP_TOPICS=1 ;;
+webhooks) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=1 SKIP_100K=1 SKIP_INBOUND=1 SKIP_LOAD=1 SKIP_WEBHOOKS=0 SKIP_TAGS=1 SKIP_TOPICS=1 ;;
+tags) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=1 SKIP_100K=1 SKIP_INBOUND=1 SKIP_LOAD=1 SKIP_WEBHOOKS=1 SKIP_TAGS=0 SKIP_TOPICS=1 ;;
+topics) SKIP_BUILD=1 SKIP_SEND=1 SKIP_SERVE=1 SKIP_100K=1 SKIP_INBOUND=1 SKIP_LOAD=1 SKIP_WEBHOOKS=1 SKIP_TAGS=1 SKIP_TOPICS=0 ;;
+*) printf 'bench/run.sh: ONLY=%s: only "serve", "100k", "tags", "inbound", "load", "webhooks" or "topics" can run alone\n' "$ONLY" >&2; exit 1 ;;
 esac
 # A fixed clock: every generated article (2015 to mid-2025) is published, and the output
 # does not depend on the day the benchmark runs.
@@ -494,6 +499,107 @@ EOF
   # -d: keep each session's connection for its next message, as a pooled client does.
   bench send_source -- /usr/sbin/smtp-source -d -s "$SEND_CONCURRENCY" -m "$SUBSCRIBERS" -l "$size" \
     -f news@bench.example -t reader@subscribers.bench.example "127.0.0.1:$SINK_PORT"
+  stop_sink
+  SINK_PID=
+fi
+
+# ---------------------------------------------------------------- topics
+# One issue of SEND_ARTICLES articles, each tagged with two of eight topics, sent to
+# TOPICS_SUBSCRIBERS subscribers spread evenly over 16 choices of topics (each of the
+# eight alone, and eight pairs): every subscriber gets some of the articles, in 16
+# distinct editions at most. Compared with the same subscribers having chosen no topic
+# (each gets the whole issue): same config, same issue, same smtp-sink.
+if [[ ${SKIP_TOPICS:-0} != 1 ]]; then
+  T=$BENCH_DIR/topics
+  rm -rf "$T"
+  mkdir -p "$T"
+  sink_user=()
+  [[ $(id -u) -ne 0 ]] || sink_user=(-u nobody)
+  /usr/sbin/smtp-sink "${sink_user[@]}" -c "127.0.0.1:$SINK_PORT" 1024 >"$T/sink.log" 2>&1 &
+  SINK_PID=$!
+  for _ in $(seq 50); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$SINK_PORT") 2>/dev/null && break
+    sleep 0.1
+  done
+  kill -0 "$SINK_PID" 2>/dev/null || die "smtp-sink did not start (port $SINK_PORT busy?): $(cat "$T/sink.log")"
+  "$BIN/gen_corpus" "$T/corpus" "$SEND_ARTICLES" >/dev/null
+  TH=$T/corpus/herald
+  python3 - "$TH/content" <<'PY'
+import pathlib, sys
+# Each article's tags: two of topic-0 … topic-7.
+for i, path in enumerate(sorted(pathlib.Path(sys.argv[1]).rglob("*.md"))):
+    head, sep, body = path.read_text().partition("\n---\n")
+    lines = [l for l in head.splitlines() if not l.startswith("tags:")]
+    lines.append(f"tags: [topic-{i % 8}, topic-{(i + 3) % 8}]")
+    path.write_text("\n".join(lines) + sep + body)
+PY
+  {
+    cat <<YAML
+# Generated by bench/run.sh: one issue of $SEND_ARTICLES articles, eight topics.
+site:
+  title: Herald Bench
+  url: https://bench.example/
+  description: A generated archive for benchmarks
+  language: en
+content_dir: content
+output_dir: public
+state_file: state/herald.db
+newsletter:
+  from: "Herald Bench <news@bench.example>"
+  subject: "{site}: {first_title}"
+  max_articles: $SEND_ARTICLES
+  unsubscribe_url: "https://bench.example/unsubscribe/{token}"
+  unsubscribe_mailto: "unsubscribe@bench.example"
+  archive: false
+  topics:
+YAML
+    for k in 0 1 2 3 4 5 6 7; do
+      printf '    - tag: topic-%s\n      name: Topic %s\n' "$k" "$k"
+    done
+    cat <<YAML
+smtp:
+  url: "smtp://127.0.0.1:$SINK_PORT"
+  concurrency: $SEND_CONCURRENCY
+  rate_per_second: 0
+YAML
+  } >"$TH/topics.yaml"
+  python3 - "$T/subscribers.csv" "$TOPICS_SUBSCRIBERS" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("email,name\n")
+    for i in range(int(sys.argv[2])):
+        f.write(f"reader{i:06d}@subscribers.bench.example,Reader {i}\n")
+PY
+  export HERALD_SECRET=bench-secret-not-for-production-0123456789
+  topics_send=("$BIN/herald" --config "$TH/topics.yaml" --now "$NOW")
+  # Two saved lists of the same addresses: without topics, and spread over 16 choices.
+  "${topics_send[@]}" --quiet subscribers import "$T/subscribers.csv" >/dev/null
+  mv "$TH/state" "$T/state-none"
+  cp -a "$T/state-none" "$T/state-sets"
+  python3 - "$T/state-sets/herald.db" <<'PY'
+import sqlite3, sys
+sets = [[f"topic-{k}"] for k in range(8)] + [[f"topic-{k}", f"topic-{(k + 1) % 8}"] for k in range(8)]
+db = sqlite3.connect(sys.argv[1])
+emails = [r[0] for r in db.execute("select email from subscribers order by email")]
+db.executemany("update subscribers set topics = ? where email = ?",
+               [("\n".join(sets[i % 16]), e) for i, e in enumerate(emails)])
+db.commit()
+PY
+  for list in none sets; do
+    printf 'set -e\nrm -rf "%s"\ncp -a "%s" "%s"\n' "$TH/state" "$T/state-$list" "$TH/state" \
+      >"$T/prepare-$list.sh"
+  done
+  fact topics_subscribers "$TOPICS_SUBSCRIBERS"
+  fact topics_articles "$SEND_ARTICLES"
+  for list in none sets; do
+    log "topics: herald send, $TOPICS_SUBSCRIBERS subscribers, topics: $list"
+    bench "topics_$list" --prepare "bash $T/prepare-$list.sh" -- "${topics_send[@]}" send
+    # One more run whose summary is kept.
+    bash "$T/prepare-$list.sh"
+    "${topics_send[@]}" send >"$T/send-$list.out" 2>"$T/send-$list.err" || true
+    fact "topics_summary_$list" "$(tail -1 "$T/send-$list.out" | tr '=' ' ')"
+    peak_rss "topics_$list" "bash $T/prepare-$list.sh" "${topics_send[@]}" send
+  done
   stop_sink
   SINK_PID=
 fi

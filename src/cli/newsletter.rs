@@ -62,6 +62,32 @@ pub enum SubscribersCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Show one subscriber's topics, or set them: only the articles tagged with one of
+    /// them go to the subscriber. The TAGs must be in `newsletter.topics`.
+    Topics {
+        /// The address.
+        email: String,
+        /// The topics' tags (as `newsletter.topics` lists them; matched by slug).
+        #[arg(conflicts_with = "all")]
+        tags: Vec<String>,
+        /// Clear the choice: every article, as for a subscriber who chose none.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Send one subscriber no issue before a date (at the reader's request); issues
+    /// sent meanwhile are not sent later.
+    Pause {
+        /// The address.
+        email: String,
+        /// When issues start again: a date (midnight in `site.timezone`) or RFC 3339.
+        #[arg(long, value_name = "DATE")]
+        until: String,
+    },
+    /// End a subscriber's pause now: the next issue goes to them.
+    Resume {
+        /// The address.
+        email: String,
+    },
     /// Erase everything herald holds about one address (its row, deliveries and
     /// received messages, and their bytes in the database file), keeping only a keyed
     /// hash so that no later import brings it back.
@@ -108,7 +134,7 @@ pub struct SendArgs {
 #[derive(Debug, clap::Args)]
 pub struct IssuesArgs {
     /// Print a JSON array of {"id", "started_at", "completed_at", "articles", "sent",
-    /// "failed", "pending", "complete"}.
+    /// "failed", "skipped", "pending", "complete"}.
     #[arg(long)]
     json: bool,
 }
@@ -155,7 +181,7 @@ pub fn run_subscribers(context: &Context, args: SubscribersArgs) -> Result<(), F
         Ok(lifecycle::record(&store, email, &event, context.now, policy)?.effect)
     };
     match args.command {
-        SubscribersCommand::Import { file } => import(context, &config.state_file, &file, policy),
+        SubscribersCommand::Import { file } => import(context, &config, &file, policy),
         SubscribersCommand::Add { email, name } => {
             let email = herald::address::normalize(&email)
                 .map_err(|e| Failure::config(refused_address(&email, e)))?;
@@ -191,7 +217,122 @@ pub fn run_subscribers(context: &Context, args: SubscribersArgs) -> Result<(), F
             show(&config.state_file, &email, json)
         }
         SubscribersCommand::List { json } => list(context, &config.state_file, json),
+        SubscribersCommand::Topics { email, tags, all } => {
+            let email = named(&config.state_file, &email)?;
+            if tags.is_empty() && !all {
+                return show_topics(&config, &email);
+            }
+            let chosen = configured_tags(&config, &tags)?;
+            changed(context, &email, change(&email, Event::ChoseTopics(chosen))?)
+        }
+        SubscribersCommand::Pause { email, until } => {
+            let email = named(&config.state_file, &email)?;
+            let until = pause_end(&config, &until)?;
+            changed(context, &email, change(&email, Event::Paused { until })?)
+        }
+        SubscribersCommand::Resume { email } => {
+            let email = named(&config.state_file, &email)?;
+            changed(context, &email, change(&email, Event::Resumed)?)
+        }
     }
+}
+
+/// Says what an event did to `email`; an address with no row is an error.
+fn changed(context: &Context, email: &str, effect: Effect) -> Result<(), Failure> {
+    if effect == Effect::NotSubscriber {
+        return Err(not_a_subscriber(email));
+    }
+    say(context, &effect, email);
+    Ok(())
+}
+
+/// The tags of `newsletter.topics` that `given` name (by slug), as configured; a tag
+/// that names none is refused with the list of those there are.
+fn configured_tags(config: &herald::Config, given: &[String]) -> Result<Vec<String>, Failure> {
+    let topics = &config.newsletter.topics;
+    let listed = || {
+        topics
+            .iter()
+            .map(|t| format!("{} ({})", t.tag, t.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    given
+        .iter()
+        .map(|tag| {
+            config
+                .newsletter
+                .topic(tag)
+                .map(|t| t.tag.clone())
+                .ok_or_else(|| {
+                    let message = if topics.is_empty() {
+                        format!(
+                            "{}: `newsletter.topics` is empty, so there is no topic to choose; add topics to it first",
+                            Quoted(tag)
+                        )
+                    } else {
+                        format!(
+                            "{} is not one of `newsletter.topics`; choose among: {}",
+                            Quoted(tag),
+                            escape(&listed())
+                        )
+                    };
+                    Failure::config(anyhow::anyhow!(
+                        "{}: {message}",
+                        config.file.display()
+                    ))
+                })
+        })
+        .collect()
+}
+
+/// `herald subscribers topics EMAIL`: the subscriber's topics, one a line.
+fn show_topics(config: &herald::Config, email: &str) -> Result<(), Failure> {
+    let row = match Store::open_read_only(&config.state_file)? {
+        Some(store) => store.subscriber(email)?,
+        None => None,
+    };
+    let Some(s) = row else {
+        return Err(not_a_subscriber(email));
+    };
+    if s.topics.is_empty() {
+        println!("{}: every article (no topic chosen)", escape(&s.email));
+        return Ok(());
+    }
+    println!("{}:", escape(&s.email));
+    for tag in &s.topics {
+        match config.newsletter.topic(tag) {
+            Some(topic) => println!("  {} ({})", escape(tag), escape(&topic.name)),
+            None => println!(
+                "  {} (no longer in newsletter.topics: ignored)",
+                escape(tag)
+            ),
+        }
+    }
+    Ok(())
+}
+
+/// `--until`: RFC 3339, or a date at midnight in `site.timezone`.
+fn pause_end(config: &herald::Config, raw: &str) -> Result<chrono::DateTime<chrono::Utc>, Failure> {
+    use chrono::TimeZone;
+    if let Ok(at) = chrono::DateTime::parse_from_rfc3339(raw.trim()) {
+        return Ok(at.with_timezone(&chrono::Utc));
+    }
+    chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .ok()
+        .and_then(|date| {
+            config
+                .timezone
+                .from_local_datetime(&date.and_hms_opt(0, 0, 0)?)
+                .earliest()
+        })
+        .map(|at| at.with_timezone(&chrono::Utc))
+        .ok_or_else(|| {
+            Failure::config(anyhow::anyhow!(
+                "--until {} is not a date (use 2026-03-01 or RFC 3339, e.g. 2026-03-01T09:00:00Z)",
+                Quoted(raw)
+            ))
+        })
 }
 
 /// The address an argument names: [normalized](herald::address::normalize), or, when
@@ -242,7 +383,8 @@ fn list(context: &Context, state_file: &Path, json: bool) -> Result<(), Failure>
             "no subscribers yet: import some with `herald subscribers import FILE.csv` (or add one with `herald subscribers add ADDRESS`)",
         );
     }
-    // Email, status, hard and soft bounces, why they left, the last bounce, name; what
+    // Email, status, hard and soft bounces, why they left, the last bounce, name,
+    // topics (and a pause); what
     // came from outside is escaped, so no stored text reaches the terminal raw (nor
     // adds a column: tabs are escaped too).
     for s in &subscribers {
@@ -258,8 +400,16 @@ fn list(context: &Context, state_file: &Path, json: bool) -> Result<(), Failure>
                 .to_string()
             },
         );
+        let mut topics = if s.topics.is_empty() {
+            "every article".to_string()
+        } else {
+            format!("topics {}", escape(&s.topics.join(", ")))
+        };
+        if let Some(until) = s.paused_until.filter(|until| *until > context.now) {
+            topics.push_str(&format!(", paused until {}", until.to_rfc3339()));
+        }
         println!(
-            "{}\t{}\thard {}\tsoft {}\t{}\t{}\t{}",
+            "{}\t{}\thard {}\tsoft {}\t{}\t{}\t{}\t{topics}",
             escape(&s.email),
             s.status.as_str(),
             s.hard_bounces,
@@ -375,10 +525,11 @@ fn forget(
 
 fn import(
     context: &Context,
-    state_file: &Path,
+    config: &herald::Config,
     file: &Path,
     policy: Policy,
 ) -> Result<(), Failure> {
+    let state_file = &config.state_file;
     let bytes = std::fs::read(file).map_err(|e| herald::Error::io(file, e))?;
     let report = newsletter::parse_csv(&bytes).map_err(|e| {
         let at = e.line().map(|line| format!(":{line}")).unwrap_or_default();
@@ -399,6 +550,7 @@ fn import(
         &store,
         &report,
         &file.display().to_string(),
+        &config.newsletter,
         context.now,
         policy,
     )?;
@@ -418,6 +570,30 @@ fn import(
             marked(Status::Unsubscribed),
             marked(Status::Bounced),
         );
+        let with_topics = report
+            .rows
+            .iter()
+            .filter(|row| !newsletter::import::topics_of(&row.tags, &config.newsletter).is_empty())
+            .count();
+        if with_topics > 0 {
+            println!(
+                "{with_topics} row(s) carry tags that are topics of `newsletter.topics` (taken as their topics where they chose none)"
+            );
+        }
+    }
+    // Nothing the export says is dropped silently: tags that are not topics are named.
+    let not_topics = newsletter::import::tags_not_topics(&report, &config.newsletter);
+    if !not_topics.is_empty() {
+        let listed: Vec<String> = not_topics
+            .iter()
+            .map(|(tag, rows)| format!("{} ({rows} row(s))", Quoted(tag)))
+            .collect();
+        let line = format!(
+            "{}: warning: these tags are not in `newsletter.topics`, so they were not imported as topics: {} (add a topic with that tag to herald.yaml and import again to keep them)",
+            file.display(),
+            listed.join(", ")
+        );
+        eprintln!("{}", escape(&line));
     }
     if report.problems.is_empty() {
         Ok(())
@@ -631,6 +807,7 @@ fn report(outcome: Outcome, terminal: bool) -> Result<(), Failure> {
             subject,
             resumed,
             recipients,
+            not_sent,
             unknown,
             settled,
         } => {
@@ -653,6 +830,12 @@ fn report(outcome: Outcome, terminal: bool) -> Result<(), Failure> {
                     ""
                 };
                 println!("  {}{note}", escape(&email));
+            }
+            if !not_sent.is_empty() {
+                println!("would not send to {} subscriber(s):", not_sent.len());
+                for (email, why) in not_sent {
+                    println!("  {} ({why})", escape(&email));
+                }
             }
         }
         Outcome::Sent {

@@ -2,7 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::schema::Config;
+use super::schema::{Config, Topic};
+use crate::content::tag_slug;
 use crate::error::{Error, Result, SecretProblem};
 
 /// The config file looked for when `--config` is not given.
@@ -169,6 +170,7 @@ impl Config {
             return Err("smtp.concurrency must be at least 1".into());
         }
         self.newsletter.theme.validate(&self.base_url)?;
+        validate_topics(&self.newsletter.topics)?;
         self.validate_feeds()?;
         self.validate_serve()
     }
@@ -331,6 +333,34 @@ fn strip_location(message: &str) -> String {
     }
 }
 
+/// `newsletter.topics`: each with a tag and a name, no two tags that are one tag (the
+/// same slug, as per-tag feeds and articles' tags are matched).
+fn validate_topics(topics: &[Topic]) -> std::result::Result<(), String> {
+    let mut seen: Vec<(String, &str)> = Vec::new();
+    for (i, topic) in topics.iter().enumerate() {
+        if topic.name.trim().is_empty() {
+            return Err(format!(
+                "newsletter.topics[{i}] (tag {:?}) has an empty name; give it the name readers see, e.g. name: \"Rust and systems\"",
+                topic.tag
+            ));
+        }
+        let Some(slug) = tag_slug::slug(&topic.tag) else {
+            return Err(format!(
+                "newsletter.topics[{i}] ({:?}) has no usable tag ({:?}); give the article tag it stands for, as written in front matter `tags:`",
+                topic.name, topic.tag
+            ));
+        };
+        if let Some((_, first)) = seen.iter().find(|(s, _)| *s == slug) {
+            return Err(format!(
+                "newsletter.topics has the tag {first:?} twice (as {:?}: tags are matched by slug, so both are `{slug}`); remove one of them",
+                topic.tag
+            ));
+        }
+        seen.push((slug, &topic.tag));
+    }
+    Ok(())
+}
+
 /// `newsletter.bounce_address` must be a bare `local@domain` whose local part has no
 /// `+`, since VERP puts `+{token}` after it.
 fn check_bounce_address(raw: &str) -> std::result::Result<(), String> {
@@ -422,6 +452,37 @@ mod tests {
         for (from, to, expected) in cases {
             let err = parse(&MINIMAL.replace(from, to)).unwrap_err().to_string();
             assert!(err.contains(expected), "{to}: {err}");
+            assert!(err.starts_with("site/herald.yaml"), "{err}");
+        }
+    }
+
+    #[test]
+    fn topics_need_a_tag_a_name_and_distinct_slugs() {
+        let topics = |list: &str| parse(&format!("{MINIMAL}newsletter:\n  topics:\n{list}"));
+        let config = topics(
+            "    - tag: Rust\n      name: Rust\n    - tag: c++\n      name: C++\n      description: Templates.\n",
+        )
+        .unwrap();
+        assert_eq!(config.newsletter.topics.len(), 2);
+        assert_eq!(
+            config.newsletter.topics[1].description.as_deref(),
+            Some("Templates.")
+        );
+        let cases = [
+            ("    - tag: rust\n      name: \" \"\n", "has an empty name"),
+            (
+                "    - tag: \"--\"\n      name: Dashes\n",
+                "has no usable tag",
+            ),
+            (
+                "    - tag: Rust\n      name: A\n    - tag: \" rust \"\n      name: B\n",
+                "has the tag \"Rust\" twice",
+            ),
+            ("    - tag: rust\n", "missing field `name`"),
+        ];
+        for (list, expected) in cases {
+            let err = topics(list).unwrap_err().to_string();
+            assert!(err.contains(expected), "{list}: {err}");
             assert!(err.starts_with("site/herald.yaml"), "{err}");
         }
     }

@@ -236,6 +236,17 @@ pub struct Newsletter {
     pub topics: Vec<Topic>,
 }
 
+impl Newsletter {
+    /// The topic of `newsletter.topics` that `tag` names: the same tag by slug (as
+    /// per-tag feeds match tags: `Rust`, `rust` and ` RUST ` are one), if any.
+    pub fn topic(&self, tag: &str) -> Option<&Topic> {
+        let slug = crate::content::tag_slug::slug(tag)?;
+        self.topics
+            .iter()
+            .find(|topic| crate::content::tag_slug::slug(&topic.tag).as_deref() == Some(&slug))
+    }
+}
+
 /// One of `newsletter.topics`: an article tag a reader may choose to receive.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -1,6 +1,6 @@
 //! Articles: reading `*.md` files, typing their front matter, dates and time zones,
-//! slugs, Markdown to HTML with absolute links, and the [text helpers](text) every output
-//! shares.
+//! slugs (of articles and of tags), Markdown to HTML with absolute links, and the
+//! [text helpers](text) every output shares.
 //!
 //! Front matter is parsed for every file (it is needed to sort), but only a compact
 //! [`Record`] of each article is kept; the few articles shown are read again whole
@@ -20,6 +20,7 @@ mod record;
 mod simple_yaml;
 mod slug;
 pub mod split;
+pub(crate) mod tag_slug;
 pub mod text;
 
 pub use article::{Article, Body, Fingerprint};

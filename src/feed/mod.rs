@@ -39,7 +39,6 @@ mod select;
 mod site;
 mod stale;
 mod stream;
-mod tag_slug;
 mod tags;
 
 pub use budget::Trimmed;

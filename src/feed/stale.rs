@@ -101,7 +101,7 @@ fn folders(tags: &Path) -> Result<Vec<String>> {
     Ok(names)
 }
 
-/// Whether `name` is something [`super::tag_slug::slug`] can return.
+/// Whether `name` is something [`crate::content::tag_slug::slug`] can return.
 fn is_slug(name: &str) -> bool {
     !name.is_empty()
         && !name.starts_with('-')

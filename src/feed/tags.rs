@@ -8,8 +8,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::tag_slug::{fold, slug};
 use crate::content::Record;
+use crate::content::tag_slug::{fold, slug};
 use crate::error::Diagnostic;
 
 /// One tag's feed.

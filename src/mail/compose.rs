@@ -26,6 +26,9 @@ pub(crate) struct Recipient {
     pub email: String,
     /// The display name, when known.
     pub name: Option<String>,
+    /// Which of a run's composers builds the message (an issue has one per distinct
+    /// set of articles its recipients get; 0 when there is one).
+    pub edition: usize,
 }
 
 /// A finished message: the SMTP envelope and the bytes to send (or write as `.eml`).
@@ -376,6 +379,7 @@ mod tests {
         let recipient = Recipient {
             email: email.into(),
             name: name.map(str::to_string),
+            edition: 0,
         };
         String::from_utf8(composer.compose(&recipient).unwrap().bytes).unwrap()
     }
@@ -472,6 +476,7 @@ mod tests {
         let recipient = Recipient {
             email: "Ann@x.org".into(),
             name: None,
+            edition: 0,
         };
         let before = plain.compose(&recipient).unwrap();
         let verp = Composer {
@@ -499,6 +504,7 @@ mod tests {
             .compose(&Recipient {
                 email: "not an address".into(),
                 name: None,
+                edition: 0,
             })
             .unwrap_err();
         assert!(err.to_string().contains("not an address"), "{err}");

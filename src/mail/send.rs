@@ -157,12 +157,13 @@ impl Ord for Waiting {
     }
 }
 
-/// Sends one message to each recipient, records every step in `ledger`, and returns
+/// Sends one message to each recipient, built by the composer of its
+/// [`Recipient::edition`] in `composers`, records every step in `ledger`, and returns
 /// when each is sent, failed or deferred (or the server proved unreachable).
 /// One recipient's failure never stops the others.
 pub(crate) fn send_all(
     recipients: Vec<Recipient>,
-    composer: &Composer,
+    composers: &[Composer],
     deliver: &dyn Deliver,
     ledger: &mut dyn DeliveryLog,
     options: &SendOptions,
@@ -178,7 +179,7 @@ pub(crate) fn send_all(
         for _ in 0..concurrency {
             let done_tx = done_tx.clone();
             let (job_rx, limiter, stop) = (&job_rx, &limiter, &stop);
-            scope.spawn(move || worker(job_rx, &done_tx, composer, deliver, limiter, stop));
+            scope.spawn(move || worker(job_rx, &done_tx, composers, deliver, limiter, stop));
         }
         drop(done_tx);
         let mut run = Run {
@@ -205,7 +206,7 @@ pub(crate) fn send_all(
 fn worker(
     jobs: &Mutex<mpsc::Receiver<Job>>,
     done: &mpsc::Sender<Done>,
-    composer: &Composer,
+    composers: &[Composer],
     deliver: &dyn Deliver,
     limiter: &RateLimiter,
     stop: &AtomicBool,
@@ -221,7 +222,14 @@ fn worker(
             continue;
         }
         limiter.wait();
-        let result = match composer.compose(&job.recipient) {
+        let composed = match composers.get(job.recipient.edition) {
+            Some(composer) => composer.compose(&job.recipient),
+            None => Err(crate::error::Error::Message {
+                recipient: job.recipient.email.clone(),
+                message: format!("no edition {} in this run", job.recipient.edition),
+            }),
+        };
+        let result = match composed {
             Ok(message) => deliver.deliver(&message.envelope, &message.bytes),
             Err(e) => Err(AttemptError::from(e)),
         };
@@ -470,10 +478,12 @@ mod tests {
         script: Mutex<HashMap<String, Vec<SmtpFailure>>>,
         ledger: std::sync::Arc<Mutex<HashMap<String, String>>>,
         handed: Mutex<Vec<String>>,
+        /// Each recipient's last message.
+        messages: Mutex<HashMap<String, String>>,
     }
 
     impl Deliver for Fake {
-        fn deliver(&self, envelope: &Envelope, _: &[u8]) -> Result<(), AttemptError> {
+        fn deliver(&self, envelope: &Envelope, bytes: &[u8]) -> Result<(), AttemptError> {
             let to = envelope.to()[0].to_string();
             let state = self.ledger.lock().unwrap().get(&to).cloned();
             assert_eq!(
@@ -482,6 +492,10 @@ mod tests {
                 "{to} handed over before `sending`"
             );
             self.handed.lock().unwrap().push(to.clone());
+            self.messages
+                .lock()
+                .unwrap()
+                .insert(to.clone(), String::from_utf8_lossy(bytes).into_owned());
             let mut script = self.script.lock().unwrap();
             match script.get_mut(&to).filter(|s| !s.is_empty()) {
                 Some(replies) => Err(replies.remove(0).into()),
@@ -517,7 +531,7 @@ mod tests {
         }
     }
 
-    fn composer() -> Composer {
+    fn composer(subject: &str) -> Composer {
         let settings = ComposerSettings {
             issue: "20260101-abc",
             from: "Site <news@example.com>",
@@ -536,7 +550,7 @@ mod tests {
             archived_at: None,
         };
         let rendered = Rendered {
-            subject: "S".into(),
+            subject: subject.into(),
             html: "<p>h</p>".into(),
             text: "t".into(),
         };
@@ -560,6 +574,23 @@ mod tests {
         script: &[(&str, Vec<SmtpFailure>)],
         emails: &[&str],
     ) -> (SendReport, Fake, HashMap<String, String>) {
+        let recipients = emails
+            .iter()
+            .map(|e| Recipient {
+                email: e.to_string(),
+                name: None,
+                edition: 0,
+            })
+            .collect();
+        run_editions(script, recipients, &[composer("S")])
+    }
+
+    fn run_editions(
+        script: &[(&str, Vec<SmtpFailure>)],
+        recipients: Vec<Recipient>,
+        composers: &[Composer],
+    ) -> (SendReport, Fake, HashMap<String, String>) {
+        let count = recipients.len();
         let ledger = std::sync::Arc::new(Mutex::new(HashMap::new()));
         let fake = Fake {
             script: Mutex::new(
@@ -570,14 +601,8 @@ mod tests {
             ),
             ledger: ledger.clone(),
             handed: Mutex::new(Vec::new()),
+            messages: Mutex::new(HashMap::new()),
         };
-        let recipients = emails
-            .iter()
-            .map(|e| Recipient {
-                email: e.to_string(),
-                name: None,
-            })
-            .collect();
         let options = SendOptions {
             concurrency: 3,
             backoff: Duration::from_millis(1),
@@ -587,16 +612,50 @@ mod tests {
         let mut seen = 0;
         let report = send_all(
             recipients,
-            &composer(),
+            composers,
             &fake,
             &mut MapLog(ledger.clone()),
             &options,
             &mut |_, _| seen += 1,
         )
         .unwrap();
-        assert!(seen >= emails.len());
+        assert!(seen >= count);
         let states = ledger.lock().unwrap().clone();
         (report, fake, states)
+    }
+
+    #[test]
+    fn each_recipient_gets_the_message_of_its_edition() {
+        let recipient = |email: &str, edition| Recipient {
+            email: email.into(),
+            name: None,
+            edition,
+        };
+        let recipients = vec![
+            recipient("a@x.org", 0),
+            recipient("b@x.org", 1),
+            recipient("c@x.org", 0),
+        ];
+        let composers = [composer("All of it"), composer("Part of it")];
+        let (report, fake, _) = run_editions(&[], recipients, &composers);
+        let messages = fake.messages.lock().unwrap();
+        for (email, subject) in [
+            ("a@x.org", "Subject: All of it"),
+            ("b@x.org", "Subject: Part of it"),
+            ("c@x.org", "Subject: All of it"),
+        ] {
+            assert!(
+                messages[email].contains(subject),
+                "{email}: {}",
+                messages[email]
+            );
+        }
+        assert_eq!(report.sent, 3);
+        // An edition the run does not have is a local failure: the run stops there and
+        // nothing is handed over for it.
+        let (report, fake, _) = run_editions(&[], vec![recipient("d@x.org", 7)], &composers);
+        assert!(fake.messages.lock().unwrap().is_empty());
+        assert!(matches!(report.aborted, Some(Stopped::Local { .. })));
     }
 
     #[test]

@@ -12,6 +12,8 @@ pub struct IssueTotals {
     pub sent: u32,
     /// Recipients refused for good.
     pub failed: u32,
+    /// Recipients not sent to by their own choice (paused, or nothing in their topics).
+    pub skipped: u32,
     /// Active subscribers still to be sent to (0 once the issue is complete).
     pub pending: u32,
 }
@@ -45,6 +47,7 @@ pub fn issue_totals(store: &Store, issue: &str, complete: bool) -> Result<IssueT
     Ok(IssueTotals {
         sent: counts.sent,
         failed: counts.failed,
+        skipped: counts.skipped,
         pending,
     })
 }

@@ -20,6 +20,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::config::Topic;
+use crate::content::tag_slug;
 use crate::error::Result;
 use crate::store::{Joined, Known, LastBounce, Reason, Status, Store, Subscriber, Write};
 
@@ -474,6 +476,35 @@ fn is_paused(s: &Subscriber, now: DateTime<Utc>) -> bool {
 /// Whether an issue sent at `now` goes to `s`: active, and not paused.
 pub fn receives(s: &Subscriber, now: DateTime<Utc>) -> bool {
     s.status == Status::Active && !is_paused(s, now)
+}
+
+/// Which of an issue's articles go to a subscriber who chose `topics`: indices into
+/// `articles` (each article's tags), in order.
+///
+/// No topic chosen: every article. Otherwise the articles with at least one tag whose
+/// slug is the slug of a chosen topic (tags are matched as per-tag feeds match them:
+/// `Rust` and `rust` are one tag). A chosen topic that is no longer in
+/// `newsletter.topics` (`configured`) is ignored; when none of the chosen topics is
+/// configured any more, the subscriber gets every article again, as one who chose none.
+pub fn articles_for(topics: &[String], configured: &[Topic], articles: &[&[String]]) -> Vec<usize> {
+    let offered: Vec<String> = configured
+        .iter()
+        .filter_map(|topic| tag_slug::slug(&topic.tag))
+        .collect();
+    let wanted: Vec<String> = topics
+        .iter()
+        .filter_map(|tag| tag_slug::slug(tag))
+        .filter(|slug| offered.contains(slug))
+        .collect();
+    (0..articles.len())
+        .filter(|&i| {
+            wanted.is_empty()
+                || articles[i]
+                    .iter()
+                    .filter_map(|tag| tag_slug::slug(tag))
+                    .any(|slug| wanted.contains(&slug))
+        })
+        .collect()
 }
 
 /// Active again: counts restart, the reason is cleared, every outstanding link is spent.

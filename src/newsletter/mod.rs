@@ -8,6 +8,7 @@
 //! are passed in. Every issue sent is also published as a web page (`archive`).
 
 pub(crate) mod archive;
+mod editions;
 pub mod import;
 mod issues;
 pub mod lifecycle;

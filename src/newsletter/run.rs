@@ -5,6 +5,7 @@ use std::time::{Instant, SystemTime};
 
 use chrono::{DateTime, Utc};
 
+use super::editions::{self, Editions, Share};
 use super::issues::{IssueTotals, issue_totals};
 use super::lifecycle::{self, Bounce, Event, Policy};
 use super::plan::{Next, Plan, plan_next};
@@ -43,8 +44,9 @@ pub struct Summary {
     pub sent: usize,
     /// Recipients refused for good in this run.
     pub failed: usize,
-    /// Recipients not sent to in this run: already settled by an earlier run, left
-    /// `sending` by an interrupted one with `--no-retry-unknown`, or unsubscribed while
+    /// Recipients not sent to in this run: paused, or with nothing of the issue in
+    /// their topics (recorded `skipped`); already settled by an earlier run; left
+    /// `sending` by an interrupted one with `--no-retry-unknown`; or unsubscribed while
     /// the run was under way.
     pub skipped: usize,
     /// Recipients left for the next run (temporary failures, unreachable server).
@@ -87,6 +89,9 @@ pub enum Outcome {
         resumed: bool,
         /// Recipients that would be sent to.
         recipients: Vec<String>,
+        /// Active subscribers who would get no message (paused, or nothing in their
+        /// topics), with why.
+        not_sent: Vec<(String, String)>,
         /// Recipients an interrupted run left `sending` (sent again unless
         /// `--no-retry-unknown`).
         unknown: Vec<String>,
@@ -161,8 +166,8 @@ pub fn send(
         Next::Nothing { since } => return Ok(Outcome::NothingNew { since }),
         Next::Issue(plan) => plan,
     };
-    let composer = composer_for(config, secrets, &plan, SystemTime::from(now), "", false)?;
-    let audience = Audience::of(Some(&store), &plan.issue.id)?;
+    let audience = Audience::of(Some(&store), config, &plan, now)?;
+    let composers = composers_for(config, secrets, &plan, &audience, now, "")?;
     if audience.is_empty() && !plan.resumed {
         return Ok(Outcome::NoSubscribers {
             issue: plan.issue.id.clone(),
@@ -185,6 +190,10 @@ pub fn send(
     // resumed run writes it again (unchanged bytes leave the files alone). A failure
     // stops the run here, with no message sent by it and no subscriber changed.
     super::archive::publish(config, &plan).map_err(|e| Error::Archive(Box::new(e)))?;
+    // Those who get nothing of this issue are done with before anyone is sent to: a
+    // resumed run finds them settled.
+    store.record_skipped(&plan.issue.id, &audience.skip, now)?;
+    let chose_not = audience.skip.len();
     let unknown: Vec<String> = audience.unknown.iter().map(|r| r.email.clone()).collect();
     let (todo, retried, skipped) = audience.into_batch(request.no_retry_unknown);
     progress.start(todo.len());
@@ -198,7 +207,7 @@ pub fn send(
     let mut on_each = |email: &str, state: &Settled| progress.settled(email, state);
     let report = send_all(
         todo,
-        &composer,
+        &composers,
         deliver.as_ref(),
         &mut ledger,
         &options,
@@ -213,7 +222,7 @@ pub fn send(
         articles: plan.issue.articles.len(),
         sent: report.sent,
         failed: report.failed.len(),
-        skipped: skipped + report.skipped.len(),
+        skipped: chose_not + skipped + report.skipped.len(),
         deferred: report.deferred.len(),
         unknown_retried: retried,
         complete: report.is_complete(),
@@ -248,19 +257,33 @@ fn look_only(
         Next::Nothing { since } => return Ok(Outcome::NothingNew { since }),
         Next::Issue(plan) => plan,
     };
-    let prefix = if request.to.is_some() { "[TEST] " } else { "" };
-    let composer = composer_for(config, secrets, &plan, SystemTime::from(now), prefix, false)?;
     if let Some(to) = &request.to {
+        let date = SystemTime::from(now);
+        let composer = composer_for(
+            config,
+            secrets,
+            &plan,
+            &plan.rendered,
+            date,
+            "[TEST] ",
+            false,
+        )?;
         return send_test(config, secrets, &plan, &composer, to);
     }
-    let audience = Audience::of(store, &plan.issue.id)?;
+    let audience = Audience::of(store, config, &plan, now)?;
+    let composers = composers_for(config, secrets, &plan, &audience, now, "")?;
+    let subject = composers
+        .first()
+        .map_or(plan.rendered.subject.as_str(), Composer::subject)
+        .to_string();
     let emails = |list: &[Recipient]| list.iter().map(|r| r.email.clone()).collect::<Vec<_>>();
     Ok(Outcome::DryRun {
         issue: plan.issue.id.clone(),
         titles: plan.articles.iter().map(|a| a.title.clone()).collect(),
-        subject: composer.subject().to_string(),
+        subject,
         resumed: plan.resumed,
         recipients: [emails(&audience.todo), emails(&audience.unknown)].concat(),
+        not_sent: audience.skip.clone(),
         unknown: emails(&audience.unknown),
         settled: audience.settled,
     })
@@ -272,40 +295,64 @@ struct Audience {
     todo: Vec<Recipient>,
     /// Left `sending` by an interrupted run: delivered or not, nobody knows.
     unknown: Vec<Recipient>,
-    /// Already sent or permanently failed.
+    /// Already sent, permanently failed or skipped.
     settled: usize,
+    /// Getting nothing of this issue (paused, or nothing in their topics), with why.
+    skip: Vec<(String, String)>,
+    /// Each edition's articles; every recipient's `edition` is an index into it.
+    editions: Vec<Vec<usize>>,
 }
 
 impl Audience {
-    fn of(store: Option<&Store>, issue: &str) -> Result<Audience> {
+    fn of(
+        store: Option<&Store>,
+        config: &Config,
+        plan: &Plan<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Audience> {
         let mut audience = Audience {
             todo: Vec::new(),
             unknown: Vec::new(),
             settled: 0,
+            skip: Vec::new(),
+            editions: Vec::new(),
         };
         let Some(store) = store else {
             return Ok(audience);
         };
-        let deliveries = store.deliveries(issue)?;
+        let deliveries = store.deliveries(&plan.issue.id)?;
+        let mut editions = Editions::new(&plan.articles, &config.newsletter.topics);
         for subscriber in store.active_subscribers()? {
             let status = deliveries
                 .get(&subscriber.email.to_lowercase())
                 .map(|d| d.status);
+            if status.is_some_and(DeliveryStatus::is_settled) {
+                audience.settled += 1;
+                continue;
+            }
+            let edition = match editions.share(&subscriber, now) {
+                Share::Edition(edition) => edition,
+                Share::Skipped(why) => {
+                    audience.skip.push((subscriber.email, why));
+                    continue;
+                }
+            };
             let recipient = Recipient {
                 email: subscriber.email,
                 name: subscriber.name,
+                edition,
             };
             match status {
-                Some(s) if s.is_settled() => audience.settled += 1,
                 Some(DeliveryStatus::Sending) => audience.unknown.push(recipient),
                 _ => audience.todo.push(recipient),
             }
         }
+        audience.editions = editions.sets().to_vec();
         Ok(audience)
     }
 
     fn is_empty(&self) -> bool {
-        self.todo.is_empty() && self.unknown.is_empty() && self.settled == 0
+        self.todo.is_empty() && self.unknown.is_empty() && self.settled == 0 && self.skip.is_empty()
     }
 
     /// Who to send to now, how many of them were `unknown`, and how many are skipped.
@@ -329,7 +376,15 @@ pub fn preview_parts(
     now: DateTime<Utc>,
     recipient: &str,
 ) -> Result<(String, String)> {
-    let composer = composer_for(config, secrets, plan, SystemTime::from(now), "", true)?;
+    let composer = composer_for(
+        config,
+        secrets,
+        plan,
+        &plan.rendered,
+        SystemTime::from(now),
+        "",
+        true,
+    )?;
     Ok(composer.parts(recipient))
 }
 
@@ -353,10 +408,19 @@ pub fn preview_message(
     now: DateTime<Utc>,
     recipient: &str,
 ) -> Result<Vec<u8>> {
-    let composer = composer_for(config, secrets, plan, SystemTime::from(now), "", true)?;
+    let composer = composer_for(
+        config,
+        secrets,
+        plan,
+        &plan.rendered,
+        SystemTime::from(now),
+        "",
+        true,
+    )?;
     let composed = composer.compose(&Recipient {
         email: recipient.to_string(),
         name: None,
+        edition: 0,
     })?;
     Ok(composed.bytes)
 }
@@ -376,6 +440,7 @@ fn send_test(
     let composed = composer.compose(&Recipient {
         email: to.clone(),
         name: None,
+        edition: 0,
     })?;
     deliver
         .deliver(&composed.envelope, &composed.bytes)
@@ -390,6 +455,22 @@ fn send_test(
         issue: plan.issue.id.clone(),
         to,
     })
+}
+
+/// One composer per edition of `audience`, each edition rendered once.
+fn composers_for(
+    config: &Config,
+    secrets: &Secrets,
+    plan: &Plan<'_>,
+    audience: &Audience,
+    now: DateTime<Utc>,
+    prefix: &str,
+) -> Result<Vec<Composer>> {
+    let date = SystemTime::from(now);
+    editions::render(config, plan, &audience.editions)?
+        .iter()
+        .map(|rendered| composer_for(config, secrets, plan, rendered, date, prefix, false))
+        .collect()
 }
 
 /// Why the run stopped early, for the summary line (never carries credentials).

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use crate::config::{Config, Newsletter, Secrets};
+use crate::digest::Rendered;
 use crate::error::{Error, Result, SecretProblem};
 use crate::mail::compose::{ComposerSettings, DkimKey};
 use crate::mail::unsubscribe::Unsubscribe;
@@ -24,12 +25,14 @@ pub(super) fn newsletter_section(config: &Config) -> Result<(&Newsletter, &str)>
     Ok((newsletter, from))
 }
 
-/// The composer for `plan`. Without `HERALD_SECRET`, `preview` allows a fixed
+/// The composer for `plan`, whose articles (all, or those of one edition) are
+/// `rendered`. Without `HERALD_SECRET`, `preview` allows a fixed
 /// placeholder key (for `herald digest`); sending requires the real one.
 pub(crate) fn composer_for(
     config: &Config,
     secrets: &Secrets,
     plan: &Plan<'_>,
+    rendered: &Rendered,
     date: SystemTime,
     subject_prefix: &str,
     preview: bool,
@@ -83,7 +86,7 @@ pub(crate) fn composer_for(
         bounce_address: newsletter.bounce_address.as_deref(),
         archived_at: plan.archive.as_ref().map(|place| place.url.as_str()),
     };
-    Composer::new(settings, plan.rendered.clone(), &path)
+    Composer::new(settings, rendered.clone(), &path)
 }
 
 /// The SMTP relay (`HERALD_SMTP_URL`, else `smtp.url`), or the outbox folder

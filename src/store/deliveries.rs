@@ -25,6 +25,9 @@ pub enum DeliveryStatus {
     /// A temporary problem (4xx, connection) or a local failure (a message that could
     /// not be built or written); the next run tries again.
     Deferred,
+    /// Not sent, by the subscriber's own choice: paused, or nothing in the issue was in
+    /// their topics. Done with, as `sent` is; `reply` says why.
+    Skipped,
 }
 
 impl DeliveryStatus {
@@ -35,12 +38,16 @@ impl DeliveryStatus {
             DeliveryStatus::Sent => "sent",
             DeliveryStatus::Failed => "failed",
             DeliveryStatus::Deferred => "deferred",
+            DeliveryStatus::Skipped => "skipped",
         }
     }
 
     /// Whether the recipient needs nothing more for this issue.
     pub fn is_settled(self) -> bool {
-        matches!(self, DeliveryStatus::Sent | DeliveryStatus::Failed)
+        matches!(
+            self,
+            DeliveryStatus::Sent | DeliveryStatus::Failed | DeliveryStatus::Skipped
+        )
     }
 
     fn parse(text: &str) -> DeliveryStatus {
@@ -48,6 +55,7 @@ impl DeliveryStatus {
             "sending" => DeliveryStatus::Sending,
             "sent" => DeliveryStatus::Sent,
             "failed" => DeliveryStatus::Failed,
+            "skipped" => DeliveryStatus::Skipped,
             _ => DeliveryStatus::Deferred,
         }
     }
@@ -82,35 +90,39 @@ pub struct DeliveryCounts {
     pub sent: u32,
     /// Rows `failed`.
     pub failed: u32,
+    /// Rows `skipped`.
+    pub skipped: u32,
 }
 
 impl Store {
-    /// How many of `issue`'s rows are `sent` and `failed`.
+    /// How many of `issue`'s rows are `sent`, `failed` and `skipped`.
     pub fn delivery_counts(&self, issue: &str) -> Result<DeliveryCounts> {
         self.conn
             .query_row(
                 "SELECT COUNT(*) FILTER (WHERE status = 'sent'),
-                        COUNT(*) FILTER (WHERE status = 'failed')
+                        COUNT(*) FILTER (WHERE status = 'failed'),
+                        COUNT(*) FILTER (WHERE status = 'skipped')
                  FROM deliveries WHERE issue = ?1",
                 [issue],
                 |row| {
                     Ok(DeliveryCounts {
                         sent: row.get(0)?,
                         failed: row.get(1)?,
+                        skipped: row.get(2)?,
                     })
                 },
             )
             .map_err(|e| self.error(e))
     }
 
-    /// Active subscribers with no `sent` or `failed` row for `issue`.
+    /// Active subscribers with no `sent`, `failed` or `skipped` row for `issue`.
     pub fn active_without_final_row(&self, issue: &str) -> Result<u32> {
         self.conn
             .query_row(
                 "SELECT COUNT(*) FROM subscribers s
                  WHERE s.status = 'active' AND NOT EXISTS (
                      SELECT 1 FROM deliveries d
-                     WHERE d.issue = ?1 AND d.email = s.email AND d.status IN ('sent', 'failed'))",
+                     WHERE d.issue = ?1 AND d.email = s.email AND d.status IN ('sent', 'failed', 'skipped'))",
                 [issue],
                 |row| row.get(0),
             )
@@ -175,6 +187,39 @@ impl Store {
         }
         tx.commit().map_err(|e| Error::store(&self.path, e))?;
         Ok(claimed)
+    }
+
+    /// Records `skipped` (each with its reason) for recipients the run does not send
+    /// to, in one transaction committed before this returns; a row already `sent` or
+    /// `failed` stays as it is.
+    pub fn record_skipped(
+        &mut self,
+        issue: &str,
+        skipped: &[(String, String)],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| Error::store(&self.path, e))?;
+        {
+            let mut statement = tx
+                .prepare_cached(
+                    "INSERT INTO deliveries (issue, email, status, attempts, reply, updated_at)
+                     VALUES (?1, ?2, 'skipped', 0, ?3, ?4)
+                     ON CONFLICT (issue, email) DO UPDATE
+                     SET status = 'skipped', reply = ?3, updated_at = ?4
+                     WHERE status NOT IN ('sent', 'failed')",
+                )
+                .map_err(|e| Error::store(&self.path, e))?;
+            let now = stamp(now);
+            for (email, why) in skipped {
+                statement
+                    .execute(params![issue, email, why, now])
+                    .map_err(|e| Error::store(&self.path, e))?;
+            }
+        }
+        tx.commit().map_err(|e| Error::store(&self.path, e))
     }
 
     /// Records the outcomes of finished attempts, in one transaction.

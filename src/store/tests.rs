@@ -228,6 +228,58 @@ fn the_ledger_goes_sending_then_sent_failed_or_deferred() {
 }
 
 #[test]
+fn a_skipped_row_is_settled_with_its_reason_and_never_overwrites_a_sent_one() {
+    let (_dir, mut store) = store();
+    store
+        .start_issue(&IssueRow {
+            id: "i1".into(),
+            cutoff: now(),
+            articles: vec!["a".into()],
+            started_at: now(),
+            completed_at: None,
+        })
+        .unwrap();
+    for email in ["a@x.org", "b@x.org", "c@x.org"] {
+        active(&store, email);
+    }
+    store
+        .mark_sending("i1", &["a@x.org", "c@x.org"], now())
+        .unwrap();
+    store
+        .record_outcomes(
+            "i1",
+            &[DeliveryOutcome {
+                email: "a@x.org".into(),
+                status: DeliveryStatus::Sent,
+                reply: None,
+            }],
+            now(),
+        )
+        .unwrap();
+    let why = |email: &str| (email.to_string(), "nothing in their topics".to_string());
+    store
+        .record_skipped(
+            "i1",
+            &[why("a@x.org"), why("b@x.org"), why("c@x.org")],
+            now(),
+        )
+        .unwrap();
+    let rows = store.deliveries("i1").unwrap();
+    assert_eq!(rows["a@x.org"].status, DeliveryStatus::Sent);
+    for email in ["b@x.org", "c@x.org"] {
+        assert_eq!(rows[email].status, DeliveryStatus::Skipped);
+        assert!(rows[email].status.is_settled());
+        assert_eq!(
+            rows[email].reply.as_deref(),
+            Some("nothing in their topics")
+        );
+    }
+    let counts = store.delivery_counts("i1").unwrap();
+    assert_eq!((counts.sent, counts.skipped), (1, 2));
+    assert_eq!(store.active_without_final_row("i1").unwrap(), 0);
+}
+
+#[test]
 fn read_only_open_creates_nothing_and_newer_schemas_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("herald.db");

@@ -129,7 +129,7 @@ fn an_internationalized_domain_in_three_spellings_is_one_subscriber() {
     let list = site.herald(&["subscribers", "list"]);
     assert_eq!(
         list.stdout().lines().collect::<Vec<_>>(),
-        ["ann@xn--bcher-kva.de\tactive\thard 0\tsoft 0\t-\t-\tAnn B"],
+        ["ann@xn--bcher-kva.de\tactive\thard 0\tsoft 0\t-\t-\tAnn B\tevery article"],
         "{}",
         list.describe()
     );
@@ -195,7 +195,7 @@ fn a_stored_control_character_is_printed_escaped_by_list_and_show() {
     let shown = "Eve\\x1b]0;owned\\x07\\x1b[2J\\x9b31m\\u{202e}dlrow\\r\\nline\\tcol";
     let list = site.herald(&["subscribers", "list"]);
     list.expect_code(0).expect_stdout(&format!(
-        "eve@example.com\tactive\thard 0\tsoft 0\t-\t-\t{shown}\n"
+        "eve@example.com\tactive\thard 0\tsoft 0\t-\t-\t{shown}\tevery article\n"
     ));
     assert!(
         raw_controls(&list.stdout()).is_empty(),

@@ -36,6 +36,7 @@ mod smtp_server;
 mod support;
 mod tags;
 mod theme;
+mod topics;
 mod web_pages;
 mod webhooks;
 mod websub;

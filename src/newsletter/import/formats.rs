@@ -7,6 +7,13 @@
 //! `email`, `name`, `subscribed_to_emails`; listmonk `uuid`, `email`, `name`,
 //! `attributes`, `status`; Substack `email`, `active_subscription`, `email_disabled`;
 //! Buttondown `email`, `subscriber_type`.
+//!
+//! Tags (read into topics where they match `newsletter.topics`): Mailchimp's `TAGS`
+//! (comma-separated, a tag holding a comma or space written in double quotes:
+//! `"Early reader", Newsletter`), Ghost's `labels` (`VIP, Speakers`), listmonk's `lists`
+//! when the export has that column (comma-separated), Buttondown's `tags` (a JSON
+//! array: `["rust", "web"]`). Mailchimp's group (interest) columns are named after
+//! each group, so they cannot be told from other fields, and are not read.
 
 use std::fmt;
 
@@ -61,6 +68,18 @@ pub(crate) struct Columns {
     email: usize,
     name: Name,
     status: StatusRule,
+    tags: Tags,
+}
+
+/// Where the tags (labels, lists) are, and how the export writes several.
+#[derive(Debug, Clone, Copy)]
+enum Tags {
+    /// No such column.
+    None,
+    /// Separated by commas, each maybe in double quotes (Mailchimp, Ghost, listmonk).
+    Commas(usize),
+    /// A JSON array of strings (Buttondown).
+    Json(usize),
 }
 
 /// Where the name is.
@@ -136,6 +155,8 @@ pub(crate) struct Entry {
     /// The name as the export has it, when cleaning changed it.
     pub(crate) name_given: Option<String>,
     pub(crate) status: Status,
+    /// The tags, labels or lists the export gives the subscriber, as written.
+    pub(crate) tags: Vec<String>,
 }
 
 impl Columns {
@@ -152,6 +173,7 @@ impl Columns {
                     unsubscribed: at("unsub_time"),
                     cleaned: at("clean_time"),
                 },
+                tags: at("tags").map_or(Tags::None, Tags::Commas),
             });
         }
         let email = at("email")?;
@@ -173,11 +195,18 @@ impl Columns {
         } else {
             (Format::Herald, StatusRule::Active)
         };
+        let tags = match format {
+            Format::Ghost => at("labels").map_or(Tags::None, Tags::Commas),
+            Format::Listmonk => at("lists").map_or(Tags::None, Tags::Commas),
+            Format::Buttondown => at("tags").map_or(Tags::None, Tags::Json),
+            Format::Herald | Format::Substack | Format::Mailchimp => Tags::None,
+        };
         Some(Columns {
             format,
             email,
             name,
             status,
+            tags,
         })
     }
 
@@ -219,11 +248,17 @@ impl Columns {
             }
         };
         let status = self.status(header, row)?;
+        let tags = match self.tags {
+            Tags::None => Vec::new(),
+            Tags::Commas(at) => split_commas(field(Some(at))),
+            Tags::Json(at) => json_tags(field(Some(at))),
+        };
         Ok(Entry {
             email: email.to_string(),
             name,
             name_given,
             status,
+            tags,
         })
     }
 
@@ -255,6 +290,45 @@ impl Columns {
             value: row.get(at).unwrap_or("").trim().to_string(),
             accepted,
         })
+    }
+}
+
+/// `"Early reader", Newsletter, VIP` → the three tags: split at commas outside double
+/// quotes, each trimmed and unquoted (`""` inside quotes is one `"`); empties dropped.
+fn split_commas(field: &str) -> Vec<String> {
+    let mut tags = Vec::new();
+    let mut tag = String::new();
+    let mut quoted = false;
+    let mut chars = field.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                tag.push('"');
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => tags.push(std::mem::take(&mut tag)),
+            c => tag.push(c),
+        }
+    }
+    tags.push(tag);
+    tags.into_iter()
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+/// Buttondown's `["rust", "web"]`; a field that is not a JSON array of strings is read
+/// as comma-separated, so no tag is lost.
+fn json_tags(field: &str) -> Vec<String> {
+    match serde_json::from_str::<Vec<String>>(field.trim()) {
+        Ok(tags) => tags
+            .into_iter()
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+            .collect(),
+        Err(_) if field.trim().is_empty() => Vec::new(),
+        Err(_) => split_commas(field.trim().trim_start_matches('[').trim_end_matches(']')),
     }
 }
 

@@ -18,6 +18,7 @@ pub use quotes::QuoteProblem;
 
 use super::lifecycle::{self, Effect, Event, Policy};
 use crate::address::{self, AddressError};
+use crate::config::Newsletter;
 use crate::controls::Quoted;
 use crate::store::Status;
 use formats::Columns;
@@ -35,6 +36,9 @@ pub struct CsvRow {
     pub name: Option<String>,
     /// What the export says of the subscriber: active, unsubscribed or bounced.
     pub status: Status,
+    /// The tags, labels or lists the export gives the subscriber, as written (only
+    /// those in `newsletter.topics` become topics: see [`topics_of`]).
+    pub tags: Vec<String>,
 }
 
 /// The rows to import and the records that were rejected.
@@ -316,6 +320,7 @@ impl Rows {
                 email: entry.email,
                 name: entry.name,
                 status: entry.status,
+                tags: entry.tags,
             });
             return;
         };
@@ -327,6 +332,11 @@ impl Rows {
         if row.status == Status::Active {
             row.status = entry.status;
         }
+        for tag in entry.tags {
+            if !row.tags.contains(&tag) {
+                row.tags.push(tag);
+            }
+        }
     }
 }
 
@@ -337,6 +347,7 @@ pub fn store_rows(
     store: &crate::store::Store,
     report: &ImportReport,
     file: &str,
+    newsletter: &Newsletter,
     now: chrono::DateTime<chrono::Utc>,
     policy: Policy,
 ) -> crate::error::Result<Vec<Effect>> {
@@ -347,13 +358,38 @@ pub fn store_rows(
                 status: row.status,
                 name: row.name.clone(),
                 file: file.to_string(),
-                // Read from the export's tag columns by issue 22's import work.
-                topics: Vec::new(),
+                topics: topics_of(&row.tags, newsletter),
             };
             effects.push(lifecycle::record(store, &row.email, &event, now, policy)?.effect);
         }
         Ok(effects)
     })
+}
+
+/// The topics `tags` (a row's tags, labels or lists) name: the tags of
+/// `newsletter.topics` they match by slug, as configured.
+pub fn topics_of(tags: &[String], newsletter: &Newsletter) -> Vec<String> {
+    tags.iter()
+        .filter_map(|tag| newsletter.topic(tag))
+        .map(|topic| topic.tag.clone())
+        .collect()
+}
+
+/// The tags of `report`'s rows that are not topics (so not imported), each with how
+/// many rows carry it, most common first: the import's summary names them.
+pub fn tags_not_topics(report: &ImportReport, newsletter: &Newsletter) -> Vec<(String, usize)> {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for tag in report.rows.iter().flat_map(|row| &row.tags) {
+        if newsletter.topic(tag).is_some() {
+            continue;
+        }
+        match counts.iter_mut().find(|(seen, _)| seen == tag) {
+            Some((_, count)) => *count += 1,
+            None => counts.push((tag.clone(), 1)),
+        }
+    }
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    counts
 }
 
 #[cfg(test)]
@@ -472,6 +508,86 @@ mod tests {
             ]
         );
         assert!(report.problems.is_empty());
+    }
+
+    /// `newsletter.topics` with these tags.
+    fn newsletter(tags: &[&str]) -> Newsletter {
+        Newsletter {
+            topics: tags
+                .iter()
+                .map(|tag| crate::config::Topic {
+                    tag: tag.to_string(),
+                    name: tag.to_string(),
+                    description: None,
+                })
+                .collect(),
+            ..Newsletter::default()
+        }
+    }
+
+    #[test]
+    fn each_exports_tags_are_read_as_it_writes_them_and_matched_to_topics() {
+        // Rows as each service's export writes them (the fixtures' shapes).
+        let cases: [(&str, Format, &[&str]); 5] = [
+            (
+                "Email Address,First Name,Last Name,MEMBER_RATING,LEID,EUID,NOTES,TAGS\n\
+                 ann@example.org,Ann,Lee,2,158011234,a1b2c3d4e5,,\"\"\"Early reader\"\", Newsletter, Rust\"\n",
+                Format::Mailchimp,
+                &["Early reader", "Newsletter", "Rust"],
+            ),
+            (
+                "id,email,name,note,subscribed_to_emails,complimentary_plan,stripe_customer_id,created_at,deleted_at,labels,tiers\n\
+                 6523f1c2a1b2c3d4e5f60718,ann@example.org,Ann,,true,false,,2023-10-09T10:12:33.000Z,,\"VIP, Speakers, web\",\n",
+                Format::Ghost,
+                &["VIP", "Speakers", "web"],
+            ),
+            (
+                "uuid,email,name,attributes,status,lists,created_at,updated_at\n\
+                 5f1b6c2e-8d4a-4f7e-9a1b-2c3d4e5f6a7b,ann@example.org,Ann,{},enabled,\"Weekly, Rust\",2024-01-02T10:00:00Z,2024-01-02T10:00:00Z\n",
+                Format::Listmonk,
+                &["Weekly", "Rust"],
+            ),
+            (
+                "id,email,notes,metadata,tags,creation_date,secondary_id,upgrade_date,source,subscriber_type\n\
+                 0b6a7c1e-1111,ann@example.org,,{},\"[\"\"rust\"\", \"\"web tools\"\"]\",2024-01-01T00:00:00Z,1,,api,regular\n",
+                Format::Buttondown,
+                &["rust", "web tools"],
+            ),
+            ("email,name\nann@example.org,Ann\n", Format::Herald, &[]),
+        ];
+        let configured = newsletter(&["rust", "Web"]);
+        for (text, format, tags) in cases {
+            let report = parse_csv(text.as_bytes()).unwrap();
+            assert_eq!(report.format, format);
+            assert!(
+                report.problems.is_empty(),
+                "{format}: {:?}",
+                report.problems
+            );
+            assert_eq!(report.rows[0].tags, tags, "{format}");
+        }
+        // Matched by slug, kept as configured; the rest are named, not lost.
+        let ghost = parse_csv(cases[1].0.as_bytes()).unwrap();
+        assert_eq!(topics_of(&ghost.rows[0].tags, &configured), ["Web"]);
+        assert_eq!(
+            tags_not_topics(&ghost, &configured),
+            [("Speakers".to_string(), 1), ("VIP".to_string(), 1)]
+        );
+        let mailchimp = parse_csv(cases[0].0.as_bytes()).unwrap();
+        assert_eq!(topics_of(&mailchimp.rows[0].tags, &configured), ["rust"]);
+        let buttondown = parse_csv(cases[3].0.as_bytes()).unwrap();
+        assert_eq!(topics_of(&buttondown.rows[0].tags, &configured), ["rust"]);
+        assert_eq!(
+            tags_not_topics(&buttondown, &configured),
+            [("web tools".to_string(), 1)]
+        );
+    }
+
+    #[test]
+    fn a_duplicate_row_adds_its_tags() {
+        let text = "id,email,name,subscribed_to_emails,labels\n1,ann@example.org,Ann,true,\"a, b\"\n2,ANN@example.org,,true,\"b, c\"\n";
+        let report = parse_csv(text.as_bytes()).unwrap();
+        assert_eq!(report.rows[0].tags, ["a", "b", "c"]);
     }
 
     #[test]

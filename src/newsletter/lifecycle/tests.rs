@@ -563,3 +563,57 @@ fn topics_are_a_sorted_set_and_an_export_never_overrides_a_choice() {
     );
     assert_eq!(new.after().unwrap().topics, ["web"]);
 }
+
+fn topic(tag: &str) -> Topic {
+    Topic {
+        tag: tag.into(),
+        name: tag.to_uppercase(),
+        description: None,
+    }
+}
+
+#[test]
+fn who_gets_which_article() {
+    let configured = [topic("Rust"), topic("C++"), topic("web")];
+    let tags = |list: &[&str]| list.iter().map(|t| t.to_string()).collect::<Vec<_>>();
+    let articles = [
+        tags(&["rust", "async"]),
+        tags(&["c-plus-plus"]),
+        tags(&[]),
+        tags(&["Web", "RUST"]),
+        tags(&["c"]),
+    ];
+    let articles: Vec<&[String]> = articles.iter().map(Vec::as_slice).collect();
+    let chosen = |list: &[&str]| list.iter().map(|t| t.to_string()).collect::<Vec<_>>();
+    let cases: [(&[&str], &[usize]); 7] = [
+        // None chosen: everything, untagged articles included.
+        (&[], &[0, 1, 2, 3, 4]),
+        // Matched by slug, whatever the spelling on either side.
+        (&["rust"], &[0, 3]),
+        (&["C++"], &[1]),
+        (&["web", "Rust"], &[0, 3]),
+        // A topic no longer configured is ignored beside one that is.
+        (&["web", "gone"], &[3]),
+        // Only topics no longer configured: every article, as if none were chosen.
+        (&["gone", "elsewhere"], &[0, 1, 2, 3, 4]),
+        // A configured topic no article of this issue carries: nothing.
+        (&["web", "c++"], &[1, 3]),
+    ];
+    for (topics, expected) in cases {
+        assert_eq!(
+            articles_for(&chosen(topics), &configured, &articles),
+            expected,
+            "{topics:?}"
+        );
+    }
+    assert_eq!(
+        articles_for(&chosen(&["c++"]), &configured, &articles[2..3]),
+        Vec::<usize>::new(),
+        "an issue holding nothing in the topics gives an empty set"
+    );
+    assert_eq!(
+        articles_for(&chosen(&["rust"]), &[], &articles),
+        [0, 1, 2, 3, 4],
+        "no topics configured at all: every article"
+    );
+}
