@@ -305,6 +305,11 @@ def topics_rows(facts, t, row, notes):
         f"{big / small:.2f} ×", "≤ 1.3 × no topics", verdict(big <= 1.3 * small))
 
 
+def requests(path):
+    """How many requests one `wrk` run counted as answered."""
+    return int(re.search(r"^\s*(\d+) requests in", path.read_text(), re.M).group(1))
+
+
 def wrk(path):
     """Requests per second, p99 latency in ms and error lines of one `wrk --latency` run."""
     text = path.read_text()
@@ -322,9 +327,14 @@ def serve_rows(facts, results, row, notes):
         return
     if serve != "herald":
         row("Serve rss.xml", "not available yet (`herald serve` is not on main)", "nginx",
-            "–", "≥ 0.5 × nginx", "n/a")
+            "–", "≥ 0.8 × nginx", "n/a")
         return
     size = int(facts["serve_feed_bytes"]) / 1024
+    answered = sum(requests(results / f"wrk_{name}.txt")
+                   for name in ("warmup_herald", "herald_200", "herald_304"))
+    logged = facts.get("serve_herald_log_lines", "unknown")
+    notes.append(f"herald's access log (on, to a file): {logged} lines for the "
+                 f"{answered:,} requests wrk counted as answered (plus the 2 of the probe).")
     for status, what in (("200", "200, gzip"), ("304", "304, If-None-Match")):
         h_rate, h_p99, h_errors = wrk(results / f"wrk_herald_{status}.txt")
         n_rate, n_p99, n_errors = wrk(results / f"wrk_nginx_{status}.txt")
@@ -335,7 +345,7 @@ def serve_rows(facts, results, row, notes):
         label = f"Serve rss.xml ({size:.0f} KB), {what}, wrk {facts['serve_wrk']}"
         ratio = h_rate / n_rate
         row(f"{label}: requests/s", f"{h_rate:,.0f} req/s", f"nginx {n_rate:,.0f} req/s",
-            f"{ratio:.2f} ×", "≥ 0.5 × nginx", verdict(ratio >= 0.5 and clean))
+            f"{ratio:.2f} ×", "≥ 0.8 × nginx", verdict(ratio >= 0.8 and clean))
         ratio = h_p99 / n_p99
         row(f"{label}: p99 latency", f"{h_p99:.2f} ms", f"nginx {n_p99:.2f} ms",
             f"{ratio:.2f} ×", "≤ 2 × nginx", verdict(ratio <= 2 and clean))

@@ -667,8 +667,8 @@ else
   fact serve_feed_bytes "$(stat -c %s "$feed")"
   fact serve_wrk "-t2 -c$SERVE_CONNECTIONS -d${SERVE_SECONDS}s"
 
-  log "serve: herald serve on loopback"
-  RUST_LOG=warn "$BIN/herald" --quiet --config "$H/herald.yaml" --now "$NOW" \
+  log "serve: herald serve on loopback, access log on (to a file)"
+  RUST_LOG=info "$BIN/herald" --config "$H/herald.yaml" --now "$NOW" \
     serve --listen 127.0.0.1:0 2>"$V/herald.log" &
   HTTP_PIDS+=($!)
   herald_url=
@@ -682,8 +682,13 @@ else
   herald_url=$herald_url/rss.xml
 
   log "serve: nginx on 127.0.0.1:$NGINX_PORT"
-  # The reference: nginx as commonly set up for feeds, gzip on (compressing per request,
-  # as nginx does without gzip_static), no access log, keep-alive as long as wrk likes.
+  # The reference: nginx as set up for precompressed feeds: the same rss.xml, beside it
+  # its gzip (`gzip_static`, compressed once, as herald does), no access log, keep-alive
+  # as long as wrk likes. Its own folder, so that herald's holds no rss.xml.gz.
+  mkdir -p "$V/nginx/root"
+  cp -p "$feed" "$V/nginx/root/rss.xml"
+  gzip -9 -n -c "$feed" >"$V/nginx/root/rss.xml.gz"
+  touch -r "$feed" "$V/nginx/root/rss.xml.gz"
   nginx_user=
   [[ $(id -u) -ne 0 ]] || nginx_user="user root;"
   cat >"$V/nginx/nginx.conf" <<NGINX
@@ -702,9 +707,9 @@ http {
   tcp_nopush on;
   tcp_nodelay on;
   keepalive_requests 1000000;
-  gzip on;
+  gzip off;
+  gzip_static on;
   gzip_vary on;
-  gzip_types application/rss+xml application/atom+xml application/feed+json application/json text/xml;
   client_body_temp_path $V/nginx/tmp/body;
   proxy_temp_path $V/nginx/tmp/proxy;
   fastcgi_temp_path $V/nginx/tmp/fastcgi;
@@ -712,10 +717,9 @@ http {
   scgi_temp_path $V/nginx/tmp/scgi;
   server {
     listen 127.0.0.1:$NGINX_PORT;
-    root $out;
+    root $V/nginx/root;
     location = /rss.xml {
       types { }
-      # The charset apart: gzip_types matches the whole default_type string.
       default_type application/rss+xml;
       charset utf-8;
       charset_types application/rss+xml;
@@ -746,6 +750,8 @@ NGINX
     wrk_run "${server}_304" "${!url_var}" -H "If-None-Match: ${!etag_var}"
   done
   stop_http
+  # The access log was on: one line per request answered (wrk's and the probe's).
+  fact serve_herald_log_lines "$(grep -c ' GET /rss.xml ' "$V/herald.log" || true)"
 fi
 
 # ---------------------------------------------------------------- inbound

@@ -18,8 +18,10 @@
 //! - Nothing outside `output_dir`: `..` and encoded separators are refused ([`path`]),
 //!   a symlink that leads out is a 404, hidden files (the build lock, temporary files)
 //!   are 404. No listings: a folder serves its `index.html`, or 404.
-//! - In memory: each file's bytes and compressed variants, checked with one `stat` per
-//!   request ([`cache`]); files over 8 MiB are streamed from disk, uncompressed.
+//! - In memory: each file's bytes, compressed variants and header blocks ([`cache`]),
+//!   checked on disk with a `stat` at most once a second per request path ([`recent`]),
+//!   so a rebuilt, new or deleted file is seen within a second; files over 8 MiB are
+//!   streamed from disk, uncompressed.
 
 mod accept;
 mod cache;
@@ -27,6 +29,7 @@ mod conditional;
 mod encoding;
 mod kind;
 mod path;
+mod recent;
 #[cfg(test)]
 mod tests;
 
@@ -47,6 +50,7 @@ use tokio::io::AsyncReadExt;
 use cache::{Cache, Entry, Limits, LoadError, Loaded, Variant, Version};
 use conditional::Precondition;
 use kind::Kind;
+use recent::Recent;
 
 /// Serves the files below `output_dir` (see the module documentation).
 pub(crate) fn router(output_dir: PathBuf) -> Router {
@@ -58,6 +62,7 @@ pub(crate) fn router_with(output_dir: PathBuf, limits: Limits) -> Router {
     let files = Arc::new(Files {
         root: output_dir,
         cache: Cache::new(limits),
+        recent: Recent::new(limits.revalidate),
     });
     Router::new().fallback(handle).with_state(files)
 }
@@ -67,6 +72,7 @@ pub(crate) fn router_with(output_dir: PathBuf, limits: Limits) -> Router {
 struct Files {
     root: PathBuf,
     cache: Cache,
+    recent: Recent,
 }
 
 const ALLOW: HeaderValue = HeaderValue::from_static("GET, HEAD, OPTIONS");
@@ -89,19 +95,15 @@ const STREAM_CHUNK: usize = 64 << 10;
 
 async fn handle(State(files): State<Arc<Files>>, request: Request) -> Response {
     let (parts, _body) = request.into_parts();
-    let alternative = path::parse(parts.uri.path())
-        .ok()
-        .and_then(|p| kind::alternative(&p.relative));
-    let wants_html = alternative
-        .as_ref()
-        .is_some_and(|a| accept::prefers_html(&parts.headers, a.feed_types));
+    let feed_types = path::file_name(parts.uri.path()).and_then(|name| kind::feed_types(&name));
+    let wants_html = feed_types.is_some_and(|types| accept::prefers_html(&parts.headers, types));
     let response = match parts.method {
         Method::GET | Method::HEAD => files.respond(&parts, wants_html).await,
         Method::OPTIONS => Ok(preflight(&parts.uri)),
         _ => Err(Failure::MethodNotAllowed),
     };
     let mut response = response.unwrap_or_else(|failure| failure.into_response());
-    if alternative.is_some() {
+    if feed_types.is_some() {
         for_browsers(wants_html, response.headers_mut());
     }
     response
@@ -182,36 +184,50 @@ struct Located {
 
 impl Files {
     /// The file the request names or, for a feed document when `wants_html`, its HTML
-    /// page when the build wrote one.
+    /// page when the build wrote one: what the same path led to within the last
+    /// [`Limits::revalidate`], else looked up on disk.
     async fn respond(
         self: &Arc<Self>,
         parts: &Parts,
         wants_html: bool,
     ) -> Result<Response, Failure> {
-        let mut located = self.locate(&parts.uri)?;
-        if wants_html && let Some(page) = self.page_of(&located) {
-            located = page;
-        }
-        let version = Version::of(&located.meta);
-        let entry = match self.cache.get(&located.relative, version) {
-            Some(entry) => entry,
-            None => match self.load(&located).await? {
-                Loaded::Cached(entry) => entry,
-                Loaded::Large(file, meta) => {
-                    return Ok(stream(file, &meta, &located.relative, parts));
+        let path = parts.uri.path();
+        let entry = match self.recent.get(path, wants_html) {
+            Some(entry) => {
+                self.cache.touch(&entry);
+                entry
+            }
+            None => {
+                let mut located = self.locate(&parts.uri)?;
+                if wants_html && let Some(page) = self.page_of(&located) {
+                    located = page;
                 }
-            },
+                let version = Version::of(&located.meta);
+                let entry = match self.cache.get(&located.relative, version) {
+                    Some(entry) => entry,
+                    None => match self.load(&located).await? {
+                        Loaded::Cached(entry) => entry,
+                        Loaded::Large(file, meta) => {
+                            return Ok(stream(file, &meta, &located.relative, parts));
+                        }
+                    },
+                };
+                self.recent.remember(path, wants_html, &entry);
+                entry
+            }
         };
         Ok(self.reply(&entry, parts).await)
     }
 
     /// The regular file the URI names, with one `stat` (two for a folder's index).
+    ///
+    /// A blocking call on the async thread, on purpose: a `stat` of a cached inode
+    /// takes microseconds, far less than handing it to the blocking pool; and a path
+    /// takes this way at most once per [`Limits::revalidate`].
     fn locate(&self, uri: &Uri) -> Result<Located, Failure> {
         let request = path::parse(uri.path())?;
         let mut relative = request.relative;
         let mut full = self.root.join(&relative);
-        // A blocking call on the async thread, on purpose: a `stat` of a cached inode
-        // takes microseconds, far less than handing it to the blocking pool.
         let mut meta = self.stat(&relative, &full)?;
         if meta.is_dir() {
             if !request.trailing_slash {
@@ -277,14 +293,14 @@ impl Files {
         })
     }
 
-    /// A 200 or a 304 from a cached entry.
+    /// A 200 or a 304 from a cached entry, with the header block it holds for it.
     async fn reply(&self, entry: &Entry, parts: &Parts) -> Response {
         let modified = conditional::whole_seconds(entry.version.modified());
         match conditional::evaluate(&parts.headers, &entry.tags(), modified) {
-            Precondition::MatchedTag(index) => not_modified(entry, entry.tag_header(index)),
+            Precondition::MatchedTag(index) => not_modified(entry.not_modified(index)),
             Precondition::NotModified => {
                 let variant = self.negotiate(entry, &parts.headers).await;
-                not_modified(entry, variant.etag.clone())
+                not_modified(entry.not_modified(variant.tag_index()))
             }
             Precondition::Send => {
                 let variant = self.negotiate(entry, &parts.headers).await;
@@ -293,13 +309,7 @@ impl Files {
                 } else {
                     Response::new(Body::from(variant.bytes.clone()))
                 };
-                let headers = response.headers_mut();
-                describe(headers, &entry.kind, entry.last_modified.clone());
-                headers.insert(header::ETAG, variant.etag.clone());
-                headers.insert(header::CONTENT_LENGTH, variant.length.clone());
-                if let Some(token) = variant.coding.token() {
-                    headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(token));
-                }
+                *response.headers_mut() = variant.headers.clone();
                 response
             }
         }
@@ -316,12 +326,10 @@ impl Files {
     }
 }
 
-fn not_modified(entry: &Entry, etag: HeaderValue) -> Response {
-    let mut response = StatusCode::NOT_MODIFIED.into_response();
-    let headers = response.headers_mut();
-    describe(headers, &entry.kind, entry.last_modified.clone());
-    headers.remove(header::CONTENT_TYPE);
-    headers.insert(header::ETAG, etag);
+fn not_modified(headers: &HeaderMap) -> Response {
+    let mut response = Response::new(Body::empty());
+    *response.status_mut() = StatusCode::NOT_MODIFIED;
+    *response.headers_mut() = headers.clone();
     response
 }
 

@@ -124,6 +124,8 @@ fn serve_gives_browsers_the_page_else_xml_they_can_style_and_readers_the_feed_ty
     for (_, page, _) in feeds {
         std::fs::remove_file(site.path(&format!("public/{page}"))).expect("remove page");
     }
+    // A deleted file is seen within a second (docs/serve.md).
+    std::thread::sleep(std::time::Duration::from_secs(1));
     for (file, _, own_type) in &feeds[..2] {
         let page = server.get_with(file, &[("accept", browser)]);
         assert_eq!(page.status, 200);

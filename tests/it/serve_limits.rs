@@ -361,6 +361,8 @@ fn only_html_pages_carry_the_page_policy() {
     // Without that page, the XML gets the policy of the page its feed.xsl makes of
     // it, not the policy of the server's own pages.
     std::fs::remove_file(site.path("public/rss.html")).expect("remove rss.html");
+    // A deleted file is seen within a second (docs/serve.md).
+    std::thread::sleep(std::time::Duration::from_secs(1));
     let browser = server.get_with("/rss.xml", &accept);
     let policy = browser.header("content-security-policy").unwrap_or("");
     assert!(policy.contains("script-src 'self'"), "{policy}");

@@ -12,6 +12,10 @@ use super::encoding::parse_qvalue;
 /// gets HTML; a reader's `application/rss+xml, application/xml;q=0.9, */*;q=0.8` the
 /// feed.
 pub(crate) fn prefers_html(headers: &HeaderMap, feed_types: &[&str]) -> bool {
+    if !headers.contains_key(ACCEPT) {
+        // `*/*`: a tie, without looking further.
+        return false;
+    }
     let ranges = ranges(headers);
     let html = quality(&ranges, "text/html");
     let feed = feed_types

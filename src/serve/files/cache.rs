@@ -1,11 +1,15 @@
 //! Files in memory, one entry per path, valid while the file's version is unchanged.
 //!
-//! A feed is rebuilt by cron in place (a new file renamed over the old one), so a
-//! request checks its entry with one `stat` of the path: the same device, inode, change
-//! time, modification time and length mean the same bytes. A new version is read once,
+//! A feed is rebuilt by cron in place (a new file renamed over the old one), so an entry
+//! is checked with one `stat` of the path (at most once per [`Limits::revalidate`] per
+//! request path, see [`super::recent`]): the same device, inode, change time,
+//! modification time and length mean the same bytes. A new version is read once,
 //! hashed once for its ETag, and compressed once per coding, on the first request that
 //! asks for that coding; every other request clones the bytes it needs (`Bytes` is
 //! reference counted).
+//!
+//! Each variant carries the headers of its 200 and each version those of its 304s,
+//! built once: a request clones a ready header block rather than building one.
 //!
 //! Memory is bounded by [`Limits`]: a file larger than `max_file` is never cached (it is
 //! streamed from disk as it is), and when the entries of the cache (every variant
@@ -17,10 +21,10 @@ use std::io::{self, Read};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
-use axum::http::HeaderValue;
+use axum::http::header::{self, HeaderMap, HeaderValue};
 use sha2::{Digest, Sha256};
 use tokio::sync::OnceCell;
 
@@ -35,6 +39,9 @@ pub(crate) struct Limits {
     /// The cache drops its least recently used entries above this many bytes (the
     /// file's bytes plus its compressed variants).
     pub(crate) budget: usize,
+    /// A request path served within this time is served again without looking at the
+    /// disk ([`super::recent`]); zero looks at every request.
+    pub(crate) revalidate: Duration,
 }
 
 impl Default for Limits {
@@ -42,9 +49,14 @@ impl Default for Limits {
         Limits {
             max_file: 8 << 20,
             budget: 64 << 20,
+            revalidate: REVALIDATE,
         }
     }
 }
+
+/// How long a file served from memory goes unchecked on disk: a rebuilt, new or
+/// deleted file is seen within this time (docs/serve.md promises it).
+pub(crate) const REVALIDATE: Duration = Duration::from_secs(1);
 
 /// What identifies one version of a file without reading it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,28 +95,45 @@ impl Version {
     }
 }
 
-/// One representation of a version: its bytes and the headers that describe them.
+/// One representation of a version: its bytes and the headers of its 200.
 #[derive(Debug)]
 pub(crate) struct Variant {
     /// Which coding the bytes are in.
     pub(crate) coding: Coding,
     /// The body.
     pub(crate) bytes: Bytes,
-    /// The strong entity tag, quoted; compressed variants carry a suffix.
-    pub(crate) etag: HeaderValue,
-    /// `Content-Length`.
-    pub(crate) length: HeaderValue,
+    /// The headers of a 200 with these bytes (or of a `HEAD`): the file's
+    /// ([`super::describe`]), the entity tag, `Content-Length`, `Content-Encoding`.
+    pub(crate) headers: HeaderMap,
 }
 
 impl Variant {
-    fn new(coding: Coding, bytes: Bytes, tag: &str) -> Variant {
+    fn new(coding: Coding, bytes: Bytes, tag: &str, described: &HeaderMap) -> Variant {
+        let mut headers = described.clone();
+        headers.insert(header::ETAG, tag_value(tag));
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+        if let Some(token) = coding.token() {
+            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(token));
+        }
         Variant {
             coding,
-            etag: HeaderValue::from_str(tag).expect("hex digits and quotes"),
-            length: HeaderValue::from(bytes.len()),
             bytes,
+            headers,
         }
     }
+
+    /// Which of [`Entry::tags`] is this variant's.
+    pub(crate) fn tag_index(&self) -> usize {
+        match self.coding {
+            Coding::Identity => 0,
+            Coding::Gzip => 1,
+            Coding::Brotli => 2,
+        }
+    }
+}
+
+fn tag_value(tag: &str) -> HeaderValue {
+    HeaderValue::from_str(tag).expect("hex digits and quotes")
 }
 
 /// One version of one file, in memory.
@@ -114,12 +143,15 @@ pub(crate) struct Entry {
     pub(crate) version: Version,
     /// Type, feed or not, compressible or not.
     pub(crate) kind: Kind,
-    /// `Last-Modified`.
-    pub(crate) last_modified: HeaderValue,
+    /// The headers every answer about this version carries, 200 or 304
+    /// ([`super::describe`]).
+    described: HeaderMap,
     /// The file's bytes as they are.
     pub(crate) identity: Variant,
     /// The entity tags of the identity, gzip and brotli variants, in that order.
     tags: [String; 3],
+    /// The headers of a 304 naming each of [`Entry::tags`].
+    not_modified: [HeaderMap; 3],
     gzip: OnceCell<Option<Variant>>,
     brotli: OnceCell<Option<Variant>>,
     cost: AtomicUsize,
@@ -136,12 +168,22 @@ impl Entry {
             format!("\"{hex}-br\""),
         ];
         let cost = bytes.len();
+        let kind = kind::of(relative);
+        let mut described = HeaderMap::new();
+        super::describe(&mut described, &kind, http_date(version.modified));
+        let not_modified = tags.each_ref().map(|tag| {
+            let mut headers = described.clone();
+            headers.remove(header::CONTENT_TYPE);
+            headers.insert(header::ETAG, tag_value(tag));
+            headers
+        });
         Entry {
             version,
-            kind: kind::of(relative),
-            last_modified: http_date(version.modified),
-            identity: Variant::new(Coding::Identity, Bytes::from(bytes), &tags[0]),
+            identity: Variant::new(Coding::Identity, Bytes::from(bytes), &tags[0], &described),
+            kind,
+            described,
             tags,
+            not_modified,
             gzip: OnceCell::new(),
             brotli: OnceCell::new(),
             cost: AtomicUsize::new(cost),
@@ -154,9 +196,9 @@ impl Entry {
         [&self.tags[0], &self.tags[1], &self.tags[2]]
     }
 
-    /// The tag at `index` of [`Entry::tags`], as a header.
-    pub(crate) fn tag_header(&self, index: usize) -> HeaderValue {
-        HeaderValue::from_str(&self.tags[index]).expect("hex digits and quotes")
+    /// The headers of a 304 naming the tag at `index` of [`Entry::tags`].
+    pub(crate) fn not_modified(&self, index: usize) -> &HeaderMap {
+        &self.not_modified[index]
     }
 }
 
@@ -296,13 +338,19 @@ impl Cache {
                     .flatten()?;
                 entry.cost.fetch_add(compressed.len(), Ordering::Relaxed);
                 self.trim_to_budget(entry);
-                Some(Variant::new(coding, Bytes::from(compressed), tag))
+                Some(Variant::new(
+                    coding,
+                    Bytes::from(compressed),
+                    tag,
+                    &entry.described,
+                ))
             })
             .await;
         made.as_ref()
     }
 
-    fn touch(&self, entry: &Entry) {
+    /// Marks `entry` as used now (the least recently used go first).
+    pub(crate) fn touch(&self, entry: &Entry) {
         let now = self.clock.fetch_add(1, Ordering::Relaxed);
         entry.last_used.store(now, Ordering::Relaxed);
     }
@@ -424,6 +472,7 @@ mod tests {
         let cache = Cache::new(Limits {
             max_file: 100,
             budget: 250,
+            revalidate: Duration::ZERO,
         });
         for (name, tick) in [("a", 1), ("b", 2), ("c", 3)] {
             cache.insert(name, entry(name, &[b'x'; 100], tick));

@@ -93,29 +93,29 @@ pub(crate) struct Alternative {
 /// folder); other files have none.
 pub(crate) fn alternative(relative: &str) -> Option<Alternative> {
     let name = relative.rsplit('/').next().unwrap_or(relative);
+    let feed_types = feed_types(name)?;
+    let stem = relative
+        .strip_suffix(".xml")
+        .or_else(|| relative.strip_suffix(".json"))?;
+    Some(Alternative {
+        page: format!("{stem}.html"),
+        feed_types,
+    })
+}
+
+/// [`Alternative::feed_types`] of the file named `name` (no folder), when it is one of
+/// herald's feed documents; without building the page's path.
+pub(crate) fn feed_types(name: &str) -> Option<&'static [&'static str]> {
     let feed = match archive_page_of(name) {
         Some(feed) => feed,
         None => ["rss.xml", "atom.xml", "feed.json"]
             .into_iter()
             .find(|file| *file == name)?,
     };
-    let (stem, feed_types): (&str, &'static [&'static str]) = match feed {
-        "rss.xml" => (
-            relative.strip_suffix(".xml")?,
-            &["application/rss+xml", "application/xml", "text/xml"],
-        ),
-        "atom.xml" => (
-            relative.strip_suffix(".xml")?,
-            &["application/atom+xml", "application/xml", "text/xml"],
-        ),
-        _ => (
-            relative.strip_suffix(".json")?,
-            &["application/feed+json", "application/json"],
-        ),
-    };
-    Some(Alternative {
-        page: format!("{stem}.html"),
-        feed_types,
+    Some(match feed {
+        "rss.xml" => &["application/rss+xml", "application/xml", "text/xml"],
+        "atom.xml" => &["application/atom+xml", "application/xml", "text/xml"],
+        _ => &["application/feed+json", "application/json"],
     })
 }
 

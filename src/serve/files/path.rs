@@ -51,6 +51,14 @@ pub(crate) fn parse(raw: &str) -> Result<RequestPath, Refused> {
     })
 }
 
+/// The decoded last segment of a request path (`rss.xml` for `/tags/a/rss.xml`), what
+/// says whether it asks for a feed document; `None` when there is none or it is not
+/// UTF-8. Borrowed unless it was percent-encoded.
+pub(crate) fn file_name(raw: &str) -> Option<std::borrow::Cow<'_, str>> {
+    let last = raw.split('/').rfind(|s| !s.is_empty())?;
+    percent_decode_str(last).decode_utf8().ok()
+}
+
 fn check_segment(segment: &str) -> Result<(), Refused> {
     if segment == "." || segment == ".." {
         return Err(Refused::BadRequest);

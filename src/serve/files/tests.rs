@@ -292,18 +292,31 @@ fn q_values_choose_the_coding() {
     }
 }
 
+/// The answers to `path` in each coding.
+fn each_coding(server: &Server, path: &str) -> Vec<client::Response> {
+    ["identity", "gzip", "br"]
+        .map(|coding| get(server.addr, path, &[("accept-encoding", coding)]))
+        .into()
+}
+
 #[test]
-fn a_rebuilt_feed_is_served_new_at_once() {
+fn a_rebuilt_feed_is_served_new_within_the_revalidation_interval() {
     let dir = site();
     let server = Server::start(dir.path());
+    let before: Vec<_> = FEEDS
+        .iter()
+        .map(|(name, _)| each_coding(&server, &format!("/{name}")))
+        .collect();
     for (name, _) in FEEDS {
+        rebuild(dir.path(), name, &feed_bytes(name, "second"));
+    }
+    // Each path was last checked on disk before the rebuild: a request one interval
+    // later checks again.
+    std::thread::sleep(cache::REVALIDATE);
+    for ((name, _), before) in FEEDS.iter().zip(&before) {
         let path = format!("/{name}");
-        let before: Vec<_> = ["identity", "gzip", "br"]
-            .map(|coding| get(server.addr, &path, &[("accept-encoding", coding)]))
-            .into();
         let new = feed_bytes(name, "second");
-        rebuild(dir.path(), name, &new);
-        for (coding, old) in ["identity", "gzip", "br"].iter().zip(&before) {
+        for (coding, old) in ["identity", "gzip", "br"].iter().zip(before) {
             let after = get(server.addr, &path, &[("accept-encoding", coding)]);
             assert_eq!(after.decoded(), new, "{name} {coding}: new bytes");
             assert_ne!(
@@ -406,12 +419,30 @@ fn missing_files_and_other_methods() {
 }
 
 #[test]
-fn a_deleted_file_is_404_even_when_it_was_cached() {
+fn a_deleted_file_is_404_within_the_revalidation_interval_even_when_it_was_cached() {
     let dir = site();
     let server = Server::start(dir.path());
     assert_eq!(get(server.addr, "/atom.xml", &[]).status, 200);
     std::fs::remove_file(dir.path().join("atom.xml")).unwrap();
+    std::thread::sleep(cache::REVALIDATE);
     assert_eq!(get(server.addr, "/atom.xml", &[]).status, 404);
+}
+
+#[test]
+fn with_no_revalidation_interval_every_request_looks_at_the_disk() {
+    let dir = site();
+    let limits = Limits {
+        revalidate: std::time::Duration::ZERO,
+        ..Limits::default()
+    };
+    let server = Server::with_limits(dir.path(), limits);
+    let before = get(server.addr, "/rss.xml", &[]);
+    rebuild(dir.path(), "rss.xml", &feed_bytes("rss.xml", "second"));
+    let after = get(server.addr, "/rss.xml", &[]);
+    assert_eq!(after.body, feed_bytes("rss.xml", "second"));
+    assert_ne!(after.expect_header("etag"), before.expect_header("etag"));
+    std::fs::remove_file(dir.path().join("rss.xml")).unwrap();
+    assert_eq!(get(server.addr, "/rss.xml", &[]).status, 404);
 }
 
 #[test]
@@ -422,6 +453,7 @@ fn files_over_the_size_limit_are_streamed_whole() {
     let limits = Limits {
         max_file: 64 << 10,
         budget: 256 << 10,
+        ..Limits::default()
     };
     let server = Server::with_limits(dir.path(), limits);
     let response = get(server.addr, "/rss.xml", &[("accept-encoding", "gzip, br")]);
@@ -458,6 +490,7 @@ fn over_the_memory_budget_every_file_is_still_served_right() {
     let limits = Limits {
         max_file: 16 << 10,
         budget: 40 << 10,
+        ..Limits::default()
     };
     let server = Server::with_limits(dir.path(), limits);
     for _ in 0..2 {
