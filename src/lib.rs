@@ -138,6 +138,7 @@ pub mod digest;
 pub mod doctor;
 pub mod error;
 pub mod feed;
+pub(crate) mod hex;
 pub mod ids;
 pub mod inbound;
 pub mod lock;

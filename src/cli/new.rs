@@ -66,12 +66,9 @@ fn slug_holder(config: &herald::Config, slug: &str, path: &Path) -> Option<PathB
 }
 
 fn article_url(config: &herald::Config, slug: &str) -> String {
-    let path = config.permalink.replace("{slug}", slug);
     config
-        .base_url
-        .join(path.trim_start_matches('/'))
-        .map(|u| u.to_string())
-        .unwrap_or(path)
+        .article_url(slug)
+        .map_or_else(|_| config.permalink.replace("{slug}", slug), String::from)
 }
 
 /// The new article: every field of our front matter, filled or commented out.

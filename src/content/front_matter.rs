@@ -6,6 +6,7 @@ use serde::de::DeserializeOwned;
 use serde_yaml::Value;
 
 use super::limits;
+use crate::error::strip_location;
 
 /// The front-matter keys herald understands.
 pub const KNOWN_KEYS: &[&str] = &[
@@ -188,13 +189,6 @@ fn key_text(key: &Value) -> String {
             .trim()
             .to_string(),
     }
-}
-
-/// serde_yaml ends its messages with "at line L column C"; the line is printed separately.
-fn strip_location(message: &str) -> &str {
-    message
-        .find(" at line ")
-        .map_or(message, |at| &message[..at])
 }
 
 /// The line of every top-level key, for messages.

@@ -207,9 +207,7 @@ pub(crate) fn record(
         let Some(stamps) = stamps.into_iter().collect::<Option<Vec<Stamp>>>() else {
             continue;
         };
-        for byte in key.0 {
-            let _ = write!(text, "{byte:02x}");
-        }
+        crate::hex::encode_into(&mut text, &key.0);
         for stamp in stamps {
             let _ = write!(
                 text,
@@ -234,14 +232,8 @@ pub(crate) fn record(
 fn record_path(config: &Config) -> PathBuf {
     let mut name = RECORD_PREFIX.to_string();
     let output = Sha256::digest(config.output_dir.as_os_str().as_encoded_bytes());
-    for byte in &output[..8] {
-        let _ = write!(name, "{byte:02x}");
-    }
-    config
-        .state_file
-        .parent()
-        .unwrap_or(Path::new("."))
-        .join(name)
+    crate::hex::encode_into(&mut name, &output[..8]);
+    config.beside_state(&name)
 }
 
 /// The settings a document's bytes depend on, hashed with herald's version.
@@ -286,14 +278,7 @@ fn parse_line(line: &str) -> Option<(String, Entry)> {
 }
 
 fn parse_key(hex: &str) -> Option<Key> {
-    if hex.len() != 64 || !hex.is_ascii() {
-        return None;
-    }
-    let mut key = [0; 32];
-    for (byte, pair) in key.iter_mut().zip(hex.as_bytes().chunks(2)) {
-        *byte = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
-    }
-    Some(Key(key))
+    crate::hex::decode(hex)?.try_into().ok().map(Key)
 }
 
 impl Stamp {
