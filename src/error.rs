@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 /// Everything that can go wrong in herald, each variant carrying where it happened.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// An I/O operation on `path` failed.
     #[error("{}: {source}", path.display())]

@@ -128,6 +128,7 @@
 //! None yet: everything is built in.
 
 #![warn(unreachable_pub)]
+#![deny(missing_docs)]
 
 pub mod address;
 pub mod build;

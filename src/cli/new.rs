@@ -33,9 +33,9 @@ pub fn run(context: &Context, args: Args) -> Result<(), Failure> {
     }
     let published = context
         .now
-        .with_timezone(&config.timezone)
+        .with_timezone(&config.timezone())
         .to_rfc3339_opts(SecondsFormat::Secs, true);
-    let host = config.base_url.host_str().unwrap_or("example.com");
+    let host = config.base_url().host_str().unwrap_or("example.com");
     let text = article(title, &published, config.site.author.as_deref(), host);
     create(&path, &text)?;
     if context.quiet {

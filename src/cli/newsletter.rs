@@ -707,6 +707,8 @@ fn report(outcome: Outcome, terminal: bool) -> Result<(), Failure> {
                 )));
             }
         }
+        // Outcome is #[non_exhaustive]: a kind this binary does not know yet.
+        other => println!("{other:?}"),
     }
     Ok(())
 }

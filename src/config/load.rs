@@ -90,6 +90,16 @@ impl std::fmt::Debug for Secrets {
 }
 
 impl Config {
+    /// The parsed `site.url`: absolute http(s), ending in `/`; every link is built on it.
+    pub fn base_url(&self) -> &url::Url {
+        &self.base_url
+    }
+
+    /// The parsed `site.timezone` (default UTC), for dates written without an offset.
+    pub fn timezone(&self) -> chrono_tz::Tz {
+        self.timezone
+    }
+
     /// The address of the article whose slug is `slug`: `permalink` with `{slug}`
     /// replaced, under `site.url`.
     pub fn article_url(&self, slug: &str) -> std::result::Result<url::Url, url::ParseError> {

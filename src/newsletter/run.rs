@@ -64,6 +64,7 @@ pub struct Summary {
 
 /// What a run did.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Outcome {
     /// No article since the last issue.
     NothingNew {
