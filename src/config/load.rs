@@ -281,6 +281,17 @@ impl Config {
         })
     }
 
+    /// The preferences page's URL template (`{token}` in it): `newsletter.preferences_url`,
+    /// else `herald serve`'s own page under `serve.public_url`, else none.
+    pub fn preferences_url(&self) -> Option<String> {
+        self.newsletter.preferences_url.clone().or_else(|| {
+            self.serve
+                .public_url
+                .as_ref()
+                .map(|base| format!("{base}/preferences/{{token}}"))
+        })
+    }
+
     /// What `check` and `send` warn about in the newsletter settings without refusing
     /// them: a missing `newsletter.postal_address` once the newsletter is set up
     /// (`newsletter.from`), since CAN-SPAM requires a physical address in commercial
@@ -484,6 +495,11 @@ mod tests {
             with_url.unsubscribe_url().as_deref(),
             Some("https://news.example.com/unsubscribe/{token}")
         );
+        assert_eq!(config.preferences_url(), None);
+        assert_eq!(
+            with_url.preferences_url().as_deref(),
+            Some("https://news.example.com/preferences/{token}")
+        );
         let explicit = parse(&format!(
             "{MINIMAL}serve:\n  public_url: https://news.example.com\nnewsletter:\n  from: a@example.com\n  unsubscribe_url: https://other.example.com/u/{{token}}\n"
         ))
@@ -491,6 +507,11 @@ mod tests {
         assert_eq!(
             explicit.unsubscribe_url().as_deref(),
             Some("https://other.example.com/u/{token}")
+        );
+        // The preferences page stays herald serve's own unless set apart.
+        assert_eq!(
+            explicit.preferences_url().as_deref(),
+            Some("https://news.example.com/preferences/{token}")
         );
         let cases = [
             (

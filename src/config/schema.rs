@@ -202,6 +202,11 @@ pub struct Newsletter {
     pub unsubscribe_url: Option<String>,
     /// Address for `List-Unsubscribe: <mailto:…>`.
     pub unsubscribe_mailto: Option<String>,
+    /// The preferences page's URL (topics, pause, unsubscribe), linked beside
+    /// Unsubscribe in every message; `{token}` is replaced by the subscriber's token.
+    /// Unset: `{serve.public_url}/preferences/{token}` when `serve.public_url` is set,
+    /// else no link.
+    pub preferences_url: Option<String>,
     /// Bounce address for VERP, e.g. `bounces@example.com`: each message's SMTP
     /// `MAIL FROM` becomes `bounces+{token}@example.com`, so `herald inbound` can tell
     /// whose message a bounce is about. Unset: `MAIL FROM` is the `from` address.
@@ -267,6 +272,7 @@ impl Default for Newsletter {
             max_articles: 10,
             unsubscribe_url: None,
             unsubscribe_mailto: None,
+            preferences_url: None,
             bounce_address: None,
             dkim: None,
             postal_address: None,

@@ -14,6 +14,17 @@ use crate::error::{Error, Result};
 /// escaping nor CSS inlining changes it.
 pub(crate) const UNSUBSCRIBE_PLACEHOLDER: &str = "HERALD-UNSUBSCRIBE-LINK-PLACEHOLDER";
 
+/// Stands for the recipient's preferences URL, as [`UNSUBSCRIBE_PLACEHOLDER`] does for
+/// the unsubscribe URL.
+pub(crate) const PREFERENCES_PLACEHOLDER: &str = "HERALD-PREFERENCES-LINK-PLACEHOLDER";
+
+/// Mark the footer's preferences link in both parts (the `preferences_start` and
+/// `preferences_end` of the templates): [`Rendered::with_preferences`] keeps what is
+/// between them when there is a preferences page, and cuts it when there is none.
+/// Letters and dashes, like the placeholders.
+const PREFERENCES_START: &str = "HERALD-PREFERENCES-START";
+const PREFERENCES_END: &str = "HERALD-PREFERENCES-END";
+
 /// What the templates need besides the articles.
 #[derive(Debug, Clone)]
 pub struct RenderOptions<'a> {
@@ -68,19 +79,64 @@ pub struct Rendered {
 }
 
 impl Rendered {
-    /// The HTML and text parts for one recipient, with their unsubscribe URL.
-    pub fn personalise(&self, unsubscribe_url: &str) -> (String, String) {
+    /// The HTML and text parts for one recipient, with their unsubscribe URL and their
+    /// preferences URL (`None`: no preferences page, no link).
+    pub fn personalise(
+        &self,
+        unsubscribe_url: &str,
+        preferences_url: Option<&str>,
+    ) -> (String, String) {
+        let issue = self.with_preferences(preferences_url.is_some());
         let (in_html, in_text) = Rendered::unsubscribe_values(unsubscribe_url);
-        let html = self.html.replace(UNSUBSCRIBE_PLACEHOLDER, &in_html);
-        let text = self.text.replace(UNSUBSCRIBE_PLACEHOLDER, in_text);
+        let (prefs_html, prefs_text) = Rendered::unsubscribe_values(preferences_url.unwrap_or(""));
+        let html = issue
+            .html
+            .replace(UNSUBSCRIBE_PLACEHOLDER, &in_html)
+            .replace(PREFERENCES_PLACEHOLDER, &prefs_html);
+        let text = issue
+            .text
+            .replace(UNSUBSCRIBE_PLACEHOLDER, in_text)
+            .replace(PREFERENCES_PLACEHOLDER, prefs_text);
         (html, text)
     }
 
-    /// What takes the place of the unsubscribe placeholder in the HTML part (the URL,
+    /// What takes the place of a link's placeholder in the HTML part (the URL,
     /// escaped) and in the text part (the URL as it is).
     pub fn unsubscribe_values(unsubscribe_url: &str) -> (String, &str) {
         (escape_html(unsubscribe_url), unsubscribe_url)
     }
+
+    /// The issue with its footer's preferences link (`on`: there is a preferences
+    /// page) or without it; done once per issue, before the links are filled in.
+    pub fn with_preferences(&self, on: bool) -> Rendered {
+        Rendered {
+            subject: self.subject.clone(),
+            html: marked_link(&self.html, on),
+            text: marked_link(&self.text, on),
+        }
+    }
+}
+
+/// `text` with what stands between the preferences markers kept (`keep`) or cut, and
+/// the markers gone.
+fn marked_link(text: &str, keep: bool) -> String {
+    if keep {
+        return text
+            .replace(PREFERENCES_START, "")
+            .replace(PREFERENCES_END, "");
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(PREFERENCES_START) {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + PREFERENCES_START.len()..];
+        rest = match after.find(PREFERENCES_END) {
+            Some(end) => &after[end + PREFERENCES_END.len()..],
+            None => after,
+        };
+    }
+    out.push_str(rest);
+    out
 }
 
 /// One article as the templates show it.
@@ -105,6 +161,9 @@ struct HtmlDigest<'a> {
     site_url: &'a str,
     articles: &'a [ArticleView<'a>],
     unsubscribe_url: &'a str,
+    preferences_url: &'a str,
+    preferences_start: &'a str,
+    preferences_end: &'a str,
     look: &'a Look,
     dark_page: &'a str,
     dark_card: String,
@@ -122,6 +181,9 @@ struct TextDigest<'a> {
     heading: &'a str,
     articles: &'a [ArticleView<'a>],
     unsubscribe_url: &'a str,
+    preferences_url: &'a str,
+    preferences_start: &'a str,
+    preferences_end: &'a str,
     look: &'a Look,
     browser_url: Option<&'a str>,
 }
@@ -146,6 +208,9 @@ pub fn render(articles: &[Article], options: &RenderOptions<'_>) -> Result<Rende
         heading: &heading,
         articles: &views,
         unsubscribe_url: UNSUBSCRIBE_PLACEHOLDER,
+        preferences_url: PREFERENCES_PLACEHOLDER,
+        preferences_start: PREFERENCES_START,
+        preferences_end: PREFERENCES_END,
         look: &look,
         browser_url: options.archive_url,
     }
@@ -191,8 +256,12 @@ fn html_digest(
         site_title: options.site_title,
         site_url: options.site_url.as_str(),
         articles: views,
-        // The web page has no unsubscribe link; the placeholder is never shown there.
+        // The web page has no unsubscribe or preferences link; the placeholders are
+        // never shown there.
         unsubscribe_url: UNSUBSCRIBE_PLACEHOLDER,
+        preferences_url: PREFERENCES_PLACEHOLDER,
+        preferences_start: PREFERENCES_START,
+        preferences_end: PREFERENCES_END,
         look,
         dark_page: DARK_PAGE,
         dark_card: DARK_CARD.to_string(),
@@ -394,13 +463,34 @@ mod tests {
     #[test]
     fn personalise_fills_the_unsubscribe_link_escaped() {
         let rendered = render_one(&article("T", None));
-        let (html, text) = rendered.personalise("https://example.com/u?a=1&b=2");
+        let (html, text) = rendered.personalise(
+            "https://example.com/u?a=1&b=2",
+            Some("https://example.com/p/t?x=<y>"),
+        );
         assert!(
             html.contains("href=\"https://example.com/u?a=1&amp;b=2\""),
             "{html}"
         );
-        assert!(text.contains("Unsubscribe: https://example.com/u?a=1&b=2"));
-        assert!(!html.contains(UNSUBSCRIBE_PLACEHOLDER));
+        assert!(
+            html.contains("href=\"https://example.com/p/t?x=&lt;y&gt;\""),
+            "{html}"
+        );
+        assert!(text.contains(
+            "Unsubscribe: https://example.com/u?a=1&b=2\nPreferences: https://example.com/p/t?x=<y>"
+        ));
+        for part in [&html, &text] {
+            assert!(!part.contains("HERALD-"), "{part}");
+        }
+        // No preferences page: no link, nothing of it left.
+        let (html, text) = rendered.personalise("https://example.com/u", None);
+        assert!(
+            text.ends_with("Unsubscribe: https://example.com/u"),
+            "{text}"
+        );
+        for part in [&html, &text] {
+            assert!(!part.contains("HERALD-"), "{part}");
+            assert!(!part.contains("Preferences"), "{part}");
+        }
     }
 
     #[test]
@@ -437,6 +527,9 @@ mod tests {
         );
         for mail_only in [
             UNSUBSCRIBE_PLACEHOLDER,
+            PREFERENCES_PLACEHOLDER,
+            "HERALD-",
+            "Preferences",
             "Unsubscribe",
             "View in browser",
             "xmlns",

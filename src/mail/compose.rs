@@ -16,7 +16,7 @@ use super::encoded::EncodedPart;
 use super::unsubscribe::Unsubscribe;
 use crate::content::text::one_line;
 use crate::digest::Rendered;
-use crate::digest::render::UNSUBSCRIBE_PLACEHOLDER;
+use crate::digest::render::{PREFERENCES_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER};
 use crate::error::{Error, Result};
 
 /// One subscriber to write to.
@@ -101,8 +101,12 @@ impl DkimKey {
     }
 }
 
+/// The per-recipient links in a rendered issue, in the order [`EncodedPart::with`]
+/// takes their values.
+const LINKS: [&str; 2] = [UNSUBSCRIBE_PLACEHOLDER, PREFERENCES_PLACEHOLDER];
+
 /// Builds each recipient's message; cheap per recipient, since the issue was rendered
-/// once and only the unsubscribe link, `To` and `Message-ID` differ.
+/// once and only the unsubscribe and preferences links, `To` and `Message-ID` differ.
 pub(crate) struct Composer {
     issue: String,
     from: Mailbox,
@@ -145,6 +149,8 @@ impl Composer {
         let id_domain = from.email.domain().to_string();
         let list_id = list_id(settings.site_title, &id_domain);
         let dkim = settings.dkim.map(dkim_config);
+        // The footer's preferences link stays only when there is a preferences page.
+        let rendered = rendered.with_preferences(settings.unsubscribe.preferences.is_some());
         Ok(Composer {
             issue: settings.issue.to_string(),
             subject: one_line(&format!("{}{}", settings.subject_prefix, rendered.subject)),
@@ -152,8 +158,8 @@ impl Composer {
             reply_to,
             list_id,
             id_domain,
-            html: EncodedPart::new(&rendered.html, UNSUBSCRIBE_PLACEHOLDER),
-            text: EncodedPart::new(&rendered.text, UNSUBSCRIBE_PLACEHOLDER),
+            html: EncodedPart::new(&rendered.html, &LINKS),
+            text: EncodedPart::new(&rendered.text, &LINKS),
             rendered,
             unsubscribe: settings.unsubscribe,
             dkim,
@@ -180,10 +186,12 @@ impl Composer {
         format!("<{}.{hex}@{}>", self.issue, self.id_domain)
     }
 
-    /// The HTML and text parts for `email`, with its own unsubscribe link.
+    /// The HTML and text parts for `email`, with its own unsubscribe and preferences
+    /// links.
     pub(crate) fn parts(&self, email: &str) -> (String, String) {
         let links = self.unsubscribe.links(email);
-        self.rendered.personalise(links.footer())
+        self.rendered
+            .personalise(links.footer(), links.preferences.as_deref())
     }
 
     /// Builds, and signs when DKIM is configured, the message for `recipient`.
@@ -203,8 +211,10 @@ impl Composer {
         let links = self.unsubscribe.links(&recipient.email);
         // As `Rendered::personalise` does, from the parts encoded once per issue.
         let (in_html, in_text) = Rendered::unsubscribe_values(links.footer());
-        let html = self.html.with(&in_html);
-        let text = self.text.with(in_text);
+        let preferences = links.preferences.as_deref().unwrap_or("");
+        let (prefs_html, prefs_text) = Rendered::unsubscribe_values(preferences);
+        let html = self.html.with(&[&in_html, &prefs_html]);
+        let text = self.text.with(&[in_text, prefs_text]);
         let mut builder = Message::builder()
             .from(self.from.clone())
             .to(Mailbox::new(name, address))
@@ -335,6 +345,7 @@ mod tests {
             unsubscribe: Unsubscribe {
                 url: url.map(str::to_string),
                 mailto: Some("off@example.com".into()),
+                preferences: None,
                 secret: b"k".to_vec(),
             },
             dkim: None,
@@ -402,6 +413,53 @@ mod tests {
     }
 
     #[test]
+    fn each_message_links_its_own_preferences_page_beside_unsubscribe() {
+        let rendered = Rendered {
+            subject: "Hello".into(),
+            html: format!(
+                "<a href=\"{}\">u</a> HERALD-PREFERENCES-START<a href=\"{}\">p</a>HERALD-PREFERENCES-END",
+                UNSUBSCRIBE_PLACEHOLDER, PREFERENCES_PLACEHOLDER
+            ),
+            text: format!(
+                "U {UNSUBSCRIBE_PLACEHOLDER}HERALD-PREFERENCES-START P {PREFERENCES_PLACEHOLDER}HERALD-PREFERENCES-END"
+            ),
+        };
+        let with = |preferences: Option<&str>| {
+            let mut c = composer(Some("https://example.com/u/{token}"), "");
+            c.unsubscribe.preferences = preferences.map(str::to_string);
+            let settings_rendered = rendered.with_preferences(preferences.is_some());
+            c.html = EncodedPart::new(&settings_rendered.html, &LINKS);
+            c.text = EncodedPart::new(&settings_rendered.text, &LINKS);
+            c.rendered = settings_rendered;
+            c
+        };
+        let token = crate::mail::unsubscribe::token(b"k", "ann@x.org");
+        let c = with(Some("https://example.com/p/{token}"));
+        let (html, text) = c.parts("ann@x.org");
+        assert_eq!(
+            html,
+            format!(
+                "<a href=\"https://example.com/u/{token}\">u</a> <a href=\"https://example.com/p/{token}\">p</a>"
+            )
+        );
+        assert_eq!(
+            text,
+            format!("U https://example.com/u/{token} P https://example.com/p/{token}")
+        );
+        let message = compose(&c, "ann@x.org", None).replace("=\r\n", "");
+        assert!(
+            message.contains(&format!("https://example.com/p/{token}")),
+            "{message}"
+        );
+        let (html, text) = with(None).parts("ann@x.org");
+        assert_eq!(
+            html,
+            format!("<a href=\"https://example.com/u/{token}\">u</a> ")
+        );
+        assert_eq!(text, format!("U https://example.com/u/{token}"));
+    }
+
+    #[test]
     fn verp_changes_the_envelope_sender_and_not_the_from_header() {
         let plain = composer(None, "");
         let recipient = Recipient {
@@ -446,6 +504,7 @@ mod tests {
             unsubscribe: Unsubscribe {
                 url: None,
                 mailto: None,
+                preferences: None,
                 secret: vec![],
             },
             dkim: None,

@@ -1,6 +1,6 @@
 //! A message part encoded once per issue: the text every recipient shares is
 //! quoted-printable encoded when the composer is made, and only the text that differs
-//! (the unsubscribe link) is encoded per message.
+//! (the unsubscribe and preferences links) is encoded per message.
 //!
 //! Quoted-printable text may be cut anywhere by a soft line break (`=` at the end of a
 //! line), which decodes to nothing. So every piece ends with one, and the pieces join
@@ -12,36 +12,54 @@ use lettre::message::{Body, header::ContentTransferEncoding};
 /// Longest encoded line, not counting CRLF (RFC 2045).
 const LINE_LIMIT: usize = 76;
 
-/// A text with a placeholder, encoded around it.
+/// A text with placeholders, encoded around them.
 #[derive(Debug, Clone)]
 pub(super) struct EncodedPart {
     /// The encoded text between placeholders; all but the last end with a soft break.
     pieces: Vec<Vec<u8>>,
+    /// Which placeholder (an index into those given to [`EncodedPart::new`]) stands
+    /// before each piece but the first.
+    slots: Vec<usize>,
 }
 
 impl EncodedPart {
-    /// Encodes `text`, whose line breaks become CRLF, around each `placeholder`.
-    pub(super) fn new(text: &str, placeholder: &str) -> Self {
+    /// Encodes `text`, whose line breaks become CRLF, around each of `placeholders`
+    /// wherever it occurs.
+    pub(super) fn new(text: &str, placeholders: &[&str]) -> Self {
         let text = crlf(text);
-        let raw: Vec<&str> = text.split(placeholder).collect();
+        let mut raw = Vec::new();
+        let mut slots = Vec::new();
+        let mut rest = text.as_str();
+        while let Some((at, slot)) = placeholders
+            .iter()
+            .enumerate()
+            .filter_map(|(slot, p)| Some((rest.find(p).filter(|_| !p.is_empty())?, slot)))
+            .min()
+        {
+            raw.push(&rest[..at]);
+            slots.push(slot);
+            rest = &rest[at + placeholders[slot].len()..];
+        }
+        raw.push(rest);
         let last = raw.len() - 1;
         let pieces = raw
             .iter()
             .enumerate()
             .map(|(i, piece)| encode(piece, i < last))
             .collect();
-        EncodedPart { pieces }
+        EncodedPart { pieces, slots }
     }
 
-    /// The part with `value` (one line) in place of every placeholder.
-    pub(super) fn with(&self, value: &str) -> Body {
-        let value = encode(value, true);
-        let size =
-            self.pieces.iter().map(Vec::len).sum::<usize>() + value.len() * (self.pieces.len() - 1);
+    /// The part with `values[i]` (one line each) in place of every occurrence of the
+    /// `i`th placeholder.
+    pub(super) fn with(&self, values: &[&str]) -> Body {
+        let values: Vec<Vec<u8>> = values.iter().map(|v| encode(v, true)).collect();
+        let size = self.pieces.iter().map(Vec::len).sum::<usize>()
+            + self.slots.iter().map(|&s| values[s].len()).sum::<usize>();
         let mut bytes = Vec::with_capacity(size);
         for (i, piece) in self.pieces.iter().enumerate() {
             if i > 0 {
-                bytes.extend_from_slice(&value);
+                bytes.extend_from_slice(&values[self.slots[i - 1]]);
             }
             bytes.extend_from_slice(piece);
         }
@@ -103,6 +121,7 @@ mod tests {
     use proptest::prelude::*;
 
     const MARK: &str = "@@LINK@@";
+    const OTHER: &str = "@@PREFS@@";
 
     fn decoded(body: &Body) -> String {
         let bytes = quoted_printable::decode(body.as_ref(), quoted_printable::ParseMode::Strict)
@@ -124,8 +143,8 @@ mod tests {
 
     #[test]
     fn the_value_replaces_every_placeholder() {
-        let part = EncodedPart::new(&format!("a {MARK} b\n{MARK}\nc é"), MARK);
-        let body = part.with("https://example.com/u/abc?e=x%40y");
+        let part = EncodedPart::new(&format!("a {MARK} b\n{MARK}\nc é"), &[MARK]);
+        let body = part.with(&["https://example.com/u/abc?e=x%40y"]);
         assert_eq!(
             decoded(&body),
             "a https://example.com/u/abc?e=x%40y b\r\nhttps://example.com/u/abc?e=x%40y\r\nc é"
@@ -141,8 +160,22 @@ mod tests {
             value in "[!-~]{0,120}",
         ) {
             let text = format!("{before}{MARK}{after}{MARK}");
-            let body = EncodedPart::new(&text, MARK).with(&value);
+            let body = EncodedPart::new(&text, &[MARK]).with(&[&value]);
             prop_assert_eq!(decoded(&body), crlf(&text.replace(MARK, &value)));
+            assert_lines_fit(&body);
+        }
+
+        #[test]
+        fn two_placeholders_each_take_their_own_value(
+            before in "[a-z =é\n]{0,100}",
+            between in "[a-z =\t€\n.]{0,100}",
+            unsubscribe in "[!-~]{0,80}",
+            preferences in "[!-~]{0,80}",
+        ) {
+            let text = format!("{before}{OTHER}{MARK}{between}{MARK}{OTHER}");
+            let body = EncodedPart::new(&text, &[MARK, OTHER]).with(&[&unsubscribe, &preferences]);
+            let expected = text.replace(MARK, &unsubscribe).replace(OTHER, &preferences);
+            prop_assert_eq!(decoded(&body), crlf(&expected));
             assert_lines_fit(&body);
         }
     }

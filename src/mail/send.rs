@@ -526,6 +526,7 @@ mod tests {
             unsubscribe: Unsubscribe {
                 url: Some("https://example.com/u/{token}".into()),
                 mailto: None,
+                preferences: None,
                 secret: b"k".to_vec(),
             },
             dkim: None,

@@ -48,6 +48,8 @@ pub struct Unsubscribe {
     pub url: Option<String>,
     /// The address for `mailto:` unsubscribes.
     pub mailto: Option<String>,
+    /// The preferences page, `https://…/{token}`, linked beside the unsubscribe link.
+    pub preferences: Option<String>,
     /// The HMAC key (`HERALD_SECRET`).
     pub secret: Vec<u8>,
 }
@@ -57,34 +59,43 @@ impl std::fmt::Debug for Unsubscribe {
         f.debug_struct("Unsubscribe")
             .field("url", &self.url)
             .field("mailto", &self.mailto)
+            .field("preferences", &self.preferences)
             .field("secret", &"<hidden>")
             .finish()
     }
 }
 
-/// One recipient's unsubscribe links.
+/// One recipient's unsubscribe links, and their preferences page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Links {
     /// The one-click https URL, when configured.
     pub https: Option<String>,
     /// The `mailto:` URL, when configured.
     pub mailto: Option<String>,
+    /// The preferences page, when there is one.
+    pub preferences: Option<String>,
 }
 
 impl Unsubscribe {
     /// The links for `email`.
     pub fn links(&self, email: &str) -> Links {
         let token = token(&self.secret, email);
-        let https = self.url.as_ref().map(|template| {
+        let fill = |template: &String| {
             template
                 .replace("{token}", &token)
                 .replace("{email}", &percent_encode(email))
-        });
+        };
+        let https = self.url.as_ref().map(fill);
+        let preferences = self.preferences.as_ref().map(fill);
         let mailto = self
             .mailto
             .as_ref()
             .map(|address| format!("mailto:{address}?subject=unsubscribe%20{token}"));
-        Links { https, mailto }
+        Links {
+            https,
+            mailto,
+            preferences,
+        }
     }
 }
 
@@ -151,6 +162,7 @@ mod tests {
         let unsubscribe = Unsubscribe {
             url: Some("https://example.com/u/{token}?e={email}".into()),
             mailto: Some("off@example.com".into()),
+            preferences: Some("https://example.com/p/{token}".into()),
             secret: b"s".to_vec(),
         };
         let links = unsubscribe.links("a+b@example.com");
@@ -166,6 +178,10 @@ mod tests {
             )
         );
         assert!(links.one_click());
+        assert_eq!(
+            links.preferences.as_deref(),
+            Some(format!("https://example.com/p/{token}").as_str())
+        );
         let mailto_only = Unsubscribe {
             url: None,
             ..unsubscribe

@@ -73,6 +73,7 @@ pub(crate) fn composer_for(
         unsubscribe: Unsubscribe {
             url: unsubscribe_url,
             mailto: newsletter.unsubscribe_mailto.clone(),
+            preferences: config.preferences_url(),
             secret,
         },
         dkim,

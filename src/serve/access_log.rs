@@ -21,9 +21,10 @@ pub(crate) async fn log(request: Request, next: Next) -> Response {
     response
 }
 
-/// `/unsubscribe/<token>` and `/confirm/<token>` with the token replaced by `…`.
+/// `/unsubscribe/<token>`, `/preferences/<token>` and `/confirm/<token>` with the
+/// token replaced by `…`.
 fn redact(path: &str) -> String {
-    for prefix in ["/unsubscribe/", "/confirm/"] {
+    for prefix in ["/unsubscribe/", "/preferences/", "/confirm/"] {
         if let Some(rest) = path.strip_prefix(prefix)
             && !rest.is_empty()
         {
@@ -41,6 +42,7 @@ mod tests {
     fn tokens_are_redacted() {
         assert_eq!(redact("/unsubscribe/abc123"), "/unsubscribe/…");
         assert_eq!(redact("/confirm/1.ab.cd"), "/confirm/…");
+        assert_eq!(redact("/preferences/abc123"), "/preferences/…");
         assert_eq!(redact("/unsubscribe/"), "/unsubscribe/");
         assert_eq!(redact("/rss.xml"), "/rss.xml");
     }

@@ -62,6 +62,7 @@ pub(crate) fn page(app: &App, issues: &[PastIssue]) -> Response {
     let output_dir = &app.config.output_dir;
     let feeds = feeds(app);
     let tags = tag_feeds(app);
+    let topics = super::topics::choices(&app.config.newsletter.topics, &[]);
     let archive = output_dir
         .join(ARCHIVE_INDEX)
         .is_file()
@@ -74,6 +75,7 @@ pub(crate) fn page(app: &App, issues: &[PastIssue]) -> Response {
             page: &app.frame,
             description: &app.config.site.description,
             signup: app.mailer.is_some(),
+            topics: &topics,
             feeds: &feeds,
             tags: &tags,
             issues,

@@ -21,7 +21,7 @@ use lettre::message::header::ContentType;
 use super::app::Clock;
 use super::confirm_token;
 use super::pages::ConfirmMail;
-use crate::config::{Config, Secrets};
+use crate::config::{Config, Secrets, Topic};
 use crate::mail::Deliver;
 use crate::newsletter::lifecycle::{self, Effect, Event, Policy};
 use crate::newsletter::transport_for;
@@ -155,6 +155,7 @@ impl Worker {
         let cap = self.config.serve.confirm_mails_per_hour;
         let expires = now + Duration::hours(i64::from(self.config.serve.confirm_hours));
         let policy = self.policy;
+        let configured = self.config.newsletter.topics.clone();
         let store = self.store()?;
         if cap > 0 && store.confirm_mails_in_hour(now)? >= cap as usize {
             return Ok(Step::Idle);
@@ -166,7 +167,14 @@ impl Worker {
             name: job.name.clone(),
             link: expires,
         };
-        let change = lifecycle::record(store, &job.email, &event, now, policy)?;
+        let topics = topics_of(&configured, &job);
+        let change = store.transaction(|store| {
+            let change = lifecycle::record(store, &job.email, &event, now, policy)?;
+            if let (Some(topics), Effect::LinkIssued(_)) = (topics, &change.effect) {
+                lifecycle::record(store, &job.email, &Event::ChoseTopics(topics), now, policy)?;
+            }
+            Ok(change)
+        })?;
         match change.effect {
             Effect::LinkIssued(expires) => self.mail(&job, expires, now)?,
             _ => self.store()?.finish_signup(job.id)?,
@@ -284,4 +292,25 @@ impl Worker {
             confirm_token::issue(&self.secret, email, expires)
         )
     }
+}
+
+/// The topics a sign-up records: those ticked on the form that are still
+/// configured; `None` when the form offered none (`newsletter.topics` is empty),
+/// so that a returning subscriber's earlier choice is kept.
+///
+/// They are recorded only with a new link (a new, pending or departed address,
+/// none of which receives anything until the link is confirmed): anyone can type
+/// anyone's address into the form, so an active subscriber's topics change only on
+/// their preferences page.
+fn topics_of(configured: &[Topic], job: &QueuedSignup) -> Option<Vec<String>> {
+    if configured.is_empty() {
+        return None;
+    }
+    let kept = job
+        .topics
+        .iter()
+        .filter(|tag| configured.iter().any(|t| t.tag == **tag))
+        .cloned()
+        .collect();
+    Some(kept)
 }

@@ -5,6 +5,8 @@
 //!
 //! - `GET|POST /unsubscribe/{token}`: the page with a button, and the RFC 8058
 //!   one-click unsubscribe (only a POST unsubscribes).
+//! - `GET|POST /preferences/{token}`: the subscriber's topics, a pause, unsubscribing;
+//!   only a POST changes anything ([`preferences`]).
 //! - `GET|POST /subscribe` and `GET|POST /confirm/{token}`: double opt-in sign-up.
 //! - `GET /preview`: the next issue's HTML, behind `serve.preview_token`.
 //! - `GET /`: the home page: the site, the sign-up form, the feeds, the past issues.
@@ -26,16 +28,19 @@ mod app;
 mod client_ip;
 mod confirm_token;
 mod files;
+mod form;
 mod home;
 mod limits;
 mod listen;
 mod mailer;
 mod origin;
 mod pages;
+mod preferences;
 mod preview;
 mod security;
 mod signup;
 mod timeouts;
+mod topics;
 mod unsubscribe;
 pub mod webhooks;
 
@@ -202,6 +207,12 @@ fn router(app: Arc<App>, config: &Config) -> Router {
             "/unsubscribe/{token}",
             get(unsubscribe::page)
                 .post(unsubscribe::unsubscribe)
+                .layer(no_store.clone()),
+        )
+        .route(
+            "/preferences/{token}",
+            get(preferences::page)
+                .post(preferences::change)
                 .layer(no_store.clone()),
         )
         .route("/subscribe", get(signup::form).post(signup::sign_up))

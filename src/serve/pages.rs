@@ -7,6 +7,8 @@ use axum::response::{IntoResponse, Response};
 
 pub(crate) use crate::digest::theme::PageFrame;
 
+use super::topics::Choice;
+
 /// A heading and a few paragraphs: results and errors.
 #[derive(Template)]
 #[template(path = "serve/message.html")]
@@ -23,6 +25,8 @@ pub(crate) struct HomePage<'a> {
     pub(crate) page: &'a PageFrame,
     pub(crate) description: &'a str,
     pub(crate) signup: bool,
+    /// The sign-up form's topic checkboxes (none when `newsletter.topics` is empty).
+    pub(crate) topics: &'a [Choice],
     /// The site's feeds.
     pub(crate) feeds: &'a [FeedLink],
     /// Each tag's RSS feed, named by its slug.
@@ -64,6 +68,8 @@ pub(crate) struct SubscribePage<'a> {
     pub(crate) problem: Option<&'a str>,
     pub(crate) email: &'a str,
     pub(crate) name: &'a str,
+    /// The topic checkboxes, as ticked when the form comes back.
+    pub(crate) topics: &'a [Choice],
 }
 
 /// After a sign-up, whatever the address's state.
@@ -81,6 +87,30 @@ pub(crate) struct SubscribeSentPage<'a> {
 pub(crate) struct ConfirmPage<'a> {
     pub(crate) page: &'a PageFrame,
     pub(crate) email: &'a str,
+    /// The names of the topics chosen at sign-up (empty: every article); `None` when
+    /// no topics are offered.
+    pub(crate) topics: Option<&'a [String]>,
+}
+
+/// `/preferences/{token}`: what the subscriber receives, and the forms that change it.
+#[derive(Template)]
+#[template(path = "serve/preferences.html")]
+pub(crate) struct PreferencesPage<'a> {
+    pub(crate) page: &'a PageFrame,
+    /// The address, masked (`a…@example.org`).
+    pub(crate) address: &'a str,
+    /// What the last change did, after its redirect.
+    pub(crate) status: Option<&'a str>,
+    /// Whether issues go to the address (active; maybe paused).
+    pub(crate) active: bool,
+    /// Whether the address left (unsubscribed or bounced): no forms then.
+    pub(crate) left: bool,
+    /// The end of a pause under way, as shown.
+    pub(crate) paused_until: Option<String>,
+    /// The topic checkboxes, ticked as stored (none when `newsletter.topics` is empty).
+    pub(crate) topics: &'a [Choice],
+    /// The pauses offered: (form value, label).
+    pub(crate) pauses: &'a [(&'a str, &'a str)],
 }
 
 /// The confirmation mail's text.

@@ -6,35 +6,30 @@
 //! status and work whatever the address's state, so neither the form nor its timing
 //! tells anyone who is on the list. The mailer ([`super::mailer`]) decides: an address
 //! already active gets no mail. An unsubscribed or bounced address comes back only
-//! through its link. Limits: per client (an IPv4 address or an IPv6 /64), per mailbox
-//! (`+tags` folded), confirmation mails per hour, and forms posted from other sites
-//! are refused ([`super::origin`]).
+//! through its link. The topics ticked on the form (`newsletter.topics`; a tag not
+//! offered is 400) wait in the queue with the sign-up, and the mailer records them
+//! only with a new link, never for an active subscriber. Limits: per client (an IPv4
+//! address or an IPv6 /64), per mailbox (`+tags` folded), confirmation mails per hour,
+//! and forms posted from other sites are refused ([`super::origin`]).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::rejection::FormRejection;
-use axum::extract::{ConnectInfo, Form, Path, State};
+use axum::extract::rejection::RawFormRejection;
+use axum::extract::{ConnectInfo, Path, RawForm, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 
 use super::app::App;
 use super::client_ip::rate_key;
 use super::confirm_token::{self, Refusal};
+use super::form;
 use super::mailer::MAX_QUEUED;
 use super::origin;
 use super::pages::{self, ConfirmPage, SubscribePage, SubscribeSentPage};
+use super::topics::{self, Choice};
 use crate::newsletter::lifecycle::{self, Effect, Event, Policy};
 use crate::{address, name};
-
-/// The sign-up form's fields.
-#[derive(Debug, serde::Deserialize)]
-pub(crate) struct SignupForm {
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    name: Option<String>,
-}
 
 /// Longest name kept.
 const MAX_NAME: usize = 200;
@@ -44,7 +39,7 @@ pub(crate) async fn form(State(app): State<Arc<App>>) -> Response {
     if enabled(&app).is_none() {
         return off(&app);
     }
-    form_page(&app, StatusCode::OK, None, "", "")
+    form_page(&app, StatusCode::OK, None, "", "", &[])
 }
 
 /// Queues the sign-up for the mailer: the same work and the same answer whatever the
@@ -53,7 +48,7 @@ pub(crate) async fn sign_up(
     State(app): State<Arc<App>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    form: Result<Form<SignupForm>, FormRejection>,
+    form: Result<RawForm, RawFormRejection>,
 ) -> Response {
     let Some(mailer) = app.mailer.as_ref() else {
         return off(&app);
@@ -65,8 +60,8 @@ pub(crate) async fn sign_up(
     if let Err(wait) = app.per_ip.allow(&client) {
         return pages::too_many(&app.frame, wait);
     }
-    let Form(form) = match form {
-        Ok(form) => form,
+    let fields = match form {
+        Ok(RawForm(body)) => form::fields(&body),
         Err(rejection) => {
             let status = rejection.status();
             let problem = if status == StatusCode::PAYLOAD_TOO_LARGE {
@@ -74,26 +69,43 @@ pub(crate) async fn sign_up(
             } else {
                 "The form could not be read; please fill it in again."
             };
-            return form_page(&app, status, Some(problem), "", "");
+            return form_page(&app, status, Some(problem), "", "", &[]);
         }
     };
-    let given = form.name.unwrap_or_default();
+    let given_email = form::first(&fields, "email").unwrap_or_default();
+    let given = form::first(&fields, "name").unwrap_or_default();
     let name: String = given.trim().chars().take(MAX_NAME).collect();
-    let email = match address::normalize(&form.email) {
+    // A refused form comes back with what was given: the name as it would be kept, to
+    // check and send again.
+    let refuse = |problem: &str, email: &str, ticked: &[String]| {
+        let name = name::clean(&name).name.unwrap_or_default();
+        form_page(
+            &app,
+            StatusCode::BAD_REQUEST,
+            Some(problem),
+            email,
+            &name,
+            ticked,
+        )
+    };
+    let chosen = match topics::chosen(&fields, &app.config.newsletter.topics) {
+        Ok(chosen) => chosen,
+        Err(problem) => return refuse(&problem, given_email.trim(), &[]),
+    };
+    let email = match address::normalize(given_email) {
         Ok(email) => email,
         Err(reason) => {
             let problem =
                 format!("That does not look like an email address we can send to: {reason}.");
-            let name = name::clean(&name).name.unwrap_or_default();
-            let email = form.email.trim();
-            return form_page(&app, StatusCode::BAD_REQUEST, Some(&problem), email, &name);
+            return refuse(&problem, given_email.trim(), &chosen);
         }
     };
-    if let Err(reason) = name::check(&given) {
-        // The form comes back with the name as it would be kept, to check and send again.
-        let problem = format!("Please check your name: {reason}.");
-        let name = name::clean(&name).name.unwrap_or_default();
-        return form_page(&app, StatusCode::BAD_REQUEST, Some(&problem), &email, &name);
+    if let Err(reason) = name::check(given) {
+        return refuse(
+            &format!("Please check your name: {reason}."),
+            &email,
+            &chosen,
+        );
     }
     if let Err(wait) = app.per_mailbox.allow(&mailbox_key(&email)) {
         return pages::too_many(&app.frame, wait);
@@ -102,8 +114,10 @@ pub(crate) async fn sign_up(
     let queued = {
         let email = email.clone();
         let name = Some(name).filter(|n| !n.is_empty());
-        app.db(move |store, _| store.queue_signup(&email, name.as_deref(), now, MAX_QUEUED))
-            .await
+        app.db(move |store, _| {
+            store.queue_signup(&email, name.as_deref(), &chosen, now, MAX_QUEUED)
+        })
+        .await
     };
     let refund = || {
         // Nothing was recorded: the client's and the mailbox's quotas are not spent.
@@ -175,16 +189,39 @@ pub(crate) async fn confirm_page(
     let Some(secret) = enabled(&app) else {
         return off(&app);
     };
-    match confirm_token::check(&secret, &token, app.clock.now()) {
-        Ok(claim) => pages::html(
-            StatusCode::OK,
-            &ConfirmPage {
-                page: &app.frame,
-                email: &claim.email,
-            },
-        ),
-        Err(refusal) => refused(&app, refusal),
+    let claim = match confirm_token::check(&secret, &token, app.clock.now()) {
+        Ok(claim) => claim,
+        Err(refusal) => return refused(&app, refusal),
+    };
+    let topics = chosen_topics(&app, claim.email.clone()).await;
+    pages::html(
+        StatusCode::OK,
+        &ConfirmPage {
+            page: &app.frame,
+            email: &claim.email,
+            topics: topics.as_deref(),
+        },
+    )
+}
+
+/// The names of the topics recorded with `email`'s sign-up, for the confirmation page
+/// to say what confirming subscribes to; `None` when no topics are offered (or the row
+/// cannot be read: the page is shown without them). Empty: every article.
+async fn chosen_topics(app: &Arc<App>, email: String) -> Option<Vec<String>> {
+    let configured = &app.config.newsletter.topics;
+    if configured.is_empty() {
+        return None;
     }
+    let known = app.db(move |store, _| store.known(&email)).await.ok()?;
+    let crate::store::Known::Row(subscriber) = known else {
+        return None;
+    };
+    let names = configured
+        .iter()
+        .filter(|t| subscriber.topics.contains(&t.tag))
+        .map(|t| t.name.clone())
+        .collect();
+    Some(names)
 }
 
 /// Makes the link's subscriber active.
@@ -240,13 +277,16 @@ fn off(app: &App) -> Response {
     pages::not_found(&app.frame, "Sign-up is not enabled on this server.")
 }
 
+/// The form, with what was given in it (`ticked`: the topics ticked).
 fn form_page(
     app: &App,
     status: StatusCode,
     problem: Option<&str>,
     email: &str,
     name: &str,
+    ticked: &[String],
 ) -> Response {
+    let topics: Vec<Choice> = topics::choices(&app.config.newsletter.topics, ticked);
     pages::html(
         status,
         &SubscribePage {
@@ -254,6 +294,7 @@ fn form_page(
             problem,
             email,
             name,
+            topics: &topics,
         },
     )
 }

@@ -19,7 +19,7 @@ const TOKEN_LEN: usize = 32;
 
 /// The button page, for a token that names a subscriber.
 pub(crate) async fn page(State(app): State<Arc<App>>, Path(token): Path<String>) -> Response {
-    match find(&app, token).await {
+    match find(&app, token, "Unsubscribe links").await {
         Ok(Some(_)) => pages::html(StatusCode::OK, &UnsubscribePage { page: &app.frame }),
         Ok(None) => invalid(&app),
         Err(response) => response,
@@ -31,7 +31,7 @@ pub(crate) async fn unsubscribe(
     State(app): State<Arc<App>>,
     Path(token): Path<String>,
 ) -> Response {
-    let subscriber = match find(&app, token).await {
+    let subscriber = match find(&app, token, "Unsubscribe links").await {
         Ok(Some(subscriber)) => subscriber,
         Ok(None) => return invalid(&app),
         Err(response) => return response,
@@ -57,12 +57,17 @@ pub(crate) async fn unsubscribe(
 
 /// The subscriber whose token this is, found through the index and checked against
 /// the secret in constant time. A miss fills the index for rows added without a token
-/// (by `herald subscribers`) and looks once more.
-async fn find(app: &Arc<App>, token: String) -> Result<Option<Subscriber>, Response> {
+/// (by `herald subscribers`) and looks once more. Without the secret, a 404 saying
+/// `what` (`Unsubscribe links`) is not enabled.
+pub(crate) async fn find(
+    app: &Arc<App>,
+    token: String,
+    what: &str,
+) -> Result<Option<Subscriber>, Response> {
     let Some(secret) = app.secret.clone() else {
         return Err(pages::not_found(
             &app.frame,
-            "Unsubscribe links are not enabled on this server.",
+            &format!("{what} are not enabled on this server."),
         ));
     };
     if token.len() != TOKEN_LEN || !token.bytes().all(|b| b.is_ascii_hexdigit()) {

@@ -17,6 +17,8 @@ pub struct QueuedSignup {
     pub email: String,
     /// The name given, if any.
     pub name: Option<String>,
+    /// The topics ticked on the form (tags of `newsletter.topics`; empty: none ticked).
+    pub topics: Vec<String>,
     /// When the form was posted.
     pub requested_at: DateTime<Utc>,
     /// Failed attempts to mail it so far.
@@ -24,12 +26,13 @@ pub struct QueuedSignup {
 }
 
 impl Store {
-    /// Queues a sign-up, unless `limit` are waiting already; returns whether it was
-    /// queued.
+    /// Queues a sign-up with the topics ticked on the form, unless `limit` are waiting
+    /// already; returns whether it was queued.
     pub fn queue_signup(
         &self,
         email: &str,
         name: Option<&str>,
+        topics: &[String],
         now: DateTime<Utc>,
         limit: usize,
     ) -> Result<bool> {
@@ -40,9 +43,10 @@ impl Store {
             store
                 .conn
                 .prepare_cached(
-                    "INSERT INTO signups (email, name, requested_at) VALUES (?1, ?2, ?3)",
+                    "INSERT INTO signups (email, name, requested_at, topics)
+                     VALUES (?1, ?2, ?3, ?4)",
                 )
-                .and_then(|mut s| s.execute(params![email, name, stamp(now)]))
+                .and_then(|mut s| s.execute(params![email, name, stamp(now), topics.join("\n")]))
                 .map_err(|e| store.error(e))?;
             Ok(true)
         })
@@ -61,7 +65,7 @@ impl Store {
     pub fn next_signup(&self, now: DateTime<Utc>) -> Result<Option<QueuedSignup>> {
         self.conn
             .prepare_cached(
-                "SELECT id, email, name, requested_at, attempts FROM signups
+                "SELECT id, email, name, requested_at, attempts, topics FROM signups
                  WHERE not_before IS NULL OR not_before <= ?1 ORDER BY id LIMIT 1",
             )
             .and_then(|mut s| {
@@ -72,6 +76,7 @@ impl Store {
                         name: row.get(2)?,
                         requested_at: parse_stamp(&row.get::<_, String>(3)?)?,
                         attempts: row.get(4)?,
+                        topics: super::subscribers::lines(&row.get::<_, String>(5)?),
                     })
                 })
                 .optional()

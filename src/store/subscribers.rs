@@ -448,7 +448,7 @@ pub(crate) fn row_to_subscriber(row: &rusqlite::Row<'_>) -> rusqlite::Result<Sub
 }
 
 /// A column holding one value per line.
-fn lines(column: &str) -> Vec<String> {
+pub(super) fn lines(column: &str) -> Vec<String> {
     column
         .split('\n')
         .filter(|line| !line.is_empty())

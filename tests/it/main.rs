@@ -24,6 +24,7 @@ mod inbound;
 mod newsletter;
 mod newsletter_archive;
 mod newsletter_dkim;
+mod preferences;
 mod properties;
 mod regression;
 mod serve;
