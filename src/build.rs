@@ -17,10 +17,6 @@ use crate::output::{self, Written};
 /// It is kept out of the output folder, which is deployed as it is.
 pub const LOCK_FILE: &str = "build.lock";
 
-/// Where herald up to 0.1 kept its build lock: inside the output folder. A build removes
-/// it, so that it is not deployed with the site.
-const OLD_LOCK_FILE: &str = ".herald-build.lock";
-
 /// How long a build waits for another one by default.
 pub const DEFAULT_WAIT: Duration = Duration::from_secs(120);
 
@@ -49,11 +45,7 @@ impl Default for BuildOptions {
 
 /// The build lock of `config`'s site: beside the state database.
 pub fn lock_path(config: &Config) -> PathBuf {
-    config
-        .state_file
-        .parent()
-        .unwrap_or(Path::new("."))
-        .join(LOCK_FILE)
+    config.beside_state(LOCK_FILE)
 }
 
 /// What a build did.
@@ -193,7 +185,6 @@ pub fn build(config: &Config, now: DateTime<Utc>, options: BuildOptions) -> Resu
         options.on_wait,
     )?;
     std::fs::create_dir_all(&config.output_dir).map_err(|e| Error::io(&config.output_dir, e))?;
-    remove_old_lock(&config.output_dir)?;
     let Prepared {
         articles,
         ledger,
@@ -214,7 +205,7 @@ pub fn build(config: &Config, now: DateTime<Utc>, options: BuildOptions) -> Resu
     // The ids file is published first, before the feeds that use its ids (an unchanged
     // ledger is not even serialised: it is most of a rebuild's writing work), and the
     // ledger dropped before the feeds are rendered: it would sit beside the rendering,
-    // past the 64 MB the benchmark allows at 100k articles.
+    // past the memory the 100k benchmark row allows (docs/benchmark.md).
     let mut report = BuildReport {
         items: plan.current_items(config),
         articles: articles.len(),
@@ -268,23 +259,8 @@ fn stage_stylesheet(config: &Config) -> Result<Option<output::Staged>> {
     let bytes = match &config.feeds.stylesheet {
         Stylesheet::Off => return Ok(None),
         Stylesheet::Builtin => feed::BUILTIN_STYLESHEET.as_bytes().to_vec(),
-        Stylesheet::File(path) => std::fs::read(path).map_err(|e| Error::Config {
-            path: config.file.clone(),
-            line: None,
-            message: format!(
-                "feeds.stylesheet: cannot read {} ({e}); give the path of an .xsl file (relative to this file), true for herald's own, or false",
-                path.display()
-            ),
-        })?,
+        // Config::load checked that the file is there; failing to read it now is I/O.
+        Stylesheet::File(path) => std::fs::read(path).map_err(|e| Error::io(path, e))?,
     };
     output::stage(&target, &bytes).map(Some)
-}
-
-/// Removes the lock file older versions left in the output folder.
-fn remove_old_lock(output_dir: &Path) -> Result<()> {
-    let old = output_dir.join(OLD_LOCK_FILE);
-    match std::fs::remove_file(&old) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(old, e)),
-        _ => Ok(()),
-    }
 }

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 /// Everything that can go wrong in herald, each variant carrying where it happened.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// An I/O operation on `path` failed.
     #[error("{}: {source}", path.display())]
@@ -35,6 +36,17 @@ pub enum Error {
         /// What is wrong and how to fix it.
         message: String,
     },
+    /// The ids file (`ids_file`, `herald-ids.yaml`) cannot be read as YAML: a content
+    /// error (exit 1), not a configuration one.
+    #[error("{}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
+    IdsFile {
+        /// The ids file.
+        path: PathBuf,
+        /// The 1-based line of the problem, when known.
+        line: Option<usize>,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
     /// One or more articles are invalid; each diagnostic names its file and line.
     #[error("{} invalid article(s):\n{}", .0.iter().filter(|d| d.is_error()).count(), render_list(.0))]
     Content(Vec<Diagnostic>),
@@ -49,12 +61,13 @@ pub enum Error {
         source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// Rendering an output failed.
-    #[error("rendering {what}: {message}")]
+    #[error("rendering {what}: {source}")]
     Render {
         /// Which output.
         what: &'static str,
-        /// The underlying problem.
-        message: String,
+        /// The template engine's or the CSS inliner's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// The state database at `path` could not be opened, read or written.
     #[error("{}: state database: {source}{}", path.display(), store_hint(source))]
@@ -114,8 +127,11 @@ pub enum Error {
     Message {
         /// The recipient the message was for.
         recipient: String,
-        /// What lettre reported.
+        /// What is wrong, with the underlying error's text.
         message: String,
+        /// The underlying error (lettre's, or the address rule's), when there is one.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
 }
 
@@ -130,6 +146,20 @@ impl Error {
 }
 
 impl Error {
+    /// A message for `recipient` that cannot be built: `what` is wrong, because of
+    /// `source` (kept as the error's source, and its text shown after `what`).
+    pub(crate) fn message(
+        recipient: impl Into<String>,
+        what: &str,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Error::Message {
+            recipient: recipient.into(),
+            message: format!("{what}: {source}"),
+            source: Some(Box::new(source)),
+        }
+    }
+
     /// Wraps a SQLite error with the database path.
     pub fn store(path: impl Into<PathBuf>, source: rusqlite::Error) -> Self {
         Error::Store {
@@ -304,6 +334,14 @@ fn store_hint(error: &rusqlite::Error) -> &'static str {
         }
         _ => "",
     }
+}
+
+/// serde_yaml's `message` without the "at line L column C" it ends with: herald prints
+/// the line itself, as `path:line:`.
+pub(crate) fn strip_location(message: &str) -> &str {
+    message
+        .find(" at line ")
+        .map_or(message, |at| &message[..at])
 }
 
 fn render_list(diagnostics: &[Diagnostic]) -> String {

@@ -128,6 +128,7 @@
 //! None yet: everything is built in.
 
 #![warn(unreachable_pub)]
+#![deny(missing_docs)]
 
 pub mod address;
 pub mod build;
@@ -138,6 +139,7 @@ pub mod digest;
 pub mod doctor;
 pub mod error;
 pub mod feed;
+pub(crate) mod hex;
 pub mod ids;
 pub mod inbound;
 pub mod lock;

@@ -112,7 +112,7 @@ fn ping_hub(config: &herald::Config, report: &herald::build::BuildReport) {
     };
     let timeout = std::time::Duration::from_secs(config.feeds.websub_timeout_seconds);
     for file in report.changed_feeds(&config.output_dir) {
-        let Ok(feed_url) = config.base_url.join(&file) else {
+        let Ok(feed_url) = config.base_url().join(&file) else {
             continue;
         };
         if let Err(e) = herald::websub::publish(hub, feed_url.as_str(), timeout) {

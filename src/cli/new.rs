@@ -33,9 +33,9 @@ pub fn run(context: &Context, args: Args) -> Result<(), Failure> {
     }
     let published = context
         .now
-        .with_timezone(&config.timezone)
+        .with_timezone(&config.timezone())
         .to_rfc3339_opts(SecondsFormat::Secs, true);
-    let host = config.base_url.host_str().unwrap_or("example.com");
+    let host = config.base_url().host_str().unwrap_or("example.com");
     let text = article(title, &published, config.site.author.as_deref(), host);
     create(&path, &text)?;
     if context.quiet {
@@ -66,12 +66,9 @@ fn slug_holder(config: &herald::Config, slug: &str, path: &Path) -> Option<PathB
 }
 
 fn article_url(config: &herald::Config, slug: &str) -> String {
-    let path = config.permalink.replace("{slug}", slug);
     config
-        .base_url
-        .join(path.trim_start_matches('/'))
-        .map(|u| u.to_string())
-        .unwrap_or(path)
+        .article_url(slug)
+        .map_or_else(|_| config.permalink.replace("{slug}", slug), String::from)
 }
 
 /// The new article: every field of our front matter, filled or commented out.

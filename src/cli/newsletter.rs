@@ -322,7 +322,7 @@ fn pause_end(config: &herald::Config, raw: &str) -> Result<chrono::DateTime<chro
         .ok()
         .and_then(|date| {
             config
-                .timezone
+                .timezone()
                 .from_local_datetime(&date.and_hms_opt(0, 0, 0)?)
                 .earliest()
         })
@@ -890,6 +890,8 @@ fn report(outcome: Outcome, terminal: bool) -> Result<(), Failure> {
                 )));
             }
         }
+        // Outcome is #[non_exhaustive]: a kind this binary does not know yet.
+        other => println!("{other:?}"),
     }
     Ok(())
 }

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use super::schema::{Config, Topic};
 use crate::content::tag_slug;
-use crate::error::{Error, Result, SecretProblem};
+use crate::error::{Error, Result, SecretProblem, strip_location};
 
 /// The config file looked for when `--config` is not given.
 pub const DEFAULT_FILE: &str = "herald.yaml";
@@ -91,6 +91,32 @@ impl std::fmt::Debug for Secrets {
 }
 
 impl Config {
+    /// The parsed `site.url`: absolute http(s), ending in `/`; every link is built on it.
+    pub fn base_url(&self) -> &url::Url {
+        &self.base_url
+    }
+
+    /// The parsed `site.timezone` (default UTC), for dates written without an offset.
+    pub fn timezone(&self) -> chrono_tz::Tz {
+        self.timezone
+    }
+
+    /// The address of the article whose slug is `slug`: `permalink` with `{slug}`
+    /// replaced, under `site.url`.
+    pub fn article_url(&self, slug: &str) -> std::result::Result<url::Url, url::ParseError> {
+        let path = self.permalink.replace("{slug}", slug);
+        self.base_url.join(path.trim_start_matches('/'))
+    }
+
+    /// The file or folder `name` beside the state database (`.herald/` by default):
+    /// where the build and send locks, the outbox and the render record live.
+    pub(crate) fn beside_state(&self, name: &str) -> PathBuf {
+        self.state_file
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join(name)
+    }
+
     /// Reads and validates the config file at `path`.
     pub fn load(path: &Path) -> Result<Config> {
         let text = std::fs::read(path).map_err(|e| Error::io(path, e))?;
@@ -130,6 +156,9 @@ impl Config {
             .to_path_buf();
         config.validate().map_err(|message| fail(None, message))?;
         config.resolve_paths(&root);
+        config
+            .check_stylesheet()
+            .map_err(|message| fail(None, message))?;
         config.file = path.to_path_buf();
         Ok(config)
     }
@@ -286,6 +315,21 @@ impl Config {
         }
     }
 
+    /// `feeds.stylesheet`'s file is there to copy: a missing or empty path is a
+    /// configuration error (exit 2) here, not an I/O error at build time.
+    fn check_stylesheet(&self) -> std::result::Result<(), String> {
+        let crate::config::Stylesheet::File(file) = &self.feeds.stylesheet else {
+            return Ok(());
+        };
+        if file.is_file() {
+            return Ok(());
+        }
+        Err(format!(
+            "feeds.stylesheet: cannot read {} (no such file); give the path of an .xsl file (relative to this file), true for herald's own, or false",
+            file.display()
+        ))
+    }
+
     fn resolve_paths(&mut self, root: &Path) {
         let join = |p: &PathBuf| root.join(p);
         self.content_dir = join(&self.content_dir);
@@ -322,14 +366,6 @@ impl crate::config::Serve {
                     })
             })
             .collect()
-    }
-}
-
-/// serde_yaml appends "at line L column C" to its messages; we print the line ourselves.
-fn strip_location(message: &str) -> String {
-    match message.find(" at line ") {
-        Some(at) => message[..at].to_string(),
-        None => message.to_string(),
     }
 }
 

@@ -9,6 +9,7 @@ use super::theme::Theme;
 /// The whole configuration, with paths already made absolute by [`Config::load`].
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Config {
     /// The site the feeds describe.
     pub site: Site,
@@ -47,12 +48,13 @@ pub struct Config {
     /// The folder the config file is in; every relative path was resolved against it.
     #[serde(skip)]
     pub root: PathBuf,
-    /// The parsed `site.url`, guaranteed absolute http(s) and ending in `/`.
+    /// The parsed `site.url`, guaranteed absolute http(s) and ending in `/`; derived
+    /// from `site.url`, so read through [`Config::base_url`].
     #[serde(skip, default = "defaults::base_url")]
-    pub base_url: url::Url,
-    /// The parsed `site.timezone`.
+    pub(crate) base_url: url::Url,
+    /// The parsed `site.timezone`, read through [`Config::timezone`].
     #[serde(skip, default = "defaults::timezone")]
-    pub timezone: chrono_tz::Tz,
+    pub(crate) timezone: chrono_tz::Tz,
 }
 
 /// `site:`: what the feeds say about the blog.

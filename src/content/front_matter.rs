@@ -6,6 +6,7 @@ use serde::de::DeserializeOwned;
 use serde_yaml::Value;
 
 use super::limits;
+use crate::error::strip_location;
 
 /// The front-matter keys herald understands.
 pub const KNOWN_KEYS: &[&str] = &[
@@ -30,20 +31,35 @@ pub const KNOWN_KEYS: &[&str] = &[
 /// The fields as written, before dates and URLs are interpreted.
 #[derive(Debug, Default, PartialEq)]
 pub struct FrontMatter<'a> {
+    /// `title:` as written.
     pub title: Option<String>,
+    /// `subtitle:` as written.
     pub subtitle: Option<String>,
+    /// `description:` as written.
     pub description: Option<String>,
+    /// `author:` as written.
     pub author: Option<String>,
+    /// `read_time:` as written.
     pub read_time: Option<String>,
+    /// `publish_date:` as written.
     pub publish_date: Option<String>,
+    /// `created_date:` as written.
     pub created_date: Option<String>,
+    /// `updated_date:` as written.
     pub updated_date: Option<String>,
+    /// `heroImage:` (or `hero_image:`) as written.
     pub hero_image: Option<String>,
+    /// `cta:` as written.
     pub cta: Option<String>,
+    /// `cta_url:` as written.
     pub cta_url: Option<String>,
+    /// `slug:` as written.
     pub slug: Option<String>,
+    /// `id:` as written.
     pub id: Option<String>,
+    /// `tags:` as written.
     pub tags: Vec<String>,
+    /// `draft:` as written.
     pub draft: bool,
     /// The 1-based line (within the front matter) of each top-level key, for messages.
     pub lines: KeyLines<'a>,
@@ -188,13 +204,6 @@ fn key_text(key: &Value) -> String {
             .trim()
             .to_string(),
     }
-}
-
-/// serde_yaml ends its messages with "at line L column C"; the line is printed separately.
-fn strip_location(message: &str) -> &str {
-    message
-        .find(" at line ")
-        .map_or(message, |at| &message[..at])
 }
 
 /// The line of every top-level key, for messages.

@@ -174,12 +174,16 @@ fn finish(mut loaded: Loaded) -> Loaded {
 /// Newest `published` first; equal dates by slug, so the order never depends on the disk.
 /// (Paths are unique, so the order is total and an unstable sort is deterministic.)
 pub fn sort_newest_first(articles: &mut [Record]) {
-    articles.sort_unstable_by(|a, b| {
-        b.published
-            .cmp(&a.published)
-            .then_with(|| a.slug().cmp(b.slug()))
-            .then_with(|| a.path().cmp(b.path()))
-    });
+    articles.sort_unstable_by(newest_first);
+}
+
+/// The feeds' order, the one comparison [`sort_newest_first`] and `feed::select` use:
+/// newest `published` first, then by slug, then by path.
+pub(crate) fn newest_first(a: &Record, b: &Record) -> std::cmp::Ordering {
+    b.published
+        .cmp(&a.published)
+        .then_with(|| a.slug().cmp(b.slug()))
+        .then_with(|| a.path().cmp(b.path()))
 }
 
 /// Two articles with one slug or one id would collide in URLs or in feed readers:

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use super::article::{Article, Body, Fingerprint};
 use super::front_matter::{self, FieldProblem, FrontMatter, KeyLines};
-use super::text::{clean, is_unwanted_char};
+use super::text::{clean, clean_owned};
 use super::{dates, slug, split};
 use crate::config::Config;
 use crate::error::Diagnostic;
@@ -263,11 +263,11 @@ impl Builder<'_, '_> {
     }
 
     fn article_url(&mut self, slug: &str) -> Option<url::Url> {
-        let path = self.config.permalink.replace("{slug}", slug);
-        let path = path.trim_start_matches('/');
-        match self.config.base_url.join(path) {
+        match self.config.article_url(slug) {
             Ok(url) => Some(url),
             Err(e) => {
+                let path = self.config.permalink.replace("{slug}", slug);
+                let path = path.trim_start_matches('/');
                 self.error(
                     "slug",
                     format!("cannot build the article URL from {path:?}: {e}"),
@@ -312,15 +312,6 @@ impl Builder<'_, '_> {
 /// The value without control characters, trimmed; `None` when nothing is left.
 fn non_empty(value: Option<String>) -> Option<String> {
     value.map(clean_owned).filter(|v| !v.is_empty())
-}
-
-/// [`clean`] for an owned value, which is kept as it is when already clean.
-fn clean_owned(text: String) -> String {
-    if text.len() == text.trim().len() && !text.contains(is_unwanted_char) {
-        text
-    } else {
-        clean(&text)
-    }
 }
 
 /// One table per concern: the front matter (or the whole file) in, the field's value or

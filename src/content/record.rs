@@ -17,8 +17,8 @@ use crate::error::{Error, Result};
 /// kept: the ids file needs it only for new articles, and reads it back
 /// ([`Record::load_full`]).
 ///
-/// An archive of 100,000 articles is held in about 20 MB this way, where the full
-/// [`Article`]s would take about 250 MB. [`Record::load_full`] reads the rest of the
+/// A large archive is held in a tenth of the memory of the full [`Article`]s this way
+/// (docs/benchmark.md, "Design measurements"). [`Record::load_full`] reads the rest of the
 /// front matter back from the file, checking that the file did not change since.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
@@ -246,7 +246,7 @@ mod tests {
     }
 
     /// The memory of a 100k-article archive is mostly this record: it must stay small
-    /// (bench/run.sh's 100k row holds the whole build to 64 MB).
+    /// (bench/run.sh's 100k row holds the whole build to its memory target).
     #[test]
     fn the_record_stays_small() {
         assert!(

@@ -1,4 +1,11 @@
-//! URL-safe slugs.
+//! URL-safe slugs of articles.
+//!
+//! Tags have a second rule set, `feed::tag_slug`, on purpose: an article's slug is its
+//! URL, chosen by the author (the file name or `slug:`), so it keeps non-ASCII letters
+//! as they are (`/articles/café/`) and changing the rule would move published URLs.
+//! A tag's slug is a folder name derived from free text that many spellings share
+//! (`Café`, `cafe`, `CAFÉ`), so it folds case and accents and writes other scripts as
+//! code points: ASCII only, the same for every spelling. One rule cannot do both.
 
 /// Lower-cases `text` and keeps letters, digits, `-` and `_`; every other run of
 /// characters becomes one `-`. Non-ASCII letters are kept (URLs percent-encode them).

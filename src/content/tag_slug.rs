@@ -18,6 +18,8 @@
 //! The result holds only `a-z`, `0-9` and single inner `-`, so it can never be `.`,
 //! `..`, empty-looking or a path with a separator. A tag with nothing to keep (`/`, `.`,
 //! `---`) has no slug: [`slug`] returns `None` and the caller reports it.
+//!
+//! Articles' slugs follow another rule, on purpose: see `content::slug`.
 
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;

@@ -30,6 +30,25 @@ pub fn clean(text: &str) -> String {
     without_unwanted(text).trim().to_string()
 }
 
+/// [`clean`] for an owned value, which is kept as it is when already clean.
+pub(crate) fn clean_owned(text: String) -> String {
+    if text.len() == text.trim().len() && !has_unwanted(&text) {
+        text
+    } else {
+        clean(&text)
+    }
+}
+
+/// [`without_unwanted`] for an owned value (not trimmed), kept as it is when it has no
+/// unwanted character.
+pub(crate) fn without_unwanted_owned(text: String) -> String {
+    if has_unwanted(&text) {
+        without_unwanted(&text).into_owned()
+    } else {
+        text
+    }
+}
+
 /// Whether `text` holds a character that [`is_unwanted_char`] accepts.
 ///
 /// Every such character starts with a byte that [`may_start_unwanted`]: the scan looks

@@ -215,7 +215,7 @@ pub fn render(articles: &[Article], options: &RenderOptions<'_>) -> Result<Rende
         browser_url: options.archive_url,
     }
     .render()
-    .map_err(|e| render_error("digest.txt", e.to_string()))?;
+    .map_err(|e| render_error("digest.txt", e))?;
     Ok(Rendered {
         subject,
         html,
@@ -269,7 +269,7 @@ fn html_digest(
         page,
     }
     .render()
-    .map_err(|e| render_error("digest.html", e.to_string()))
+    .map_err(|e| render_error("digest.html", e))
 }
 
 /// Moves every rule into `style` attributes; the `@media` blocks (dark mode), which
@@ -280,7 +280,7 @@ fn inline_css(html: &str) -> Result<String> {
         .build();
     inliner
         .inline(html)
-        .map_err(|e| render_error("digest.html", e.to_string()))
+        .map_err(|e| render_error("digest.html", e))
 }
 
 fn view(article: &Article) -> ArticleView<'_> {
@@ -352,8 +352,14 @@ fn escape_in_attributes(html: &str) -> String {
     out
 }
 
-fn render_error(what: &'static str, message: String) -> Error {
-    Error::Render { what, message }
+fn render_error(
+    what: &'static str,
+    source: impl std::error::Error + Send + Sync + 'static,
+) -> Error {
+    Error::Render {
+        what,
+        source: Box::new(source),
+    }
 }
 
 #[cfg(test)]

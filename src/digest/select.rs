@@ -98,7 +98,7 @@ pub fn issue_id<'i>(cutoff: DateTime<Utc>, ids: impl IntoIterator<Item = &'i str
         hash.update(id.as_bytes());
     }
     let digest = hash.finalize();
-    let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+    let hex = crate::hex::encode(&digest[..6]);
     format!("{}-{hex}", cutoff.format("%Y%m%d"))
 }
 

@@ -1,12 +1,10 @@
 //! What every format shows of one article: its text made XML-safe, and its content HTML
 //! rendered once and shared by the formats.
 
-use std::borrow::Cow;
-
 use super::html::content_html;
 use crate::config::FeedContent;
 use crate::content::Article;
-use crate::content::text::without_unwanted;
+use crate::content::text::{without_unwanted, without_unwanted_owned};
 use crate::error::Result;
 
 /// Characters of the article's text shown as a summary when it has no description and
@@ -44,17 +42,17 @@ impl<'a> Item<'a> {
         let (html, teaser) = match content {
             FeedContent::Full => {
                 let html = content_html(article, &article.render_html()?);
-                (Some(clean_owned(html)), String::new())
+                (Some(without_unwanted_owned(html)), String::new())
             }
             FeedContent::Summary => (None, teaser(article)?),
         };
         Ok(Item {
             article,
-            id: clean(&article.id),
-            title: clean(&article.title),
-            summary: article.description.as_deref().map(clean),
-            author: article.author.as_deref().map(clean),
-            tags: article.tags.iter().map(|t| clean(t)).collect(),
+            id: xml_safe(&article.id),
+            title: xml_safe(&article.title),
+            summary: article.description.as_deref().map(xml_safe),
+            author: article.author.as_deref().map(xml_safe),
+            tags: article.tags.iter().map(|t| xml_safe(t)).collect(),
             html,
             teaser,
         })
@@ -74,8 +72,8 @@ fn teaser(article: &Article) -> Result<String> {
         .map(|text| text.trim())
         .find(|text| !text.is_empty());
     match given {
-        Some(text) => Ok(clean(text)),
-        None => Ok(clean(&excerpt(&article.render_html()?, EXCERPT_CHARS))),
+        Some(text) => Ok(xml_safe(text)),
+        None => Ok(xml_safe(&excerpt(&article.render_html()?, EXCERPT_CHARS))),
     }
 }
 
@@ -133,18 +131,10 @@ fn decode_entities(text: &str) -> String {
         .replace("&amp;", "&")
 }
 
-/// `text` without XML-forbidden characters, as an owned string.
-pub(super) fn clean(text: &str) -> String {
+/// `text` without XML-forbidden characters, as an owned string (not trimmed, unlike
+/// [`crate::content::text::clean`]).
+pub(super) fn xml_safe(text: &str) -> String {
     without_unwanted(text).into_owned()
-}
-
-/// `text` without XML-forbidden characters, keeping its buffer when it has none.
-fn clean_owned(text: String) -> String {
-    match without_unwanted(&text) {
-        Cow::Borrowed(_) => None,
-        Cow::Owned(cleaned) => Some(cleaned),
-    }
-    .unwrap_or(text)
 }
 
 #[cfg(test)]

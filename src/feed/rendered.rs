@@ -21,7 +21,6 @@
 //! rendered.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
@@ -233,7 +232,7 @@ impl Rendered {
             .map(|file| parse(BufReader::new(file)))
             .unwrap_or_default();
         Rendered {
-            settings: hex(&hash(&Settings::of(config))),
+            settings: crate::hex::encode(&hash(&Settings::of(config))),
             known,
             trusted: None,
         }
@@ -355,7 +354,7 @@ fn write_record(path: &Path, dir: &Path, documents: &[Document]) -> Result<()> {
         };
         let line = Line {
             document: place.path(FILES[0]),
-            key: hex(&key.0),
+            key: crate::hex::encode(&key.0),
             files,
         };
         write_line(&mut writer, path, &line)?;
@@ -375,12 +374,8 @@ fn write_line(writer: &mut ChangeWriter, path: &Path, value: &impl Serialize) ->
 /// The record of `config`'s output folder, beside the state database.
 fn record_path(config: &Config) -> PathBuf {
     let output = Sha256::digest(config.output_dir.as_os_str().as_encoded_bytes());
-    let name = format!("{RECORD_PREFIX}{}", hex(&output[..8]));
-    config
-        .state_file
-        .parent()
-        .unwrap_or(Path::new("."))
-        .join(name)
+    let name = format!("{RECORD_PREFIX}{}", crate::hex::encode(&output[..8]));
+    config.beside_state(&name)
 }
 
 /// The SHA-256 of `value`'s JSON form, streamed into the hash.
@@ -405,23 +400,8 @@ impl std::io::Write for HashWriter {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    let mut text = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        let _ = write!(text, "{byte:02x}");
-    }
-    text
-}
-
 fn parse_key(hex: &str) -> Option<Key> {
-    if hex.len() != 64 || !hex.is_ascii() {
-        return None;
-    }
-    let mut key = [0; 32];
-    for (byte, pair) in key.iter_mut().zip(hex.as_bytes().chunks(2)) {
-        *byte = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
-    }
-    Some(Key(key))
+    crate::hex::decode(hex)?.try_into().ok().map(Key)
 }
 
 /// The record's documents. Another first line (an older format, another program's
@@ -514,7 +494,7 @@ mod tests {
     #[test]
     fn the_key_follows_every_input_of_a_page() {
         let rendered = Rendered {
-            settings: hex(&hash(&Settings::of(&config("T")))),
+            settings: crate::hex::encode(&hash(&Settings::of(&config("T")))),
             known: HashMap::new(),
             trusted: None,
         };
@@ -552,7 +532,7 @@ mod tests {
         renamed.set_id("tag:example.com,2024:a");
         assert_ne!(base, key(&page(1, 3), None, &[&renamed]), "another id");
         let other = |config: Config| Rendered {
-            settings: hex(&hash(&Settings::of(&config))),
+            settings: crate::hex::encode(&hash(&Settings::of(&config))),
             known: HashMap::new(),
             trusted: None,
         };

@@ -11,7 +11,7 @@ use rss::{Category, Channel, Guid};
 use super::RSS_FILE;
 use super::document::{Format, Fragment, between};
 use super::history;
-use super::item::{Item, clean};
+use super::item::{Item, xml_safe};
 use super::place::Links;
 use super::site::{GENERATOR, Site, VERSION, image_type, link_stylesheet};
 use crate::config::Config;
@@ -271,7 +271,7 @@ fn description(item: &Item<'_>) -> String {
     };
     let plain = item.summary.as_deref().or(item.article.subtitle.as_deref());
     match plain {
-        Some(text) => escape_html(&clean(text)),
+        Some(text) => escape_html(&xml_safe(text)),
         None => html.clone(),
     }
 }

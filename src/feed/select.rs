@@ -12,12 +12,7 @@ use crate::content::Record;
 pub fn select(articles: &[Record], now: DateTime<Utc>, limit: usize) -> Vec<&Record> {
     let mut visible: Vec<&Record> = articles.iter().filter(|a| a.is_published(now)).collect();
     // `content::load` already sorts; sorting again keeps `select` right for any input.
-    visible.sort_by(|a, b| {
-        b.published
-            .cmp(&a.published)
-            .then_with(|| a.slug().cmp(b.slug()))
-            .then_with(|| a.path().cmp(b.path()))
-    });
+    visible.sort_by(|a, b| crate::content::newest_first(a, b));
     if limit > 0 {
         visible.truncate(limit);
     }

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::item::clean;
+use super::item::xml_safe;
 use super::place::Place;
 use crate::config::{Config, Stylesheet};
 use crate::content::Article;
@@ -61,11 +61,11 @@ impl Site {
             v.as_deref()
                 .map(str::trim)
                 .filter(|v| !v.is_empty())
-                .map(clean)
+                .map(xml_safe)
         };
         Site {
-            title: clean(&title),
-            description: clean(site.description.trim()),
+            title: xml_safe(&title),
+            description: xml_safe(site.description.trim()),
             language: non_empty(&site.language),
             author: non_empty(&site.author),
             home: config.base_url.to_string(),

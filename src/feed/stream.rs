@@ -13,9 +13,8 @@ use crate::error::Result;
 use crate::output::ChangeWriter;
 
 /// Items rendered per step: enough to keep every core busy, few enough that the
-/// fragments in flight stay a few megabytes. On the 10k-article benchmark (2 cores),
-/// 16 to 256 build equally fast; peak memory grows with the chunk (40 MB at 64, 46 MB at
-/// 128, 80 MB at 512).
+/// fragments in flight stay small; peak memory grows with the chunk, speed does not
+/// (measured in docs/benchmark.md, "Design measurements").
 const CHUNK: usize = 64;
 
 /// Where a streamed document goes.

@@ -5,13 +5,13 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, strip_location};
 
 /// One article's recorded identity: its file, its id, and the publish date and title it
 /// was first recorded with.
 ///
-/// The three strings share one allocation: an ids file of 100,000 entries is held in
-/// about 17 MB this way, where three `String`s each took about 27 MB.
+/// The three strings share one allocation, which holds a large ids file in about
+/// two thirds of the memory of three `String`s (docs/benchmark.md).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(from = "Fields<'_>")]
 pub struct Entry {
@@ -113,7 +113,7 @@ impl Ledger {
     /// Reads the ids file; a missing file is an empty ledger.
     ///
     /// The layout herald writes is read a line at a time, so the file's text is never
-    /// held whole beside its entries (100k entries: about 19 MB of text); any other
+    /// held whole beside its entries; any other
     /// layout is read whole and given to the YAML parser.
     pub fn load(path: &Path) -> Result<Ledger> {
         let file = match std::fs::File::open(path) {
@@ -141,11 +141,12 @@ impl Ledger {
         if let Some(ledger) = Ledger::parse_one_per_line(text) {
             return Ok(ledger);
         }
-        let mut ledger: Ledger = serde_yaml::from_str(text).map_err(|e| Error::Config {
+        let mut ledger: Ledger = serde_yaml::from_str(text).map_err(|e| Error::IdsFile {
             path: path.to_path_buf(),
             line: e.location().map(|l| l.line()),
             message: format!(
-                "cannot read the ids file: {e}; restore it from version control, or delete it to start afresh (readers may then see renamed articles again)"
+                "cannot read the ids file: {}; restore it from version control, or delete it to start afresh (readers may then see renamed articles again)",
+                strip_location(&e.to_string())
             ),
         })?;
         ledger.articles.sort_by(|a, b| a.path().cmp(b.path()));
@@ -156,7 +157,7 @@ impl Ledger {
     ///
     /// Each entry is a YAML flow mapping written with JSON quoting, so the file is plain
     /// YAML for people and tools, and herald reads its own layout back line by line with
-    /// a JSON parser (about ten times faster than a YAML parser on 100k entries).
+    /// a JSON parser, much faster than a YAML parser on a large file (docs/benchmark.md).
     pub fn to_yaml(&self) -> String {
         let mut bytes = Vec::with_capacity(HEADER.len() + 160 * self.articles.len() + 16);
         // Appending to memory cannot fail.
@@ -245,7 +246,7 @@ impl Ledger {
         if !articles.is_sorted_by(|a: &Entry, b: &Entry| a.path() < b.path()) {
             articles.sort_by(|a, b| a.path().cmp(b.path()));
         }
-        // Room for a build's few new articles: growing a list of 100k entries by one
+        // Room for a build's few new articles: growing a long list by one
         // would copy it, holding it twice for a moment.
         articles.shrink_to(articles.len() + SLACK);
         Ok(Some(Ledger { articles }))

@@ -97,7 +97,7 @@ impl Changes {
         ledger.articles.reserve_exact(new_entries.len());
         if new_entries.len() <= INSERT_AT_MOST {
             // A few new articles (the usual build): each goes in its place, which
-            // moves part of the list rather than sorting 100k paths again.
+            // moves part of the list rather than sorting every path again.
             for entry in new_entries {
                 let at = ledger.articles.partition_point(|e| e.path() < entry.path());
                 ledger.articles.insert(at, entry);
@@ -123,8 +123,7 @@ struct State<'a> {
     /// article may have moved).
     orphans: Option<Vec<&'a Entry>>,
     /// Which entry of the old ledger owns each id (the last one by path, when an edited
-    /// file gives one id to two paths): its index rather than its path, so that 100k ids
-    /// take about 3 MB rather than 6.
+    /// file gives one id to two paths): its index rather than its path, half the memory.
     owners: Option<HashMap<&'a str, usize>>,
     /// Ids assigned in this run, and their paths.
     assigned: HashMap<String, String>,

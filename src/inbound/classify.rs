@@ -190,7 +190,7 @@ fn key(message: Option<&Message<'_>>, raw: &[u8]) -> String {
         Some(id) if !id.trim().is_empty() && id.len() <= 998 => format!("<{}>", id.trim()),
         _ => {
             let digest = Sha256::digest(raw);
-            format!("sha256:{}", crate::mail::unsubscribe::encode_hex(&digest))
+            format!("sha256:{}", crate::hex::encode(&digest))
         }
     }
 }

@@ -185,7 +185,7 @@ impl Composer {
         hash.update([0]);
         hash.update(email.trim().to_lowercase().as_bytes());
         let digest = hash.finalize();
-        let hex: String = digest.iter().take(10).map(|b| format!("{b:02x}")).collect();
+        let hex = crate::hex::encode(&digest[..10]);
         format!("<{}.{hex}@{}>", self.issue, self.id_domain)
     }
 
@@ -199,18 +199,13 @@ impl Composer {
 
     /// Builds, and signs when DKIM is configured, the message for `recipient`.
     pub(crate) fn compose(&self, recipient: &Recipient) -> Result<Composed> {
-        let fail = |message: String| Error::Message {
-            recipient: recipient.email.clone(),
-            message,
-        };
+        let fail = |what: &str, e| Error::message(recipient.email.as_str(), what, e);
         // Mailed as the address rule writes it: a row stored before the rule may spell
         // its domain in Unicode, which would need SMTPUTF8. A stored address the rule
         // refuses is tried as it is, as it was before the rule.
         let to = crate::address::normalize(&recipient.email)
             .unwrap_or_else(|_| recipient.email.trim().to_string());
-        let address = to
-            .parse()
-            .map_err(|e| fail(format!("not a valid address: {e}")))?;
+        let address = to.parse().map_err(|e| fail("not a valid address", e))?;
         let name = recipient
             .name
             .as_deref()
@@ -249,7 +244,9 @@ impl Composer {
             .boundary(boundary(&self.message_id(&recipient.email)))
             .singlepart(SinglePart::plain(text))
             .singlepart(SinglePart::html(html));
-        let mut message = builder.multipart(body).map_err(|e| fail(e.to_string()))?;
+        let mut message = builder
+            .multipart(body)
+            .map_err(|e| Error::message(recipient.email.as_str(), "lettre", e))?;
         if let Some(dkim) = &self.dkim {
             message.sign(dkim);
         }
@@ -266,15 +263,11 @@ impl Composer {
             return Ok(envelope.clone());
         };
         let token = super::unsubscribe::token(&self.unsubscribe.secret, email);
-        let fail = |message: String| Error::Message {
-            recipient: email.to_string(),
-            message,
-        };
         let sender = super::verp::sender(bounce, &token)
             .parse()
-            .map_err(|e| fail(format!("the VERP sender is not a valid address: {e}")))?;
+            .map_err(|e| Error::message(email, "the VERP sender is not a valid address", e))?;
         Envelope::new(Some(sender), envelope.to().to_vec())
-            .map_err(|e| fail(format!("no envelope: {e}")))
+            .map_err(|e| Error::message(email, "no envelope", e))
     }
 }
 
@@ -284,7 +277,7 @@ impl Composer {
 /// cannot collide with a body line.
 fn boundary(message_id: &str) -> String {
     let digest = Sha256::digest(message_id.as_bytes());
-    let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
+    let hex = crate::hex::encode(&digest[..12]);
     format!("=_herald_{hex}")
 }
 

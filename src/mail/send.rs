@@ -227,6 +227,7 @@ fn worker(
             None => Err(crate::error::Error::Message {
                 recipient: job.recipient.email.clone(),
                 message: format!("no edition {} in this run", job.recipient.edition),
+                source: None,
             }),
         };
         let result = match composed {

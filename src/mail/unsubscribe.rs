@@ -10,13 +10,13 @@ const TOKEN_BYTES: usize = 16;
 /// address, as lowercase hex.
 pub fn token(secret: &[u8], email: &str) -> String {
     let bytes = mac(secret, email).finalize().into_bytes();
-    encode_hex(&bytes[..TOKEN_BYTES])
+    crate::hex::encode(&bytes[..TOKEN_BYTES])
 }
 
 /// Whether `token` is the token of `email`, compared in constant time. For the web
 /// endpoint that receives the one-click unsubscribe POST.
 pub fn verify(secret: &[u8], email: &str, token: &str) -> bool {
-    let Some(bytes) = decode_hex(token) else {
+    let Some(bytes) = crate::hex::decode(token) else {
         return false;
     };
     bytes.len() == TOKEN_BYTES && mac(secret, email).verify_truncated_left(&bytes).is_ok()
@@ -39,22 +39,6 @@ fn mac(secret: &[u8], email: &str) -> Hmac<Sha256> {
         .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
     mac.update(email.trim().to_lowercase().as_bytes());
     mac
-}
-
-/// Lowercase hex of `bytes`, as tokens carry them.
-pub(crate) fn encode_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The bytes of a hex string; `None` for an odd length or anything but hex digits.
-pub(crate) fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
 }
 
 /// How subscribers unsubscribe: an https URL template, a mailto address, or both.
@@ -144,18 +128,16 @@ impl Links {
     }
 }
 
+/// Everything but RFC 3986's unreserved characters (letters, digits, `-._~`).
+const NOT_UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// Percent-encodes everything but unreserved characters (RFC 3986).
 fn percent_encode(text: &str) -> String {
-    let mut out = String::new();
-    for byte in text.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                out.push(byte as char)
-            }
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
+    percent_encoding::utf8_percent_encode(text, NOT_UNRESERVED).to_string()
 }
 
 #[cfg(test)]

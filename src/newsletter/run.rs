@@ -66,6 +66,7 @@ pub struct Summary {
 
 /// What a run did.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Outcome {
     /// No article since the last issue.
     NothingNew {
@@ -153,11 +154,7 @@ pub fn send(
         let store = Store::open_read_only(&config.state_file)?;
         return look_only(config, secrets, now, request, store.as_ref(), &loaded);
     }
-    let lock_path = config
-        .state_file
-        .parent()
-        .unwrap_or(Path::new("."))
-        .join("send.lock");
+    let lock_path = config.beside_state("send.lock");
     let _lock = Lock::acquire(&lock_path, "herald send", None, |path, _| {
         progress.waiting_for_lock(path)
     })?;
@@ -432,9 +429,12 @@ fn send_test(
     composer: &Composer,
     to: &str,
 ) -> Result<Outcome> {
-    let to = crate::address::normalize(to).map_err(|reason| Error::Message {
-        recipient: crate::controls::escape(to).into_owned(),
-        message: format!("--to is not a valid email address: {reason}"),
+    let to = crate::address::normalize(to).map_err(|reason| {
+        Error::message(
+            crate::controls::escape(to),
+            "--to is not a valid email address",
+            reason,
+        )
     })?;
     let deliver = transport_for(config, secrets, &format!("{}-test", plan.issue.id))?;
     let composed = composer.compose(&Recipient {

@@ -1,7 +1,6 @@
 //! Turning `herald.yaml` and the secrets into a composer and a transport, with errors
 //! that name the setting to fix.
 
-use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use crate::config::{Config, Newsletter, Secrets};
@@ -128,11 +127,7 @@ pub(crate) fn transport_for(
 /// `.herald/outbox` beside the state database: without an SMTP relay, each issue's
 /// messages are written to `<outbox>/<issue>/`.
 pub fn outbox_dir(config: &Config) -> std::path::PathBuf {
-    config
-        .state_file
-        .parent()
-        .unwrap_or(Path::new("."))
-        .join("outbox")
+    config.beside_state("outbox")
 }
 
 /// The config file, for messages.

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
-use crate::mail::unsubscribe::{decode_hex, encode_hex};
+use crate::hex::{decode as decode_hex, encode as encode_hex};
 
 /// Bytes of the MAC kept (128 bits).
 const MAC_BYTES: usize = 16;

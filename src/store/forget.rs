@@ -102,7 +102,7 @@ impl Store {
         getrandom::fill(&mut bytes).map_err(|e| {
             crate::error::Error::io(&self.path, std::io::Error::other(e.to_string()))
         })?;
-        let text = crate::mail::unsubscribe::encode_hex(&bytes);
+        let text = crate::hex::encode(&bytes);
         self.conn
             .execute(
                 "INSERT INTO meta (key, value) VALUES (?1, ?2)",
@@ -132,5 +132,5 @@ fn hashed_spellings(email: &str) -> Vec<String> {
 pub(super) fn hash(key: &[u8], email: &str) -> String {
     let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes any key");
     mac.update(email.trim().to_lowercase().as_bytes());
-    crate::mail::unsubscribe::encode_hex(&mac.finalize().into_bytes())
+    crate::hex::encode(&mac.finalize().into_bytes())
 }

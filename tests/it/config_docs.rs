@@ -176,3 +176,160 @@ fn the_template_reader_sees_set_commented_and_nested_keys() {
         ]
     );
 }
+
+/// The smallest valid config, plus `extra` (top-level YAML), loaded; its `Debug` text is
+/// every value the code holds, defaults included.
+fn loaded(extra: &serde_yaml::Value) -> Result<String, String> {
+    let mut yaml: serde_yaml::Mapping =
+        serde_yaml::from_str("site:\n  title: T\n  url: https://example.com/\n  description: D\n")
+            .unwrap();
+    merge(&mut yaml, extra);
+    let text = serde_yaml::to_string(&yaml).unwrap();
+    herald::Config::from_yaml(text.as_bytes(), std::path::Path::new("herald.yaml"))
+        .map(|config| format!("{config:?}"))
+        .map_err(|e| e.to_string())
+}
+
+fn merge(into: &mut serde_yaml::Mapping, extra: &serde_yaml::Value) {
+    let Some(extra) = extra.as_mapping() else {
+        return;
+    };
+    for (key, value) in extra {
+        match (into.get_mut(key), value) {
+            (Some(serde_yaml::Value::Mapping(inner)), serde_yaml::Value::Mapping(_)) => {
+                merge(inner, value)
+            }
+            _ => {
+                into.insert(key.clone(), value.clone());
+            }
+        }
+    }
+}
+
+/// `a.b.c` set to the YAML `value`, as a nested mapping.
+fn nested(key: &str, value: &str) -> serde_yaml::Value {
+    let mut value: serde_yaml::Value = serde_yaml::from_str(value).unwrap_or_else(|e| {
+        panic!("{key}: the default {value:?} is not YAML: {e}");
+    });
+    for part in key.rsplit('.') {
+        let mut map = serde_yaml::Mapping::new();
+        map.insert(part.into(), value);
+        value = map.into();
+    }
+    value
+}
+
+/// Sections whose keys only load beside a required sibling: that sibling is set both
+/// with and without the key under test.
+const SIBLINGS: &[(&str, &str)] = &[
+    ("smtp.", "smtp:\n  url: smtp://localhost:25\n"),
+    (
+        "newsletter.theme.logo.",
+        "newsletter:\n  theme:\n    logo:\n      url: /logo.png\n      alt: Logo\n",
+    ),
+];
+
+/// Setting `key` to `value` must change nothing: `value` is the code's default.
+fn assert_default(key: &str, value: &str, said_by: &str) {
+    let base: serde_yaml::Value = SIBLINGS
+        .iter()
+        .find(|(prefix, _)| key.starts_with(prefix))
+        .map(|(_, yaml)| serde_yaml::from_str(yaml).unwrap())
+        .unwrap_or_default();
+    let without = loaded(&base).unwrap_or_else(|e| panic!("{key}: the base config fails: {e}"));
+    let mut with = base.clone();
+    if let Some(map) = with.as_mapping_mut() {
+        merge(map, &nested(key, value));
+    } else {
+        with = nested(key, value);
+    }
+    let with =
+        loaded(&with).unwrap_or_else(|e| panic!("{said_by}: `{key}: {value}` does not load: {e}"));
+    assert_eq!(
+        without, with,
+        "{said_by} says `{key}: {value}` is the default, but the code's default differs"
+    );
+}
+
+/// The defaults' values (not only the keys) agree between the code, the `# key: value`
+/// lines of `herald init`'s herald.yaml (which say "the default applies") and the
+/// default column of docs/configuration.md: setting each to the value shown changes
+/// nothing in the loaded config.
+#[test]
+fn default_values_agree_between_code_init_template_and_docs() {
+    // docs/configuration.md: every row whose default is one backticked value.
+    let docs = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/configuration.md"
+    ))
+    .unwrap();
+    let mut checked_docs = 0;
+    for line in docs.lines() {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let [_, key, default, ..] = cells.as_slice() else {
+            continue;
+        };
+        let (Some(key), Some(default)) = (
+            key.strip_prefix('`').and_then(|k| k.strip_suffix('`')),
+            default.strip_prefix('`').and_then(|d| d.split_once('`')),
+        ) else {
+            continue;
+        };
+        if key.starts_with("HERALD_") || key.contains(' ') {
+            continue;
+        }
+        assert_default(key, default.0, "docs/configuration.md");
+        checked_docs += 1;
+    }
+    assert!(
+        checked_docs >= 30,
+        "only {checked_docs} defaults read from the docs"
+    );
+
+    // init's template: every commented-out `# key: value` line is a default.
+    let template = include_str!("../../src/cli/init/herald.yaml");
+    let mut stack: Vec<(usize, String)> = Vec::new();
+    let mut checked_template = 0;
+    for line in template.lines() {
+        let Some(after) = line.trim_start().strip_prefix("# ") else {
+            // A set key opens a section (or is a value the template sets on purpose).
+            let indent = line.len() - line.trim_start().len();
+            if let Some((key, rest)) = line.trim().split_once(':')
+                && !line.trim_start().starts_with('#')
+                && rest.trim().is_empty()
+            {
+                stack.retain(|(i, _)| *i < indent);
+                stack.push((indent, key.to_string()));
+            }
+            continue;
+        };
+        let indent = line.len() - line.trim_start().len();
+        let Some((key, value)) = after.split_once(": ") else {
+            continue;
+        };
+        if !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            continue;
+        }
+        let value = value.split(" # ").next().unwrap().trim();
+        stack.retain(|(i, _)| *i < indent);
+        let path = stack
+            .iter()
+            .map(|(_, k)| k.as_str())
+            .chain([key])
+            .collect::<Vec<_>>()
+            .join(".");
+        let documented_default = docs
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{path}` | `")))
+            .is_some();
+        // Examples of keys without a default (`# author: Jane Doe`) are not defaults.
+        if documented_default {
+            assert_default(&path, value, "src/cli/init/herald.yaml");
+            checked_template += 1;
+        }
+    }
+    assert!(
+        checked_template >= 10,
+        "only {checked_template} commented defaults read from init's herald.yaml"
+    );
+}

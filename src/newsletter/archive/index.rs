@@ -51,6 +51,6 @@ pub(super) fn render(
     .render()
     .map_err(|e| Error::Render {
         what: "newsletter/index.html",
-        message: e.to_string(),
+        source: Box::new(e),
     })
 }

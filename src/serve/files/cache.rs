@@ -161,7 +161,7 @@ pub(crate) struct Entry {
 impl Entry {
     fn new(relative: &str, version: Version, bytes: Vec<u8>) -> Entry {
         let digest = Sha256::digest(&bytes);
-        let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+        let hex = crate::hex::encode(&digest[..16]);
         let tags = [
             format!("\"{hex}\""),
             format!("\"{hex}-gz\""),

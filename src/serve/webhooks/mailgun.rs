@@ -12,8 +12,8 @@ use serde_json::Value;
 use sha2::Sha256;
 
 use super::report::{Effect, Recipient, Refusal, Report, Window};
+use crate::hex::decode as decode_hex;
 use crate::inbound::Feedback;
-use crate::mail::unsubscribe::decode_hex;
 
 /// How far a signed timestamp may be from the server's clock, in seconds.
 pub(crate) const WINDOW_SECONDS: i64 = 5 * 60;
