@@ -472,3 +472,45 @@ fn the_preferences_and_sign_up_pages_with_topics_pass_axe_the_nu_checker_and_fit
 fn site_without_topics() -> Site {
     site("", None)
 }
+
+/// An article dated `date`, tagged `tags`, titled `Title of {slug}`.
+fn tagged(site: &Site, slug: &str, date: &str, tags: &str) {
+    site.write(
+        &format!("content/{slug}.md"),
+        format!("---\ntitle: 'Title of {slug}'\npublish_date: '{date}'\ntags: [{tags}]\n---\n\nBody of {slug}.\n"),
+    );
+}
+
+#[test]
+fn a_preferences_post_changes_what_the_next_issue_holds() {
+    let smtp = SmtpServer::start(Behaviour::default());
+    let site = site(TOPICS, Some(&smtp));
+    let ann = "ann@example.com";
+    add(&site, ann);
+    tagged(&site, "first", "2025-12-01", "rust");
+    site.herald_with(&["send"], ENV).expect_code(0);
+    let first = wait_for_mail(&smtp, 1);
+    let body = |raw: &crate::smtp_server::Received| {
+        let message = MessageParser::default().parse(&raw.data).unwrap();
+        message.body_text(0).unwrap().into_owned()
+    };
+    assert!(
+        body(&first[0]).contains("Title of first"),
+        "{}",
+        body(&first[0])
+    );
+
+    // Ann chooses the web only, on her page.
+    let server = site.serve(ENV);
+    change(&server, ann, "action=topics&topic=web", "topics");
+    drop(server);
+
+    tagged(&site, "borrowing", "2025-12-02", "rust");
+    tagged(&site, "grid", "2025-12-03", "web, css");
+    site.herald_with(&["send"], ENV).expect_code(0);
+    let both = wait_for_mail(&smtp, 2);
+    let second = body(&both[1]);
+    assert!(second.contains("Title of grid"), "{second}");
+    assert!(!second.contains("Title of borrowing"), "{second}");
+    assert!(!second.contains("Title of first"), "{second}");
+}
