@@ -6,7 +6,7 @@
 //! - `GET|POST /unsubscribe/{token}`: the page with a button, and the RFC 8058
 //!   one-click unsubscribe (only a POST unsubscribes).
 //! - `GET|POST /preferences/{token}`: the subscriber's topics, a pause, unsubscribing;
-//!   only a POST changes anything ([`preferences`]).
+//!   only a POST changes anything (docs/serve.md).
 //! - `GET|POST /subscribe` and `GET|POST /confirm/{token}`: double opt-in sign-up.
 //! - `GET /preview`: the next issue's HTML, behind `serve.preview_token`.
 //! - `GET /`: the home page: the site, the sign-up form, the feeds, the past issues.
