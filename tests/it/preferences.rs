@@ -125,7 +125,7 @@ fn a_get_changes_nothing_and_shows_the_choices_masked_and_uncached() {
     assert!(page.body.contains("Your topics are saved"), "{}", page.body);
     assert_eq!(list(&site), before, "a GET changes nothing");
     // The log names the route, never the token.
-    let log = server.stderr();
+    let log = server.stderr_with("GET /preferences/… 200");
     assert!(log.contains("GET /preferences/… 200"), "{log}");
     assert!(!log.contains(&path("ann@example.com")), "{log}");
 }

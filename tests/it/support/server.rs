@@ -115,6 +115,19 @@ impl Server {
         self.stderr.lock().unwrap().clone()
     }
 
+    /// Its stderr once it holds `needle` (access-log lines are written in batches,
+    /// every 0.1 s: docs/serve.md), or after 10 s without it.
+    pub fn stderr_with(&self, needle: &str) -> String {
+        let started = std::time::Instant::now();
+        loop {
+            let log = self.stderr();
+            if log.contains(needle) || started.elapsed() > std::time::Duration::from_secs(10) {
+                return log;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
     /// The command and its stderr, for failure messages.
     pub fn describe(&self) -> String {
         format!("command: {}\n--- stderr\n{}", self.command, self.stderr())
