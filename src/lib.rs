@@ -41,10 +41,12 @@
 //! assert!(feeds.atom.contains("https://example.com/articles/about/"));
 //!
 //! // Or all of it at once, writing only files whose bytes changed: the three feeds, the
-//! // HTML page of each (rss.html …, what a browser shows), and feed.xsl, the stylesheet
-//! // for browsers that still apply XSLT.
+//! // HTML page of each (rss.html …, what a browser shows), feed.xsl, the stylesheet
+//! // for browsers that still apply XSLT, and (on a first build) herald-ids.yaml, the
+//! // id each article was first published with.
 //! let report = herald::build::build(&config, now, Default::default())?;
-//! assert_eq!(report.written.len(), 7);
+//! assert_eq!(report.written.len(), 8);
+//! assert!(report.written[0].ends_with("herald-ids.yaml"));
 //! # Ok(())
 //! # }
 //! ```
