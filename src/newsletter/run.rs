@@ -363,6 +363,25 @@ impl Audience {
     }
 }
 
+/// The composer of a preview: the whole issue, dated `now`, with a placeholder key
+/// when `HERALD_SECRET` is unset.
+fn preview_composer(
+    config: &Config,
+    secrets: &Secrets,
+    plan: &Plan<'_>,
+    now: DateTime<Utc>,
+) -> Result<Composer> {
+    composer_for(
+        config,
+        secrets,
+        plan,
+        &plan.rendered,
+        SystemTime::from(now),
+        "",
+        true,
+    )
+}
+
 /// The HTML and text parts of `plan` as `recipient` would get them, unsubscribe link
 /// included (built from the configured template; without `HERALD_SECRET`, from a
 /// placeholder key).
@@ -373,15 +392,7 @@ pub fn preview_parts(
     now: DateTime<Utc>,
     recipient: &str,
 ) -> Result<(String, String)> {
-    let composer = composer_for(
-        config,
-        secrets,
-        plan,
-        &plan.rendered,
-        SystemTime::from(now),
-        "",
-        true,
-    )?;
+    let composer = preview_composer(config, secrets, plan, now)?;
     Ok(composer.parts(recipient))
 }
 
@@ -405,15 +416,7 @@ pub fn preview_message(
     now: DateTime<Utc>,
     recipient: &str,
 ) -> Result<Vec<u8>> {
-    let composer = composer_for(
-        config,
-        secrets,
-        plan,
-        &plan.rendered,
-        SystemTime::from(now),
-        "",
-        true,
-    )?;
+    let composer = preview_composer(config, secrets, plan, now)?;
     let composed = composer.compose(&Recipient {
         email: recipient.to_string(),
         name: None,
