@@ -312,27 +312,11 @@ fn show_topics(config: &herald::Config, email: &str) -> Result<(), Failure> {
     Ok(())
 }
 
-/// `--until`: RFC 3339, or a date at midnight in `site.timezone`.
+/// `--until`: read as front-matter dates are ([`herald::content::parse_date`]): a date
+/// at midnight in `site.timezone`, or RFC 3339.
 fn pause_end(config: &herald::Config, raw: &str) -> Result<chrono::DateTime<chrono::Utc>, Failure> {
-    use chrono::TimeZone;
-    if let Ok(at) = chrono::DateTime::parse_from_rfc3339(raw.trim()) {
-        return Ok(at.with_timezone(&chrono::Utc));
-    }
-    chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
-        .ok()
-        .and_then(|date| {
-            config
-                .timezone()
-                .from_local_datetime(&date.and_hms_opt(0, 0, 0)?)
-                .earliest()
-        })
-        .map(|at| at.with_timezone(&chrono::Utc))
-        .ok_or_else(|| {
-            Failure::config(anyhow::anyhow!(
-                "--until {} is not a date (use 2026-03-01 or RFC 3339, e.g. 2026-03-01T09:00:00Z)",
-                Quoted(raw)
-            ))
-        })
+    herald::content::parse_date(raw, config.timezone())
+        .map_err(|why| Failure::config(anyhow::anyhow!("--until {why}")))
 }
 
 /// The address an argument names: [normalized](herald::address::normalize), or, when

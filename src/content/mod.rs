@@ -24,6 +24,7 @@ pub(crate) mod tag_slug;
 pub mod text;
 
 pub use article::{Article, Body, Fingerprint};
+pub use dates::parse as parse_date;
 pub(crate) use load::newest_first;
 pub use load::{Loaded, assemble, find_markdown, load, load_files, sort_newest_first};
 pub use parse::{Parsed, parse, parse_leaving_body};
