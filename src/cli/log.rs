@@ -1,23 +1,35 @@
 //! `herald serve`'s log: lines go to stderr through a bounded buffer and a writer
-//! thread, so a stalled stderr (a pipe nobody reads, a stuck journal) never blocks a
-//! request, and no request holds a lock while a line is written: a request only copies
+//! thread, so no request holds a lock while a line is written: a request only copies
 //! its line into the buffer. The access log's lines (one per request) are written in
 //! batches, at most [`FLUSH_EVERY`] after they were logged, or as soon as
-//! [`BATCH_LINES`] wait; any other line wakes the writer at once. When the buffer is
-//! full a line is dropped and counted; the count is logged when it grows, and at exit,
-//! after what is buffered has been written out.
+//! [`BATCH_LINES`] wait; any other line wakes the writer at once.
+//!
+//! A full buffer (the writer has not kept up) makes the line wait for room while
+//! stderr takes what the writer gives it: a busy server's log slows it down rather
+//! than lose lines. Only a stalled stderr (a pipe nobody reads, a stuck journal: one
+//! write has not returned for [`STALLED`]) drops lines, so that it never stops the
+//! server; they are counted, and the count is logged when it grows, and at exit, after
+//! what is buffered has been written out.
 
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tracing_subscriber::fmt::MakeWriter;
 
-/// Lines the buffer holds while stderr does not take them (a few hundred KB at most).
-const QUEUE_LINES: usize = 2048;
+mod line;
+
+/// Bytes the buffer holds before a line waits for room (about 10,000 access-log lines).
+const QUEUE_BYTES: usize = 1 << 20;
+/// A write to stderr that has not returned for this long means stderr takes nothing:
+/// a line that finds the buffer full is dropped rather than held.
+const STALLED: Duration = Duration::from_millis(100);
+/// The longest a line waits for room (the writer thread may not get a core at once on
+/// a loaded machine); then it is dropped.
+const MAX_WAIT: Duration = Duration::from_secs(1);
 /// The access log's lines wait at most this long before they are written.
 const FLUSH_EVERY: Duration = Duration::from_millis(100);
 /// This many waiting lines wake the writer before [`FLUSH_EVERY`].
@@ -49,6 +61,10 @@ impl Log {
                 .spawn(move || buffer.write_out(&mut io::stderr()))
                 .ok()
         };
+        if writer.is_none() {
+            // Nobody will make room: a full buffer drops lines at once.
+            buffer.close();
+        }
         let default = match (quiet, verbose) {
             (true, _) => "warn",
             (false, true) => "debug",
@@ -60,6 +76,7 @@ impl Log {
             .with_env_filter(filter)
             .with_writer(Lines(Arc::clone(&buffer)))
             .with_ansi(false)
+            .event_format(line::Lines::default())
             .try_init();
         Log {
             counter: Counter::start(Arc::clone(&buffer)),
@@ -112,7 +129,10 @@ impl Log {
 #[derive(Default)]
 struct Buffer {
     waiting: Mutex<Waiting>,
+    /// Wakes the writer.
     wake: Condvar,
+    /// Wakes the lines waiting for room.
+    room: Condvar,
     dropped: AtomicU64,
 }
 
@@ -123,17 +143,40 @@ struct Waiting {
     /// The writer was woken and has not taken the lines yet.
     woken: bool,
     closed: bool,
+    /// Since when the writer's current write to stderr has been under way.
+    writing_since: Option<Instant>,
+    /// Lines waiting for room.
+    held: usize,
 }
 
 impl Buffer {
-    /// Copies `line` (one whole line) in, or counts it as dropped when the buffer is
-    /// full; wakes the writer when `urgent` or when a batch is waiting.
+    /// Copies `line` (one whole line) in, after waiting for room when the buffer is
+    /// full (see the module documentation), or counts it as dropped; wakes the writer
+    /// when `urgent` or when a batch is waiting.
     fn push(&self, line: &[u8], urgent: bool) {
         let mut waiting = self.lock();
-        if waiting.lines >= QUEUE_LINES {
-            drop(waiting);
-            self.dropped.fetch_add(1, Ordering::Relaxed);
-            return;
+        let mut since = None;
+        while waiting.bytes.len() + line.len() > QUEUE_BYTES && !waiting.bytes.is_empty() {
+            let waited = since.get_or_insert_with(Instant::now).elapsed();
+            let stalled = waiting
+                .writing_since
+                .is_some_and(|started| started.elapsed() >= STALLED);
+            if waiting.closed || stalled || waited >= MAX_WAIT {
+                drop(waiting);
+                self.dropped.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+            if !waiting.woken {
+                waiting.woken = true;
+                self.wake.notify_one();
+            }
+            waiting.held += 1;
+            waiting = self
+                .room
+                .wait_timeout(waiting, STALLED.min(MAX_WAIT - waited))
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+            waiting.held -= 1;
         }
         waiting.bytes.extend_from_slice(line);
         waiting.lines += 1;
@@ -171,12 +214,19 @@ impl Buffer {
                 std::mem::swap(&mut batch, &mut waiting.bytes);
                 waiting.lines = 0;
                 waiting.woken = false;
+                if waiting.held > 0 {
+                    self.room.notify_all();
+                }
+                if !batch.is_empty() {
+                    waiting.writing_since = Some(Instant::now());
+                }
                 waiting.closed
             };
             if !batch.is_empty() {
                 // Nowhere to report a failing stderr: its lines are lost.
                 let _ = out.write_all(&batch).and_then(|()| out.flush());
                 batch.clear();
+                self.lock().writing_since = None;
             }
             if closed && self.lock().bytes.is_empty() {
                 return;
@@ -298,21 +348,123 @@ mod tests {
         assert_eq!(buffer.dropped(), 0);
     }
 
-    #[test]
-    fn a_full_buffer_drops_and_counts_lines_and_keeps_the_first() {
-        let buffer = Buffer::default();
-        for k in 0..QUEUE_LINES + 5 {
-            buffer.push(format!("line {k}\n").as_bytes(), false);
+    /// A stderr that takes every line, `pause` per write.
+    struct Slow {
+        pause: Duration,
+        out: Vec<u8>,
+    }
+
+    impl Write for Slow {
+        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+            std::thread::sleep(self.pause);
+            self.out.extend_from_slice(bytes);
+            Ok(bytes.len())
         }
-        assert_eq!(buffer.dropped(), 5);
-        buffer.close();
-        let mut out = Vec::new();
-        buffer.write_out(&mut out);
-        let text = String::from_utf8(out).unwrap();
-        assert_eq!(text.lines().count(), QUEUE_LINES);
-        assert_eq!(
-            text.lines().last(),
-            Some(format!("line {}", QUEUE_LINES - 1).as_str())
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Starts the writer thread on `out`; joining it gives `out` back.
+    fn writer<W: Write + Send + 'static>(buffer: &Arc<Buffer>, mut out: W) -> JoinHandle<W> {
+        let buffer = Arc::clone(buffer);
+        std::thread::spawn(move || {
+            buffer.write_out(&mut out);
+            out
+        })
+    }
+
+    #[test]
+    fn a_stderr_slower_than_the_requests_loses_no_line() {
+        let buffer = Arc::new(Buffer::default());
+        let writer = writer(
+            &buffer,
+            Slow {
+                pause: Duration::from_millis(20),
+                out: Vec::new(),
+            },
         );
+        // Four request threads log five times what the buffer holds, as fast as they can.
+        let per_thread = 5 * QUEUE_BYTES / 4 / 50;
+        let threads: Vec<_> = (0..4)
+            .map(|t| {
+                let buffer = Arc::clone(&buffer);
+                std::thread::spawn(move || {
+                    for k in 0..per_thread {
+                        let line = format!("GET /rss.xml 200 thread {t} line {k:>10}\n");
+                        buffer.push(line.as_bytes(), false);
+                    }
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().expect("a request thread");
+        }
+        buffer.close();
+        let out = String::from_utf8(writer.join().expect("the writer").out).unwrap();
+        assert_eq!(buffer.dropped(), 0);
+        for t in 0..4 {
+            let theirs: Vec<usize> = out
+                .lines()
+                .filter_map(|l| l.strip_prefix(&format!("GET /rss.xml 200 thread {t} line ")))
+                .map(|k| k.trim().parse().unwrap())
+                .collect();
+            assert_eq!(theirs, (0..per_thread).collect::<Vec<_>>(), "thread {t}");
+        }
+    }
+
+    /// A stderr that takes nothing until `release` says so.
+    struct Stalled {
+        release: mpsc::Receiver<()>,
+        out: Vec<u8>,
+    }
+
+    impl Write for Stalled {
+        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+            let _ = self.release.recv();
+            self.out.extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_stalled_stderr_drops_and_counts_lines_without_holding_the_requests() {
+        let buffer = Arc::new(Buffer::default());
+        let (release, released) = mpsc::channel();
+        let writer = writer(
+            &buffer,
+            Stalled {
+                release: released,
+                out: Vec::new(),
+            },
+        );
+        // Three times what the buffer holds: the writer may take a full buffer before
+        // it stalls, the buffer fills again, and at least the rest is dropped.
+        let lines: Vec<String> = (0..3 * QUEUE_BYTES / 33)
+            .map(|k| format!("GET /rss.xml 200 line {k:>10}\n"))
+            .collect();
+        let started = Instant::now();
+        for line in &lines {
+            // Urgent: the writer takes the first line at once and stalls on it.
+            buffer.push(line.as_bytes(), true);
+        }
+        let took = started.elapsed();
+        // Waiting MAX_WAIT for each line would take hours.
+        assert!(
+            took < 3 * MAX_WAIT,
+            "a stalled stderr held the requests for {took:?}"
+        );
+        let dropped = usize::try_from(buffer.dropped()).unwrap();
+        assert!(dropped >= lines.len() / 4, "{dropped} of {}", lines.len());
+        // stderr takes lines again: everything buffered goes out, the first lines.
+        drop(release);
+        buffer.close();
+        let out = String::from_utf8(writer.join().expect("the writer").out).unwrap();
+        assert_eq!(out, lines[..lines.len() - dropped].concat());
     }
 }
