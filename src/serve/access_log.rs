@@ -1,27 +1,45 @@
 //! One log line per request through `tracing`: method, path with tokens redacted and
 //! without its query, status, latency. No addresses, no secrets. `herald serve` writes
-//! these lines through a buffer that never blocks (a line that does not fit is dropped
-//! and counted) and writes them out in batches, so a stalled stderr never holds a
-//! request, and a busy server makes one write for many lines. Their target,
+//! these lines through a buffer and writes them out in batches, so a busy server makes
+//! one write for many lines, and a stalled stderr never stops it. Their target,
 //! `herald::serve::access_log`, is what lets the log batch them.
+//!
+//! The connection's service ([`super::listen`]) logs each request around the router,
+//! rather than a middleware inside it, which would box a future per request.
 
 use std::time::Instant;
 
-use axum::extract::Request;
-use axum::middleware::Next;
-use axum::response::Response;
+use axum::http::{Method, Request, StatusCode, Uri};
 
-/// Logs the request once its response is ready.
-pub(crate) async fn log(request: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let method = request.method().clone();
-    let uri = request.uri().clone();
-    let response = next.run(request).await;
-    let status = response.status().as_u16();
-    let ms = started.elapsed().as_secs_f64() * 1000.0;
-    let path = redact(uri.path());
-    tracing::info!("{method} {path} {status} {ms:.1}ms");
-    response
+/// A request being answered, as its log line will show it.
+pub(crate) struct Pending {
+    started: Instant,
+    method: Method,
+    uri: Uri,
+}
+
+impl Pending {
+    /// `request`, arriving now.
+    pub(crate) fn of<B>(request: &Request<B>) -> Pending {
+        Pending {
+            started: Instant::now(),
+            method: request.method().clone(),
+            uri: request.uri().clone(),
+        }
+    }
+
+    /// Logs the request, answered with `status`.
+    pub(crate) fn answered(self, status: StatusCode) {
+        let Pending {
+            started,
+            method,
+            uri,
+        } = self;
+        let status = status.as_u16();
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        let path = redact(uri.path());
+        tracing::info!("{method} {path} {status} {ms:.1}ms");
+    }
 }
 
 /// `/unsubscribe/<token>`, `/preferences/<token>` and `/confirm/<token>` with the

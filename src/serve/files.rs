@@ -15,6 +15,8 @@
 //!   (`rss.html` for `rss.xml`), with that file's own ETag and compressed variants;
 //!   without the page, the feed as `application/xml` for its XSL stylesheet. Both carry
 //!   `Vary: Accept`.
+//! - The newsletter archive's HTML pages (`/newsletter/…`) get the preview's policy
+//!   ([`super::security::archive_page`]): they show the issues' images.
 //! - Nothing outside `output_dir`: `..` and encoded separators are refused ([`path`]),
 //!   a symlink that leads out is a 404, hidden files (the build lock, temporary files)
 //!   are 404. No listings: a folder serves its `index.html`, or 404.
@@ -33,14 +35,17 @@ mod recent;
 #[cfg(test)]
 mod tests;
 
+use std::convert::Infallible;
 use std::fs::Metadata;
+use std::future::Future;
 use std::io;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
-use axum::Router;
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::{Method, StatusCode, Uri, request::Parts};
 use axum::response::{IntoResponse, Response};
@@ -52,19 +57,47 @@ use conditional::Precondition;
 use kind::Kind;
 use recent::Recent;
 
-/// Serves the files below `output_dir` (see the module documentation).
-pub(crate) fn router(output_dir: PathBuf) -> Router {
-    router_with(output_dir, Limits::default())
+/// Serves the files below `output_dir` (see the module documentation): the app
+/// router's fallback.
+pub(crate) fn service(output_dir: PathBuf) -> Service {
+    service_with(output_dir, Limits::default())
 }
 
-/// [`router`] with other memory limits.
-pub(crate) fn router_with(output_dir: PathBuf, limits: Limits) -> Router {
-    let files = Arc::new(Files {
+/// [`service`] with other memory limits.
+pub(crate) fn service_with(output_dir: PathBuf, limits: Limits) -> Service {
+    Service(Arc::new(Files {
         root: output_dir,
         cache: Cache::new(limits),
         recent: Recent::new(limits.revalidate),
-    });
-    Router::new().fallback(handle).with_state(files)
+    }))
+}
+
+/// The file server as a tower service (the app router's fallback): one boxed future
+/// per request, where a router of its own (a handler and its extractors) would take
+/// several. [`Service::handle`] answers without the router.
+#[derive(Debug, Clone)]
+pub(crate) struct Service(Arc<Files>);
+
+impl Service {
+    /// The answer to `request`, whose body is not read.
+    pub(crate) async fn handle<B>(&self, request: axum::http::Request<B>) -> Response {
+        handle(Arc::clone(&self.0), request).await
+    }
+}
+
+impl tower::Service<Request> for Service {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let files = Arc::clone(&self.0);
+        Box::pin(async move { Ok(handle(files, request).await) })
+    }
 }
 
 /// The served folder and what is known of it.
@@ -93,7 +126,7 @@ const FEED_CSP: HeaderValue = HeaderValue::from_static(
 /// Streamed files are read in pieces of this size.
 const STREAM_CHUNK: usize = 64 << 10;
 
-async fn handle(State(files): State<Arc<Files>>, request: Request) -> Response {
+async fn handle<B>(files: Arc<Files>, request: axum::http::Request<B>) -> Response {
     let (parts, _body) = request.into_parts();
     let feed_types = path::file_name(parts.uri.path()).and_then(|name| kind::feed_types(&name));
     let wants_html = feed_types.is_some_and(|types| accept::prefers_html(&parts.headers, types));
@@ -106,6 +139,7 @@ async fn handle(State(files): State<Arc<Files>>, request: Request) -> Response {
     if feed_types.is_some() {
         for_browsers(wants_html, response.headers_mut());
     }
+    super::security::archive_page(parts.uri.path(), &mut response);
     response
 }
 

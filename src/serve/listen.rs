@@ -1,10 +1,14 @@
 //! The accept loop: each connection is served over HTTP/1.1 (keep-alive on) by hyper
-//! with the app's router, under its own [`Clock`] (the header-read and idle timeouts).
+//! with the app's router, under its own [`Clock`] (the header-read and idle timeouts);
+//! a request whose path no route can match goes to the files without the router
+//! ([`super::may_be_a_route`]); each answer gets the headers of the [`Policy`], and each
+//! request is logged ([`access_log`]).
 //! When `shutdown` resolves (SIGTERM or Ctrl-C), it stops accepting, lets the requests
 //! under way finish and closes idle connections, and returns at the latest after the
 //! shutdown deadline, logging how many connections were still open; the caller then
 //! drops the runtime, which closes them.
 
+use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -19,7 +23,21 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::{TcpListener, TcpStream};
 use tower::ServiceExt;
 
+use super::access_log;
+use super::files;
+use super::security::Policy;
 use super::timeouts::{Clock, Event, Expired, Timeouts, Watched};
+
+/// What answers the requests.
+#[derive(Clone)]
+pub(crate) struct Answer {
+    /// The app's routes, with the files as their fallback.
+    pub(crate) router: Router,
+    /// The files, for the paths that no route can match.
+    pub(crate) files: files::Service,
+    /// The headers every answer gets.
+    pub(crate) policy: Policy,
+}
 
 /// How long the connections may take.
 #[derive(Debug, Clone, Copy)]
@@ -48,15 +66,16 @@ impl Limits {
 /// wait this long before trying again, rather than spin.
 const ACCEPT_RETRY: Duration = Duration::from_secs(1);
 
-/// Serves `listener` with `router` until `shutdown` resolves, then shuts down as the
+/// Serves `listener` with `answer` until `shutdown` resolves, then shuts down as the
 /// module documentation says.
 pub(crate) async fn run(
     listener: TcpListener,
-    router: Router,
+    answer: Answer,
     limits: Limits,
     shutdown: impl Future<Output = ()>,
 ) {
     let graceful = GracefulShutdown::new();
+    let answer = Arc::new(answer);
     let open = Arc::new(AtomicUsize::new(0));
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -67,7 +86,7 @@ pub(crate) async fn run(
         match accepted {
             Ok((stream, peer)) => {
                 let connection = Connection {
-                    router: router.clone(),
+                    answer: Arc::clone(&answer),
                     timeouts: limits.timeouts,
                     open: Open::count(&open),
                 };
@@ -114,7 +133,7 @@ fn per_connection(e: &std::io::Error) -> bool {
 
 /// One accepted connection, before it is served.
 struct Connection {
-    router: Router,
+    answer: Arc<Answer>,
     timeouts: Timeouts,
     open: Open,
 }
@@ -128,21 +147,31 @@ impl Connection {
         peer: SocketAddr,
         graceful: &GracefulShutdown,
     ) -> impl Future<Output = ()> + Send + 'static {
+        // An answer goes out in one write: nothing is gained by holding its last
+        // segment back until the client acknowledges the others (Nagle).
+        let _ = stream.set_nodelay(true);
         let clock = Clock::start(self.timeouts);
         let io = TokioIo::new(Watched::new(stream, Arc::clone(&clock)));
         let service = {
             let clock = Arc::clone(&clock);
-            let router = self.router;
+            let answer = self.answer;
             hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
                 clock.on(Event::Request);
-                // What `ConnectInfo<SocketAddr>` extracts (the handlers use it).
-                request.extensions_mut().insert(ConnectInfo(peer));
-                let clock = Arc::clone(&clock);
-                let answer = router.clone().oneshot(request);
+                let logged = access_log::Pending::of(&request);
+                let (clock, answer) = (Arc::clone(&clock), Arc::clone(&answer));
                 async move {
-                    let response = answer.await;
+                    let mut response = if super::may_be_a_route(request.uri().path()) {
+                        // What `ConnectInfo<SocketAddr>` extracts (the handlers use it).
+                        request.extensions_mut().insert(ConnectInfo(peer));
+                        let answered = answer.router.clone().oneshot(request).await;
+                        answered.unwrap_or_else(|never| match never {})
+                    } else {
+                        answer.files.handle(request).await
+                    };
                     clock.on(Event::Answer);
-                    response
+                    answer.policy.harden(&mut response);
+                    logged.answered(response.status());
+                    Ok::<_, Infallible>(response)
                 }
             })
         };

@@ -51,7 +51,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::routing::get;
+use axum::routing::{MethodRouter, get};
 use chrono::{DateTime, Utc};
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -95,7 +95,9 @@ pub fn serve(
         source,
     };
     let app = Arc::new(build_app(config, secrets, options.now)?);
-    let router = router(app, config);
+    let files = files::service(config.output_dir.clone());
+    let router = router(app, files.clone(), config);
+    let policy = policy(config);
     let limits = listen::Limits::of(&config.serve);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -106,7 +108,12 @@ pub fn serve(
             .await
             .map_err(listen_error)?;
         on_listening(listener.local_addr().map_err(listen_error)?);
-        listen::run(listener, router, limits, shutdown_signal()).await;
+        let answer = listen::Answer {
+            router,
+            files,
+            policy,
+        };
+        listen::run(listener, answer, limits, shutdown_signal()).await;
         Ok(())
     });
     // Drops the connections still open (past the deadline) without waiting for them.
@@ -193,56 +200,95 @@ fn signup_problem(config: &Config) -> std::result::Result<lettre::message::Mailb
         .map_err(|e| format!("newsletter.from {from:?} is not a mailbox ({e})"))
 }
 
-fn router(app: Arc<App>, config: &Config) -> Router {
+fn router(app: Arc<App>, files: files::Service, config: &Config) -> Router {
     // Pages whose URL carries a token (or whose answer is for the token's holder only):
     // no cache keeps them, whatever the answer.
     let no_store = SetResponseHeaderLayer::overriding(
         header::CACHE_CONTROL,
         HeaderValue::from_static("no-store"),
     );
-    let routes = Router::new()
-        .route("/", get(home::home))
-        .route("/healthz", get(healthz))
-        .route(
+    Router::new()
+        .app_route("/", get(home::home))
+        .app_route("/healthz", get(healthz))
+        .app_route(
             "/unsubscribe/{token}",
             get(unsubscribe::page)
                 .post(unsubscribe::unsubscribe)
                 .layer(no_store.clone()),
         )
-        .route(
+        .app_route(
             "/preferences/{token}",
             get(preferences::page)
                 .post(preferences::change)
                 .layer(no_store.clone()),
         )
-        .route("/subscribe", get(signup::form).post(signup::sign_up))
-        .route(
+        .app_route("/subscribe", get(signup::form).post(signup::sign_up))
+        .app_route(
             "/confirm/{token}",
             get(signup::confirm_page)
                 .post(signup::confirm)
                 .layer(no_store.clone()),
         )
-        .route("/preview", get(preview::preview).layer(no_store))
+        .app_route("/preview", get(preview::preview).layer(no_store))
         .layer(DefaultBodyLimit::max(config.serve.max_body_bytes))
         .merge(webhooks::routes())
         .with_state(app)
-        .fallback_service(files::router(config.output_dir.clone()))
-        .layer(axum::middleware::from_fn(security::archive_pages));
+        .fallback_service(files)
+}
+
+/// The first path segments of the app's routes. A request whose path starts with none
+/// of them can match no route: it goes to the files without the router ([`listen`]).
+const ROUTE_SEGMENTS: [&str; 8] = [
+    "",
+    "healthz",
+    "unsubscribe",
+    "preferences",
+    "subscribe",
+    "confirm",
+    "preview",
+    "webhooks",
+];
+
+/// Whether `path` (as the request spells it) may match one of the app's routes.
+pub(crate) fn may_be_a_route(path: &str) -> bool {
+    let first = path.strip_prefix('/').unwrap_or(path);
+    let first = first.split_once('/').map_or(first, |(segment, _)| segment);
+    ROUTE_SEGMENTS.contains(&first)
+}
+
+/// How the app's routes are added: each is checked against [`ROUTE_SEGMENTS`], so that
+/// no route is added that the requests for files would pass by.
+pub(crate) trait AppRoutes<S> {
+    /// [`Router::route`], for a path that [`may_be_a_route`].
+    fn app_route(self, path: &str, method: MethodRouter<S>) -> Self;
+}
+
+impl<S: Clone + Send + Sync + 'static> AppRoutes<S> for Router<S> {
+    fn app_route(self, path: &str, method: MethodRouter<S>) -> Self {
+        assert!(
+            may_be_a_route(path),
+            "{path}: add its first segment to ROUTE_SEGMENTS"
+        );
+        self.route(path, method)
+    }
+}
+
+/// The headers every answer gets ([`security::Policy::harden`]).
+fn policy(config: &Config) -> security::Policy {
     let logo = config
         .newsletter
         .theme
         .logo
         .as_ref()
         .map(|l| l.url.as_str());
-    let policy = security::Policy {
+    security::Policy {
         csp: security::page_csp(logo),
         https: config
             .serve
             .public_url
             .as_deref()
             .is_some_and(|url| url.starts_with("https:")),
-    };
-    security::harden(routes, policy).layer(axum::middleware::from_fn(access_log::log))
+    }
 }
 
 async fn healthz(State(app): State<Arc<App>>) -> (StatusCode, &'static str) {
@@ -279,5 +325,45 @@ async fn shutdown_signal() {
     tokio::select! {
         () = ctrl_c => {},
         () = terminate => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::may_be_a_route;
+
+    #[test]
+    fn only_paths_under_a_route_segment_may_be_routes() {
+        let cases = [
+            ("/", true),
+            ("/healthz", true),
+            ("/unsubscribe/abc", true),
+            ("/preferences/abc", true),
+            ("/subscribe", true),
+            ("/confirm/1.ab", true),
+            ("/preview", true),
+            ("/webhooks/ses", true),
+            // Not a route, but past the router does no harm: its fallback is the files.
+            ("/preview/page.html", true),
+            ("//x", true),
+            ("/rss.xml", false),
+            ("/index.html", false),
+            ("/newsletter/", false),
+            ("/healthz.html", false),
+            ("/%68ealthz", false),
+            ("/Healthz", false),
+            ("*", false),
+        ];
+        for (path, expected) in cases {
+            assert_eq!(may_be_a_route(path), expected, "{path}");
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "/feeds/{name}: add its first segment to ROUTE_SEGMENTS")]
+    fn a_route_outside_the_segments_is_refused() {
+        use super::AppRoutes;
+        let _: axum::Router =
+            axum::Router::new().app_route("/feeds/{name}", axum::routing::get(|| async { "" }));
     }
 }

@@ -5,14 +5,10 @@
 //! its own; other answers (feeds, files, 304s) get none: a policy means nothing to a
 //! feed reader, and on a 304 it would replace the one a browser stored with the
 //! document. The newsletter archive's pages, served from `output_dir`, show the issues'
-//! images: they get the preview's policy ([`archive_pages`]).
+//! images: they get the preview's policy ([`archive_page`]).
 
-use axum::Router;
-use axum::extract::Request;
-use axum::http::{HeaderName, HeaderValue, header};
-use axum::middleware::Next;
+use axum::http::{HeaderValue, header};
 use axum::response::Response;
-use tower_http::set_header::SetResponseHeaderLayer;
 
 /// The policy of every page.
 pub(crate) const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; \
@@ -40,28 +36,25 @@ pub(crate) fn page_csp(logo: Option<&str>) -> HeaderValue {
     HeaderValue::from_str(&policy).unwrap_or(HeaderValue::from_static(CSP))
 }
 
-/// Middleware giving the HTML pages under `/newsletter/` (the archive of issues that
-/// `herald send` writes to `output_dir`) [`PREVIEW_CSP`]: like the preview, an archived
-/// issue shows images from other hosts. Layered inside [`harden`], which then leaves the
-/// policy alone.
-pub(crate) async fn archive_pages(request: Request, next: Next) -> Response {
-    let archive = request
-        .uri()
-        .path()
+/// Gives `response`, the answer for `path` from `output_dir`, [`PREVIEW_CSP`] when it is
+/// one of the HTML pages under `/newsletter/` (the archive of issues that `herald send`
+/// writes there): like the preview, an archived issue shows images from other hosts.
+/// [`Policy::harden`], later, then leaves the policy alone.
+pub(crate) fn archive_page(path: &str, response: &mut Response) {
+    let archive = path
         .strip_prefix('/')
         .and_then(|path| path.strip_prefix(crate::newsletter::archive::FOLDER))
         .is_some_and(|rest| rest.starts_with('/'));
-    let mut response = next.run(request).await;
-    if archive && is_html(&response) {
+    if archive && is_html(response) {
         response.headers_mut().insert(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(PREVIEW_CSP),
         );
     }
-    response
 }
 
-/// What [`harden`] adds.
+/// What [`Policy::harden`] adds.
+#[derive(Debug, Clone)]
 pub(crate) struct Policy {
     /// The pages' Content-Security-Policy (see [`page_csp`]).
     pub(crate) csp: HeaderValue,
@@ -70,33 +63,32 @@ pub(crate) struct Policy {
     pub(crate) https: bool,
 }
 
-/// Adds the headers to the answers of `router` that do not set them themselves.
-pub(crate) fn harden(router: Router, policy: Policy) -> Router {
-    let every: [(HeaderName, HeaderValue); 2] = [
-        (
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ),
-        (
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
-        ),
-    ];
-    let router = every.into_iter().fold(router, |router, (name, value)| {
-        router.layer(SetResponseHeaderLayer::if_not_present(name, value))
-    });
-    let csp = policy.csp;
-    let router = router.layer(SetResponseHeaderLayer::if_not_present(
-        header::CONTENT_SECURITY_POLICY,
-        move |response: &Response| is_html(response).then(|| csp.clone()),
-    ));
-    if policy.https {
-        router.layer(SetResponseHeaderLayer::overriding(
-            header::STRICT_TRANSPORT_SECURITY,
-            HSTS,
-        ))
-    } else {
-        router
+impl Policy {
+    /// Adds the headers that `response`, any answer of the server, does not set itself
+    /// (HSTS whatever it sets). Called once per answer by the connection's service
+    /// ([`super::listen`]), rather than as layers of the router, which would box each
+    /// answer's future once per layer.
+    pub(crate) fn harden(&self, response: &mut Response) {
+        let html = is_html(response);
+        let headers = response.headers_mut();
+        if !headers.contains_key(header::X_CONTENT_TYPE_OPTIONS) {
+            headers.insert(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            );
+        }
+        if !headers.contains_key(header::REFERRER_POLICY) {
+            headers.insert(
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("no-referrer"),
+            );
+        }
+        if html && !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+            headers.insert(header::CONTENT_SECURITY_POLICY, self.csp.clone());
+        }
+        if self.https {
+            headers.insert(header::STRICT_TRANSPORT_SECURITY, HSTS);
+        }
     }
 }
 
@@ -124,6 +116,106 @@ mod tests {
             "{csp}"
         );
         assert!(csp.starts_with("default-src 'none';"), "{csp}");
+    }
+
+    #[test]
+    fn only_the_archives_html_pages_get_the_preview_policy() {
+        let cases = [
+            (
+                "/newsletter/2026-01-01-first/",
+                "text/html; charset=utf-8",
+                true,
+            ),
+            ("/newsletter/", "text/html", true),
+            (
+                "/newsletter/atom.xml",
+                "application/atom+xml; charset=utf-8",
+                false,
+            ),
+            ("/newsletter", "text/html", false),
+            ("/newsletters/", "text/html", false),
+            ("/index.html", "text/html", false),
+            ("/rss.html", "text/html; charset=utf-8", false),
+        ];
+        for (path, content_type, preview) in cases {
+            let mut response = Response::new(axum::body::Body::empty());
+            response
+                .headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+            archive_page(path, &mut response);
+            let policy = response.headers().get(header::CONTENT_SECURITY_POLICY);
+            assert_eq!(policy.is_some_and(|p| p == PREVIEW_CSP), preview, "{path}");
+            assert_eq!(policy.is_some(), preview, "{path}");
+        }
+    }
+
+    #[test]
+    fn every_answer_is_hardened_without_overriding_what_it_set() {
+        let policy = |https| Policy {
+            csp: page_csp(None),
+            https,
+        };
+        let answer = |content_type: &'static str, own: &[(header::HeaderName, &'static str)]| {
+            let mut response = Response::new(axum::body::Body::empty());
+            let headers = response.headers_mut();
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+            for (name, value) in own {
+                headers.insert(name.clone(), HeaderValue::from_static(value));
+            }
+            response
+        };
+        let get = |response: &Response, name| {
+            response
+                .headers()
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_owned())
+        };
+
+        let mut page = answer("text/html; charset=utf-8", &[]);
+        policy(false).harden(&mut page);
+        assert_eq!(
+            get(&page, header::X_CONTENT_TYPE_OPTIONS).as_deref(),
+            Some("nosniff")
+        );
+        assert_eq!(
+            get(&page, header::REFERRER_POLICY).as_deref(),
+            Some("no-referrer")
+        );
+        assert_eq!(
+            get(&page, header::CONTENT_SECURITY_POLICY).as_deref(),
+            Some(CSP)
+        );
+        assert_eq!(get(&page, header::STRICT_TRANSPORT_SECURITY), None);
+
+        let mut preview = answer(
+            "text/html",
+            &[
+                (header::CONTENT_SECURITY_POLICY, PREVIEW_CSP),
+                (header::STRICT_TRANSPORT_SECURITY, "max-age=1"),
+            ],
+        );
+        policy(true).harden(&mut preview);
+        assert_eq!(
+            get(&preview, header::CONTENT_SECURITY_POLICY).as_deref(),
+            Some(PREVIEW_CSP)
+        );
+        assert_eq!(
+            get(&preview, header::STRICT_TRANSPORT_SECURITY).as_deref(),
+            Some("max-age=31536000"),
+            "HSTS is the server's, whatever the handler set"
+        );
+
+        let mut feed = answer("application/rss+xml; charset=utf-8", &[]);
+        policy(true).harden(&mut feed);
+        assert_eq!(get(&feed, header::CONTENT_SECURITY_POLICY), None);
+        assert_eq!(
+            get(&feed, header::REFERRER_POLICY).as_deref(),
+            Some("no-referrer")
+        );
+        assert_eq!(
+            get(&feed, header::STRICT_TRANSPORT_SECURITY).as_deref(),
+            Some("max-age=31536000")
+        );
     }
 
     #[test]

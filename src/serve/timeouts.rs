@@ -9,19 +9,21 @@
 //! connection reads and writes, the service reports each request and answer, and
 //! [`Clock::expired`] resolves when the phase's time is up, which closes the connection.
 //!
+//! Recording an event only updates the phase: it wakes nothing and sets no timer, so a
+//! request costs the clock a few uncontended locks. [`Clock::expired`] looks at the
+//! phase on its own schedule instead, never later than a deadline (see there).
+//!
 //! hyper's own `header_read_timeout` is not used: it starts as soon as hyper waits for
 //! a head, which on a kept-alive connection is the end of the previous answer, so it
 //! cannot tell a slow request from an idle connection.
 
 use std::io;
-use std::mem::discriminant;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::sync::Notify;
 use tokio::time::Instant;
 
 /// How long each phase may last.
@@ -109,9 +111,6 @@ impl Phase {
 #[derive(Debug)]
 pub(crate) struct Clock {
     phase: Mutex<Phase>,
-    /// Wakes [`Clock::expired`] when the phase becomes another kind (its deadline may
-    /// then be earlier than the one it sleeps until).
-    changed: Notify,
     timeouts: Timeouts,
 }
 
@@ -122,7 +121,6 @@ impl Clock {
             phase: Mutex::new(Phase::Head {
                 since: Instant::now(),
             }),
-            changed: Notify::new(),
             timeouts,
         })
     }
@@ -130,33 +128,57 @@ impl Clock {
     /// Records `event`.
     pub(crate) fn on(&self, event: Event) {
         let mut phase = self.phase.lock().unwrap_or_else(|e| e.into_inner());
-        let before = *phase;
-        *phase = before.next(event, Instant::now());
-        if discriminant(&before) != discriminant(&*phase) {
-            self.changed.notify_one();
-        }
+        *phase = phase.next(event, Instant::now());
     }
 
-    fn deadline(&self) -> Option<(Instant, Expired)> {
-        let phase = *self.phase.lock().unwrap_or_else(|e| e.into_inner());
-        phase.deadline(self.timeouts)
+    fn phase(&self) -> Phase {
+        *self.phase.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Resolves when the current phase has lasted longer than its limit.
+    ///
+    /// Nothing wakes it when the phase changes: it looks at the phase at the times
+    /// [`next_look`] gives, which is never later than the deadline of any phase that
+    /// may begin in the meantime.
     pub(crate) async fn expired(&self) -> Expired {
+        let sleep = tokio::time::sleep(Duration::ZERO);
+        let mut sleep = std::pin::pin!(sleep);
         loop {
-            match self.deadline() {
-                None => self.changed.notified().await,
-                Some((at, expired)) if at <= Instant::now() => return expired,
-                // Past `at` the phase is read again: a refreshed one sleeps on.
-                Some((at, _)) => {
-                    tokio::select! {
-                        () = tokio::time::sleep_until(at) => {}
-                        () = self.changed.notified() => {}
-                    }
+            let now = Instant::now();
+            match next_look(self.phase(), self.timeouts, now) {
+                Look::Expired(expired) => return expired,
+                Look::At(at) => {
+                    sleep.as_mut().reset(at);
+                    sleep.as_mut().await;
                 }
             }
         }
+    }
+}
+
+/// What [`Clock::expired`] does after looking at the phase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Look {
+    /// The phase's time is up.
+    Expired(Expired),
+    /// Look again then.
+    At(Instant),
+}
+
+/// The least a limit can be, so that looking again never spins.
+const MIN_LOOK: Duration = Duration::from_millis(10);
+
+/// After looking at `phase` at `now`: expired, or when to look again. That is the
+/// phase's deadline, but no later than the shorter limit from now: a phase that begins
+/// after `now` (unseen until the next look) starts its time at or after `now`, so its
+/// deadline is at least that far away, and a phase already under way only moves its
+/// deadline later (more bytes of a head do not; bytes out while idle push it back).
+pub(crate) fn next_look(phase: Phase, timeouts: Timeouts, now: Instant) -> Look {
+    let shortest = timeouts.header_read.min(timeouts.idle).max(MIN_LOOK);
+    match phase.deadline(timeouts) {
+        Some((at, expired)) if at <= now => Look::Expired(expired),
+        Some((at, _)) => Look::At(at.min(now + shortest)),
+        None => Look::At(now + shortest),
     }
 }
 
@@ -277,6 +299,82 @@ mod tests {
             Some((t0 + Duration::from_secs(180), Expired::Idle))
         );
         assert_eq!(Phase::Busy { requests: 1 }.deadline(TIMEOUTS), None);
+    }
+
+    /// When the connection's time is up, given its events: the first deadline that
+    /// passes before the next event (an event at the deadline itself comes first).
+    fn expiry(events: &[(Event, Instant)], start: Instant) -> Option<Instant> {
+        let mut phase = Phase::Head { since: start };
+        for &(event, at) in events {
+            if let Some((deadline, _)) = phase.deadline(TIMEOUTS)
+                && deadline < at
+            {
+                return Some(deadline);
+            }
+            phase = phase.next(event, at);
+        }
+        phase.deadline(TIMEOUTS).map(|(deadline, _)| deadline)
+    }
+
+    /// When [`Clock::expired`] sees it: it looks at the phase only at the times
+    /// [`next_look`] gives, and the events up to a look have happened by then.
+    fn seen(events: &[(Event, Instant)], start: Instant) -> Option<Instant> {
+        let mut phase = Phase::Head { since: start };
+        let mut look = start;
+        let mut rest = events.iter().peekable();
+        loop {
+            while let Some(&&(event, at)) = rest.peek() {
+                if at > look {
+                    break;
+                }
+                phase = phase.next(event, at);
+                rest.next();
+            }
+            match next_look(phase, TIMEOUTS, look) {
+                Look::Expired(_) => return Some(look),
+                Look::At(at) => {
+                    assert!(at > look, "{events:?}: looks again at once");
+                    if rest.peek().is_none() && phase.deadline(TIMEOUTS).is_none() {
+                        return None;
+                    }
+                    look = at;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn looking_now_and_then_sees_each_deadline_exactly_when_it_passes() {
+        let t0 = Instant::now();
+        let events = [Event::Read, Event::Wrote, Event::Request, Event::Answer];
+        let times = [
+            0, 5, 9_999, 10_000, 10_001, 20_000, 150_000, 190_000, 200_000,
+        ];
+        // Every sequence of up to 4 events at those times (in milliseconds), in order.
+        let mut sequences: Vec<Vec<(Event, u64)>> = vec![vec![]];
+        let mut level = sequences.clone();
+        for _ in 0..4 {
+            level = level
+                .iter()
+                .flat_map(|s| {
+                    let last = s.last().map_or(0, |&(_, t)| t);
+                    events.iter().flat_map(move |&event| {
+                        times
+                            .iter()
+                            .filter(move |&&t| t >= last)
+                            .map(move |&t| [s.as_slice(), &[(event, t)]].concat())
+                    })
+                })
+                .collect();
+            sequences.extend(level.iter().cloned());
+        }
+        for sequence in sequences {
+            let events: Vec<_> = sequence
+                .iter()
+                .map(|&(event, ms)| (event, t0 + Duration::from_millis(ms)))
+                .collect();
+            assert_eq!(seen(&events, t0), expiry(&events, t0), "{sequence:?}");
+        }
     }
 
     #[test]

@@ -27,7 +27,7 @@ impl Server {
     }
 
     fn with_limits(root: &Path, limits: Limits) -> Server {
-        let app = router_with(root.to_path_buf(), limits);
+        let app = axum::Router::new().fallback_service(service_with(root.to_path_buf(), limits));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let (bound, addr) = std::sync::mpsc::channel();
         let thread = std::thread::spawn(move || {

@@ -37,6 +37,7 @@ use subtle::ConstantTimeEq;
 
 pub use report::{Effect, Recipient, Refusal, Report};
 
+use super::AppRoutes;
 use super::app::App;
 use crate::config::{Config, Secrets};
 use crate::error::{Result, SecretProblem};
@@ -115,10 +116,10 @@ impl Webhooks {
 /// The four endpoints, with their own body cap.
 pub(crate) fn routes() -> Router<Arc<App>> {
     Router::new()
-        .route("/webhooks/ses", post(ses))
-        .route("/webhooks/mailgun", post(mailgun))
-        .route("/webhooks/postmark", post(postmark))
-        .route("/webhooks/sendgrid", post(sendgrid))
+        .app_route("/webhooks/ses", post(ses))
+        .app_route("/webhooks/mailgun", post(mailgun))
+        .app_route("/webhooks/postmark", post(postmark))
+        .app_route("/webhooks/sendgrid", post(sendgrid))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 }
 
