@@ -332,9 +332,22 @@ def serve_rows(facts, results, row, notes):
     size = int(facts["serve_feed_bytes"]) / 1024
     answered = sum(requests(results / f"wrk_{name}.txt")
                    for name in ("warmup_herald", "herald_200", "herald_304"))
-    logged = facts.get("serve_herald_log_lines", "unknown")
-    notes.append(f"herald's access log (on, to a file): {logged} lines for the "
-                 f"{answered:,} requests wrk counted as answered (plus the 2 of the probe).")
+    logged = int(facts.get("serve_herald_log_lines", "0"))
+    dropped = int(facts.get("serve_herald_log_dropped", "0"))
+    # wrk stops with up to one request per connection under way: herald may have
+    # answered (and logged) it without wrk counting it.
+    in_flight = 3 * int(facts["serve_wrk"].split("-c")[1].split()[0])
+    extra = logged - answered - 2
+    if dropped or extra < 0:
+        verdict_ = "LINES MISSING"
+    elif extra > in_flight:
+        verdict_ = "more lines than requests"
+    else:
+        verdict_ = "every request logged"
+    notes.append(f"herald's access log (on, to a file): {logged:,} lines for the "
+                 f"{answered:,} requests wrk counted as answered plus the 2 of the probe "
+                 f"({extra:+,}: answers under way when a wrk run stopped, at most "
+                 f"{in_flight} in all); {dropped:,} dropped: {verdict_}.")
     for status, what in (("200", "200, gzip"), ("304", "304, If-None-Match")):
         h_rate, h_p99, h_errors = wrk(results / f"wrk_herald_{status}.txt")
         n_rate, n_p99, n_errors = wrk(results / f"wrk_nginx_{status}.txt")
