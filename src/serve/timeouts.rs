@@ -354,19 +354,19 @@ mod tests {
         let mut sequences: Vec<Vec<(Event, u64)>> = vec![vec![]];
         let mut level = sequences.clone();
         for _ in 0..4 {
-            level = level
-                .iter()
-                .flat_map(|s| {
-                    let last = s.last().map_or(0, |&(_, t)| t);
-                    events.iter().flat_map(move |&event| {
-                        times
-                            .iter()
-                            .filter(move |&&t| t >= last)
-                            .map(move |&t| [s.as_slice(), &[(event, t)]].concat())
-                    })
-                })
-                .collect();
-            sequences.extend(level.iter().cloned());
+            let mut longer = Vec::new();
+            for sequence in &level {
+                let last = sequence.last().map_or(0, |&(_, t)| t);
+                for &event in &events {
+                    for &t in times.iter().filter(|&&t| t >= last) {
+                        let mut next = sequence.clone();
+                        next.push((event, t));
+                        longer.push(next);
+                    }
+                }
+            }
+            sequences.extend(longer.iter().cloned());
+            level = longer;
         }
         for sequence in sequences {
             let events: Vec<_> = sequence
