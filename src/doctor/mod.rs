@@ -53,6 +53,7 @@ pub(crate) trait Dns {
 
 /// How `herald doctor` reaches the outside world.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Options {
     /// The DNS server to ask (`--dns`); `None` means the system resolver.
     pub dns_server: Option<SocketAddr>,

@@ -3,7 +3,7 @@
 //! (a tag's feed only with `feeds.tag_archives`).
 //!
 //! Documents are rendered a few at a time (a page holds `feeds.archive_page_size`
-//! items): the plan holds only each article's [`Record`], and a document's articles are
+//! items): the plan holds only each article's [`ArticleMeta`], and a document's articles are
 //! read whole ([`content::load_full`]) just before it is rendered and dropped after, so
 //! memory grows with a page, not with the archive; bodies stay in their files until
 //! their page is rendered. Each document is published (its six files renamed into
@@ -26,15 +26,15 @@ use super::site::Site;
 use super::tags::{self, TagFeed};
 use super::{DOCUMENT_FILES, select, stage_document};
 use crate::config::Config;
-use crate::content::{self, Article, Record};
+use crate::content::{self, Article, ArticleMeta};
 use crate::error::{Diagnostic, Error, Result};
 use crate::output::{self, Staged, Written};
 
 /// The feeds of one build.
 #[derive(Debug)]
-pub(crate) struct Plan<'a> {
+pub(crate) struct PublishPlan<'a> {
     /// Every published article, newest first: the site's feed.
-    published: Vec<&'a Record>,
+    published: Vec<&'a ArticleMeta>,
     /// The tags' feeds (empty unless `feeds.per_tag`).
     tags: Vec<TagFeed<'a>>,
     /// Tags that could not get a feed (no slug, or a slug two tags share).
@@ -45,13 +45,13 @@ pub(crate) struct Plan<'a> {
 struct Feed<'p, 'a> {
     folder: String,
     tag: Option<&'p str>,
-    items: &'p [&'a Record],
+    items: &'p [&'a ArticleMeta],
 }
 
 /// How many bytes each kind of feed output holds after a build, written or left as it
 /// was (`herald build -v`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct OutputBytes {
+pub(crate) struct OutputBytes {
     /// The site's current documents: `rss.xml`, `atom.xml`, `feed.json`.
     pub current: u64,
     /// Every archive page's three formats: the site's and, with `feeds.tag_archives`,
@@ -80,7 +80,7 @@ impl OutputBytes {
     }
 
     /// Every kind together.
-    pub fn total(&self) -> u64 {
+    pub(crate) fn total(&self) -> u64 {
         self.current + self.archive + self.tags + self.pages
     }
 }
@@ -132,16 +132,16 @@ impl Published {
     }
 }
 
-impl<'a> Plan<'a> {
+impl<'a> PublishPlan<'a> {
     /// The feeds for the articles published at `now`.
-    pub(crate) fn new(config: &Config, articles: &'a [Record], now: DateTime<Utc>) -> Self {
+    pub(crate) fn new(config: &Config, articles: &'a [ArticleMeta], now: DateTime<Utc>) -> Self {
         let published = select(articles, now, 0);
         let (tags, diagnostics) = if config.feeds.per_tag {
             tags::group(&published)
         } else {
             Default::default()
         };
-        Plan {
+        PublishPlan {
             published,
             tags,
             diagnostics,
@@ -238,7 +238,11 @@ impl<'a> Plan<'a> {
 /// How the feed of `tag` (`None`: the site's) shares `items` between its current
 /// document and its archive pages: a tag's feed has pages only with
 /// `feeds.tag_archives`.
-fn split<'s, 'a>(config: &Config, tag: Option<&str>, items: &'s [&'a Record]) -> Split<'s, 'a> {
+fn split<'s, 'a>(
+    config: &Config,
+    tag: Option<&str>,
+    items: &'s [&'a ArticleMeta],
+) -> Split<'s, 'a> {
     let feeds = &config.feeds;
     let archives = feeds.archives && (tag.is_none() || feeds.tag_archives);
     Split::new(items, feeds.limit, archives, feeds.archive_page_size.get())
@@ -278,7 +282,7 @@ fn stage_one(
     dir: &Path,
     feed: &Feed<'_, '_>,
     place: Place,
-    items: &[&Record],
+    items: &[&ArticleMeta],
     rendered: &Rendered,
 ) -> Result<Outcome> {
     let key = rendered.key(&place, feed.tag, items);

@@ -31,8 +31,8 @@
 mod apply;
 mod classify;
 mod fields;
-pub mod source;
+pub(crate) mod source;
 
-pub use apply::{Outcome, Recipient, apply};
-pub use classify::{Addresses, Class, Classified, Failure, Feedback, Kind, Who, classify};
+pub(crate) use apply::{Outcome, apply};
+pub use classify::{Addresses, Class, Classified, Failure, Feedback, Identifiers, Kind, classify};
 pub(crate) use classify::{feedback, reply_class, status_and_words};

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::lifecycle;
-use super::plan::{Plan, render_options};
+use super::plan::{IssuePlan, render_options};
 use crate::config::{Config, Topic};
 use crate::content::Article;
 use crate::digest::{self, Rendered};
@@ -98,7 +98,7 @@ impl<'a> Editions<'a> {
 /// to the whole issue's page in the archive.
 pub(super) fn render(
     config: &Config,
-    plan: &Plan<'_>,
+    plan: &IssuePlan<'_>,
     sets: &[Vec<usize>],
 ) -> Result<Vec<Rendered>> {
     let archive_url = plan.archive.as_ref().map(|place| place.url.as_str());

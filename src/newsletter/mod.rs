@@ -9,20 +9,19 @@
 
 pub(crate) mod archive;
 mod editions;
-pub mod import;
+pub(crate) mod import;
 mod issues;
-pub mod lifecycle;
+pub(crate) mod lifecycle;
 mod plan;
 mod run;
 mod settings;
 
-pub use archive::Place;
 pub use import::{CsvRow, ImportReport, parse_csv};
-pub use issues::{IssueStatus, IssueTotals, issue_totals, issues};
-pub use plan::{Next, Plan, plan_next};
-pub use run::{
-    Outcome, SendProgress, SendRequest, Summary, preview_message, preview_parts, preview_recipient,
-    send,
-};
+pub use lifecycle::add_subscriber;
+pub use plan::{IssuePlan, Next, plan_next};
+pub use run::{Outcome, SendProgress, SendRequest, Summary, preview_parts, send};
 pub use settings::outbox_dir;
+
+pub(crate) use issues::issues;
+pub(crate) use run::{preview_message, preview_recipient};
 pub(crate) use settings::transport_for;

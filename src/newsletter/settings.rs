@@ -10,7 +10,7 @@ use crate::mail::compose::{ComposerSettings, DkimKey};
 use crate::mail::unsubscribe::Unsubscribe;
 use crate::mail::{Composer, Deliver, Outbox, Smtp, SmtpSettings};
 
-use super::plan::Plan;
+use super::plan::IssuePlan;
 
 /// The `newsletter:` section and its `from`, or an error saying to add them.
 pub(super) fn newsletter_section(config: &Config) -> Result<(&Newsletter, &str)> {
@@ -30,7 +30,7 @@ pub(super) fn newsletter_section(config: &Config) -> Result<(&Newsletter, &str)>
 pub(crate) fn composer_for(
     config: &Config,
     secrets: &Secrets,
-    plan: &Plan<'_>,
+    plan: &IssuePlan<'_>,
     rendered: &Rendered,
     date: SystemTime,
     subject_prefix: &str,

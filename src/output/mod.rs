@@ -14,13 +14,13 @@ use std::path::{Path, PathBuf};
 
 use tempfile::TempPath;
 
-pub use writer::ChangeWriter;
+pub(crate) use writer::ChangeWriter;
 
 use crate::error::{Error, Result};
 
 /// What [`write_if_changed`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Written {
+pub(crate) enum Written {
     /// The file was created or replaced.
     Changed,
     /// The file already held exactly these bytes; it was not touched.
@@ -31,7 +31,7 @@ pub enum Written {
 /// version flushed to a temporary file beside it. Dropped without a commit, the
 /// temporary file is deleted and the old file stays as it was.
 #[derive(Debug)]
-pub struct Staged {
+pub(crate) struct Staged {
     path: PathBuf,
     temp: Option<TempPath>,
     len: u64,
@@ -49,22 +49,17 @@ impl Staged {
     }
 
     /// The file this replaces.
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
     /// The size of the new version, in bytes.
-    pub fn len(&self) -> u64 {
+    pub(crate) fn len(&self) -> u64 {
         self.len
     }
 
-    /// Whether the new version is empty.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
     /// What [`commit`] will do with it.
-    pub fn written(&self) -> Written {
+    pub(crate) fn written(&self) -> Written {
         match self.temp {
             Some(_) => Written::Changed,
             None => Written::Unchanged,
@@ -85,12 +80,12 @@ impl Staged {
 /// Publishes staged files, in order. Call it only once every file of a set is staged:
 /// until then, a failure (a full disk, a read-only folder) leaves every old file as it
 /// was and no temporary file behind.
-pub fn commit(files: Vec<Staged>) -> Result<Vec<Written>> {
+pub(crate) fn commit(files: Vec<Staged>) -> Result<Vec<Written>> {
     files.into_iter().map(Staged::publish).collect()
 }
 
 /// Stages `bytes` as the new version of `path`; see [`ChangeWriter`].
-pub fn stage(path: &Path, bytes: &[u8]) -> Result<Staged> {
+pub(crate) fn stage(path: &Path, bytes: &[u8]) -> Result<Staged> {
     let mut writer = ChangeWriter::new(path);
     writer.write_all(bytes)?;
     writer.finish()
@@ -101,7 +96,8 @@ pub fn stage(path: &Path, bytes: &[u8]) -> Result<Staged> {
 /// The bytes go to a temporary file in the same folder, are flushed to disk, and the
 /// temporary file is renamed over `path`, so the old file stays intact until the new one
 /// is complete.
-pub fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<Written> {
+#[cfg(test)]
+pub(crate) fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<Written> {
     stage(path, bytes)?.publish()
 }
 
@@ -109,7 +105,8 @@ pub fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<Written> {
 /// temporary file beside it; only when all of them are on disk are they renamed into
 /// place. A failure while writing (a full disk, a read-only folder) leaves every old
 /// file as it was.
-pub fn write_all_if_changed(files: &[(&Path, &[u8])]) -> Result<Vec<Written>> {
+#[cfg(test)]
+pub(crate) fn write_all_if_changed(files: &[(&Path, &[u8])]) -> Result<Vec<Written>> {
     let staged = files
         .iter()
         .map(|(path, bytes)| stage(path, bytes))

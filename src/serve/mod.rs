@@ -42,7 +42,7 @@ mod signup;
 mod timeouts;
 mod topics;
 mod unsubscribe;
-pub mod webhooks;
+pub(crate) mod webhooks;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -79,8 +79,7 @@ const BLOCKING_GRACE: Duration = Duration::from_secs(1);
 /// under way at most `serve.shutdown_timeout_seconds`, closes what is still open, and
 /// returns.
 ///
-/// `HERALD_SECRET` must be at least [`MIN_SECRET_BYTES`](crate::config::MIN_SECRET_BYTES)
-/// long, and is required when the config sets `newsletter.from` (the newsletter's mails
+/// `HERALD_SECRET` must be at least 32 bytes long, and is required when the config sets `newsletter.from` (the newsletter's mails
 /// link to the unsubscribe page). Without a newsletter and without the secret, the
 /// unsubscribe and sign-up pages answer 404. Sign-up also needs `serve.public_url`; what
 /// is missing is logged at start.
