@@ -619,8 +619,8 @@ mod tests {
             quoted_printable::decode(body.as_bytes(), quoted_printable::ParseMode::Strict).unwrap();
         assert_eq!(
             String::from_utf8(decoded).unwrap(),
-            text.replace('\n', "\r\n"),
-            "the text, its signature line's trailing space included"
+            format!("{}\r\n", text.replace('\n', "\r\n")),
+            "the text (and the message's closing CRLF), its signature line's trailing space included"
         );
         assert_eq!(envelope.from().unwrap().to_string(), "news@example.com");
     }
