@@ -155,8 +155,8 @@ impl Letterhead {
         format!("<{key}.{hex}@{}>", self.id_domain)
     }
 
-    /// A message with the headers every message has: `From`, `To`, `Subject` (one
-    /// line), `Date`, `Message-ID` and `Reply-To` when configured.
+    /// A message with the headers every message starts with: `From`, `To`, `Subject`
+    /// (one line), `Date` and `Message-ID`.
     fn builder(
         &self,
         to: Mailbox,
@@ -164,12 +164,16 @@ impl Letterhead {
         date: SystemTime,
         message_id: &str,
     ) -> MessageBuilder {
-        let builder = Message::builder()
+        Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(one_line(subject))
             .date(date)
-            .message_id(Some(message_id.to_string()));
+            .message_id(Some(message_id.to_string()))
+    }
+
+    /// `builder` with `Reply-To`, when configured.
+    fn reply_to(&self, builder: MessageBuilder) -> MessageBuilder {
         match &self.reply_to {
             Some(reply_to) => builder.reply_to(reply_to.clone()),
             None => builder,
@@ -202,7 +206,7 @@ impl Letterhead {
         let message_id = self.message_id(key, email);
         let body = EncodedPart::new(text, &[]).with(&[]);
         let message = self
-            .builder(to, subject, date, &message_id)
+            .reply_to(self.builder(to, subject, date, &message_id))
             .singlepart(SinglePart::plain(body))
             .map_err(|e| Error::message(email, "lettre", e))?;
         let message = self.sign(message);
@@ -308,6 +312,7 @@ impl Composer {
             .letterhead
             .builder(to, &self.subject, self.date, &message_id)
             .raw_header(header("List-Id", &self.list_id));
+        builder = self.letterhead.reply_to(builder);
         if let Some(value) = &self.archived_at {
             builder = builder.raw_header(header("Archived-At", value));
         }
