@@ -157,3 +157,33 @@ impl Article {
         )
     }
 }
+
+#[cfg(test)]
+impl Article {
+    /// A published article at `https://example.com/{slug}/` (its id too), with no
+    /// optional field, no tags and an empty body: the one test article, each test
+    /// changing what it needs with `Article { field, ..Article::for_test(…) }`.
+    pub(crate) fn for_test(slug: &str, published: DateTime<Utc>) -> Article {
+        let url = url::Url::parse(&format!("https://example.com/{slug}/")).expect("a URL");
+        Article {
+            path: format!("content/{slug}.md").into(),
+            slug: slug.into(),
+            id: url.to_string(),
+            url,
+            title: slug.into(),
+            subtitle: None,
+            description: None,
+            author: None,
+            read_time: None,
+            published,
+            updated: None,
+            created: None,
+            hero_image: None,
+            cta: None,
+            cta_url: None,
+            tags: vec![],
+            draft: false,
+            body: Body::Text(String::new()),
+        }
+    }
+}

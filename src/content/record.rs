@@ -185,26 +185,11 @@ mod tests {
     use super::*;
 
     fn article() -> Article {
-        let url = url::Url::parse("https://example.com/a-b/").unwrap();
         Article {
-            path: "content/a-b.md".into(),
-            slug: "a-b".into(),
-            id: url.to_string(),
-            url,
             title: "A & B".into(),
             subtitle: Some("sub".into()),
-            description: None,
-            author: None,
-            read_time: None,
-            published: chrono::DateTime::UNIX_EPOCH,
-            updated: None,
-            created: None,
-            hero_image: None,
-            cta: None,
-            cta_url: None,
             tags: vec!["rust".into(), "web tools".into()],
-            draft: false,
-            body: super::super::Body::Text(String::new()),
+            ..Article::for_test("a-b", chrono::DateTime::UNIX_EPOCH)
         }
     }
 

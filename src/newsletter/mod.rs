@@ -25,4 +25,4 @@ pub use run::{
     send,
 };
 pub use settings::outbox_dir;
-pub(crate) use settings::transport_for;
+pub(crate) use settings::{letterhead, transport_for};
