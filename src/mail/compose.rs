@@ -143,8 +143,9 @@ impl Letterhead {
         })
     }
 
-    /// The Message-ID of the message `key` (an issue id) to `email`: the same on every
-    /// run, so a copy sent twice is recognisable downstream.
+    /// The Message-ID of the message `key` (an issue id, or a confirmation's
+    /// `confirm-…`) to `email`: the same on every run, so a copy sent twice is
+    /// recognisable downstream.
     fn message_id(&self, key: &str, email: &str) -> String {
         let mut hash = Sha256::new();
         hash.update(key.as_bytes());

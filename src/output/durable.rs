@@ -14,12 +14,8 @@ use crate::error::{Error, Result};
 
 /// Flushes every `(target, file)`'s bytes to disk; an error names the target whose file
 /// failed.
-pub(super) fn flush<'f>(files: impl IntoIterator<Item = (&'f Path, &'f File)>) -> Result<()> {
-    flush_files(files)
-}
-
 #[cfg(target_os = "linux")]
-fn flush_files<'f>(files: impl IntoIterator<Item = (&'f Path, &'f File)>) -> Result<()> {
+pub(super) fn flush<'f>(files: impl IntoIterator<Item = (&'f Path, &'f File)>) -> Result<()> {
     use std::os::unix::fs::MetadataExt;
     let mut flushed: Vec<u64> = Vec::new();
     for (target, file) in files {
@@ -33,8 +29,10 @@ fn flush_files<'f>(files: impl IntoIterator<Item = (&'f Path, &'f File)>) -> Res
     Ok(())
 }
 
+/// Flushes every `(target, file)`'s bytes to disk; an error names the target whose file
+/// failed.
 #[cfg(not(target_os = "linux"))]
-fn flush_files<'f>(files: impl IntoIterator<Item = (&'f Path, &'f File)>) -> Result<()> {
+pub(super) fn flush<'f>(files: impl IntoIterator<Item = (&'f Path, &'f File)>) -> Result<()> {
     for (target, file) in files {
         file.sync_all().map_err(|e| Error::io(target, e))?;
     }
