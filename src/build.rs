@@ -166,8 +166,8 @@ fn sort_by_place(diagnostics: &mut [Diagnostic]) {
 ///
 /// Nothing is written unless every article and tag is valid (or `skip_invalid` is set).
 /// Then each feed document (a current feed or an archive page: its three formats and
-/// their HTML pages) is published as soon as its files are complete, all of them at
-/// once, a feed's archive pages before the current document that links to them: a
+/// their HTML pages) is published once its files are complete (archive pages a group
+/// at a time), all of them at once, a feed's archive pages before the current document that links to them: a
 /// build that fails while rendering (an article unreadable, a full disk) leaves every
 /// document either as it was or wholly replaced, never half written. Documents an
 /// earlier build wrote and this one does not are removed after the new ones are in
@@ -215,8 +215,8 @@ pub fn build(config: &Config, now: DateTime<Utc>, options: BuildOptions) -> Resu
         .then(|| stage_ids(config, &ledger))
         .transpose()?;
     drop(ledger);
-    // The stylesheet the feeds link to, then the feeds, each document published as soon
-    // as its files are complete.
+    // The stylesheet the feeds link to, then the feeds, each document published once its
+    // files are complete.
     let stylesheet = stage_stylesheet(config)?;
     for file in ids.iter().chain(&stylesheet) {
         match file.written() {

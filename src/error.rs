@@ -215,7 +215,7 @@ impl SmtpFailure {
 }
 
 /// What is wrong with `HERALD_SECRET`, the key of the unsubscribe and confirmation
-/// links (see [`Secrets::secret_key`](crate::config::Secrets::secret_key)).
+/// links (see `Secrets::secret_key`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SecretProblem {
@@ -228,7 +228,7 @@ pub enum SecretProblem {
         /// unsubscribe links".
         needed_by: &'static str,
     },
-    /// It is shorter than [`MIN_SECRET_BYTES`](crate::config::MIN_SECRET_BYTES).
+    /// It is shorter than 32 bytes.
     #[error(
         "HERALD_SECRET is {bytes} byte{} long; it must be at least 32: make a new one with `openssl rand -hex 32` (the links in messages already sent, keyed by the old one, stop working)",
         if *bytes == 1 { "" } else { "s" }

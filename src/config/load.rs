@@ -17,7 +17,7 @@ pub(crate) const MIN_SECRET_BYTES: usize = 32;
 ///
 /// `main` reads them once and passes them in, so the library never touches the
 /// environment itself. Their `Debug` output hides the values.
-/// Start from [`Secrets::default`] (none set) or [`Secrets::from_env`] and set the
+/// Start from [`Secrets::default`] (none set) or `Secrets::from_env` and set the
 /// fields you have; more may be added, so it is not built with a struct literal.
 #[derive(Clone, Default)]
 #[non_exhaustive]
@@ -27,7 +27,7 @@ pub struct Secrets {
     /// `HERALD_SMTP_PASSWORD`: the SMTP password.
     pub smtp_password: Option<String>,
     /// `HERALD_SECRET`: the key for unsubscribe tokens. Read it through
-    /// [`Secrets::secret_key`], which checks its length.
+    /// `Secrets::secret_key`, which checks its length.
     pub secret: Option<String>,
     /// `HERALD_MAILGUN_SIGNING_KEY`: Mailgun's webhook signing key; turns on
     /// `POST /webhooks/mailgun`.

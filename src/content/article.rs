@@ -112,7 +112,7 @@ impl Article {
 
     /// Renders the Markdown body to HTML with every `href`/`src` made absolute against
     /// the article's URL. A body left in its file is read now; that fails if the file
-    /// changed (its [`Fingerprint`] differs) or vanished since it was loaded.
+    /// changed (its `Fingerprint` differs) or vanished since it was loaded.
     pub fn render_html(&self) -> Result<String> {
         match &self.body {
             Body::Text(text) => Ok(super::markdown::render(text, &self.url, &self.slug)),
@@ -152,5 +152,35 @@ impl Article {
                  front matter; run the build again",
             ),
         )
+    }
+}
+
+#[cfg(test)]
+impl Article {
+    /// A published article at `https://example.com/{slug}/` (its id too), with no
+    /// optional field, no tags and an empty body: the one test article, each test
+    /// changing what it needs with `Article { field, ..Article::for_test(…) }`.
+    pub(crate) fn for_test(slug: &str, published: DateTime<Utc>) -> Article {
+        let url = url::Url::parse(&format!("https://example.com/{slug}/")).expect("a URL");
+        Article {
+            path: format!("content/{slug}.md").into(),
+            slug: slug.into(),
+            id: url.to_string(),
+            url,
+            title: slug.into(),
+            subtitle: None,
+            description: None,
+            author: None,
+            read_time: None,
+            published,
+            updated: None,
+            created: None,
+            hero_image: None,
+            cta: None,
+            cta_url: None,
+            tags: vec![],
+            draft: false,
+            body: Body::Text(String::new()),
+        }
     }
 }

@@ -15,7 +15,7 @@ use crate::error::{Diagnostic, Error, Result};
 #[non_exhaustive]
 pub struct Loaded {
     /// Valid articles (drafts and scheduled ones included), newest `published` first,
-    /// ties broken by slug. Each is a compact [`ArticleMeta`]; [`ArticleMeta::load_full`] reads
+    /// ties broken by slug. Each is a compact [`ArticleMeta`]; `ArticleMeta::load_full` reads
     /// the rest of an article back for the ones shown.
     pub articles: Vec<ArticleMeta>,
     /// Errors and warnings, sorted by path and line.

@@ -1,10 +1,10 @@
 //! Articles: reading `*.md` files, typing their front matter, dates and time zones,
 //! slugs (of articles and of tags), Markdown to HTML with absolute links, and the
-//! [text helpers](text) every output shares.
+//! text helpers every output shares.
 //!
 //! Front matter is parsed for every file (it is needed to sort), but only a compact
 //! [`ArticleMeta`] of each article is kept; the few articles shown are read again whole
-//! ([`ArticleMeta::load_full`]), and their Markdown is rendered only when a later stage asks
+//! (`ArticleMeta::load_full`), and their Markdown is rendered only when a later stage asks
 //! for [`Article::render_html`].
 
 mod anchors;

@@ -15,10 +15,10 @@ use crate::error::{Error, Result};
 /// One valid article as [`load`](super::load) keeps it: its file, slug, feed id, publish
 /// date, draft flag and tags, in about 80 bytes plus two strings. The title is not
 /// kept: the ids file needs it only for new articles, and reads it back
-/// ([`ArticleMeta::load_full`]).
+/// (`ArticleMeta::load_full`).
 ///
 /// A large archive is held in a tenth of the memory of the full [`Article`]s this way
-/// (docs/benchmark.md, "Design measurements"). [`ArticleMeta::load_full`] reads the rest of the
+/// (docs/benchmark.md, "Design measurements"). `ArticleMeta::load_full` reads the rest of the
 /// front matter back from the file, checking that the file did not change since.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -187,26 +187,11 @@ mod tests {
     use super::*;
 
     fn article() -> Article {
-        let url = url::Url::parse("https://example.com/a-b/").unwrap();
         Article {
-            path: "content/a-b.md".into(),
-            slug: "a-b".into(),
-            id: url.to_string(),
-            url,
             title: "A & B".into(),
             subtitle: Some("sub".into()),
-            description: None,
-            author: None,
-            read_time: None,
-            published: chrono::DateTime::UNIX_EPOCH,
-            updated: None,
-            created: None,
-            hero_image: None,
-            cta: None,
-            cta_url: None,
             tags: vec!["rust".into(), "web tools".into()],
-            draft: false,
-            body: super::super::Body::Text(String::new()),
+            ..Article::for_test("a-b", chrono::DateTime::UNIX_EPOCH)
         }
     }
 

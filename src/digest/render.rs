@@ -368,26 +368,16 @@ mod tests {
     use chrono::TimeZone;
 
     fn article(title: &str, cta: Option<&str>) -> Article {
-        let url = url::Url::parse("https://example.com/a/").unwrap();
+        let published = chrono::Utc.with_ymd_and_hms(2026, 1, 2, 0, 0, 0).unwrap();
         Article {
-            path: "content/a.md".into(),
-            slug: "a".into(),
-            id: url.to_string(),
-            url,
             title: title.into(),
             subtitle: Some("Sub & title".into()),
             description: Some("About <things>.".into()),
             author: Some("Ann".into()),
             read_time: Some("3 mins".into()),
-            published: chrono::Utc.with_ymd_and_hms(2026, 1, 2, 0, 0, 0).unwrap(),
-            updated: None,
-            created: None,
             hero_image: Some(url::Url::parse("https://cdn.example.com/a.jpg").unwrap()),
             cta: cta.map(str::to_string),
-            cta_url: None,
-            tags: vec![],
-            draft: false,
-            body: crate::content::Body::Text(String::new()),
+            ..Article::for_test("a", published)
         }
     }
 

@@ -111,26 +111,11 @@ mod tests {
     use chrono::TimeZone;
 
     fn article(slug: &str, day: u32, draft: bool) -> ArticleMeta {
-        let url = url::Url::parse(&format!("https://example.com/{slug}/")).unwrap();
+        let published = Utc.with_ymd_and_hms(2026, 1, day, 9, 0, 0).unwrap();
         ArticleMeta::of(&crate::content::Article {
-            path: format!("content/{slug}.md").into(),
-            slug: slug.into(),
-            id: url.to_string(),
-            url,
             title: slug.to_uppercase(),
-            subtitle: None,
-            description: None,
-            author: None,
-            read_time: None,
-            published: Utc.with_ymd_and_hms(2026, 1, day, 9, 0, 0).unwrap(),
-            updated: None,
-            created: None,
-            hero_image: None,
-            cta: None,
-            cta_url: None,
-            tags: vec![],
             draft,
-            body: crate::content::Body::Text(String::new()),
+            ..crate::content::Article::for_test(slug, published)
         })
     }
 

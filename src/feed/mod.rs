@@ -1,11 +1,11 @@
 //! The feeds: which articles they show ([`select`]) and one file per format
-//! ([`rss`], [`atom`], [`json`]).
+//! (`rss`, `atom`, `json`).
 //!
 //! Each article's Markdown is rendered once per build and shared by the three formats.
 //! The documents are streamed: items are rendered a chunk at a time, in parallel, and
-//! written in order, so memory holds a few chunks rather than whole documents. [`stage`]
-//! streams them into the output files (comparing with the files already there),
-//! [`render_all`] into strings. Every output is a pure function of the config and the
+//! written in order, so memory holds a few chunks rather than whole documents.
+//! [`crate::build::build`] streams them into the output files (comparing with the
+//! files already there), [`render_all`] into strings. Every output is a pure function of the config and the
 //! items: the feed's own date is the newest item's, never the clock, so unchanged
 //! content gives byte-identical files.
 //!
@@ -71,7 +71,7 @@ pub(crate) const RSS_FILE: &str = "rss.xml";
 pub(crate) const ATOM_FILE: &str = "atom.xml";
 /// The JSON Feed 1.1 file's name, under `output_dir` and under `site.url`.
 pub(crate) const JSON_FILE: &str = "feed.json";
-/// The three file names, in the order of [`stage`] and [`write_all`].
+/// The three file names: RSS, Atom, JSON Feed.
 pub const FILES: [&str; 3] = [RSS_FILE, ATOM_FILE, JSON_FILE];
 /// Every file of one feed document: the three formats ([`FILES`]), then their HTML
 /// pages ([`PAGE_FILES`]).
@@ -93,11 +93,11 @@ pub(crate) const BUILTIN_STYLESHEET: &str = include_str!("../../templates/feed.x
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RenderedFeeds {
-    /// RSS 2.0, for [`RSS_FILE`].
+    /// RSS 2.0, for `rss.xml`.
     pub rss: String,
-    /// Atom 1.0, for [`ATOM_FILE`].
+    /// Atom 1.0, for `atom.xml`.
     pub atom: String,
-    /// JSON Feed 1.1, for [`JSON_FILE`].
+    /// JSON Feed 1.1, for `feed.json`.
     pub json: String,
 }
 
@@ -105,7 +105,7 @@ pub struct RenderedFeeds {
 /// rendering each article's Markdown once, in parallel, within `feeds.max_bytes`.
 ///
 /// The documents are streamed into memory, so they are held whole; to write files,
-/// [`stage`] or [`write_all`] hold only a few items at a time.
+/// [`crate::build::build`] holds only a few items at a time.
 pub fn render_all(config: &Config, items: &[&Article]) -> Result<RenderedFeeds> {
     let mut documents: [Vec<u8>; 3] = Default::default();
     let (formats, _) = stream_to(config, &Site::new(config, items), items, &mut documents)?;

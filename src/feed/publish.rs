@@ -6,9 +6,10 @@
 //! items): the plan holds only each article's [`ArticleMeta`], and a document's articles are
 //! read whole ([`content::load_full`]) just before it is rendered and dropped after, so
 //! memory grows with a page, not with the archive; bodies stay in their files until
-//! their page is rendered. Each document is published (its six files renamed into
-//! place together) as soon as it is complete, a feed's pages before its current
-//! document, so no staged file waits for the rest of the build.
+//! their page is rendered. Documents are published (each one's six files renamed into
+//! place together) as they complete, up to [`PAGES_PER_COMMIT`] pages at a time so that
+//! their files reach the disk in one flush, a feed's pages before its current document:
+//! no staged file waits for the rest of the build.
 //!
 //! A document whose inputs did not change since the last build is not even rendered
 //! ([`super::rendered`]): a rebuild renders only what a change reached (a new article:
@@ -116,18 +117,28 @@ struct Staging {
     files: Vec<Staged>,
 }
 
+/// Archive pages committed together: the new files of one commit reach the disk in one
+/// flush (see [`output::commit`]), and a flush per page would cost more than rendering
+/// it; few enough that the staged files waiting for it stay a few megabytes.
+const PAGES_PER_COMMIT: usize = 16;
+
 impl Published {
-    /// Renames the files of one document into place, all of them or (on error) none
-    /// that were not yet, and counts them.
-    fn commit(&mut self, staging: Staging) -> Result<()> {
-        for file in &staging.files {
-            self.bytes.add(&staging.place, file);
-            match file.written() {
-                Written::Changed => self.written.push(file.path().to_path_buf()),
-                Written::Unchanged => self.unchanged.push(file.path().to_path_buf()),
+    /// Renames the files of each document into place, a document after the one before
+    /// it, and counts them. The new files are flushed to disk together first, so a
+    /// failure then leaves every document as it was.
+    fn commit(&mut self, documents: Vec<Staging>) -> Result<()> {
+        let mut files = Vec::new();
+        for staging in documents {
+            for file in &staging.files {
+                self.bytes.add(&staging.place, file);
+                match file.written() {
+                    Written::Changed => self.written.push(file.path().to_path_buf()),
+                    Written::Unchanged => self.unchanged.push(file.path().to_path_buf()),
+                }
             }
+            files.extend(staging.files);
         }
-        output::commit(staging.files)?;
+        output::commit(files)?;
         Ok(())
     }
 }
@@ -153,8 +164,8 @@ impl<'a> PublishPlan<'a> {
         split(config, None, &self.published).current.len()
     }
 
-    /// Renders every document into `dir` and publishes each as soon as its files are
-    /// complete (see [`super::stage`]): a document's files are renamed into place
+    /// Renders every document into `dir` and publishes them as they complete (see
+    /// [`super::stage`]), a few pages at a time: a document's files are renamed into place
     /// together, a feed's archive pages before the current document that links to them.
     /// On error, the documents not yet published are as they were, no temporary file is
     /// left, and the folders this created are removed when empty.
@@ -198,8 +209,9 @@ impl<'a> PublishPlan<'a> {
             )?;
             let current = published.take(current, &mut rendered);
             // Pages render a few at a time, so that one page's writing overlaps the next
-            // one's rendering; each is published as soon as it and those before it are.
+            // one's rendering; they are published in order, a group at a time.
             let numbers: Vec<usize> = (1..=pages).collect();
+            let mut waiting = Vec::new();
             for batch in numbers.chunks(PAGES_AT_ONCE) {
                 let outcomes: Vec<Result<Outcome>> = batch
                     .par_iter()
@@ -209,11 +221,14 @@ impl<'a> PublishPlan<'a> {
                     })
                     .collect();
                 for outcome in outcomes {
-                    let page = published.take(outcome?, &mut rendered);
-                    published.commit(page)?;
+                    waiting.push(published.take(outcome?, &mut rendered));
+                }
+                if waiting.len() >= PAGES_PER_COMMIT {
+                    published.commit(std::mem::take(&mut waiting))?;
                 }
             }
-            published.commit(current)?;
+            waiting.push(current);
+            published.commit(waiting)?;
             published.feeds.push((feed.folder, pages));
         }
         Ok(())

@@ -120,26 +120,10 @@ mod tests {
     use chrono::TimeZone;
 
     fn article(slug: &str, tags: &[&str]) -> Article {
-        let url = url::Url::parse(&format!("https://example.com/{slug}/")).unwrap();
+        let published = Utc.with_ymd_and_hms(2026, 1, 1, 9, 0, 0).unwrap();
         Article {
-            path: format!("content/{slug}.md").into(),
-            slug: slug.into(),
-            id: url.to_string(),
-            url,
-            title: slug.into(),
-            subtitle: None,
-            description: None,
-            author: None,
-            read_time: None,
-            published: Utc.with_ymd_and_hms(2026, 1, 1, 9, 0, 0).unwrap(),
-            updated: None,
-            created: None,
-            hero_image: None,
-            cta: None,
-            cta_url: None,
             tags: tags.iter().map(|t| t.to_string()).collect(),
-            draft: false,
-            body: crate::content::Body::Text(String::new()),
+            ..Article::for_test(slug, published)
         }
     }
 

@@ -12,7 +12,7 @@
 //! - `GET /`: the home page: the site, the sign-up form, the feeds, the past issues.
 //! - `GET /healthz`: 200 when the state database answers.
 //! - `POST /webhooks/{ses,mailgun,postmark,sendgrid}`: the relays' bounce and complaint
-//!   callbacks, each off (404) until configured ([`webhooks`]).
+//!   callbacks, each off (404) until configured (`webhooks`).
 //! - everything else: the built feeds from `output_dir`; a request for a feed that
 //!   prefers HTML (a browser) gets the feed's HTML page the build wrote beside it.
 //!
@@ -134,10 +134,10 @@ fn build_app(config: &Config, secrets: &Secrets, now: Option<DateTime<Utc>>) -> 
     }
     let clock = now.map_or(Clock::System, Clock::Fixed);
     let mailer = match (signup_problem(config), &secret) {
-        (Ok(from), Some(secret)) => Some(mailer::Mailer::start(
+        (Ok(()), Some(secret)) => Some(mailer::Mailer::start(
             config,
             secrets,
-            from,
+            crate::newsletter::letterhead(config)?,
             secret.clone(),
             clock,
         )),
@@ -179,7 +179,7 @@ fn build_app(config: &Config, secrets: &Secrets, now: Option<DateTime<Utc>>) -> 
 }
 
 /// What sign-up needs besides the secret: the public URL for the link and a From.
-fn signup_problem(config: &Config) -> std::result::Result<lettre::message::Mailbox, String> {
+fn signup_problem(config: &Config) -> std::result::Result<(), String> {
     if config.serve.public_url.is_none() {
         return Err("set serve.public_url (the confirmation link is built on it)".into());
     }
@@ -188,7 +188,8 @@ fn signup_problem(config: &Config) -> std::result::Result<lettre::message::Mailb
         .from
         .as_deref()
         .ok_or("add a `newsletter:` section with `from:` (confirmation mails need a sender)")?;
-    from.parse()
+    from.parse::<lettre::message::Mailbox>()
+        .map(drop)
         .map_err(|e| format!("newsletter.from {from:?} is not a mailbox ({e})"))
 }
 

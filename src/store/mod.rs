@@ -6,7 +6,7 @@
 //! `relay_tokens` (the relay webhooks' one-time tokens seen lately), and `meta` for the store's own bookkeeping. What a subscriber becomes is decided by
 //! `newsletter::lifecycle`; this module reads and writes rows.
 //! Timestamps are stored as RFC 3339 UTC text with second precision, so they sort.
-//! Addresses are compared as [`crate::address::key`] says, whatever their spelling
+//! Addresses are compared as `crate::address::key` says, whatever their spelling
 //! (`lookup`).
 
 mod deliveries;

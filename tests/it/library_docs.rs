@@ -24,11 +24,18 @@ fn public_paths() -> BTreeSet<String> {
     );
     let mut paths = found.items.clone();
     for (type_name, method) in &found.methods {
-        let owners: Vec<&String> = found
-            .items
-            .iter()
-            .filter(|p| p.rsplit("::").next() == Some(type_name.as_str()))
-            .collect();
+        // A method is listed under its type's definition; under a re-export only when
+        // the definition's own path is not public.
+        let named = |p: &&String| p.rsplit("::").next() == Some(type_name.as_str());
+        let mut owners: Vec<&String> = found.defined.iter().filter(named).collect();
+        if owners.is_empty() {
+            owners = found.items.iter().filter(named).collect();
+            // A type re-exported both in its module and at the root (`herald::Config`)
+            // lists its methods under its module's path only.
+            if owners.iter().any(|p| p.matches("::").count() > 1) {
+                owners.retain(|p| p.matches("::").count() > 1);
+            }
+        }
         for owner in owners {
             paths.insert(format!("{owner}::{method}"));
         }
@@ -40,6 +47,8 @@ fn public_paths() -> BTreeSet<String> {
 struct Found {
     /// Items (and re-exports) in public modules.
     items: BTreeSet<String>,
+    /// Of those, the items defined where they are (not re-exported).
+    defined: BTreeSet<String>,
     /// `pub` methods and associated consts: (type name, name).
     methods: Vec<(String, String)>,
 }
@@ -119,6 +128,7 @@ fn items(list: &[Item], dir: &Path, path: &[String], public: bool, found: &mut F
                     && is_pub(vis)
                 {
                     found.items.insert(item_path(&name));
+                    found.defined.insert(item_path(&name));
                 }
             }
         }

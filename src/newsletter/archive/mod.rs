@@ -341,24 +341,9 @@ mod tests {
     fn article(slug: &str) -> crate::content::ArticleMeta {
         let url = url::Url::parse(&format!("https://example.com/blog/{slug}/")).unwrap();
         crate::content::ArticleMeta::of(&crate::content::Article {
-            path: format!("content/{slug}.md").into(),
-            slug: slug.into(),
             id: url.to_string(),
             url,
-            title: slug.into(),
-            subtitle: None,
-            description: None,
-            author: None,
-            read_time: None,
-            published: at(1, 0),
-            updated: None,
-            created: None,
-            hero_image: None,
-            cta: None,
-            cta_url: None,
-            tags: vec![],
-            draft: false,
-            body: crate::content::Body::Text(String::new()),
+            ..crate::content::Article::for_test(slug, at(1, 0))
         })
     }
 

@@ -29,16 +29,16 @@ use formats::Columns;
 pub struct CsvRow {
     /// The 1-based line its record starts on.
     pub line: usize,
-    /// The address, [normalized](crate::address::normalize).
+    /// The address, normalized.
     pub email: String,
-    /// The name, when the export has one: [cleaned](crate::name::clean) (line breaks
+    /// The name, when the export has one: cleaned (line breaks
     /// and tabs made spaces, other control characters dropped), trimmed, every other
     /// character (commas, quotes, any script) kept.
     pub name: Option<String>,
     /// What the export says of the subscriber: active, unsubscribed or bounced.
     pub(crate) status: Status,
     /// The tags, labels or lists the export gives the subscriber, as written (only
-    /// those in `newsletter.topics` become topics: see [`topics_of`]).
+    /// those in `newsletter.topics` become topics: see `topics_of`).
     pub tags: Vec<String>,
 }
 
@@ -185,8 +185,8 @@ impl ImportError {
 }
 
 /// Parses a subscriber export. The header (the first non-blank record; a UTF-8 byte
-/// order mark is skipped) decides the format, see [`Format`]; any column order, extra
-/// columns ignored. Bad records are collected in [`ImportReport::problems`]; only a file
+/// order mark is skipped) decides the format, see `Format`; any column order, extra
+/// columns ignored. Bad records are collected in `ImportReport::problems`; only a file
 /// that is not UTF-8, empty, or without an address column is an error.
 pub fn parse_csv(bytes: &[u8]) -> Result<ImportReport, ImportError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
