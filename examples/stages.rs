@@ -4,9 +4,10 @@
 //! cargo run --release --example stages -- CONFIG [RUNS] [NOW]
 //! ```
 //!
-//! Runs each stage of a build `RUNS` times (default 5) through the library API, writing
-//! only into a scratch folder beside the config, and prints the median wall time of each. The stages overlap: "load"
-//! includes "read" and "front matter", and "prepare" includes "load" and the ids file.
+//! Runs each stage of a build `RUNS` times (default 5) through the library's public API,
+//! writing only into a scratch folder beside the config, and prints the median wall time
+//! of each. The stages overlap: "build" includes the others, and the ids file (which only
+//! a whole build reads and writes) is timed as the difference.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -31,19 +32,14 @@ fn main() {
         std::process::exit(1)
     });
 
-    let files = herald::content::find_markdown(&config.content_dir).expect("content folder");
-    let loaded = herald::content::load_files(&files, &config);
-    let prepared = herald::build::prepare(&config, now).expect("prepare");
-    let records = herald::feed::select(&prepared.articles, now, config.feeds.limit);
+    let loaded = herald::content::load(&config).expect("content folder");
+    let records = herald::feed::select(&loaded.articles, now, config.feed_limit());
     let full = herald::content::load_full(&config, &records).expect("load the shown articles");
-    let items: Vec<&herald::Article> = full.iter().collect();
-    let ids_yaml = prepared.ledger.to_yaml();
+    let items: Vec<&herald::content::Article> = full.iter().collect();
     println!(
-        "{} files, {} articles, {} items, ids file {} KB; median of {runs} runs:",
-        files.len(),
+        "{} articles, {} items; median of {runs} runs:",
         loaded.articles.len(),
         items.len(),
-        ids_yaml.len() / 1024
     );
 
     let stage = |name: &str, f: &mut dyn FnMut() -> usize| {
@@ -57,88 +53,12 @@ fn main() {
         times.sort();
         println!("{:>9.1} ms  {name}", times[runs / 2].as_secs_f64() * 1e3);
     };
-    stage("find *.md", &mut || {
-        herald::content::find_markdown(&config.content_dir)
-            .unwrap()
-            .len()
-    });
-    stage("read every file (parallel)", &mut || {
-        files
-            .par_iter()
-            .map(|p| std::fs::read(p).map_or(0, |b| b.len()))
-            .sum()
-    });
-    let texts: Vec<String> = files
-        .iter()
-        .map(|p| std::fs::read_to_string(p).unwrap())
-        .collect();
-    stage("split + front matter, every file (parallel)", &mut || {
-        texts
-            .par_iter()
-            .map(|t| {
-                let split = herald::content::split::split(t).unwrap();
-                herald::content::front_matter::parse(split.front_matter)
-                    .1
-                    .len()
-            })
-            .sum()
-    });
-    stage("  of which serde_yaml to Value (parallel)", &mut || {
-        texts
-            .par_iter()
-            .map(|t| {
-                let split = herald::content::split::split(t).unwrap();
-                serde_yaml::from_str::<serde_yaml::Value>(split.front_matter)
-                    .map_or(0, |v| v.as_mapping().map_or(0, |m| m.len()))
-            })
-            .sum()
-    });
-    let bytes: Vec<Vec<u8>> = texts.iter().map(|t| t.clone().into_bytes()).collect();
     stage(
-        "content::parse, every file (parallel, bytes in memory)",
-        &mut || {
-            files
-                .par_iter()
-                .zip(&bytes)
-                .map(|(p, b)| {
-                    herald::content::parse_leaving_body(p, b, &config)
-                        .diagnostics
-                        .len()
-                })
-                .sum()
-        },
+        "content::load (find, read, front matter, sort)",
+        &mut || herald::content::load(&config).unwrap().articles.len(),
     );
-    stage("content::load_files (read + parse + sort)", &mut || {
-        herald::content::load_files(&files, &config).articles.len()
-    });
-    stage("ids: Ledger::load", &mut || {
-        herald::ids::Ledger::load(&config.ids_file)
-            .unwrap()
-            .articles
-            .len()
-    });
-    let old = herald::ids::Ledger::load(&config.ids_file).unwrap();
-    stage(
-        "clone every Article (subtract from the next line)",
-        &mut || loaded.articles.clone().len(),
-    );
-    stage("ids: reconcile (with a clone of the articles)", &mut || {
-        let mut articles = loaded.articles.clone();
-        herald::ids::reconcile(&mut articles, old.clone(), &config.content_dir, now, &|r| {
-            r.load_full(&config).map(|a| a.title)
-        })
-        .ledger
-        .articles
-        .len()
-    });
-    stage("ids: Ledger::to_yaml", &mut || {
-        prepared.ledger.to_yaml().len()
-    });
-    stage("build::prepare (load + ids)", &mut || {
-        herald::build::prepare(&config, now).unwrap().articles.len()
-    });
     stage("feed::select", &mut || {
-        herald::feed::select(&prepared.articles, now, config.feeds.limit).len()
+        herald::feed::select(&loaded.articles, now, config.feed_limit()).len()
     });
     stage(
         "content::load_full (the shown articles, read whole)",
@@ -165,66 +85,51 @@ fn main() {
             .par_iter()
             .map(|a| {
                 let mut html = String::new();
-                let body = match &a.body {
-                    herald::content::Body::Text(text) => text.clone(),
-                    herald::content::Body::InFile { offset, .. } => {
-                        let bytes = std::fs::read(&a.path).expect("read");
-                        String::from_utf8(bytes[*offset..].to_vec()).expect("UTF-8")
-                    }
-                };
-                let parser = pulldown_cmark::Parser::new_ext(&body, options);
+                // The body: the file after its front matter's closing `---` line.
+                let text = std::fs::read_to_string(&a.path).expect("read");
+                let body = text
+                    .strip_prefix("---")
+                    .and_then(|t| t.split_once("\n---"))
+                    .and_then(|(_, rest)| rest.split_once('\n'))
+                    .map_or(text.as_str(), |(_, body)| body);
+                let parser = pulldown_cmark::Parser::new_ext(body, options);
                 pulldown_cmark::html::push_html(&mut html, parser);
                 html.len()
             })
             .sum()
     });
-    stage("  of which rss::render", &mut || {
-        herald::feed::rss::render(&config, &items).unwrap().len()
+
+    // A whole build, into a scratch copy of the config's output, ids and state files.
+    let scratch = tempfile::tempdir_in(config_path.parent().unwrap_or(".".as_ref()))
+        .expect("scratch folder beside the config");
+    let mut yaml: serde_yaml::Value =
+        serde_yaml::from_slice(&std::fs::read(&config_path).expect("the config")).expect("YAML");
+    for (key, name) in [
+        ("output_dir", "public"),
+        ("ids_file", "herald-ids.yaml"),
+        ("state_file", ".herald/herald.db"),
+    ] {
+        yaml[key] = scratch
+            .path()
+            .join(name)
+            .to_string_lossy()
+            .into_owned()
+            .into();
+    }
+    let text = serde_yaml::to_string(&yaml).expect("YAML");
+    let scratch_config =
+        herald::Config::from_yaml(text.as_bytes(), &config_path).expect("the scratch config");
+    let build = || {
+        let options = herald::build::BuildOptions::default();
+        let report = herald::build::build(&scratch_config, now, options).expect("build");
+        report.written.len()
+    };
+    stage("build::build, first (every file new)", &mut || {
+        let _ = std::fs::remove_dir_all(scratch.path().join("public"));
+        let _ = std::fs::remove_dir_all(scratch.path().join(".herald"));
+        let _ = std::fs::remove_file(scratch.path().join("herald-ids.yaml"));
+        build()
     });
-    stage("  of which atom::render", &mut || {
-        herald::feed::atom::render(&config, &items).unwrap().len()
-    });
-    stage("  of which json::render", &mut || {
-        herald::feed::json::render(&config, &items).unwrap().len()
-    });
-    let scratch = tempfile::tempdir_in(&config.root).expect("scratch folder beside the config");
-    let paths = herald::feed::FILES.map(|f| scratch.path().join(f));
-    stage(
-        "feed::write_all (Markdown + 3 formats), new files",
-        &mut || {
-            for path in &paths {
-                let _ = std::fs::remove_file(path);
-            }
-            herald::feed::write_all(&config, &items, scratch.path())
-                .unwrap()
-                .len()
-        },
-    );
-    stage(
-        "feed::write_all (Markdown + 3 formats), unchanged",
-        &mut || {
-            herald::feed::write_all(&config, &items, scratch.path())
-                .unwrap()
-                .len()
-        },
-    );
-    let feeds = herald::feed::render_all(&config, &items).unwrap();
-    let files = [
-        (paths[0].as_path(), feeds.rss.as_bytes()),
-        (paths[1].as_path(), feeds.atom.as_bytes()),
-        (paths[2].as_path(), feeds.json.as_bytes()),
-    ];
-    stage(
-        "write_all_if_changed (bytes in memory), new files",
-        &mut || {
-            for path in &paths {
-                let _ = std::fs::remove_file(path);
-            }
-            herald::output::write_all_if_changed(&files).unwrap().len()
-        },
-    );
-    stage(
-        "write_all_if_changed (bytes in memory), unchanged",
-        &mut || herald::output::write_all_if_changed(&files).unwrap().len(),
-    );
+    build();
+    stage("build::build, again (nothing changed)", &mut || build());
 }

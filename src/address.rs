@@ -47,10 +47,10 @@ use unicode_normalization::UnicodeNormalization;
 use crate::controls;
 
 /// Longest address, in bytes (RFC 5321 §4.5.3.1.3: a path of 256 with its `<>`).
-pub const MAX_BYTES: usize = 254;
+pub(crate) const MAX_BYTES: usize = 254;
 
 /// Longest local part, in bytes (RFC 5321 §4.5.3.1.1).
-pub const MAX_LOCAL_BYTES: usize = 64;
+pub(crate) const MAX_LOCAL_BYTES: usize = 64;
 
 /// Input longer than this is refused before any work is done on it (an address
 /// normalizes to fewer bytes, never to a quarter of them).
@@ -60,7 +60,7 @@ const MAX_INPUT_BYTES: usize = 4 * MAX_BYTES;
 /// to fix it; it does not repeat the address (callers show it, escaped).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum AddressError {
+pub(crate) enum AddressError {
     /// Nothing but spaces.
     #[error("no email address")]
     Empty,
@@ -120,17 +120,8 @@ pub enum AddressError {
 }
 
 /// The address as herald stores and mails it, or why it cannot be used. See the
-/// [module documentation](self) for the rule.
-///
-/// ```
-/// use herald::address::{normalize, key, AddressError};
-///
-/// assert_eq!(normalize("  ÄNN@Example.COM ").unwrap(), "ÄNN@example.com");
-/// assert_eq!(normalize("a@Bücher.de").unwrap(), "a@xn--bcher-kva.de");
-/// assert_eq!(normalize("\"a b\"@example.com"), Err(AddressError::Quoted));
-/// assert_eq!(key("ÄNN@Example.com"), key("änn@example.com"));
-/// ```
-pub fn normalize(input: &str) -> Result<String, AddressError> {
+/// [module documentation](self) for the rule (examples in its tests).
+pub(crate) fn normalize(input: &str) -> Result<String, AddressError> {
     let address = canonical(input)?;
     sendable(&address)?;
     Ok(address)
@@ -172,7 +163,7 @@ fn canonical(input: &str) -> Result<String, AddressError> {
 /// What two addresses are compared by: equal keys are one subscriber. The
 /// [normalized](normalize) address lowercased whole; an address the rule refuses
 /// (a row stored before it) is compared trimmed and lowercased.
-pub fn key(address: &str) -> String {
+pub(crate) fn key(address: &str) -> String {
     lookup_form(address).to_lowercase()
 }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::config::{Config, Stylesheet};
-use crate::content::{self, Record};
+use crate::content::{self, ArticleMeta};
 use crate::error::{Diagnostic, Error, Result};
 use crate::feed;
 use crate::ids::{self, Ledger};
@@ -15,13 +15,14 @@ use crate::output::{self, Written};
 
 /// The lock file, beside the state database, that keeps two builds from writing at once.
 /// It is kept out of the output folder, which is deployed as it is.
-pub const LOCK_FILE: &str = "build.lock";
+pub(crate) const LOCK_FILE: &str = "build.lock";
 
 /// How long a build waits for another one by default.
-pub const DEFAULT_WAIT: Duration = Duration::from_secs(120);
+pub(crate) const DEFAULT_WAIT: Duration = Duration::from_secs(120);
 
 /// How a build treats invalid articles and a build already under way.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct BuildOptions {
     /// Build from the valid articles and report the invalid ones as warnings, instead of
     /// refusing to write anything.
@@ -44,12 +45,13 @@ impl Default for BuildOptions {
 }
 
 /// The build lock of `config`'s site: beside the state database.
-pub fn lock_path(config: &Config) -> PathBuf {
+pub(crate) fn lock_path(config: &Config) -> PathBuf {
     config.beside_state(LOCK_FILE)
 }
 
 /// What a build did.
 #[derive(Debug, Default)]
+#[non_exhaustive]
 pub struct BuildReport {
     /// Files created or replaced.
     pub written: Vec<PathBuf>,
@@ -69,13 +71,13 @@ pub struct BuildReport {
     /// Warnings, and with `skip_invalid` the errors of the skipped files.
     pub diagnostics: Vec<Diagnostic>,
     /// What `feeds.max_bytes` took out of each feed file that outgrew it.
-    pub trimmed: Vec<feed::Trimmed>,
+    pub(crate) trimmed: Vec<feed::Trimmed>,
     /// Feed documents (a current feed or an archive page: its three formats and their
     /// HTML pages) left as they were without being rendered: nothing they are made of
     /// changed since the build that wrote them. Their files are among `unchanged`.
     pub unrendered: usize,
     /// How many bytes each kind of feed output holds now, written or left as it was.
-    pub bytes: feed::OutputBytes,
+    pub(crate) bytes: feed::OutputBytes,
 }
 
 impl BuildReport {
@@ -103,9 +105,9 @@ impl BuildReport {
 
 /// Every article ready to publish: loaded, checked, with its stable feed id.
 #[derive(Debug)]
-pub struct Prepared {
+pub(crate) struct Prepared {
     /// Valid articles, newest first, ids reconciled with the ids file.
-    pub articles: Vec<Record>,
+    pub articles: Vec<ArticleMeta>,
     /// The ids file with every newly published article recorded.
     pub ledger: Ledger,
     /// Whether `ledger` records anything the ids file did not.
@@ -114,20 +116,13 @@ pub struct Prepared {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-impl Prepared {
-    /// Whether any problem is an error.
-    pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(Diagnostic::is_error)
-    }
-}
-
 /// Loads the articles and gives every article published at `now` its stable id; with
 /// `feeds.per_tag`, also reports the tags that cannot have a feed. Writes nothing;
 /// `herald check` is this plus printing.
-pub fn prepare(config: &Config, now: DateTime<Utc>) -> Result<Prepared> {
+pub(crate) fn prepare(config: &Config, now: DateTime<Utc>) -> Result<Prepared> {
     let mut prepared = prepare_articles(config, now)?;
     if config.feeds.per_tag {
-        let plan = feed::Plan::new(config, &prepared.articles, now);
+        let plan = feed::PublishPlan::new(config, &prepared.articles, now);
         prepared.diagnostics.extend(plan.diagnostics);
         sort_by_place(&mut prepared.diagnostics);
     }
@@ -140,7 +135,7 @@ fn prepare_articles(config: &Config, now: DateTime<Utc>) -> Result<Prepared> {
     let (loaded, old) = rayon::join(|| content::load(config), || Ledger::load(&config.ids_file));
     let (loaded, old) = (loaded?, old?);
     let mut articles = loaded.articles;
-    let title = |record: &Record| record.load_full(config).map(|article| article.title);
+    let title = |record: &ArticleMeta| record.load_full(config).map(|article| article.title);
     let reconciled = ids::reconcile(&mut articles, old, &config.content_dir, now, &title);
     let mut diagnostics = loaded.diagnostics;
     let rejected: Vec<PathBuf> = reconciled
@@ -171,8 +166,8 @@ fn sort_by_place(diagnostics: &mut [Diagnostic]) {
 ///
 /// Nothing is written unless every article and tag is valid (or `skip_invalid` is set).
 /// Then each feed document (a current feed or an archive page: its three formats and
-/// their HTML pages) is published as soon as its files are complete, all of them at
-/// once, a feed's archive pages before the current document that links to them: a
+/// their HTML pages) is published once its files are complete (archive pages a group
+/// at a time), all of them at once, a feed's archive pages before the current document that links to them: a
 /// build that fails while rendering (an article unreadable, a full disk) leaves every
 /// document either as it was or wholly replaced, never half written. Documents an
 /// earlier build wrote and this one does not are removed after the new ones are in
@@ -194,7 +189,7 @@ pub fn build(config: &Config, now: DateTime<Utc>, options: BuildOptions) -> Resu
     // The plan (every document, and which tags can have a feed) is made once; its
     // problems count before anything is written. With `skip_invalid`, tags that cannot
     // have a feed are left out.
-    let mut plan = feed::Plan::new(config, &articles, now);
+    let mut plan = feed::PublishPlan::new(config, &articles, now);
     if !plan.diagnostics.is_empty() {
         diagnostics.append(&mut plan.diagnostics);
         sort_by_place(&mut diagnostics);
@@ -220,8 +215,8 @@ pub fn build(config: &Config, now: DateTime<Utc>, options: BuildOptions) -> Resu
         .then(|| stage_ids(config, &ledger))
         .transpose()?;
     drop(ledger);
-    // The stylesheet the feeds link to, then the feeds, each document published as soon
-    // as its files are complete.
+    // The stylesheet the feeds link to, then the feeds, each document published once its
+    // files are complete.
     let stylesheet = stage_stylesheet(config)?;
     for file in ids.iter().chain(&stylesheet) {
         match file.written() {

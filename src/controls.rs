@@ -18,7 +18,7 @@ use std::fmt::Write as _;
 /// terminals), the bidirectional formatting characters (U+061C, U+200E, U+200F,
 /// U+202A to U+202E, U+2066 to U+2069) and the line and paragraph separators U+2028
 /// and U+2029.
-pub fn is_control(c: char) -> bool {
+pub(crate) fn is_control(c: char) -> bool {
     c.is_control()
         || matches!(
             c,
@@ -52,7 +52,7 @@ pub(crate) fn describe(c: char) -> String {
 /// `\n`, `\r`, `\x1b` for the others up to U+00FF, `\u{202e}` above; borrowed when
 /// there is none. What every command prints from the store goes through it, so
 /// stored text can never reach a terminal raw.
-pub fn escape(text: &str) -> Cow<'_, str> {
+pub(crate) fn escape(text: &str) -> Cow<'_, str> {
     if !text.chars().any(is_control) {
         return Cow::Borrowed(text);
     }
@@ -77,7 +77,7 @@ pub fn escape(text: &str) -> Cow<'_, str> {
 /// Text from outside in a message: in double quotes, its control characters
 /// [escaped](escape).
 #[derive(Debug, Clone, Copy)]
-pub struct Quoted<'a>(pub &'a str);
+pub(crate) struct Quoted<'a>(pub &'a str);
 
 impl std::fmt::Display for Quoted<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -89,7 +89,7 @@ impl std::fmt::Display for Quoted<'_> {
 /// character](is_control) in a string written as a `\uXXXX` escape. serde_json escapes
 /// only U+0000 to U+001F; DEL, C1 and the bidirectional controls would otherwise
 /// reach the terminal raw. The JSON means the same either way.
-pub fn to_json<T: serde::Serialize + ?Sized>(
+pub(crate) fn to_json<T: serde::Serialize + ?Sized>(
     value: &T,
     pretty: bool,
 ) -> serde_json::Result<String> {

@@ -137,7 +137,7 @@ pub enum Error {
 
 impl Error {
     /// Wraps an I/O error with the path it concerns.
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
             source,
@@ -161,7 +161,7 @@ impl Error {
     }
 
     /// Wraps a SQLite error with the database path.
-    pub fn store(path: impl Into<PathBuf>, source: rusqlite::Error) -> Self {
+    pub(crate) fn store(path: impl Into<PathBuf>, source: rusqlite::Error) -> Self {
         Error::Store {
             path: path.into(),
             source,
@@ -169,7 +169,7 @@ impl Error {
     }
 
     /// A newsletter configuration problem concerning `path`.
-    pub fn newsletter(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+    pub(crate) fn newsletter(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
         Error::Newsletter {
             path: path.into(),
             message: message.into(),
@@ -180,6 +180,7 @@ impl Error {
 /// Why the SMTP server did not accept a message: the three cases that call for three
 /// different reactions (`mail::failure` sorts lettre's errors into them).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SmtpFailure {
     /// A 4xx reply (greylisting, throttling, mailbox busy): try again later.
     #[error("temporary failure, reply {code}: {message}")]
@@ -208,23 +209,15 @@ pub enum SmtpFailure {
 
 impl SmtpFailure {
     /// Whether trying again may succeed.
-    pub fn is_retryable(&self) -> bool {
+    pub(crate) fn is_retryable(&self) -> bool {
         !matches!(self, SmtpFailure::Permanent { .. })
-    }
-
-    /// The reply code, when the server gave one.
-    pub fn code(&self) -> Option<u16> {
-        match self {
-            SmtpFailure::Transient { code, .. } => Some(*code),
-            SmtpFailure::Permanent { code, .. } => *code,
-            SmtpFailure::Connection { .. } => None,
-        }
     }
 }
 
 /// What is wrong with `HERALD_SECRET`, the key of the unsubscribe and confirmation
-/// links (see [`Secrets::secret_key`](crate::config::Secrets::secret_key)).
+/// links (see `Secrets::secret_key`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SecretProblem {
     /// It is not set, and `needed_by` needs it.
     #[error(
@@ -235,7 +228,7 @@ pub enum SecretProblem {
         /// unsubscribe links".
         needed_by: &'static str,
     },
-    /// It is shorter than [`MIN_SECRET_BYTES`](crate::config::MIN_SECRET_BYTES).
+    /// It is shorter than 32 bytes.
     #[error(
         "HERALD_SECRET is {bytes} byte{} long; it must be at least 32: make a new one with `openssl rand -hex 32` (the links in messages already sent, keyed by the old one, stop working)",
         if *bytes == 1 { "" } else { "s" }
@@ -259,6 +252,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// How serious a [`Diagnostic`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Severity {
     /// Worth knowing; the article is still used.
     Warning,
@@ -268,6 +262,7 @@ pub enum Severity {
 
 /// One problem found in one file, at a line when there is one.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Diagnostic {
     /// The file the problem is in.
     pub path: PathBuf,
@@ -281,7 +276,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// An error at `path` (and `line`, when known).
-    pub fn error(path: &Path, line: Option<usize>, message: impl Into<String>) -> Self {
+    pub(crate) fn error(path: &Path, line: Option<usize>, message: impl Into<String>) -> Self {
         Diagnostic {
             path: path.to_path_buf(),
             line,
@@ -291,7 +286,7 @@ impl Diagnostic {
     }
 
     /// A warning at `path` (and `line`, when known).
-    pub fn warning(path: &Path, line: Option<usize>, message: impl Into<String>) -> Self {
+    pub(crate) fn warning(path: &Path, line: Option<usize>, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(path, line, message)
@@ -299,7 +294,7 @@ impl Diagnostic {
     }
 
     /// Whether this diagnostic makes its article unusable.
-    pub fn is_error(&self) -> bool {
+    pub(crate) fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
 }

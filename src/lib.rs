@@ -3,7 +3,9 @@
 //!
 //! It is a library first: the `herald` binary only parses arguments, reads the clock and
 //! the environment once, and calls the functions below. Every stage takes plain values
-//! and returns plain values, so each can be used (and tested) on its own:
+//! and returns plain values. The pipeline inside [`build::build`] and
+//! [`newsletter::send`] (most of these stages are private; the public ones are listed
+//! under Modules):
 //!
 //! ```text
 //! content/*.md ─▶ content::load ─▶ feed::select ─▶ content::load_full ─▶ feed::stage (streamed) ─▶ output::commit
@@ -55,7 +57,6 @@
 //!
 //! ```
 //! use chrono::{TimeZone, Utc};
-//! use herald::newsletter::lifecycle::{self, Event, Policy};
 //! use herald::newsletter::{self, Next, Outcome, SendRequest};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -70,17 +71,13 @@
 //!             unsubscribe_url: \"https://example.com/unsubscribe/{token}\"\n";
 //! let config = herald::Config::from_yaml(yaml.as_bytes(), &dir.path().join("herald.yaml"))?;
 //! // The CLI reads these from HERALD_SECRET, HERALD_SMTP_URL and HERALD_SMTP_PASSWORD.
-//! let secrets = herald::config::Secrets {
-//!     secret: Some("a long random string, kept stable".into()),
-//!     ..Default::default()
-//! };
+//! let mut secrets = herald::config::Secrets::default();
+//! secrets.secret = Some("a long random string, kept stable".into());
 //! let now = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
 //!
-//! // Subscribers live in the state database (`state_file`, `.herald/herald.db`); every
-//! // change to one is an event that the lifecycle decides.
-//! let store = herald::store::Store::open(&config.state_file)?;
-//! let added = Event::Added { name: Some("Ann".into()) };
-//! lifecycle::record(&store, "ann@example.org", &added, now, Policy::default())?;
+//! // Subscribers live in the state database (`state_file`, `.herald/herald.db`).
+//! let store = herald::store::Store::open(config.state_file())?;
+//! newsletter::add_subscriber(&store, "ann@example.org", Some("Ann"), now)?;
 //!
 //! // A preview of the next issue as Ann would get it: nothing is sent or recorded.
 //! let loaded = herald::content::load(&config)?;
@@ -105,54 +102,62 @@
 //!
 //! # Modules
 //!
-//! - [`config`]: `herald.yaml`, its defaults, and paths relative to the file.
-//! - [`content`]: articles, front matter, dates, slugs, Markdown with absolute links.
-//! - [`feed`]: choosing the items and writing RSS, Atom and JSON Feed.
-//! - [`ids`]: stable feed ids that survive renames (`herald-ids.yaml`).
-//! - [`output`]: atomic writes that skip unchanged files.
-//! - [`lock`]: advisory locks so that two runs never write the same folder at once.
+//! Only what a library user calls is public; `docs/library.md` lists every public item.
+//!
+//! - [`config`]: `herald.yaml` ([`Config::load`], [`Config::from_yaml`]) and the
+//!   [`Secrets`](config::Secrets) the caller passes in.
+//! - [`content`]: reading the articles ([`content::load`]), and reading the shown ones
+//!   whole ([`content::load_full`]).
+//! - [`feed`]: choosing the items ([`feed::select`]) and rendering RSS, Atom and JSON
+//!   Feed ([`feed::render_all`]).
 //! - [`build`]: the whole `herald build` as one call.
-//! - [`digest`]: which articles go in the next issue, and rendering it (askama).
-//! - [`mail`]: building each message, transports (SMTP or `.eml` outbox), the send loop.
-//! - [`address`]: the one rule for subscriber addresses, and when two are the same.
-//! - [`name`]: which subscriber names are accepted, and cleaning an export's.
-//! - [`controls`]: control characters in outside text, escaped for terminals and JSON.
-//! - [`store`]: the SQLite state: subscribers, issues, the delivery ledger.
-//! - [`newsletter`]: `herald send` as one call, tying digest, mail and store together,
-//!   and publishing each issue sent as a web page (the archive of issues).
+//! - [`newsletter`]: `herald send` as one call, its preview, subscriber imports.
+//! - [`mail`]: unsubscribe tokens, to check one in your own endpoint.
+//! - [`store`]: the SQLite state (subscribers, issues, the delivery ledger), opened
+//!   for the calls above.
 //! - [`serve`]: `herald serve`, the HTTP side: feeds, unsubscribe, sign-up, preview.
+//! - [`inbound`]: classifying a received bounce, complaint or unsubscribe request.
 //! - [`doctor`]: `herald doctor`, SPF, DKIM, DMARC and the SMTP relay checked, with fixes.
 //! - [`websub`]: the WebSub publish ping sent after a build changed a feed.
-//! - [`inbound`]: `herald inbound`: bounces, spam complaints and mailed unsubscribes.
 //!
 //! # Cargo features
 //!
 //! None yet: everything is built in.
 
-#![warn(unreachable_pub)]
+#![deny(unreachable_pub)]
 #![deny(missing_docs)]
 
-pub mod address;
+mod address;
 pub mod build;
+mod cli;
 pub mod config;
 pub mod content;
-pub mod controls;
-pub mod digest;
+mod controls;
+mod digest;
 pub mod doctor;
-pub mod error;
+mod error;
 pub mod feed;
+#[doc(hidden)]
+pub mod fuzz;
 pub(crate) mod hex;
-pub mod ids;
+mod ids;
 pub mod inbound;
-pub mod lock;
+mod lock;
 pub mod mail;
-pub mod name;
+mod name;
 pub mod newsletter;
-pub mod output;
+mod output;
 pub mod serve;
 pub mod store;
 pub mod websub;
 
 pub use config::Config;
-pub use content::Article;
-pub use error::{Diagnostic, Error, Result, SecretProblem, Severity};
+pub use error::{Diagnostic, Error, Result, SecretProblem, Severity, SmtpFailure};
+
+/// The `herald` command line: parses the arguments, runs the command, prints its error
+/// and returns the exit code. This is what `src/main.rs` calls; it is not part of the
+/// library's API (a library user calls the modules above).
+#[doc(hidden)]
+pub fn run_cli() -> std::process::ExitCode {
+    cli::main()
+}

@@ -5,7 +5,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
@@ -16,9 +16,8 @@ const POLL: Duration = Duration::from_millis(100);
 /// An exclusive lock on a lock file, released when dropped (or when the process dies,
 /// so a crash never leaves a stale lock).
 #[derive(Debug)]
-pub struct Lock {
+pub(crate) struct Lock {
     _file: File,
-    path: PathBuf,
 }
 
 impl Lock {
@@ -29,7 +28,7 @@ impl Lock {
     /// When another process holds the lock, `on_wait` is called once with the current
     /// holder's description; the call then waits for the lock, at most `wait` when it is
     /// given, after which it fails with [`Error::Locked`].
-    pub fn acquire(
+    pub(crate) fn acquire(
         path: &Path,
         holder: &str,
         wait: Option<Duration>,
@@ -54,15 +53,7 @@ impl Lock {
             Err(std::fs::TryLockError::Error(e)) => return Err(Error::io(path, e)),
         }
         write_holder(&mut file, holder).map_err(|e| Error::io(path, e))?;
-        Ok(Lock {
-            _file: file,
-            path: path.to_path_buf(),
-        })
-    }
-
-    /// The lock file.
-    pub fn path(&self) -> &Path {
-        &self.path
+        Ok(Lock { _file: file })
     }
 }
 

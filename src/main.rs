@@ -1,7 +1,5 @@
-//! The `herald` command: a thin layer over the library, built to be run by cron.
-
-mod cli;
+//! The `herald` command: a thin layer over the library (`src/cli/`), built to be run by cron.
 
 fn main() -> std::process::ExitCode {
-    cli::main()
+    herald::run_cli()
 }

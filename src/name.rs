@@ -19,19 +19,19 @@ use crate::controls;
 /// Why a typed name is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum NameError {
+pub(crate) enum NameError {
     /// It holds this character.
     #[error("the name holds {}; type it again without it", controls::describe(*.0))]
     Character(char),
 }
 
 /// Whether a name may not hold `c`.
-pub fn unwanted(c: char) -> bool {
+pub(crate) fn unwanted(c: char) -> bool {
     controls::is_control(c) || matches!(c, '\u{FFFE}' | '\u{FFFF}')
 }
 
 /// A typed name, trimmed (`None` when empty), or why it is refused.
-pub fn check(name: &str) -> Result<Option<String>, NameError> {
+pub(crate) fn check(name: &str) -> Result<Option<String>, NameError> {
     if let Some(c) = name.chars().find(|&c| unwanted(c)) {
         return Err(NameError::Character(c));
     }
@@ -43,7 +43,7 @@ pub fn check(name: &str) -> Result<Option<String>, NameError> {
 /// one space, every other [unwanted] character is removed, and the rest is trimmed
 /// (`None` when nothing is left). `changed` tells whether anything was removed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Cleaned {
+pub(crate) struct Cleaned {
     /// The name kept.
     pub name: Option<String>,
     /// Whether the name held unwanted characters.
@@ -51,7 +51,7 @@ pub struct Cleaned {
 }
 
 /// See [`Cleaned`].
-pub fn clean(raw: &str) -> Cleaned {
+pub(crate) fn clean(raw: &str) -> Cleaned {
     if !raw.chars().any(unwanted) {
         let name = raw.trim();
         return Cleaned {

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 /// Why a ping did not reach the hub.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum PingError {
     /// The hub answered, but not with a 2xx status.
     #[error("the hub answered HTTP {0}")]

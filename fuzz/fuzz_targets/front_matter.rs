@@ -16,13 +16,14 @@ fn config() -> &'static herald::Config {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let parsed = herald::content::parse(Path::new("content/fuzz.md"), data, config());
-    if let Some(article) = parsed.article {
+    let (article, diagnostics) =
+        herald::fuzz::parse_article(Path::new("content/fuzz.md"), data, config());
+    if let Some(article) = article {
         assert!(!article.title.trim().is_empty());
         assert!(!article.slug.is_empty());
         assert!(article.url.as_str().starts_with("https://example.com/blog/"));
     }
-    for diagnostic in parsed.diagnostics {
+    for diagnostic in diagnostics {
         assert!(diagnostic.to_string().starts_with("content/fuzz.md"));
     }
 });

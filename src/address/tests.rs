@@ -239,3 +239,11 @@ proptest::proptest! {
         proptest::prop_assert!(normalize(&address).is_ok());
     }
 }
+
+#[test]
+fn the_documented_examples_hold() {
+    assert_eq!(normalize("  ÄNN@Example.COM ").unwrap(), "ÄNN@example.com");
+    assert_eq!(normalize("a@Bücher.de").unwrap(), "a@xn--bcher-kva.de");
+    assert_eq!(normalize("\"a b\"@example.com"), Err(AddressError::Quoted));
+    assert_eq!(key("ÄNN@Example.com"), key("änn@example.com"));
+}

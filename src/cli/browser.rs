@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 /// How the file was (or was not) handed to a browser.
-pub enum Opened {
+pub(super) enum Opened {
     /// Handed to this program.
     With(String),
     /// Not opened: no terminal, or no opener found.
@@ -15,7 +15,7 @@ pub enum Opened {
 
 /// Opens `path` with `$BROWSER` (its first `:`-separated entry; `%s` is replaced by the
 /// path, else the path is the last argument), or the platform's opener on a terminal.
-pub fn open(path: &Path) -> Opened {
+pub(super) fn open(path: &Path) -> Opened {
     let browser = std::env::var("BROWSER")
         .ok()
         .filter(|b| !b.trim().is_empty());

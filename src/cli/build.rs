@@ -1,24 +1,24 @@
 //! `herald build`: write the feeds.
 
-use herald::build::{BuildOptions, build};
+use crate::build::{BuildOptions, build};
 
 use super::{Context, Failure, paint};
 
 /// Options of `herald build`.
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Build from the valid articles and print the invalid ones as warnings, instead of
     /// writing nothing.
     #[arg(long)]
     pub skip_invalid: bool,
     /// Wait at most this many seconds for another build of the same site to finish
     /// (0: do not wait), then give up with exit code 1.
-    #[arg(long, value_name = "SECONDS", default_value_t = herald::build::DEFAULT_WAIT.as_secs())]
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::build::DEFAULT_WAIT.as_secs())]
     pub wait: u64,
 }
 
 /// Builds, printing warnings to stderr and a one-line summary to stdout.
-pub fn run(context: &Context, args: Args) -> Result<(), Failure> {
+pub(super) fn run(context: &Context, args: Args) -> Result<(), Failure> {
     let config = context.config()?;
     let started = std::time::Instant::now();
     let options = BuildOptions {
@@ -33,7 +33,7 @@ pub fn run(context: &Context, args: Args) -> Result<(), Failure> {
     };
     let report = match build(&config, context.now, options) {
         Ok(report) => report,
-        Err(herald::Error::Content(diagnostics)) => {
+        Err(crate::Error::Content(diagnostics)) => {
             for diagnostic in &diagnostics {
                 paint::diagnostic(diagnostic);
             }
@@ -65,8 +65,8 @@ pub fn run(context: &Context, args: Args) -> Result<(), Failure> {
 /// The summary line, with `-v` each file and the time taken, then the next step.
 fn print_outcome(
     context: &Context,
-    config: &herald::Config,
-    report: &herald::build::BuildReport,
+    config: &crate::Config,
+    report: &crate::build::BuildReport,
     started: std::time::Instant,
 ) {
     paint::success(&summary(report));
@@ -106,7 +106,7 @@ fn print_outcome(
 
 /// Pings `feeds.websub_hub` for each feed the build changed; a failure is a warning,
 /// never a failed build.
-fn ping_hub(config: &herald::Config, report: &herald::build::BuildReport) {
+fn ping_hub(config: &crate::Config, report: &crate::build::BuildReport) {
     let Some(hub) = &config.feeds.websub_hub else {
         return;
     };
@@ -115,7 +115,7 @@ fn ping_hub(config: &herald::Config, report: &herald::build::BuildReport) {
         let Ok(feed_url) = config.base_url().join(&file) else {
             continue;
         };
-        if let Err(e) = herald::websub::publish(hub, feed_url.as_str(), timeout) {
+        if let Err(e) = crate::websub::publish(hub, feed_url.as_str(), timeout) {
             eprintln!(
                 "warning: WebSub ping to {hub} for {feed_url} failed twice ({e}); the build is done, readers will see the change at their next poll"
             );
@@ -124,14 +124,14 @@ fn ping_hub(config: &herald::Config, report: &herald::build::BuildReport) {
 }
 
 /// One line on what `feeds.max_bytes` took out of a file.
-fn trim_message(trimmed: &herald::feed::Trimmed) -> String {
+fn trim_message(trimmed: &crate::feed::Trimmed) -> String {
     format!(
         "{} is over feeds.max_bytes ({} bytes): full content dropped from the {} oldest item(s), {} oldest item(s) left out; now {} bytes (raise feeds.max_bytes, or 0 for no limit)",
         trimmed.file, trimmed.max_bytes, trimmed.summarized, trimmed.dropped, trimmed.bytes
     )
 }
 
-fn summary(report: &herald::build::BuildReport) -> String {
+fn summary(report: &crate::build::BuildReport) -> String {
     // Archive pages and tag feeds can make thousands of files: past a few, a count.
     let names = |paths: &[std::path::PathBuf]| {
         if paths.len() > 6 {

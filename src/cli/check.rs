@@ -4,12 +4,12 @@ use super::{Context, Failure, paint};
 
 /// Options of `herald check`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub(crate) struct Args {}
 
 /// Prints every diagnostic as `path:line: message`; fails if any is an error.
-pub fn run(context: &Context, _args: Args) -> Result<(), Failure> {
+pub(super) fn run(context: &Context, _args: Args) -> Result<(), Failure> {
     let config = context.config()?;
-    let loaded = herald::build::prepare(&config, context.now)?;
+    let loaded = crate::build::prepare(&config, context.now)?;
     let settings = config.newsletter_warnings();
     for diagnostic in settings.iter().chain(&loaded.diagnostics) {
         paint::diagnostic(diagnostic);

@@ -7,13 +7,13 @@ use super::{Cli, Failure};
 
 /// Options of `herald completions`.
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// The shell: bash, zsh, fish, powershell or elvish.
     shell: Shell,
 }
 
 /// Writes the script for `args.shell` to stdout.
-pub fn run(args: Args) -> Result<(), Failure> {
+pub(super) fn run(args: Args) -> Result<(), Failure> {
     let mut command = Cli::command();
     clap_complete::generate(args.shell, &mut command, "herald", &mut std::io::stdout());
     Ok(())

@@ -3,13 +3,13 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use herald::doctor::{Level, Options, Report};
+use crate::doctor::{Level, Options, Report};
 
 use super::{Context, Failure};
 
 /// Options of `herald doctor`.
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Ask this DNS server (IP or IP:PORT) instead of the system resolver.
     #[arg(long, value_name = "IP[:PORT]", value_parser = parse_dns)]
     pub dns: Option<SocketAddr>,
@@ -30,13 +30,13 @@ fn parse_dns(raw: &str) -> Result<SocketAddr, String> {
 }
 
 /// Prints every finding; exits 1 when any is an error, so it can gate a deploy.
-pub fn run(context: &Context, args: Args) -> Result<(), Failure> {
+pub(super) fn run(context: &Context, args: Args) -> Result<(), Failure> {
     let config = context.config()?;
     let options = Options {
         dns_server: args.dns,
         timeout: Duration::from_secs(args.timeout),
     };
-    let report = herald::doctor::run(&config, &context.secrets, &options);
+    let report = crate::doctor::run(&config, &context.secrets, &options);
     if args.json {
         println!("{}", json(&report));
     } else {

@@ -5,14 +5,14 @@ use std::process::ExitCode;
 
 /// A command's failure: what to print and which exit code to return.
 #[derive(Debug)]
-pub struct Failure {
+pub(crate) struct Failure {
     code: u8,
     error: anyhow::Error,
 }
 
 impl Failure {
     /// A content or runtime problem: exit 1.
-    pub fn runtime(error: impl Into<anyhow::Error>) -> Self {
+    pub(crate) fn runtime(error: impl Into<anyhow::Error>) -> Self {
         Failure {
             code: 1,
             error: error.into(),
@@ -20,7 +20,7 @@ impl Failure {
     }
 
     /// A usage or configuration problem: exit 2.
-    pub fn config(error: impl Into<anyhow::Error>) -> Self {
+    pub(crate) fn config(error: impl Into<anyhow::Error>) -> Self {
         Failure {
             code: 2,
             error: error.into(),
@@ -29,7 +29,7 @@ impl Failure {
 
     /// A temporary failure (EX_TEMPFAIL, 75): a mail server piping a message to
     /// `herald inbound` keeps it and tries again later.
-    pub fn temporary(error: impl Into<anyhow::Error>) -> Self {
+    pub(crate) fn temporary(error: impl Into<anyhow::Error>) -> Self {
         Failure {
             code: 75,
             error: error.into(),
@@ -37,12 +37,12 @@ impl Failure {
     }
 
     /// The same failure with another exit code.
-    pub fn with_code(self, code: u8) -> Self {
+    pub(crate) fn with_code(self, code: u8) -> Self {
         Failure { code, ..self }
     }
 
     /// A failure whose message was already printed.
-    pub fn silent(code: u8) -> Self {
+    pub(crate) fn silent(code: u8) -> Self {
         Failure {
             code,
             error: anyhow::Error::msg(""),
@@ -50,7 +50,7 @@ impl Failure {
     }
 
     /// Prints the error (with its causes) to stderr and returns the exit code.
-    pub fn report(self) -> ExitCode {
+    pub(crate) fn report(self) -> ExitCode {
         let message = describe(&self.error);
         if !message.is_empty() {
             super::paint::error(&message);
@@ -77,12 +77,12 @@ fn describe(error: &anyhow::Error) -> String {
     message
 }
 
-impl From<herald::Error> for Failure {
-    fn from(error: herald::Error) -> Self {
+impl From<crate::Error> for Failure {
+    fn from(error: crate::Error) -> Self {
         match error {
-            herald::Error::Config { .. }
-            | herald::Error::Newsletter { .. }
-            | herald::Error::Secret(_) => Failure::config(error),
+            crate::Error::Config { .. }
+            | crate::Error::Newsletter { .. }
+            | crate::Error::Secret(_) => Failure::config(error),
             _ => Failure::runtime(error),
         }
     }

@@ -6,17 +6,17 @@
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
-use herald::controls::{escape, to_json};
-use herald::inbound::source::{self, Capped, MAX_MESSAGE_BYTES, Mbox};
-use herald::inbound::{Addresses, Outcome};
-use herald::newsletter::lifecycle::Policy;
-use herald::store::Store;
+use crate::controls::{escape, to_json};
+use crate::inbound::source::{self, Capped, MAX_MESSAGE_BYTES, Mbox};
+use crate::inbound::{Addresses, Outcome};
+use crate::newsletter::lifecycle::Policy;
+use crate::store::Store;
 
 use super::{Context, Failure};
 
 /// Options of `herald inbound`.
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Handle every message in this Maildir's `new/` folder, moving each to `cur/`
     /// (flagged seen) once handled.
     #[arg(long, value_name = "DIR", conflicts_with = "mbox")]
@@ -34,16 +34,16 @@ pub struct Args {
 }
 
 /// Runs `herald inbound`.
-pub fn run(context: &Context, args: Args) -> Result<(), Failure> {
+pub(super) fn run(context: &Context, args: Args) -> Result<(), Failure> {
     let config = context.config().map_err(temporary)?;
     let mut store = Store::open(&config.state_file).map_err(Failure::temporary)?;
     let secret = context
         .secrets
         .secret_key()
-        .map_err(|e| temporary(herald::Error::from(e).into()))?;
+        .map_err(|e| temporary(crate::Error::from(e).into()))?;
     match secret {
         Some(secret) => {
-            herald::mail::unsubscribe::index(&mut store, secret).map_err(Failure::temporary)?;
+            crate::mail::unsubscribe::index(&mut store, secret).map_err(Failure::temporary)?;
         }
         None => eprintln!(
             "warning: HERALD_SECRET is not set: tokens cannot name subscribers, only reported addresses can"
@@ -104,10 +104,10 @@ struct Handled {
 
 impl Handler<'_> {
     /// Classifies and applies one message. A store error is the caller's to report.
-    fn handle(&self, store: &Store, message: &Capped, origin: String) -> herald::Result<Handled> {
+    fn handle(&self, store: &Store, message: &Capped, origin: String) -> crate::Result<Handled> {
         let classified =
-            herald::inbound::classify(&message.bytes, &self.addresses, &self.recipients);
-        let outcome = herald::inbound::apply(
+            crate::inbound::classify(&message.bytes, &self.addresses, &self.recipients);
+        let outcome = crate::inbound::apply(
             store,
             self.secret,
             &classified,
@@ -158,10 +158,10 @@ fn maildir(handler: &Handler<'_>, dir: &Path) -> Result<(), Failure> {
                         Ok(opened) => opened,
                         // Taken by another reader since the listing: not ours any more.
                         Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                        Err(e) => return Err(herald::Error::io(file, e)),
+                        Err(e) => return Err(crate::Error::io(file, e)),
                     };
                     let message = source::read_capped(opened, MAX_MESSAGE_BYTES)
-                        .map_err(|e| herald::Error::io(file, e))?;
+                        .map_err(|e| crate::Error::io(file, e))?;
                     done.push((
                         file,
                         handler.handle(store, &message, file.display().to_string())?,
@@ -181,7 +181,7 @@ fn maildir(handler: &Handler<'_>, dir: &Path) -> Result<(), Failure> {
 
 fn mbox(handler: &Handler<'_>, file: &Path) -> Result<(), Failure> {
     let opened =
-        std::fs::File::open(file).map_err(|e| Failure::temporary(herald::Error::io(file, e)))?;
+        std::fs::File::open(file).map_err(|e| Failure::temporary(crate::Error::io(file, e)))?;
     let mut messages = Mbox::new(BufReader::new(opened), MAX_MESSAGE_BYTES);
     let mut index = 0;
     loop {
@@ -192,7 +192,7 @@ fn mbox(handler: &Handler<'_>, file: &Path) -> Result<(), Failure> {
                 while done.len() < BATCH {
                     let Some(message) = messages
                         .next_message()
-                        .map_err(|e| herald::Error::io(file, e))?
+                        .map_err(|e| crate::Error::io(file, e))?
                     else {
                         break;
                     };

@@ -9,7 +9,7 @@ use super::{Cli, Context, Failure};
 
 /// Options of `herald man`.
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Write `herald.1` and one `herald-COMMAND.1` per command to this folder instead
     /// of printing `herald.1`.
     #[arg(long, value_name = "DIR")]
@@ -17,7 +17,7 @@ pub struct Args {
 }
 
 /// Prints `herald.1`, or writes every page to `--out`.
-pub fn run(context: &Context, args: Args) -> Result<(), Failure> {
+pub(super) fn run(context: &Context, args: Args) -> Result<(), Failure> {
     let command = Cli::command();
     let Some(dir) = args.out else {
         clap_mangen::Man::new(command)
@@ -25,13 +25,13 @@ pub fn run(context: &Context, args: Args) -> Result<(), Failure> {
             .map_err(Failure::runtime)?;
         return Ok(());
     };
-    std::fs::create_dir_all(&dir).map_err(|e| herald::Error::io(&dir, e))?;
-    clap_mangen::generate_to(command, &dir).map_err(|e| herald::Error::io(&dir, e))?;
+    std::fs::create_dir_all(&dir).map_err(|e| crate::Error::io(&dir, e))?;
+    clap_mangen::generate_to(command, &dir).map_err(|e| crate::Error::io(&dir, e))?;
     if !context.quiet {
         println!("wrote the manual pages to {}", dir.display());
         if context.verbose {
             let mut names: Vec<_> = std::fs::read_dir(&dir)
-                .map_err(|e| herald::Error::io(&dir, e))?
+                .map_err(|e| crate::Error::io(&dir, e))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .collect();
             names.sort();

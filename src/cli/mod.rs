@@ -21,14 +21,14 @@ use std::process::ExitCode;
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 
-pub use exit::Failure;
+pub(crate) use exit::Failure;
 
 /// Publish Markdown articles as RSS, Atom and JSON feeds, and as an email digest.
 #[derive(Debug, Parser)]
 #[command(name = "herald", version, about, propagate_version = true)]
-pub struct Cli {
+pub(crate) struct Cli {
     /// The configuration file; relative paths inside it are relative to it.
-    #[arg(long, global = true, value_name = "PATH", default_value = herald::config::DEFAULT_FILE)]
+    #[arg(long, global = true, value_name = "PATH", default_value = crate::config::DEFAULT_FILE)]
     pub config: PathBuf,
     /// Pretend the time is this RFC 3339 instant (for tests and previews).
     #[arg(long, global = true, value_name = "RFC3339", value_parser = parse_now)]
@@ -45,7 +45,7 @@ pub struct Cli {
 
 /// What to do.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Set up a new site: a commented herald.yaml, an example article and a .gitignore.
     Init(init::Args),
     /// Write a new draft article, content/<slug>.md, with every front-matter field.
@@ -78,7 +78,7 @@ pub enum Command {
 }
 
 /// Everything a command needs from the outside world, read once.
-pub struct Context {
+pub(crate) struct Context {
     /// The configuration file given (or the default).
     pub config_path: PathBuf,
     /// The current time, or `--now`.
@@ -90,19 +90,19 @@ pub struct Context {
     /// `--verbose`.
     pub verbose: bool,
     /// `HERALD_SMTP_URL`, `HERALD_SMTP_PASSWORD`, `HERALD_SECRET`.
-    pub secrets: herald::config::Secrets,
+    pub secrets: crate::config::Secrets,
 }
 
 impl Context {
     /// Loads the configuration, mapping its errors to the usage exit code.
-    pub fn config(&self) -> Result<herald::Config, Failure> {
+    pub(crate) fn config(&self) -> Result<crate::Config, Failure> {
         if !self.config_path.exists() {
             return Err(Failure::config(anyhow::anyhow!(
                 "{}: no such file; run `herald init` to create a site here (or pass --config PATH)",
                 self.config_path.display()
             )));
         }
-        herald::Config::load(&self.config_path).map_err(Failure::config)
+        crate::Config::load(&self.config_path).map_err(Failure::config)
     }
 }
 
@@ -113,7 +113,7 @@ fn parse_now(raw: &str) -> Result<DateTime<Utc>, String> {
 }
 
 /// Parses the arguments, runs the command, prints its error and picks the exit code.
-pub fn main() -> ExitCode {
+pub(crate) fn main() -> ExitCode {
     let cli = Cli::parse();
     let context = Context {
         config_path: cli.config,
@@ -121,7 +121,7 @@ pub fn main() -> ExitCode {
         pinned_now: cli.now,
         quiet: cli.quiet,
         verbose: cli.verbose,
-        secrets: herald::config::Secrets::from_env(),
+        secrets: crate::config::Secrets::from_env(),
     };
     let result = match cli.command {
         Command::Init(args) => init::run(&context, args),

@@ -9,16 +9,16 @@ use super::{Context, Failure, paint};
 
 /// Options of `herald new`.
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// The article's title; its slug (the file name and URL) is made from it.
     title: String,
 }
 
 /// Writes `content/<slug>.md` as a draft dated now, and prints its path.
-pub fn run(context: &Context, args: Args) -> Result<(), Failure> {
+pub(super) fn run(context: &Context, args: Args) -> Result<(), Failure> {
     let config = context.config()?;
     let title = args.title.trim();
-    let slug = herald::content::slugify(title);
+    let slug = crate::content::slugify(title);
     if slug.is_empty() {
         return Err(Failure::config(anyhow::anyhow!(
             "the title {title:?} has no letter or digit to make a file name (slug) from; give a title with some"
@@ -51,13 +51,13 @@ pub fn run(context: &Context, args: Args) -> Result<(), Failure> {
 
 /// The file already holding `slug`: `path` itself, or another article whose file
 /// name or `slug:` gives the same slug.
-fn slug_holder(config: &herald::Config, slug: &str, path: &Path) -> Option<PathBuf> {
+fn slug_holder(config: &crate::Config, slug: &str, path: &Path) -> Option<PathBuf> {
     if path.exists() {
         return Some(path.to_path_buf());
     }
     // An unreadable or invalid article cannot hold a slug the feeds would use; the
     // build reports it anyway.
-    let loaded = herald::content::load(config).ok()?;
+    let loaded = crate::content::load(config).ok()?;
     loaded
         .articles
         .iter()
@@ -65,7 +65,7 @@ fn slug_holder(config: &herald::Config, slug: &str, path: &Path) -> Option<PathB
         .map(|a| a.path().to_path_buf())
 }
 
-fn article_url(config: &herald::Config, slug: &str) -> String {
+fn article_url(config: &crate::Config, slug: &str) -> String {
     config
         .article_url(slug)
         .map_or_else(|_| config.permalink.replace("{slug}", slug), String::from)
@@ -103,7 +103,7 @@ Write the article here, in Markdown.\n",
         title = super::init::quote(title),
         date = &published[..10],
         year = &published[..4],
-        slug = herald::content::slugify(title),
+        slug = crate::content::slugify(title),
     )
 }
 
@@ -111,14 +111,35 @@ Write the article here, in Markdown.\n",
 fn create(path: &Path, text: &str) -> Result<(), Failure> {
     use std::io::Write;
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| herald::Error::io(parent, e))?;
+        std::fs::create_dir_all(parent).map_err(|e| crate::Error::io(parent, e))?;
     }
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(path)
-        .map_err(|e| herald::Error::io(path, e))?;
+        .map_err(|e| crate::Error::io(path, e))?;
     file.write_all(text.as_bytes())
-        .map_err(|e| herald::Error::io(path, e))?;
+        .map_err(|e| crate::Error::io(path, e))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::content::front_matter::KNOWN_KEYS;
+
+    #[test]
+    fn the_draft_names_every_front_matter_field() {
+        let draft = super::article("T", "2024-03-15T09:30:00+01:00", None, "example.com");
+        for key in KNOWN_KEYS {
+            if *key == "hero_image" {
+                continue; // the alias of heroImage, which the file shows
+            }
+            assert!(
+                draft
+                    .lines()
+                    .any(|l| l.trim_start_matches("# ").starts_with(&format!("{key}:"))),
+                "`new` leaves out the field {key}:\n{draft}"
+            );
+        }
+    }
 }

@@ -3,25 +3,24 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
+use crate::controls::{Quoted, escape, to_json};
+use crate::newsletter::lifecycle::{self, Effect, Event, Policy};
+use crate::newsletter::{self, Next, Outcome, SendProgress, SendRequest};
+use crate::store::{Reason, Status, Store};
 use clap::Subcommand;
-use herald::controls::{Quoted, escape, to_json};
-use herald::mail::Settled;
-use herald::newsletter::lifecycle::{self, Effect, Event, Policy};
-use herald::newsletter::{self, Next, Outcome, SendProgress, SendRequest};
-use herald::store::{Reason, Status, Store};
 
 use super::{Context, Failure, browser, paint};
 
 /// Options of `herald subscribers`.
 #[derive(Debug, clap::Args)]
-pub struct SubscribersArgs {
+pub(crate) struct SubscribersArgs {
     #[command(subcommand)]
     command: SubscribersCommand,
 }
 
 /// What to do with the subscriber list.
 #[derive(Debug, Subcommand)]
-pub enum SubscribersCommand {
+pub(super) enum SubscribersCommand {
     /// Import a CSV file: herald's `email,name`, or a Mailchimp, Ghost, listmonk,
     /// Substack or Buttondown export (recognised by its header). Bad records are
     /// reported by line, repeated addresses merged; rows the export marks unsubscribed
@@ -99,7 +98,7 @@ pub enum SubscribersCommand {
 
 /// Options of `herald digest`.
 #[derive(Debug, clap::Args)]
-pub struct DigestArgs {
+pub(crate) struct DigestArgs {
     /// Write the HTML part to this file.
     #[arg(long, value_name = "FILE")]
     html: Option<PathBuf>,
@@ -117,7 +116,7 @@ pub struct DigestArgs {
 
 /// Options of `herald send`.
 #[derive(Debug, clap::Args)]
-pub struct SendArgs {
+pub(crate) struct SendArgs {
     /// Show what would go to whom; send nothing, record nothing.
     #[arg(long)]
     dry_run: bool,
@@ -132,7 +131,7 @@ pub struct SendArgs {
 
 /// Options of `herald issues`.
 #[derive(Debug, clap::Args)]
-pub struct IssuesArgs {
+pub(crate) struct IssuesArgs {
     /// Print a JSON array of {"id", "started_at", "completed_at", "articles", "sent",
     /// "failed", "skipped", "pending", "complete"}.
     #[arg(long)]
@@ -140,7 +139,7 @@ pub struct IssuesArgs {
 }
 
 /// Runs `herald issues`: every issue, oldest first; changes nothing.
-pub fn run_issues(context: &Context, args: IssuesArgs) -> Result<(), Failure> {
+pub(super) fn run_issues(context: &Context, args: IssuesArgs) -> Result<(), Failure> {
     let config = context.config()?;
     let issues = match Store::open_read_only(&config.state_file)? {
         Some(store) => newsletter::issues(&store)?,
@@ -173,7 +172,7 @@ pub fn run_issues(context: &Context, args: IssuesArgs) -> Result<(), Failure> {
 }
 
 /// Runs `herald subscribers …`.
-pub fn run_subscribers(context: &Context, args: SubscribersArgs) -> Result<(), Failure> {
+pub(super) fn run_subscribers(context: &Context, args: SubscribersArgs) -> Result<(), Failure> {
     let config = context.config()?;
     let policy = Policy::from(&config.newsletter.bounces);
     let change = |email: &str, event: Event| -> Result<Effect, Failure> {
@@ -183,9 +182,9 @@ pub fn run_subscribers(context: &Context, args: SubscribersArgs) -> Result<(), F
     match args.command {
         SubscribersCommand::Import { file } => import(context, &config, &file, policy),
         SubscribersCommand::Add { email, name } => {
-            let email = herald::address::normalize(&email)
+            let email = crate::address::normalize(&email)
                 .map_err(|e| Failure::config(refused_address(&email, e)))?;
-            let name = match name.as_deref().map(herald::name::check).transpose() {
+            let name = match name.as_deref().map(crate::name::check).transpose() {
                 Ok(name) => name.flatten(),
                 Err(e) => {
                     let given = name.as_deref().unwrap_or_default();
@@ -248,7 +247,7 @@ fn changed(context: &Context, email: &str, effect: Effect) -> Result<(), Failure
 
 /// The tags of `newsletter.topics` that `given` name (by slug), as configured; a tag
 /// that names none is refused with the list of those there are.
-fn configured_tags(config: &herald::Config, given: &[String]) -> Result<Vec<String>, Failure> {
+fn configured_tags(config: &crate::Config, given: &[String]) -> Result<Vec<String>, Failure> {
     let topics = &config.newsletter.topics;
     let listed = || {
         topics
@@ -287,7 +286,7 @@ fn configured_tags(config: &herald::Config, given: &[String]) -> Result<Vec<Stri
 }
 
 /// `herald subscribers topics EMAIL`: the subscriber's topics, one a line.
-fn show_topics(config: &herald::Config, email: &str) -> Result<(), Failure> {
+fn show_topics(config: &crate::Config, email: &str) -> Result<(), Failure> {
     let row = match Store::open_read_only(&config.state_file)? {
         Some(store) => store.subscriber(email)?,
         None => None,
@@ -312,18 +311,18 @@ fn show_topics(config: &herald::Config, email: &str) -> Result<(), Failure> {
     Ok(())
 }
 
-/// `--until`: read as front-matter dates are ([`herald::content::parse_date`]): a date
+/// `--until`: read as front-matter dates are ([`crate::content::parse_date`]): a date
 /// at midnight in `site.timezone`, or RFC 3339.
-fn pause_end(config: &herald::Config, raw: &str) -> Result<chrono::DateTime<chrono::Utc>, Failure> {
-    herald::content::parse_date(raw, config.timezone())
+fn pause_end(config: &crate::Config, raw: &str) -> Result<chrono::DateTime<chrono::Utc>, Failure> {
+    crate::content::parse_date(raw, config.timezone())
         .map_err(|why| Failure::config(anyhow::anyhow!("--until {why}")))
 }
 
-/// The address an argument names: [normalized](herald::address::normalize), or, when
+/// The address an argument names: [normalized](crate::address::normalize), or, when
 /// the address rule refuses it, the address of a row stored before the rule that it
 /// names (so such a row can still be shown, removed and forgotten).
 fn named(state_file: &Path, given: &str) -> Result<String, Failure> {
-    let refusal = match herald::address::normalize(given) {
+    let refusal = match crate::address::normalize(given) {
         Ok(email) => return Ok(email),
         Err(refusal) => refusal,
     };
@@ -335,7 +334,7 @@ fn named(state_file: &Path, given: &str) -> Result<String, Failure> {
     Err(Failure::config(refused_address(given, refusal)))
 }
 
-fn refused_address(given: &str, reason: herald::address::AddressError) -> anyhow::Error {
+fn refused_address(given: &str, reason: crate::address::AddressError) -> anyhow::Error {
     anyhow::anyhow!("{} is not a valid email address: {reason}", Quoted(given))
 }
 
@@ -509,12 +508,12 @@ fn forget(
 
 fn import(
     context: &Context,
-    config: &herald::Config,
+    config: &crate::Config,
     file: &Path,
     policy: Policy,
 ) -> Result<(), Failure> {
     let state_file = &config.state_file;
-    let bytes = std::fs::read(file).map_err(|e| herald::Error::io(file, e))?;
+    let bytes = std::fs::read(file).map_err(|e| crate::Error::io(file, e))?;
     let report = newsletter::parse_csv(&bytes).map_err(|e| {
         let at = e.line().map(|line| format!(":{line}")).unwrap_or_default();
         Failure::config(anyhow::Error::new(e).context(format!("{}{at}", file.display())))
@@ -587,9 +586,9 @@ fn import(
 }
 
 /// Runs `herald digest`: renders the next issue; sends nothing, changes nothing.
-pub fn run_digest(context: &Context, args: DigestArgs) -> Result<(), Failure> {
+pub(super) fn run_digest(context: &Context, args: DigestArgs) -> Result<(), Failure> {
     let config = context.config()?;
-    let loaded = herald::content::load(&config)?;
+    let loaded = crate::content::load(&config)?;
     for diagnostic in &loaded.diagnostics {
         eprintln!("{diagnostic}");
     }
@@ -659,10 +658,10 @@ fn open_preview(html: &str) -> Result<(), Failure> {
         .prefix("herald-digest-")
         .suffix(".html")
         .tempfile()
-        .map_err(|e| herald::Error::io(std::env::temp_dir(), e))?;
+        .map_err(|e| crate::Error::io(std::env::temp_dir(), e))?;
     let (_, path) = file
         .keep()
-        .map_err(|e| herald::Error::io(std::env::temp_dir(), e.error))?;
+        .map_err(|e| crate::Error::io(std::env::temp_dir(), e.error))?;
     write(Some(&path), html.as_bytes())?;
     match browser::open(&path) {
         browser::Opened::With(program) => {
@@ -678,7 +677,7 @@ fn open_preview(html: &str) -> Result<(), Failure> {
 
 fn write(path: Option<&Path>, bytes: &[u8]) -> Result<(), Failure> {
     if let Some(path) = path {
-        std::fs::write(path, bytes).map_err(|e| herald::Error::io(path, e))?;
+        std::fs::write(path, bytes).map_err(|e| crate::Error::io(path, e))?;
     }
     Ok(())
 }
@@ -695,7 +694,7 @@ fn nothing_new(since: Option<chrono::DateTime<chrono::Utc>>) -> String {
 
 /// Runs `herald send`: exit 0 once the issue is complete (or there is nothing to
 /// send), 1 when it could not complete (the next run resumes it).
-pub fn run_send(context: &Context, args: SendArgs) -> Result<(), Failure> {
+pub(super) fn run_send(context: &Context, args: SendArgs) -> Result<(), Failure> {
     let config = context.config()?;
     for warning in config.newsletter_warnings() {
         eprintln!("{warning}");
@@ -704,7 +703,7 @@ pub fn run_send(context: &Context, args: SendArgs) -> Result<(), Failure> {
         .to
         .as_deref()
         .map(|given| {
-            herald::address::normalize(given)
+            crate::address::normalize(given)
                 .map_err(|e| Failure::config(refused_address(given, e).context("--to")))
         })
         .transpose()?;
@@ -735,7 +734,7 @@ pub fn run_send(context: &Context, args: SendArgs) -> Result<(), Failure> {
 }
 
 /// Where the messages went when no SMTP relay is configured, and how to set one.
-fn outbox_note(config: &herald::Config, context: &Context, outcome: &Outcome) -> Option<String> {
+fn outbox_note(config: &crate::Config, context: &Context, outcome: &Outcome) -> Option<String> {
     let relay = context.secrets.smtp_url.is_some() || config.smtp.is_some();
     let issue = match outcome {
         Outcome::Sent { summary, .. } => &summary.issue,
@@ -773,7 +772,7 @@ impl SendProgress for Progress {
         }
     }
 
-    fn settled(&mut self, _: &str, _: &Settled) {
+    fn settled(&mut self, _: &str) {
         self.bar.inc(1);
     }
 }
@@ -874,8 +873,6 @@ fn report(outcome: Outcome, terminal: bool) -> Result<(), Failure> {
                 )));
             }
         }
-        // Outcome is #[non_exhaustive]: a kind this binary does not know yet.
-        other => println!("{other:?}"),
     }
     Ok(())
 }

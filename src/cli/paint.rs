@@ -10,12 +10,12 @@ const SUCCESS: Style = AnsiColor::Green.on_default();
 const NEXT: Style = AnsiColor::Cyan.on_default();
 
 /// Prints `error: MESSAGE` to stderr.
-pub fn error(message: &str) {
+pub(super) fn error(message: &str) {
     anstream::eprintln!("{ERROR}error:{ERROR:#} {message}");
 }
 
 /// Prints a diagnostic (`path:line: [warning: ]message`) to stderr, its kind coloured.
-pub fn diagnostic(diagnostic: &herald::Diagnostic) {
+pub(super) fn diagnostic(diagnostic: &crate::Diagnostic) {
     let text = diagnostic.to_string();
     match (diagnostic.is_error(), text.split_once(": warning: ")) {
         (false, Some((at, message))) => {
@@ -30,21 +30,21 @@ pub fn diagnostic(diagnostic: &herald::Diagnostic) {
 }
 
 /// Prints `warning: MESSAGE` to stderr.
-pub fn warning(message: &str) {
+pub(super) fn warning(message: &str) {
     anstream::eprintln!("{WARNING}warning:{WARNING:#} {message}");
 }
 
 /// Prints a success line to stdout.
-pub fn success(message: &str) {
+pub(super) fn success(message: &str) {
     anstream::println!("{SUCCESS}{message}{SUCCESS:#}");
 }
 
 /// Prints `next: STEP` to stdout: what to run now.
-pub fn next(step: &str) {
+pub(super) fn next(step: &str) {
     anstream::println!("{NEXT}next:{NEXT:#} {step}");
 }
 
 /// Prints `note: MESSAGE` to stderr (for lines beside machine-read stdout).
-pub fn note(message: &str) {
+pub(super) fn note(message: &str) {
     anstream::eprintln!("{NEXT}note:{NEXT:#} {message}");
 }

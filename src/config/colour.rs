@@ -4,7 +4,7 @@ use std::fmt;
 
 /// An sRGB colour, 8 bits a channel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Colour {
+pub(crate) struct Colour {
     /// Red.
     pub r: u8,
     /// Green.
@@ -21,12 +21,12 @@ pub(crate) const AA_RATIO: f64 = 4.5;
 
 impl Colour {
     /// A colour from its three channels.
-    pub const fn rgb(r: u8, g: u8, b: u8) -> Colour {
+    pub(crate) const fn rgb(r: u8, g: u8, b: u8) -> Colour {
         Colour { r, g, b }
     }
 
     /// Parses `#rgb` or `#rrggbb` (either case); `None` for anything else.
-    pub fn parse_hex(raw: &str) -> Option<Colour> {
+    pub(crate) fn parse_hex(raw: &str) -> Option<Colour> {
         let hex = raw.strip_prefix('#')?;
         if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
             return None;
@@ -41,7 +41,7 @@ impl Colour {
     }
 
     /// WCAG 2.x relative luminance, 0 (black) to 1 (white).
-    pub fn luminance(self) -> f64 {
+    pub(crate) fn luminance(self) -> f64 {
         let linear = |channel: u8| {
             let c = f64::from(channel) / 255.0;
             if c <= 0.04045 {
@@ -54,7 +54,7 @@ impl Colour {
     }
 
     /// The WCAG 2.x contrast ratio of two colours, 1 to 21 (order does not matter).
-    pub fn contrast(self, other: Colour) -> f64 {
+    pub(crate) fn contrast(self, other: Colour) -> f64 {
         let (a, b) = (self.luminance(), other.luminance());
         let (light, dark) = if a >= b { (a, b) } else { (b, a) };
         (light + 0.05) / (dark + 0.05)

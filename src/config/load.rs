@@ -7,24 +7,27 @@ use crate::content::tag_slug;
 use crate::error::{Error, Result, SecretProblem, strip_location};
 
 /// The config file looked for when `--config` is not given.
-pub const DEFAULT_FILE: &str = "herald.yaml";
+pub(crate) const DEFAULT_FILE: &str = "herald.yaml";
 
 /// The fewest bytes `HERALD_SECRET` may have: 256 bits, what `openssl rand -hex 32`
 /// gives (as 64 hex digits).
-pub const MIN_SECRET_BYTES: usize = 32;
+pub(crate) const MIN_SECRET_BYTES: usize = 32;
 
 /// Values that come from the environment, never from `herald.yaml`.
 ///
 /// `main` reads them once and passes them in, so the library never touches the
 /// environment itself. Their `Debug` output hides the values.
+/// Start from [`Secrets::default`] (none set) or `Secrets::from_env` and set the
+/// fields you have; more may be added, so it is not built with a struct literal.
 #[derive(Clone, Default)]
+#[non_exhaustive]
 pub struct Secrets {
     /// `HERALD_SMTP_URL`: overrides `smtp.url`; may carry credentials.
     pub smtp_url: Option<String>,
     /// `HERALD_SMTP_PASSWORD`: the SMTP password.
     pub smtp_password: Option<String>,
     /// `HERALD_SECRET`: the key for unsubscribe tokens. Read it through
-    /// [`Secrets::secret_key`], which checks its length.
+    /// `Secrets::secret_key`, which checks its length.
     pub secret: Option<String>,
     /// `HERALD_MAILGUN_SIGNING_KEY`: Mailgun's webhook signing key; turns on
     /// `POST /webhooks/mailgun`.
@@ -43,7 +46,7 @@ impl Secrets {
     /// Reads `HERALD_SMTP_URL`, `HERALD_SMTP_PASSWORD`, `HERALD_SECRET` and the relay
     /// webhooks' secrets (`HERALD_MAILGUN_SIGNING_KEY`, `HERALD_POSTMARK_WEBHOOK_USER`,
     /// `HERALD_POSTMARK_WEBHOOK_PASSWORD`, `HERALD_SENDGRID_WEBHOOK_PUBLIC_KEY`).
-    pub fn from_env() -> Self {
+    pub(crate) fn from_env() -> Self {
         let var = |name| std::env::var(name).ok().filter(|v: &String| !v.is_empty());
         Secrets {
             smtp_url: var("HERALD_SMTP_URL"),
@@ -59,7 +62,7 @@ impl Secrets {
     /// `HERALD_SECRET`'s bytes: `Ok(None)` when it is not set, an error when it is
     /// shorter than [`MIN_SECRET_BYTES`]. Every command that uses the secret reads it
     /// here, so the rule is the same everywhere.
-    pub fn secret_key(&self) -> std::result::Result<Option<&[u8]>, SecretProblem> {
+    pub(crate) fn secret_key(&self) -> std::result::Result<Option<&[u8]>, SecretProblem> {
         match self.secret.as_deref().map(str::as_bytes) {
             Some(key) if key.len() < MIN_SECRET_BYTES => {
                 Err(SecretProblem::TooShort { bytes: key.len() })
@@ -91,6 +94,23 @@ impl std::fmt::Debug for Secrets {
 }
 
 impl Config {
+    /// The folder the feeds are written to and deployed from (`output_dir`).
+    pub fn output_dir(&self) -> &Path {
+        &self.output_dir
+    }
+
+    /// The SQLite state database (`state_file`, `.herald/herald.db` by default): open
+    /// it with [`crate::store::Store::open`].
+    pub fn state_file(&self) -> &Path {
+        &self.state_file
+    }
+
+    /// `feeds.limit`: how many of the newest published articles a feed shows (0: all),
+    /// the `limit` to pass to [`crate::feed::select`].
+    pub fn feed_limit(&self) -> usize {
+        self.feeds.limit
+    }
+
     /// The parsed `site.url`: absolute http(s), ending in `/`; every link is built on it.
     pub fn base_url(&self) -> &url::Url {
         &self.base_url
@@ -103,7 +123,7 @@ impl Config {
 
     /// The address of the article whose slug is `slug`: `permalink` with `{slug}`
     /// replaced, under `site.url`.
-    pub fn article_url(&self, slug: &str) -> std::result::Result<url::Url, url::ParseError> {
+    pub(crate) fn article_url(&self, slug: &str) -> std::result::Result<url::Url, url::ParseError> {
         let path = self.permalink.replace("{slug}", slug);
         self.base_url.join(path.trim_start_matches('/'))
     }
@@ -274,7 +294,7 @@ impl Config {
 
     /// The one-click unsubscribe URL template: `newsletter.unsubscribe_url`, else
     /// `{serve.public_url}/unsubscribe/{token}` when the server's public URL is set.
-    pub fn unsubscribe_url(&self) -> Option<String> {
+    pub(crate) fn unsubscribe_url(&self) -> Option<String> {
         self.newsletter.unsubscribe_url.clone().or_else(|| {
             self.serve
                 .public_url
@@ -285,7 +305,7 @@ impl Config {
 
     /// The preferences page's URL template (`{token}` in it): `newsletter.preferences_url`,
     /// else `herald serve`'s own page under `serve.public_url`, else none.
-    pub fn preferences_url(&self) -> Option<String> {
+    pub(crate) fn preferences_url(&self) -> Option<String> {
         self.newsletter.preferences_url.clone().or_else(|| {
             self.serve
                 .public_url
@@ -298,7 +318,7 @@ impl Config {
     /// them: a missing `newsletter.postal_address` once the newsletter is set up
     /// (`newsletter.from`), since CAN-SPAM requires a physical address in commercial
     /// email.
-    pub fn newsletter_warnings(&self) -> Vec<crate::error::Diagnostic> {
+    pub(crate) fn newsletter_warnings(&self) -> Vec<crate::error::Diagnostic> {
         let newsletter = &self.newsletter;
         let missing = newsletter
             .postal_address
@@ -351,7 +371,7 @@ impl Config {
 
 impl crate::config::Serve {
     /// `trusted_proxies` parsed: each entry an IP address or a CIDR block.
-    pub fn trusted_proxy_nets(&self) -> std::result::Result<Vec<ipnet::IpNet>, String> {
+    pub(crate) fn trusted_proxy_nets(&self) -> std::result::Result<Vec<ipnet::IpNet>, String> {
         self.trusted_proxies
             .iter()
             .map(|entry| {

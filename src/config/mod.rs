@@ -9,10 +9,12 @@ mod load;
 mod schema;
 mod theme;
 
-pub use colour::Colour;
-pub use load::{DEFAULT_FILE, MIN_SECRET_BYTES, Secrets};
-pub use schema::{
-    Bounces, Config, Dkim, FeedContent, Feeds, Newsletter, Serve, Site, Smtp, Stylesheet, Topic,
-    Webhooks,
+pub use load::Secrets;
+pub use schema::Config;
+
+pub(crate) use colour::Colour;
+pub(crate) use load::DEFAULT_FILE;
+pub(crate) use schema::{
+    Bounces, Dkim, FeedContent, FeedSettings, Newsletter, Serve, Site, Stylesheet, Topic,
 };
-pub use theme::{Logo, Theme};
+pub(crate) use theme::Theme;

@@ -12,42 +12,42 @@ use super::theme::Theme;
 #[non_exhaustive]
 pub struct Config {
     /// The site the feeds describe.
-    pub site: Site,
+    pub(crate) site: Site,
     /// Folder holding the `*.md` articles, relative to the config file.
     #[serde(default = "defaults::content_dir")]
-    pub content_dir: PathBuf,
+    pub(crate) content_dir: PathBuf,
     /// Folder the feeds are written to, relative to the config file.
     #[serde(default = "defaults::output_dir")]
-    pub output_dir: PathBuf,
+    pub(crate) output_dir: PathBuf,
     /// Each article's URL path under `site.url`; `{slug}` is replaced.
     #[serde(default = "defaults::permalink")]
-    pub permalink: String,
+    pub(crate) permalink: String,
     /// Feed options.
     #[serde(default)]
-    pub feeds: Feeds,
+    pub(crate) feeds: FeedSettings,
     /// Email digest options; `newsletter.from` is required by `herald send`.
     #[serde(default)]
-    pub newsletter: Newsletter,
+    pub(crate) newsletter: Newsletter,
     /// SMTP relay; without the section (and `HERALD_SMTP_URL`) messages are written to
     /// `.herald/outbox/`.
     #[serde(default)]
-    pub smtp: Option<Smtp>,
+    pub(crate) smtp: Option<Smtp>,
     /// `herald serve` options.
     #[serde(default)]
-    pub serve: Serve,
+    pub(crate) serve: Serve,
     /// The record of each article's first feed id (commit it with the content),
     /// relative to the config file.
     #[serde(default = "defaults::ids_file")]
-    pub ids_file: PathBuf,
+    pub(crate) ids_file: PathBuf,
     /// The SQLite state database, relative to the config file.
     #[serde(default = "defaults::state_file")]
-    pub state_file: PathBuf,
+    pub(crate) state_file: PathBuf,
     /// The config file itself, for messages.
     #[serde(skip)]
-    pub file: PathBuf,
+    pub(crate) file: PathBuf,
     /// The folder the config file is in; every relative path was resolved against it.
     #[serde(skip)]
-    pub root: PathBuf,
+    pub(crate) root: PathBuf,
     /// The parsed `site.url`, guaranteed absolute http(s) and ending in `/`; derived
     /// from `site.url`, so read through [`Config::base_url`].
     #[serde(skip, default = "defaults::base_url")]
@@ -60,7 +60,7 @@ pub struct Config {
 /// `site:`: what the feeds say about the blog.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Site {
+pub(crate) struct Site {
     /// The blog's name (required).
     pub title: String,
     /// The blog's absolute home URL (required); every link is built on it.
@@ -81,7 +81,7 @@ pub struct Site {
 /// `feeds:`: what goes in the feeds.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct Feeds {
+pub(crate) struct FeedSettings {
     /// The newest N published articles per feed; 0 means all.
     pub limit: usize,
     /// `full` (each item carries the article's HTML) or `summary` (the description, or
@@ -114,9 +114,9 @@ pub struct Feeds {
     pub tag_archives: bool,
 }
 
-impl Default for Feeds {
+impl Default for FeedSettings {
     fn default() -> Self {
-        Feeds {
+        FeedSettings {
             limit: 20,
             content: FeedContent::Full,
             stylesheet: Stylesheet::Builtin,
@@ -135,7 +135,7 @@ impl Default for Feeds {
 /// `feeds.content`: what each feed item carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum FeedContent {
+pub(crate) enum FeedContent {
     /// The article's whole HTML, plus its summary.
     Full,
     /// The summary only: the description, else the subtitle, else the start of the text.
@@ -144,7 +144,7 @@ pub enum FeedContent {
 
 /// `feeds.stylesheet`: the XSL stylesheet linked from the XML feeds.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Stylesheet {
+pub(crate) enum Stylesheet {
     /// herald's own `templates/feed.xsl`.
     Builtin,
     /// No stylesheet: the feeds link none and no `feed.xsl` is written.
@@ -195,7 +195,7 @@ impl serde::de::Visitor<'_> for StylesheetVisitor {
 /// [`Newsletter::default`]); `from` is checked when sending, not when loading.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct Newsletter {
+pub(crate) struct Newsletter {
     /// The `From:` mailbox, e.g. `Magick AI <news@magick.ai>` (required to send).
     pub from: Option<String>,
     /// An optional `Reply-To:` mailbox.
@@ -241,7 +241,7 @@ pub struct Newsletter {
 impl Newsletter {
     /// The topic of `newsletter.topics` that `tag` names: the same tag by slug (as
     /// per-tag feeds match tags: `Rust`, `rust` and ` RUST ` are one), if any.
-    pub fn topic(&self, tag: &str) -> Option<&Topic> {
+    pub(crate) fn topic(&self, tag: &str) -> Option<&Topic> {
         let slug = crate::content::tag_slug::slug(tag)?;
         self.topics
             .iter()
@@ -252,7 +252,7 @@ impl Newsletter {
 /// One of `newsletter.topics`: an article tag a reader may choose to receive.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Topic {
+pub(crate) struct Topic {
     /// The article tag, as written in front matter (`tags:`); matched as tags are
     /// matched for the per-tag feeds (by slug: `Rust` and `rust` are one tag).
     pub tag: String,
@@ -269,7 +269,7 @@ pub struct Topic {
 /// `soft_limit` distinct issues.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct Bounces {
+pub(crate) struct Bounces {
     /// Soft bounces on this many distinct issues make an address bounced (at least 1).
     pub soft_limit: u32,
 }
@@ -304,7 +304,7 @@ impl Default for Newsletter {
 /// `newsletter.dkim:`: DKIM signing key.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Dkim {
+pub(crate) struct Dkim {
     /// The signing domain (`d=`).
     pub domain: String,
     /// The selector (`s=`).
@@ -318,7 +318,7 @@ pub struct Dkim {
 /// section without `url` needs `HERALD_SMTP_URL`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct Smtp {
+pub(crate) struct Smtp {
     /// lettre URL form, e.g. `smtp://mail.example.com:587?tls=required`.
     pub url: Option<String>,
     /// Pooled connections.
@@ -347,7 +347,7 @@ impl Default for Smtp {
 /// `serve:`: the HTTP server (`herald serve`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct Serve {
+pub(crate) struct Serve {
     /// The address to listen on; `--listen` overrides it.
     pub listen: std::net::SocketAddr,
     /// The public base URL of this server (e.g. `https://news.example.com`), used in the
@@ -389,7 +389,7 @@ pub struct Serve {
 /// their secrets in the environment; Amazon SES (through SNS) by its topics here.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct Webhooks {
+pub(crate) struct Webhooks {
     /// The SNS topic ARNs whose SES notifications `POST /webhooks/ses` accepts (and
     /// whose subscription it confirms); empty: the endpoint is off (404).
     pub ses_topic_arns: Vec<String>,

@@ -9,7 +9,7 @@ use super::colour::{AA_RATIO, Colour, WHITE};
 /// default (written once, in [`Theme::default`]).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct Theme {
+pub(crate) struct Theme {
     /// A logo shown instead of the site's name at the top.
     pub logo: Option<Logo>,
     /// The colour of links and buttons, `#rgb` or `#rrggbb`; it must reach 4.5:1
@@ -35,7 +35,7 @@ impl Default for Theme {
 /// `newsletter.theme.logo:`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Logo {
+pub(crate) struct Logo {
     /// The image: an absolute http(s) URL, or a path relative to `site.url`.
     pub url: String,
     /// What the logo says, for readers who do not see images (required).
@@ -73,7 +73,7 @@ impl Theme {
     }
 
     /// The accent colour (already checked by [`Config::load`](super::Config::load)).
-    pub fn accent_colour(&self) -> Colour {
+    pub(crate) fn accent_colour(&self) -> Colour {
         Colour::parse_hex(&self.accent).unwrap_or(Colour::rgb(0x1d, 0x4e, 0xd8))
     }
 }

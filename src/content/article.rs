@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 /// rendered on demand by [`Article::render_html`], so an archive of 100k articles costs
 /// a Markdown pass only for the ones a feed or digest includes.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Article {
     /// The Markdown file it came from.
     pub path: PathBuf,
@@ -48,7 +49,7 @@ pub struct Article {
     /// `draft: true` articles are never published.
     pub draft: bool,
     /// The Markdown body, unrendered: in memory, or left in the file until rendered.
-    pub body: Body,
+    pub(crate) body: Body,
 }
 
 /// Where an article's Markdown body is.
@@ -57,7 +58,7 @@ pub struct Article {
 /// costs memory only for its front matter; [`Article::render_html`] reads the few it
 /// shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Body {
+pub(crate) enum Body {
     /// The Markdown text itself.
     Text(String),
     /// The body starts at this byte of [`Article::path`] and runs to the end.
@@ -75,14 +76,14 @@ pub enum Body {
 /// stops instead of mixing the two. CRC-32 runs at memory speed, so loading a large
 /// archive barely notices it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Fingerprint {
+pub(crate) struct Fingerprint {
     len: u64,
     crc32: u32,
 }
 
 impl Fingerprint {
     /// The fingerprint of a file's whole contents.
-    pub fn of(bytes: &[u8]) -> Self {
+    pub(crate) fn of(bytes: &[u8]) -> Self {
         Fingerprint {
             len: bytes.len() as u64,
             crc32: crc32fast::hash(bytes),
@@ -100,23 +101,18 @@ impl Fingerprint {
 
 impl Article {
     /// `updated_date` if set, else the publish date.
-    pub fn modified(&self) -> DateTime<Utc> {
+    pub(crate) fn modified(&self) -> DateTime<Utc> {
         self.updated.unwrap_or(self.published).max(self.published)
     }
 
-    /// Whether the article is visible at `now`: not a draft and not scheduled later.
-    pub fn is_published(&self, now: DateTime<Utc>) -> bool {
-        !self.draft && self.published <= now
-    }
-
     /// Where the call to action leads: `cta_url`, else the article itself.
-    pub fn cta_target(&self) -> &url::Url {
+    pub(crate) fn cta_target(&self) -> &url::Url {
         self.cta_url.as_ref().unwrap_or(&self.url)
     }
 
     /// Renders the Markdown body to HTML with every `href`/`src` made absolute against
     /// the article's URL. A body left in its file is read now; that fails if the file
-    /// changed (its [`Fingerprint`] differs) or vanished since it was loaded.
+    /// changed (its `Fingerprint` differs) or vanished since it was loaded.
     pub fn render_html(&self) -> Result<String> {
         match &self.body {
             Body::Text(text) => Ok(super::markdown::render(text, &self.url, &self.slug)),
@@ -139,7 +135,8 @@ impl Article {
 
     /// Replaces an in-memory body by its place in the file (`offset` bytes into `file`,
     /// the file's contents as read now).
-    pub fn leave_body_in_file(&mut self, offset: usize, file: &[u8]) {
+    #[cfg(test)]
+    pub(crate) fn leave_body_in_file(&mut self, offset: usize, file: &[u8]) {
         self.body = Body::InFile {
             offset,
             fingerprint: Fingerprint::of(file),
@@ -155,5 +152,35 @@ impl Article {
                  front matter; run the build again",
             ),
         )
+    }
+}
+
+#[cfg(test)]
+impl Article {
+    /// A published article at `https://example.com/{slug}/` (its id too), with no
+    /// optional field, no tags and an empty body: the one test article, each test
+    /// changing what it needs with `Article { field, ..Article::for_test(…) }`.
+    pub(crate) fn for_test(slug: &str, published: DateTime<Utc>) -> Article {
+        let url = url::Url::parse(&format!("https://example.com/{slug}/")).expect("a URL");
+        Article {
+            path: format!("content/{slug}.md").into(),
+            slug: slug.into(),
+            id: url.to_string(),
+            url,
+            title: slug.into(),
+            subtitle: None,
+            description: None,
+            author: None,
+            read_time: None,
+            published,
+            updated: None,
+            created: None,
+            hero_image: None,
+            cta: None,
+            cta_url: None,
+            tags: vec![],
+            draft: false,
+            body: Body::Text(String::new()),
+        }
     }
 }

@@ -6,7 +6,7 @@ use chrono_tz::Tz;
 
 /// Parses `raw` as `2024-03-15`, `2024-03-15T09:30:00+01:00` (RFC 3339), or a local
 /// `2024-03-15T09:30[:00]` / `2024-03-15 09:30[:00]` in `timezone`.
-pub fn parse(raw: &str, timezone: Tz) -> Result<DateTime<Utc>, String> {
+pub(crate) fn parse(raw: &str, timezone: Tz) -> Result<DateTime<Utc>, String> {
     let raw = raw.trim();
     if let Ok(instant) = DateTime::parse_from_rfc3339(raw) {
         return Ok(instant.with_timezone(&Utc));

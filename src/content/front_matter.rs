@@ -9,7 +9,7 @@ use super::limits;
 use crate::error::strip_location;
 
 /// The front-matter keys herald understands.
-pub const KNOWN_KEYS: &[&str] = &[
+pub(crate) const KNOWN_KEYS: &[&str] = &[
     "title",
     "subtitle",
     "description",
@@ -30,7 +30,7 @@ pub const KNOWN_KEYS: &[&str] = &[
 
 /// The fields as written, before dates and URLs are interpreted.
 #[derive(Debug, Default, PartialEq)]
-pub struct FrontMatter<'a> {
+pub(crate) struct FrontMatter<'a> {
     /// `title:` as written.
     pub title: Option<String>,
     /// `subtitle:` as written.
@@ -67,11 +67,11 @@ pub struct FrontMatter<'a> {
 
 /// The 1-based line (within the front matter) of each top-level key, in file order.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct KeyLines<'a>(Vec<(&'a str, usize)>);
+pub(crate) struct KeyLines<'a>(Vec<(&'a str, usize)>);
 
 impl KeyLines<'_> {
     /// The line of `key`'s first occurrence.
-    pub fn get(&self, key: &str) -> Option<usize> {
+    pub(crate) fn get(&self, key: &str) -> Option<usize> {
         self.0
             .iter()
             .find(|(k, _)| *k == key)
@@ -84,7 +84,7 @@ type Entries<'a> = Vec<(Cow<'a, str>, Value)>;
 
 /// A problem with one field, at a line relative to the front matter's first line (1-based).
 #[derive(Debug, PartialEq, Eq)]
-pub struct FieldProblem {
+pub(crate) struct FieldProblem {
     /// 1-based line inside the front matter, when known.
     pub line: Option<usize>,
     /// What is wrong and what to do.
@@ -95,7 +95,7 @@ pub struct FieldProblem {
 
 /// Parses front matter YAML, returning the fields it could read and every problem.
 /// `None` means the YAML itself is unreadable.
-pub fn parse(yaml: &str) -> (Option<FrontMatter<'_>>, Vec<FieldProblem>) {
+pub(crate) fn parse(yaml: &str) -> (Option<FrontMatter<'_>>, Vec<FieldProblem>) {
     let (entries, lines) = match read_fields(yaml) {
         Ok(read) => read,
         Err(problem) => return (None, vec![problem]),
@@ -354,7 +354,7 @@ impl Fields<'_> {
 }
 
 /// The known key closest to `key`, if any is close enough to be a likely typo.
-pub fn suggest(key: &str) -> Option<&'static str> {
+pub(crate) fn suggest(key: &str) -> Option<&'static str> {
     let normalise = |s: &str| s.to_lowercase().replace(['_', '-', ' '], "");
     let wanted = normalise(key);
     KNOWN_KEYS

@@ -2,22 +2,22 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 
 use super::article::Fingerprint;
-use super::parse::{Parsed, parse_leaving_body};
-use super::record::Record;
+use super::parse::parse_leaving_body;
+use super::record::ArticleMeta;
 use crate::config::Config;
 use crate::error::{Diagnostic, Error, Result};
 
 /// Every article that parsed, newest first, and every problem found on the way.
 #[derive(Debug, Default)]
+#[non_exhaustive]
 pub struct Loaded {
     /// Valid articles (drafts and scheduled ones included), newest `published` first,
-    /// ties broken by slug. Each is a compact [`Record`]; [`Record::load_full`] reads
+    /// ties broken by slug. Each is a compact [`ArticleMeta`]; `ArticleMeta::load_full` reads
     /// the rest of an article back for the ones shown.
-    pub articles: Vec<Record>,
+    pub articles: Vec<ArticleMeta>,
     /// Errors and warnings, sorted by path and line.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -26,11 +26,6 @@ impl Loaded {
     /// Whether any file had an error (its article is then missing from `articles`).
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)
-    }
-
-    /// The articles visible at `now`: no drafts, nothing scheduled later. Newest first.
-    pub fn published(&self, now: DateTime<Utc>) -> impl Iterator<Item = &Record> {
-        self.articles.iter().filter(move |a| a.is_published(now))
     }
 }
 
@@ -47,18 +42,13 @@ pub fn load(config: &Config) -> Result<Loaded> {
 /// batch's parsed front matters (a few KB each) stay a few megabytes.
 const BATCH: usize = 2048;
 
-/// Reads and parses the given files in parallel.
+/// Reads and parses the given files in parallel, each path moving into its record (a
+/// list of 100k paths is not held twice).
 ///
 /// A file that vanished since it was listed (deleted while herald ran) is left out with a
 /// warning; any other read error is an error for that file. Files are parsed a batch at
-/// a time and each article is kept only as its [`Record`], so memory grows with the
+/// a time and each article is kept only as its [`ArticleMeta`], so memory grows with the
 /// number of articles by about a hundred bytes each, not with their front matter.
-pub fn load_files(files: &[PathBuf], config: &Config) -> Loaded {
-    load_owned(files.to_vec(), config)
-}
-
-/// [`load_files`], each path moving into its record (a list of 100k paths is not held
-/// twice).
 fn load_owned(files: Vec<PathBuf>, config: &Config) -> Loaded {
     let mut loaded = Loaded {
         articles: Vec::with_capacity(files.len()),
@@ -71,7 +61,7 @@ fn load_owned(files: Vec<PathBuf>, config: &Config) -> Loaded {
     while !files.is_empty() {
         let batch = files.split_off(files.len().saturating_sub(BATCH));
         files.shrink_to_fit();
-        let parsed: Vec<(Option<Record>, Vec<Diagnostic>)> = batch
+        let parsed: Vec<(Option<ArticleMeta>, Vec<Diagnostic>)> = batch
             .into_par_iter()
             .map(|path| load_one(path, config))
             .collect();
@@ -86,7 +76,7 @@ fn load_owned(files: Vec<PathBuf>, config: &Config) -> Loaded {
 
 /// One file's record (only what selection needs: the rest is read again if shown) and
 /// its problems.
-fn load_one(path: PathBuf, config: &Config) -> (Option<Record>, Vec<Diagnostic>) {
+fn load_one(path: PathBuf, config: &Config) -> (Option<ArticleMeta>, Vec<Diagnostic>) {
     thread_local! {
         /// Each thread reads every file into the same buffer: 100k reads allocate and
         /// free nothing, which keeps the heap from fragmenting around the records.
@@ -109,7 +99,7 @@ fn load_into(
     path: PathBuf,
     config: &Config,
     buffer: &mut Vec<u8>,
-) -> (Option<Record>, Vec<Diagnostic>) {
+) -> (Option<ArticleMeta>, Vec<Diagnostic>) {
     buffer.clear();
     let read = std::fs::File::open(&path).and_then(|mut file| {
         use std::io::Read;
@@ -123,7 +113,7 @@ fn load_into(
                 .article
                 .as_ref()
                 .zip(parsed.body_offset)
-                .map(|(article, offset)| Record::new(article, offset, Fingerprint::of(bytes)));
+                .map(|(article, offset)| ArticleMeta::new(article, offset, Fingerprint::of(bytes)));
             (record, parsed.diagnostics)
         }
         Err(e) => (None, vec![read_failure(&path, &e)]),
@@ -140,19 +130,6 @@ fn read_failure(path: &Path, error: &std::io::Error) -> Diagnostic {
     } else {
         Diagnostic::error(path, None, format!("cannot read the file: {error}"))
     }
-}
-
-/// Sorts, checks for duplicate slugs and ids, and gathers diagnostics. The articles of
-/// `parsed` were parsed in memory: their records cannot [load again](Record::load_full).
-pub fn assemble(parsed: Vec<Parsed>) -> Loaded {
-    let mut loaded = Loaded::default();
-    for file in parsed {
-        loaded.diagnostics.extend(file.diagnostics);
-        loaded
-            .articles
-            .extend(file.article.as_ref().map(Record::of));
-    }
-    finish(loaded)
 }
 
 /// Sorts, checks for duplicate slugs and ids, and sorts the diagnostics.
@@ -173,13 +150,13 @@ fn finish(mut loaded: Loaded) -> Loaded {
 
 /// Newest `published` first; equal dates by slug, so the order never depends on the disk.
 /// (Paths are unique, so the order is total and an unstable sort is deterministic.)
-pub fn sort_newest_first(articles: &mut [Record]) {
+pub(crate) fn sort_newest_first(articles: &mut [ArticleMeta]) {
     articles.sort_unstable_by(newest_first);
 }
 
 /// The feeds' order, the one comparison [`sort_newest_first`] and `feed::select` use:
 /// newest `published` first, then by slug, then by path.
-pub(crate) fn newest_first(a: &Record, b: &Record) -> std::cmp::Ordering {
+pub(crate) fn newest_first(a: &ArticleMeta, b: &ArticleMeta) -> std::cmp::Ordering {
     b.published
         .cmp(&a.published)
         .then_with(|| a.slug().cmp(b.slug()))
@@ -191,9 +168,9 @@ pub(crate) fn newest_first(a: &Record, b: &Record) -> std::cmp::Ordering {
 ///
 /// By sorting references (8 bytes an article) rather than hashing the strings, so that a
 /// large archive's check costs little memory.
-fn find_duplicates(articles: &[Record]) -> Vec<Diagnostic> {
+fn find_duplicates(articles: &[ArticleMeta]) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
-    let mut by_slug: Vec<&Record> = articles.iter().collect();
+    let mut by_slug: Vec<&ArticleMeta> = articles.iter().collect();
     // Stable: within one slug, the articles keep their order.
     by_slug.sort_by(|a, b| a.slug().cmp(b.slug()));
     let mut slug_taken = std::collections::HashSet::new();
@@ -206,7 +183,7 @@ fn find_duplicates(articles: &[Record]) -> Vec<Diagnostic> {
         }
     }
     drop(by_slug);
-    let mut by_id: Vec<&Record> = articles
+    let mut by_id: Vec<&ArticleMeta> = articles
         .iter()
         .filter(|a| !slug_taken.contains(a.path()))
         .collect();
@@ -221,7 +198,7 @@ fn find_duplicates(articles: &[Record]) -> Vec<Diagnostic> {
     problems
 }
 
-fn duplicate(article: &Record, other: &Record, what: &str, value: &str) -> Diagnostic {
+fn duplicate(article: &ArticleMeta, other: &ArticleMeta, what: &str, value: &str) -> Diagnostic {
     Diagnostic::error(
         article.path(),
         None,
@@ -234,7 +211,7 @@ fn duplicate(article: &Record, other: &Record, what: &str, value: &str) -> Diagn
 
 /// Every `*.md` file below `dir`, sorted by path. Symbolic links to files are followed;
 /// folders are visited once each, so a link loop cannot recurse forever.
-pub fn find_markdown(dir: &Path) -> Result<Vec<PathBuf>> {
+pub(crate) fn find_markdown(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -280,4 +257,32 @@ pub fn find_markdown(dir: &Path) -> Result<Vec<PathBuf>> {
 fn is_markdown(path: &Path) -> bool {
     path.extension()
         .is_some_and(|ext| ext.eq_ignore_ascii_case("md") || ext.eq_ignore_ascii_case("markdown"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_that_vanishes_after_listing_is_left_out_with_a_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        let yaml = "site:\n  title: T\n  url: https://example.com/\n  description: D\n";
+        let config = Config::from_yaml(yaml.as_bytes(), &dir.path().join("herald.yaml")).unwrap();
+        std::fs::create_dir(dir.path().join("content")).unwrap();
+        std::fs::write(
+            dir.path().join("content/kept.md"),
+            "---\ntitle: Kept\npublish_date: 2024-01-01\n---\n\nBody of kept.\n",
+        )
+        .unwrap();
+        let mut files = find_markdown(&config.content_dir).unwrap();
+        files.push(dir.path().join("content/vanished.md"));
+        let loaded = load_owned(files, &config);
+        assert_eq!(loaded.articles.len(), 1);
+        assert!(!loaded.has_errors());
+        let message = loaded.diagnostics[0].to_string();
+        assert!(
+            message.contains("vanished.md: warning: the file disappeared"),
+            "{message}"
+        );
+    }
 }

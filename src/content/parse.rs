@@ -11,7 +11,7 @@ use crate::error::Diagnostic;
 
 /// The outcome of reading one file: the article if it is usable, and every problem found.
 #[derive(Debug)]
-pub struct Parsed {
+pub(crate) struct Parsed {
     /// The article, when no problem is an error.
     pub article: Option<Article>,
     /// Where the body starts in the bytes, when the file could be split.
@@ -22,13 +22,13 @@ pub struct Parsed {
 
 /// Parses the bytes of the file at `path` (used in messages and for the default slug).
 /// The article keeps its body in memory ([`Body::Text`]).
-pub fn parse(path: &Path, bytes: &[u8], config: &Config) -> Parsed {
+pub(crate) fn parse(path: &Path, bytes: &[u8], config: &Config) -> Parsed {
     parse_with(path, bytes, config, true)
 }
 
 /// Like [`parse`], but the article's body stays in its file ([`Body::InFile`]) and is
 /// read again only if it is shown, so a large archive is not held in memory.
-pub fn parse_leaving_body(path: &Path, bytes: &[u8], config: &Config) -> Parsed {
+pub(crate) fn parse_leaving_body(path: &Path, bytes: &[u8], config: &Config) -> Parsed {
     parse_with(path, bytes, config, false)
 }
 

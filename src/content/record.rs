@@ -1,7 +1,7 @@
 //! What the loader keeps of every article for the whole run: only what ordering,
 //! selection, duplicate checks and the ids file need. Everything else (subtitle,
 //! description, images, call to action …) is read again, one article at a time, for the
-//! few that are shown ([`Record::load_full`]).
+//! few that are shown ([`ArticleMeta::load_full`]).
 
 use std::path::Path;
 
@@ -15,13 +15,14 @@ use crate::error::{Error, Result};
 /// One valid article as [`load`](super::load) keeps it: its file, slug, feed id, publish
 /// date, draft flag and tags, in about 80 bytes plus two strings. The title is not
 /// kept: the ids file needs it only for new articles, and reads it back
-/// ([`Record::load_full`]).
+/// (`ArticleMeta::load_full`).
 ///
 /// A large archive is held in a tenth of the memory of the full [`Article`]s this way
-/// (docs/benchmark.md, "Design measurements"). [`Record::load_full`] reads the rest of the
+/// (docs/benchmark.md, "Design measurements"). `ArticleMeta::load_full` reads the rest of the
 /// front matter back from the file, checking that the file did not change since.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Record {
+#[non_exhaustive]
+pub struct ArticleMeta {
     /// The file's path, then the slug, the id, then each tag followed by `\0` (tags are
     /// cleaned of control characters, so `\0` cannot occur in one). One allocation per
     /// article: a separate path would cost another 30 bytes or so each.
@@ -44,7 +45,7 @@ pub struct Record {
     fingerprint: Fingerprint,
 }
 
-impl Record {
+impl ArticleMeta {
     /// The record of `article`, loaded from a file whose bytes had `fingerprint` and
     /// whose body starts at `body_offset`.
     ///
@@ -68,7 +69,7 @@ impl Record {
             text.push_str(tag);
             text.push('\0');
         }
-        Record {
+        ArticleMeta {
             text: text.into_boxed_str(),
             ends,
             odd_path,
@@ -81,13 +82,14 @@ impl Record {
     }
 
     /// The record of an article built in memory (tests, library users): its body is
-    /// not in a file, so [`Record::load_full`] is for loaded records only.
-    pub fn of(article: &Article) -> Self {
-        Record::new(article, 0, Fingerprint::of(b""))
+    /// not in a file, so [`ArticleMeta::load_full`] is for loaded records only.
+    #[cfg(test)]
+    pub(crate) fn of(article: &Article) -> Self {
+        ArticleMeta::new(article, 0, Fingerprint::of(b""))
     }
 
     /// The Markdown file it came from.
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         match &self.odd_path {
             Some(path) => path,
             None => Path::new(&self.text[..self.ends[0] as usize]),
@@ -101,24 +103,24 @@ impl Record {
 
     /// Stable identity for feed readers (front matter `id`, else the id the ids file
     /// recorded, else the absolute URL).
-    pub fn id(&self) -> &str {
+    pub(crate) fn id(&self) -> &str {
         &self.text[self.ends[1] as usize..self.ends[2] as usize]
     }
 
     /// Tags, in front-matter order.
-    pub fn tags(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn tags(&self) -> impl Iterator<Item = &str> {
         let tags = &self.text[self.ends[2] as usize..];
         tags.split_terminator('\0')
     }
 
     /// Whether the id is the article's own URL rather than an explicit `id:` (or one the
     /// ids file gave it).
-    pub fn id_is_url(&self) -> bool {
+    pub(crate) fn id_is_url(&self) -> bool {
         self.id_is_url
     }
 
     /// Gives the article another feed id (the one the ids file recorded for it).
-    pub fn set_id(&mut self, id: &str) {
+    pub(crate) fn set_id(&mut self, id: &str) {
         let [path_end, slug_end, id_end] = self.ends.map(|end| end as usize);
         let mut text = String::with_capacity(self.text.len() - (id_end - slug_end) + id.len());
         text.push_str(&self.text[..slug_end]);
@@ -136,7 +138,7 @@ impl Record {
     }
 
     /// Whether the article is visible at `now`: not a draft and not scheduled later.
-    pub fn is_published(&self, now: DateTime<Utc>) -> bool {
+    pub(crate) fn is_published(&self, now: DateTime<Utc>) -> bool {
         !self.draft && self.published <= now
     }
 
@@ -146,7 +148,7 @@ impl Record {
     ///
     /// Fails when the file changed or vanished since it was loaded: its front matter
     /// might no longer match this record.
-    pub fn load_full(&self, config: &Config) -> Result<Article> {
+    pub(crate) fn load_full(&self, config: &Config) -> Result<Article> {
         let bytes = std::fs::read(self.path()).map_err(|e| Error::io(self.path(), e))?;
         if Fingerprint::of(&bytes) != self.fingerprint {
             return Err(self.changed());
@@ -175,7 +177,7 @@ impl Record {
 }
 
 /// Loads the full [`Article`] of each record, in parallel, in the records' order.
-pub fn load_full(config: &Config, records: &[&Record]) -> Result<Vec<Article>> {
+pub fn load_full(config: &Config, records: &[&ArticleMeta]) -> Result<Vec<Article>> {
     use rayon::prelude::*;
     records.par_iter().map(|r| r.load_full(config)).collect()
 }
@@ -185,32 +187,17 @@ mod tests {
     use super::*;
 
     fn article() -> Article {
-        let url = url::Url::parse("https://example.com/a-b/").unwrap();
         Article {
-            path: "content/a-b.md".into(),
-            slug: "a-b".into(),
-            id: url.to_string(),
-            url,
             title: "A & B".into(),
             subtitle: Some("sub".into()),
-            description: None,
-            author: None,
-            read_time: None,
-            published: chrono::DateTime::UNIX_EPOCH,
-            updated: None,
-            created: None,
-            hero_image: None,
-            cta: None,
-            cta_url: None,
             tags: vec!["rust".into(), "web tools".into()],
-            draft: false,
-            body: super::super::Body::Text(String::new()),
+            ..Article::for_test("a-b", chrono::DateTime::UNIX_EPOCH)
         }
     }
 
     #[test]
     fn a_record_gives_back_the_fields_it_keeps() {
-        let mut record = Record::of(&article());
+        let mut record = ArticleMeta::of(&article());
         assert_eq!(record.path(), Path::new("content/a-b.md"));
         assert!(record.odd_path.is_none());
         assert_eq!(record.slug(), "a-b");
@@ -230,7 +217,7 @@ mod tests {
         use std::os::unix::ffi::OsStrExt;
         let mut odd = article();
         odd.path = std::ffi::OsStr::from_bytes(b"content/caf\xe9.md").into();
-        let mut record = Record::of(&odd);
+        let mut record = ArticleMeta::of(&odd);
         assert_eq!(record.path(), odd.path.as_path());
         record.set_id("tag:x");
         assert_eq!(record.path(), odd.path.as_path());
@@ -242,7 +229,7 @@ mod tests {
     fn an_article_without_tags_has_none() {
         let mut plain = article();
         plain.tags.clear();
-        assert_eq!(Record::of(&plain).tags().count(), 0);
+        assert_eq!(ArticleMeta::of(&plain).tags().count(), 0);
     }
 
     /// The memory of a 100k-article archive is mostly this record: it must stay small
@@ -250,14 +237,38 @@ mod tests {
     #[test]
     fn the_record_stays_small() {
         assert!(
-            std::mem::size_of::<Record>() <= 88,
-            "Record is {} bytes",
-            std::mem::size_of::<Record>()
+            std::mem::size_of::<ArticleMeta>() <= 88,
+            "ArticleMeta is {} bytes",
+            std::mem::size_of::<ArticleMeta>()
         );
         // One string for path, slug, id and tags.
-        let record = Record::of(&article());
+        let record = ArticleMeta::of(&article());
         let text = "content/a-b.md".len() + "a-b".len() + "https://example.com/a-b/".len() + 15;
         assert!(record.odd_path.is_none());
         assert_eq!(record.text.len(), text);
+    }
+
+    #[test]
+    fn articles_read_whole_still_leave_their_bodies_in_the_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let yaml = "site:\n  title: T\n  url: https://example.com/\n  description: D\n";
+        let config = Config::from_yaml(yaml.as_bytes(), &dir.path().join("herald.yaml")).unwrap();
+        std::fs::create_dir(dir.path().join("content")).unwrap();
+        for (name, date) in [("kept", "2024-01-01"), ("gone", "2024-01-02")] {
+            std::fs::write(
+                dir.path().join(format!("content/{name}.md")),
+                format!("---\ntitle: {name}\npublish_date: {date}\n---\n\nBody of {name}.\n"),
+            )
+            .unwrap();
+        }
+        let loaded = crate::content::load(&config).unwrap();
+        let records: Vec<&ArticleMeta> = loaded.articles.iter().collect();
+        let full = load_full(&config, &records).unwrap();
+        assert_eq!(full.len(), 2);
+        assert!(
+            full.iter()
+                .all(|a| matches!(a.body, crate::content::article::Body::InFile { .. })),
+            "the loader keeps no body in memory"
+        );
     }
 }

@@ -9,7 +9,7 @@
 
 /// Lower-cases `text` and keeps letters, digits, `-` and `_`; every other run of
 /// characters becomes one `-`. Non-ASCII letters are kept (URLs percent-encode them).
-pub fn slugify(text: &str) -> String {
+pub(crate) fn slugify(text: &str) -> String {
     let mut slug = String::with_capacity(text.len());
     let mut pending_dash = false;
     for c in text.chars().flat_map(char::to_lowercase) {

@@ -2,7 +2,7 @@
 
 /// A file cut at its `---` fences.
 #[derive(Debug, PartialEq, Eq)]
-pub struct Split<'a> {
+pub(crate) struct Split<'a> {
     /// The YAML between the fences.
     pub front_matter: &'a str,
     /// 1-based line of the first YAML line in the file.
@@ -13,7 +13,7 @@ pub struct Split<'a> {
 
 /// Why a file could not be split; each carries the line and how to fix it.
 #[derive(Debug, PartialEq, Eq)]
-pub struct SplitError {
+pub(crate) struct SplitError {
     /// 1-based line of the problem.
     pub line: usize,
     /// What is wrong and what to do.
@@ -21,7 +21,7 @@ pub struct SplitError {
 }
 
 /// Cuts `text` into front matter and body.
-pub fn split(text: &str) -> Result<Split<'_>, SplitError> {
+pub(crate) fn split(text: &str) -> Result<Split<'_>, SplitError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim().is_empty() {
         return Err(SplitError {

@@ -9,14 +9,14 @@ use std::borrow::Cow;
 /// XML 1.0 forbids or discourages them (feed readers show them as garbage), CommonMark
 /// turns NUL into U+FFFD, and in email they are noise. Content, Markdown and feeds all
 /// drop exactly this set.
-pub fn is_unwanted_char(c: char) -> bool {
+pub(crate) fn is_unwanted_char(c: char) -> bool {
     (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}')
 }
 
 /// `text` without [unwanted characters](is_unwanted_char), borrowed when it has none.
 /// It is also what an XML 1.0 document may contain, so every feed is well-formed
 /// whatever the articles hold (even articles built by hand, not loaded).
-pub fn without_unwanted(text: &str) -> Cow<'_, str> {
+pub(crate) fn without_unwanted(text: &str) -> Cow<'_, str> {
     if has_unwanted(text) {
         Cow::Owned(text.chars().filter(|&c| !is_unwanted_char(c)).collect())
     } else {
@@ -26,7 +26,7 @@ pub fn without_unwanted(text: &str) -> Cow<'_, str> {
 
 /// Removes [unwanted characters](is_unwanted_char), then trims. Content does it once, at
 /// load, which keeps feeds and email in agreement.
-pub fn clean(text: &str) -> String {
+pub(crate) fn clean(text: &str) -> String {
     without_unwanted(text).trim().to_string()
 }
 
@@ -89,7 +89,7 @@ fn may_start_unwanted(byte: u8) -> bool {
 }
 
 /// Escapes `text` for HTML element content and for quoted attribute values.
-pub fn escape_html(text: &str) -> String {
+pub(crate) fn escape_html(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len() + text.len() / 8);
     for c in text.chars() {
         match c {
@@ -106,7 +106,7 @@ pub fn escape_html(text: &str) -> String {
 
 /// Replaces every control character (CR and LF included) by a space and collapses
 /// runs of whitespace, so a value can never start a new header line.
-pub fn one_line(text: &str) -> String {
+pub(crate) fn one_line(text: &str) -> String {
     text.split(|c: char| c.is_whitespace() || c.is_control())
         .filter(|word| !word.is_empty())
         .collect::<Vec<_>>()

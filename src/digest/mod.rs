@@ -8,5 +8,5 @@ pub(crate) mod render;
 mod select;
 pub(crate) mod theme;
 
-pub use render::{RenderOptions, Rendered, render};
-pub use select::{History, Issue, issue_id, next_issue, resume_issue};
+pub(crate) use render::{RenderOptions, Rendered, render};
+pub(crate) use select::{History, Issue, next_issue, resume_issue};

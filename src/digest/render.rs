@@ -3,7 +3,7 @@
 
 use askama::Template;
 
-use super::theme::{DARK_CARD, DARK_PAGE, Look};
+use super::theme::{DARK_CARD, DARK_PAGE, ThemeView};
 use crate::config::Theme;
 use crate::content::Article;
 use crate::content::text::{escape_html, one_line};
@@ -27,7 +27,7 @@ const PREFERENCES_END: &str = "HERALD-PREFERENCES-END";
 
 /// What the templates need besides the articles.
 #[derive(Debug, Clone)]
-pub struct RenderOptions<'a> {
+pub(crate) struct RenderOptions<'a> {
     /// The site's name.
     pub site_title: &'a str,
     /// The site's home page.
@@ -69,7 +69,7 @@ pub(crate) struct PageOptions<'a> {
 
 /// An issue rendered once, shared by every recipient.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rendered {
+pub(crate) struct Rendered {
     /// The subject, on one line, without control characters.
     pub subject: String,
     /// The HTML part, CSS inlined, with the unsubscribe placeholder in it.
@@ -81,7 +81,7 @@ pub struct Rendered {
 impl Rendered {
     /// The HTML and text parts for one recipient, with their unsubscribe URL and their
     /// preferences URL (`None`: no preferences page, no link).
-    pub fn personalise(
+    pub(crate) fn personalise(
         &self,
         unsubscribe_url: &str,
         preferences_url: Option<&str>,
@@ -102,13 +102,13 @@ impl Rendered {
 
     /// What takes the place of a link's placeholder in the HTML part (the URL,
     /// escaped) and in the text part (the URL as it is).
-    pub fn unsubscribe_values(unsubscribe_url: &str) -> (String, &str) {
+    pub(crate) fn unsubscribe_values(unsubscribe_url: &str) -> (String, &str) {
         (escape_html(unsubscribe_url), unsubscribe_url)
     }
 
     /// The issue with its footer's preferences link (`on`: there is a preferences
     /// page) or without it; done once per issue, before the links are filled in.
-    pub fn with_preferences(&self, on: bool) -> Rendered {
+    pub(crate) fn with_preferences(&self, on: bool) -> Rendered {
         Rendered {
             subject: self.subject.clone(),
             html: marked_link(&self.html, on),
@@ -164,7 +164,7 @@ struct HtmlDigest<'a> {
     preferences_url: &'a str,
     preferences_start: &'a str,
     preferences_end: &'a str,
-    look: &'a Look,
+    look: &'a ThemeView,
     dark_page: &'a str,
     dark_card: String,
     /// The "View in browser" link (the email only).
@@ -184,17 +184,17 @@ struct TextDigest<'a> {
     preferences_url: &'a str,
     preferences_start: &'a str,
     preferences_end: &'a str,
-    look: &'a Look,
+    look: &'a ThemeView,
     browser_url: Option<&'a str>,
 }
 
 /// Renders an issue's articles (read whole, newest first: see [`crate::content::load_full`])
 /// into a subject, an HTML part and a text part.
-pub fn render(articles: &[Article], options: &RenderOptions<'_>) -> Result<Rendered> {
+pub(crate) fn render(articles: &[Article], options: &RenderOptions<'_>) -> Result<Rendered> {
     let articles: Vec<&Article> = articles.iter().collect();
     let views: Vec<ArticleView<'_>> = articles.iter().map(|a| view(a)).collect();
     let subject = subject(options.subject, options.site_title, &articles);
-    let look = Look::new(options.theme, options.postal_address, options.site_url);
+    let look = ThemeView::new(options.theme, options.postal_address, options.site_url);
     let html = html_digest(&articles, &views, &subject, &look, options, None)?;
     let html = inline_css(&html)?;
     let html = escape_in_attributes(&html);
@@ -235,7 +235,7 @@ pub(crate) fn render_page(
     let articles: Vec<&Article> = articles.iter().collect();
     let views: Vec<ArticleView<'_>> = articles.iter().map(|a| view(a)).collect();
     let subject = subject(options.subject, options.site_title, &articles);
-    let look = Look::new(options.theme, options.postal_address, options.site_url);
+    let look = ThemeView::new(options.theme, options.postal_address, options.site_url);
     html_digest(&articles, &views, &subject, &look, options, Some(page))
 }
 
@@ -245,7 +245,7 @@ fn html_digest(
     articles: &[&Article],
     views: &[ArticleView<'_>],
     subject: &str,
-    look: &Look,
+    look: &ThemeView,
     options: &RenderOptions<'_>,
     page: Option<&PageOptions<'_>>,
 ) -> Result<String> {
@@ -368,26 +368,16 @@ mod tests {
     use chrono::TimeZone;
 
     fn article(title: &str, cta: Option<&str>) -> Article {
-        let url = url::Url::parse("https://example.com/a/").unwrap();
+        let published = chrono::Utc.with_ymd_and_hms(2026, 1, 2, 0, 0, 0).unwrap();
         Article {
-            path: "content/a.md".into(),
-            slug: "a".into(),
-            id: url.to_string(),
-            url,
             title: title.into(),
             subtitle: Some("Sub & title".into()),
             description: Some("About <things>.".into()),
             author: Some("Ann".into()),
             read_time: Some("3 mins".into()),
-            published: chrono::Utc.with_ymd_and_hms(2026, 1, 2, 0, 0, 0).unwrap(),
-            updated: None,
-            created: None,
             hero_image: Some(url::Url::parse("https://cdn.example.com/a.jpg").unwrap()),
             cta: cta.map(str::to_string),
-            cta_url: None,
-            tags: vec![],
-            draft: false,
-            body: crate::content::Body::Text(String::new()),
+            ..Article::for_test("a", published)
         }
     }
 

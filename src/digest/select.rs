@@ -5,11 +5,11 @@ use std::collections::HashSet;
 use chrono::{DateTime, SecondsFormat, Utc};
 use sha2::{Digest, Sha256};
 
-use crate::content::Record;
+use crate::content::ArticleMeta;
 
 /// One issue of the digest.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Issue<'a> {
+pub(crate) struct Issue<'a> {
     /// Stable id derived from the cutoff and the article ids: a rerun after a crash
     /// computes the same id and resumes the same issue.
     pub id: String,
@@ -17,12 +17,12 @@ pub struct Issue<'a> {
     pub cutoff: DateTime<Utc>,
     /// The articles, newest first (read them whole with [`crate::content::load_full`]
     /// to render the issue).
-    pub articles: Vec<&'a Record>,
+    pub articles: Vec<&'a ArticleMeta>,
 }
 
 /// What earlier, completed issues held.
 #[derive(Debug, Clone, Default)]
-pub struct History {
+pub(crate) struct History {
     /// The cutoff of the latest completed issue; `None` before the first issue.
     pub last_cutoff: Option<DateTime<Utc>>,
     /// Every article id a completed issue held (so that an article published exactly
@@ -36,18 +36,18 @@ pub struct History {
 /// issue holds the newest `max_articles` published articles. Later issues hold the
 /// published articles after the previous cutoff, oldest first up to `max_articles`, so
 /// that the rest wait for the next issue instead of being skipped.
-pub fn next_issue<'a>(
-    articles: &'a [Record],
+pub(crate) fn next_issue<'a>(
+    articles: &'a [ArticleMeta],
     history: &History,
     now: DateTime<Utc>,
     max_articles: usize,
 ) -> Option<Issue<'a>> {
     let max_articles = max_articles.max(1);
     let published = articles.iter().filter(|a| a.is_published(now));
-    let mut chosen: Vec<&Record> = match history.last_cutoff {
+    let mut chosen: Vec<&ArticleMeta> = match history.last_cutoff {
         None => published.take(max_articles).collect(),
         Some(cutoff) => {
-            let mut newer: Vec<&Record> = published
+            let mut newer: Vec<&ArticleMeta> = published
                 .filter(|a| a.published >= cutoff && !history.issued.contains(a.id()))
                 .collect();
             newer.reverse();
@@ -67,11 +67,11 @@ pub fn next_issue<'a>(
 
 /// Rebuilds an issue that was started earlier from its stored article ids; ids whose
 /// article no longer exists are returned apart.
-pub fn resume_issue<'a>(
+pub(crate) fn resume_issue<'a>(
     id: &str,
     cutoff: DateTime<Utc>,
     ids: &[String],
-    articles: &'a [Record],
+    articles: &'a [ArticleMeta],
 ) -> (Issue<'a>, Vec<String>) {
     let mut found = Vec::new();
     let mut missing = Vec::new();
@@ -90,7 +90,10 @@ pub fn resume_issue<'a>(
 }
 
 /// `YYYYMMDD-` and 12 hex digits of SHA-256 over the cutoff and the article ids.
-pub fn issue_id<'i>(cutoff: DateTime<Utc>, ids: impl IntoIterator<Item = &'i str>) -> String {
+pub(crate) fn issue_id<'i>(
+    cutoff: DateTime<Utc>,
+    ids: impl IntoIterator<Item = &'i str>,
+) -> String {
     let mut hash = Sha256::new();
     hash.update(cutoff.to_rfc3339_opts(SecondsFormat::Secs, true).as_bytes());
     for id in ids {
@@ -107,27 +110,12 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
-    fn article(slug: &str, day: u32, draft: bool) -> Record {
-        let url = url::Url::parse(&format!("https://example.com/{slug}/")).unwrap();
-        Record::of(&crate::content::Article {
-            path: format!("content/{slug}.md").into(),
-            slug: slug.into(),
-            id: url.to_string(),
-            url,
+    fn article(slug: &str, day: u32, draft: bool) -> ArticleMeta {
+        let published = Utc.with_ymd_and_hms(2026, 1, day, 9, 0, 0).unwrap();
+        ArticleMeta::of(&crate::content::Article {
             title: slug.to_uppercase(),
-            subtitle: None,
-            description: None,
-            author: None,
-            read_time: None,
-            published: Utc.with_ymd_and_hms(2026, 1, day, 9, 0, 0).unwrap(),
-            updated: None,
-            created: None,
-            hero_image: None,
-            cta: None,
-            cta_url: None,
-            tags: vec![],
             draft,
-            body: crate::content::Body::Text(String::new()),
+            ..crate::content::Article::for_test(slug, published)
         })
     }
 
@@ -144,7 +132,7 @@ mod tests {
     }
 
     /// Newest first, as content::load returns them.
-    fn archive() -> Vec<Record> {
+    fn archive() -> Vec<ArticleMeta> {
         vec![
             article("future", 25, false),
             article("e", 15, false),

@@ -12,7 +12,7 @@ pub(crate) const DARK_CARD: Colour = Colour::rgb(0x1f, 0x29, 0x37);
 
 /// The theme, ready for a template.
 #[derive(Debug, Clone)]
-pub(crate) struct Look {
+pub(crate) struct ThemeView {
     /// Links and buttons, `#rrggbb` (checked at load: 4.5:1 with white).
     pub(crate) accent: String,
     /// Links in dark mode: the accent tinted until it reaches 4.5:1 on the dark card.
@@ -42,9 +42,9 @@ pub(crate) struct Snippet {
     pub(crate) text: String,
 }
 
-impl Look {
+impl ThemeView {
     /// The look of `theme` (already validated) on the site at `base`.
-    pub(crate) fn new(theme: &Theme, postal_address: Option<&str>, base: &url::Url) -> Look {
+    pub(crate) fn new(theme: &Theme, postal_address: Option<&str>, base: &url::Url) -> ThemeView {
         let accent = theme.accent_colour();
         let markdown = |source: &Option<String>| {
             source
@@ -55,7 +55,7 @@ impl Look {
                     text: snippet_text(s, base),
                 })
         };
-        Look {
+        ThemeView {
             accent: accent.to_string(),
             accent_dark: accent.readable_on(DARK_CARD).to_string(),
             logo: theme.logo.as_ref().map(|logo| LogoView {
@@ -78,7 +78,7 @@ pub(crate) struct PageFrame {
     pub(crate) site_url: String,
     pub(crate) language: String,
     /// `newsletter.theme` and the postal address, as the digest shows them.
-    pub(crate) look: Look,
+    pub(crate) look: ThemeView,
     pub(crate) dark_page: &'static str,
     pub(crate) dark_card: String,
 }
@@ -90,7 +90,7 @@ impl PageFrame {
             site_title: config.site.title.clone(),
             site_url: config.base_url.to_string(),
             language: config.site.language.clone().unwrap_or_else(|| "en".into()),
-            look: Look::new(
+            look: ThemeView::new(
                 &newsletter.theme,
                 newsletter.postal_address.as_deref(),
                 &config.base_url,
@@ -130,7 +130,7 @@ mod tests {
             footer: Some("  ".into()),
             ..Theme::default()
         };
-        let look = Look::new(&theme, Some("1 <Main> St\n\n  Town  \n"), &base);
+        let look = ThemeView::new(&theme, Some("1 <Main> St\n\n  Town  \n"), &base);
         assert_eq!(look.accent, "#1d4ed8");
         let dark = Colour::parse_hex(&look.accent_dark).unwrap();
         assert!(dark.contrast(DARK_CARD) >= 4.5, "{dark}");

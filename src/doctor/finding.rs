@@ -4,6 +4,7 @@ use std::fmt;
 
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Level {
     /// Set up correctly.
     Ok,
@@ -15,7 +16,7 @@ pub enum Level {
 
 impl Level {
     /// `ok`, `warn` or `error`.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Level::Ok => "ok",
             Level::Warn => "warn",
@@ -26,6 +27,7 @@ impl Level {
 
 /// Which part of the setup a finding is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Check {
     /// `herald.yaml` itself (`newsletter.from`, unsubscribe settings).
     Config,
@@ -41,7 +43,7 @@ pub enum Check {
 
 impl Check {
     /// `config`, `spf`, `dkim`, `dmarc` or `smtp`.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Check::Config => "config",
             Check::Spf => "spf",
@@ -54,6 +56,7 @@ impl Check {
 
 /// One line of the doctor's report.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Finding {
     /// How serious it is.
     pub level: Level,
@@ -78,6 +81,7 @@ impl fmt::Display for Finding {
 
 /// Every finding, in the order the checks ran.
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct Report {
     /// The findings.
     pub findings: Vec<Finding>,
@@ -93,7 +97,7 @@ impl Report {
     }
 
     /// How many findings have `level`.
-    pub fn count(&self, level: Level) -> usize {
+    pub(crate) fn count(&self, level: Level) -> usize {
         self.findings.iter().filter(|f| f.level == level).count()
     }
 

@@ -9,7 +9,9 @@
 //! ```no_run
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let config = herald::Config::load(std::path::Path::new("herald.yaml"))?;
-//! let report = herald::doctor::run(&config, &herald::config::Secrets::from_env(), &Default::default());
+//! let mut secrets = herald::config::Secrets::default();
+//! secrets.smtp_password = std::env::var("HERALD_SMTP_PASSWORD").ok();
+//! let report = herald::doctor::run(&config, &secrets, &Default::default());
 //! for finding in &report.findings {
 //!     println!("{finding}"); // e.g. "error dmarc: no DMARC record at _dmarc.example.com: add …"
 //! }
@@ -53,6 +55,7 @@ pub(crate) trait Dns {
 
 /// How `herald doctor` reaches the outside world.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Options {
     /// The DNS server to ask (`--dns`); `None` means the system resolver.
     pub dns_server: Option<SocketAddr>,

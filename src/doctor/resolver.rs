@@ -6,11 +6,11 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use hickory_resolver::TokioResolver;
-use hickory_resolver::config::{NameServerConfigGroup, ResolverConfig};
-use hickory_resolver::name_server::TokioConnectionProvider;
-use hickory_resolver::proto::ProtoError;
-use hickory_resolver::proto::ProtoErrorKind;
+use hickory_resolver::config::{NameServerConfig, ResolverConfig};
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::net::{DnsError, NetError, NoRecords};
 use hickory_resolver::proto::op::ResponseCode;
+use hickory_resolver::proto::rr::RData;
 
 use super::{Answer, Dns};
 
@@ -48,16 +48,12 @@ fn build(
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the DNS client: {e}"))?;
-    let provider = TokioConnectionProvider::default();
+    let provider = TokioRuntimeProvider::default();
     let mut builder = match server {
-        Some(address) => {
-            let servers =
-                NameServerConfigGroup::from_ips_clear(&[address.ip()], address.port(), true);
-            TokioResolver::builder_with_config(
-                ResolverConfig::from_parts(None, vec![], servers),
-                provider,
-            )
-        }
+        Some(address) => TokioResolver::builder_with_config(
+            ResolverConfig::from_name_servers(vec![name_server(address)]),
+            provider,
+        ),
         None => TokioResolver::builder(provider).map_err(|e| {
             format!(
                 "cannot read the system's DNS configuration ({e}); give a server with --dns 1.1.1.1"
@@ -68,7 +64,19 @@ fn build(
     options.timeout = timeout / 2;
     options.attempts = 2;
     options.edns0 = true;
-    Ok((runtime, builder.build()))
+    let resolver = builder
+        .build()
+        .map_err(|e| format!("cannot start the DNS client: {e}"))?;
+    Ok((runtime, resolver))
+}
+
+/// `address` over UDP, and TCP for long answers, both on its port.
+fn name_server(address: SocketAddr) -> NameServerConfig {
+    let mut config = NameServerConfig::udp_and_tcp(address.ip());
+    for connection in &mut config.connections {
+        connection.port = address.port();
+    }
+    config
 }
 
 impl Dns for Resolver {
@@ -87,12 +95,16 @@ impl Dns for Resolver {
         let answer = match lookup {
             Ok(Ok(found)) => Answer::Records(
                 found
+                    .answers()
                     .iter()
-                    .map(|txt| {
-                        txt.txt_data()
-                            .iter()
-                            .map(|part| String::from_utf8_lossy(part))
-                            .collect::<String>()
+                    .filter_map(|record| match &record.data {
+                        RData::TXT(txt) => Some(
+                            txt.txt_data
+                                .iter()
+                                .map(|part| String::from_utf8_lossy(part))
+                                .collect::<String>(),
+                        ),
+                        _ => None,
                     })
                     .collect(),
             ),
@@ -117,22 +129,28 @@ impl Resolver {
         )
     }
 
+    fn answered(&self, code: ResponseCode) -> String {
+        format!(
+            "{} answered {code} (the domain's name servers may be broken)",
+            self.server
+        )
+    }
+
     /// NXDOMAIN and "no TXT record" are [`Answer::Missing`]; the rest are failures.
-    fn classify(&self, error: &ProtoError) -> Answer {
-        match error.kind() {
-            ProtoErrorKind::NoRecordsFound(no)
-                if matches!(
-                    no.response_code,
-                    ResponseCode::NoError | ResponseCode::NXDomain
-                ) =>
-            {
-                Answer::Missing
-            }
-            ProtoErrorKind::NoRecordsFound(no) => Answer::Failed(format!(
-                "{} answered {} (the domain's name servers may be broken)",
-                self.server, no.response_code
-            )),
-            ProtoErrorKind::Timeout => Answer::Failed(self.no_answer()),
+    fn classify(&self, error: &NetError) -> Answer {
+        match error {
+            NetError::Dns(DnsError::NoRecordsFound(NoRecords {
+                response_code: ResponseCode::NoError | ResponseCode::NXDomain,
+                ..
+            })) => Answer::Missing,
+            NetError::Dns(
+                DnsError::ResponseCode(code)
+                | DnsError::NoRecordsFound(NoRecords {
+                    response_code: code,
+                    ..
+                }),
+            ) => Answer::Failed(self.answered(*code)),
+            NetError::Timeout => Answer::Failed(self.no_answer()),
             _ if error.to_string().to_ascii_lowercase().contains("timed out") => {
                 Answer::Failed(self.no_answer())
             }

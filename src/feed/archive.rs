@@ -8,15 +8,15 @@
 //! pages keep their items. Walking the current document and then the pages from the
 //! newest to the oldest meets every published article exactly once.
 
-use crate::content::Record;
+use crate::content::ArticleMeta;
 
 /// A feed's items, newest first, shared between the current document and the pages.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Split<'s, 'a> {
     /// The current document's items, newest first.
-    pub(crate) current: &'s [&'a Record],
+    pub(crate) current: &'s [&'a ArticleMeta],
     /// The archived items, newest first.
-    archived: &'s [&'a Record],
+    archived: &'s [&'a ArticleMeta],
     /// Items per full page.
     page_size: usize,
 }
@@ -26,7 +26,7 @@ impl<'s, 'a> Split<'s, 'a> {
     /// `limit` (0: all) are current; the rest are archived when `archives` is on, else
     /// left out.
     pub(crate) fn new(
-        items: &'s [&'a Record],
+        items: &'s [&'a ArticleMeta],
         limit: usize,
         archives: bool,
         page_size: usize,
@@ -51,7 +51,7 @@ impl<'s, 'a> Split<'s, 'a> {
 
     /// The items of archive page `n` (1 is the oldest), newest first; empty when there
     /// is no such page.
-    pub(crate) fn page(&self, n: usize) -> &'s [&'a Record] {
+    pub(crate) fn page(&self, n: usize) -> &'s [&'a ArticleMeta] {
         if n == 0 || n > self.pages() {
             return &[];
         }
@@ -72,7 +72,7 @@ mod tests {
     use crate::config::Config;
 
     /// `count` articles, newest first, titled by their age rank (0 the oldest).
-    fn articles(count: usize) -> Vec<Record> {
+    fn articles(count: usize) -> Vec<ArticleMeta> {
         let yaml = "site:\n  title: T\n  url: https://example.com/\n  description: D\n";
         let config = Config::from_yaml(yaml.as_bytes(), Path::new("herald.yaml")).unwrap();
         (0..count)
@@ -83,12 +83,12 @@ mod tests {
                 let article = crate::content::parse(Path::new(&path), text.as_bytes(), &config)
                     .article
                     .unwrap();
-                Record::of(&article)
+                ArticleMeta::of(&article)
             })
             .collect()
     }
 
-    fn titles(items: &[&Record]) -> Vec<usize> {
+    fn titles(items: &[&ArticleMeta]) -> Vec<usize> {
         items
             .iter()
             .map(|a| a.slug().trim_start_matches('0').parse().unwrap_or(0))
@@ -98,7 +98,7 @@ mod tests {
     #[test]
     fn pages_are_filled_from_the_oldest() {
         let articles = articles(12);
-        let refs: Vec<&Record> = articles.iter().collect();
+        let refs: Vec<&ArticleMeta> = articles.iter().collect();
         let split = Split::new(&refs, 3, true, 4);
         assert_eq!(titles(split.current), [11, 10, 9]);
         assert_eq!(split.pages(), 3);
@@ -111,7 +111,7 @@ mod tests {
     #[test]
     fn current_and_pages_hold_every_article_once() {
         let articles = articles(23);
-        let refs: Vec<&Record> = articles.iter().collect();
+        let refs: Vec<&ArticleMeta> = articles.iter().collect();
         for (limit, size) in [(1, 1), (5, 5), (5, 3), (20, 50), (22, 1), (23, 4), (30, 2)] {
             let split = Split::new(&refs, limit, true, size);
             let mut seen = titles(split.current);
@@ -127,7 +127,7 @@ mod tests {
     fn a_new_article_changes_only_the_newest_page() {
         let before = articles(10);
         let after = articles(11);
-        let (before, after): (Vec<&Record>, Vec<&Record>) =
+        let (before, after): (Vec<&ArticleMeta>, Vec<&ArticleMeta>) =
             (before.iter().collect(), after.iter().collect());
         let (old, new) = (
             Split::new(&before, 2, true, 3),
@@ -144,7 +144,7 @@ mod tests {
     #[test]
     fn no_limit_or_no_archives_means_no_pages() {
         let articles = articles(5);
-        let refs: Vec<&Record> = articles.iter().collect();
+        let refs: Vec<&ArticleMeta> = articles.iter().collect();
         assert_eq!(Split::new(&refs, 0, true, 2).current.len(), 5);
         assert_eq!(Split::new(&refs, 0, true, 2).pages(), 0);
         let off = Split::new(&refs, 2, false, 2);

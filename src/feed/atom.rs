@@ -13,6 +13,7 @@ use super::history;
 use super::item::Item;
 use super::site::{GENERATOR, GENERATOR_URI, Site, VERSION, image_type, link_stylesheet};
 use crate::config::Config;
+#[cfg(test)]
 use crate::content::Article;
 use crate::error::{Error, Result};
 
@@ -20,7 +21,8 @@ use crate::error::{Error, Result};
 pub(crate) const ATOM_TYPE: &str = "application/atom+xml";
 
 /// Renders `items` (in the given order) as an Atom 1.0 document.
-pub fn render(config: &Config, items: &[&Article]) -> Result<String> {
+#[cfg(test)]
+pub(crate) fn render(config: &Config, items: &[&Article]) -> Result<String> {
     let site = Site::new(config, items);
     let options = super::stream::Options::of(config, &site.place);
     super::stream::to_string(&Atom::new(config, &site)?, items, options)
@@ -162,7 +164,7 @@ fn feed(config: &Config, site: &Site) -> Result<Feed> {
 
 /// Atom requires `updated` even without entries: an empty feed gets this fixed date,
 /// 2000-01-01T00:00:00Z (the epoch would be flagged as implausible by validators).
-pub fn empty_feed_updated() -> DateTime<Utc> {
+pub(crate) fn empty_feed_updated() -> DateTime<Utc> {
     DateTime::from_timestamp(946_684_800, 0).unwrap_or(DateTime::UNIX_EPOCH)
 }
 
@@ -208,7 +210,7 @@ fn entry(item: &Item<'_>, host: &str) -> Entry {
 /// The `atom:id`, which must be an IRI: the article's `id` when it is already a clean
 /// absolute URI of a well-known scheme, else a `tag:` URI (RFC 4151) minted from the
 /// site's host, the publish date and the id (percent-encoded).
-pub fn entry_id(item: &Item<'_>, host: &str) -> String {
+pub(crate) fn entry_id(item: &Item<'_>, host: &str) -> String {
     if is_clean_uri(&item.id) {
         return item.id.clone();
     }

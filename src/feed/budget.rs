@@ -15,7 +15,7 @@ use crate::error::Result;
 
 /// What the budget took out of one feed file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Trimmed {
+pub(crate) struct Trimmed {
     /// The file under `output_dir`, e.g. `rss.xml` or `tags/rust/atom.xml`.
     pub file: String,
     /// The budget, `feeds.max_bytes`.

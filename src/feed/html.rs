@@ -10,7 +10,7 @@ use crate::content::text::escape_html;
 /// All front-matter text is escaped; the hero image and the call-to-action link are the
 /// article's absolute URLs, so the result has no relative `href` or `src` as long as
 /// `body` has none (see [`Article::render_html`]).
-pub fn content_html(article: &Article, body: &str) -> String {
+pub(crate) fn content_html(article: &Article, body: &str) -> String {
     let mut html = header(article);
     let cta = call_to_action(article);
     html.reserve(body.len() + 1 + cta.len());

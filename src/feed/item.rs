@@ -13,7 +13,7 @@ const EXCERPT_CHARS: usize = 280;
 
 /// One article ready to be written in any format.
 #[derive(Debug, Clone)]
-pub struct Item<'a> {
+pub(crate) struct Item<'a> {
     /// The article (for its dates and URLs, which are always XML-safe).
     pub article: &'a Article,
     /// The article's `id`.
@@ -38,7 +38,7 @@ impl<'a> Item<'a> {
     /// Copies `article`'s text without XML-forbidden characters and, for
     /// [`FeedContent::Full`], renders its Markdown. A summary-only item renders the
     /// Markdown only when it needs the start of the text.
-    pub fn new(article: &'a Article, content: FeedContent) -> Result<Self> {
+    pub(crate) fn new(article: &'a Article, content: FeedContent) -> Result<Self> {
         let (html, teaser) = match content {
             FeedContent::Full => {
                 let html = content_html(article, &article.render_html()?);
@@ -59,7 +59,7 @@ impl<'a> Item<'a> {
     }
 
     /// The HTML content's length, for buffer sizes.
-    pub fn html_len(&self) -> usize {
+    pub(crate) fn html_len(&self) -> usize {
         self.html.as_ref().map_or(0, String::len)
     }
 }

@@ -8,11 +8,12 @@ use super::document::{Format, Fragment, layout_error};
 use super::item::Item;
 use super::site::Site;
 use crate::config::Config;
+#[cfg(test)]
 use crate::content::Article;
 use crate::error::{Error, Result};
 
 /// The `version` of the JSON Feed format written.
-pub const VERSION: &str = "https://jsonfeed.org/version/1.1";
+pub(crate) const VERSION: &str = "https://jsonfeed.org/version/1.1";
 
 /// The top-level JSON Feed object.
 #[derive(Debug, Serialize)]
@@ -71,18 +72,19 @@ struct Author<'a> {
     name: &'a str,
 }
 
-/// What the JSON pretty printer writes around the only item of [`Only`].
+/// What the JSON pretty printer writes around the only item of [`ItemsOnly`].
 const ONLY_PREFIX: &[u8] = b"{\n  \"items\": [";
 const ONLY_SUFFIX: &[u8] = b"\n  ]\n}";
 
 /// A document holding just `items`, at the depth the items have in [`Feed`].
 #[derive(Serialize)]
-struct Only<'a> {
+struct ItemsOnly<'a> {
     items: &'a [JsonItem<'a>],
 }
 
 /// Renders `items` (in the given order) as a pretty-printed JSON Feed 1.1 document.
-pub fn render(config: &Config, items: &[&Article]) -> Result<String> {
+#[cfg(test)]
+pub(crate) fn render(config: &Config, items: &[&Article]) -> Result<String> {
     let site = Site::new(config, items);
     let options = super::stream::Options::of(config, &site.place);
     super::stream::to_string(&Json::new(config, &site)?, items, options)
@@ -150,7 +152,7 @@ impl Format for Json {
         let items = [item(one)];
         let mut json =
             Vec::with_capacity(one.html_len() + one.html_len() / 8 + one.teaser.len() + 1024);
-        serde_json::to_writer_pretty(&mut json, &Only { items: &items }).map_err(fail)?;
+        serde_json::to_writer_pretty(&mut json, &ItemsOnly { items: &items }).map_err(fail)?;
         let cut = |json: &[u8]| {
             let inner = json.strip_prefix(ONLY_PREFIX)?.strip_suffix(ONLY_SUFFIX)?;
             Some(ONLY_PREFIX.len()..ONLY_PREFIX.len() + inner.len())
@@ -191,6 +193,6 @@ fn author(name: &str) -> Author<'_> {
 }
 
 /// RFC 3339 in UTC with a `Z`: `2024-03-15T09:30:00Z`.
-pub fn rfc3339(date: DateTime<Utc>) -> String {
+pub(crate) fn rfc3339(date: DateTime<Utc>) -> String {
     date.to_rfc3339_opts(SecondsFormat::Secs, true)
 }

@@ -1,11 +1,11 @@
 //! The feeds: which articles they show ([`select`]) and one file per format
-//! ([`rss`], [`atom`], [`json`]).
+//! (`rss`, `atom`, `json`).
 //!
 //! Each article's Markdown is rendered once per build and shared by the three formats.
 //! The documents are streamed: items are rendered a chunk at a time, in parallel, and
-//! written in order, so memory holds a few chunks rather than whole documents. [`stage`]
-//! streams them into the output files (comparing with the files already there),
-//! [`render_all`] into strings. Every output is a pure function of the config and the
+//! written in order, so memory holds a few chunks rather than whole documents.
+//! [`crate::build::build`] streams them into the output files (comparing with the
+//! files already there), [`render_all`] into strings. Every output is a pure function of the config and the
 //! items: the feed's own date is the newest item's, never the clock, so unchanged
 //! content gives byte-identical files.
 //!
@@ -14,7 +14,7 @@
 //! use std::path::Path;
 //! let config = herald::Config::load(Path::new("herald.yaml"))?;
 //! let loaded = herald::content::load(&config)?;
-//! let items = herald::feed::select(&loaded.articles, chrono::Utc::now(), config.feeds.limit);
+//! let items = herald::feed::select(&loaded.articles, chrono::Utc::now(), config.feed_limit());
 //! let items = herald::content::load_full(&config, &items)?;
 //! let feeds = herald::feed::render_all(&config, &items.iter().collect::<Vec<_>>())?;
 //! assert!(feeds.rss.starts_with("<?xml"));
@@ -23,34 +23,36 @@
 //! ```
 
 mod archive;
-pub mod atom;
+pub(crate) mod atom;
 mod budget;
 mod document;
 mod history;
 mod html;
 mod item;
-pub mod json;
+pub(crate) mod json;
 mod page;
 mod place;
 mod publish;
 mod rendered;
-pub mod rss;
+pub(crate) mod rss;
 mod select;
 mod site;
 mod stale;
 mod stream;
 mod tags;
 
-pub use budget::Trimmed;
-pub use html::content_html;
-pub use page::PAGE_FILES;
-pub use publish::OutputBytes;
-pub(crate) use publish::Plan;
-pub(crate) use rendered::record as record_rendered;
 pub use select::select;
+
+pub(crate) use budget::Trimmed;
+pub(crate) use page::PAGE_FILES;
+pub(crate) use publish::OutputBytes;
+pub(crate) use publish::PublishPlan;
+pub(crate) use rendered::record as record_rendered;
 pub(crate) use stale::remove as remove_stale;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
+#[cfg(test)]
+use std::path::PathBuf;
 
 use document::Format;
 use site::Site;
@@ -59,15 +61,17 @@ use stream::Sink;
 use crate::config::Config;
 use crate::content::Article;
 use crate::error::Result;
-use crate::output::{self, ChangeWriter, Staged, Written};
+#[cfg(test)]
+use crate::output::{self, Written};
+use crate::output::{ChangeWriter, Staged};
 
 /// The RSS 2.0 file's name, under `output_dir` and under `site.url`.
-pub const RSS_FILE: &str = "rss.xml";
+pub(crate) const RSS_FILE: &str = "rss.xml";
 /// The Atom 1.0 file's name, under `output_dir` and under `site.url`.
-pub const ATOM_FILE: &str = "atom.xml";
+pub(crate) const ATOM_FILE: &str = "atom.xml";
 /// The JSON Feed 1.1 file's name, under `output_dir` and under `site.url`.
-pub const JSON_FILE: &str = "feed.json";
-/// The three file names, in the order of [`stage`] and [`write_all`].
+pub(crate) const JSON_FILE: &str = "feed.json";
+/// The three file names: RSS, Atom, JSON Feed.
 pub const FILES: [&str; 3] = [RSS_FILE, ATOM_FILE, JSON_FILE];
 /// Every file of one feed document: the three formats ([`FILES`]), then their HTML
 /// pages ([`PAGE_FILES`]).
@@ -81,18 +85,19 @@ pub(crate) const DOCUMENT_FILES: [&str; 6] = [
 ];
 /// The XSL stylesheet's name, under `output_dir` and under `site.url`, beside the feeds
 /// (`feeds.stylesheet`).
-pub const STYLESHEET_FILE: &str = "feed.xsl";
+pub(crate) const STYLESHEET_FILE: &str = "feed.xsl";
 /// herald's own stylesheet, `templates/feed.xsl`.
-pub const BUILTIN_STYLESHEET: &str = include_str!("../../templates/feed.xsl");
+pub(crate) const BUILTIN_STYLESHEET: &str = include_str!("../../templates/feed.xsl");
 
 /// The three feed documents for one set of items.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Feeds {
-    /// RSS 2.0, for [`RSS_FILE`].
+#[non_exhaustive]
+pub struct RenderedFeeds {
+    /// RSS 2.0, for `rss.xml`.
     pub rss: String,
-    /// Atom 1.0, for [`ATOM_FILE`].
+    /// Atom 1.0, for `atom.xml`.
     pub atom: String,
-    /// JSON Feed 1.1, for [`JSON_FILE`].
+    /// JSON Feed 1.1, for `feed.json`.
     pub json: String,
 }
 
@@ -100,12 +105,12 @@ pub struct Feeds {
 /// rendering each article's Markdown once, in parallel, within `feeds.max_bytes`.
 ///
 /// The documents are streamed into memory, so they are held whole; to write files,
-/// [`stage`] or [`write_all`] hold only a few items at a time.
-pub fn render_all(config: &Config, items: &[&Article]) -> Result<Feeds> {
+/// [`crate::build::build`] holds only a few items at a time.
+pub fn render_all(config: &Config, items: &[&Article]) -> Result<RenderedFeeds> {
     let mut documents: [Vec<u8>; 3] = Default::default();
     let (formats, _) = stream_to(config, &Site::new(config, items), items, &mut documents)?;
     let [rss, atom, json] = documents;
-    Ok(Feeds {
+    Ok(RenderedFeeds {
         rss: stream::into_string(&formats.rss, rss)?,
         atom: stream::into_string(&formats.atom, atom)?,
         json: stream::into_string(&formats.json, json)?,
@@ -115,7 +120,7 @@ pub fn render_all(config: &Config, items: &[&Article]) -> Result<Feeds> {
 /// The three feed files of [`stage`] and their HTML pages, waiting for
 /// [`output::commit`].
 #[derive(Debug)]
-pub struct StagedFeeds {
+pub(crate) struct StagedFeeds {
     /// RSS, Atom and JSON, in the order of [`FILES`].
     pub files: [Staged; 3],
     /// The HTML page of each ([`PAGE_FILES`]: `rss.html`, `atom.html`, `feed.html`),
@@ -130,7 +135,8 @@ pub struct StagedFeeds {
 /// file whose bytes do not change is never written, and the others wait in temporary
 /// files for [`output::commit`]. On error, nothing is left behind and the old files are
 /// as they were.
-pub fn stage(config: &Config, items: &[&Article], dir: &Path) -> Result<StagedFeeds> {
+#[cfg(test)]
+pub(crate) fn stage(config: &Config, items: &[&Article], dir: &Path) -> Result<StagedFeeds> {
     stage_document(config, &Site::new(config, items), items, dir)
 }
 
@@ -217,7 +223,8 @@ fn stream_to<S: Sink>(
 
 /// [`stage`], then publishes the three files and their HTML pages together with
 /// [`output::commit`]; says for each feed file whether it changed.
-pub fn write_all(
+#[cfg(test)]
+pub(crate) fn write_all(
     config: &Config,
     items: &[&Article],
     dir: &Path,
@@ -251,3 +258,6 @@ impl Formats {
         [&self.rss, &self.atom, &self.json]
     }
 }
+
+#[cfg(test)]
+mod tests;

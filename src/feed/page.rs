@@ -22,7 +22,7 @@ use crate::content::Article;
 use crate::error::{Error, Result};
 
 /// The page of each of [`super::FILES`], in that order.
-pub const PAGE_FILES: [&str; 3] = ["rss.html", "atom.html", "feed.html"];
+pub(crate) const PAGE_FILES: [&str; 3] = ["rss.html", "atom.html", "feed.html"];
 
 /// The name of the page of the feed format whose current file is `file`.
 pub(crate) fn page_file(file: &str) -> Option<&'static str> {

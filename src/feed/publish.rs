@@ -3,12 +3,13 @@
 //! (a tag's feed only with `feeds.tag_archives`).
 //!
 //! Documents are rendered a few at a time (a page holds `feeds.archive_page_size`
-//! items): the plan holds only each article's [`Record`], and a document's articles are
+//! items): the plan holds only each article's [`ArticleMeta`], and a document's articles are
 //! read whole ([`content::load_full`]) just before it is rendered and dropped after, so
 //! memory grows with a page, not with the archive; bodies stay in their files until
-//! their page is rendered. Each document is published (its six files renamed into
-//! place together) as soon as it is complete, a feed's pages before its current
-//! document, so no staged file waits for the rest of the build.
+//! their page is rendered. Documents are published (each one's six files renamed into
+//! place together) as they complete, up to [`PAGES_PER_COMMIT`] pages at a time so that
+//! their files reach the disk in one flush, a feed's pages before its current document:
+//! no staged file waits for the rest of the build.
 //!
 //! A document whose inputs did not change since the last build is not even rendered
 //! ([`super::rendered`]): a rebuild renders only what a change reached (a new article:
@@ -26,15 +27,15 @@ use super::site::Site;
 use super::tags::{self, TagFeed};
 use super::{DOCUMENT_FILES, select, stage_document};
 use crate::config::Config;
-use crate::content::{self, Article, Record};
+use crate::content::{self, Article, ArticleMeta};
 use crate::error::{Diagnostic, Error, Result};
 use crate::output::{self, Staged, Written};
 
 /// The feeds of one build.
 #[derive(Debug)]
-pub(crate) struct Plan<'a> {
+pub(crate) struct PublishPlan<'a> {
     /// Every published article, newest first: the site's feed.
-    published: Vec<&'a Record>,
+    published: Vec<&'a ArticleMeta>,
     /// The tags' feeds (empty unless `feeds.per_tag`).
     tags: Vec<TagFeed<'a>>,
     /// Tags that could not get a feed (no slug, or a slug two tags share).
@@ -45,13 +46,13 @@ pub(crate) struct Plan<'a> {
 struct Feed<'p, 'a> {
     folder: String,
     tag: Option<&'p str>,
-    items: &'p [&'a Record],
+    items: &'p [&'a ArticleMeta],
 }
 
 /// How many bytes each kind of feed output holds after a build, written or left as it
 /// was (`herald build -v`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct OutputBytes {
+pub(crate) struct OutputBytes {
     /// The site's current documents: `rss.xml`, `atom.xml`, `feed.json`.
     pub current: u64,
     /// Every archive page's three formats: the site's and, with `feeds.tag_archives`,
@@ -80,7 +81,7 @@ impl OutputBytes {
     }
 
     /// Every kind together.
-    pub fn total(&self) -> u64 {
+    pub(crate) fn total(&self) -> u64 {
         self.current + self.archive + self.tags + self.pages
     }
 }
@@ -116,32 +117,42 @@ struct Staging {
     files: Vec<Staged>,
 }
 
+/// Archive pages committed together: the new files of one commit reach the disk in one
+/// flush (see [`output::commit`]), and a flush per page would cost more than rendering
+/// it; few enough that the staged files waiting for it stay a few megabytes.
+const PAGES_PER_COMMIT: usize = 16;
+
 impl Published {
-    /// Renames the files of one document into place, all of them or (on error) none
-    /// that were not yet, and counts them.
-    fn commit(&mut self, staging: Staging) -> Result<()> {
-        for file in &staging.files {
-            self.bytes.add(&staging.place, file);
-            match file.written() {
-                Written::Changed => self.written.push(file.path().to_path_buf()),
-                Written::Unchanged => self.unchanged.push(file.path().to_path_buf()),
+    /// Renames the files of each document into place, a document after the one before
+    /// it, and counts them. The new files are flushed to disk together first, so a
+    /// failure then leaves every document as it was.
+    fn commit(&mut self, documents: Vec<Staging>) -> Result<()> {
+        let mut files = Vec::new();
+        for staging in documents {
+            for file in &staging.files {
+                self.bytes.add(&staging.place, file);
+                match file.written() {
+                    Written::Changed => self.written.push(file.path().to_path_buf()),
+                    Written::Unchanged => self.unchanged.push(file.path().to_path_buf()),
+                }
             }
+            files.extend(staging.files);
         }
-        output::commit(staging.files)?;
+        output::commit(files)?;
         Ok(())
     }
 }
 
-impl<'a> Plan<'a> {
+impl<'a> PublishPlan<'a> {
     /// The feeds for the articles published at `now`.
-    pub(crate) fn new(config: &Config, articles: &'a [Record], now: DateTime<Utc>) -> Self {
+    pub(crate) fn new(config: &Config, articles: &'a [ArticleMeta], now: DateTime<Utc>) -> Self {
         let published = select(articles, now, 0);
         let (tags, diagnostics) = if config.feeds.per_tag {
             tags::group(&published)
         } else {
             Default::default()
         };
-        Plan {
+        PublishPlan {
             published,
             tags,
             diagnostics,
@@ -153,8 +164,8 @@ impl<'a> Plan<'a> {
         split(config, None, &self.published).current.len()
     }
 
-    /// Renders every document into `dir` and publishes each as soon as its files are
-    /// complete (see [`super::stage`]): a document's files are renamed into place
+    /// Renders every document into `dir` and publishes them as they complete (see
+    /// [`super::stage`]), a few pages at a time: a document's files are renamed into place
     /// together, a feed's archive pages before the current document that links to them.
     /// On error, the documents not yet published are as they were, no temporary file is
     /// left, and the folders this created are removed when empty.
@@ -198,8 +209,9 @@ impl<'a> Plan<'a> {
             )?;
             let current = published.take(current, &mut rendered);
             // Pages render a few at a time, so that one page's writing overlaps the next
-            // one's rendering; each is published as soon as it and those before it are.
+            // one's rendering; they are published in order, a group at a time.
             let numbers: Vec<usize> = (1..=pages).collect();
+            let mut waiting = Vec::new();
             for batch in numbers.chunks(PAGES_AT_ONCE) {
                 let outcomes: Vec<Result<Outcome>> = batch
                     .par_iter()
@@ -209,11 +221,14 @@ impl<'a> Plan<'a> {
                     })
                     .collect();
                 for outcome in outcomes {
-                    let page = published.take(outcome?, &mut rendered);
-                    published.commit(page)?;
+                    waiting.push(published.take(outcome?, &mut rendered));
+                }
+                if waiting.len() >= PAGES_PER_COMMIT {
+                    published.commit(std::mem::take(&mut waiting))?;
                 }
             }
-            published.commit(current)?;
+            waiting.push(current);
+            published.commit(waiting)?;
             published.feeds.push((feed.folder, pages));
         }
         Ok(())
@@ -238,7 +253,11 @@ impl<'a> Plan<'a> {
 /// How the feed of `tag` (`None`: the site's) shares `items` between its current
 /// document and its archive pages: a tag's feed has pages only with
 /// `feeds.tag_archives`.
-fn split<'s, 'a>(config: &Config, tag: Option<&str>, items: &'s [&'a Record]) -> Split<'s, 'a> {
+fn split<'s, 'a>(
+    config: &Config,
+    tag: Option<&str>,
+    items: &'s [&'a ArticleMeta],
+) -> Split<'s, 'a> {
     let feeds = &config.feeds;
     let archives = feeds.archives && (tag.is_none() || feeds.tag_archives);
     Split::new(items, feeds.limit, archives, feeds.archive_page_size.get())
@@ -278,7 +297,7 @@ fn stage_one(
     dir: &Path,
     feed: &Feed<'_, '_>,
     place: Place,
-    items: &[&Record],
+    items: &[&ArticleMeta],
     rendered: &Rendered,
 ) -> Result<Outcome> {
     let key = rendered.key(&place, feed.tag, items);

@@ -29,8 +29,8 @@ use sha2::{Digest, Sha256};
 
 use super::place::{Page, Place};
 use super::{DOCUMENT_FILES, FILES};
-use crate::config::{Config, FeedContent, Feeds, Site, Stylesheet};
-use crate::content::Record;
+use crate::config::{Config, FeedContent, FeedSettings, Site, Stylesheet};
+use crate::content::ArticleMeta;
 use crate::error::{Diagnostic, Result};
 use crate::output::ChangeWriter;
 
@@ -68,7 +68,7 @@ impl Stamp {
 }
 
 /// The settings that shape a document's bytes, with herald's version (a newer herald
-/// may write differently). Built by destructuring [`Site`] and [`Feeds`] field by
+/// may write differently). Built by destructuring [`Site`] and [`FeedSettings`] field by
 /// field: a field added to either does not compile until it is placed here or named as
 /// shaping no document.
 #[derive(Debug, Serialize)]
@@ -100,7 +100,7 @@ impl<'a> Settings<'a> {
             author,
             timezone,
         } = &config.site;
-        let Feeds {
+        let FeedSettings {
             content,
             stylesheet,
             websub_hub,
@@ -207,7 +207,7 @@ struct Line {
 
 /// One recorded document: its key and its files.
 #[derive(Debug)]
-struct Entry {
+struct DocumentStamps {
     key: Key,
     stamps: [Stamp; FILE_COUNT],
 }
@@ -218,7 +218,7 @@ pub(crate) struct Rendered {
     /// The hash of the settings, in hexadecimal: every key's first input.
     settings: String,
     /// Recorded documents, by the path of their RSS file.
-    known: HashMap<String, Entry>,
+    known: HashMap<String, DocumentStamps>,
     /// Whether a document this record would skip was rendered and came out the same:
     /// `None` until one is tried.
     trusted: Option<bool>,
@@ -240,7 +240,7 @@ impl Rendered {
 
     /// The key of the document at `place` of the feed of `tag` (`None`: the site's),
     /// holding `items`.
-    pub(crate) fn key(&self, place: &Place, tag: Option<&str>, items: &[&Record]) -> Key {
+    pub(crate) fn key(&self, place: &Place, tag: Option<&str>, items: &[&ArticleMeta]) -> Key {
         let (prev_archive, next_archive) = match place.page {
             Page::Current => (place.pages, 0),
             Page::Archive(n) => (n - 1, if n < place.pages { n + 1 } else { 0 }),
@@ -406,7 +406,7 @@ fn parse_key(hex: &str) -> Option<Key> {
 
 /// The record's documents. Another first line (an older format, another program's
 /// file) gives nothing; lines that do not parse are left out.
-fn parse(reader: impl BufRead) -> HashMap<String, Entry> {
+fn parse(reader: impl BufRead) -> HashMap<String, DocumentStamps> {
     let mut lines = reader.lines();
     let header = lines
         .next()
@@ -422,7 +422,7 @@ fn parse(reader: impl BufRead) -> HashMap<String, Entry> {
             let key = parse_key(&line.key)?;
             Some((
                 line.document,
-                Entry {
+                DocumentStamps {
                     key,
                     stamps: line.files,
                 },
@@ -470,13 +470,13 @@ mod tests {
         Config::from_yaml(yaml.as_bytes(), Path::new("/site/herald.yaml")).unwrap()
     }
 
-    fn loaded(body: &str) -> Record {
+    fn loaded(body: &str) -> ArticleMeta {
         let text = format!("---\ntitle: A\npublish_date: 2024-01-01\n---\n{body}");
         let parsed =
             crate::content::parse(Path::new("content/a.md"), text.as_bytes(), &config("T"));
         let article: Article = parsed.article.unwrap();
         let offset = text.find(body).unwrap();
-        Record::new(
+        ArticleMeta::new(
             &article,
             offset,
             crate::content::Fingerprint::of(text.as_bytes()),
@@ -499,7 +499,7 @@ mod tests {
             trusted: None,
         };
         let (a, b) = (loaded("one"), loaded("two"));
-        let key = |place: &Place, tag, items: &[&Record]| rendered.key(place, tag, items);
+        let key = |place: &Place, tag, items: &[&ArticleMeta]| rendered.key(place, tag, items);
         let base = key(&page(1, 3), None, &[&a]);
         assert_eq!(base, key(&page(1, 3), None, &[&a]), "deterministic");
         // Page 2 of 3 and page 2 of 2 differ by their next-archive link; page 1 of 3

@@ -15,6 +15,7 @@ use super::item::{Item, xml_safe};
 use super::place::Links;
 use super::site::{GENERATOR, Site, VERSION, image_type, link_stylesheet};
 use crate::config::Config;
+#[cfg(test)]
 use crate::content::Article;
 use crate::content::text::escape_html;
 use crate::error::{Error, Result};
@@ -23,7 +24,8 @@ use crate::error::{Error, Result};
 const MEDIA_NAMESPACE: &str = "http://search.yahoo.com/mrss/";
 
 /// Renders `items` (in the given order) as an RSS 2.0 document.
-pub fn render(config: &Config, items: &[&Article]) -> Result<String> {
+#[cfg(test)]
+pub(crate) fn render(config: &Config, items: &[&Article]) -> Result<String> {
     let site = Site::new(config, items);
     let options = super::stream::Options::of(config, &site.place);
     super::stream::to_string(&Rss::new(config, &site)?, items, options)
@@ -297,7 +299,7 @@ fn media(image: &url::Url) -> ExtensionMap {
 }
 
 /// RFC 822 (as updated by RFC 1123), in GMT: `Fri, 15 Mar 2024 09:30:00 GMT`.
-pub fn rfc822(date: DateTime<Utc>) -> String {
+pub(crate) fn rfc822(date: DateTime<Utc>) -> String {
     date.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
 }
 

@@ -106,6 +106,7 @@ pub(crate) fn stream<const N: usize>(
 }
 
 /// Streams one format into a string.
+#[cfg(test)]
 pub(crate) fn to_string(
     format: &dyn Format,
     articles: &[&Article],

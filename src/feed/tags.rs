@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::content::Record;
+use crate::content::ArticleMeta;
 use crate::content::tag_slug::{fold, slug};
 use crate::error::Diagnostic;
 
@@ -20,7 +20,7 @@ pub(crate) struct TagFeed<'a> {
     /// The most used spelling, for the feed's title.
     pub(crate) name: String,
     /// Its published articles, newest first.
-    pub(crate) items: Vec<&'a Record>,
+    pub(crate) items: Vec<&'a ArticleMeta>,
 }
 
 /// Every spelling of one tag and where it is used.
@@ -28,7 +28,7 @@ pub(crate) struct TagFeed<'a> {
 struct Group<'a> {
     /// Each spelling and how many articles use it.
     spellings: BTreeMap<&'a str, usize>,
-    items: Vec<&'a Record>,
+    items: Vec<&'a ArticleMeta>,
 }
 
 impl Group<'_> {
@@ -46,7 +46,7 @@ impl Group<'_> {
 
 /// The tag feeds of `items` (published articles, newest first), sorted by slug, and the
 /// problems that kept a tag from having one.
-pub(crate) fn group<'a>(items: &[&'a Record]) -> (Vec<TagFeed<'a>>, Vec<Diagnostic>) {
+pub(crate) fn group<'a>(items: &[&'a ArticleMeta]) -> (Vec<TagFeed<'a>>, Vec<Diagnostic>) {
     let mut groups: BTreeMap<String, Group<'a>> = BTreeMap::new();
     for &article in items {
         let mut seen: Vec<String> = Vec::new();
@@ -133,7 +133,7 @@ fn collisions(slug: &str, groups: &[Group<'_>]) -> Vec<Diagnostic> {
 }
 
 /// The spelling of `group`'s tag that `article` uses.
-fn used_spelling<'g>(article: &'g Record, group: &'g Group<'_>) -> &'g str {
+fn used_spelling<'g>(article: &'g ArticleMeta, group: &'g Group<'_>) -> &'g str {
     let key = fold(group.name());
     article
         .tags()
@@ -161,7 +161,7 @@ mod tests {
     use super::*;
     use crate::config::Config;
 
-    fn article(name: &str, tags: &[&str]) -> Record {
+    fn article(name: &str, tags: &[&str]) -> ArticleMeta {
         let yaml = "site:\n  title: T\n  url: https://example.com/\n  description: D\n";
         let config = Config::from_yaml(yaml.as_bytes(), Path::new("herald.yaml")).unwrap();
         let text = format!("---\ntitle: {name}\npublish_date: 2024-01-01\n---\n");
@@ -173,7 +173,7 @@ mod tests {
         .article
         .unwrap();
         article.tags = tags.iter().map(|t| t.to_string()).collect();
-        Record::of(&article)
+        ArticleMeta::of(&article)
     }
 
     fn summary(feeds: &[TagFeed<'_>]) -> Vec<(String, String, Vec<String>)> {
@@ -194,7 +194,7 @@ mod tests {
             article("c", &["Rust", "C#"]),
             article("d", &["数据"]),
         ];
-        let refs: Vec<&Record> = articles.iter().collect();
+        let refs: Vec<&ArticleMeta> = articles.iter().collect();
         let (feeds, diagnostics) = group(&refs);
         assert!(diagnostics.is_empty(), "{diagnostics:?}");
         let s = |v: &str| v.to_string();
@@ -212,16 +212,16 @@ mod tests {
     #[test]
     fn a_tie_goes_to_the_first_spelling_in_code_point_order() {
         let articles = [article("a", &["rust"]), article("b", &["Rust"])];
-        let refs: Vec<&Record> = articles.iter().collect();
+        let refs: Vec<&ArticleMeta> = articles.iter().collect();
         assert_eq!(group(&refs).0[0].name, "Rust");
-        let refs: Vec<&Record> = articles.iter().rev().collect();
+        let refs: Vec<&ArticleMeta> = articles.iter().rev().collect();
         assert_eq!(group(&refs).0[0].name, "Rust");
     }
 
     #[test]
     fn tags_sharing_a_slug_are_an_error_naming_both_files() {
         let articles = [article("new", &["Café", "ok"]), article("old", &["Cafe"])];
-        let refs: Vec<&Record> = articles.iter().collect();
+        let refs: Vec<&ArticleMeta> = articles.iter().collect();
         let (feeds, diagnostics) = group(&refs);
         assert_eq!(summary(&feeds).len(), 1, "only `ok` gets a feed");
         assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
@@ -235,7 +235,7 @@ mod tests {
     #[test]
     fn a_tag_without_a_slug_is_an_error_naming_the_file() {
         let articles = [article("a", &["/", "ok"]), article("b", &[".", ""])];
-        let refs: Vec<&Record> = articles.iter().collect();
+        let refs: Vec<&ArticleMeta> = articles.iter().collect();
         let (feeds, diagnostics) = group(&refs);
         assert_eq!(feeds.len(), 1);
         assert_eq!(diagnostics.len(), 3, "{diagnostics:?}");

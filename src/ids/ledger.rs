@@ -14,7 +14,7 @@ use crate::error::{Error, Result, strip_location};
 /// two thirds of the memory of three `String`s (docs/benchmark.md).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(from = "Fields<'_>")]
-pub struct Entry {
+pub(crate) struct RecordedId {
     /// The path, the id and the title, one after another.
     text: Box<str>,
     /// Where the path and the id end in `text`.
@@ -36,13 +36,13 @@ struct Fields<'a> {
     title: std::borrow::Cow<'a, str>,
 }
 
-impl From<Fields<'_>> for Entry {
+impl From<Fields<'_>> for RecordedId {
     fn from(fields: Fields<'_>) -> Self {
-        Entry::new(&fields.path, &fields.id, fields.published, &fields.title)
+        RecordedId::new(&fields.path, &fields.id, fields.published, &fields.title)
     }
 }
 
-impl Serialize for Entry {
+impl Serialize for RecordedId {
     fn serialize<S: serde::Serializer>(
         &self,
         serializer: S,
@@ -57,13 +57,13 @@ impl Serialize for Entry {
     }
 }
 
-impl Entry {
+impl RecordedId {
     /// The entry of the file at `path` (relative to the content folder, with `/`
     /// separators), published with `id` on `published` under `title`.
     ///
     /// # Panics
     /// When the path and the id together are longer than 4 GiB.
-    pub fn new(path: &str, id: &str, published: DateTime<Utc>, title: &str) -> Self {
+    pub(crate) fn new(path: &str, id: &str, published: DateTime<Utc>, title: &str) -> Self {
         let mut text = String::with_capacity(path.len() + id.len() + title.len());
         text.push_str(path);
         let path_end = text.len();
@@ -71,7 +71,7 @@ impl Entry {
         let ends = [path_end, text.len()]
             .map(|end| u32::try_from(end).expect("an ids-file path and id under 4 GiB"));
         text.push_str(title);
-        Entry {
+        RecordedId {
             text: text.into_boxed_str(),
             ends,
             published,
@@ -79,17 +79,17 @@ impl Entry {
     }
 
     /// The article's file, relative to the content folder, with `/` separators.
-    pub fn path(&self) -> &str {
+    pub(crate) fn path(&self) -> &str {
         &self.text[..self.ends[0] as usize]
     }
 
     /// The id feeds give it.
-    pub fn id(&self) -> &str {
+    pub(crate) fn id(&self) -> &str {
         &self.text[self.ends[0] as usize..self.ends[1] as usize]
     }
 
     /// Its title when first recorded (used to recognise a moved file).
-    pub fn title(&self) -> &str {
+    pub(crate) fn title(&self) -> &str {
         &self.text[self.ends[1] as usize..]
     }
 }
@@ -97,9 +97,9 @@ impl Entry {
 /// Every recorded identity, sorted by path.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Ledger {
+pub(crate) struct Ledger {
     /// The entries, sorted by path.
-    pub articles: Vec<Entry>,
+    pub articles: Vec<RecordedId>,
 }
 
 /// Entries of room kept after those read, for new ones.
@@ -115,7 +115,7 @@ impl Ledger {
     /// The layout herald writes is read a line at a time, so the file's text is never
     /// held whole beside its entries; any other
     /// layout is read whole and given to the YAML parser.
-    pub fn load(path: &Path) -> Result<Ledger> {
+    pub(crate) fn load(path: &Path) -> Result<Ledger> {
         let file = match std::fs::File::open(path) {
             Ok(file) => file,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Ledger::default()),
@@ -131,7 +131,7 @@ impl Ledger {
     }
 
     /// Parses the ids file's text (`path` is for messages).
-    pub fn parse(text: &str, path: &Path) -> Result<Ledger> {
+    pub(crate) fn parse(text: &str, path: &Path) -> Result<Ledger> {
         if text
             .lines()
             .all(|l| l.trim().is_empty() || l.starts_with('#'))
@@ -158,7 +158,8 @@ impl Ledger {
     /// Each entry is a YAML flow mapping written with JSON quoting, so the file is plain
     /// YAML for people and tools, and herald reads its own layout back line by line with
     /// a JSON parser, much faster than a YAML parser on a large file (docs/benchmark.md).
-    pub fn to_yaml(&self) -> String {
+    #[cfg(test)]
+    pub(crate) fn to_yaml(&self) -> String {
         let mut bytes = Vec::with_capacity(HEADER.len() + 160 * self.articles.len() + 16);
         // Appending to memory cannot fail.
         let _ = self.write_yaml(|chunk| {
@@ -172,9 +173,9 @@ impl Ledger {
 
     /// [`Ledger::to_yaml`]'s text, handed to `write` a chunk of about 64 KB at a time,
     /// so that a large ids file is never held whole; stops at `write`'s first error.
-    pub fn write_yaml(&self, mut write: impl FnMut(&[u8]) -> Result<()>) -> Result<()> {
+    pub(crate) fn write_yaml(&self, mut write: impl FnMut(&[u8]) -> Result<()>) -> Result<()> {
         const CHUNK: usize = 64 * 1024;
-        let mut sorted: Vec<&Entry> = self.articles.iter().collect();
+        let mut sorted: Vec<&RecordedId> = self.articles.iter().collect();
         // Kept sorted by path already, except by a library user's hand.
         if !sorted.is_sorted_by(|a, b| a.path() <= b.path()) {
             sorted.sort_by(|a, b| a.path().cmp(b.path()));
@@ -233,7 +234,7 @@ impl Ledger {
                     let Some(json) = text.strip_prefix("- ").filter(|j| j.starts_with('{')) else {
                         return Ok(None);
                     };
-                    match serde_json::from_str::<Entry>(json) {
+                    match serde_json::from_str::<RecordedId>(json) {
                         Ok(entry) => articles.push(entry),
                         Err(_) => return Ok(None),
                     }
@@ -243,7 +244,7 @@ impl Ledger {
         if header.is_none() {
             return Ok(None);
         }
-        if !articles.is_sorted_by(|a: &Entry, b: &Entry| a.path() < b.path()) {
+        if !articles.is_sorted_by(|a: &RecordedId, b: &RecordedId| a.path() < b.path()) {
             articles.sort_by(|a, b| a.path().cmp(b.path()));
         }
         // Room for a build's few new articles: growing a long list by one
@@ -253,7 +254,7 @@ impl Ledger {
     }
 
     /// The entry recorded for `path`.
-    pub fn by_path(&self, path: &str) -> Option<&Entry> {
+    pub(crate) fn by_path(&self, path: &str) -> Option<&RecordedId> {
         self.articles
             .binary_search_by(|e| e.path().cmp(path))
             .ok()
@@ -269,7 +270,7 @@ mod tests {
     #[test]
     fn round_trips_sorted_with_a_header() {
         let entry = |path: &str| {
-            Entry::new(
+            RecordedId::new(
                 path,
                 &format!("https://x/{path}"),
                 Utc.with_ymd_and_hms(2024, 1, 2, 3, 4, 5).unwrap(),
@@ -290,7 +291,7 @@ mod tests {
     #[test]
     fn the_fast_layout_reads_like_yaml() {
         let entry = |path: &str, title: &str| {
-            Entry::new(
+            RecordedId::new(
                 path,
                 &format!("https://x/{path}"),
                 Utc.with_ymd_and_hms(2024, 1, 2, 3, 4, 5).unwrap(),

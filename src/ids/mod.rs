@@ -19,5 +19,5 @@
 mod ledger;
 mod reconcile;
 
-pub use ledger::{Entry, Ledger};
-pub use reconcile::{Reconciled, reconcile};
+pub(crate) use ledger::Ledger;
+pub(crate) use reconcile::reconcile;

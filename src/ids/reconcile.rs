@@ -7,13 +7,13 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 
-use super::ledger::{Entry, Ledger};
-use crate::content::Record;
+use super::ledger::{Ledger, RecordedId};
+use crate::content::ArticleMeta;
 use crate::error::{Diagnostic, Result};
 
 /// The outcome of [`reconcile`].
 #[derive(Debug)]
-pub struct Reconciled {
+pub(crate) struct Reconciled {
     /// The ledger with every newly published article recorded.
     pub ledger: Ledger,
     /// Warnings (an id kept after a move or a URL change) and errors (an id taken twice).
@@ -27,12 +27,12 @@ pub struct Reconciled {
 /// twice). `content_dir` turns article paths into the ledger's relative keys; `title`
 /// reads an article's title back (records do not keep it), which only new articles
 /// need, e.g. `|r| r.load_full(&config).map(|a| a.title)`.
-pub fn reconcile(
-    articles: &mut [Record],
+pub(crate) fn reconcile(
+    articles: &mut [ArticleMeta],
     ledger: Ledger,
     content_dir: &Path,
     now: DateTime<Utc>,
-    title: &(dyn Fn(&Record) -> Result<String> + Sync),
+    title: &(dyn Fn(&ArticleMeta) -> Result<String> + Sync),
 ) -> Reconciled {
     let (changes, diagnostics) = {
         // The usual rebuild has every published article recorded under its path with its
@@ -79,7 +79,7 @@ const INSERT_AT_MOST: usize = 64;
 
 /// What a run adds to the ledger, and the entries it replaces.
 struct Changes {
-    new_entries: Vec<Entry>,
+    new_entries: Vec<RecordedId>,
     /// Paths whose entries give way: a file now recorded afresh, or the old path of a
     /// moved file (its id now belongs to the new path).
     retired: HashSet<String>,
@@ -118,24 +118,24 @@ impl Changes {
 struct State<'a> {
     old: &'a Ledger,
     /// Reads an article's title back from its file.
-    title: &'a (dyn Fn(&Record) -> Result<String> + Sync),
+    title: &'a (dyn Fn(&ArticleMeta) -> Result<String> + Sync),
     /// Recorded files that no longer exist: candidates for a move (`None` when no
     /// article may have moved).
-    orphans: Option<Vec<&'a Entry>>,
+    orphans: Option<Vec<&'a RecordedId>>,
     /// Which entry of the old ledger owns each id (the last one by path, when an edited
     /// file gives one id to two paths): its index rather than its path, half the memory.
     owners: Option<HashMap<&'a str, usize>>,
     /// Ids assigned in this run, and their paths.
     assigned: HashMap<String, String>,
-    new_entries: Vec<Entry>,
+    new_entries: Vec<RecordedId>,
     diagnostics: Vec<Diagnostic>,
 }
 
 impl<'a> State<'a> {
     fn new(
         old: &'a Ledger,
-        orphans: Option<Vec<&'a Entry>>,
-        title: &'a (dyn Fn(&Record) -> Result<String> + Sync),
+        orphans: Option<Vec<&'a RecordedId>>,
+        title: &'a (dyn Fn(&ArticleMeta) -> Result<String> + Sync),
     ) -> Self {
         State {
             old,
@@ -164,7 +164,7 @@ impl<'a> State<'a> {
         owners.get(id).map(|&i| old.articles[i].path().to_string())
     }
 
-    fn assign(&mut self, article: &mut Record, path: &str) {
+    fn assign(&mut self, article: &mut ArticleMeta, path: &str) {
         let recorded = self.old.by_path(path);
         if recorded.is_some_and(|r| r.id() == article.id()) {
             // Published before from this file with this id: nothing to do.
@@ -209,7 +209,7 @@ impl<'a> State<'a> {
     }
 
     /// A recorded file that disappeared, with the same publish date and title.
-    fn take_twin(&mut self, article: &Record, title: &str) -> Option<&'a Entry> {
+    fn take_twin(&mut self, article: &ArticleMeta, title: &str) -> Option<&'a RecordedId> {
         let orphans = self.orphans.as_mut()?;
         let index = orphans
             .iter()
@@ -217,7 +217,7 @@ impl<'a> State<'a> {
         Some(orphans.remove(index))
     }
 
-    fn keep(&mut self, article: &mut Record, id: &str, moved_from: Option<&str>) {
+    fn keep(&mut self, article: &mut ArticleMeta, id: &str, moved_from: Option<&str>) {
         if id != article.id() {
             let cause = match moved_from {
                 Some(from) => format!("it moved from {from}"),
@@ -235,11 +235,15 @@ impl<'a> State<'a> {
         }
     }
 
-    fn record(&mut self, article: &Record, path: &str, title: &str) {
+    fn record(&mut self, article: &ArticleMeta, path: &str, title: &str) {
         self.assigned
             .insert(article.id().to_string(), path.to_string());
-        self.new_entries
-            .push(Entry::new(path, article.id(), article.published, title));
+        self.new_entries.push(RecordedId::new(
+            path,
+            article.id(),
+            article.published,
+            title,
+        ));
     }
 
     fn finish(self) -> (Changes, Vec<Diagnostic>) {
@@ -271,7 +275,11 @@ impl<'a> State<'a> {
 
 /// Recorded files that no longer exist, in the ledger's order. The articles' keys are
 /// sorted references into their paths, not a set of copies.
-fn orphans<'a>(ledger: &'a Ledger, articles: &[Record], content_dir: &Path) -> Vec<&'a Entry> {
+fn orphans<'a>(
+    ledger: &'a Ledger,
+    articles: &[ArticleMeta],
+    content_dir: &Path,
+) -> Vec<&'a RecordedId> {
     let mut present: Vec<Cow<'_, str>> = articles
         .iter()
         .map(|a| key(a.path(), content_dir))
@@ -327,7 +335,7 @@ mod tests {
     #[test]
     fn new_entries_land_in_path_order_one_by_one_or_sorted() {
         let entry = |n: usize| {
-            Entry::new(
+            RecordedId::new(
                 &format!("{n:04}.md"),
                 &format!("id-{n}"),
                 DateTime::UNIX_EPOCH,
@@ -339,13 +347,13 @@ mod tests {
                 articles: (0..400).step_by(2).map(entry).collect(),
             };
             // Odd numbers, newest first: they interleave with the old ones.
-            let new: Vec<Entry> = (0..count).rev().map(|k| entry(2 * k + 1)).collect();
+            let new: Vec<RecordedId> = (0..count).rev().map(|k| entry(2 * k + 1)).collect();
             let changes = Changes {
                 new_entries: new.clone(),
                 retired: HashSet::new(),
             };
             let applied = changes.apply(old.clone());
-            let mut expected: Vec<Entry> = old.articles.into_iter().chain(new).collect();
+            let mut expected: Vec<RecordedId> = old.articles.into_iter().chain(new).collect();
             expected.sort_by(|a, b| a.path().cmp(b.path()));
             assert_eq!(applied.articles, expected, "{count} new entries");
         }

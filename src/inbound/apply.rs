@@ -4,15 +4,15 @@
 
 use chrono::{DateTime, Utc};
 
-use super::classify::{Class, Classified, Failure, Feedback, Kind, Who};
+use super::classify::{Class, Classified, Failure, Feedback, Identifiers, Kind};
 use crate::error::Result;
 use crate::mail::unsubscribe;
 use crate::newsletter::lifecycle::{self, Bounce, Event, Policy};
-use crate::store::{Reason, Record, Store, Subscriber};
+use crate::store::{InboundLog, Reason, Store, Subscriber};
 
 /// What handling one message did.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     /// The message's key (`<Message-ID>` or `sha256:…`).
     pub message: String,
     /// The kind of message ([`Kind::name`]).
@@ -33,7 +33,7 @@ pub struct Outcome {
 
 /// One recipient of a bounce report, and what was done about it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Recipient {
+pub(crate) struct Recipient {
     /// The address the report names, when it names one.
     pub address: Option<String>,
     /// `hard` or `soft`.
@@ -67,7 +67,7 @@ impl std::fmt::Display for Outcome {
 /// Handles `message` against `store`. `secret` (`HERALD_SECRET`) lets tokens name
 /// their subscriber; without it only reported addresses do. Errors are the store's
 /// only.
-pub fn apply(
+pub(crate) fn apply(
     store: &Store,
     secret: Option<&[u8]>,
     message: &Classified,
@@ -197,7 +197,7 @@ fn bounce(
 fn targets<'f>(
     store: &Store,
     secret: Option<&[u8]>,
-    who: &Who,
+    who: &Identifiers,
     failures: &'f [Failure],
 ) -> Result<Vec<(&'f Failure, Option<Subscriber>)>> {
     let by_token = match secret {
@@ -298,8 +298,8 @@ fn summary(recipients: &[Recipient]) -> String {
     }
 }
 
-fn record(message: &Classified, email: Option<&str>, action: &str) -> Record {
-    Record {
+fn record(message: &Classified, email: Option<&str>, action: &str) -> InboundLog {
+    InboundLog {
         kind: message.kind.name().to_string(),
         email: email.map(str::to_string),
         action: action.to_string(),
@@ -321,7 +321,7 @@ fn unknown(address: Option<&str>) -> String {
 }
 
 /// The subscriber a verified token names.
-fn token_subscriber(store: &Store, secret: &[u8], who: &Who) -> Result<Option<Subscriber>> {
+fn token_subscriber(store: &Store, secret: &[u8], who: &Identifiers) -> Result<Option<Subscriber>> {
     for token in &who.tokens {
         if let Some(subscriber) = store.subscriber_by_token(token)?
             && unsubscribe::verify(secret, &subscriber.email, token)
@@ -334,7 +334,7 @@ fn token_subscriber(store: &Store, secret: &[u8], who: &Who) -> Result<Option<Su
 
 /// The subscriber a verified token names; without one, every reported address that is
 /// a subscriber (a report may name several).
-fn identify(store: &Store, secret: Option<&[u8]>, who: &Who) -> Result<Vec<Subscriber>> {
+fn identify(store: &Store, secret: Option<&[u8]>, who: &Identifiers) -> Result<Vec<Subscriber>> {
     if let Some(secret) = secret
         && let Some(subscriber) = token_subscriber(store, secret, who)?
     {

@@ -29,6 +29,7 @@ pub(crate) use arf::feedback;
 
 /// The addresses herald receives mail at, from `herald.yaml`.
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct Addresses {
     /// `newsletter.bounce_address` (VERP base), e.g. `bounces@example.com`.
     pub bounce: Option<String>,
@@ -38,6 +39,7 @@ pub struct Addresses {
 
 /// A received message, classified.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Classified {
     /// What the message is remembered by: `<Message-ID>`, or `sha256:…` of its bytes
     /// when it has none.
@@ -49,6 +51,7 @@ pub struct Classified {
 /// How a recipient's failure counts against the address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Class {
     /// The mailbox or domain does not exist or has moved (5.1.1, 5.1.2, 5.1.3, 5.1.6,
     /// 5.1.10, and the same meaning in words: "user unknown", "no such user",
@@ -63,6 +66,7 @@ pub enum Class {
 
 /// One recipient a bounce report is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Failure {
     /// The recipient's address as the report gives it, lowercased (`None` when the
     /// report names none).
@@ -79,6 +83,7 @@ pub struct Failure {
 
 /// What a complaint asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Feedback {
     /// The recipient reported the message as spam (`abuse`, the non-standard
     /// `complaint`) or as a fraud (`fraud`).
@@ -89,12 +94,13 @@ pub enum Feedback {
 
 /// What a message is, with what identifies the subscriber it is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Kind {
     /// A report that one or more recipients could not be reached (RFC 3464, or the
     /// plain-text report of a mail server or filter).
     Bounce {
         /// Tokens of the recipient, and the failures' addresses.
-        who: Who,
+        who: Identifiers,
         /// One entry per failed recipient; never empty.
         failures: Vec<Failure>,
     },
@@ -102,7 +108,7 @@ pub enum Kind {
     /// `complaint`), `fraud` (counted as abuse) or `opt-out`.
     Complaint {
         /// Tokens and reported addresses of the complainant.
-        who: Who,
+        who: Identifiers,
         /// What the complaint asks for.
         feedback: Feedback,
     },
@@ -122,7 +128,7 @@ pub enum Kind {
     /// A message to the unsubscribe address.
     Unsubscribe {
         /// The token in the recipient address or subject, and the `From:` address.
-        who: Who,
+        who: Identifiers,
     },
     /// An RFC 3834 auto-reply, a vacation or out-of-office message.
     AutoReply,
@@ -133,7 +139,7 @@ pub enum Kind {
 impl Kind {
     /// A short name for logs and JSON: `bounce`, `complaint`, `feedback`, `notice`,
     /// `unsubscribe`, `auto-reply`, `other`.
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             Kind::Bounce { .. } => "bounce",
             Kind::Complaint { .. } => "complaint",
@@ -148,14 +154,15 @@ impl Kind {
 
 /// What may identify the subscriber a message is about, most certain first.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Who {
+#[non_exhaustive]
+pub struct Identifiers {
     /// Unsubscribe tokens (VERP, List-Unsubscribe, subject), lowercase, deduplicated.
     pub tokens: Vec<String>,
     /// Addresses the report names, lowercase, deduplicated.
     pub addresses: Vec<String>,
 }
 
-impl Who {
+impl Identifiers {
     fn token(&mut self, token: String) {
         if !self.tokens.contains(&token) {
             self.tokens.push(token);
@@ -332,7 +339,7 @@ fn kind(message: &Message<'_>, addresses: &Addresses, recipients: &[String]) -> 
 /// A bounce of `failures`: the VERP tokens, the original's tokens, the failures'
 /// addresses and then any other address the report gives for them.
 fn bounce(mail: &Mail<'_>, failures: Vec<Failure>, also: Vec<String>) -> Kind {
-    let mut who = Who::default();
+    let mut who = Identifiers::default();
     let base = mail.addresses.bounce.as_deref();
     verp_tokens(&mail.envelope, base, &mut who);
     if let Some(original) = text::original_headers(mail.message) {
@@ -435,7 +442,7 @@ fn compiled(pattern: &str) -> regex::Regex {
 }
 
 /// VERP tokens among `envelope` addresses.
-fn verp_tokens(envelope: &[String], base: Option<&str>, who: &mut Who) {
+fn verp_tokens(envelope: &[String], base: Option<&str>, who: &mut Identifiers) {
     let Some(base) = base else { return };
     for address in envelope {
         if let Some(token) = verp::token_in(address, base) {
@@ -446,7 +453,7 @@ fn verp_tokens(envelope: &[String], base: Option<&str>, who: &mut Who) {
 
 /// Tokens in the original message's headers: its VERP `Return-Path`, and any token in
 /// its `List-Unsubscribe` links.
-fn original_tokens(original: &Block, addresses: &Addresses, who: &mut Who) {
+fn original_tokens(original: &Block, addresses: &Addresses, who: &mut Identifiers) {
     let senders: Vec<String> = original
         .all("Return-Path")
         .filter_map(fields::address)

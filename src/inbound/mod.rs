@@ -1,6 +1,6 @@
 //! `herald inbound`: what comes back. A received message is classified ([`classify`]:
 //! a delivery status notification, a spam complaint, an unsubscribe request, an
-//! auto-reply, a delivery notice, or anything else) and then acted on ([`apply`]): a
+//! auto-reply, a delivery notice, or anything else) and then acted on (`apply`): a
 //! hard bounce (the address does not exist) counts towards the three-strike rule, a
 //! complaint or an unsubscribe request unsubscribes, anything else changes nothing. Each message acted on is recorded by
 //! its Message-ID, so the same message twice changes nothing the second time.
@@ -31,8 +31,8 @@
 mod apply;
 mod classify;
 mod fields;
-pub mod source;
+pub(crate) mod source;
 
-pub use apply::{Outcome, Recipient, apply};
-pub use classify::{Addresses, Class, Classified, Failure, Feedback, Kind, Who, classify};
+pub(crate) use apply::{Outcome, apply};
+pub use classify::{Addresses, Class, Classified, Failure, Feedback, Identifiers, Kind, classify};
 pub(crate) use classify::{feedback, reply_class, status_and_words};

@@ -9,11 +9,11 @@ use crate::error::{Error, Result};
 
 /// The most of one message kept (10 MiB); the rest is read and discarded. Reports and
 /// unsubscribe requests are far smaller, and their headers come first.
-pub const MAX_MESSAGE_BYTES: usize = 10 * 1024 * 1024;
+pub(crate) const MAX_MESSAGE_BYTES: usize = 10 * 1024 * 1024;
 
 /// One message read with the cap.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Capped {
+pub(crate) struct Capped {
     /// Its first [`MAX_MESSAGE_BYTES`] (or the given cap) bytes.
     pub bytes: Vec<u8>,
     /// Whether bytes were discarded.
@@ -21,7 +21,7 @@ pub struct Capped {
 }
 
 /// Reads everything from `reader`, keeping at most `cap` bytes.
-pub fn read_capped(mut reader: impl Read, cap: usize) -> std::io::Result<Capped> {
+pub(crate) fn read_capped(mut reader: impl Read, cap: usize) -> std::io::Result<Capped> {
     let mut bytes = Vec::new();
     (&mut reader).take(cap as u64).read_to_end(&mut bytes)?;
     let rest = std::io::copy(&mut reader, &mut std::io::sink())?;
@@ -32,7 +32,7 @@ pub fn read_capped(mut reader: impl Read, cap: usize) -> std::io::Result<Capped>
 }
 
 /// The messages waiting in a Maildir's `new/` folder, oldest name first.
-pub fn maildir_new(dir: &Path) -> Result<Vec<PathBuf>> {
+pub(crate) fn maildir_new(dir: &Path) -> Result<Vec<PathBuf>> {
     let new = dir.join("new");
     let entries = std::fs::read_dir(&new).map_err(|e| Error::io(&new, e))?;
     let mut files = Vec::new();
@@ -52,7 +52,7 @@ pub fn maildir_new(dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// Moves a handled message from `new/` to `cur/`, marked seen (`:2,S`).
-pub fn maildir_done(dir: &Path, file: &Path) -> Result<PathBuf> {
+pub(crate) fn maildir_done(dir: &Path, file: &Path) -> Result<PathBuf> {
     let cur = dir.join("cur");
     std::fs::create_dir_all(&cur).map_err(|e| Error::io(&cur, e))?;
     let name = file
@@ -69,7 +69,7 @@ pub fn maildir_done(dir: &Path, file: &Path) -> Result<PathBuf> {
 /// file or after a blank line); `>From ` lines lose one `>` (mboxrd, which also
 /// undoes mboxo's escaping). Each message is capped at `cap` bytes, and a line is
 /// never held whole beyond that, so a file of any size is read in bounded memory.
-pub struct Mbox<R> {
+pub(crate) struct Mbox<R> {
     reader: R,
     cap: usize,
     line: Vec<u8>,
@@ -79,7 +79,7 @@ pub struct Mbox<R> {
 
 impl<R: BufRead> Mbox<R> {
     /// Reads messages from `reader`.
-    pub fn new(reader: R, cap: usize) -> Mbox<R> {
+    pub(crate) fn new(reader: R, cap: usize) -> Mbox<R> {
         Mbox {
             reader,
             cap,
@@ -90,7 +90,7 @@ impl<R: BufRead> Mbox<R> {
     }
 
     /// The next message, or `None` at the end.
-    pub fn next_message(&mut self) -> std::io::Result<Option<Capped>> {
+    pub(crate) fn next_message(&mut self) -> std::io::Result<Option<Capped>> {
         let mut message = Capped {
             bytes: Vec::new(),
             truncated: false,

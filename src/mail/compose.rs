@@ -1,9 +1,12 @@
-//! Building one recipient's message from the issue rendered once.
+//! Building one recipient's message from the issue rendered once, and the one-part
+//! messages that are not an issue (the sign-up confirmation) with the same headers,
+//! Message-ID, encoding and DKIM signature.
 
 use std::time::SystemTime;
 
 use lettre::Message;
 use lettre::address::Envelope;
+use lettre::message::MessageBuilder;
 use lettre::message::dkim::{
     DkimCanonicalization, DkimCanonicalizationType, DkimConfig, DkimSigningAlgorithm,
     DkimSigningKey,
@@ -104,6 +107,129 @@ impl DkimKey {
     }
 }
 
+/// What every message herald sends carries, an issue's or a confirmation's: `From`,
+/// `Reply-To`, the domain of its Message-IDs, and the DKIM signature when configured.
+pub(crate) struct Letterhead {
+    from: Mailbox,
+    reply_to: Option<Mailbox>,
+    id_domain: String,
+    dkim: Option<DkimConfig>,
+}
+
+impl Letterhead {
+    /// Checks `newsletter.from` and `newsletter.reply_to`; `config_path` names the file
+    /// in errors.
+    pub(crate) fn new(
+        from: &str,
+        reply_to: Option<&str>,
+        dkim: Option<DkimKey>,
+        config_path: &std::path::Path,
+    ) -> Result<Letterhead> {
+        let mailbox = |field: &str, value: &str| {
+            value.parse::<Mailbox>().map_err(|e| {
+                Error::newsletter(
+                    config_path,
+                    format!("newsletter.{field} {value:?} is not a mailbox ({e}); use e.g. \"Site <news@example.com>\""),
+                )
+            })
+        };
+        let from = mailbox("from", from)?;
+        let reply_to = reply_to.map(|r| mailbox("reply_to", r)).transpose()?;
+        Ok(Letterhead {
+            id_domain: from.email.domain().to_string(),
+            from,
+            reply_to,
+            dkim: dkim.map(dkim_config),
+        })
+    }
+
+    /// The Message-ID of the message `key` (an issue id, or a confirmation's
+    /// `confirm-…`) to `email`: the same on every run, so a copy sent twice is
+    /// recognisable downstream.
+    fn message_id(&self, key: &str, email: &str) -> String {
+        let mut hash = Sha256::new();
+        hash.update(key.as_bytes());
+        hash.update([0]);
+        hash.update(email.trim().to_lowercase().as_bytes());
+        let digest = hash.finalize();
+        let hex = crate::hex::encode(&digest[..10]);
+        format!("<{key}.{hex}@{}>", self.id_domain)
+    }
+
+    /// A message with the headers every message starts with: `From`, `To`, `Subject`
+    /// (one line), `Date` and `Message-ID`.
+    fn builder(
+        &self,
+        to: Mailbox,
+        subject: &str,
+        date: SystemTime,
+        message_id: &str,
+    ) -> MessageBuilder {
+        Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(one_line(subject))
+            .date(date)
+            .message_id(Some(message_id.to_string()))
+    }
+
+    /// `builder` with `Reply-To`, when configured.
+    fn reply_to(&self, builder: MessageBuilder) -> MessageBuilder {
+        match &self.reply_to {
+            Some(reply_to) => builder.reply_to(reply_to.clone()),
+            None => builder,
+        }
+    }
+
+    /// `message`, DKIM-signed when configured.
+    fn sign(&self, mut message: Message) -> Message {
+        if let Some(dkim) = &self.dkim {
+            message.sign(dkim);
+        }
+        message
+    }
+
+    /// A plain-text message to `email` that is not an issue (the sign-up
+    /// confirmation), built as an issue's messages are: the same headers, a Message-ID
+    /// derived from `key` and the address, quoted-printable text and the DKIM
+    /// signature. It carries no list headers (the address is on no list yet), and its
+    /// envelope sender is the `From:` address (no VERP: there is no subscriber to
+    /// match a bounce to).
+    pub(crate) fn text_message(
+        &self,
+        key: &str,
+        email: &str,
+        subject: &str,
+        text: &str,
+        date: SystemTime,
+    ) -> Result<Composed> {
+        let to = mailbox_of(email, None)?;
+        let message_id = self.message_id(key, email);
+        let body = EncodedPart::new(text, &[]).with(&[]);
+        let message = self
+            .reply_to(self.builder(to, subject, date, &message_id))
+            .singlepart(SinglePart::plain(body))
+            .map_err(|e| Error::message(email, "lettre", e))?;
+        let message = self.sign(message);
+        Ok(Composed {
+            envelope: message.envelope().clone(),
+            bytes: message.formatted(),
+        })
+    }
+}
+
+/// The `To:` mailbox of `email`, mailed as the address rule writes it: a row stored
+/// before the rule may spell its domain in Unicode, which would need SMTPUTF8. A stored
+/// address the rule refuses is tried as it is, as it was before the rule.
+fn mailbox_of(email: &str, name: Option<&str>) -> Result<Mailbox> {
+    let to = crate::address::normalize(email).unwrap_or_else(|_| email.trim().to_string());
+    let address = to
+        .parse()
+        .map_err(|e| Error::message(email, "not a valid address", e))?;
+    let name = name.map(one_line).filter(|n| !n.is_empty());
+    Ok(Mailbox::new(name, address))
+}
+
 /// The per-recipient links in a rendered issue, in the order [`EncodedPart::with`]
 /// takes their values.
 const LINKS: [&str; 2] = [UNSUBSCRIBE_PLACEHOLDER, PREFERENCES_PLACEHOLDER];
@@ -112,17 +238,14 @@ const LINKS: [&str; 2] = [UNSUBSCRIBE_PLACEHOLDER, PREFERENCES_PLACEHOLDER];
 /// once and only the unsubscribe and preferences links, `To` and `Message-ID` differ.
 pub(crate) struct Composer {
     issue: String,
-    from: Mailbox,
-    reply_to: Option<Mailbox>,
+    letterhead: Letterhead,
     list_id: String,
-    id_domain: String,
     subject: String,
     rendered: Rendered,
     /// The HTML and text parts, encoded once for every recipient.
     html: EncodedPart,
     text: EncodedPart,
     unsubscribe: Unsubscribe,
-    dkim: Option<DkimConfig>,
     date: SystemTime,
     bounce_address: Option<String>,
     archived_at: Option<String>,
@@ -136,36 +259,20 @@ impl Composer {
         rendered: Rendered,
         config_path: &std::path::Path,
     ) -> Result<Composer> {
-        let mailbox = |field: &str, value: &str| {
-            value.parse::<Mailbox>().map_err(|e| {
-                Error::newsletter(
-                    config_path,
-                    format!("newsletter.{field} {value:?} is not a mailbox ({e}); use e.g. \"Site <news@example.com>\""),
-                )
-            })
-        };
-        let from = mailbox("from", settings.from)?;
-        let reply_to = settings
-            .reply_to
-            .map(|r| mailbox("reply_to", r))
-            .transpose()?;
-        let id_domain = from.email.domain().to_string();
-        let list_id = list_id(settings.site_title, &id_domain);
-        let dkim = settings.dkim.map(dkim_config);
+        let letterhead =
+            Letterhead::new(settings.from, settings.reply_to, settings.dkim, config_path)?;
+        let list_id = list_id(settings.site_title, &letterhead.id_domain);
         // The footer's preferences link stays only when there is a preferences page.
         let rendered = rendered.with_preferences(settings.unsubscribe.preferences.is_some());
         Ok(Composer {
             issue: settings.issue.to_string(),
             subject: one_line(&format!("{}{}", settings.subject_prefix, rendered.subject)),
-            from,
-            reply_to,
+            letterhead,
             list_id,
-            id_domain,
             html: EncodedPart::new(&rendered.html, &LINKS),
             text: EncodedPart::new(&rendered.text, &LINKS),
             rendered,
             unsubscribe: settings.unsubscribe,
-            dkim,
             date: settings.date,
             bounce_address: settings.bounce_address.map(str::to_string),
             archived_at: settings.archived_at.map(|url| format!("<{url}>")),
@@ -180,13 +287,7 @@ impl Composer {
     /// The Message-ID for `email` in this issue: the same on every run, so a copy sent
     /// twice is recognisable downstream.
     pub(crate) fn message_id(&self, email: &str) -> String {
-        let mut hash = Sha256::new();
-        hash.update(self.issue.as_bytes());
-        hash.update([0]);
-        hash.update(email.trim().to_lowercase().as_bytes());
-        let digest = hash.finalize();
-        let hex = crate::hex::encode(&digest[..10]);
-        format!("<{}.{hex}@{}>", self.issue, self.id_domain)
+        self.letterhead.message_id(&self.issue, email)
     }
 
     /// The HTML and text parts for `email`, with its own unsubscribe and preferences
@@ -199,18 +300,7 @@ impl Composer {
 
     /// Builds, and signs when DKIM is configured, the message for `recipient`.
     pub(crate) fn compose(&self, recipient: &Recipient) -> Result<Composed> {
-        let fail = |what: &str, e| Error::message(recipient.email.as_str(), what, e);
-        // Mailed as the address rule writes it: a row stored before the rule may spell
-        // its domain in Unicode, which would need SMTPUTF8. A stored address the rule
-        // refuses is tried as it is, as it was before the rule.
-        let to = crate::address::normalize(&recipient.email)
-            .unwrap_or_else(|_| recipient.email.trim().to_string());
-        let address = to.parse().map_err(|e| fail("not a valid address", e))?;
-        let name = recipient
-            .name
-            .as_deref()
-            .map(one_line)
-            .filter(|n| !n.is_empty());
+        let to = mailbox_of(&recipient.email, recipient.name.as_deref())?;
         let links = self.unsubscribe.links(&recipient.email);
         // As `Rendered::personalise` does, from the parts encoded once per issue.
         let (in_html, in_text) = Rendered::unsubscribe_values(links.footer());
@@ -218,16 +308,12 @@ impl Composer {
         let (prefs_html, prefs_text) = Rendered::unsubscribe_values(preferences);
         let html = self.html.with(&[&in_html, &prefs_html]);
         let text = self.text.with(&[in_text, prefs_text]);
-        let mut builder = Message::builder()
-            .from(self.from.clone())
-            .to(Mailbox::new(name, address))
-            .subject(self.subject.clone())
-            .date(self.date)
-            .message_id(Some(self.message_id(&recipient.email)))
+        let message_id = self.message_id(&recipient.email);
+        let mut builder = self
+            .letterhead
+            .builder(to, &self.subject, self.date, &message_id)
             .raw_header(header("List-Id", &self.list_id));
-        if let Some(reply_to) = &self.reply_to {
-            builder = builder.reply_to(reply_to.clone());
-        }
+        builder = self.letterhead.reply_to(builder);
         if let Some(value) = &self.archived_at {
             builder = builder.raw_header(header("Archived-At", value));
         }
@@ -241,15 +327,13 @@ impl Composer {
             ));
         }
         let body = MultiPart::alternative()
-            .boundary(boundary(&self.message_id(&recipient.email)))
+            .boundary(boundary(&message_id))
             .singlepart(SinglePart::plain(text))
             .singlepart(SinglePart::html(html));
-        let mut message = builder
+        let message = builder
             .multipart(body)
             .map_err(|e| Error::message(recipient.email.as_str(), "lettre", e))?;
-        if let Some(dkim) = &self.dkim {
-            message.sign(dkim);
-        }
+        let message = self.letterhead.sign(message);
         Ok(Composed {
             envelope: self.envelope(message.envelope(), &recipient.email)?,
             bytes: message.formatted(),
@@ -488,6 +572,63 @@ mod tests {
         );
         assert_eq!(after.envelope.to(), before.envelope.to());
         assert_eq!(after.bytes, before.bytes, "the message itself is unchanged");
+    }
+
+    #[test]
+    fn a_text_message_has_the_issues_headers_and_no_list_headers() {
+        let path = std::path::Path::new("herald.yaml");
+        let key = DkimKey::parse(
+            "example.com",
+            "s1",
+            include_str!("../../tests/it/fixtures/dkim-ed25519.key"),
+            path,
+        )
+        .unwrap();
+        let letterhead = Letterhead::new(
+            "Site <news@example.com>",
+            Some("editors@example.com"),
+            Some(key),
+            path,
+        )
+        .unwrap();
+        let text = "Hello,\n\nopen https://example.com/confirm/1.abc\n\n-- \nSite";
+        let composed = letterhead
+            .text_message(
+                "confirm-1",
+                "Ann@x.org",
+                "Confirm\r\nBcc: x@y.org",
+                text,
+                SystemTime::UNIX_EPOCH,
+            )
+            .unwrap();
+        let (envelope, bytes) = (
+            composed.envelope,
+            String::from_utf8(composed.bytes).unwrap(),
+        );
+        let (headers, body) = bytes.split_once("\r\n\r\n").unwrap();
+        assert!(headers.contains("DKIM-Signature: "), "{headers}");
+        assert!(
+            headers.contains("\r\nSubject: Confirm Bcc: x@y.org\r\n"),
+            "{headers}"
+        );
+        assert!(
+            headers.contains("Reply-To: editors@example.com"),
+            "{headers}"
+        );
+        assert!(headers.contains("Content-Transfer-Encoding: quoted-printable"));
+        assert!(!headers.contains("List-"), "{headers}");
+        let id = letterhead.message_id("confirm-1", "ann@x.org");
+        assert!(headers.contains(&format!("Message-ID: {id}")), "{headers}");
+        assert!(id.starts_with("<confirm-1.") && id.ends_with("@example.com>"));
+        assert_ne!(id, letterhead.message_id("confirm-2", "ann@x.org"));
+        let decoded =
+            quoted_printable::decode(body.as_bytes(), quoted_printable::ParseMode::Strict).unwrap();
+        assert_eq!(
+            String::from_utf8(decoded).unwrap(),
+            format!("{}\r\n", text.replace('\n', "\r\n")),
+            "the text (and the message's closing CRLF), its signature line's trailing space included"
+        );
+        assert_eq!(envelope.from().unwrap().to_string(), "news@example.com");
     }
 
     #[test]

@@ -2,11 +2,12 @@
 //! for three different reactions, and a fourth that is ours alone (a local failure).
 
 use crate::error::Error;
-pub use crate::error::SmtpFailure;
+pub(crate) use crate::error::SmtpFailure;
 
 /// Why one attempt to hand over a message did not end in its acceptance.
 #[derive(Debug, thiserror::Error)]
-pub enum AttemptError {
+#[non_exhaustive]
+pub(crate) enum AttemptError {
     /// What the server said, or that it could not be reached.
     #[error(transparent)]
     Smtp(#[from] SmtpFailure),
@@ -18,7 +19,7 @@ pub enum AttemptError {
 
 impl SmtpFailure {
     /// Sorts a lettre error into one of the three cases.
-    pub fn from_lettre(error: &lettre::transport::smtp::Error) -> SmtpFailure {
+    pub(crate) fn from_lettre(error: &lettre::transport::smtp::Error) -> SmtpFailure {
         let message = full_message(error);
         let code = error.status().map(u16::from);
         if error.is_permanent() {

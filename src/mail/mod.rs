@@ -11,10 +11,9 @@ mod rate;
 pub(crate) mod send;
 pub(crate) mod transport;
 pub mod unsubscribe;
-pub mod verp;
+pub(crate) mod verp;
 
-pub use failure::{AttemptError, SmtpFailure};
-pub use send::Settled;
+pub(crate) use failure::SmtpFailure;
 
 pub(crate) use compose::{Composer, Recipient};
 pub(crate) use send::{DeliveryLog, SendOptions, send_all};

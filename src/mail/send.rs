@@ -52,7 +52,8 @@ impl Default for SendOptions {
 /// Where one recipient stands after an attempt: the three states a delivery row can
 /// take after `sending`, each with its reason.
 #[derive(Debug, Clone)]
-pub enum Settled {
+#[non_exhaustive]
+pub(crate) enum Settled {
     /// Accepted by the server (250).
     Sent,
     /// Refused for good by the server (5xx).

@@ -24,7 +24,7 @@ pub fn verify(secret: &[u8], email: &str, token: &str) -> bool {
 
 /// Fills the store's token index for `secret` (remaking every token when the secret
 /// changed); returns how many rows it filled.
-pub fn index(store: &mut crate::store::Store, secret: &[u8]) -> crate::error::Result<usize> {
+pub(crate) fn index(store: &mut crate::store::Store, secret: &[u8]) -> crate::error::Result<usize> {
     store.index_tokens(&key_id(secret), |email| token(secret, email))
 }
 
@@ -43,7 +43,7 @@ fn mac(secret: &[u8], email: &str) -> Hmac<Sha256> {
 
 /// How subscribers unsubscribe: an https URL template, a mailto address, or both.
 #[derive(Clone)]
-pub struct Unsubscribe {
+pub(crate) struct Unsubscribe {
     /// `https://…/{token}`; `{email}` is replaced by the percent-encoded address.
     pub url: Option<String>,
     /// The address for `mailto:` unsubscribes.
@@ -67,7 +67,7 @@ impl std::fmt::Debug for Unsubscribe {
 
 /// One recipient's unsubscribe links, and their preferences page.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Links {
+pub(crate) struct Links {
     /// The one-click https URL, when configured.
     pub https: Option<String>,
     /// The `mailto:` URL, when configured.
@@ -78,7 +78,7 @@ pub struct Links {
 
 impl Unsubscribe {
     /// The links for `email`.
-    pub fn links(&self, email: &str) -> Links {
+    pub(crate) fn links(&self, email: &str) -> Links {
         let token = token(&self.secret, email);
         let fill = |template: &String| {
             template
@@ -101,7 +101,7 @@ impl Unsubscribe {
 
 impl Links {
     /// The link for the footer: the https one, else the mailto one.
-    pub fn footer(&self) -> &str {
+    pub(crate) fn footer(&self) -> &str {
         self.https
             .as_deref()
             .or(self.mailto.as_deref())
@@ -110,7 +110,7 @@ impl Links {
 
     /// The `List-Unsubscribe` value, e.g. `<https://…>, <mailto:…>` (RFC 2369), or
     /// `None` when neither link is configured.
-    pub fn header(&self) -> Option<String> {
+    pub(crate) fn header(&self) -> Option<String> {
         let parts: Vec<String> = [&self.https, &self.mailto]
             .into_iter()
             .flatten()
@@ -121,7 +121,7 @@ impl Links {
 
     /// Whether `List-Unsubscribe-Post: List-Unsubscribe=One-Click` applies (RFC 8058:
     /// only with an https URL).
-    pub fn one_click(&self) -> bool {
+    pub(crate) fn one_click(&self) -> bool {
         self.https
             .as_deref()
             .is_some_and(|u| u.starts_with("https://"))

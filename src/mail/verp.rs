@@ -19,7 +19,7 @@ pub(crate) fn sender(bounce_address: &str, token: &str) -> String {
 /// The token in `address` when it is `base`'s local part, `+`, a token, `@` and
 /// `base`'s domain (compared without case), else `None`. `base` is e.g.
 /// `bounces@example.com` or the unsubscribe address.
-pub fn token_in(address: &str, base: &str) -> Option<String> {
+pub(crate) fn token_in(address: &str, base: &str) -> Option<String> {
     let (base_local, base_domain) = base.trim().rsplit_once('@')?;
     let (local, domain) = address.trim().rsplit_once('@')?;
     if !domain.eq_ignore_ascii_case(base_domain) {
@@ -33,7 +33,7 @@ pub fn token_in(address: &str, base: &str) -> Option<String> {
 }
 
 /// Whether `text` has the shape of a token: 32 hex digits.
-pub fn is_token(text: &str) -> bool {
+pub(crate) fn is_token(text: &str) -> bool {
     text.len() == TOKEN_LEN && text.bytes().all(|b| b.is_ascii_hexdigit())
 }
 

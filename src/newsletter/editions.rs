@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::lifecycle;
-use super::plan::{Plan, render_options};
+use super::plan::{IssuePlan, render_options};
 use crate::config::{Config, Topic};
 use crate::content::Article;
 use crate::digest::{self, Rendered};
@@ -98,7 +98,7 @@ impl<'a> Editions<'a> {
 /// to the whole issue's page in the archive.
 pub(super) fn render(
     config: &Config,
-    plan: &Plan<'_>,
+    plan: &IssuePlan<'_>,
     sets: &[Vec<usize>],
 ) -> Result<Vec<Rendered>> {
     let archive_url = plan.archive.as_ref().map(|place| place.url.as_str());
@@ -120,26 +120,10 @@ mod tests {
     use chrono::TimeZone;
 
     fn article(slug: &str, tags: &[&str]) -> Article {
-        let url = url::Url::parse(&format!("https://example.com/{slug}/")).unwrap();
+        let published = Utc.with_ymd_and_hms(2026, 1, 1, 9, 0, 0).unwrap();
         Article {
-            path: format!("content/{slug}.md").into(),
-            slug: slug.into(),
-            id: url.to_string(),
-            url,
-            title: slug.into(),
-            subtitle: None,
-            description: None,
-            author: None,
-            read_time: None,
-            published: Utc.with_ymd_and_hms(2026, 1, 1, 9, 0, 0).unwrap(),
-            updated: None,
-            created: None,
-            hero_image: None,
-            cta: None,
-            cta_url: None,
             tags: tags.iter().map(|t| t.to_string()).collect(),
-            draft: false,
-            body: crate::content::Body::Text(String::new()),
+            ..Article::for_test(slug, published)
         }
     }
 

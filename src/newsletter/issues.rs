@@ -7,7 +7,8 @@ use crate::store::{IssueRow, Store};
 
 /// An issue's numbers over every run so far.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
-pub struct IssueTotals {
+#[non_exhaustive]
+pub(crate) struct IssueTotals {
     /// Recipients whose copy the server accepted.
     pub sent: u32,
     /// Recipients refused for good.
@@ -20,7 +21,7 @@ pub struct IssueTotals {
 
 /// One line of `herald issues`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct IssueStatus {
+pub(crate) struct IssueStatus {
     /// The issue id.
     pub id: String,
     /// When its first run started.
@@ -37,7 +38,7 @@ pub struct IssueStatus {
 }
 
 /// `issue`'s totals so far; `complete` says whether it is done.
-pub fn issue_totals(store: &Store, issue: &str, complete: bool) -> Result<IssueTotals> {
+pub(crate) fn issue_totals(store: &Store, issue: &str, complete: bool) -> Result<IssueTotals> {
     let counts = store.delivery_counts(issue)?;
     let pending = if complete {
         0
@@ -53,7 +54,7 @@ pub fn issue_totals(store: &Store, issue: &str, complete: bool) -> Result<IssueT
 }
 
 /// Every issue in `store`, oldest first, with its totals.
-pub fn issues(store: &Store) -> Result<Vec<IssueStatus>> {
+pub(crate) fn issues(store: &Store) -> Result<Vec<IssueStatus>> {
     store
         .issues()?
         .into_iter()

@@ -27,7 +27,7 @@ use crate::store::{Joined, Known, LastBounce, Reason, Status, Store, Subscriber,
 
 /// The bounce policy (`newsletter.bounces` in `herald.yaml`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Policy {
+pub(crate) struct Policy {
     /// Soft bounces on this many distinct issues make an active address bounced.
     pub soft_limit: u32,
 }
@@ -48,7 +48,7 @@ impl From<&crate::config::Bounces> for Policy {
 
 /// What a bounce report or a server's refusal said about one address.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Bounce {
+pub(crate) struct Bounce {
     /// The enhanced status code (`5.1.1`), when known.
     pub status: Option<String>,
     /// The server's words.
@@ -61,7 +61,7 @@ pub struct Bounce {
 
 /// Something that happened to an address.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Event {
+pub(crate) enum Event {
     /// A row of an imported export, with the export's own status (active,
     /// unsubscribed or bounced) and the file it came from.
     Imported {
@@ -119,7 +119,7 @@ pub enum Event {
 
 /// What happened, for messages and callers.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Effect {
+pub(crate) enum Effect {
     /// A new subscriber row with this status.
     Added(Status),
     /// Made active again (explicit add or confirmation).
@@ -196,7 +196,7 @@ impl std::fmt::Display for Effect {
 
 /// What [`apply`] decided: what to write, and what happened.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Change {
+pub(crate) struct Change {
     /// What the store writes.
     pub write: Write,
     /// What happened.
@@ -219,7 +219,7 @@ impl Change {
     }
 
     /// The subscriber after the change, when one is written.
-    pub fn after(&self) -> Option<&Subscriber> {
+    pub(crate) fn after(&self) -> Option<&Subscriber> {
         match &self.write {
             Write::Row(subscriber) => Some(subscriber),
             Write::Nothing | Write::Forget | Write::Remove => None,
@@ -228,7 +228,7 @@ impl Change {
 }
 
 /// Decides what `event` does to `email`, given what the store `known`s of it.
-pub fn apply(
+pub(crate) fn apply(
     email: &str,
     known: &Known,
     event: &Event,
@@ -474,7 +474,7 @@ fn is_paused(s: &Subscriber, now: DateTime<Utc>) -> bool {
 }
 
 /// Whether an issue sent at `now` goes to `s`: active, and not paused.
-pub fn receives(s: &Subscriber, now: DateTime<Utc>) -> bool {
+pub(crate) fn receives(s: &Subscriber, now: DateTime<Utc>) -> bool {
     s.status == Status::Active && !is_paused(s, now)
 }
 
@@ -486,7 +486,11 @@ pub fn receives(s: &Subscriber, now: DateTime<Utc>) -> bool {
 /// `Rust` and `rust` are one tag). A chosen topic that is no longer in
 /// `newsletter.topics` (`configured`) is ignored; when none of the chosen topics is
 /// configured any more, the subscriber gets every article again, as one who chose none.
-pub fn articles_for(topics: &[String], configured: &[Topic], articles: &[&[String]]) -> Vec<usize> {
+pub(crate) fn articles_for(
+    topics: &[String],
+    configured: &[Topic],
+    articles: &[&[String]],
+) -> Vec<usize> {
     let offered: Vec<String> = configured
         .iter()
         .filter_map(|topic| tag_slug::slug(&topic.tag))
@@ -646,7 +650,7 @@ fn bounce(
 /// decides with [`apply`], writes the change. Returns the change. `email` is found in
 /// any spelling (see [`crate::address`]); a new row holds it as given, so entry points
 /// pass it through [`crate::address::normalize`] first (or pass a stored row's address).
-pub fn record(
+pub(crate) fn record(
     store: &Store,
     email: &str,
     event: &Event,
@@ -657,6 +661,38 @@ pub fn record(
         let change = apply(email, known, event, now, policy);
         (change.write.clone(), change)
     })
+}
+
+/// Adds `email` as an active subscriber, as `herald subscribers add` does: the list's
+/// owner says this address is subscribed, so an address that had left (unsubscribed,
+/// bounced) or never confirmed a sign-up is made active again. The address must be one
+/// herald accepts, and `name`, when given, one without control or invisible characters;
+/// otherwise the error names the state database and the address.
+pub fn add_subscriber(
+    store: &Store,
+    email: &str,
+    name: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let refused = |why: String| {
+        crate::error::Error::newsletter(
+            store.path(),
+            format!("{}: {why}", crate::controls::Quoted(email)),
+        )
+    };
+    let email = crate::address::normalize(email).map_err(|e| refused(e.to_string()))?;
+    let name = match name.map(crate::name::check).transpose() {
+        Ok(name) => name.flatten(),
+        Err(e) => return Err(refused(e.to_string())),
+    };
+    record(
+        store,
+        &email,
+        &Event::Added { name },
+        now,
+        Policy::default(),
+    )?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -4,33 +4,34 @@ use chrono::{DateTime, Utc};
 
 use super::archive::{self, Place};
 use crate::config::Config;
-use crate::content::{self, Article, Record};
+use crate::content::{self, Article, ArticleMeta};
 use crate::digest::{self, History, Issue, RenderOptions, Rendered};
 use crate::error::Result;
 use crate::store::Store;
 
 /// The issue to send next, rendered.
 #[derive(Debug)]
-pub struct Plan<'a> {
+pub struct IssuePlan<'a> {
     /// Its articles, id and cutoff.
-    pub issue: Issue<'a>,
+    pub(crate) issue: Issue<'a>,
     /// The issue's articles read whole, in the issue's order.
-    pub articles: Vec<Article>,
+    pub(crate) articles: Vec<Article>,
     /// Whether it was started by an earlier run that did not complete it.
-    pub resumed: bool,
+    pub(crate) resumed: bool,
     /// Article ids the open issue held that no longer exist (shown without them).
-    pub missing: Vec<String>,
+    pub(crate) missing: Vec<String>,
     /// When sending started: the stored start of a resumed issue, else `now`. The
     /// issue's page in the archive is dated by it.
-    pub started_at: DateTime<Utc>,
+    pub(crate) started_at: DateTime<Utc>,
     /// Where the issue's page goes in the archive; `None` with `newsletter.archive: false`.
-    pub archive: Option<Place>,
+    pub(crate) archive: Option<Place>,
     /// The subject and both parts, shared by every recipient.
-    pub rendered: Rendered,
+    pub(crate) rendered: Rendered,
 }
 
 /// What [`plan_next`] found.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Next<'a> {
     /// Nothing was published since the last issue's cutoff (`None`: no issue yet).
     Nothing {
@@ -38,7 +39,7 @@ pub enum Next<'a> {
         since: Option<DateTime<Utc>>,
     },
     /// An issue to send.
-    Issue(Box<Plan<'a>>),
+    Issue(Box<IssuePlan<'a>>),
 }
 
 /// The open issue if an earlier run left one, else the next one from `articles`
@@ -46,7 +47,7 @@ pub enum Next<'a> {
 pub fn plan_next<'a>(
     config: &Config,
     store: Option<&Store>,
-    articles: &'a [Record],
+    articles: &'a [ArticleMeta],
     now: DateTime<Utc>,
 ) -> Result<Next<'a>> {
     let max_articles = config.newsletter.max_articles;
@@ -83,7 +84,7 @@ pub fn plan_next<'a>(
     let archive = archive::place(config, &issue, started_at)?;
     let archive_url = archive.as_ref().map(|place| place.url.as_str());
     let rendered = digest::render(&full, &render_options(config, archive_url))?;
-    Ok(Next::Issue(Box::new(Plan {
+    Ok(Next::Issue(Box::new(IssuePlan {
         issue,
         articles: full,
         resumed,

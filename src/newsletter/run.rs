@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use super::editions::{self, Editions, Share};
 use super::issues::{IssueTotals, issue_totals};
 use super::lifecycle::{self, Bounce, Event, Policy};
-use super::plan::{Next, Plan, plan_next};
+use super::plan::{IssuePlan, Next, plan_next};
 use super::settings::{composer_for, newsletter_section, transport_for};
 use crate::config::{Config, Secrets};
 use crate::content::{self, Loaded};
@@ -23,6 +23,7 @@ use crate::store::{DeliveryOutcome, DeliveryStatus, IssueRow, Store};
 
 /// What `herald send` was asked to do.
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct SendRequest {
     /// Show what would go to whom; send nothing, record nothing.
     pub dry_run: bool,
@@ -35,6 +36,7 @@ pub struct SendRequest {
 
 /// The numbers of one run, printed as the JSON summary line.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[non_exhaustive]
 pub struct Summary {
     /// The issue id.
     pub issue: String,
@@ -56,7 +58,7 @@ pub struct Summary {
     /// Whether the issue is complete (every recipient sent or permanently failed).
     pub complete: bool,
     /// The issue's numbers over every run so far, this one included.
-    pub issue_totals: IssueTotals,
+    pub(crate) issue_totals: IssueTotals,
     /// Wall-clock seconds the run took.
     pub seconds: f64,
     /// Why the run stopped early, when it did (never carries credentials).
@@ -125,7 +127,7 @@ pub trait SendProgress {
     /// `total` messages are about to be sent.
     fn start(&mut self, _total: usize) {}
     /// One recipient is done with for this run (sent, failed or deferred).
-    fn settled(&mut self, _email: &str, _state: &Settled) {}
+    fn settled(&mut self, _email: &str) {}
 }
 
 /// A [`SendProgress`] that ignores everything.
@@ -201,7 +203,7 @@ pub fn send(
         policy: Policy::from(&config.newsletter.bounces),
     };
     let options = send_options(config);
-    let mut on_each = |email: &str, state: &Settled| progress.settled(email, state);
+    let mut on_each = |email: &str, _: &Settled| progress.settled(email);
     let report = send_all(
         todo,
         &composers,
@@ -304,7 +306,7 @@ impl Audience {
     fn of(
         store: Option<&Store>,
         config: &Config,
-        plan: &Plan<'_>,
+        plan: &IssuePlan<'_>,
         now: DateTime<Utc>,
     ) -> Result<Audience> {
         let mut audience = Audience {
@@ -368,7 +370,7 @@ impl Audience {
 fn preview_composer(
     config: &Config,
     secrets: &Secrets,
-    plan: &Plan<'_>,
+    plan: &IssuePlan<'_>,
     now: DateTime<Utc>,
 ) -> Result<Composer> {
     composer_for(
@@ -388,7 +390,7 @@ fn preview_composer(
 pub fn preview_parts(
     config: &Config,
     secrets: &Secrets,
-    plan: &Plan<'_>,
+    plan: &IssuePlan<'_>,
     now: DateTime<Utc>,
     recipient: &str,
 ) -> Result<(String, String)> {
@@ -398,7 +400,7 @@ pub fn preview_parts(
 
 /// Whose copy a preview shows: the sender's own address (with its own unsubscribe
 /// link), or a placeholder when `newsletter.from` is not a mailbox yet.
-pub fn preview_recipient(config: &Config) -> String {
+pub(crate) fn preview_recipient(config: &Config) -> String {
     config
         .newsletter
         .from
@@ -409,10 +411,10 @@ pub fn preview_recipient(config: &Config) -> String {
 }
 
 /// The complete message one recipient would get, for `herald digest --eml`.
-pub fn preview_message(
+pub(crate) fn preview_message(
     config: &Config,
     secrets: &Secrets,
-    plan: &Plan<'_>,
+    plan: &IssuePlan<'_>,
     now: DateTime<Utc>,
     recipient: &str,
 ) -> Result<Vec<u8>> {
@@ -428,7 +430,7 @@ pub fn preview_message(
 fn send_test(
     config: &Config,
     secrets: &Secrets,
-    plan: &Plan<'_>,
+    plan: &IssuePlan<'_>,
     composer: &Composer,
     to: &str,
 ) -> Result<Outcome> {
@@ -464,7 +466,7 @@ fn send_test(
 fn composers_for(
     config: &Config,
     secrets: &Secrets,
-    plan: &Plan<'_>,
+    plan: &IssuePlan<'_>,
     audience: &Audience,
     now: DateTime<Utc>,
     prefix: &str,

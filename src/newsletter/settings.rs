@@ -6,11 +6,11 @@ use std::time::{Duration, SystemTime};
 use crate::config::{Config, Newsletter, Secrets};
 use crate::digest::Rendered;
 use crate::error::{Error, Result, SecretProblem};
-use crate::mail::compose::{ComposerSettings, DkimKey};
+use crate::mail::compose::{ComposerSettings, DkimKey, Letterhead};
 use crate::mail::unsubscribe::Unsubscribe;
 use crate::mail::{Composer, Deliver, Outbox, Smtp, SmtpSettings};
 
-use super::plan::Plan;
+use super::plan::IssuePlan;
 
 /// The `newsletter:` section and its `from`, or an error saying to add them.
 pub(super) fn newsletter_section(config: &Config) -> Result<(&Newsletter, &str)> {
@@ -30,7 +30,7 @@ pub(super) fn newsletter_section(config: &Config) -> Result<(&Newsletter, &str)>
 pub(crate) fn composer_for(
     config: &Config,
     secrets: &Secrets,
-    plan: &Plan<'_>,
+    plan: &IssuePlan<'_>,
     rendered: &Rendered,
     date: SystemTime,
     subject_prefix: &str,
@@ -55,19 +55,7 @@ pub(crate) fn composer_for(
             .into());
         }
     };
-    let dkim = match &newsletter.dkim {
-        Some(dkim) => {
-            let text = std::fs::read_to_string(&dkim.private_key_file)
-                .map_err(|e| Error::io(&dkim.private_key_file, e))?;
-            Some(DkimKey::parse(
-                &dkim.domain,
-                &dkim.selector,
-                &text,
-                &dkim.private_key_file,
-            )?)
-        }
-        None => None,
-    };
+    let dkim = dkim_key(newsletter)?;
     let settings = ComposerSettings {
         issue: &plan.issue.id,
         from,
@@ -86,6 +74,28 @@ pub(crate) fn composer_for(
         archived_at: plan.archive.as_ref().map(|place| place.url.as_str()),
     };
     Composer::new(settings, rendered.clone(), &path)
+}
+
+/// What every message carries (`From`, `Reply-To`, the DKIM signature), for the
+/// messages that are not an issue: `herald serve`'s confirmation mails.
+pub(crate) fn letterhead(config: &Config) -> Result<Letterhead> {
+    let (newsletter, from) = newsletter_section(config)?;
+    Letterhead::new(
+        from,
+        newsletter.reply_to.as_deref(),
+        dkim_key(newsletter)?,
+        &config.file,
+    )
+}
+
+/// `newsletter.dkim`'s key, read from its file, when DKIM is configured.
+fn dkim_key(newsletter: &Newsletter) -> Result<Option<DkimKey>> {
+    let Some(dkim) = &newsletter.dkim else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(&dkim.private_key_file)
+        .map_err(|e| Error::io(&dkim.private_key_file, e))?;
+    DkimKey::parse(&dkim.domain, &dkim.selector, &text, &dkim.private_key_file).map(Some)
 }
 
 /// The SMTP relay (`HERALD_SMTP_URL`, else `smtp.url`), or the outbox folder

@@ -1,6 +1,6 @@
 //! The temporary file that becomes the new version of a file: created beside it, written
-//! through a buffer, flushed to disk, and left for [`super::commit`] to rename into place.
-//! Dropped before that, it is deleted.
+//! through a buffer, and left for [`super::commit`] to flush to disk and rename into
+//! place. Dropped before that, it is deleted.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -50,16 +50,16 @@ impl Temp {
         Ok(self.out.get_mut())
     }
 
-    /// Flushes everything to disk and gives the file the permissions `target` should
-    /// have; errors name `target`.
-    pub(super) fn finish(self, target: &Path) -> Result<TempPath> {
+    /// Hands everything written to the file and gives it the permissions `target`
+    /// should have; errors name `target`. The bytes are not yet on disk: [`super::commit`]
+    /// makes a whole set durable at once before renaming it (see [`super::durable`]).
+    pub(super) fn finish(self, target: &Path) -> Result<(TempPath, File)> {
         let file = self
             .out
             .into_inner()
             .map_err(|e| Error::io(target, e.into_error()))?;
-        file.sync_all().map_err(|e| Error::io(target, e))?;
         set_readable(&file, target);
-        Ok(self.path)
+        Ok((self.path, file))
     }
 }
 

@@ -2,7 +2,7 @@
 //! as the bytes arrive, so that neither version is ever held in memory whole.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::Staged;
 use super::existing::Existing;
@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 /// equal start is copied into it from the existing file, and everything else goes there.
 /// [`finish`](Self::finish) then gives a [`Staged`] file for [`super::commit`]; dropping
 /// the writer (or the staged file) instead deletes the temporary file.
-pub struct ChangeWriter {
+pub(crate) struct ChangeWriter {
     path: PathBuf,
     /// The file being replaced, while every byte so far matched it.
     existing: Option<Existing>,
@@ -30,7 +30,7 @@ pub struct ChangeWriter {
 
 impl ChangeWriter {
     /// Starts a new version of the file at `path`. Nothing is created yet.
-    pub fn new(path: impl Into<PathBuf>) -> Self {
+    pub(crate) fn new(path: impl Into<PathBuf>) -> Self {
         let path = path.into();
         ChangeWriter {
             existing: Existing::open(&path),
@@ -41,13 +41,8 @@ impl ChangeWriter {
         }
     }
 
-    /// The file this writer replaces.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// Appends `bytes` to the new version; errors name the file.
-    pub fn write_all(&mut self, mut bytes: &[u8]) -> Result<()> {
+    pub(crate) fn write_all(&mut self, mut bytes: &[u8]) -> Result<()> {
         self.len += bytes.len() as u64;
         if self.temp.is_none() {
             let equal = self.existing.as_mut().map_or(0, |e| e.skip_equal(bytes));
@@ -64,7 +59,7 @@ impl ChangeWriter {
 
     /// Ends the new version: [`Written::Unchanged`](super::Written::Unchanged) when it
     /// equals the existing file, else a complete temporary file flushed to disk.
-    pub fn finish(mut self) -> Result<Staged> {
+    pub(crate) fn finish(mut self) -> Result<Staged> {
         let temp = match self.temp.take() {
             Some(temp) => Some(temp),
             None if self.existing.as_mut().is_some_and(Existing::at_end) => None,
@@ -115,6 +110,7 @@ impl fmt::Debug for ChangeWriter {
 mod tests {
     use super::*;
     use crate::output::{Written, commit};
+    use std::path::Path;
     use std::time::{Duration, SystemTime};
 
     /// Old contents longer than a few comparison blocks, with no repeating period that

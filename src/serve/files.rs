@@ -52,7 +52,7 @@ use axum::response::{IntoResponse, Response};
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use tokio::io::AsyncReadExt;
 
-use cache::{Cache, Entry, Limits, LoadError, Loaded, Variant, Version};
+use cache::{Cache, CachedFile, Limits, LoadError, Loaded, Variant, Version};
 use conditional::Precondition;
 use kind::Kind;
 use recent::Recent;
@@ -328,7 +328,7 @@ impl Files {
     }
 
     /// A 200 or a 304 from a cached entry, with the header block it holds for it.
-    async fn reply(&self, entry: &Entry, parts: &Parts) -> Response {
+    async fn reply(&self, entry: &CachedFile, parts: &Parts) -> Response {
         let modified = conditional::whole_seconds(entry.version.modified());
         match conditional::evaluate(&parts.headers, &entry.tags(), modified) {
             Precondition::MatchedTag(index) => not_modified(entry.not_modified(index)),
@@ -350,7 +350,7 @@ impl Files {
     }
 
     /// The variant the client prefers among those this entry has.
-    async fn negotiate<'e>(&self, entry: &'e Entry, headers: &HeaderMap) -> &'e Variant {
+    async fn negotiate<'e>(&self, entry: &'e CachedFile, headers: &HeaderMap) -> &'e Variant {
         for coding in encoding::ranked(headers).into_iter().flatten() {
             if let Some(variant) = self.cache.variant(entry, coding).await {
                 return variant;

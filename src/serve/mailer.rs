@@ -14,15 +14,13 @@ use std::time::{Duration as StdDuration, Instant, SystemTime};
 
 use askama::Template;
 use chrono::{DateTime, Duration, Utc};
-use lettre::Message;
-use lettre::message::Mailbox;
-use lettre::message::header::ContentType;
 
 use super::app::Clock;
 use super::confirm_token;
 use super::pages::ConfirmMail;
 use crate::config::{Config, Secrets, Topic};
 use crate::mail::Deliver;
+use crate::mail::compose::{Composed, Letterhead};
 use crate::newsletter::lifecycle::{self, Effect, Event, Policy};
 use crate::newsletter::transport_for;
 use crate::store::{QueuedSignup, Store};
@@ -46,11 +44,12 @@ pub(crate) struct Mailer {
 }
 
 impl Mailer {
-    /// Starts the worker; `from` is `newsletter.from`, already checked to parse.
+    /// Starts the worker; `letterhead` is the newsletter's (`newsletter.from`,
+    /// `reply_to`, `dkim`), so confirmation mails are built and signed as issues are.
     pub(crate) fn start(
         config: &Config,
         secrets: &Secrets,
-        from: Mailbox,
+        letterhead: Letterhead,
         secret: Vec<u8>,
         clock: Clock,
     ) -> Mailer {
@@ -64,7 +63,7 @@ impl Mailer {
                     policy: Policy::from(&config.newsletter.bounces),
                     config,
                     secrets,
-                    from,
+                    letterhead,
                     secret,
                     clock,
                     store: None,
@@ -95,7 +94,7 @@ enum Step {
 struct Worker {
     config: Config,
     secrets: Secrets,
-    from: Mailbox,
+    letterhead: Letterhead,
     secret: Vec<u8>,
     clock: Clock,
     policy: Policy,
@@ -238,9 +237,8 @@ impl Worker {
             self.transport = Some(transport);
         }
         let transport = self.transport.as_ref().expect("set above");
-        let envelope = message.envelope().clone();
         transport
-            .deliver(&envelope, &message.formatted())
+            .deliver(&message.envelope, &message.bytes)
             .map_err(|e| format!("{}: {e}", transport.describe()))
     }
 
@@ -249,7 +247,7 @@ impl Worker {
         job: &QueuedSignup,
         expires: DateTime<Utc>,
         now: DateTime<Utc>,
-    ) -> Result<Message, String> {
+    ) -> Result<Composed, String> {
         let hours = self.config.serve.confirm_hours;
         let link = self.link(&job.email, expires);
         let text = ConfirmMail {
@@ -261,20 +259,11 @@ impl Worker {
         }
         .render()
         .map_err(|e| format!("rendering the confirmation mail: {e}"))?;
-        let to: Mailbox = job
-            .email
-            .parse()
-            .map_err(|e| format!("the address is not usable: {e}"))?;
-        Message::builder()
-            .from(self.from.clone())
-            .to(to)
-            .subject(format!(
-                "Confirm your subscription to {}",
-                self.config.site.title
-            ))
-            .date(SystemTime::from(now))
-            .header(ContentType::TEXT_PLAIN)
-            .body(text)
+        let subject = format!("Confirm your subscription to {}", self.config.site.title);
+        // One Message-ID per link: a retry of the same sign-up is recognisable.
+        let key = format!("confirm-{}", expires.format("%Y%m%d%H%M%S"));
+        self.letterhead
+            .text_message(&key, &job.email, &subject, &text, SystemTime::from(now))
             .map_err(|e| format!("building the confirmation mail: {e}"))
     }
 

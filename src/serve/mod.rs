@@ -12,7 +12,7 @@
 //! - `GET /`: the home page: the site, the sign-up form, the feeds, the past issues.
 //! - `GET /healthz`: 200 when the state database answers.
 //! - `POST /webhooks/{ses,mailgun,postmark,sendgrid}`: the relays' bounce and complaint
-//!   callbacks, each off (404) until configured ([`webhooks`]).
+//!   callbacks, each off (404) until configured (`webhooks`).
 //! - everything else: the built feeds from `output_dir`; a request for a feed that
 //!   prefers HTML (a browser) gets the feed's HTML page the build wrote beside it.
 //!
@@ -42,7 +42,7 @@ mod signup;
 mod timeouts;
 mod topics;
 mod unsubscribe;
-pub mod webhooks;
+pub(crate) mod webhooks;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -79,8 +79,7 @@ const BLOCKING_GRACE: Duration = Duration::from_secs(1);
 /// under way at most `serve.shutdown_timeout_seconds`, closes what is still open, and
 /// returns.
 ///
-/// `HERALD_SECRET` must be at least [`MIN_SECRET_BYTES`](crate::config::MIN_SECRET_BYTES)
-/// long, and is required when the config sets `newsletter.from` (the newsletter's mails
+/// `HERALD_SECRET` must be at least 32 bytes long, and is required when the config sets `newsletter.from` (the newsletter's mails
 /// link to the unsubscribe page). Without a newsletter and without the secret, the
 /// unsubscribe and sign-up pages answer 404. Sign-up also needs `serve.public_url`; what
 /// is missing is logged at start.
@@ -142,10 +141,10 @@ fn build_app(config: &Config, secrets: &Secrets, now: Option<DateTime<Utc>>) -> 
     }
     let clock = now.map_or(Clock::System, Clock::Fixed);
     let mailer = match (signup_problem(config), &secret) {
-        (Ok(from), Some(secret)) => Some(mailer::Mailer::start(
+        (Ok(()), Some(secret)) => Some(mailer::Mailer::start(
             config,
             secrets,
-            from,
+            crate::newsletter::letterhead(config)?,
             secret.clone(),
             clock,
         )),
@@ -187,7 +186,7 @@ fn build_app(config: &Config, secrets: &Secrets, now: Option<DateTime<Utc>>) -> 
 }
 
 /// What sign-up needs besides the secret: the public URL for the link and a From.
-fn signup_problem(config: &Config) -> std::result::Result<lettre::message::Mailbox, String> {
+fn signup_problem(config: &Config) -> std::result::Result<(), String> {
     if config.serve.public_url.is_none() {
         return Err("set serve.public_url (the confirmation link is built on it)".into());
     }
@@ -196,7 +195,8 @@ fn signup_problem(config: &Config) -> std::result::Result<lettre::message::Mailb
         .from
         .as_deref()
         .ok_or("add a `newsletter:` section with `from:` (confirmation mails need a sender)")?;
-    from.parse()
+    from.parse::<lettre::message::Mailbox>()
+        .map(drop)
         .map_err(|e| format!("newsletter.from {from:?} is not a mailbox ({e})"))
 }
 

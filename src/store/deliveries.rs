@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 /// Where one recipient's copy of one issue stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum DeliveryStatus {
+pub(crate) enum DeliveryStatus {
     /// The SMTP transaction started; whether it ended is unknown after a crash.
     Sending,
     /// The server accepted the message (250).
@@ -32,7 +32,7 @@ pub enum DeliveryStatus {
 
 impl DeliveryStatus {
     /// The stored name.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             DeliveryStatus::Sending => "sending",
             DeliveryStatus::Sent => "sent",
@@ -43,7 +43,7 @@ impl DeliveryStatus {
     }
 
     /// Whether the recipient needs nothing more for this issue.
-    pub fn is_settled(self) -> bool {
+    pub(crate) fn is_settled(self) -> bool {
         matches!(
             self,
             DeliveryStatus::Sent | DeliveryStatus::Failed | DeliveryStatus::Skipped
@@ -63,7 +63,7 @@ impl DeliveryStatus {
 
 /// One row of `deliveries`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Delivery {
+pub(crate) struct Delivery {
     /// Where it stands.
     pub status: DeliveryStatus,
     /// SMTP transactions started for it, over every run.
@@ -74,7 +74,7 @@ pub struct Delivery {
 
 /// The result of one attempt, to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeliveryOutcome {
+pub(crate) struct DeliveryOutcome {
     /// The recipient.
     pub email: String,
     /// The new status: `Sent`, `Failed` or `Deferred`.
@@ -85,7 +85,7 @@ pub struct DeliveryOutcome {
 
 /// How many rows of one issue are in each final state.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct DeliveryCounts {
+pub(crate) struct DeliveryCounts {
     /// Rows `sent`.
     pub sent: u32,
     /// Rows `failed`.
@@ -96,7 +96,7 @@ pub struct DeliveryCounts {
 
 impl Store {
     /// How many of `issue`'s rows are `sent`, `failed` and `skipped`.
-    pub fn delivery_counts(&self, issue: &str) -> Result<DeliveryCounts> {
+    pub(crate) fn delivery_counts(&self, issue: &str) -> Result<DeliveryCounts> {
         self.conn
             .query_row(
                 "SELECT COUNT(*) FILTER (WHERE status = 'sent'),
@@ -116,7 +116,7 @@ impl Store {
     }
 
     /// Active subscribers with no `sent`, `failed` or `skipped` row for `issue`.
-    pub fn active_without_final_row(&self, issue: &str) -> Result<u32> {
+    pub(crate) fn active_without_final_row(&self, issue: &str) -> Result<u32> {
         self.conn
             .query_row(
                 "SELECT COUNT(*) FROM subscribers s
@@ -130,7 +130,7 @@ impl Store {
     }
 
     /// Every delivery row of `issue`, by address.
-    pub fn deliveries(&self, issue: &str) -> Result<HashMap<String, Delivery>> {
+    pub(crate) fn deliveries(&self, issue: &str) -> Result<HashMap<String, Delivery>> {
         let mut statement = self
             .conn
             .prepare("SELECT email, status, attempts, reply FROM deliveries WHERE issue = ?1")
@@ -155,7 +155,7 @@ impl Store {
     /// `sending` (one more attempt), in one transaction committed before this returns.
     /// Returns, in order, whether each was claimed; one that unsubscribed (or bounced)
     /// since the run began is not, and must not be sent to.
-    pub fn mark_sending(
+    pub(crate) fn mark_sending(
         &mut self,
         issue: &str,
         emails: &[&str],
@@ -192,7 +192,7 @@ impl Store {
     /// Records `skipped` (each with its reason) for recipients the run does not send
     /// to, in one transaction committed before this returns; a row already `sent` or
     /// `failed` stays as it is.
-    pub fn record_skipped(
+    pub(crate) fn record_skipped(
         &mut self,
         issue: &str,
         skipped: &[(String, String)],
@@ -223,7 +223,7 @@ impl Store {
     }
 
     /// Records the outcomes of finished attempts, in one transaction.
-    pub fn record_outcomes(
+    pub(crate) fn record_outcomes(
         &mut self,
         issue: &str,
         outcomes: &[DeliveryOutcome],

@@ -76,7 +76,7 @@ impl Store {
     /// Moves every committed page into the database file and empties the WAL, so that
     /// erased rows (overwritten with zeros by `secure_delete`) leave no copy behind.
     /// Returns false when a reader kept the checkpoint from finishing.
-    pub fn scrub(&self) -> Result<bool> {
+    pub(crate) fn scrub(&self) -> Result<bool> {
         let busy: i64 = self
             .conn
             .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0))

@@ -8,7 +8,7 @@ use crate::error::Result;
 
 /// One issue's delivery to an address.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct DeliveryRecord {
+pub(crate) struct DeliveryRecord {
     /// The issue.
     pub issue: String,
     /// `sending`, `sent`, `failed` or `deferred`.
@@ -23,7 +23,7 @@ pub struct DeliveryRecord {
 
 /// One received message about an address.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct InboundRecord {
+pub(crate) struct InboundRecord {
     /// Its key (`<Message-ID>` or `sha256:…`).
     pub message: String,
     /// `bounce`, `complaint`, `unsubscribe`, …
@@ -36,7 +36,7 @@ pub struct InboundRecord {
 
 impl Store {
     /// Every delivery to `email`, oldest first.
-    pub fn deliveries_to(&self, email: &str) -> Result<Vec<DeliveryRecord>> {
+    pub(crate) fn deliveries_to(&self, email: &str) -> Result<Vec<DeliveryRecord>> {
         let mut statement = self
             .conn
             .prepare(
@@ -60,7 +60,7 @@ impl Store {
     }
 
     /// Every received message recorded about `email`, oldest first.
-    pub fn inbound_about(&self, email: &str) -> Result<Vec<InboundRecord>> {
+    pub(crate) fn inbound_about(&self, email: &str) -> Result<Vec<InboundRecord>> {
         let mut statement = self
             .conn
             .prepare(
@@ -88,7 +88,7 @@ impl Store {
     /// issues: what a bounce report that does not say which issue it is about is taken
     /// to be about (reports come within days). Looked up by the ledger's primary key, so
     /// that the statement's plan never depends on the address.
-    pub fn last_issue_to(&self, email: &str) -> Result<Option<String>> {
+    pub(crate) fn last_issue_to(&self, email: &str) -> Result<Option<String>> {
         use rusqlite::OptionalExtension;
         let newest: Vec<String> = self
             .conn

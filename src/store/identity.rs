@@ -39,7 +39,7 @@ impl FileId {
 
 /// Whether the file at a store's path is still the one it opened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Liveness {
+pub(crate) enum Liveness {
     /// The same file.
     Live,
     /// Another file is at the path now (e.g. a restored backup).
@@ -50,7 +50,7 @@ pub enum Liveness {
 
 impl Store {
     /// Whether the file at this store's path is still the one it opened.
-    pub fn liveness(&self) -> Liveness {
+    pub(crate) fn liveness(&self) -> Liveness {
         match FileId::of(&self.path) {
             None => Liveness::Gone,
             Some(id) if Some(id) == self.file => Liveness::Live,
@@ -61,7 +61,7 @@ impl Store {
     /// Makes sure this store reads and writes the file now at its path: reopens it
     /// when another file was put there (and brings its schema up to date); an error
     /// when there is none, rather than creating an empty database in its place.
-    pub fn follow_file(&mut self) -> Result<()> {
+    pub(crate) fn follow_file(&mut self) -> Result<()> {
         match self.liveness() {
             Liveness::Live => Ok(()),
             Liveness::Replaced => {
@@ -78,7 +78,7 @@ impl Store {
 
     /// Fails unless the file at the path is still the one written to: after a write,
     /// so that a write that went to a file replaced meanwhile is not reported done.
-    pub fn confirm_live(&self) -> Result<()> {
+    pub(crate) fn confirm_live(&self) -> Result<()> {
         match self.liveness() {
             Liveness::Live => Ok(()),
             Liveness::Replaced => Err(Error::Io {

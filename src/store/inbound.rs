@@ -9,7 +9,7 @@ use crate::error::Result;
 
 /// What was recorded for a message handled earlier.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Handled {
+pub(crate) struct Handled {
     /// The kind of message (`bounce`, `complaint`, `unsubscribe`).
     pub kind: String,
     /// The subscriber it was about, if one was found.
@@ -22,7 +22,7 @@ pub struct Handled {
 
 /// What [`Store::once`] is asked to record beside the change.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Record {
+pub(crate) struct InboundLog {
     /// The kind of message.
     pub kind: String,
     /// The subscriber it was about.
@@ -34,13 +34,13 @@ pub struct Record {
 impl Store {
     /// When the message `key` was handled before, what was recorded; otherwise runs
     /// `act` (which changes subscribers through this store) and records its
-    /// [`Record`], in one `BEGIN IMMEDIATE` transaction, so two deliveries of one
+    /// [`InboundLog`], in one `BEGIN IMMEDIATE` transaction, so two deliveries of one
     /// message at once cannot both act. `Ok(Err(earlier))` means nothing was done.
-    pub fn once<T>(
+    pub(crate) fn once<T>(
         &self,
         key: &str,
         now: DateTime<Utc>,
-        act: impl FnOnce(&Store) -> Result<(Record, T)>,
+        act: impl FnOnce(&Store) -> Result<(InboundLog, T)>,
     ) -> Result<std::result::Result<T, Handled>> {
         self.transaction(|store| {
             if let Some(earlier) = store.handled(key)? {
@@ -68,7 +68,7 @@ impl Store {
     }
 
     /// What was recorded for the message `key`, if it was handled.
-    pub fn handled(&self, key: &str) -> Result<Option<Handled>> {
+    pub(crate) fn handled(&self, key: &str) -> Result<Option<Handled>> {
         self.conn
             .prepare_cached(
                 "SELECT kind, email, action, received_at FROM inbound WHERE message_key = ?1",

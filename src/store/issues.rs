@@ -8,7 +8,7 @@ use crate::error::Result;
 
 /// One issue as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IssueRow {
+pub(crate) struct IssueRow {
     /// Stable id, derived from the cutoff and the article ids.
     pub id: String,
     /// The newest `publish_date` among its articles; the next issue starts after it.
@@ -25,21 +25,21 @@ const COLUMNS: &str = "id, cutoff, articles, started_at, completed_at";
 
 impl Store {
     /// The issue that was started but not completed, if any (the oldest one).
-    pub fn open_issue(&self) -> Result<Option<IssueRow>> {
+    pub(crate) fn open_issue(&self) -> Result<Option<IssueRow>> {
         self.one_issue(&format!(
             "SELECT {COLUMNS} FROM issues WHERE completed_at IS NULL ORDER BY started_at, id LIMIT 1"
         ))
     }
 
     /// The completed issue with the latest cutoff, if any.
-    pub fn last_completed_issue(&self) -> Result<Option<IssueRow>> {
+    pub(crate) fn last_completed_issue(&self) -> Result<Option<IssueRow>> {
         self.one_issue(&format!(
             "SELECT {COLUMNS} FROM issues WHERE completed_at IS NOT NULL ORDER BY cutoff DESC, completed_at DESC LIMIT 1"
         ))
     }
 
     /// Every issue, oldest first.
-    pub fn issues(&self) -> Result<Vec<IssueRow>> {
+    pub(crate) fn issues(&self) -> Result<Vec<IssueRow>> {
         let mut statement = self
             .conn
             .prepare(&format!(
@@ -54,7 +54,7 @@ impl Store {
     }
 
     /// Every article id that a completed issue held.
-    pub fn issued_article_ids(&self) -> Result<std::collections::HashSet<String>> {
+    pub(crate) fn issued_article_ids(&self) -> Result<std::collections::HashSet<String>> {
         let mut statement = self
             .conn
             .prepare("SELECT articles FROM issues WHERE completed_at IS NOT NULL")
@@ -71,7 +71,7 @@ impl Store {
     }
 
     /// Records a new open issue; a row with the same id is left as it is.
-    pub fn start_issue(&self, issue: &IssueRow) -> Result<()> {
+    pub(crate) fn start_issue(&self, issue: &IssueRow) -> Result<()> {
         let articles = serde_json::to_string(&issue.articles).unwrap_or_else(|_| "[]".into());
         self.conn
             .execute(
@@ -83,7 +83,7 @@ impl Store {
     }
 
     /// Marks the issue complete at `now`.
-    pub fn complete_issue(&self, id: &str, now: DateTime<Utc>) -> Result<()> {
+    pub(crate) fn complete_issue(&self, id: &str, now: DateTime<Utc>) -> Result<()> {
         self.conn
             .execute(
                 "UPDATE issues SET completed_at = ?2 WHERE id = ?1 AND completed_at IS NULL",

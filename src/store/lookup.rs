@@ -40,7 +40,7 @@ impl Store {
     /// as given comes first, then the one spelled as normalized: in a database that got
     /// two spellings of one address before the rule (`a@Bücher.de` and
     /// `a@xn--bcher-kva.de`), each row's own address (its unsubscribe token's) finds it.
-    pub fn subscriber(&self, email: &str) -> Result<Option<Subscriber>> {
+    pub(crate) fn subscriber(&self, email: &str) -> Result<Option<Subscriber>> {
         let given = email.trim();
         if let Some(found) = self.subscriber_spelled(given)? {
             return Ok(Some(found));

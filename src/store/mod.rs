@@ -6,7 +6,7 @@
 //! `relay_tokens` (the relay webhooks' one-time tokens seen lately), and `meta` for the store's own bookkeeping. What a subscriber becomes is decided by
 //! `newsletter::lifecycle`; this module reads and writes rows.
 //! Timestamps are stored as RFC 3339 UTC text with second precision, so they sort.
-//! Addresses are compared as [`crate::address::key`] says, whatever their spelling
+//! Addresses are compared as `crate::address::key` says, whatever their spelling
 //! (`lookup`).
 
 mod deliveries;
@@ -27,13 +27,11 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OpenFlags};
 
-pub use deliveries::{Delivery, DeliveryCounts, DeliveryOutcome, DeliveryStatus};
-pub use history::{DeliveryRecord, InboundRecord};
-pub use identity::Liveness;
-pub use inbound::{Handled, Record};
-pub use issues::IssueRow;
-pub use signups::QueuedSignup;
-pub use subscribers::{Joined, Known, LastBounce, Links, Reason, Status, Subscriber, Write};
+pub(crate) use deliveries::{DeliveryOutcome, DeliveryStatus};
+pub(crate) use inbound::{Handled, InboundLog};
+pub(crate) use issues::IssueRow;
+pub(crate) use signups::QueuedSignup;
+pub(crate) use subscribers::{Joined, Known, LastBounce, Reason, Status, Subscriber, Write};
 
 use crate::error::{Error, Result};
 
@@ -77,7 +75,7 @@ impl Store {
 
     /// Opens an existing database without writing to it, or `None` when there is none
     /// yet (a preview on a fresh site must not create one).
-    pub fn open_read_only(path: &Path) -> Result<Option<Store>> {
+    pub(crate) fn open_read_only(path: &Path) -> Result<Option<Store>> {
         if !path.exists() {
             return Ok(None);
         }
@@ -94,14 +92,14 @@ impl Store {
     }
 
     /// Reads from the database once: for health checks.
-    pub fn check(&self) -> Result<()> {
+    pub(crate) fn check(&self) -> Result<()> {
         self.conn
             .query_row("SELECT count(*) FROM subscribers WHERE 0", [], |_| Ok(()))
             .map_err(|e| self.error(e))
     }
 
     /// The database file.
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
@@ -109,7 +107,7 @@ impl Store {
     /// `Ok` and rolled back when it fails; inside a transaction already open, simply
     /// runs it (the outer one commits). Every change the store makes is atomic on its
     /// own; this groups many (e.g. a Maildir of reports) into one commit.
-    pub fn transaction<T>(&self, work: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
+    pub(crate) fn transaction<T>(&self, work: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
         if !self.conn.is_autocommit() {
             return work(self);
         }

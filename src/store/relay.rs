@@ -13,7 +13,7 @@ impl Store {
     /// Records `token` of `relay` as seen at `now`, forgetting the tokens seen before
     /// `forget_before`, in one `BEGIN IMMEDIATE` transaction. `false` when the token
     /// was seen already (a replay).
-    pub fn first_relay_token(
+    pub(crate) fn first_relay_token(
         &self,
         relay: &str,
         token: &str,

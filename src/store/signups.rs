@@ -10,7 +10,7 @@ use crate::error::Result;
 
 /// A sign-up waiting for the mailer.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QueuedSignup {
+pub(crate) struct QueuedSignup {
     /// Its place in the queue.
     pub id: i64,
     /// The address, as given.
@@ -28,7 +28,7 @@ pub struct QueuedSignup {
 impl Store {
     /// Queues a sign-up with the topics ticked on the form, unless `limit` are waiting
     /// already; returns whether it was queued.
-    pub fn queue_signup(
+    pub(crate) fn queue_signup(
         &self,
         email: &str,
         name: Option<&str>,
@@ -53,7 +53,7 @@ impl Store {
     }
 
     /// How many sign-ups are waiting.
-    pub fn queued_signups(&self) -> Result<usize> {
+    pub(crate) fn queued_signups(&self) -> Result<usize> {
         self.conn
             .prepare_cached("SELECT count(*) FROM signups")
             .and_then(|mut s| s.query_row([], |row| row.get::<_, i64>(0)))
@@ -62,7 +62,7 @@ impl Store {
     }
 
     /// The oldest sign-up due at `now` (not waiting out a retry).
-    pub fn next_signup(&self, now: DateTime<Utc>) -> Result<Option<QueuedSignup>> {
+    pub(crate) fn next_signup(&self, now: DateTime<Utc>) -> Result<Option<QueuedSignup>> {
         self.conn
             .prepare_cached(
                 "SELECT id, email, name, requested_at, attempts, topics FROM signups
@@ -85,7 +85,7 @@ impl Store {
     }
 
     /// Takes a sign-up off the queue.
-    pub fn finish_signup(&self, id: i64) -> Result<()> {
+    pub(crate) fn finish_signup(&self, id: i64) -> Result<()> {
         self.conn
             .prepare_cached("DELETE FROM signups WHERE id = ?1")
             .and_then(|mut s| s.execute([id]))
@@ -94,7 +94,7 @@ impl Store {
     }
 
     /// Counts a failed attempt; the sign-up waits until `not_before`.
-    pub fn retry_signup(&self, id: i64, not_before: DateTime<Utc>) -> Result<()> {
+    pub(crate) fn retry_signup(&self, id: i64, not_before: DateTime<Utc>) -> Result<()> {
         self.conn
             .prepare_cached(
                 "UPDATE signups SET attempts = attempts + 1, not_before = ?2 WHERE id = ?1",
@@ -105,7 +105,7 @@ impl Store {
     }
 
     /// Records a confirmation mail sent at `now`, forgetting those over an hour old.
-    pub fn count_confirm_mail(&self, now: DateTime<Utc>) -> Result<()> {
+    pub(crate) fn count_confirm_mail(&self, now: DateTime<Utc>) -> Result<()> {
         self.transaction(|store| {
             let run = |sql: &str, at: DateTime<Utc>| {
                 store
@@ -124,7 +124,7 @@ impl Store {
     }
 
     /// Confirmation mails sent in the hour before `now`.
-    pub fn confirm_mails_in_hour(&self, now: DateTime<Utc>) -> Result<usize> {
+    pub(crate) fn confirm_mails_in_hour(&self, now: DateTime<Utc>) -> Result<usize> {
         self.conn
             .prepare_cached("SELECT count(*) FROM confirm_mails WHERE sent_at >= ?1")
             .and_then(|mut s| {
@@ -138,7 +138,7 @@ impl Store {
 
     /// Addresses whose confirmation link expired before `now` while they were still
     /// `pending` (never confirmed): for the lifecycle to decide on.
-    pub fn pending_expired(&self, now: DateTime<Utc>) -> Result<Vec<String>> {
+    pub(crate) fn pending_expired(&self, now: DateTime<Utc>) -> Result<Vec<String>> {
         let mut statement = self
             .conn
             .prepare_cached(

@@ -11,7 +11,7 @@ use crate::error::Result;
 /// Where a subscriber stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Status {
+pub(crate) enum Status {
     /// Receives every issue.
     Active,
     /// Asked to stop, or was removed.
@@ -24,7 +24,7 @@ pub enum Status {
 
 impl Status {
     /// The stored (and printed) name.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Status::Active => "active",
             Status::Unsubscribed => "unsubscribed",
@@ -46,7 +46,7 @@ impl Status {
 
 /// Why a subscriber left (stored since schema version 3; older rows have none).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-pub enum Reason {
+pub(crate) enum Reason {
     /// The one-click link (`herald serve`, RFC 8058).
     #[serde(rename = "one-click")]
     OneClick,
@@ -75,7 +75,7 @@ pub enum Reason {
 
 impl Reason {
     /// Every reason, for parsing and tests.
-    pub const ALL: [Reason; 8] = [
+    pub(crate) const ALL: [Reason; 8] = [
         Reason::OneClick,
         Reason::Mailto,
         Reason::Complaint,
@@ -87,7 +87,7 @@ impl Reason {
     ];
 
     /// The stored (and printed) name.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Reason::OneClick => "one-click",
             Reason::Mailto => "mailto",
@@ -107,7 +107,7 @@ impl Reason {
 
 /// How a subscriber joined the list (kept for consent records).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Joined {
+pub(crate) enum Joined {
     /// From an imported file (its path as given).
     Import(String),
     /// `herald subscribers add`.
@@ -155,7 +155,7 @@ impl std::fmt::Display for Joined {
 
 /// The last bounce reported for an address.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LastBounce {
+pub(crate) struct LastBounce {
     /// The enhanced status code (`5.1.1`), when given.
     pub status: Option<String>,
     /// What the receiving server said.
@@ -168,7 +168,7 @@ pub struct LastBounce {
 /// time (signed into it): it works when it expires after `spent_until` and no later
 /// than `outstanding`, so each link works once, ever.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Links {
+pub(crate) struct Links {
     /// The expiry of the latest link mailed and not yet used or cancelled.
     pub outstanding: Option<DateTime<Utc>>,
     /// Every link expiring at or before this is spent (used or cancelled).
@@ -179,7 +179,7 @@ pub struct Links {
 
 /// One subscriber, whole: everything herald holds about the address.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Subscriber {
+pub(crate) struct Subscriber {
     /// The address, as stored: normalized by [`crate::address::normalize`] for rows
     /// made since that rule (rows from before keep their spelling). Unique as
     /// [`crate::address::key`] compares addresses.
@@ -218,7 +218,12 @@ pub struct Subscriber {
 
 impl Subscriber {
     /// A new row for `email`, made at `now`, with nothing recorded yet.
-    pub fn new(email: &str, status: Status, joined: Joined, now: DateTime<Utc>) -> Subscriber {
+    pub(crate) fn new(
+        email: &str,
+        status: Status,
+        joined: Joined,
+        now: DateTime<Utc>,
+    ) -> Subscriber {
         Subscriber {
             email: email.to_string(),
             name: None,
@@ -239,7 +244,7 @@ impl Subscriber {
     }
 
     /// Every bounce counted: hard and soft.
-    pub fn bounces(&self) -> u32 {
+    pub(crate) fn bounces(&self) -> u32 {
         self.hard_bounces + self.soft_bounces
     }
 }
@@ -248,7 +253,7 @@ impl Subscriber {
 // One value per event, moved once: boxing the row would buy nothing.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Known {
+pub(crate) enum Known {
     /// Never seen.
     New,
     /// Erased by `herald subscribers forget`: only a keyed hash is left.
@@ -260,7 +265,7 @@ pub enum Known {
 /// What to write after a change.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Write {
+pub(crate) enum Write {
     /// Nothing.
     Nothing,
     /// Insert or replace the row.
@@ -279,7 +284,7 @@ pub(crate) const COLUMNS: &str = "email, name, status, unsubscribe_reason, hard_
 
 impl Store {
     /// What is known of `email`: its row, that it was forgotten, or nothing.
-    pub fn known(&self, email: &str) -> Result<Known> {
+    pub(crate) fn known(&self, email: &str) -> Result<Known> {
         if let Some(subscriber) = self.subscriber(email)? {
             return Ok(Known::Row(subscriber));
         }
@@ -294,7 +299,7 @@ impl Store {
     /// `BEGIN IMMEDIATE` transaction (or inside the caller's, when one is open). A new
     /// row holds `email` as given: entry points pass it through
     /// [`crate::address::normalize`] first.
-    pub fn change_subscriber<T>(
+    pub(crate) fn change_subscriber<T>(
         &self,
         email: &str,
         now: DateTime<Utc>,
@@ -386,12 +391,12 @@ impl Store {
     }
 
     /// Every subscriber, by address.
-    pub fn subscribers(&self) -> Result<Vec<Subscriber>> {
+    pub(crate) fn subscribers(&self) -> Result<Vec<Subscriber>> {
         self.select_subscribers(&format!("SELECT {COLUMNS} FROM subscribers ORDER BY email"))
     }
 
     /// The addresses that receive issues, by address.
-    pub fn active_subscribers(&self) -> Result<Vec<Subscriber>> {
+    pub(crate) fn active_subscribers(&self) -> Result<Vec<Subscriber>> {
         self.select_subscribers(&format!(
             "SELECT {COLUMNS} FROM subscribers WHERE status = 'active' ORDER BY email"
         ))

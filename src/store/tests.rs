@@ -3,6 +3,7 @@
 use chrono::{TimeZone, Utc};
 
 use super::forget::hash as forget_hash;
+use super::subscribers::Links;
 use super::*;
 use rusqlite::params;
 
@@ -96,7 +97,7 @@ fn forgetting_erases_every_row_and_every_byte_and_keeps_a_hash() {
     store
         .once("<m@x>", now(), |_| {
             Ok((
-                Record {
+                InboundLog {
                     kind: "bounce".into(),
                     email: Some(secret.into()),
                     action: format!("{secret}: soft bounce counted"),
@@ -393,7 +394,7 @@ fn a_received_message_is_acted_on_once() {
         let count = s.soft_bounces;
         store.change_subscriber("a@x.org", now(), |_| (Write::Row(s), count))
     };
-    let record = || Record {
+    let record = || InboundLog {
         kind: "bounce".into(),
         email: Some("a@x.org".into()),
         action: "counted".into(),

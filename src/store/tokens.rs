@@ -14,7 +14,11 @@ impl Store {
     /// tokens were made with another key (`key_id` differs) every token is remade,
     /// otherwise only rows without one (added by `herald subscribers`) are filled.
     /// Returns how many rows were filled.
-    pub fn index_tokens(&mut self, key_id: &str, token: impl Fn(&str) -> String) -> Result<usize> {
+    pub(crate) fn index_tokens(
+        &mut self,
+        key_id: &str,
+        token: impl Fn(&str) -> String,
+    ) -> Result<usize> {
         let path = self.path.clone();
         let error = |e| crate::error::Error::store(&path, e);
         let tx = self
@@ -61,7 +65,7 @@ impl Store {
     }
 
     /// The subscriber whose indexed token is `token`, if any.
-    pub fn subscriber_by_token(&self, token: &str) -> Result<Option<Subscriber>> {
+    pub(crate) fn subscriber_by_token(&self, token: &str) -> Result<Option<Subscriber>> {
         let email: Option<String> = self
             .conn
             .prepare_cached("SELECT email FROM subscribers WHERE token = ?1")

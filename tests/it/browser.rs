@@ -14,8 +14,6 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use herald::config::Colour;
-
 use crate::support::Site;
 
 const WIDTHS: [u32; 2] = [375, 600];
@@ -197,7 +195,35 @@ fn rgb(css: &str) -> Option<Colour> {
         return None;
     }
     let channel = |i: usize| parts.get(i)?.parse::<u8>().ok();
-    Some(Colour::rgb(channel(0)?, channel(1)?, channel(2)?))
+    Some(Colour([channel(0)?, channel(1)?, channel(2)?]))
+}
+
+/// An sRGB colour as the browser computed it. Its WCAG 2.x contrast is worked out here,
+/// from the definition, rather than with the theme's own colour code: the check does
+/// not trust the code it checks.
+#[derive(Debug, Clone, Copy)]
+struct Colour([u8; 3]);
+
+impl Colour {
+    /// WCAG 2.x relative luminance, 0 (black) to 1 (white).
+    fn luminance(self) -> f64 {
+        let linear = |channel: u8| {
+            let c = f64::from(channel) / 255.0;
+            if c <= 0.04045 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        let [r, g, b] = self.0.map(linear);
+        0.2126 * r + 0.7152 * g + 0.0722 * b
+    }
+
+    /// The WCAG 2.x contrast ratio, 1 to 21.
+    fn contrast(self, other: Colour) -> f64 {
+        let (a, b) = (self.luminance(), other.luminance());
+        (a.max(b) + 0.05) / (a.min(b) + 0.05)
+    }
 }
 
 /// The script that measures the digest inside the iframe and writes its report, as

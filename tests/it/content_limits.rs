@@ -74,22 +74,7 @@ fn a_hundred_thousand_tiny_articles_check_and_build() {
         .expect_stdout("20 item(s) per feed from 100000 article(s)");
 }
 
-#[test]
-fn a_file_that_vanishes_after_listing_is_left_out_with_a_warning() {
-    let site = Site::new();
-    site.article("kept", "Kept", "2024-01-01");
-    let config = herald::Config::load(&site.path("herald.yaml")).unwrap();
-    let mut files = herald::content::find_markdown(&config.content_dir).unwrap();
-    files.push(site.path("content/vanished.md"));
-    let loaded = herald::content::load_files(&files, &config);
-    assert_eq!(loaded.articles.len(), 1);
-    assert!(!loaded.has_errors());
-    let message = loaded.diagnostics[0].to_string();
-    assert!(
-        message.contains("vanished.md: warning: the file disappeared"),
-        "{message}"
-    );
-}
+// A file that vanishes between listing and reading: a unit test in src/content/load.rs.
 
 #[test]
 fn bodies_stay_in_their_files_until_shown_and_a_vanished_one_is_a_clear_error() {
@@ -100,13 +85,9 @@ fn bodies_stay_in_their_files_until_shown_and_a_vanished_one_is_a_clear_error() 
     let loaded = herald::content::load(&config).unwrap();
     let now = chrono::Utc::now();
     let items = herald::feed::select(&loaded.articles, now, 0);
-    // Read whole, the shown articles still leave their bodies in the files.
+    // Read whole, the shown articles still leave their bodies in the files (a unit test
+    // in src/content/record.rs looks at how they are held).
     let full = herald::content::load_full(&config, &items).unwrap();
-    assert!(
-        full.iter()
-            .all(|a| matches!(a.body, herald::content::Body::InFile { .. })),
-        "the loader keeps no body in memory"
-    );
     assert_eq!(full[1].render_html().unwrap(), "<p>Body of kept.</p>\n");
     std::fs::remove_file(site.path("content/gone.md")).unwrap();
     let err = herald::feed::render_all(&config, &full.iter().collect::<Vec<_>>())

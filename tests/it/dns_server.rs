@@ -1,6 +1,7 @@
 //! A small authoritative DNS server for tests, on 127.0.0.1 over UDP and TCP (the same
-//! port): it answers TXT questions from a fixed zone, NXDOMAIN for any other name, and
-//! can instead stay silent to test timeouts. Messages are parsed and built with
+//! port): it answers TXT questions from a fixed zone, NXDOMAIN for any other name; it
+//! can instead answer every question with one error code, or stay silent to test
+//! timeouts. Messages are parsed and built with
 //! hickory-proto, the library the resolver under test uses too.
 
 use std::collections::HashMap;
@@ -18,6 +19,14 @@ use hickory_resolver::proto::rr::{RData, Record, RecordType};
 /// TXT records by name (lower case, no trailing dot).
 pub type Zone = HashMap<String, Vec<String>>;
 
+/// How the server answers.
+enum Replies {
+    /// TXT records from the zone, NXDOMAIN for a name outside it.
+    Zone(Zone),
+    /// This response code and no records, whatever the question.
+    Code(ResponseCode),
+}
+
 /// A running server; dropped, it stops.
 pub struct DnsServer {
     /// The address to give `herald doctor --dns`.
@@ -30,7 +39,12 @@ pub struct DnsServer {
 impl DnsServer {
     /// Serves `zone`.
     pub fn start(zone: Zone) -> DnsServer {
-        DnsServer::spawn(Some(Arc::new(zone)))
+        DnsServer::spawn(Some(Arc::new(Replies::Zone(zone))))
+    }
+
+    /// Answers every question with `code` (SERVFAIL, REFUSED …).
+    pub fn failing(code: ResponseCode) -> DnsServer {
+        DnsServer::spawn(Some(Arc::new(Replies::Code(code))))
     }
 
     /// Reads every question and answers none.
@@ -43,7 +57,7 @@ impl DnsServer {
         self.questions.load(Ordering::SeqCst)
     }
 
-    fn spawn(zone: Option<Arc<Zone>>) -> DnsServer {
+    fn spawn(replies: Option<Arc<Replies>>) -> DnsServer {
         let udp = UdpSocket::bind("127.0.0.1:0").expect("bind UDP");
         let address = udp.local_addr().expect("UDP address");
         let tcp = TcpListener::bind(address).expect("bind TCP on the UDP port");
@@ -52,10 +66,10 @@ impl DnsServer {
         tcp.set_nonblocking(true).expect("non-blocking accept");
         let stop = Arc::new(AtomicBool::new(false));
         let questions = Arc::new(AtomicUsize::new(0));
-        let (s, q, z) = (stop.clone(), questions.clone(), zone.clone());
-        let udp_thread = std::thread::spawn(move || serve_udp(&udp, &s, &q, z.as_deref()));
+        let (s, q, r) = (stop.clone(), questions.clone(), replies.clone());
+        let udp_thread = std::thread::spawn(move || serve_udp(&udp, &s, &q, r.as_deref()));
         let (s, q) = (stop.clone(), questions.clone());
-        let tcp_thread = std::thread::spawn(move || serve_tcp(&tcp, &s, &q, zone.as_deref()));
+        let tcp_thread = std::thread::spawn(move || serve_tcp(&tcp, &s, &q, replies.as_deref()));
         DnsServer {
             address,
             stop,
@@ -74,14 +88,19 @@ impl Drop for DnsServer {
     }
 }
 
-fn serve_udp(socket: &UdpSocket, stop: &AtomicBool, questions: &AtomicUsize, zone: Option<&Zone>) {
+fn serve_udp(
+    socket: &UdpSocket,
+    stop: &AtomicBool,
+    questions: &AtomicUsize,
+    replies: Option<&Replies>,
+) {
     let mut buffer = [0u8; 4096];
     while !stop.load(Ordering::SeqCst) {
         let Ok((len, peer)) = socket.recv_from(&mut buffer) else {
             continue;
         };
         questions.fetch_add(1, Ordering::SeqCst);
-        if let Some(reply) = zone.and_then(|zone| answer(&buffer[..len], zone)) {
+        if let Some(reply) = replies.and_then(|replies| answer(&buffer[..len], replies)) {
             let _ = socket.send_to(&reply, peer);
         }
     }
@@ -91,14 +110,14 @@ fn serve_tcp(
     listener: &TcpListener,
     stop: &AtomicBool,
     questions: &AtomicUsize,
-    zone: Option<&Zone>,
+    replies: Option<&Replies>,
 ) {
     while !stop.load(Ordering::SeqCst) {
         match listener.accept() {
             Ok((stream, _)) => {
                 questions.fetch_add(1, Ordering::SeqCst);
-                if let Some(zone) = zone {
-                    let _ = serve_connection(stream, zone);
+                if let Some(replies) = replies {
+                    let _ = serve_connection(stream, replies);
                 }
             }
             Err(_) => std::thread::sleep(Duration::from_millis(20)),
@@ -107,7 +126,7 @@ fn serve_tcp(
 }
 
 /// DNS over TCP: each message preceded by its length in two bytes.
-fn serve_connection(mut stream: TcpStream, zone: &Zone) -> std::io::Result<()> {
+fn serve_connection(mut stream: TcpStream, replies: &Replies) -> std::io::Result<()> {
     stream.set_nonblocking(false)?;
     stream.set_read_timeout(Some(Duration::from_secs(2)))?;
     loop {
@@ -115,7 +134,7 @@ fn serve_connection(mut stream: TcpStream, zone: &Zone) -> std::io::Result<()> {
         stream.read_exact(&mut length)?;
         let mut query = vec![0u8; u16::from_be_bytes(length) as usize];
         stream.read_exact(&mut query)?;
-        let Some(reply) = answer(&query, zone) else {
+        let Some(reply) = answer(&query, replies) else {
             return Ok(());
         };
         stream.write_all(&(reply.len() as u16).to_be_bytes())?;
@@ -124,16 +143,23 @@ fn serve_connection(mut stream: TcpStream, zone: &Zone) -> std::io::Result<()> {
 }
 
 /// The reply to one query: the TXT records at the name (each split into strings of at
-/// most 255 bytes, as real zones hold long DKIM keys), or NXDOMAIN.
-fn answer(query: &[u8], zone: &Zone) -> Option<Vec<u8>> {
+/// most 255 bytes, as real zones hold long DKIM keys), NXDOMAIN, or the error code.
+fn answer(query: &[u8], replies: &Replies) -> Option<Vec<u8>> {
     let request = Message::from_vec(query).ok()?;
-    let mut response = Message::response(request.id(), request.op_code());
-    response.set_recursion_desired(request.recursion_desired());
-    response.set_recursion_available(true);
-    response.set_authoritative(true);
-    response.add_queries(request.queries().to_vec());
-    *response.extensions_mut() = request.extensions().clone();
-    let question = request.queries().first()?;
+    let mut response = Message::response(request.metadata.id, request.metadata.op_code);
+    response.metadata.recursion_desired = request.metadata.recursion_desired;
+    response.metadata.recursion_available = true;
+    response.metadata.authoritative = true;
+    response.add_queries(request.queries.clone());
+    response.edns = request.edns.clone();
+    let question = request.queries.first()?;
+    let zone = match replies {
+        Replies::Zone(zone) => zone,
+        Replies::Code(code) => {
+            response.metadata.response_code = *code;
+            return response.to_vec().ok();
+        }
+    };
     let name = question
         .name()
         .to_ascii()
@@ -141,7 +167,7 @@ fn answer(query: &[u8], zone: &Zone) -> Option<Vec<u8>> {
         .to_ascii_lowercase();
     match zone.get(&name) {
         None => {
-            response.set_response_code(ResponseCode::NXDomain);
+            response.metadata.response_code = ResponseCode::NXDomain;
         }
         Some(records) if question.query_type() == RecordType::TXT => {
             for record in records {

@@ -3,6 +3,8 @@
 
 use std::time::{Duration, Instant};
 
+use hickory_resolver::proto::op::ResponseCode;
+
 use crate::dns_server::{DnsServer, Zone};
 use crate::smtp_server::{Behaviour, SmtpServer, tls_identity};
 use crate::support::{CONFIG, Run, Site};
@@ -271,6 +273,24 @@ fn silent_dns_server_is_a_timeout_finding_not_a_hang() {
         "doctor took {took:?}\n{}",
         run.describe()
     );
+}
+
+/// A server that answers with an error code (not NXDOMAIN, which means "no record") is
+/// an error on every DNS check, naming the server and what it said.
+#[test]
+fn dns_server_error_codes_are_findings_that_name_the_server_and_the_code() {
+    for (code, said) in [
+        (ResponseCode::ServFail, "Server Failure"),
+        (ResponseCode::Refused, "Query Refused"),
+    ] {
+        let dns = DnsServer::failing(code);
+        let run = doctor(&site(""), &dns, &[], &[]);
+        run.expect_code(1);
+        let needle = format!("DNS server {} answered {said}", dns.address);
+        for check in ["spf", "dkim", "dmarc"] {
+            expect_line(&run, "error", check, &needle);
+        }
+    }
 }
 
 #[test]

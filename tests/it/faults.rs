@@ -95,52 +95,6 @@ fn an_output_folder_that_is_a_file_is_a_clear_error() {
         .expect_stderr("error: public: ");
 }
 
-#[test]
-fn an_article_failing_after_the_feeds_differ_leaves_the_old_feeds_and_no_temporary_file() {
-    let site = Site::new();
-    for i in 0..300 {
-        site.article(
-            &format!("a{i:03}"),
-            "Old",
-            &format!("2024-01-01T00:{:02}:{:02}Z", i / 60, i % 60),
-        );
-    }
-    site.herald(&["build"]).expect_code(0);
-    let config = herald::Config::load(&site.path("herald.yaml")).unwrap();
-    let listing = |dir: &std::path::Path| {
-        let mut names: Vec<_> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        names.sort();
-        names
-    };
-    let before = listing(&config.output_dir);
-    let old: Vec<Vec<u8>> = herald::feed::FILES
-        .iter()
-        .map(|f| std::fs::read(config.output_dir.join(f)).unwrap())
-        .collect();
-    // The newest article changes (so every feed differs from its first item on), and the
-    // oldest one, rendered last, is gone by the time its body is read.
-    site.article("a299", "New", "2024-01-01T00:04:59Z");
-    let loaded = herald::content::load(&config).unwrap();
-    let items = herald::feed::select(&loaded.articles, chrono::Utc::now(), 0);
-    let items = herald::content::load_full(&config, &items).unwrap();
-    std::fs::remove_file(site.path("content/a000.md")).unwrap();
-    let items: Vec<&herald::Article> = items.iter().collect();
-    let err = herald::feed::write_all(&config, &items, &config.output_dir).unwrap_err();
-    assert!(err.to_string().contains("a000.md"), "{err}");
-    assert_eq!(
-        listing(&config.output_dir),
-        before,
-        "a temporary file was left"
-    );
-    for (file, old) in herald::feed::FILES.iter().zip(&old) {
-        let now = std::fs::read(config.output_dir.join(file)).unwrap();
-        assert!(&now == old, "{file} changed");
-    }
-}
-
 /// Documents are published one at a time, a feed's archive pages before the current
 /// document that links to them: when a page cannot be written, the current feed (rendered
 /// first) is not published either, and no temporary file is left beside it.

@@ -21,6 +21,7 @@ mod hardening;
 mod ids;
 mod import;
 mod inbound;
+mod library_docs;
 mod newsletter;
 mod newsletter_archive;
 mod newsletter_dkim;

@@ -83,9 +83,17 @@ fn the_build_lock_is_not_published_with_the_site() {
 fn a_build_gives_up_waiting_for_a_held_lock_and_names_the_holder() {
     let site = Site::new();
     site.article("a", "A", "2024-01-01");
+    // Held as another herald run holds it: an exclusive lock on the file, which names
+    // its holder.
+    std::fs::create_dir_all(site.path(".herald")).unwrap();
     let lock_file = site.path(".herald/build.lock");
-    let _held = herald::lock::Lock::acquire(&lock_file, "a test holding the lock", None, |_, _| {})
-        .expect("the test takes the lock");
+    std::fs::write(
+        &lock_file,
+        format!("a test holding the lock (pid {})\n", std::process::id()),
+    )
+    .unwrap();
+    let held = std::fs::File::open(&lock_file).unwrap();
+    held.lock().expect("the test takes the lock");
     let run = site.herald(&["build", "--wait", "1"]);
     run.expect_code(1);
     let stderr = run.stderr();
@@ -189,7 +197,9 @@ fn an_article_edited_after_loading_is_a_clear_error_not_a_mixed_item() {
     let path = site.path("content/edited.md");
     let config = herald::Config::load(&site.path("herald.yaml")).unwrap();
     let loaded = herald::content::load(&config).unwrap();
-    let full = loaded.articles[0].load_full(&config).unwrap();
+    let full = herald::content::load_full(&config, &[&loaded.articles[0]])
+        .unwrap()
+        .remove(0);
     assert_eq!(full.render_html().unwrap(), "<p>Body of edited.</p>\n");
 
     let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
@@ -211,8 +221,7 @@ fn an_article_edited_after_loading_is_a_clear_error_not_a_mixed_item() {
     assert!(err.contains("run the build again"), "{err}");
     assert!(herald::feed::render_all(&config, &[&full]).is_err());
     // Nor is the rest of its front matter read back into a record loaded before.
-    let err = loaded.articles[0]
-        .load_full(&config)
+    let err = herald::content::load_full(&config, &[&loaded.articles[0]])
         .unwrap_err()
         .to_string();
     assert!(err.contains("edited.md"), "{err}");

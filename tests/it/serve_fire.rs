@@ -107,8 +107,11 @@ fn outbox_mails(site: &Site) -> usize {
 
 /// Sign-ups waiting in the state database's queue.
 fn queued(site: &Site) -> usize {
-    let store = herald::store::Store::open(&site.path(".herald/herald.db")).expect("the store");
-    store.queued_signups().expect("the queue")
+    let count: i64 = site
+        .db()
+        .query_row("SELECT count(*) FROM signups", [], |row| row.get(0))
+        .expect("the queue");
+    usize::try_from(count).expect("a count")
 }
 
 /// Waits until the queue is empty, then until the outbox stops growing.

@@ -21,7 +21,7 @@ const DEFAULT_URL: &str = "https://example.com/";
 
 /// Options of `herald init`.
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// The folder to set up (created if missing).
     #[arg(default_value = ".")]
     dir: PathBuf,
@@ -45,7 +45,7 @@ struct Planned {
 }
 
 /// Writes the files, or refuses (naming every existing one) without `--force`.
-pub fn run(context: &Context, args: Args) -> Result<(), Failure> {
+pub(super) fn run(context: &Context, args: Args) -> Result<(), Failure> {
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     let title = answer(args.title, "Site title", DEFAULT_TITLE, interactive)?;
     let url = answer(args.url, "Site URL", DEFAULT_URL, interactive)?;
@@ -157,7 +157,7 @@ fn plan(
     );
     vec![
         Planned {
-            path: dir.join(herald::config::DEFAULT_FILE),
+            path: dir.join(crate::config::DEFAULT_FILE),
             contents: config,
             only_if_absent: false,
         },
@@ -194,9 +194,9 @@ pub(super) fn quote(text: &str) -> String {
 
 fn write(path: &Path, contents: &str) -> Result<(), Failure> {
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| herald::Error::io(parent, e))?;
+        std::fs::create_dir_all(parent).map_err(|e| crate::Error::io(parent, e))?;
     }
-    std::fs::write(path, contents).map_err(|e| herald::Error::io(path, e))?;
+    std::fs::write(path, contents).map_err(|e| crate::Error::io(path, e))?;
     Ok(())
 }
 

@@ -6,7 +6,7 @@
 use mail_parser::MessagePart;
 
 use super::super::fields::{self, Block};
-use super::{Feedback, Kind, Mail, Who, bare_address, original_tokens, text, verp_tokens};
+use super::{Feedback, Identifiers, Kind, Mail, bare_address, original_tokens, text, verp_tokens};
 
 /// What a `message/feedback-report` part says.
 pub(crate) fn read(mail: &Mail<'_>, report: &MessagePart<'_>) -> Kind {
@@ -36,8 +36,8 @@ pub(crate) fn feedback(feedback_type: &str) -> Option<Feedback> {
 }
 
 /// Tokens and addresses of whoever complained.
-fn complainant(mail: &Mail<'_>, blocks: &[Block]) -> Who {
-    let mut who = Who::default();
+fn complainant(mail: &Mail<'_>, blocks: &[Block]) -> Identifiers {
+    let mut who = Identifiers::default();
     let base = mail.addresses.bounce.as_deref();
     verp_tokens(&mail.envelope, base, &mut who);
     let senders: Vec<String> = blocks
@@ -74,7 +74,7 @@ pub(crate) fn microsoft(mail: &Mail<'_>) -> Option<Kind> {
         return None;
     }
     let original = text::original_headers(mail.message)?;
-    let mut who = Who::default();
+    let mut who = Identifiers::default();
     verp_tokens(&mail.envelope, mail.addresses.bounce.as_deref(), &mut who);
     original_tokens(&original, mail.addresses, &mut who);
     for value in original.all("X-HmXmrOriginalRecipient") {
@@ -96,7 +96,7 @@ pub(crate) fn apple_unsubscribe(mail: &Mail<'_>) -> Option<Kind> {
     if !flag.trim().eq_ignore_ascii_case("true") {
         return None;
     }
-    let mut who = Who::default();
+    let mut who = Identifiers::default();
     if let Some(from) = mail.message.from().and_then(|f| f.first()) {
         who.address(from.address().and_then(fields::address));
     }

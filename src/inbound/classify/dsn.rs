@@ -146,7 +146,7 @@ fn local_program(block: &Block) -> bool {
 }
 
 /// The recipient a block is about: `Final-Recipient`, else `Original-Recipient`. (The
-/// `Original-Recipient`, the address as herald sent it, is in `Who::addresses` too.)
+/// `Original-Recipient`, the address as herald sent it, is in `Identifiers::addresses` too.)
 fn recipient(block: &Block) -> Option<String> {
     [
         "Final-Recipient",

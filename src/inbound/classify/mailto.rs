@@ -3,7 +3,7 @@
 use mail_parser::Message;
 
 use super::super::fields;
-use super::{Addresses, Who, hex_runs};
+use super::{Addresses, Identifiers, hex_runs};
 use crate::mail::verp;
 
 /// A message to the unsubscribe address (or `local+TOKEN@` of it): the token from
@@ -12,7 +12,7 @@ pub(crate) fn read(
     message: &Message<'_>,
     addresses: &Addresses,
     envelope: &[String],
-) -> Option<Who> {
+) -> Option<Identifiers> {
     let base = addresses.unsubscribe.as_deref()?;
     let to_us = envelope
         .iter()
@@ -20,7 +20,7 @@ pub(crate) fn read(
     if !to_us {
         return None;
     }
-    let mut who = Who::default();
+    let mut who = Identifiers::default();
     for address in envelope {
         if let Some(token) = verp::token_in(address, base) {
             who.token(token);

@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use super::super::fields;
-use super::{Class, Failure, Kind, Mail, Who, hex_runs, text, verp_tokens, words};
+use super::{Class, Failure, Identifiers, Kind, Mail, hex_runs, text, verp_tokens, words};
 
 /// What an SES notification says, or `None` when the body is not one.
 pub(crate) fn read(mail: &Mail<'_>) -> Option<Kind> {
@@ -37,8 +37,8 @@ pub(crate) fn read(mail: &Mail<'_>) -> Option<Kind> {
 }
 
 /// Tokens in the returned original: its VERP source and its `List-Unsubscribe`.
-fn sender_tokens(mail: &Mail<'_>, value: &Value) -> Who {
-    let mut who = Who::default();
+fn sender_tokens(mail: &Mail<'_>, value: &Value) -> Identifiers {
+    let mut who = Identifiers::default();
     let base = mail.addresses.bounce.as_deref();
     verp_tokens(&mail.envelope, base, &mut who);
     let original = &value["mail"];
@@ -63,7 +63,7 @@ fn sender_tokens(mail: &Mail<'_>, value: &Value) -> Who {
 
 /// A `Bounce` notification: one failure per bounced recipient; a `Transient` bounce
 /// is never hard.
-fn bounce(value: &Value, mut who: Who) -> Option<Kind> {
+fn bounce(value: &Value, mut who: Identifiers) -> Option<Kind> {
     let transient = value["bounce"]["bounceType"].as_str() != Some("Permanent");
     let mut failures = Vec::new();
     for recipient in value["bounce"]["bouncedRecipients"].as_array()? {
@@ -89,7 +89,7 @@ fn bounce(value: &Value, mut who: Who) -> Option<Kind> {
 }
 
 /// A `Complaint` notification: abuse unless the type says otherwise.
-fn complaint(value: &Value, mut who: Who) -> Kind {
+fn complaint(value: &Value, mut who: Identifiers) -> Kind {
     let feedback_type = value["complaint"]["complaintFeedbackType"]
         .as_str()
         .unwrap_or("abuse")

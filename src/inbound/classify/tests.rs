@@ -197,7 +197,7 @@ fn unsubscribe_requests_auto_replies_and_the_rest() {
             "Auto-Submitted: no\r\n"
         )),
         Kind::Unsubscribe {
-            who: Who {
+            who: Identifiers {
                 tokens: vec![],
                 addresses: vec!["ann@x.org".into()]
             }

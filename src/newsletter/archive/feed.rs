@@ -3,13 +3,13 @@
 
 use atom_syndication::{Feed, Text, WriteConfig};
 
-use super::{Entry, FEED, archive_url};
+use super::{ArchivedIssue, FEED, archive_url};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::feed::atom::{ATOM_TYPE, empty_feed_updated, fixed, generator, link, person};
 
 /// The feed of `entries` (newest first).
-pub(super) fn render(config: &Config, entries: &[Entry]) -> Result<Vec<u8>> {
+pub(super) fn render(config: &Config, entries: &[ArchivedIssue]) -> Result<Vec<u8>> {
     let index = archive_url(config, "")?;
     let this = archive_url(config, FEED)?;
     let site = &config.site.title;
@@ -48,7 +48,7 @@ pub(super) fn render(config: &Config, entries: &[Entry]) -> Result<Vec<u8>> {
 const FEED_PATH: &str = "newsletter/atom.xml";
 
 /// One issue: its page is the entry's id and link; its articles' titles, the summary.
-fn entry(issue: &Entry) -> atom_syndication::Entry {
+fn entry(issue: &ArchivedIssue) -> atom_syndication::Entry {
     atom_syndication::Entry {
         id: issue.url.to_string(),
         title: Text::plain(issue.title.clone()),

@@ -3,7 +3,7 @@
 use askama::Template;
 use chrono::SecondsFormat;
 
-use super::{Entry, FEED, archive_url, shown_date};
+use super::{ArchivedIssue, FEED, archive_url, shown_date};
 use crate::config::Config;
 use crate::digest::theme::PageFrame;
 use crate::error::{Error, Result};
@@ -29,7 +29,7 @@ struct IssueLink {
 /// The index of `entries` (newest first); its sign-up link goes to `signup_url`.
 pub(super) fn render(
     config: &Config,
-    entries: &[Entry],
+    entries: &[ArchivedIssue],
     signup_url: Option<&str>,
 ) -> Result<String> {
     let issues: Vec<IssueLink> = entries

@@ -25,7 +25,7 @@ use std::path::Path;
 use chrono::{DateTime, SecondsFormat, Utc};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
-use super::plan::{Plan, render_options};
+use super::plan::{IssuePlan, render_options};
 use crate::config::Config;
 use crate::content::text::one_line;
 use crate::digest::Issue;
@@ -43,7 +43,7 @@ const FEED: &str = "atom.xml";
 
 /// Where an issue's page goes in the archive.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Place {
+pub(crate) struct Place {
     /// Its folder in `output_dir/newsletter/`, e.g. `2026-01-15-hello`.
     pub folder: String,
     /// Its public address, e.g. `https://example.com/newsletter/2026-01-15-hello/`: the
@@ -53,7 +53,7 @@ pub struct Place {
 
 /// One published issue, as the index and the feed list it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Entry {
+pub(crate) struct ArchivedIssue {
     /// The issue id.
     pub(crate) id: String,
     /// Its subject.
@@ -75,7 +75,7 @@ pub(crate) struct Entry {
 /// first). Read from the pages' records: a folder without a page, or whose page has no
 /// record, is not an issue and is left out; a record that cannot be read is an error
 /// naming its page.
-pub(crate) fn entries(config: &Config) -> Result<Vec<Entry>> {
+pub(crate) fn entries(config: &Config) -> Result<Vec<ArchivedIssue>> {
     let dir = config.output_dir.join(FOLDER);
     let listing = match std::fs::read_dir(&dir) {
         Ok(listing) => listing,
@@ -111,7 +111,7 @@ pub(crate) fn entries(config: &Config) -> Result<Vec<Entry>> {
                 ),
             )
         })?;
-        entries.push(Entry {
+        entries.push(ArchivedIssue {
             url: page_url(config, folder)?,
             path: format!("{FOLDER}/{folder}/"),
             folder: folder.to_string(),
@@ -126,7 +126,7 @@ pub(crate) fn entries(config: &Config) -> Result<Vec<Entry>> {
 }
 
 /// Newest first; an issue started at the same instant as another: the later id first.
-fn sort(entries: &mut [Entry]) {
+fn sort(entries: &mut [ArchivedIssue]) {
     entries.sort_by(|a, b| (b.date, &b.id).cmp(&(a.date, &a.id)));
 }
 
@@ -226,7 +226,7 @@ fn signup_url(config: &Config) -> Option<String> {
 /// Writes the page of `plan`'s issue, and the index and the feed with it; each file only
 /// if its bytes changed. All three are staged in full before any is renamed into place.
 /// Nothing when `newsletter.archive` is off.
-pub(crate) fn publish(config: &Config, plan: &Plan<'_>) -> Result<()> {
+pub(crate) fn publish(config: &Config, plan: &IssuePlan<'_>) -> Result<()> {
     let Some(place) = &plan.archive else {
         return Ok(());
     };
@@ -236,7 +236,7 @@ pub(crate) fn publish(config: &Config, plan: &Plan<'_>) -> Result<()> {
         .map(|article| one_line(&article.title))
         .collect::<Vec<_>>()
         .join("; ");
-    let entry = Entry {
+    let entry = ArchivedIssue {
         id: plan.issue.id.clone(),
         title: plan.rendered.subject.clone(),
         date: plan.started_at,
@@ -265,7 +265,7 @@ pub(crate) fn publish(config: &Config, plan: &Plan<'_>) -> Result<()> {
 }
 
 /// The issue's web page.
-fn page(config: &Config, plan: &Plan<'_>, entry: &Entry) -> Result<String> {
+fn page(config: &Config, plan: &IssuePlan<'_>, entry: &ArchivedIssue) -> Result<String> {
     let record = Record::new(
         &entry.id,
         &entry.title,
@@ -330,7 +330,7 @@ mod tests {
         std::fs::write(dir.join(PAGE), html).unwrap();
     }
 
-    fn issue<'a>(id: &str, articles: Vec<&'a crate::content::Record>) -> Issue<'a> {
+    fn issue<'a>(id: &str, articles: Vec<&'a crate::content::ArticleMeta>) -> Issue<'a> {
         Issue {
             id: id.into(),
             cutoff: at(1, 0),
@@ -338,27 +338,12 @@ mod tests {
         }
     }
 
-    fn article(slug: &str) -> crate::content::Record {
+    fn article(slug: &str) -> crate::content::ArticleMeta {
         let url = url::Url::parse(&format!("https://example.com/blog/{slug}/")).unwrap();
-        crate::content::Record::of(&crate::content::Article {
-            path: format!("content/{slug}.md").into(),
-            slug: slug.into(),
+        crate::content::ArticleMeta::of(&crate::content::Article {
             id: url.to_string(),
             url,
-            title: slug.into(),
-            subtitle: None,
-            description: None,
-            author: None,
-            read_time: None,
-            published: at(1, 0),
-            updated: None,
-            created: None,
-            hero_image: None,
-            cta: None,
-            cta_url: None,
-            tags: vec![],
-            draft: false,
-            body: crate::content::Body::Text(String::new()),
+            ..crate::content::Article::for_test(slug, at(1, 0))
         })
     }
 

@@ -25,7 +25,7 @@ use crate::store::Status;
 
 /// The kinds of export herald recognises by their header.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Format {
+pub(crate) enum Format {
     /// herald's own `email,name` (optionally `status`).
     #[default]
     Herald,
@@ -113,7 +113,7 @@ enum StatusRule {
 
 /// Why a row cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RowProblem {
+pub(crate) enum RowProblem {
     /// The address field is empty or missing.
     NoAddress,
     /// A status column holds a value herald does not know.
@@ -148,7 +148,7 @@ impl fmt::Display for RowProblem {
 
 /// One row as herald reads it (the address is trimmed, not yet checked).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Entry {
+pub(crate) struct ExportRow {
     pub(crate) email: String,
     /// The name, [cleaned](name::clean).
     pub(crate) name: Option<String>,
@@ -215,7 +215,7 @@ impl Columns {
         &self,
         header: &StringRecord,
         row: &StringRecord,
-    ) -> Result<Entry, RowProblem> {
+    ) -> Result<ExportRow, RowProblem> {
         let field = |at: Option<usize>| at.and_then(|i| row.get(i)).unwrap_or("");
         let email = field(Some(self.email)).trim();
         if email.is_empty() {
@@ -253,7 +253,7 @@ impl Columns {
             Tags::Commas(at) => split_commas(field(Some(at))),
             Tags::Json(at) => json_tags(field(Some(at))),
         };
-        Ok(Entry {
+        Ok(ExportRow {
             email: email.to_string(),
             name,
             name_given,
@@ -384,7 +384,7 @@ mod tests {
         StringRecord::from(fields.to_vec())
     }
 
-    fn read(header: &[&str], row: &[&str]) -> (Format, Result<Entry, RowProblem>) {
+    fn read(header: &[&str], row: &[&str]) -> (Format, Result<ExportRow, RowProblem>) {
         let header = record(header);
         let columns = Columns::recognise(&header).expect("a known header");
         (columns.format, columns.read(&header, &record(row)))

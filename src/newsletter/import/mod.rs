@@ -13,8 +13,8 @@ use std::fmt;
 
 use csv::StringRecord;
 
-pub use formats::{Format, RowProblem};
-pub use quotes::QuoteProblem;
+pub(crate) use formats::{Format, RowProblem};
+pub(crate) use quotes::QuoteProblem;
 
 use super::lifecycle::{self, Effect, Event, Policy};
 use crate::address::{self, AddressError};
@@ -25,42 +25,44 @@ use formats::Columns;
 
 /// One valid row.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CsvRow {
     /// The 1-based line its record starts on.
     pub line: usize,
-    /// The address, [normalized](crate::address::normalize).
+    /// The address, normalized.
     pub email: String,
-    /// The name, when the export has one: [cleaned](crate::name::clean) (line breaks
+    /// The name, when the export has one: cleaned (line breaks
     /// and tabs made spaces, other control characters dropped), trimmed, every other
     /// character (commas, quotes, any script) kept.
     pub name: Option<String>,
     /// What the export says of the subscriber: active, unsubscribed or bounced.
-    pub status: Status,
+    pub(crate) status: Status,
     /// The tags, labels or lists the export gives the subscriber, as written (only
-    /// those in `newsletter.topics` become topics: see [`topics_of`]).
+    /// those in `newsletter.topics` become topics: see `topics_of`).
     pub tags: Vec<String>,
 }
 
 /// The rows to import and the records that were rejected.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ImportReport {
     /// The export the header was recognised as.
-    pub format: Format,
+    pub(crate) format: Format,
     /// Valid rows, one per address (a repeated address is merged into its first row,
     /// keeping the last non-empty name, and unsubscribed or bounced when any of its
     /// rows says so).
     pub rows: Vec<CsvRow>,
     /// Every rejected record, in file order.
-    pub problems: Vec<Problem>,
+    pub(crate) problems: Vec<Problem>,
     /// Every name imported without its control characters, in file order.
-    pub cleaned_names: Vec<CleanedName>,
+    pub(crate) cleaned_names: Vec<CleanedName>,
     /// Rows merged into an earlier row with the same address.
-    pub duplicates: usize,
+    pub(crate) duplicates: usize,
 }
 
 /// A rejected record.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
+pub(crate) struct Problem {
     /// The 1-based line the record starts on.
     pub line: usize,
     /// What is wrong with it.
@@ -69,7 +71,7 @@ pub struct Problem {
 
 /// A name that held control characters, imported without them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CleanedName {
+pub(crate) struct CleanedName {
     /// The 1-based line the record starts on.
     pub line: usize,
     /// The name as the export has it.
@@ -98,7 +100,7 @@ impl fmt::Display for CleanedName {
 
 /// What is wrong with a rejected record.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ProblemKind {
+pub(crate) enum ProblemKind {
     /// Its quoting would change a field.
     Quotes(QuoteProblem),
     /// Its fields cannot be read as a subscriber.
@@ -131,6 +133,7 @@ impl fmt::Display for Problem {
 
 /// Why a whole file cannot be imported; nothing in it is.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ImportError {
     /// No record at all.
     #[error("the file is empty; it needs a header line such as `email,name`")]
@@ -172,7 +175,7 @@ pub enum ImportError {
 impl ImportError {
     /// The 1-based line the problem is on, when there is one; the message does not
     /// repeat it, so print `FILE:LINE: message`.
-    pub fn line(&self) -> Option<usize> {
+    pub(crate) fn line(&self) -> Option<usize> {
         match self {
             ImportError::Empty => None,
             ImportError::Header { line, .. } | ImportError::NotUtf8 { line, .. } => Some(*line),
@@ -182,8 +185,8 @@ impl ImportError {
 }
 
 /// Parses a subscriber export. The header (the first non-blank record; a UTF-8 byte
-/// order mark is skipped) decides the format, see [`Format`]; any column order, extra
-/// columns ignored. Bad records are collected in [`ImportReport::problems`]; only a file
+/// order mark is skipped) decides the format, see `Format`; any column order, extra
+/// columns ignored. Bad records are collected in `ImportReport::problems`; only a file
 /// that is not UTF-8, empty, or without an address column is an error.
 pub fn parse_csv(bytes: &[u8]) -> Result<ImportReport, ImportError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
@@ -207,7 +210,7 @@ pub fn parse_csv(bytes: &[u8]) -> Result<ImportReport, ImportError> {
             .map_err(ProblemKind::Quotes)
             .and_then(|()| columns.read(&header, &record).map_err(ProblemKind::Row))
             .and_then(|entry| match address::normalize(&entry.email) {
-                Ok(email) => Ok(formats::Entry { email, ..entry }),
+                Ok(email) => Ok(formats::ExportRow { email, ..entry }),
                 Err(reason) => Err(ProblemKind::Address {
                     email: entry.email,
                     reason,
@@ -311,7 +314,7 @@ impl Rows {
     }
 
     /// Adds a valid row, or merges it into the earlier row with the same address.
-    fn add(&mut self, line: usize, entry: formats::Entry) {
+    fn add(&mut self, line: usize, entry: formats::ExportRow) {
         let key = address::key(&entry.email);
         let Some(&index) = self.seen.get(&key) else {
             self.seen.insert(key, self.report.rows.len());
@@ -343,7 +346,7 @@ impl Rows {
 /// Records every row of `report` (read from `file`) in the store, in one transaction:
 /// each row is an [`Event::Imported`] for the lifecycle. Returns each row's effect, in
 /// order.
-pub fn store_rows(
+pub(crate) fn store_rows(
     store: &crate::store::Store,
     report: &ImportReport,
     file: &str,
@@ -368,7 +371,7 @@ pub fn store_rows(
 
 /// The topics `tags` (a row's tags, labels or lists) name: the tags of
 /// `newsletter.topics` they match by slug, as configured.
-pub fn topics_of(tags: &[String], newsletter: &Newsletter) -> Vec<String> {
+pub(crate) fn topics_of(tags: &[String], newsletter: &Newsletter) -> Vec<String> {
     tags.iter()
         .filter_map(|tag| newsletter.topic(tag))
         .map(|topic| topic.tag.clone())
@@ -377,7 +380,10 @@ pub fn topics_of(tags: &[String], newsletter: &Newsletter) -> Vec<String> {
 
 /// The tags of `report`'s rows that are not topics (so not imported), each with how
 /// many rows carry it, most common first: the import's summary names them.
-pub fn tags_not_topics(report: &ImportReport, newsletter: &Newsletter) -> Vec<(String, usize)> {
+pub(crate) fn tags_not_topics(
+    report: &ImportReport,
+    newsletter: &Newsletter,
+) -> Vec<(String, usize)> {
     let mut counts: Vec<(String, usize)> = Vec::new();
     for tag in report.rows.iter().flat_map(|row| &row.tags) {
         if newsletter.topic(tag).is_some() {

@@ -6,7 +6,7 @@ use std::fmt;
 
 /// A record whose quoting the `csv` crate would read as something else than written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum QuoteProblem {
+pub(crate) enum QuoteProblem {
     /// Text follows the closing quote of the field numbered `field` (from 1).
     TextAfterQuote {
         /// The field, counted from 1.

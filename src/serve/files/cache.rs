@@ -122,7 +122,7 @@ impl Variant {
         }
     }
 
-    /// Which of [`Entry::tags`] is this variant's.
+    /// Which of [`CachedFile::tags`] is this variant's.
     pub(crate) fn tag_index(&self) -> usize {
         match self.coding {
             Coding::Identity => 0,
@@ -138,7 +138,7 @@ fn tag_value(tag: &str) -> HeaderValue {
 
 /// One version of one file, in memory.
 #[derive(Debug)]
-pub(crate) struct Entry {
+pub(crate) struct CachedFile {
     /// The version these bytes were read from.
     pub(crate) version: Version,
     /// Type, feed or not, compressible or not.
@@ -150,7 +150,7 @@ pub(crate) struct Entry {
     pub(crate) identity: Variant,
     /// The entity tags of the identity, gzip and brotli variants, in that order.
     tags: [String; 3],
-    /// The headers of a 304 naming each of [`Entry::tags`].
+    /// The headers of a 304 naming each of [`CachedFile::tags`].
     not_modified: [HeaderMap; 3],
     gzip: OnceCell<Option<Variant>>,
     brotli: OnceCell<Option<Variant>>,
@@ -158,8 +158,8 @@ pub(crate) struct Entry {
     last_used: AtomicU64,
 }
 
-impl Entry {
-    fn new(relative: &str, version: Version, bytes: Vec<u8>) -> Entry {
+impl CachedFile {
+    fn new(relative: &str, version: Version, bytes: Vec<u8>) -> CachedFile {
         let digest = Sha256::digest(&bytes);
         let hex = crate::hex::encode(&digest[..16]);
         let tags = [
@@ -177,7 +177,7 @@ impl Entry {
             headers.insert(header::ETAG, tag_value(tag));
             headers
         });
-        Entry {
+        CachedFile {
             version,
             identity: Variant::new(Coding::Identity, Bytes::from(bytes), &tags[0], &described),
             kind,
@@ -196,7 +196,7 @@ impl Entry {
         [&self.tags[0], &self.tags[1], &self.tags[2]]
     }
 
-    /// The headers of a 304 naming the tag at `index` of [`Entry::tags`].
+    /// The headers of a 304 naming the tag at `index` of [`CachedFile::tags`].
     pub(crate) fn not_modified(&self, index: usize) -> &HeaderMap {
         &self.not_modified[index]
     }
@@ -210,7 +210,7 @@ pub(crate) fn http_date(time: SystemTime) -> HeaderValue {
 /// What reading a path gave.
 pub(crate) enum Loaded {
     /// A version small enough to cache.
-    Cached(Arc<Entry>),
+    Cached(Arc<CachedFile>),
     /// A file over [`Limits::max_file`], open, with its metadata: stream it.
     Large(File, Metadata),
 }
@@ -236,7 +236,7 @@ impl From<io::Error> for LoadError {
 #[derive(Debug)]
 pub(crate) struct Cache {
     limits: Limits,
-    entries: RwLock<HashMap<String, Arc<Entry>>>,
+    entries: RwLock<HashMap<String, Arc<CachedFile>>>,
     clock: AtomicU64,
 }
 
@@ -251,7 +251,7 @@ impl Cache {
     }
 
     /// The entry of `relative` when it holds `version`.
-    pub(crate) fn get(&self, relative: &str, version: Version) -> Option<Arc<Entry>> {
+    pub(crate) fn get(&self, relative: &str, version: Version) -> Option<Arc<CachedFile>> {
         let entries = self.entries.read().unwrap_or_else(PoisonError::into_inner);
         let entry = entries.get(relative).filter(|e| e.version == version)?;
         self.touch(entry);
@@ -295,12 +295,13 @@ impl Cache {
                 "the file changed while it was read",
             )));
         }
-        Ok(Loaded::Cached(
-            self.insert(relative, Entry::new(relative, version, bytes)),
-        ))
+        Ok(Loaded::Cached(self.insert(
+            relative,
+            CachedFile::new(relative, version, bytes),
+        )))
     }
 
-    fn insert(&self, relative: &str, entry: Entry) -> Arc<Entry> {
+    fn insert(&self, relative: &str, entry: CachedFile) -> Arc<CachedFile> {
         let mut entries = self.entries.write().unwrap_or_else(PoisonError::into_inner);
         if let Some(existing) = entries.get(relative).filter(|e| e.version == entry.version) {
             // Another request read the same version first: share its variants.
@@ -318,7 +319,7 @@ impl Cache {
     /// file's type is not worth compressing or compressing did not make it smaller.
     pub(crate) async fn variant<'e>(
         &self,
-        entry: &'e Entry,
+        entry: &'e CachedFile,
         coding: Coding,
     ) -> Option<&'e Variant> {
         let (cell, tag) = match coding {
@@ -350,19 +351,19 @@ impl Cache {
     }
 
     /// Marks `entry` as used now (the least recently used go first).
-    pub(crate) fn touch(&self, entry: &Entry) {
+    pub(crate) fn touch(&self, entry: &CachedFile) {
         let now = self.clock.fetch_add(1, Ordering::Relaxed);
         entry.last_used.store(now, Ordering::Relaxed);
     }
 
-    fn trim_to_budget(&self, keep: &Entry) {
+    fn trim_to_budget(&self, keep: &CachedFile) {
         let mut entries = self.entries.write().unwrap_or_else(PoisonError::into_inner);
         self.trim(&mut entries, keep);
     }
 
     /// Drops the least recently used entries, never `keep`, until the total fits.
-    fn trim(&self, entries: &mut HashMap<String, Arc<Entry>>, keep: &Entry) {
-        let cost = |e: &Entry| e.cost.load(Ordering::Relaxed);
+    fn trim(&self, entries: &mut HashMap<String, Arc<CachedFile>>, keep: &CachedFile) {
+        let cost = |e: &CachedFile| e.cost.load(Ordering::Relaxed);
         let mut used: usize = entries.values().map(|e| cost(e)).sum();
         if used <= self.limits.budget {
             return;
@@ -432,7 +433,7 @@ fn compress(coding: Coding, bytes: &[u8]) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
 
-    fn entry(relative: &str, bytes: &[u8], tick: u64) -> Entry {
+    fn entry(relative: &str, bytes: &[u8], tick: u64) -> CachedFile {
         let version = Version {
             len: bytes.len() as u64,
             modified: UNIX_EPOCH + std::time::Duration::from_secs(tick),
@@ -441,7 +442,7 @@ mod tests {
             #[cfg(unix)]
             changed: (0, 0),
         };
-        Entry::new(relative, version, bytes.to_vec())
+        CachedFile::new(relative, version, bytes.to_vec())
     }
 
     #[test]

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock, Weak};
 use std::time::{Duration, Instant};
 
-use super::cache::Entry;
+use super::cache::CachedFile;
 
 /// At most this many request paths are remembered, per answer kind.
 const MAX_PATHS: usize = 4096;
@@ -32,7 +32,7 @@ pub(crate) struct Recent {
 /// One path's entry, and when its file was last checked on disk.
 #[derive(Debug)]
 struct Seen {
-    entry: Weak<Entry>,
+    entry: Weak<CachedFile>,
     /// Milliseconds since [`Recent::started`].
     checked: AtomicU64,
 }
@@ -48,7 +48,7 @@ impl Recent {
     }
 
     /// The entry `path` led to, when its file was checked on disk within the interval.
-    pub(crate) fn get(&self, path: &str, wants_html: bool) -> Option<Arc<Entry>> {
+    pub(crate) fn get(&self, path: &str, wants_html: bool) -> Option<Arc<CachedFile>> {
         if self.revalidate.is_zero() {
             return None;
         }
@@ -66,7 +66,7 @@ impl Recent {
     }
 
     /// `path` led to `entry`, just checked on disk.
-    pub(crate) fn remember(&self, path: &str, wants_html: bool, entry: &Arc<Entry>) {
+    pub(crate) fn remember(&self, path: &str, wants_html: bool, entry: &Arc<CachedFile>) {
         if self.revalidate.is_zero() {
             return;
         }

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::report::{Effect, Report};
 use crate::error::Result;
-use crate::inbound::{self, Class, Classified, Failure, Kind, Who};
+use crate::inbound::{self, Class, Classified, Failure, Identifiers, Kind};
 use crate::mail::verp;
 use crate::newsletter::lifecycle::Policy;
 use crate::store::Store;
@@ -77,7 +77,7 @@ pub(crate) fn apply_all(
 /// `report` as the message `herald inbound` would have read, keyed `relay:id`; `None`
 /// for an event that does nothing.
 pub(crate) fn classified(relay: &str, report: &Report, bounce: Option<&str>) -> Option<Classified> {
-    let mut who = Who::default();
+    let mut who = Identifiers::default();
     if let (Some(sender), Some(base)) = (&report.envelope_sender, bounce)
         && let Some(token) = verp::token_in(sender, base)
     {

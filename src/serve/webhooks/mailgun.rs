@@ -20,7 +20,7 @@ pub(crate) const WINDOW_SECONDS: i64 = 5 * 60;
 
 /// A Mailgun callback.
 #[derive(Debug, Clone, Deserialize)]
-pub struct Callback {
+pub(crate) struct Callback {
     /// What signs it.
     pub signature: Signature,
     /// The event.
@@ -30,7 +30,7 @@ pub struct Callback {
 
 /// Mailgun's `signature` object.
 #[derive(Debug, Clone, Deserialize)]
-pub struct Signature {
+pub(crate) struct Signature {
     /// Unix seconds, as a string.
     pub timestamp: String,
     /// A random string, new for each request.
@@ -41,7 +41,7 @@ pub struct Signature {
 
 impl Callback {
     /// Reads a callback; a body without a `signature` object is unsigned (401).
-    pub fn parse(body: &[u8]) -> Result<Callback, Refusal> {
+    pub(crate) fn parse(body: &[u8]) -> Result<Callback, Refusal> {
         let value: Value =
             serde_json::from_slice(body).map_err(|e| Refusal::json("Mailgun", &e))?;
         if !value.get("signature").is_some_and(Value::is_object) {
@@ -76,7 +76,7 @@ impl Callback {
     }
 
     /// What the event reports.
-    pub fn report(&self) -> Result<Report, Refusal> {
+    pub(crate) fn report(&self) -> Result<Report, Refusal> {
         let event = &self.event_data;
         let text = |value: &Value| value.as_str().map(str::to_string);
         let Some(id) = text(&event["id"]).filter(|id| !id.is_empty()) else {

@@ -15,12 +15,12 @@
 //! [`mailgun::Callback`], [`postmark::Callback`], [`sendgrid::parse`].
 
 mod apply;
-pub mod mailgun;
-pub mod postmark;
+pub(crate) mod mailgun;
+pub(crate) mod postmark;
 mod report;
-pub mod sendgrid;
-pub mod ses;
-pub mod sns;
+pub(crate) mod sendgrid;
+pub(crate) mod ses;
+pub(crate) mod sns;
 mod sns_cert;
 
 use std::sync::Arc;
@@ -35,7 +35,7 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use subtle::ConstantTimeEq;
 
-pub use report::{Effect, Recipient, Refusal, Report};
+pub(crate) use report::{Effect, Refusal, Report};
 
 use super::AppRoutes;
 use super::app::App;
@@ -46,7 +46,7 @@ use crate::store::Store;
 use apply::{Context, Tally};
 
 /// The largest callback body accepted: SendGrid posts events in batches.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+pub(crate) const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// Which relays' callbacks are on, with their keys.
 pub(crate) struct Webhooks {

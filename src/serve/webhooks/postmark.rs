@@ -14,7 +14,7 @@ use crate::inbound::Feedback;
 /// A Postmark callback.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct Callback {
+pub(crate) struct Callback {
     /// `Bounce`, `SpamComplaint`, `Delivery`, `Open`, `Click`, `SubscriptionChange`.
     pub record_type: String,
     /// The bounce type (`HardBounce` …) for bounces and complaints.
@@ -46,13 +46,13 @@ const MAX_AHEAD_SECONDS: i64 = 5 * 60;
 
 impl Callback {
     /// Reads a callback.
-    pub fn parse(body: &[u8]) -> Result<Callback, Refusal> {
+    pub(crate) fn parse(body: &[u8]) -> Result<Callback, Refusal> {
         serde_json::from_slice(body).map_err(|e| Refusal::json("Postmark", &e))
     }
 
     /// Whether a bounce or complaint was taken within `MAX_AGE_SECONDS` (12 hours) of `now`
     /// (Postmark signs nothing: its `BouncedAt` is what tells a stale request).
-    pub fn fresh(&self, now: chrono::DateTime<chrono::Utc>) -> Result<(), Refusal> {
+    pub(crate) fn fresh(&self, now: chrono::DateTime<chrono::Utc>) -> Result<(), Refusal> {
         let at = self
             .bounced_at
             .as_deref()
@@ -74,7 +74,7 @@ impl Callback {
     }
 
     /// What the callback reports.
-    pub fn report(&self) -> Result<Report, Refusal> {
+    pub(crate) fn report(&self) -> Result<Report, Refusal> {
         let effect = match (self.record_type.as_str(), self.kind.as_deref()) {
             ("SpamComplaint", _) | ("Bounce", Some("SpamComplaint")) => {
                 Effect::Complaint(Feedback::Abuse)

@@ -5,7 +5,7 @@ use crate::inbound::{Feedback, status_and_words};
 
 /// What an event does to its recipients.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Effect {
+pub(crate) enum Effect {
     /// The mailbox or domain does not exist (or the relay gave up on it for good).
     Hard,
     /// A failure that is only counted: full, blocked, deferred past retries.
@@ -18,7 +18,7 @@ pub enum Effect {
 
 /// One event of a relay's callback.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Report {
+pub(crate) struct Report {
     /// The relay's id of the event (SES `feedbackId`, Mailgun `event-data.id`, Postmark
     /// `ID`, SendGrid `sg_event_id`): with the relay's name, what makes it once.
     pub id: String,
@@ -33,7 +33,7 @@ pub struct Report {
 
 /// One recipient of an event.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Recipient {
+pub(crate) struct Recipient {
     /// The address as the relay gives it.
     pub address: String,
     /// The enhanced status code (`5.1.1`), when the relay gives one.
@@ -58,7 +58,7 @@ impl Recipient {
 
 /// Why a callback is refused before anything is done.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Refusal {
+pub(crate) enum Refusal {
     /// Unsigned, forged, stale or replayed, or the wrong credentials: 401.
     Unauthorized(&'static str),
     /// Authentic but not understood (not JSON, a field of the wrong type): 400.

@@ -87,7 +87,7 @@ impl Key {
 
 /// One SendGrid event.
 #[derive(Debug, Clone, Deserialize)]
-pub struct Event {
+pub(crate) struct Event {
     /// The recipient.
     #[serde(default)]
     pub email: Option<String>,
@@ -108,14 +108,14 @@ pub struct Event {
 }
 
 /// Reads a batch of events.
-pub fn parse(body: &[u8]) -> Result<Vec<Event>, Refusal> {
+pub(crate) fn parse(body: &[u8]) -> Result<Vec<Event>, Refusal> {
     serde_json::from_slice(body).map_err(|e| Refusal::json("SendGrid", &e))
 }
 
 impl Event {
     /// What the event reports (nothing for an event without an id: it cannot be
     /// made once).
-    pub fn report(&self) -> Report {
+    pub(crate) fn report(&self) -> Report {
         let reason = self.reason.as_deref().unwrap_or("");
         let effect = match (self.event.as_str(), self.kind.as_deref()) {
             ("bounce", Some("blocked")) => Effect::Soft,

@@ -73,7 +73,7 @@ struct Complained {
 
 /// The event in an SES notification (`message`, the SNS `Message`); `sns_id` (the SNS
 /// `MessageId`) keys it when SES gives no `feedbackId`.
-pub fn report(message: &str, sns_id: &str) -> Result<Report, Refusal> {
+pub(crate) fn report(message: &str, sns_id: &str) -> Result<Report, Refusal> {
     let notification: Notification =
         serde_json::from_str(message).map_err(|e| Refusal::json("Amazon SES", &e))?;
     let kind = notification

@@ -21,7 +21,7 @@ pub(crate) const MAX_AHEAD_SECONDS: i64 = 5 * 60;
 /// What SNS posts.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct Envelope {
+pub(crate) struct Envelope {
     /// `Notification`, `SubscriptionConfirmation` or `UnsubscribeConfirmation`.
     #[serde(rename = "Type")]
     pub kind: String,
@@ -64,7 +64,7 @@ pub(crate) enum Hash {
 
 impl Envelope {
     /// Reads an SNS delivery.
-    pub fn parse(body: &[u8]) -> Result<Envelope, Refusal> {
+    pub(crate) fn parse(body: &[u8]) -> Result<Envelope, Refusal> {
         serde_json::from_slice(body).map_err(|e| Refusal::json("Amazon SNS", &e))
     }
 
@@ -87,7 +87,7 @@ impl Envelope {
 
     /// The text SNS signs: each signed field's name and value on a line of its own, in
     /// the order SNS documents.
-    pub fn string_to_sign(&self) -> Result<String, Refusal> {
+    pub(crate) fn string_to_sign(&self) -> Result<String, Refusal> {
         let mut text = String::new();
         let mut add = |name: &str, value: &str| {
             text.push_str(name);
