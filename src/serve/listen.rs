@@ -27,6 +27,7 @@ use super::access_log;
 use super::files;
 use super::security::Policy;
 use super::timeouts::{Clock, Event, Expired, Timeouts, Watched};
+use super::workers::Workers;
 
 /// What answers the requests.
 #[derive(Clone)]
@@ -71,6 +72,7 @@ const ACCEPT_RETRY: Duration = Duration::from_secs(1);
 pub(crate) async fn run(
     listener: TcpListener,
     answer: Answer,
+    workers: &Workers,
     limits: Limits,
     shutdown: impl Future<Output = ()>,
 ) {
@@ -90,7 +92,7 @@ pub(crate) async fn run(
                     timeouts: limits.timeouts,
                     open: Open::count(&open),
                 };
-                tokio::spawn(connection.serve(stream, peer, &graceful));
+                workers.spawn(stream, |stream| connection.serve(stream, peer, &graceful));
             }
             Err(e) if per_connection(&e) => {}
             Err(e) => {

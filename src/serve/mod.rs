@@ -43,6 +43,7 @@ mod timeouts;
 mod topics;
 mod unsubscribe;
 pub(crate) mod webhooks;
+mod workers;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -98,11 +99,14 @@ pub fn serve(
     let router = router(app, files.clone(), config);
     let policy = policy(config);
     let limits = listen::Limits::of(&config.serve);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    // The accept loop, the signals and the shutdown run here; the connections, on the
+    // workers.
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(listen_error)?;
-    let served = runtime.block_on(async move {
+    let workers = workers::Workers::per_core(BLOCKING_GRACE).map_err(listen_error)?;
+    let served = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(options.listen)
             .await
             .map_err(listen_error)?;
@@ -112,10 +116,11 @@ pub fn serve(
             files,
             policy,
         };
-        listen::run(listener, answer, limits, shutdown_signal()).await;
+        listen::run(listener, answer, &workers, limits, shutdown_signal()).await;
         Ok(())
     });
     // Drops the connections still open (past the deadline) without waiting for them.
+    workers.stop();
     runtime.shutdown_timeout(BLOCKING_GRACE);
     served
 }
