@@ -67,28 +67,34 @@ pub(crate) struct Skeleton {
 
 impl Skeleton {
     /// Renders the document with `first` as its only item and cuts it around that item's
-    /// fragment. Without items the document is rendered whole (an empty list may be
-    /// written differently, as JSON's `[]`).
-    pub(crate) fn new(format: &dyn Format, first: Option<&Item<'_>>) -> Result<Self> {
+    /// fragment, which it returns too (the document's first item, written once). Without
+    /// items the document is rendered whole (an empty list may be written differently,
+    /// as JSON's `[]`).
+    pub(crate) fn new(
+        format: &dyn Format,
+        first: Option<&Item<'_>>,
+    ) -> Result<(Self, Option<Fragment>)> {
         let Some(item) = first else {
-            return Ok(Skeleton {
+            let skeleton = Skeleton {
                 head: format.document(&[])?,
                 tail: Vec::new(),
-            });
+            };
+            return Ok((skeleton, None));
         };
         let document = format.document(std::slice::from_ref(item))?;
         let fragment = format.fragment(item)?;
-        let fragment = fragment.as_bytes();
-        let at = find(&document, fragment).ok_or_else(|| {
+        let bytes = fragment.as_bytes();
+        let at = find(&document, bytes).ok_or_else(|| {
             layout_error(
                 format.file(),
                 "an item is written differently alone and in the document",
             )
         })?;
-        Ok(Skeleton {
+        let skeleton = Skeleton {
             head: document[..at].to_vec(),
-            tail: document[at + fragment.len()..].to_vec(),
-        })
+            tail: document[at + bytes.len()..].to_vec(),
+        };
+        Ok((skeleton, Some(fragment)))
     }
 }
 

@@ -71,7 +71,8 @@ pub(crate) fn stream<const N: usize>(
     sinks: [&mut dyn Sink; N],
     options: Options,
 ) -> Result<[Option<Trimmed>; N]> {
-    let skeletons = skeletons(&formats, articles.first().copied(), options.content)?;
+    let (skeletons, first_fragments) =
+        skeletons(&formats, articles.first().copied(), options.content)?;
     let mut budgets: Vec<Budget<'_>> = sinks
         .into_iter()
         .zip(&skeletons)
@@ -80,10 +81,12 @@ pub(crate) fn stream<const N: usize>(
     for (budget, skeleton) in budgets.iter_mut().zip(&skeletons) {
         budget.head(&skeleton.head)?;
     }
-    let mut chunks = articles.chunks(CHUNK);
+    let mut first = true;
+    // The first article was rendered for the skeletons: its fragments go in as they are.
+    append(&formats, &first_fragments, &mut budgets, &mut first)?;
+    let mut chunks = articles.get(1..).unwrap_or_default().chunks(CHUNK);
     let render = |chunk| render(&formats, chunk, options.content);
     let mut rendered = chunks.next().map(render).transpose()?;
-    let mut first = true;
     while let Some(fragments) = rendered.take() {
         // Append this chunk while the next one renders.
         let (appended, next) = rayon::join(
@@ -125,17 +128,27 @@ pub(crate) fn into_string(format: &dyn Format, document: Vec<u8>) -> Result<Stri
     })
 }
 
-/// Each format's head and tail, cut around `first` (its Markdown rendered once for all).
+/// Each format's head and tail, cut around `first` (its Markdown rendered once for all),
+/// and `first`'s fragments in every format (none without articles).
 fn skeletons<const N: usize>(
     formats: &[&dyn Format; N],
     first: Option<&Article>,
     content: FeedContent,
-) -> Result<Vec<Skeleton>> {
+) -> Result<(Vec<Skeleton>, Vec<[Fragment; N]>)> {
     let first = first.map(|a| Item::new(a, content)).transpose()?;
-    formats
-        .iter()
-        .map(|format| Skeleton::new(*format, first.as_ref()))
-        .collect()
+    let mut skeletons = Vec::with_capacity(N);
+    let mut fragments: [Fragment; N] = std::array::from_fn(|_| Fragment::default());
+    for (format, slot) in formats.iter().zip(&mut fragments) {
+        let (skeleton, fragment) = Skeleton::new(*format, first.as_ref())?;
+        skeletons.push(skeleton);
+        *slot = fragment.unwrap_or_default();
+    }
+    let first_fragments = if first.is_some() {
+        vec![fragments]
+    } else {
+        Vec::new()
+    };
+    Ok((skeletons, first_fragments))
 }
 
 /// Every format's fragment of every article of `chunk`, in order, rendered in parallel.
