@@ -110,6 +110,14 @@ mod tests {
 
     use super::*;
 
+    /// The runtime that accepts, apart from the workers (as `herald serve`'s own).
+    fn acceptor() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
     /// A connected pair on loopback: the accepted end (a tokio stream of `runtime`) and
     /// the client's end.
     fn accepted(runtime: &tokio::runtime::Runtime) -> (TcpStream, std::net::TcpStream) {
@@ -124,10 +132,7 @@ mod tests {
 
     #[test]
     fn connections_go_to_each_worker_in_turn_and_run_there() {
-        let acceptor = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
+        let acceptor = acceptor();
         let workers = Workers::start(2, Duration::from_secs(1)).unwrap();
         let (tx, rx) = mpsc::channel();
         let mut clients = Vec::new();
@@ -163,10 +168,7 @@ mod tests {
 
     #[test]
     fn stopping_drops_the_connections_still_open() {
-        let acceptor = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
+        let acceptor = acceptor();
         let workers = Workers::start(1, Duration::from_millis(100)).unwrap();
         let (server, mut client) = accepted(&acceptor);
         let (started, running) = mpsc::channel();
