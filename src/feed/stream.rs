@@ -83,7 +83,12 @@ pub(crate) fn stream<const N: usize>(
     }
     let mut first = true;
     // The first article was rendered for the skeletons: its fragments go in as they are.
-    append(&formats, &first_fragments, &mut budgets, &mut first)?;
+    append(
+        &formats,
+        first_fragments.as_slice(),
+        &mut budgets,
+        &mut first,
+    )?;
     let mut chunks = articles.get(1..).unwrap_or_default().chunks(CHUNK);
     let render = |chunk| render(&formats, chunk, options.content);
     let mut rendered = chunks.next().map(render).transpose()?;
@@ -129,12 +134,12 @@ pub(crate) fn into_string(format: &dyn Format, document: Vec<u8>) -> Result<Stri
 }
 
 /// Each format's head and tail, cut around `first` (its Markdown rendered once for all),
-/// and `first`'s fragments in every format (none without articles).
+/// and `first`'s fragments in every format (`None` without articles).
 fn skeletons<const N: usize>(
     formats: &[&dyn Format; N],
     first: Option<&Article>,
     content: FeedContent,
-) -> Result<(Vec<Skeleton>, Vec<[Fragment; N]>)> {
+) -> Result<(Vec<Skeleton>, Option<[Fragment; N]>)> {
     let first = first.map(|a| Item::new(a, content)).transpose()?;
     let mut skeletons = Vec::with_capacity(N);
     let mut fragments: [Fragment; N] = std::array::from_fn(|_| Fragment::default());
@@ -143,12 +148,7 @@ fn skeletons<const N: usize>(
         skeletons.push(skeleton);
         *slot = fragment.unwrap_or_default();
     }
-    let first_fragments = if first.is_some() {
-        vec![fragments]
-    } else {
-        Vec::new()
-    };
-    Ok((skeletons, first_fragments))
+    Ok((skeletons, first.is_some().then_some(fragments)))
 }
 
 /// Every format's fragment of every article of `chunk`, in order, rendered in parallel.

@@ -1,12 +1,12 @@
-//! The accept loop: each connection is served over HTTP/1.1 (keep-alive on) by hyper
-//! with the app's router, under its own [`Clock`] (the header-read and idle timeouts);
+//! The accept loop: each connection goes to the next of the [`Workers`] and is served
+//! there over HTTP/1.1 (keep-alive on) by hyper with the app's router, under its own [`Clock`] (the header-read and idle timeouts);
 //! a request whose path no route can match goes to the files without the router
 //! ([`super::may_be_a_route`]); each answer gets the headers of the [`Policy`], and each
 //! request is logged ([`access_log`]).
 //! When `shutdown` resolves (SIGTERM or Ctrl-C), it stops accepting, lets the requests
 //! under way finish and closes idle connections, and returns at the latest after the
 //! shutdown deadline, logging how many connections were still open; the caller then
-//! drops the runtime, which closes them.
+//! stops the workers, which closes them.
 
 use std::convert::Infallible;
 use std::future::Future;
