@@ -8,10 +8,11 @@ use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
 use super::ATOM_FILE;
-use super::document::{Format, Fragment, between, layout_error};
+use super::document::{Format, Fragment};
 use super::history;
 use super::item::Item;
 use super::site::{GENERATOR, GENERATOR_URI, Site, VERSION, image_type, link_stylesheet};
+use super::xml;
 use crate::config::Config;
 #[cfg(test)]
 use crate::content::Article;
@@ -70,20 +71,66 @@ impl Format for Atom {
         Ok(link_stylesheet(xml, self.stylesheet.as_deref()))
     }
 
-    /// The entry out of a feed holding only it, whose empty header cannot contain the
-    /// marker; only closing tags follow the entry's last `</entry>`.
+    /// The entry written by [`write_entry`], as the crate writes it in the document.
     fn fragment(&self, item: &Item<'_>) -> Result<Fragment> {
-        let feed = Feed {
-            entries: vec![entry(item, &self.host)],
-            ..Feed::default()
-        };
         // Escaping makes the HTML longer: `<` and `>` are four bytes each.
-        let capacity = item.html_len() + item.html_len() / 2 + item.teaser.len() + 2048;
-        let xml = write(&feed, Vec::with_capacity(capacity))?;
-        let text = std::str::from_utf8(&xml).map_err(|e| fail(Box::new(e)))?;
-        let range = between(text, "\n  <entry>", "</entry>", ATOM_FILE)?;
-        Fragment::cut(xml, range).ok_or_else(|| layout_error(ATOM_FILE, "entry out of range"))
+        let capacity = item.html_len() + item.html_len() / 2 + item.teaser.len() + 1024;
+        let mut out = Vec::with_capacity(capacity);
+        write_entry(&mut out, item, &self.host);
+        Ok(Fragment::whole(out))
     }
+}
+
+/// Appends the `<entry>` of `item` exactly as atom_syndication writes [`entry`]'s in a
+/// feed indented by two spaces (from its line break to its `</entry>`), escaping each
+/// text once, straight into `out`.
+fn write_entry(out: &mut Vec<u8>, item: &Item<'_>, host: &str) {
+    const IN: &str = "    ";
+    let text = &xml::QUICK_XML;
+    let article = item.article;
+    xml::open(out, "  ", "entry");
+    text.element(out, IN, "title", &item.title);
+    text.element(out, IN, "id", &entry_id(item, host));
+    text.element(out, IN, "updated", &fixed(article.modified()).to_rfc3339());
+    if let Some(author) = &item.author {
+        xml::open(out, IN, "author");
+        text.element(out, "      ", "name", author);
+        xml::end(out, IN, "author");
+    }
+    for tag in &item.tags {
+        xml::start_tag(out, IN, "category");
+        text.attribute(out, "term", tag);
+        out.extend_from_slice(b"/>");
+    }
+    let link = |out: &mut Vec<u8>, href: &str, rel: &str, mime_type: Option<&str>| {
+        xml::start_tag(out, IN, "link");
+        text.attribute(out, "href", href);
+        text.attribute(out, "rel", rel);
+        if let Some(mime_type) = mime_type {
+            text.attribute(out, "type", mime_type);
+        }
+        out.extend_from_slice(b"/>");
+    };
+    link(out, article.url.as_str(), "alternate", Some("text/html"));
+    if let Some(hero) = &article.hero_image {
+        link(out, hero.as_str(), "enclosure", image_type(hero));
+    }
+    text.element(out, IN, "published", &fixed(article.published).to_rfc3339());
+    let summary = match &item.html {
+        Some(_) => item.summary.as_deref(),
+        None => Some(item.teaser.as_str()),
+    };
+    if let Some(summary) = summary {
+        text.element(out, IN, "summary", summary);
+    }
+    if let Some(html) = &item.html {
+        xml::start_tag(out, IN, "content");
+        text.attribute(out, "type", "html");
+        out.push(b'>');
+        text.text(out, html);
+        xml::close(out, "content");
+    }
+    xml::end(out, "  ", "entry");
 }
 
 /// The feed as the crate writes it into `buffer`, indented by two spaces.

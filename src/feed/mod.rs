@@ -40,6 +40,7 @@ mod site;
 mod stale;
 mod stream;
 mod tags;
+mod xml;
 
 pub use select::select;
 

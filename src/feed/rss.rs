@@ -1,5 +1,6 @@
 //! RSS 2.0 (`rss.xml`) with the content, Dublin Core, Atom and Media RSS extensions.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
@@ -9,11 +10,12 @@ use rss::extension::{Extension, ExtensionMap};
 use rss::{Category, Channel, Guid};
 
 use super::RSS_FILE;
-use super::document::{Format, Fragment, between};
+use super::document::{Format, Fragment};
 use super::history;
 use super::item::{Item, xml_safe};
 use super::place::Links;
 use super::site::{GENERATOR, Site, VERSION, image_type, link_stylesheet};
+use super::xml::{self, find};
 use crate::config::Config;
 #[cfg(test)]
 use crate::content::Article;
@@ -69,23 +71,59 @@ impl Format for Rss {
         ))
     }
 
-    /// The item out of a channel holding only it, whose empty header cannot contain the
-    /// marker; only closing tags follow the item's last `</item>`.
+    /// The item written by [`write_item`], as the crate writes it in the document.
     fn fragment(&self, one: &Item<'_>) -> Result<Fragment> {
-        let channel = Channel {
-            items: vec![item(one)],
-            ..Channel::default()
-        };
         // The content, and the description when it falls back to the content.
-        let xml = pretty(
-            &channel,
-            Vec::with_capacity(2 * one.html_len() + one.teaser.len() + 2048),
-        )?;
-        let range = between(&xml, "\n    <item>", "</item>", RSS_FILE)?;
-        let mut fragment = String::new();
-        push_hex_char_refs(&mut fragment, xml.get(range).unwrap_or_default());
-        Ok(Fragment::whole(fragment.into_bytes()))
+        let mut out = Vec::with_capacity(2 * one.html_len() + one.teaser.len() + 1024);
+        write_item(&mut out, one);
+        Ok(Fragment::whole(out))
     }
+}
+
+/// Appends the `<item>` of `one` exactly as the rss crate pretty-prints [`item`]'s in a
+/// channel (from its line break to its `</item>`) and [`push_hex_char_refs`] rewrites
+/// it, escaping each text once, straight into `out`.
+fn write_item(out: &mut Vec<u8>, one: &Item<'_>) {
+    const IN: &str = "      ";
+    let text = &xml::HEX_REFS;
+    let article = one.article;
+    xml::open(out, "    ", "item");
+    text.element(out, IN, "title", &one.title);
+    text.element(out, IN, "link", article.url.as_str());
+    xml::open(out, IN, "description");
+    xml::cdata(out, &description(one));
+    xml::close(out, "description");
+    for tag in &one.tags {
+        text.element(out, IN, "category", tag);
+    }
+    xml::start_tag(out, IN, "guid");
+    if !is_permalink(one) {
+        text.attribute(out, "isPermaLink", "false");
+    }
+    out.push(b'>');
+    text.text(out, &one.id);
+    xml::close(out, "guid");
+    text.element(out, IN, "pubDate", &rfc822(article.published));
+    if let Some(html) = &one.html {
+        xml::open(out, IN, "content:encoded");
+        xml::cdata(out, html);
+        xml::close(out, "content:encoded");
+    }
+    if let Some(image) = &article.hero_image {
+        // The attributes in the order of [`media`]'s map.
+        xml::start_tag(out, IN, "media:content");
+        text.attribute(out, "medium", "image");
+        if let Some(mime) = image_type(image) {
+            text.attribute(out, "type", mime);
+        }
+        text.attribute(out, "url", image.as_str());
+        out.push(b'>');
+        xml::close(out, "media:content");
+    }
+    if let Some(author) = &one.author {
+        text.element(out, IN, "dc:creator", author);
+    }
+    xml::end(out, "    ", "item");
 }
 
 /// The channel as the crate pretty-prints it into `buffer`.
@@ -115,22 +153,6 @@ fn push_hex_char_refs(out: &mut String, xml: &str) {
         rest = &cdata[end..];
     }
     push_with_hex_refs(out, rest);
-}
-
-/// Where `needle` (ASCII) first occurs in `text`: a search for its first byte (which
-/// the standard library does with `memchr`), then a comparison. Faster than a general
-/// substring search on long HTML where the first byte is rare.
-fn find(text: &str, needle: &str) -> Option<usize> {
-    let first = char::from(*needle.as_bytes().first()?);
-    let mut from = 0;
-    while let Some(at) = text.get(from..)?.find(first) {
-        let at = from + at;
-        if text.get(at..)?.starts_with(needle) {
-            return Some(at);
-        }
-        from = at + 1;
-    }
-    None
 }
 
 /// Appends `markup` with `&amp;` and `&lt;` rewritten, in one pass.
@@ -239,7 +261,7 @@ fn item(item: &Item<'_>) -> rss::Item {
     rss::Item {
         title: Some(item.title.clone()),
         link: Some(article.url.to_string()),
-        description: Some(description(item)),
+        description: Some(description(item).into_owned()),
         categories: item
             .tags
             .iter()
@@ -249,7 +271,7 @@ fn item(item: &Item<'_>) -> rss::Item {
             })
             .collect(),
         guid: Some(Guid {
-            permalink: item.id == article.url.as_str(),
+            permalink: is_permalink(item),
             value: item.id.clone(),
         }),
         pub_date: Some(rfc822(article.published)),
@@ -267,15 +289,20 @@ fn item(item: &Item<'_>) -> rss::Item {
 /// else the subtitle (both escaped), else the whole content, because a
 /// `content:encoded` without a `description` trips up readers (and the validator). A
 /// summary-only item has its teaser, escaped.
-fn description(item: &Item<'_>) -> String {
+fn description<'i>(item: &'i Item<'_>) -> Cow<'i, str> {
     let Some(html) = &item.html else {
-        return escape_html(&item.teaser);
+        return Cow::Owned(escape_html(&item.teaser));
     };
     let plain = item.summary.as_deref().or(item.article.subtitle.as_deref());
     match plain {
-        Some(text) => escape_html(&xml_safe(text)),
-        None => html.clone(),
+        Some(text) => Cow::Owned(escape_html(&xml_safe(text))),
+        None => Cow::Borrowed(html),
     }
+}
+
+/// Whether the item's `guid` is its link.
+fn is_permalink(item: &Item<'_>) -> bool {
+    item.id == item.article.url.as_str()
 }
 
 /// `<media:content url="…" medium="image" type="…"/>` for the hero image.
@@ -331,14 +358,6 @@ mod tests {
         let mut out = String::new();
         push_with_hex_refs(&mut out, "a & b &&lt; &amp &gt; &amp;amp;");
         assert_eq!(out, "a & b &&#x3C; &amp &gt; &#x26;amp;");
-    }
-
-    #[test]
-    fn find_gives_the_first_occurrence() {
-        assert_eq!(find("a]]b]]>c]]>", "]]>"), Some(4));
-        assert_eq!(find("é]]>", "]]>"), Some(2));
-        assert_eq!(find("]]", "]]>"), None);
-        assert_eq!(find("abc", ""), None);
     }
 
     #[test]

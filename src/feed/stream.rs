@@ -274,6 +274,63 @@ mod tests {
         }
     }
 
+    /// Text with every character the formats escape or split on, markup, entities,
+    /// non-ASCII and characters XML forbids.
+    const ANY_TEXT: &str = "([a-z <>&'\"\\]\\[!#*_`\n]|&amp;|]]>|<b>|é|🦀|\u{7}|\u{FFFE}){0,24}";
+
+    proptest::proptest! {
+        /// Every field the item writers escape, in both content modes: the streamed
+        /// items are byte for byte the crates' documents.
+        #[test]
+        fn hand_written_items_are_the_crates_items(
+            title in ANY_TEXT,
+            subtitle in proptest::option::of(ANY_TEXT),
+            description in proptest::option::of(ANY_TEXT),
+            author in proptest::option::of(ANY_TEXT),
+            tags in proptest::collection::vec(ANY_TEXT, 0..3),
+            id in proptest::option::of(ANY_TEXT),
+            body in ANY_TEXT,
+            hero in proptest::option::of("(a.png|b.JPG|c|d.webp\\?x=1&y='2'|e f.gif)"),
+            cta in proptest::option::of(ANY_TEXT),
+            summary_only: bool,
+        ) {
+            let config = config();
+            let base = Article::for_test("p", chrono::DateTime::UNIX_EPOCH);
+            let hero_image = hero.map(|h| base.url.join(&format!("/img/{h}")).unwrap());
+            let article = Article {
+                title,
+                subtitle,
+                description,
+                author,
+                tags,
+                id: id.unwrap_or_else(|| base.id.clone()),
+                hero_image,
+                cta,
+                body: crate::content::Body::Text(body),
+                ..base
+            };
+            let content = if summary_only { FeedContent::Summary } else { FeedContent::Full };
+            let options = Options { content, max_bytes: 0 };
+            let refs = [&article, &article];
+            let site = Site::new(&config, &refs);
+            let formats: [&dyn Format; 2] = [
+                &Rss::new(&config, &site).unwrap(),
+                &Atom::new(&config, &site).unwrap(),
+            ];
+            for format in formats {
+                let mut streamed = Vec::new();
+                stream([format], &refs, [&mut streamed], options).unwrap();
+                let items: Vec<Item<'_>> =
+                    refs.iter().map(|a| Item::new(a, content).unwrap()).collect();
+                let whole = format.document(&items).unwrap();
+                proptest::prop_assert_eq!(
+                    String::from_utf8_lossy(&streamed),
+                    String::from_utf8_lossy(&whole)
+                );
+            }
+        }
+    }
+
     #[test]
     fn all_formats_at_once_equal_each_alone() {
         let config = config();
