@@ -7,14 +7,38 @@ use super::anchors::Anchors;
 /// Attributes whose value is a single URL.
 const URL_ATTRIBUTES: [&str; 5] = ["href", "src", "poster", "cite", "action"];
 
-/// Resolves `reference` against `base`. Returns `None` when it is already absolute, is
-/// empty, or cannot be resolved (it is then left as written).
+/// Resolves `reference` against `base`. Returns `None` when it is already absolute (it
+/// starts with a scheme), is empty, or cannot be resolved (it is then left as written).
 pub(super) fn resolve(reference: &str, base: &url::Url) -> Option<String> {
     let trimmed = reference.trim();
-    if trimmed.is_empty() || url::Url::parse(trimmed).is_ok() {
+    if trimmed.is_empty() || has_scheme(trimmed) {
         return None;
     }
     base.join(trimmed).ok().map(String::from)
+}
+
+/// Whether `reference` starts with a scheme (`https:`, `mailto:` …) as the URL Standard
+/// reads one: after leading control characters and spaces, ignoring tabs and line
+/// breaks, a letter, then letters, digits, `+`, `-` or `.`, then `:`. Only such a
+/// reference can parse without a base, so anything else is relative; one with a scheme
+/// is left as its author wrote it, without parsing it whole.
+fn has_scheme(reference: &str) -> bool {
+    let mut bytes = reference
+        .bytes()
+        .filter(|b| !matches!(b, b'\t' | b'\n' | b'\r'))
+        .skip_while(|b| *b <= b' ');
+    if !bytes.next().is_some_and(|b| b.is_ascii_alphabetic()) {
+        return false;
+    }
+    for b in bytes {
+        match b {
+            b':' => return true,
+            b'+' | b'-' | b'.' => {}
+            _ if b.is_ascii_alphanumeric() => {}
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// What the Markdown pass noticed about an article's raw HTML.
@@ -118,6 +142,40 @@ fn resolve_srcset(srcset: &str, base: &url::Url) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_scheme_is_read_as_the_url_parser_reads_it() {
+        let absolute = [
+            "https://example.com/x",
+            "mailto:me@example.com",
+            "HTTP://EXAMPLE.COM",
+            "c:/x",
+            "a+b-c.d:rest",
+            "\u{1} https://example.com",
+            "ht\ttp\ns:x",
+        ];
+        let relative = [
+            "/x", "../x", "#x", "x", "a b:c", "1a:b", ":x", "-a:b", "a/b:c", "é:x", "",
+        ];
+        for reference in absolute {
+            assert!(has_scheme(reference), "{reference:?}");
+            assert!(url::Url::parse(reference).is_ok(), "{reference:?}");
+        }
+        for reference in relative {
+            assert!(!has_scheme(reference), "{reference:?}");
+            assert!(url::Url::parse(reference).is_err(), "{reference:?}");
+        }
+    }
+
+    proptest::proptest! {
+        /// What has no scheme cannot parse without a base: it is always resolved.
+        #[test]
+        fn without_a_scheme_nothing_parses_alone(reference in "[ \\t\\na-zA-Z0-9+.:/#?é\u{1}-]{0,12}") {
+            if !has_scheme(&reference) {
+                proptest::prop_assert!(url::Url::parse(&reference).is_err(), "{:?}", reference);
+            }
+        }
+    }
 
     #[test]
     fn srcset_candidates_each_resolve() {
