@@ -7,47 +7,65 @@
 //! writes with the first item, which must contain the hand-written item exactly, and
 //! the tests compare every streamed document with the crate's whole document.
 
-/// How a format writes the characters XML escapes, in text and attribute values alike.
+/// How a format writes the characters XML escapes, in text and attribute values alike:
+/// for each byte, the bytes it becomes (itself, or a reference) padded to [`ENTRY`]
+/// bytes, and how many of them count.
 #[derive(Debug)]
 pub(crate) struct Escapes {
-    /// `<`.
-    lt: &'static [u8],
-    /// `&`.
-    amp: &'static [u8],
+    table: [([u8; ENTRY], u8); 256],
 }
 
+/// The bytes of one table entry: more than the longest reference (`&quot;`, six).
+const ENTRY: usize = 8;
+
+/// The longest reference a byte becomes.
+const LONGEST: usize = 6;
+
+/// Bytes escaped per step of [`Escapes::text`]: the output grows by at most
+/// `LONGEST` times a block at once.
+const BLOCK: usize = 256;
+
 /// `quick-xml`'s `escape`, as the atom_syndication crate writes text and attributes.
-pub(crate) const QUICK_XML: Escapes = Escapes {
-    lt: b"&lt;",
-    amp: b"&amp;",
-};
+pub(crate) static QUICK_XML: Escapes = Escapes::new(b"&lt;", b"&amp;");
 
 /// RSS: the same with hexadecimal references for `<` and `&` (see
 /// [`super::rss`]'s `push_hex_char_refs`, applied to the crate's output).
-pub(crate) const HEX_REFS: Escapes = Escapes {
-    lt: b"&#x3C;",
-    amp: b"&#x26;",
-};
+pub(crate) static HEX_REFS: Escapes = Escapes::new(b"&#x3C;", b"&#x26;");
 
 impl Escapes {
-    /// Appends `text` to `out` with `<`, `>`, `&`, `'` and `"` escaped.
-    pub(crate) fn text(&self, out: &mut Vec<u8>, text: &str) {
-        let bytes = text.as_bytes();
-        let mut start = 0;
-        for (at, byte) in bytes.iter().enumerate() {
-            let replacement: &[u8] = match byte {
-                b'<' => self.lt,
-                b'>' => b"&gt;",
-                b'&' => self.amp,
-                b'\'' => b"&apos;",
-                b'"' => b"&quot;",
-                _ => continue,
-            };
-            out.extend_from_slice(&bytes[start..at]);
-            out.extend_from_slice(replacement);
-            start = at + 1;
+    /// `<`, `>`, `&`, `'` and `"` written as `lt`, `&gt;`, `amp`, `&apos;` and `&quot;`.
+    const fn new(lt: &[u8], amp: &[u8]) -> Self {
+        let mut table = [([0; ENTRY], 1); 256];
+        let mut byte = 0;
+        while byte < 256 {
+            table[byte].0[0] = byte as u8;
+            byte += 1;
         }
-        out.extend_from_slice(&bytes[start..]);
+        table[b'<' as usize] = entry(lt);
+        table[b'>' as usize] = entry(b"&gt;");
+        table[b'&' as usize] = entry(amp);
+        table[b'\'' as usize] = entry(b"&apos;");
+        table[b'"' as usize] = entry(b"&quot;");
+        Escapes { table }
+    }
+
+    /// Appends `text` to `out` with `<`, `>`, `&`, `'` and `"` escaped.
+    ///
+    /// Each byte writes its whole table entry and moves on by the entry's length: no
+    /// branch per byte, which escapes HTML (a reference every dozen bytes) about twice as
+    /// fast as copying the runs between references.
+    pub(crate) fn text(&self, out: &mut Vec<u8>, text: &str) {
+        for block in text.as_bytes().chunks(BLOCK) {
+            let start = out.len();
+            out.resize(start + block.len() * LONGEST + ENTRY, 0);
+            let mut end = start;
+            for &byte in block {
+                let (bytes, len) = &self.table[usize::from(byte)];
+                out[end..end + ENTRY].copy_from_slice(bytes);
+                end += usize::from(*len);
+            }
+            out.truncate(end);
+        }
     }
 
     /// Appends `<{name}>{text}</{name}>` on a line of its own, indented by `indent`.
@@ -65,6 +83,17 @@ impl Escapes {
         self.text(out, value);
         out.push(b'"');
     }
+}
+
+/// A reference padded to a table entry.
+const fn entry(reference: &[u8]) -> ([u8; ENTRY], u8) {
+    let mut bytes = [0; ENTRY];
+    let mut at = 0;
+    while at < reference.len() {
+        bytes[at] = reference[at];
+        at += 1;
+    }
+    (bytes, reference.len() as u8)
 }
 
 /// Appends a line break, `indent` and `<{name}>`.
@@ -147,7 +176,11 @@ mod tests {
 
     #[test]
     fn text_is_escaped_as_quick_xml_escapes_it() {
-        for sample in SAMPLES {
+        // Longer than a block, so that blocks join.
+        let long = SAMPLES
+            .concat()
+            .repeat(3 * BLOCK / SAMPLES.concat().len() + 1);
+        for sample in SAMPLES.into_iter().chain([long.as_str()]) {
             let mut out = Vec::new();
             QUICK_XML.text(&mut out, sample);
             let expected = quick_xml::escape::escape(Cow::Borrowed(sample));
