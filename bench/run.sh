@@ -300,7 +300,7 @@ cron_row() { # cron_row NAME CORPUS_HERALD_DIR OUTPUT: first build, then timed b
   peak_rss "$name" "$NEW_ARTICLE $dir/content" "${cmd[@]}"
   reset_new "$dir" "$out"
 }
-output_bytes() { find "$1" -type f -printf '%s\n' | awk '{ total += $1 } END { printf "%d\n", total }'; }
+output_bytes() { find "$1" -type f -printf '%s\n' | awk '{ total += $1 } END { printf "%.0f\n", total }'; }
 
 # ---------------------------------------------------------------- default config, tag feeds
 # The default config (newest 20 and archive pages) built cold from the N-article corpus,
