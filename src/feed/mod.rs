@@ -172,7 +172,8 @@ fn stage_feeds(
     let mut writers = FILES.map(|file| ChangeWriter::new(dir.join(site.place.path(file))));
     let (_, trimmed) = stream_to(config, site, items, &mut writers)?;
     let [rss, atom, json] = writers;
-    // Each finish flushes its file to disk: let the three flushes overlap.
+    // Each finish writes out its file's buffer (the flush to disk is output::commit's):
+    // let the three overlap.
     let (rss, (atom, json)) = rayon::join(
         || rss.finish(),
         || rayon::join(|| atom.finish(), || json.finish()),

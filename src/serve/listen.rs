@@ -1,6 +1,7 @@
 //! The accept loop: each connection goes to the next of the [`Workers`] and is served
-//! there over HTTP/1.1 (keep-alive on) by hyper with the app's router, under its own [`Clock`] (the header-read and idle timeouts);
-//! a request whose path no route can match goes to the files without the router
+//! there over HTTP/1.1 (keep-alive on) by hyper with the app's router, under its own
+//! [`Clock`] (the header-read and idle timeouts); a request whose path no route can
+//! match goes to the files without the router
 //! ([`super::may_be_a_route`]); each answer gets the headers of the [`Policy`], and each
 //! request is logged ([`access_log`]).
 //! When `shutdown` resolves (SIGTERM or Ctrl-C), it stops accepting, lets the requests
