@@ -50,15 +50,17 @@ impl Temp {
         Ok(self.out.get_mut())
     }
 
-    /// Hands everything written to the file and gives it the permissions `target`
-    /// should have; errors name `target`. The bytes are not yet on disk: [`super::commit`]
-    /// makes a whole set durable at once before renaming it (see [`super::durable`]).
+    /// Hands everything written to the file, gives it the permissions `target` should
+    /// have, and starts writing it to disk; errors name `target`. The bytes are not yet
+    /// known to be on disk: [`super::commit`] makes a whole set durable at once before
+    /// renaming it (see [`super::durable`]).
     pub(super) fn finish(self, target: &Path) -> Result<(TempPath, File)> {
         let file = self
             .out
             .into_inner()
             .map_err(|e| Error::io(target, e.into_error()))?;
         set_readable(&file, target);
+        super::durable::start(&file);
         Ok((self.path, file))
     }
 }
