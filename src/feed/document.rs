@@ -4,14 +4,12 @@
 //! The crates that write the formats stay the authority on layout and escaping: the head
 //! and tail are cut out of the real document the crate renders with the first item
 //! alone, which must contain that item's fragment exactly (else the build stops with an
-//! error naming the file). JSON's fragment is cut out of a small document serde_json
-//! renders with that one item; RSS's and Atom's are written by hand ([`super::xml`]),
-//! each text escaped once into the item's buffer (copying the content into the crates'
-//! structs and escaping it there was the build's largest cost after Markdown). Indentation
-//! depends only on depth, so the pieces put together give exactly the bytes of the
-//! whole document rendered at once, which the tests check for every format.
-
-use std::ops::Range;
+//! error naming the file). The items themselves are written by hand (RSS's and Atom's
+//! with [`super::xml`], JSON's in [`super::json`]), each text escaped once into the
+//! item's buffer: copying the content into the crates' structs and escaping it there
+//! was the build's largest cost after Markdown. Indentation depends only on depth, so
+//! the pieces put together give exactly the bytes of the whole document rendered at
+//! once, which the tests check for every format.
 
 use super::item::Item;
 use crate::error::{Error, Result};
@@ -33,30 +31,21 @@ pub(crate) trait Format: Sync {
     fn fragment(&self, item: &Item<'_>) -> Result<Fragment>;
 }
 
-/// One item's bytes: a part of the buffer a crate wrote, so that cutting it out of a
-/// small document copies nothing.
+/// One item's bytes, as its format's item writer wrote them.
 #[derive(Debug, Default)]
 pub(crate) struct Fragment {
     buffer: Vec<u8>,
-    range: Range<usize>,
 }
 
 impl Fragment {
     /// All of `buffer`.
     pub(crate) fn whole(buffer: Vec<u8>) -> Self {
-        let range = 0..buffer.len();
-        Fragment { buffer, range }
-    }
-
-    /// The `range` of `buffer`; `None` if `buffer` is shorter.
-    pub(crate) fn cut(buffer: Vec<u8>, range: Range<usize>) -> Option<Self> {
-        buffer.get(range.clone())?;
-        Some(Fragment { buffer, range })
+        Fragment { buffer }
     }
 
     /// The bytes.
     pub(crate) fn as_bytes(&self) -> &[u8] {
-        self.buffer.get(self.range.clone()).unwrap_or_default()
+        &self.buffer
     }
 }
 
@@ -121,14 +110,6 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_fragment_is_its_range_of_the_buffer() {
-        let fragment = Fragment::cut(b"<a><i/></a>".to_vec(), 3..7).unwrap();
-        assert_eq!(fragment.as_bytes(), b"<i/>");
-        assert!(Fragment::cut(b"<a>".to_vec(), 2..4).is_none());
-        assert_eq!(Fragment::whole(b"x".to_vec()).as_bytes(), b"x");
-    }
 
     #[test]
     fn find_finds_the_first_occurrence() {

@@ -313,9 +313,10 @@ mod tests {
             let options = Options { content, max_bytes: 0 };
             let refs = [&article, &article];
             let site = Site::new(&config, &refs);
-            let formats: [&dyn Format; 2] = [
+            let formats: [&dyn Format; 3] = [
                 &Rss::new(&config, &site).unwrap(),
                 &Atom::new(&config, &site).unwrap(),
+                &Json::new(&config, &site).unwrap(),
             ];
             for format in formats {
                 let mut streamed = Vec::new();
