@@ -239,8 +239,8 @@ fn close(out: &mut Vec<u8>, indent: &str, bracket: u8) {
 }
 
 /// Appends `text` as a JSON string, quotes included, escaped as serde_json escapes it:
-/// `"` and `\\` with a backslash, the C0 controls as `\\b`, `\\t`, `\\n`, `\\f`, `\\r` or
-/// `\\u00xx`, everything else as it is.
+/// `"` and `\` with a backslash, the C0 controls as `\b`, `\t`, `\n`, `\f`, `\r` or
+/// `\u00xx`, everything else as it is.
 ///
 /// The text is looked at eight bytes at a time: a word without such a byte (most of
 /// an article's HTML, which has a line break or an attribute's quote every few dozen

@@ -48,8 +48,9 @@ pub(super) fn flush<'f>(files: impl IntoIterator<Item = (&'f Path, &'f File)>) -
 /// them written or on their way.
 ///
 /// On Linux, `POSIX_FADV_DONTNEED` starts the writeback of a file's dirty pages (and
-/// drops those already clean: herald does not read a file it wrote again in the same
-/// run). Best effort: a failure only leaves the writing to the flush.
+/// drops from the cache those already written: reading the file back later costs a
+/// disk read at most, and a build does not read back what it wrote). Best effort: a
+/// failure only leaves the writing to the flush.
 #[cfg(target_os = "linux")]
 pub(super) fn start(file: &File) {
     let _ = rustix::fs::fadvise(file, 0, None, rustix::fs::Advice::DontNeed);
