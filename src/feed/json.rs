@@ -157,7 +157,6 @@ impl Format for Json {
 /// the line break before its `{` to its `}`), escaping each string once, straight
 /// into `out`.
 fn write_item(out: &mut Vec<u8>, entry: &JsonItem<'_>) {
-    const IN: &str = "      ";
     out.extend_from_slice(b"\n    {");
     let mut fields = Fields { out, first: true };
     fields.string("id", entry.id);
@@ -179,23 +178,26 @@ fn write_item(out: &mut Vec<u8>, entry: &JsonItem<'_>) {
     if !entry.authors.is_empty() {
         let out = fields.key("authors");
         for (n, author) in entry.authors.iter().enumerate() {
-            element(out, n, IN);
+            element(out, n, FIELD);
             out.extend_from_slice(b"{\n          \"name\": ");
             string(out, author.name);
             out.extend_from_slice(b"\n        }");
         }
-        close(out, IN, b']');
+        close(out, FIELD, b']');
     }
     if !entry.tags.is_empty() {
         let out = fields.key("tags");
         for (n, tag) in entry.tags.iter().enumerate() {
-            element(out, n, IN);
+            element(out, n, FIELD);
             string(out, tag);
         }
-        close(out, IN, b']');
+        close(out, FIELD, b']');
     }
     close(fields.out, "    ", b'}');
 }
+
+/// The indentation of an item's fields (the item is at depth 2 of the document).
+const FIELD: &str = "      ";
 
 /// The fields of one item, written one after the other.
 struct Fields<'o> {
@@ -210,7 +212,8 @@ impl Fields<'_> {
         let start: &[u8] = if self.first { b"\n" } else { b",\n" };
         self.first = false;
         self.out.extend_from_slice(start);
-        self.out.extend_from_slice(b"      \"");
+        self.out.extend_from_slice(FIELD.as_bytes());
+        self.out.push(b'"');
         self.out.extend_from_slice(name.as_bytes());
         self.out.extend_from_slice(b"\": ");
         self.out

@@ -10,7 +10,8 @@
 //! That flush waits for every byte of the set to be written, while the build's threads
 //! wait for the flush. So each file's writing starts as soon as it is complete
 //! ([`start`]): by the time of the flush most of the set is on disk, written while the
-//! next documents were being rendered (docs/benchmark.md, "Issue 23, early writeback").
+//! next documents were being rendered (docs/benchmark.md, "Issue 23, early writeback
+//! and JSON items").
 
 use std::fs::File;
 use std::path::Path;
