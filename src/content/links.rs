@@ -14,7 +14,7 @@ pub(super) fn resolve(reference: &str, base: &url::Url) -> Option<String> {
     if trimmed.is_empty() || has_scheme(trimmed) {
         return None;
     }
-    base.join(trimmed).ok().map(String::from)
+    super::plain_join::join(trimmed, base).or_else(|| base.join(trimmed).ok().map(String::from))
 }
 
 /// Whether `reference` starts with a scheme (`https:`, `mailto:` …) as the URL Standard

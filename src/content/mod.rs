@@ -16,6 +16,7 @@ mod links;
 mod load;
 pub(crate) mod markdown;
 mod parse;
+mod plain_join;
 mod record;
 mod simple_yaml;
 mod slug;
