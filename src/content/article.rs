@@ -114,23 +114,32 @@ impl Article {
     /// the article's URL. A body left in its file is read now; that fails if the file
     /// changed (its `Fingerprint` differs) or vanished since it was loaded.
     pub fn render_html(&self) -> Result<String> {
-        match &self.body {
-            Body::Text(text) => Ok(super::markdown::render(text, &self.url, &self.slug)),
+        let mut html = String::new();
+        self.render_html_into(&mut html)?;
+        Ok(html)
+    }
+
+    /// [`Article::render_html`], appending to `out`.
+    pub(crate) fn render_html_into(&self, out: &mut String) -> Result<()> {
+        let bytes;
+        let markdown = match &self.body {
+            Body::Text(text) => text.as_str(),
             Body::InFile {
                 offset,
                 fingerprint,
             } => {
-                let bytes = std::fs::read(&self.path).map_err(|e| Error::io(&self.path, e))?;
+                bytes = std::fs::read(&self.path).map_err(|e| Error::io(&self.path, e))?;
                 if Fingerprint::of(&bytes) != *fingerprint {
                     return Err(self.changed());
                 }
-                let body = bytes
+                bytes
                     .get(*offset..)
                     .and_then(|body| std::str::from_utf8(body).ok())
-                    .ok_or_else(|| self.changed())?;
-                Ok(super::markdown::render(body, &self.url, &self.slug))
+                    .ok_or_else(|| self.changed())?
             }
-        }
+        };
+        super::markdown::render_into(out, markdown, &self.url, &self.slug);
+        Ok(())
     }
 
     /// Replaces an in-memory body by its place in the file (`offset` bytes into `file`,

@@ -1,8 +1,41 @@
 //! Front-matter dates: a plain date (midnight in the site's time zone) or an RFC 3339
-//! date-time, always stored in UTC.
+//! date-time, always stored in UTC; and [`DateFormat`], for writing dates many times.
 
+use std::sync::OnceLock;
+
+use chrono::format::{Item, StrftimeItems};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
+
+/// A `strftime` pattern parsed once, on first use, for dates written once per item:
+/// `date.format(pattern)` parses its pattern on every call.
+#[derive(Debug)]
+pub(crate) struct DateFormat {
+    pattern: &'static str,
+    items: OnceLock<Vec<Item<'static>>>,
+}
+
+impl DateFormat {
+    /// The format of `pattern` (chrono's `strftime` syntax).
+    pub(crate) const fn new(pattern: &'static str) -> Self {
+        DateFormat {
+            pattern,
+            items: OnceLock::new(),
+        }
+    }
+
+    /// `date` written as the pattern says, as `date.format(pattern)` writes it.
+    pub(crate) fn format<Z: TimeZone>(&self, date: &DateTime<Z>) -> String
+    where
+        Z::Offset: std::fmt::Display,
+    {
+        // The items `format` would read from the pattern, read once.
+        let items = self
+            .items
+            .get_or_init(|| StrftimeItems::new(self.pattern).collect());
+        date.format_with_items(items.iter()).to_string()
+    }
+}
 
 /// Parses `raw` as `2024-03-15`, `2024-03-15T09:30:00+01:00` (RFC 3339), or a local
 /// `2024-03-15T09:30[:00]` / `2024-03-15 09:30[:00]` in `timezone`.
@@ -46,6 +79,22 @@ fn local(naive: NaiveDateTime, timezone: Tz, raw: &str) -> Result<DateTime<Utc>,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_date_format_writes_as_chrono_format_does() {
+        let date = parse("2024-03-05T09:07:00+01:00", Tz::UTC).unwrap();
+        let local = date.with_timezone(&chrono_tz::Europe::Paris);
+        for pattern in [
+            "%a, %d %b %Y %H:%M:%S GMT",
+            "%-d %b %Y",
+            "%Y-%m-%d",
+            "%:z %Z",
+        ] {
+            let format = DateFormat::new(pattern);
+            assert_eq!(format.format(&date), date.format(pattern).to_string());
+            assert_eq!(format.format(&local), local.format(pattern).to_string());
+        }
+    }
 
     #[test]
     fn date_forms() {

@@ -11,14 +11,15 @@ fn options() -> Options {
     Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH
 }
 
-/// Renders `markdown` to HTML; relative `href`/`src` (in Markdown links and images and in
-/// raw HTML alike) are resolved against `base`, the article's own URL.
+/// Renders `markdown` to HTML, appended to `out`; relative `href`/`src` (in Markdown
+/// links and images and in raw HTML alike) are resolved against `base`, the article's
+/// own URL.
 ///
 /// Every id the HTML carries (footnotes, headings, raw HTML `id`/`name`) is prefixed
 /// with `slug`, and so are the `#fragment` links to them, so that the ids of many
 /// articles in one feed never collide: `[^1]` becomes `id="{slug}-fn-1"`, linked from
 /// `href="#{slug}-fn-1"`. An article without ids renders as if there were no such rule.
-pub(super) fn render(markdown: &str, base: &url::Url, slug: &str) -> String {
+pub(super) fn render_into(out: &mut String, markdown: &str, base: &url::Url, slug: &str) {
     // CommonMark would turn NUL into U+FFFD, and no output can carry the others.
     let markdown = text::without_unwanted(markdown);
     let markdown = markdown.as_ref();
@@ -50,12 +51,13 @@ pub(super) fn render(markdown: &str, base: &url::Url, slug: &str) -> String {
         }
         other => other,
     });
-    let mut html = String::with_capacity(markdown.len() * 3 / 2);
-    pulldown_cmark::html::push_html(&mut html, events);
+    let start = out.len();
+    out.reserve(markdown.len() * 3 / 2);
+    pulldown_cmark::html::push_html(out, events);
     if raw_html.present {
-        links::rewrite_html(&html, base, anchors, raw_html)
-    } else {
-        html
+        let rewritten = links::rewrite_html(&out[start..], base, anchors, raw_html);
+        out.truncate(start);
+        out.push_str(&rewritten);
     }
 }
 
@@ -159,6 +161,12 @@ fn absolute<'a>(dest: CowStr<'a>, base: &url::Url) -> CowStr<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn render(markdown: &str, base: &url::Url, slug: &str) -> String {
+        let mut html = String::new();
+        render_into(&mut html, markdown, base, slug);
+        html
+    }
 
     fn base() -> url::Url {
         url::Url::parse("https://example.com/blog/articles/hello/").unwrap()

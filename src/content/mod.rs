@@ -30,7 +30,7 @@ pub use record::{ArticleMeta, load_full};
 
 #[cfg(test)]
 pub(crate) use article::{Body, Fingerprint};
-pub(crate) use dates::parse as parse_date;
+pub(crate) use dates::{DateFormat, parse as parse_date};
 pub(crate) use load::newest_first;
 pub(crate) use parse::parse;
 pub(crate) use slug::slugify;

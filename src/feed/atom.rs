@@ -258,12 +258,19 @@ fn entry(item: &Item<'_>, host: &str) -> Entry {
 /// absolute URI of a well-known scheme, else a `tag:` URI (RFC 4151) minted from the
 /// site's host, the publish date and the id (percent-encoded).
 pub(crate) fn entry_id(item: &Item<'_>, host: &str) -> String {
-    if is_clean_uri(&item.id) {
+    if is_article_url(item) || is_clean_uri(&item.id) {
         return item.id.clone();
     }
     let date = item.article.published.format("%Y-%m-%d");
     let specific: String = url::form_urlencoded::byte_serialize(item.id.as_bytes()).collect();
     format!("tag:{host},{date}:{specific}")
+}
+
+/// Whether the id is the article's http(s) URL (most are): parsed already, so written
+/// in its normal form, without parsing it again.
+fn is_article_url(item: &Item<'_>) -> bool {
+    let url = &item.article.url;
+    item.id == url.as_str() && matches!(url.scheme(), "http" | "https")
 }
 
 /// Whether `id` is an absolute URI written exactly as its normal form (so it has no

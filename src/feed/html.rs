@@ -3,23 +3,22 @@
 
 use crate::content::Article;
 use crate::content::text::escape_html;
+use crate::error::Result;
 
-/// Wraps the rendered Markdown `body` with the article's header (subtitle, author · read
-/// time, hero image) and its call to action.
+/// The article's rendered Markdown (see [`Article::render_html`]) between its header
+/// (subtitle, author · read time, hero image) and its call to action, in one buffer.
 ///
 /// All front-matter text is escaped; the hero image and the call-to-action link are the
-/// article's absolute URLs, so the result has no relative `href` or `src` as long as
-/// `body` has none (see [`Article::render_html`]).
-pub(crate) fn content_html(article: &Article, body: &str) -> String {
+/// article's absolute URLs, so the result has no relative `href` or `src`.
+pub(crate) fn content_html(article: &Article) -> Result<String> {
     let mut html = header(article);
-    let cta = call_to_action(article);
-    html.reserve(body.len() + 1 + cta.len());
-    html.push_str(body);
-    if !body.is_empty() && !body.ends_with('\n') {
+    let body = html.len();
+    article.render_html_into(&mut html)?;
+    if html.len() > body && !html.ends_with('\n') {
         html.push('\n');
     }
-    html.push_str(&cta);
-    html
+    html.push_str(&call_to_action(article));
+    Ok(html)
 }
 
 /// Subtitle, byline and hero image, one paragraph each; empty when the article has none.
@@ -143,7 +142,9 @@ mod tests {
 
     #[test]
     fn content_puts_header_body_and_cta_in_order() {
-        let html = content_html(&article(), "<p>body</p>");
+        let mut article = article();
+        article.body = crate::content::Body::Text("body".into());
+        let html = content_html(&article).unwrap();
         let header_at = html.find("<img").unwrap();
         let body_at = html.find("<p>body</p>\n").unwrap();
         let cta_at = html.find("Join").unwrap();

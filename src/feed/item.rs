@@ -41,7 +41,7 @@ impl<'a> Item<'a> {
     pub(crate) fn new(article: &'a Article, content: FeedContent) -> Result<Self> {
         let (html, teaser) = match content {
             FeedContent::Full => {
-                let html = content_html(article, &article.render_html()?);
+                let html = content_html(article)?;
                 (Some(without_unwanted_owned(html)), String::new())
             }
             FeedContent::Summary => (None, teaser(article)?),

@@ -18,7 +18,7 @@ use super::place::{Page, Place, path};
 use super::site::{Site, feed_url};
 use super::{ATOM_FILE, JSON_FILE, RSS_FILE};
 use crate::config::Config;
-use crate::content::Article;
+use crate::content::{Article, DateFormat};
 use crate::error::{Error, Result};
 
 /// The page of each of [`super::FILES`], in that order.
@@ -123,13 +123,17 @@ fn current_page(
     Ok(feed_url(config, file, &relative)?.to_string())
 }
 
+/// An item's date, for its `<time datetime>` and as shown.
+static DATETIME: DateFormat = DateFormat::new("%Y-%m-%d");
+static DATE: DateFormat = DateFormat::new("%-d %b %Y");
+
 fn item(article: &Article, timezone: Tz) -> PageItem<'_> {
     let local = article.published.with_timezone(&timezone);
     PageItem {
         title: &article.title,
         url: article.url.as_str(),
-        datetime: local.format("%Y-%m-%d").to_string(),
-        date: local.format("%-d %b %Y").to_string(),
+        datetime: DATETIME.format(&local),
+        date: DATE.format(&local),
         summary: article
             .description
             .as_deref()

@@ -19,6 +19,7 @@ use super::xml::{self, find};
 use crate::config::Config;
 #[cfg(test)]
 use crate::content::Article;
+use crate::content::DateFormat;
 use crate::content::text::escape_html;
 use crate::error::{Error, Result};
 
@@ -327,7 +328,8 @@ fn media(image: &url::Url) -> ExtensionMap {
 
 /// RFC 822 (as updated by RFC 1123), in GMT: `Fri, 15 Mar 2024 09:30:00 GMT`.
 pub(crate) fn rfc822(date: DateTime<Utc>) -> String {
-    date.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+    static RFC822: DateFormat = DateFormat::new("%a, %d %b %Y %H:%M:%S GMT");
+    RFC822.format(&date)
 }
 
 #[cfg(test)]
