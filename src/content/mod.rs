@@ -27,6 +27,7 @@ pub(crate) mod text;
 pub use article::Article;
 pub use load::{Loaded, load};
 pub use record::{ArticleMeta, load_full};
+pub(crate) use record::{Keep, load_keeping};
 
 #[cfg(test)]
 pub(crate) use article::{Body, Fingerprint};

@@ -8,7 +8,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 
 use super::article::{Article, Fingerprint};
-use super::parse::parse_leaving_body;
+use super::parse::{parse, parse_leaving_body};
 use crate::config::Config;
 use crate::error::{Error, Result};
 
@@ -149,11 +149,19 @@ impl ArticleMeta {
     /// Fails when the file changed or vanished since it was loaded: its front matter
     /// might no longer match this record.
     pub(crate) fn load_full(&self, config: &Config) -> Result<Article> {
+        self.load(config, Keep::FrontMatter)
+    }
+
+    /// [`ArticleMeta::load_full`], keeping the body in memory with [`Keep::Body`].
+    fn load(&self, config: &Config, keep: Keep) -> Result<Article> {
         let bytes = std::fs::read(self.path()).map_err(|e| Error::io(self.path(), e))?;
         if Fingerprint::of(&bytes) != self.fingerprint {
             return Err(self.changed());
         }
-        let parsed = parse_leaving_body(self.path(), &bytes, config);
+        let parsed = match keep {
+            Keep::FrontMatter => parse_leaving_body(self.path(), &bytes, config),
+            Keep::Body => parse(self.path(), &bytes, config),
+        };
         let mut article = match parsed.article {
             Some(article) if parsed.body_offset == Some(self.body_offset as usize) => article,
             // Same bytes, other outcome: the config changed under the record.
@@ -176,10 +184,31 @@ impl ArticleMeta {
     }
 }
 
-/// Loads the full [`Article`] of each record, in parallel, in the records' order.
+/// What of an article's file [`ArticleMeta`]'s loads hold in memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Keep {
+    /// The front matter; the body stays in the file until it is rendered, which reads
+    /// the file again. For documents many of which are written at once, or whose size
+    /// the archive decides (current feeds, tag feeds, a feed without a limit, a digest).
+    FrontMatter,
+    /// The body too: the file is read once. For archive pages, a page at a time.
+    Body,
+}
+
+/// Loads the full [`Article`] of each record, in parallel, in the records' order; the
+/// bodies stay in their files until they are rendered.
 pub fn load_full(config: &Config, records: &[&ArticleMeta]) -> Result<Vec<Article>> {
+    load_keeping(config, records, Keep::FrontMatter)
+}
+
+/// [`load_full`], keeping what `keep` says in memory.
+pub(crate) fn load_keeping(
+    config: &Config,
+    records: &[&ArticleMeta],
+    keep: Keep,
+) -> Result<Vec<Article>> {
     use rayon::prelude::*;
-    records.par_iter().map(|r| r.load_full(config)).collect()
+    records.par_iter().map(|r| r.load(config, keep)).collect()
 }
 
 #[cfg(test)]
@@ -270,5 +299,48 @@ mod tests {
                 .all(|a| matches!(a.body, crate::content::article::Body::InFile { .. })),
             "the loader keeps no body in memory"
         );
+        let kept = load_keeping(&config, &records, Keep::Body).unwrap();
+        let texts: Vec<&str> = kept
+            .iter()
+            .map(|a| match &a.body {
+                crate::content::article::Body::Text(text) => text.as_str(),
+                other => panic!("{}: body left as {other:?}", a.path.display()),
+            })
+            .collect();
+        assert_eq!(texts, ["\nBody of gone.\n", "\nBody of kept.\n"]);
+        for (whole, kept) in full.iter().zip(&kept) {
+            assert_eq!(whole.render_html().unwrap(), kept.render_html().unwrap());
+            assert_eq!((&whole.title, &whole.id), (&kept.title, &kept.id));
+        }
+    }
+
+    #[test]
+    fn a_file_edited_since_it_was_loaded_is_refused_either_way() {
+        let dir = tempfile::tempdir().unwrap();
+        let yaml = "site:\n  title: T\n  url: https://example.com/\n  description: D\n";
+        let config = Config::from_yaml(yaml.as_bytes(), &dir.path().join("herald.yaml")).unwrap();
+        std::fs::create_dir(dir.path().join("content")).unwrap();
+        let file = dir.path().join("content/a.md");
+        std::fs::write(
+            &file,
+            "---\ntitle: A\npublish_date: 2024-01-01\n---\nOne.\n",
+        )
+        .unwrap();
+        let loaded = crate::content::load(&config).unwrap();
+        let records: Vec<&ArticleMeta> = loaded.articles.iter().collect();
+        std::fs::write(
+            &file,
+            "---\ntitle: A\npublish_date: 2024-01-01\n---\nTwo.\n",
+        )
+        .unwrap();
+        for keep in [Keep::FrontMatter, Keep::Body] {
+            let error = load_keeping(&config, &records, keep)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                error.contains("a.md") && error.contains("changed"),
+                "{keep:?}: {error}"
+            );
+        }
     }
 }

@@ -3,13 +3,16 @@
 //! (a tag's feed only with `feeds.tag_archives`).
 //!
 //! Documents are rendered a few at a time (a page holds `feeds.archive_page_size`
-//! items): the plan holds only each article's [`ArticleMeta`], and a document's articles are
-//! read whole ([`content::load_full`]) just before it is rendered and dropped after, so
-//! memory grows with a page, not with the archive; bodies stay in their files until
-//! their page is rendered. Documents are published (each one's six files renamed into
-//! place together) as they complete, up to [`PAGES_PER_COMMIT`] pages at a time so that
-//! their files reach the disk in one flush, a feed's pages before its current document:
-//! no staged file waits for the rest of the build.
+//! items): the plan holds only each article's [`ArticleMeta`], and a document's articles
+//! are read whole ([`content::load_keeping`]) just before it is rendered and dropped
+//! after, so memory grows with a page, not with the archive. An archive page holds its
+//! articles' bodies too (each file is read once); a current document leaves them in
+//! their files until each is rendered.
+//!
+//! Documents are published (each one's six files renamed into place together) as they
+//! complete, up to [`PAGES_PER_COMMIT`] pages at a time so that their files reach the
+//! disk in one flush, a feed's pages before its current document: no staged file waits
+//! for the rest of the build.
 //!
 //! A document whose inputs did not change since the last build is not even rendered
 //! ([`super::rendered`]): a rebuild renders only what a change reached (a new article:
@@ -27,7 +30,7 @@ use super::site::Site;
 use super::tags::{self, TagFeed};
 use super::{DOCUMENT_FILES, select, stage_document};
 use crate::config::Config;
-use crate::content::{self, Article, ArticleMeta};
+use crate::content::{self, Article, ArticleMeta, Keep};
 use crate::error::{Diagnostic, Error, Result};
 use crate::output::{self, Staged, Written};
 
@@ -316,8 +319,16 @@ fn stage_one(
         });
     }
     let check = rendered.unchecked() && rendered.would_skip(dir, &place, &key).is_some();
-    // Only this document's articles are held whole, and only while it is written.
-    let articles = content::load_full(config, items)?;
+    // Only this document's articles are held whole, and only while it is written: an
+    // archive page's with their bodies (each file read once). Current documents, which
+    // every cron build rewrites many of at once, leave bodies in their files: holding
+    // them raised the 100k cron build's peak memory past its row (docs/benchmark.md).
+    let keep = if place.is_archive() {
+        Keep::Body
+    } else {
+        Keep::FrontMatter
+    };
+    let articles = content::load_keeping(config, items, keep)?;
     let articles: Vec<&Article> = articles.iter().collect();
     let site = Site::at(config, &articles, place.clone(), feed.tag);
     let staged = stage_document(config, &site, &articles, dir)?;
