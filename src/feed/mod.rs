@@ -188,8 +188,9 @@ fn stage_pages(
     items: &[&Article],
     dir: &Path,
 ) -> Result<[Staged; 3]> {
+    let list = page::ItemList::new(config, items)?;
     let [rss, atom, json] = FILES.map(|file| -> Result<Staged> {
-        let html = page::render(config, site, items, file)?;
+        let html = page::render(config, site, &list, file)?;
         let name = page::page_file(file).unwrap_or(PAGE_FILES[0]);
         let mut writer = ChangeWriter::new(dir.join(site.place.path(name)));
         writer.write_all(html.as_bytes())?;

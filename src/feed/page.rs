@@ -42,6 +42,33 @@ struct PageItem<'a> {
     summary: Option<&'a str>,
 }
 
+/// A document's items as its pages list them: the same on all three pages, so
+/// rendered once.
+#[derive(Template)]
+#[template(path = "feed_page_items.html")]
+struct Items<'a> {
+    items: Vec<PageItem<'a>>,
+}
+
+/// The rendered list of a document's items, for [`render`].
+#[derive(Debug)]
+pub(crate) struct ItemList(String);
+
+impl ItemList {
+    /// The list of `articles`, dated in the site's time zone.
+    pub(crate) fn new(config: &Config, articles: &[&Article]) -> Result<Self> {
+        let items = articles
+            .iter()
+            .map(|article| item(article, config.timezone))
+            .collect();
+        let list = Items { items }.render().map_err(|e| Error::Feed {
+            file: PAGE_FILES[0],
+            source: Box::new(e),
+        })?;
+        Ok(ItemList(list))
+    }
+}
+
 #[derive(Template)]
 #[template(path = "feed_page.html")]
 struct FeedPage<'a> {
@@ -52,17 +79,18 @@ struct FeedPage<'a> {
     address: &'a str,
     home: &'a str,
     heading: String,
-    items: Vec<PageItem<'a>>,
+    /// The [`ItemList`], HTML already.
+    items: &'a str,
     older: Option<String>,
     newer: Option<String>,
 }
 
 /// The page of the document at `site.place` in the format of `file` (`rss.xml`,
-/// `atom.xml` or `feed.json`), showing `articles`.
+/// `atom.xml` or `feed.json`), showing the document's `list`.
 pub(crate) fn render(
     config: &Config,
     site: &Site,
-    articles: &[&Article],
+    list: &ItemList,
     file: &'static str,
 ) -> Result<String> {
     let place = &site.place;
@@ -89,10 +117,6 @@ pub(crate) fn render(
             format!("Archive, page {n}"),
         ),
     };
-    let items = articles
-        .iter()
-        .map(|article| item(article, config.timezone))
-        .collect();
     FeedPage {
         language: site.language.as_deref().unwrap_or("en"),
         title: &site.title,
@@ -101,7 +125,7 @@ pub(crate) fn render(
         address: address.as_str(),
         home: &site.home,
         heading,
-        items,
+        items: &list.0,
         older,
         newer,
     }
@@ -165,6 +189,10 @@ mod tests {
         Config::from_yaml(yaml.as_bytes(), Path::new("herald.yaml")).unwrap()
     }
 
+    fn list(config: &Config, articles: &[&Article]) -> ItemList {
+        ItemList::new(config, articles).unwrap()
+    }
+
     fn article(config: &Config, front: &str) -> Article {
         let text = format!("---\n{front}\n---\nBody <b>never</b> shown.\n");
         crate::content::parse(Path::new("content/a.md"), text.as_bytes(), config)
@@ -180,7 +208,7 @@ mod tests {
             "title: 'A <b> & c'\npublish_date: 2024-03-15\ndescription: 'x < y'",
         );
         let site = Site::new(&config, &[&a]);
-        let html = render(&config, &site, &[&a], ATOM_FILE).unwrap();
+        let html = render(&config, &site, &list(&config, &[&a]), ATOM_FILE).unwrap();
         assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
         assert!(html.contains("<html lang=\"fr\">"), "{html}");
         assert!(
@@ -211,7 +239,7 @@ mod tests {
             pages: 3,
         };
         let site = Site::at(&config, &[&a], place, Some("Rust"));
-        let html = render(&config, &site, &[&a], RSS_FILE).unwrap();
+        let html = render(&config, &site, &list(&config, &[&a]), RSS_FILE).unwrap();
         let base = "https://example.com/blog/tags/rust/";
         assert!(html.contains(&format!("value=\"{base}rss.xml\"")), "{html}");
         assert!(
@@ -229,7 +257,7 @@ mod tests {
     fn an_empty_feed_says_so() {
         let config = config();
         let site = Site::new(&config, &[]);
-        let html = render(&config, &site, &[], JSON_FILE).unwrap();
+        let html = render(&config, &site, &list(&config, &[]), JSON_FILE).unwrap();
         assert!(html.contains("No articles yet."), "{html}");
         assert!(html.contains("value=\"https://example.com/blog/feed.json\""));
     }
