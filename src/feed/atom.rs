@@ -269,8 +269,7 @@ pub(crate) fn entry_id(item: &Item<'_>, host: &str) -> String {
 /// Whether the id is the article's http(s) URL (most are): parsed already, so written
 /// in its normal form, without parsing it again.
 fn is_article_url(item: &Item<'_>) -> bool {
-    let url = &item.article.url;
-    item.id == url.as_str() && matches!(url.scheme(), "http" | "https")
+    item.id_is_url() && matches!(item.article.url.scheme(), "http" | "https")
 }
 
 /// Whether `id` is an absolute URI written exactly as its normal form (so it has no

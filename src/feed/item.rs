@@ -58,6 +58,12 @@ impl<'a> Item<'a> {
         })
     }
 
+    /// Whether the item's id is the article's URL (the default, and most ids): RSS
+    /// marks its `guid` a permalink, Atom takes it as it is.
+    pub(crate) fn id_is_url(&self) -> bool {
+        self.id == self.article.url.as_str()
+    }
+
     /// The HTML content's length, for buffer sizes.
     pub(crate) fn html_len(&self) -> usize {
         self.html.as_ref().map_or(0, String::len)

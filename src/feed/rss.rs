@@ -98,7 +98,7 @@ fn write_item(out: &mut Vec<u8>, one: &Item<'_>) {
         text.element(out, IN, "category", tag);
     }
     xml::start_tag(out, IN, "guid");
-    if !is_permalink(one) {
+    if !one.id_is_url() {
         text.attribute(out, "isPermaLink", "false");
     }
     out.push(b'>');
@@ -272,7 +272,7 @@ fn item(item: &Item<'_>) -> rss::Item {
             })
             .collect(),
         guid: Some(Guid {
-            permalink: is_permalink(item),
+            permalink: item.id_is_url(),
             value: item.id.clone(),
         }),
         pub_date: Some(rfc822(article.published)),
@@ -299,11 +299,6 @@ fn description<'i>(item: &'i Item<'_>) -> Cow<'i, str> {
         Some(text) => Cow::Owned(escape_html(&xml_safe(text))),
         None => Cow::Borrowed(html),
     }
-}
-
-/// Whether the item's `guid` is its link.
-fn is_permalink(item: &Item<'_>) -> bool {
-    item.id == item.article.url.as_str()
 }
 
 /// `<media:content url="…" medium="image" type="…"/>` for the hero image.
