@@ -195,6 +195,9 @@ def big_rows(facts, t, row, notes):
         written = facts.get(f"{name}_first_bytes")
         label = f"First build (every document rendered), {count:,} articles ({extra})"
         herald = f"{fmt_s(float(first))}; {mb(facts[f'{name}_first_rss'])}"
+        runs = facts.get(f"{name}_first_seconds_runs", "").split()
+        if len(runs) > 1:
+            herald += f" (medians of {len(runs)} runs: {', '.join(runs)} s)"
         if written:
             herald += f"; {gb(written)} written"
         if name == "cron_big":

@@ -5,6 +5,7 @@
 #   BENCH_DIR         scratch folder (default /tmp/herald-bench); never inside the repo
 #   RUNS              timed runs per hyperfine benchmark (default 5, after 1 warm-up)
 #   RSS_RUNS          runs per peak-memory measurement (default 3; the median is shown)
+#   FIRST_RUNS        runs of the 100k row's first build (default 3; the medians are shown)
 #   SUBSCRIBERS       recipients of the send benchmark (default 10000)
 #   SEND_ARTICLES     articles in the issue (default 10)
 #   SEND_CONCURRENCY  SMTP sessions for herald and smtp-source alike (default 8)
@@ -43,6 +44,7 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH_DIR=${BENCH_DIR:-/tmp/herald-bench}
 RUNS=${RUNS:-5}
 RSS_RUNS=${RSS_RUNS:-3}
+FIRST_RUNS=${FIRST_RUNS:-3}
 SUBSCRIBERS=${SUBSCRIBERS:-10000}
 SEND_ARTICLES=${SEND_ARTICLES:-10}
 SEND_CONCURRENCY=${SEND_CONCURRENCY:-8}
@@ -141,6 +143,17 @@ trap 'rm -rf "$TRASH"' EXIT
 aside() { # aside DIR → a command that moves DIR (if any) into $TRASH
   printf 'if [ -e %q ]; then mv %q "$(mktemp -d -p %q)"; fi' "$1" "$1" "$TRASH"
 }
+# A cold build's preparation: its output moved aside, then every dirty page of the
+# machine written out (`sync`, not timed). herald flushes its output before renaming it
+# into place, and a flush waits for every dirty byte of the filesystem, so without it a
+# run would pay for writing out what the runs before it left (Hugo's among them), and a
+# row's two sides would not start alike.
+cold() { # cold DIR → a command that moves DIR aside and syncs
+  printf '%s; sync' "$(aside "$1")"
+}
+median() { # median VALUE… → the middle value (the lower of the two middle ones)
+  printf '%s\n' "$@" | sort -g | sed -n "$((($# + 1) / 2))p"
+}
 FACTS=$R/facts.txt
 fact() { printf '%s=%s\n' "$1" "$2" >>"$FACTS"; }
 fact n "$N"
@@ -191,7 +204,7 @@ peak_rss() { # peak_rss NAME PREPARE COMMAND…  → fact rss_NAME (median KB of
     /usr/bin/time -f %M -o "$R/rss.tmp" "$@" >/dev/null
     values+=("$(tail -1 "$R/rss.tmp")")
   done
-  fact "rss_$name" "$(printf '%s\n' "${values[@]}" | sort -n | sed -n "$(((RSS_RUNS + 1) / 2))p")"
+  fact "rss_$name" "$(median "${values[@]}")"
 }
 
 snapshot() { # inode, mtime and size of every file a build may write
@@ -213,9 +226,9 @@ for limit in "${limits[@]}"; do
   herald=("$BIN/herald" --quiet --config "$config" --now "$NOW" build)
 
   log "build, limit $limit: herald"
-  bench "build_${limit}_herald" --prepare "$(aside "$out")" -- "${herald[@]}"
+  bench "build_${limit}_herald" --prepare "$(cold "$out")" -- "${herald[@]}"
   log "build, limit $limit: hugo"
-  bench "build_${limit}_hugo" --prepare "$(aside "$G/public-$limit")" -- \
+  bench "build_${limit}_hugo" --prepare "$(cold "$G/public-$limit")" -- \
     hugo --quiet --source "$G" --config "$G/hugo-$limit.toml" --destination "$G/public-$limit"
   log "build, limit $limit: floor"
   bench "build_${limit}_floor" -- "$BIN/floor" "$H/content" "$floor_limit"
@@ -247,7 +260,7 @@ done
 # A cron's build of BIG_N articles with archives and per-tag feeds on: one new article
 # since the last build, the output and herald-ids.yaml kept. Time as a ratio to the same
 # build of the N-article corpus (same config, same new article), and peak memory. The
-# first build (everything rendered) is timed once, for information.
+# first build (everything rendered) is timed FIRST_RUNS times, each cold.
 feeds_config() { # feeds_config CORPUS_HERALD_DIR OUTPUT [EXTRA] → that corpus's config with the extra lines
   local dir=$1 out=$2 extra=${3-$BENCH_100K_FEEDS_EXTRA}
   [[ $(grep -v -e '^[ #]' -e '^$' "$dir/herald.yaml" | tail -1) == feeds: ]] ||
@@ -284,13 +297,21 @@ cron_row() { # cron_row NAME CORPUS_HERALD_DIR OUTPUT: first build, then timed b
   local name=$1 dir=$2 out=$3 config
   config=$(feeds_config "$dir" "$out")
   local cmd=("$BIN/herald" --quiet --config "$config" --now "$NOW" build)
-  reset_new "$dir" "$out"
-  log "$name: first build (every document rendered)"
-  /usr/bin/time -f '%e %M' -o "$R/first.tmp" "${cmd[@]}" >/dev/null
-  fact "${name}_first_seconds" "$(cut -d' ' -f1 "$R/first.tmp")"
-  fact "${name}_first_rss" "$(cut -d' ' -f2 "$R/first.tmp")"
+  local seconds=() rss=()
+  for run in $(seq "$FIRST_RUNS"); do
+    reset_new "$dir" "$out"
+    sync
+    log "$name: first build (every document rendered), run $run of $FIRST_RUNS"
+    /usr/bin/time -f '%e %M' -o "$R/first.tmp" "${cmd[@]}" >/dev/null
+    seconds+=("$(cut -d' ' -f1 "$R/first.tmp")")
+    rss+=("$(cut -d' ' -f2 "$R/first.tmp")")
+    [[ -e $dir/herald-ids.yaml.before-new ]] || cp "$dir/herald-ids.yaml" "$dir/herald-ids.yaml.before-new"
+  done
+  fact "${name}_first_seconds" "$(median "${seconds[@]}")"
+  fact "${name}_first_seconds_runs" "${seconds[*]}"
+  fact "${name}_first_rss" "$(median "${rss[@]}")"
+  fact "${name}_first_rss_runs" "${rss[*]}"
   fact "${name}_first_bytes" "$(output_bytes "$dir/$out")"
-  [[ -e $dir/herald-ids.yaml.before-new ]] || cp "$dir/herald-ids.yaml" "$dir/herald-ids.yaml.before-new"
   log "$name: build after one new article"
   bench "$name" --prepare "$NEW_ARTICLE $dir/content" -- "${cmd[@]}"
   fact "${name}_items" "$(grep -c '<item>' "$dir/$out/rss.xml" || true)"
@@ -310,7 +331,7 @@ output_bytes() { find "$1" -type f -printf '%s\n' | awk '{ total += $1 } END { p
 if [[ ${SKIP_BUILD:-0} != 1 ]]; then
   config=$(feeds_config "$H" public-default "")
   log "build, default config (newest 20 and archive pages), cold: herald"
-  bench build_default_herald --prepare "$(aside "$H/public-default")" -- \
+  bench build_default_herald --prepare "$(cold "$H/public-default")" -- \
     "$BIN/herald" --quiet --config "$config" --now "$NOW" build
   fact default_bytes "$(output_bytes "$H/public-default")"
   fact default_pages "$(find "$H/public-default/archive" -name 'rss-*.xml' | wc -l)"
@@ -328,9 +349,9 @@ if [[ ${SKIP_TAGS:-0} != 1 ]]; then
   tagged=$(feeds_config "$T/herald" public-tagged "  per_tag: true")
   whole=$T/herald/herald-all.yaml
   log "build, $TAGS_N articles, default config + per_tag, cold, and the whole archive as one feed"
-  bench tags_herald --prepare "$(aside "$T/herald/public-tagged")" -- \
+  bench tags_herald --prepare "$(cold "$T/herald/public-tagged")" -- \
     "$BIN/herald" --quiet --config "$tagged" --now "$NOW" build
-  bench tags_whole --prepare "$(aside "$T/herald/public-all")" -- \
+  bench tags_whole --prepare "$(cold "$T/herald/public-all")" -- \
     "$BIN/herald" --quiet --config "$whole" --now "$NOW" build
   fact tags_bytes "$(output_bytes "$T/herald/public-tagged")"
   fact tags_whole_bytes "$(output_bytes "$T/herald/public-all")"
