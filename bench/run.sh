@@ -34,6 +34,7 @@
 #   BENCH_100K_FEEDS_EXTRA  lines added under `feeds:` in the 100k row's config
 #                           (default: archives and per-tag feeds on)
 #   SERVE_SECONDS     length of each wrk run (default 10)
+#   SERVE_ROUNDS      rounds of the serve rows, each herald's run then nginx's (default 3)
 #   SERVE_CONNECTIONS wrk connections, for herald and nginx alike (default 32)
 #   NGINX_PORT        loopback port of the reference nginx (default 8089)
 #   HERALD_BIN        benchmark this herald binary instead of this checkout's (e.g. a branch)
@@ -50,6 +51,7 @@ SEND_ARTICLES=${SEND_ARTICLES:-10}
 SEND_CONCURRENCY=${SEND_CONCURRENCY:-8}
 SINK_PORT=${SINK_PORT:-2525}
 SERVE_SECONDS=${SERVE_SECONDS:-10}
+SERVE_ROUNDS=${SERVE_ROUNDS:-3}
 SERVE_CONNECTIONS=${SERVE_CONNECTIONS:-32}
 NGINX_PORT=${NGINX_PORT:-8089}
 BIG_N=${BIG_N:-100000}
@@ -782,16 +784,20 @@ NGINX
     SERVE_SECONDS=2 wrk_run "warmup_$server" "${!url_var}"
   done
   # Each measurement of herald right before the same of nginx: on a shared machine the
-  # load drifts, and the ratio is what counts.
-  for status in 200 304; do
-    for server in herald nginx; do
-      url_var=${server}_url etag_var=${server}_etag
-      log "serve: $server, $status, wrk -t2 -c$SERVE_CONNECTIONS -d${SERVE_SECONDS}s"
-      if [[ $status == 200 ]]; then
-        wrk_run "${server}_200" "${!url_var}"
-      else
-        wrk_run "${server}_304" "${!url_var}" -H "If-None-Match: ${!etag_var}"
-      fi
+  # load drifts, and the ratio is what counts. SERVE_ROUNDS rounds: the table shows the
+  # median of the rounds' ratios.
+  fact serve_rounds "$SERVE_ROUNDS"
+  for round in $(seq "$SERVE_ROUNDS"); do
+    for status in 200 304; do
+      for server in herald nginx; do
+        url_var=${server}_url etag_var=${server}_etag
+        log "serve: $server, $status, round $round of $SERVE_ROUNDS, wrk -t2 -c$SERVE_CONNECTIONS -d${SERVE_SECONDS}s"
+        if [[ $status == 200 ]]; then
+          wrk_run "${server}_200_$round" "${!url_var}"
+        else
+          wrk_run "${server}_304_$round" "${!url_var}" -H "If-None-Match: ${!etag_var}"
+        fi
+      done
     done
   done
   stop_http
