@@ -5,7 +5,7 @@
 #   BENCH_DIR         scratch folder (default /tmp/herald-bench); never inside the repo
 #   RUNS              timed runs per hyperfine benchmark (default 5, after 1 warm-up)
 #   RSS_RUNS          runs per peak-memory measurement (default 3; the median is shown)
-#   FIRST_RUNS        runs of the 100k row's first build (default 3; the medians are shown)
+#   FIRST_RUNS        runs of the 100k row's first build (default RUNS; the medians are shown)
 #   SUBSCRIBERS       recipients of the send benchmark (default 10000)
 #   SEND_ARTICLES     articles in the issue (default 10)
 #   SEND_CONCURRENCY  SMTP sessions for herald and smtp-source alike (default 8)
@@ -45,7 +45,7 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH_DIR=${BENCH_DIR:-/tmp/herald-bench}
 RUNS=${RUNS:-5}
 RSS_RUNS=${RSS_RUNS:-3}
-FIRST_RUNS=${FIRST_RUNS:-3}
+FIRST_RUNS=${FIRST_RUNS:-$RUNS}
 SUBSCRIBERS=${SUBSCRIBERS:-10000}
 SEND_ARTICLES=${SEND_ARTICLES:-10}
 SEND_CONCURRENCY=${SEND_CONCURRENCY:-8}
