@@ -139,7 +139,13 @@ impl Published {
                     Written::Unchanged => self.unchanged.push(file.path().to_path_buf()),
                 }
             }
-            files.extend(staging.files);
+            // Archive pages are most of a first build's bytes, and nothing reads them
+            // back soon: they leave the page cache once on disk.
+            let archive = staging.place.is_archive();
+            files.extend(
+                (staging.files.into_iter())
+                    .map(|file| if archive { file.uncached() } else { file }),
+            );
         }
         output::commit(files)?;
         Ok(())

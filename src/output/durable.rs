@@ -48,10 +48,9 @@ pub(super) fn flush<'f>(files: impl IntoIterator<Item = (&'f Path, &'f File)>) -
 /// Starts writing `file`'s bytes to disk, without waiting for them: [`flush`] then finds
 /// them written or on their way.
 ///
-/// On Linux, `POSIX_FADV_DONTNEED` starts the writeback of a file's dirty pages (and
-/// drops from the cache those already written: reading the file back later costs a
-/// disk read at most, and a build does not read back what it wrote). Best effort: a
-/// failure only leaves the writing to the flush.
+/// On Linux, `POSIX_FADV_DONTNEED` starts the writeback of a file's dirty pages (clean
+/// ones it would drop from the cache, but a file just written has none: see
+/// [`uncache`]). Best effort: a failure only leaves the writing to the flush.
 #[cfg(target_os = "linux")]
 pub(super) fn start(file: &File) {
     let _ = rustix::fs::fadvise(file, 0, None, rustix::fs::Advice::DontNeed);
@@ -60,3 +59,14 @@ pub(super) fn start(file: &File) {
 /// Elsewhere [`flush`] writes each file itself.
 #[cfg(not(target_os = "linux"))]
 pub(super) fn start(_: &File) {}
+
+/// Drops `file`'s pages from the page cache; call it once [`flush`] has written them
+/// (dirty pages are not dropped). Best effort: a failure leaves them to the system.
+#[cfg(target_os = "linux")]
+pub(super) fn uncache(file: &File) {
+    let _ = rustix::fs::fadvise(file, 0, None, rustix::fs::Advice::DontNeed);
+}
+
+/// Elsewhere the cache is left to the system.
+#[cfg(not(target_os = "linux"))]
+pub(super) fn uncache(_: &File) {}

@@ -39,6 +39,8 @@ pub(crate) struct Staged {
     /// flush it to disk.
     temp: Option<(TempPath, File)>,
     len: u64,
+    /// Whether the new version's pages stay in the page cache once committed.
+    cached: bool,
 }
 
 impl Staged {
@@ -49,6 +51,20 @@ impl Staged {
             path,
             temp: None,
             len,
+            cached: true,
+        }
+    }
+
+    /// This file, to leave the page cache once [`commit`] has flushed it: for files a
+    /// build writes in bulk and nothing reads back soon (archive pages). A build then
+    /// reuses the same few megabytes of cache for file after file instead of taking
+    /// new memory for each, which on this project's virtual machine made the first
+    /// build of 100,000 articles steadier and faster (docs/benchmark.md, "Issue 23,
+    /// archive pages out of the cache").
+    pub(crate) fn uncached(self) -> Self {
+        Staged {
+            cached: false,
+            ..self
         }
     }
 
@@ -91,6 +107,11 @@ pub(crate) fn commit(files: Vec<Staged>) -> Result<Vec<Written>> {
         let (_, file) = staged.temp.as_ref()?;
         Some((staged.path.as_path(), file))
     }))?;
+    for staged in files.iter().filter(|staged| !staged.cached) {
+        if let Some((_, file)) = &staged.temp {
+            durable::uncache(file);
+        }
+    }
     files.into_iter().map(Staged::publish).collect()
 }
 
@@ -158,5 +179,77 @@ mod tests {
         let path = dir.path().join("missing/feed.xml");
         let err = write_if_changed(&path, b"x").unwrap_err().to_string();
         assert!(err.contains("missing"), "{err}");
+    }
+
+    /// How many of the file's pages are in the page cache.
+    #[cfg(target_os = "linux")]
+    fn resident_pages(path: &Path) -> usize {
+        use std::os::fd::AsRawFd;
+        let file = File::open(path).unwrap();
+        let len = file.metadata().unwrap().len() as usize;
+        let page = 4096;
+        let mut resident = vec![0u8; len.div_ceil(page)];
+        // SAFETY: a read-only shared mapping of a file no one changes while it is mapped,
+        // unmapped before it is dropped; mincore writes one byte per page into a buffer
+        // of that many bytes.
+        unsafe {
+            let map = libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ,
+                libc::MAP_SHARED,
+                file.as_raw_fd(),
+                0,
+            );
+            assert_ne!(map, libc::MAP_FAILED);
+            assert_eq!(libc::mincore(map, len, resident.as_mut_ptr()), 0);
+            libc::munmap(map, len);
+        }
+        resident.iter().filter(|&&b| b & 1 == 1).count()
+    }
+
+    /// An uncached file's pages leave the cache once committed; a file staged as usual
+    /// keeps them. Under the target folder: a tmpfs (as `/tmp` may be) has no disk to
+    /// drop its pages to.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn uncached_files_leave_the_page_cache_once_committed() {
+        let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
+        std::fs::create_dir_all(&target).unwrap();
+        let dir = tempfile::tempdir_in(&target).unwrap();
+        let bytes = vec![b'x'; 1 << 20];
+        let kept = dir.path().join("rss.xml");
+        let dropped = dir.path().join("rss-1.xml");
+        let staged = vec![
+            stage(&kept, &bytes).unwrap(),
+            stage(&dropped, &bytes).unwrap().uncached(),
+        ];
+        assert_eq!(
+            commit(staged).unwrap(),
+            [Written::Changed, Written::Changed]
+        );
+        assert_eq!(std::fs::read(&dropped).unwrap(), bytes);
+        let pages = bytes.len() / 4096;
+        let tmpfs = rustix::fs::statfs(dir.path()).unwrap().f_type == libc::TMPFS_MAGIC;
+        if tmpfs {
+            eprintln!(
+                "{}: a tmpfs keeps every page; not judged",
+                dir.path().display()
+            );
+            return;
+        }
+        assert_eq!(
+            resident_pages(&kept),
+            pages,
+            "the usual file keeps its pages"
+        );
+        // Reading it back above brought pages in again: commit another and look first.
+        let again = dir.path().join("rss-2.xml");
+        commit(vec![stage(&again, &bytes).unwrap().uncached()]).unwrap();
+        assert_eq!(
+            resident_pages(&again),
+            0,
+            "the uncached file left the cache"
+        );
     }
 }

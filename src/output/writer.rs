@@ -71,6 +71,7 @@ impl ChangeWriter {
             path: self.path,
             temp,
             len: self.len,
+            cached: true,
         })
     }
 
