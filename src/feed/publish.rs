@@ -221,15 +221,48 @@ impl<'a> PublishPlan<'a> {
             // one's rendering; they are published in order, a group at a time.
             let numbers: Vec<usize> = (1..=pages).collect();
             let mut waiting = Vec::new();
+            let stage = |n: usize, rendered: &Rendered| {
+                stage_one(
+                    config,
+                    dir,
+                    &feed,
+                    place(Page::Archive(n)),
+                    split.page(n),
+                    rendered,
+                )
+            };
             for batch in numbers.chunks(PAGES_AT_ONCE) {
-                let outcomes: Vec<Result<Outcome>> = batch
-                    .par_iter()
-                    .map(|&n| {
+                // While the record is unchecked, a page of the batch it would skip is
+                // rendered alone first, to check it: the others then follow its verdict
+                // rather than each being rendered (and its old files read) to check it
+                // again.
+                let probe = rendered.unchecked().then(|| {
+                    batch.iter().position(|&n| {
                         let place = place(Page::Archive(n));
-                        stage_one(config, dir, &feed, place, split.page(n), &rendered)
+                        let key = rendered.key(&place, feed.tag, split.page(n));
+                        rendered.would_skip(dir, &place, &key).is_some()
+                    })
+                });
+                let mut probed = None;
+                if let Some(at) = probe.flatten() {
+                    let outcome = stage(batch[at], &rendered)?;
+                    if let Some(same) = outcome.checked {
+                        rendered.checked(same);
+                    }
+                    probed = Some((at, outcome));
+                }
+                let mut outcomes: Vec<Option<Result<Outcome>>> = batch
+                    .par_iter()
+                    .enumerate()
+                    .map(|(at, &n)| {
+                        let done = probed.as_ref().is_some_and(|(probe, _)| *probe == at);
+                        (!done).then(|| stage(n, &rendered))
                     })
                     .collect();
-                for outcome in outcomes {
+                if let Some((at, outcome)) = probed {
+                    outcomes[at] = Some(Ok(outcome));
+                }
+                for outcome in outcomes.into_iter().flatten() {
                     waiting.push(published.take(outcome?, &mut rendered));
                 }
                 if waiting.len() >= PAGES_PER_COMMIT {

@@ -655,3 +655,27 @@ fn documents_are_left_unrendered_only_while_nothing_in_them_changed() {
     let run = site.herald(&["build", "-v"]);
     assert!(skipped(run.expect_code(0)) > 0, "{}", run.stdout());
 }
+
+#[test]
+fn a_new_article_renders_one_unchanged_page_to_check_the_record_not_a_batch() {
+    let site = Site::with_config(CONFIG);
+    let article = |n: u64| {
+        let date = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap() + chrono::Days::new(n);
+        site.write(
+            &format!("content/post-{n:02}.md"),
+            format!("---\ntitle: 'Post {n}'\npublish_date: {date}\n---\n\nBody {n}.\n"),
+        );
+    };
+    // 23 articles: 3 current, 5 full pages of 4.
+    for n in 0..23 {
+        article(n);
+    }
+    site.herald(&["build"]).expect_code(0);
+    // The 24th: the current document changes, page 5 gains a next-archive link, page 6
+    // starts. Pages 1 to 4 are as they were: the first is rendered to check the record
+    // (the current document, which changed, could not check it), the others are not.
+    article(23);
+    let run = site.herald(&["build", "-v"]);
+    assert_eq!(skipped(run.expect_code(0)), 3, "{}", run.stdout());
+    assert_same_as_a_fresh_build(&site, "a new article");
+}
