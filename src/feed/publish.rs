@@ -25,7 +25,7 @@ use rayon::prelude::*;
 
 use super::archive::Split;
 use super::place::{ARCHIVE_DIR, Page, Place, TAGS_DIR};
-use super::rendered::{Document, Rendered};
+use super::rendered::{Document, Key, Rendered};
 use super::site::Site;
 use super::tags::{self, TagFeed};
 use super::{DOCUMENT_FILES, select, stage_document};
@@ -208,58 +208,50 @@ impl<'a> PublishPlan<'a> {
             };
             // The current document is rendered first (it is the one a build checks the
             // record with) and published last, once the pages it links to are in place.
-            let current = stage_one(
-                config,
-                dir,
-                &feed,
-                place(Page::Current),
-                split.current,
-                &rendered,
-            )?;
+            let current = place(Page::Current);
+            let key = rendered.key(&current, feed.tag, split.current);
+            let current = stage_one(config, dir, &feed, current, split.current, key, &rendered)?;
             let current = published.take(current, &mut rendered);
             // Pages render a few at a time, so that one page's writing overlaps the next
             // one's rendering; they are published in order, a group at a time.
             let numbers: Vec<usize> = (1..=pages).collect();
             let mut waiting = Vec::new();
-            let stage = |n: usize, rendered: &Rendered| {
-                stage_one(
-                    config,
-                    dir,
-                    &feed,
-                    place(Page::Archive(n)),
-                    split.page(n),
-                    rendered,
-                )
+            let stage = |n: usize, key: Key, rendered: &Rendered| {
+                let place = place(Page::Archive(n));
+                stage_one(config, dir, &feed, place, split.page(n), key, rendered)
             };
             for batch in numbers.chunks(PAGES_AT_ONCE) {
+                let keys: Vec<Key> = batch
+                    .par_iter()
+                    .map(|&n| rendered.key(&place(Page::Archive(n)), feed.tag, split.page(n)))
+                    .collect();
                 // While the record is unchecked, a page of the batch it would skip is
                 // rendered alone first, to check it: the others then follow its verdict
                 // rather than each being rendered (and its old files read) to check it
                 // again.
-                let probe = rendered.unchecked().then(|| {
-                    batch.iter().position(|&n| {
-                        let place = place(Page::Archive(n));
-                        let key = rendered.key(&place, feed.tag, split.page(n));
-                        rendered.would_skip(dir, &place, &key).is_some()
-                    })
-                });
+                let would_skip = |(&n, key): (&usize, &Key)| {
+                    rendered
+                        .would_skip(dir, &place(Page::Archive(n)), key)
+                        .is_some()
+                };
+                let probe = if rendered.unchecked() {
+                    batch.iter().zip(&keys).position(would_skip)
+                } else {
+                    None
+                };
                 let mut probed = None;
-                if let Some(at) = probe.flatten() {
-                    let outcome = stage(batch[at], &rendered)?;
+                if let Some(at) = probe {
+                    let outcome = stage(batch[at], keys[at], &rendered)?;
                     if let Some(same) = outcome.checked {
                         rendered.checked(same);
                     }
-                    probed = Some((at, outcome));
+                    probed = Some(outcome);
                 }
-                let mut outcomes: Vec<Option<Result<Outcome>>> = batch
-                    .par_iter()
+                let mut outcomes: Vec<Option<Result<Outcome>>> = (batch.par_iter().zip(&keys))
                     .enumerate()
-                    .map(|(at, &n)| {
-                        let done = probed.as_ref().is_some_and(|(probe, _)| *probe == at);
-                        (!done).then(|| stage(n, &rendered))
-                    })
+                    .map(|(at, (&n, &key))| (probe != Some(at)).then(|| stage(n, key, &rendered)))
                     .collect();
-                if let Some((at, outcome)) = probed {
+                if let (Some(at), Some(outcome)) = (probe, probed) {
                     outcomes[at] = Some(Ok(outcome));
                 }
                 for outcome in outcomes.into_iter().flatten() {
@@ -332,7 +324,7 @@ impl Published {
 }
 
 /// Stages the document at `place` holding `items`, unless `rendered` says it is on disk
-/// as this build would write it; records its key either way, unless `feeds.max_bytes`
+/// as this build would write it; records its `key` ([`Rendered::key`]) either way, unless `feeds.max_bytes`
 /// trimmed it (what was trimmed is reported by rendering, so it is rendered each time).
 fn stage_one(
     config: &Config,
@@ -340,9 +332,9 @@ fn stage_one(
     feed: &Feed<'_, '_>,
     place: Place,
     items: &[&ArticleMeta],
+    key: Key,
     rendered: &Rendered,
 ) -> Result<Outcome> {
-    let key = rendered.key(&place, feed.tag, items);
     if let Some(stamps) = rendered.skips(dir, &place, &key) {
         let files = DOCUMENT_FILES
             .iter()

@@ -9,7 +9,7 @@
 //!
 //! That flush waits for every byte of the set to be written, while the build's threads
 //! wait for the flush. So each file's writing starts as soon as it is complete
-//! ([`start`]): by the time of the flush most of the set is on disk, written while the
+//! ([`let_go`]): by the time of the flush most of the set is on disk, written while the
 //! next documents were being rendered (docs/benchmark.md, "Issue 23, early writeback
 //! and JSON items").
 
@@ -45,28 +45,19 @@ pub(super) fn flush<'f>(files: impl IntoIterator<Item = (&'f Path, &'f File)>) -
     Ok(())
 }
 
-/// Starts writing `file`'s bytes to disk, without waiting for them: [`flush`] then finds
-/// them written or on their way.
+/// Lets go of `file`'s pages: on Linux, `POSIX_FADV_DONTNEED` starts the writeback of
+/// the dirty ones, without waiting for it, and drops the clean ones from the page cache.
 ///
-/// On Linux, `POSIX_FADV_DONTNEED` starts the writeback of a file's dirty pages (clean
-/// ones it would drop from the cache, but a file just written has none: see
-/// [`uncache`]). Best effort: a failure only leaves the writing to the flush.
+/// Called twice in a file's life: as soon as it is complete ([`super::temp`]), so that
+/// [`flush`] finds its bytes written or on their way; and, for a file staged
+/// [`uncached`](super::Staged::uncached), once the flush has written every page, which
+/// leaves none of them in the cache. Best effort: a failure leaves the writing to the
+/// flush and the pages to the system.
 #[cfg(target_os = "linux")]
-pub(super) fn start(file: &File) {
+pub(super) fn let_go(file: &File) {
     let _ = rustix::fs::fadvise(file, 0, None, rustix::fs::Advice::DontNeed);
 }
 
-/// Elsewhere [`flush`] writes each file itself.
+/// Elsewhere [`flush`] writes each file itself and the cache is left to the system.
 #[cfg(not(target_os = "linux"))]
-pub(super) fn start(_: &File) {}
-
-/// Drops `file`'s pages from the page cache; call it once [`flush`] has written them
-/// (dirty pages are not dropped). Best effort: a failure leaves them to the system.
-#[cfg(target_os = "linux")]
-pub(super) fn uncache(file: &File) {
-    let _ = rustix::fs::fadvise(file, 0, None, rustix::fs::Advice::DontNeed);
-}
-
-/// Elsewhere the cache is left to the system.
-#[cfg(not(target_os = "linux"))]
-pub(super) fn uncache(_: &File) {}
+pub(super) fn let_go(_: &File) {}

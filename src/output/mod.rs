@@ -109,7 +109,7 @@ pub(crate) fn commit(files: Vec<Staged>) -> Result<Vec<Written>> {
     }))?;
     for staged in files.iter().filter(|staged| !staged.cached) {
         if let Some((_, file)) = &staged.temp {
-            durable::uncache(file);
+            durable::let_go(file);
         }
     }
     files.into_iter().map(Staged::publish).collect()
@@ -187,7 +187,7 @@ mod tests {
         use std::os::fd::AsRawFd;
         let file = File::open(path).unwrap();
         let len = file.metadata().unwrap().len() as usize;
-        let page = 4096;
+        let page = page_size();
         let mut resident = vec![0u8; len.div_ceil(page)];
         // SAFETY: a read-only shared mapping of a file no one changes while it is mapped,
         // unmapped before it is dropped; mincore writes one byte per page into a buffer
@@ -206,6 +206,13 @@ mod tests {
             libc::munmap(map, len);
         }
         resident.iter().filter(|&&b| b & 1 == 1).count()
+    }
+
+    /// The system's memory page size.
+    #[cfg(target_os = "linux")]
+    fn page_size() -> usize {
+        // SAFETY: sysconf reads a constant of the system.
+        usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap()
     }
 
     /// An uncached file's pages leave the cache once committed; a file staged as usual
@@ -229,7 +236,7 @@ mod tests {
             [Written::Changed, Written::Changed]
         );
         assert_eq!(std::fs::read(&dropped).unwrap(), bytes);
-        let pages = bytes.len() / 4096;
+        let pages = bytes.len().div_ceil(page_size());
         let tmpfs = rustix::fs::statfs(dir.path()).unwrap().f_type == libc::TMPFS_MAGIC;
         if tmpfs {
             eprintln!(

@@ -60,7 +60,7 @@ impl Temp {
             .into_inner()
             .map_err(|e| Error::io(target, e.into_error()))?;
         set_readable(&file, target);
-        super::durable::start(&file);
+        super::durable::let_go(&file);
         Ok((self.path, file))
     }
 }
