@@ -16,5 +16,5 @@ pub(crate) mod verp;
 pub(crate) use failure::SmtpFailure;
 
 pub(crate) use compose::{Composer, Recipient};
-pub(crate) use send::{DeliveryLog, SendOptions, send_all};
+pub(crate) use send::{DeliveryLog, Recheck, SendOptions, send_all};
 pub(crate) use transport::{Deliver, Outbox, Smtp, SmtpSettings};

@@ -8,6 +8,11 @@
 //! makes a row `sent`, and only a 5xx reply makes it `failed`: a local failure (a
 //! message that cannot be built, an outbox that cannot be written) stops the run and
 //! leaves its recipient `deferred` for the next one.
+//!
+//! A claim can be a moment old when its message is ready (the loop claims ahead of
+//! the workers), and an unsubscribe can land in that moment. So each worker asks
+//! again, on a ledger connection of its own, just before it hands a message over:
+//! one who left is not sent to, and their row says why.
 
 use std::collections::{BinaryHeap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -61,6 +66,9 @@ pub(crate) enum Settled {
     /// Not delivered yet (a temporary or local failure, or the run stopped): this run
     /// may try again after a pause, else the next run does.
     Deferred(Arc<AttemptError>),
+    /// Not sent: the recipient left the list (unsubscribed, bounced) between the claim
+    /// and the hand-over. Done with, as `Sent` is.
+    Withdrawn,
 }
 
 /// The sending ledger (one row per recipient), written by the loop's thread only.
@@ -71,6 +79,15 @@ pub(crate) trait DeliveryLog {
     fn mark_sending(&mut self, emails: &[&str]) -> Result<Vec<bool>>;
     /// Records finished attempts.
     fn record(&mut self, results: &[(&str, &Settled)]) -> Result<()>;
+    /// A check for one worker, asked just before each hand-over, by the same test as
+    /// [`DeliveryLog::mark_sending`].
+    fn recheck(&self) -> Result<Box<dyn Recheck>>;
+}
+
+/// Asks whether a claimed recipient is still to be sent to; one per worker thread.
+pub(crate) trait Recheck: Send {
+    /// Whether `email` is still to be sent to, as of now.
+    fn still_to_send(&mut self, email: &str) -> Result<bool>;
 }
 
 /// What the loop did.
@@ -84,8 +101,8 @@ pub(crate) struct SendReport {
     pub deferred: Vec<(String, Arc<AttemptError>)>,
     /// Set when the run stopped early.
     pub aborted: Option<Stopped>,
-    /// Recipients the ledger did not claim when their turn came (they unsubscribed
-    /// during the run): not sent to.
+    /// Recipients the ledger did not claim when their turn came, or who left between
+    /// the claim and the hand-over (they unsubscribed during the run): not sent to.
     pub skipped: Vec<String>,
 }
 
@@ -131,8 +148,17 @@ struct Job {
 
 struct Done {
     job: Job,
-    /// `None` when the run stopped before the job was attempted.
-    result: Option<Result<(), AttemptError>>,
+    attempt: Attempt,
+}
+
+/// What a worker did with a job.
+enum Attempt {
+    /// Nothing: the run stopped before the job's turn.
+    Stopped,
+    /// Nothing: the recipient left after the claim.
+    Withdrawn,
+    /// Handed over, with the server's answer; or a local failure before that.
+    Tried(Result<(), AttemptError>),
 }
 
 struct Waiting {
@@ -176,11 +202,19 @@ pub(crate) fn send_all(
     let (job_tx, job_rx) = mpsc::channel::<Job>();
     let job_rx = Mutex::new(job_rx);
     let (done_tx, done_rx) = mpsc::channel::<Done>();
+    let rechecks = (0..concurrency)
+        .map(|_| ledger.recheck())
+        .collect::<Result<Vec<_>>>()?;
     std::thread::scope(|scope| {
-        for _ in 0..concurrency {
+        for mut recheck in rechecks {
             let done_tx = done_tx.clone();
-            let (job_rx, limiter, stop) = (&job_rx, &limiter, &stop);
-            scope.spawn(move || worker(job_rx, &done_tx, composers, deliver, limiter, stop));
+            let hands = Hands {
+                composers,
+                deliver,
+                limiter: &limiter,
+            };
+            let (job_rx, stop) = (&job_rx, &stop);
+            scope.spawn(move || worker(job_rx, &done_tx, &hands, recheck.as_mut(), stop));
         }
         drop(done_tx);
         let mut run = Run {
@@ -204,12 +238,18 @@ pub(crate) fn send_all(
     })
 }
 
+/// What every worker shares: the messages' composers, the transport, the rate limit.
+struct Hands<'a> {
+    composers: &'a [Composer],
+    deliver: &'a dyn Deliver,
+    limiter: &'a RateLimiter,
+}
+
 fn worker(
     jobs: &Mutex<mpsc::Receiver<Job>>,
     done: &mpsc::Sender<Done>,
-    composers: &[Composer],
-    deliver: &dyn Deliver,
-    limiter: &RateLimiter,
+    hands: &Hands<'_>,
+    recheck: &mut dyn Recheck,
     stop: &AtomicBool,
 ) {
     loop {
@@ -218,32 +258,37 @@ fn worker(
             jobs.recv()
         };
         let Ok(job) = job else { return };
-        if stop.load(Ordering::SeqCst) {
-            let _ = done.send(Done { job, result: None });
-            continue;
-        }
-        limiter.wait();
-        let composed = match composers.get(job.recipient.edition) {
-            Some(composer) => composer.compose(&job.recipient),
-            None => Err(crate::error::Error::Message {
-                recipient: job.recipient.email.clone(),
-                message: format!("no edition {} in this run", job.recipient.edition),
-                source: None,
-            }),
+        let attempt = if stop.load(Ordering::SeqCst) {
+            Attempt::Stopped
+        } else {
+            hands.limiter.wait();
+            attempt(&job.recipient, hands, recheck)
         };
-        let result = match composed {
-            Ok(message) => deliver.deliver(&message.envelope, &message.bytes),
-            Err(e) => Err(AttemptError::from(e)),
-        };
-        if done
-            .send(Done {
-                job,
-                result: Some(result),
-            })
-            .is_err()
-        {
+        if done.send(Done { job, attempt }).is_err() {
             return;
         }
+    }
+}
+
+/// Builds `recipient`'s message and hands it over, if they are still to be sent to
+/// once it is built.
+fn attempt(recipient: &Recipient, hands: &Hands<'_>, recheck: &mut dyn Recheck) -> Attempt {
+    let composed = match hands.composers.get(recipient.edition) {
+        Some(composer) => composer.compose(recipient),
+        None => Err(crate::error::Error::Message {
+            recipient: recipient.email.clone(),
+            message: format!("no edition {} in this run", recipient.edition),
+            source: None,
+        }),
+    };
+    let message = match composed {
+        Ok(message) => message,
+        Err(e) => return Attempt::Tried(Err(e.into())),
+    };
+    match recheck.still_to_send(&recipient.email) {
+        Ok(true) => Attempt::Tried(hands.deliver.deliver(&message.envelope, &message.bytes)),
+        Ok(false) => Attempt::Withdrawn,
+        Err(e) => Attempt::Tried(Err(e.into())),
     }
 }
 
@@ -338,8 +383,8 @@ impl Run<'_> {
         progress: &mut Progress<'_>,
     ) -> Result<()> {
         let mut settled = Vec::with_capacity(batch.len());
-        for Done { job, result } in batch {
-            let (state, retry) = self.judge(&job, result);
+        for Done { job, attempt } in batch {
+            let (state, retry) = self.judge(&job, attempt);
             settled.push((job, state, retry));
         }
         let rows: Vec<(&str, &Settled)> = settled
@@ -370,16 +415,17 @@ impl Run<'_> {
 
     /// Decides what an attempt's result means for its recipient, and whether this run
     /// tries it again.
-    fn judge(&mut self, job: &Job, result: Option<Result<(), AttemptError>>) -> (Settled, bool) {
-        let failure = match result {
-            None => {
+    fn judge(&mut self, job: &Job, attempt: Attempt) -> (Settled, bool) {
+        let failure = match attempt {
+            Attempt::Stopped => {
                 return (Settled::Deferred(self.stop_reason()), false);
             }
-            Some(Ok(())) => {
+            Attempt::Withdrawn => return (Settled::Withdrawn, false),
+            Attempt::Tried(Ok(())) => {
                 self.connection_failures = 0;
                 return (Settled::Sent, false);
             }
-            Some(Err(local @ AttemptError::Local(_))) => {
+            Attempt::Tried(Err(local @ AttemptError::Local(_))) => {
                 // Ours, not the recipient's: stop, and leave it for the next run.
                 let error = Arc::new(local);
                 self.report.aborted.get_or_insert_with(|| Stopped::Local {
@@ -388,7 +434,7 @@ impl Run<'_> {
                 });
                 return (Settled::Deferred(error), false);
             }
-            Some(Err(AttemptError::Smtp(failure))) => failure,
+            Attempt::Tried(Err(AttemptError::Smtp(failure))) => failure,
         };
         match &failure {
             SmtpFailure::Connection { .. } => {
@@ -415,6 +461,7 @@ impl Run<'_> {
             Settled::Sent => self.report.sent += 1,
             Settled::Failed(failure) => self.report.failed.push((email, failure)),
             Settled::Deferred(failure) => self.report.deferred.push((email, failure)),
+            Settled::Withdrawn => self.report.skipped.push(email),
         }
     }
 
@@ -509,23 +556,53 @@ mod tests {
         }
     }
 
-    struct MapLog(std::sync::Arc<Mutex<HashMap<String, String>>>);
+    /// Claims everyone; `left` are those who leave just after their claim, and the
+    /// recheck of `unreadable` fails.
+    struct MapLog {
+        states: std::sync::Arc<Mutex<HashMap<String, String>>>,
+        left: Vec<String>,
+        unreadable: Vec<String>,
+    }
+
+    struct ListCheck {
+        left: Vec<String>,
+        unreadable: Vec<String>,
+    }
+
+    impl Recheck for ListCheck {
+        fn still_to_send(&mut self, email: &str) -> Result<bool> {
+            if self.unreadable.iter().any(|e| e == email) {
+                return Err(crate::error::Error::io(
+                    std::path::Path::new("state.db"),
+                    std::io::Error::other("disk I/O error"),
+                ));
+            }
+            Ok(!self.left.iter().any(|e| e == email))
+        }
+    }
 
     impl DeliveryLog for MapLog {
+        fn recheck(&self) -> Result<Box<dyn Recheck>> {
+            Ok(Box::new(ListCheck {
+                left: self.left.clone(),
+                unreadable: self.unreadable.clone(),
+            }))
+        }
         fn mark_sending(&mut self, emails: &[&str]) -> Result<Vec<bool>> {
-            let mut map = self.0.lock().unwrap();
+            let mut map = self.states.lock().unwrap();
             for email in emails {
                 map.insert(email.to_string(), "sending".into());
             }
             Ok(vec![true; emails.len()])
         }
         fn record(&mut self, results: &[(&str, &Settled)]) -> Result<()> {
-            let mut map = self.0.lock().unwrap();
+            let mut map = self.states.lock().unwrap();
             for (email, state) in results {
                 let name = match state {
                     Settled::Sent => "sent",
                     Settled::Failed(_) => "failed",
                     Settled::Deferred(_) => "deferred",
+                    Settled::Withdrawn => "skipped",
                 };
                 map.insert(email.to_string(), name.into());
             }
@@ -572,19 +649,22 @@ mod tests {
         }
     }
 
-    fn run(
-        script: &[(&str, Vec<SmtpFailure>)],
-        emails: &[&str],
-    ) -> (SendReport, Fake, HashMap<String, String>) {
-        let recipients = emails
+    fn recipients(emails: &[&str]) -> Vec<Recipient> {
+        emails
             .iter()
             .map(|e| Recipient {
                 email: e.to_string(),
                 name: None,
                 edition: 0,
             })
-            .collect();
-        run_editions(script, recipients, &[composer("S")])
+            .collect()
+    }
+
+    fn run(
+        script: &[(&str, Vec<SmtpFailure>)],
+        emails: &[&str],
+    ) -> (SendReport, Fake, HashMap<String, String>) {
+        run_editions(script, recipients(emails), &[composer("S")])
     }
 
     fn run_editions(
@@ -592,8 +672,22 @@ mod tests {
         recipients: Vec<Recipient>,
         composers: &[Composer],
     ) -> (SendReport, Fake, HashMap<String, String>) {
+        let ledger = MapLog {
+            states: Default::default(),
+            left: Vec::new(),
+            unreadable: Vec::new(),
+        };
+        run_with(script, recipients, composers, ledger)
+    }
+
+    fn run_with(
+        script: &[(&str, Vec<SmtpFailure>)],
+        recipients: Vec<Recipient>,
+        composers: &[Composer],
+        mut log: MapLog,
+    ) -> (SendReport, Fake, HashMap<String, String>) {
         let count = recipients.len();
-        let ledger = std::sync::Arc::new(Mutex::new(HashMap::new()));
+        let ledger = log.states.clone();
         let fake = Fake {
             script: Mutex::new(
                 script
@@ -616,7 +710,7 @@ mod tests {
             recipients,
             composers,
             &fake,
-            &mut MapLog(ledger.clone()),
+            &mut log,
             &options,
             &mut |_, _| seen += 1,
         )
@@ -734,6 +828,43 @@ mod tests {
         assert_eq!(states["not an address"], "deferred");
         assert!(fake.handed.lock().unwrap().len() < 20, "stopped early");
         assert_eq!(report.sent + report.deferred.len(), 21);
+    }
+
+    #[test]
+    fn one_who_leaves_after_the_claim_is_not_sent_to() {
+        let log = MapLog {
+            states: Default::default(),
+            left: vec!["b@x.org".into()],
+            unreadable: Vec::new(),
+        };
+        let emails = ["a@x.org", "b@x.org", "c@x.org"];
+        let (report, fake, states) = run_with(&[], recipients(&emails), &[composer("S")], log);
+        assert_eq!(report.sent, 2);
+        assert_eq!(report.skipped, ["b@x.org"]);
+        assert!(report.is_complete());
+        let handed = fake.handed.lock().unwrap();
+        assert!(!handed.iter().any(|h| h == "b@x.org"), "{handed:?}");
+        assert_eq!(states["b@x.org"], "skipped");
+        assert_eq!(states["c@x.org"], "sent");
+    }
+
+    #[test]
+    fn a_recheck_that_fails_stops_the_run_before_the_hand_over() {
+        let log = MapLog {
+            states: Default::default(),
+            left: Vec::new(),
+            unreadable: vec!["b@x.org".into()],
+        };
+        let emails = ["a@x.org", "b@x.org", "c@x.org"];
+        let (report, fake, states) = run_with(&[], recipients(&emails), &[composer("S")], log);
+        assert!(
+            matches!(&report.aborted, Some(Stopped::Local { recipient, .. }) if recipient == "b@x.org"),
+            "{:?}",
+            report.aborted
+        );
+        assert!(report.failed.is_empty());
+        assert!(!fake.handed.lock().unwrap().iter().any(|h| h == "b@x.org"));
+        assert_eq!(states["b@x.org"], "deferred");
     }
 
     #[test]

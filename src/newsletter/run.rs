@@ -18,7 +18,7 @@ use crate::inbound::Class;
 use crate::lock::Lock;
 use crate::mail::failure::AttemptError;
 use crate::mail::send::{Settled, Stopped};
-use crate::mail::{Composer, DeliveryLog, Recipient, SendOptions, send_all};
+use crate::mail::{Composer, DeliveryLog, Recheck, Recipient, SendOptions, send_all};
 use crate::store::{DeliveryOutcome, DeliveryStatus, IssueRow, Store};
 
 /// What `herald send` was asked to do.
@@ -512,6 +512,15 @@ fn send_options(config: &Config) -> SendOptions {
     }
 }
 
+/// A sending worker's own read-only connection to the store.
+struct StoreCheck(Store);
+
+impl Recheck for StoreCheck {
+    fn still_to_send(&mut self, email: &str) -> Result<bool> {
+        self.0.still_to_send(email)
+    }
+}
+
 /// The ledger kept in the store; a receiving server's refusal is a bounce event.
 struct StoreLog<'s> {
     store: &'s mut Store,
@@ -525,6 +534,10 @@ impl DeliveryLog for StoreLog<'_> {
         self.store.mark_sending(self.issue, emails, self.now)
     }
 
+    fn recheck(&self) -> Result<Box<dyn Recheck>> {
+        Ok(Box::new(StoreCheck(self.store.reader()?)))
+    }
+
     fn record(&mut self, results: &[(&str, &Settled)]) -> Result<()> {
         let rows: Vec<DeliveryOutcome> = results
             .iter()
@@ -533,6 +546,10 @@ impl DeliveryLog for StoreLog<'_> {
                     Settled::Sent => (DeliveryStatus::Sent, None),
                     Settled::Failed(f) => (DeliveryStatus::Failed, Some(f.to_string())),
                     Settled::Deferred(f) => (DeliveryStatus::Deferred, Some(f.to_string())),
+                    Settled::Withdrawn => (
+                        DeliveryStatus::Skipped,
+                        Some("left the list during the send".into()),
+                    ),
                 };
                 DeliveryOutcome {
                     email: email.to_string(),

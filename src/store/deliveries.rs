@@ -7,10 +7,14 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use rusqlite::params;
+use rusqlite::{named_params, params};
 
 use super::{Store, stamp};
 use crate::error::{Error, Result};
+
+/// The rows of `subscribers` that make `:email` one to send to: the one test of
+/// [`Store::mark_sending`] and [`Store::still_to_send`].
+const STILL_TO_SEND: &str = "SELECT 1 FROM subscribers WHERE email = :email AND status = 'active'";
 
 /// Where one recipient's copy of one issue stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -25,8 +29,9 @@ pub(crate) enum DeliveryStatus {
     /// A temporary problem (4xx, connection) or a local failure (a message that could
     /// not be built or written); the next run tries again.
     Deferred,
-    /// Not sent, by the subscriber's own choice: paused, or nothing in the issue was in
-    /// their topics. Done with, as `sent` is; `reply` says why.
+    /// Not sent, by the subscriber's own choice: paused, nothing in the issue was in
+    /// their topics, or they left the list while it was being sent. Done with, as
+    /// `sent` is; `reply` says why.
     Skipped,
 }
 
@@ -169,24 +174,36 @@ impl Store {
         {
             // Cached: the send loop runs these once per batch, thousands of times.
             let mut statement = tx
-                .prepare_cached(
+                .prepare_cached(&format!(
                     "INSERT INTO deliveries (issue, email, status, attempts, updated_at)
-                     SELECT ?1, ?2, 'sending', 1, ?3
-                     WHERE EXISTS (SELECT 1 FROM subscribers WHERE email = ?2 AND status = 'active')
+                     SELECT :issue, :email, 'sending', 1, :now
+                     WHERE EXISTS ({STILL_TO_SEND})
                      ON CONFLICT (issue, email) DO UPDATE
-                     SET status = 'sending', attempts = attempts + 1, updated_at = ?3",
-                )
+                     SET status = 'sending', attempts = attempts + 1, updated_at = :now",
+                ))
                 .map_err(|e| Error::store(&self.path, e))?;
             let now = stamp(now);
             for email in emails {
                 let changed = statement
-                    .execute(params![issue, email, now])
+                    .execute(named_params! {":issue": issue, ":email": email, ":now": now})
                     .map_err(|e| Error::store(&self.path, e))?;
                 claimed.push(changed > 0);
             }
         }
         tx.commit().map_err(|e| Error::store(&self.path, e))?;
         Ok(claimed)
+    }
+
+    /// Whether `email` is still to be sent to, by the test [`Store::mark_sending`]
+    /// claims with: asked again just before its message is handed over, on a
+    /// connection of the sending worker's own.
+    pub(crate) fn still_to_send(&self, email: &str) -> Result<bool> {
+        self.conn
+            .prepare_cached(&format!("SELECT EXISTS ({STILL_TO_SEND})"))
+            .and_then(|mut statement| {
+                statement.query_row(named_params! {":email": email}, |row| row.get(0))
+            })
+            .map_err(|e| Error::store(&self.path, e))
     }
 
     /// Records `skipped` (each with its reason) for recipients the run does not send

@@ -91,6 +91,23 @@ impl Store {
         Ok(Some(store))
     }
 
+    /// A second connection to this database, read-only, for another thread (a
+    /// connection is not shared between threads): it sees every change committed
+    /// before each of its reads, and waits, as this one does, while the file is busy.
+    pub(crate) fn reader(&self) -> Result<Store> {
+        let sql = |e| Error::store(&self.path, e);
+        let conn = Connection::open_with_flags(&self.path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(sql)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(sql)?;
+        Ok(Store {
+            conn,
+            path: self.path.clone(),
+            file: self.file,
+            unusual: Default::default(),
+        })
+    }
+
     /// Reads from the database once: for health checks.
     pub(crate) fn check(&self) -> Result<()> {
         self.conn

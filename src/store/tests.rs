@@ -325,6 +325,43 @@ fn mark_sending_claims_only_active_subscribers() {
 }
 
 #[test]
+fn a_reader_asks_the_claims_test_and_sees_each_later_commit() {
+    let (_dir, mut store) = store();
+    store
+        .start_issue(&IssueRow {
+            id: "i1".into(),
+            cutoff: now(),
+            articles: vec!["a".into()],
+            started_at: now(),
+            completed_at: None,
+        })
+        .unwrap();
+    active(&store, "a@x.org");
+    active(&store, "b@x.org");
+    let mut reader = store.reader().unwrap();
+    let claimed = store
+        .mark_sending("i1", &["a@x.org", "b@x.org"], now())
+        .unwrap();
+    assert_eq!(claimed, [true, true]);
+    assert!(reader.still_to_send("A@x.org").unwrap());
+    // Another process's unsubscribe, committed after the claim.
+    let other = Store::open(store.path()).unwrap();
+    put(
+        &other,
+        Subscriber::new("a@x.org", Status::Unsubscribed, Joined::Cli, now()),
+    );
+    put(
+        &other,
+        Subscriber::new("b@x.org", Status::Bounced, Joined::Cli, now()),
+    );
+    assert!(!reader.still_to_send("a@x.org").unwrap());
+    assert!(!reader.still_to_send("b@x.org").unwrap());
+    assert!(!reader.still_to_send("nobody@x.org").unwrap());
+    // The reader writes nothing.
+    assert!(reader.mark_sending("i1", &["a@x.org"], now()).is_err());
+}
+
+#[test]
 fn a_version_1_file_is_upgraded_and_tokens_are_indexed_per_secret() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("herald.db");
