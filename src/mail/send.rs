@@ -154,7 +154,7 @@ struct Done {
 /// What a worker did with a job.
 enum Attempt {
     /// Nothing: the run stopped before the job's turn.
-    Stopped,
+    NotTried,
     /// Nothing: the recipient left after the claim.
     Withdrawn,
     /// Handed over, with the server's answer; or a local failure before that.
@@ -205,16 +205,16 @@ pub(crate) fn send_all(
     let rechecks = (0..concurrency)
         .map(|_| ledger.recheck())
         .collect::<Result<Vec<_>>>()?;
+    let hands = Hands {
+        composers,
+        deliver,
+        limiter: &limiter,
+    };
     std::thread::scope(|scope| {
         for mut recheck in rechecks {
             let done_tx = done_tx.clone();
-            let hands = Hands {
-                composers,
-                deliver,
-                limiter: &limiter,
-            };
-            let (job_rx, stop) = (&job_rx, &stop);
-            scope.spawn(move || worker(job_rx, &done_tx, &hands, recheck.as_mut(), stop));
+            let (job_rx, hands, stop) = (&job_rx, &hands, &stop);
+            scope.spawn(move || worker(job_rx, &done_tx, hands, recheck.as_mut(), stop));
         }
         drop(done_tx);
         let mut run = Run {
@@ -259,7 +259,7 @@ fn worker(
         };
         let Ok(job) = job else { return };
         let attempt = if stop.load(Ordering::SeqCst) {
-            Attempt::Stopped
+            Attempt::NotTried
         } else {
             hands.limiter.wait();
             attempt(&job.recipient, hands, recheck)
@@ -417,7 +417,7 @@ impl Run<'_> {
     /// tries it again.
     fn judge(&mut self, job: &Job, attempt: Attempt) -> (Settled, bool) {
         let failure = match attempt {
-            Attempt::Stopped => {
+            Attempt::NotTried => {
                 return (Settled::Deferred(self.stop_reason()), false);
             }
             Attempt::Withdrawn => return (Settled::Withdrawn, false),
