@@ -15,6 +15,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::extract::rejection::RawFormRejection;
 use axum::extract::{ConnectInfo, Path, RawForm, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -224,11 +225,14 @@ async fn chosen_topics(app: &Arc<App>, email: String) -> Option<Vec<String>> {
     Some(names)
 }
 
-/// Makes the link's subscriber active.
+/// Makes the link's subscriber active. The page's form posts nothing the path does
+/// not say, but its body is read whole: hyper closes a kept-alive connection whose
+/// request body was left unread, and a client reusing it then fails.
 pub(crate) async fn confirm(
     State(app): State<Arc<App>>,
     Path(token): Path<String>,
     headers: HeaderMap,
+    _body: Bytes,
 ) -> Response {
     let Some(secret) = enabled(&app) else {
         return off(&app);

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -27,9 +28,13 @@ pub(crate) async fn page(State(app): State<Arc<App>>, Path(token): Path<String>)
 }
 
 /// Unsubscribes the token's subscriber; the same answer when already unsubscribed.
+/// The body (RFC 8058's `List-Unsubscribe=One-Click`, or the button's form) says
+/// nothing the path does not, but is read whole: hyper closes a kept-alive connection
+/// whose request body was left unread, and a client reusing it then fails.
 pub(crate) async fn unsubscribe(
     State(app): State<Arc<App>>,
     Path(token): Path<String>,
+    _body: Bytes,
 ) -> Response {
     let subscriber = match find(&app, token, "Unsubscribe links").await {
         Ok(Some(subscriber)) => subscriber,

@@ -516,3 +516,55 @@ fn no_secret_with_a_newsletter_refuses_to_start() {
         .expect_stderr("HERALD_SECRET is not set")
         .expect_stderr("openssl rand -hex 32");
 }
+
+/// Sends `head` (a POST's head announcing `body`), then `body` in a write of its own a
+/// moment later (as a client does whose body is not in the head's segment), reads the
+/// answer, and asks once more on the same connection. The connection must carry the
+/// second request, unless the first answer said `Connection: close`.
+fn post_in_two_writes_then_again(server: &Server, path: &str, body: &str) {
+    let mut stream = connect(server);
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+         Content-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).expect("the head");
+    std::thread::sleep(Duration::from_millis(200));
+    stream.write_all(body.as_bytes()).expect("the body");
+    let (status, headers, _) = read_response(&mut stream);
+    assert_eq!(
+        status,
+        200,
+        "POST {path}: {headers:?}\n{}",
+        server.describe()
+    );
+    let closing = headers
+        .iter()
+        .any(|(name, value)| name == "connection" && value.eq_ignore_ascii_case("close"));
+    assert!(!closing, "POST {path} closes its connection: {headers:?}");
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .expect("the next request");
+    let (status, _, body) = read_response(&mut stream);
+    assert_eq!(
+        (status, body.as_slice()),
+        (200, b"ok\n".as_slice()),
+        "after POST {path}"
+    );
+}
+
+#[test]
+fn a_kept_alive_connection_carries_the_next_request_after_each_form_post() {
+    let site = site("");
+    site.herald(&["subscribers", "add", "ann@example.com"])
+        .expect_code(0);
+    let server = site.serve(ENV);
+    post_in_two_writes_then_again(&server, "/subscribe", "email=new%40example.com");
+    let confirm = wait_for_confirm_link(&site);
+    post_in_two_writes_then_again(&server, &confirm, "confirm=yes");
+    let unsubscribe = format!(
+        "/unsubscribe/{}",
+        herald::mail::unsubscribe::token(SECRET.as_bytes(), "ann@example.com")
+    );
+    post_in_two_writes_then_again(&server, &unsubscribe, "List-Unsubscribe=One-Click");
+}
