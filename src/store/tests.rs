@@ -25,6 +25,19 @@ fn put(store: &Store, subscriber: Subscriber) {
         .unwrap();
 }
 
+/// Starts issue `i1`, of one article.
+fn start_i1(store: &Store) {
+    store
+        .start_issue(&IssueRow {
+            id: "i1".into(),
+            cutoff: now(),
+            articles: vec!["a".into()],
+            started_at: now(),
+            completed_at: None,
+        })
+        .unwrap();
+}
+
 fn active(store: &Store, email: &str) {
     put(
         store,
@@ -231,15 +244,7 @@ fn the_ledger_goes_sending_then_sent_failed_or_deferred() {
 #[test]
 fn a_skipped_row_is_settled_with_its_reason_and_never_overwrites_a_sent_one() {
     let (_dir, mut store) = store();
-    store
-        .start_issue(&IssueRow {
-            id: "i1".into(),
-            cutoff: now(),
-            articles: vec!["a".into()],
-            started_at: now(),
-            completed_at: None,
-        })
-        .unwrap();
+    start_i1(&store);
     for email in ["a@x.org", "b@x.org", "c@x.org"] {
         active(&store, email);
     }
@@ -301,15 +306,7 @@ fn read_only_open_creates_nothing_and_newer_schemas_are_refused() {
 #[test]
 fn mark_sending_claims_only_active_subscribers() {
     let (_dir, mut store) = store();
-    store
-        .start_issue(&IssueRow {
-            id: "i1".into(),
-            cutoff: now(),
-            articles: vec!["a".into()],
-            started_at: now(),
-            completed_at: None,
-        })
-        .unwrap();
+    start_i1(&store);
     active(&store, "a@x.org");
     put(
         &store,
@@ -327,15 +324,7 @@ fn mark_sending_claims_only_active_subscribers() {
 #[test]
 fn a_reader_asks_the_claims_test_and_sees_each_later_commit() {
     let (_dir, mut store) = store();
-    store
-        .start_issue(&IssueRow {
-            id: "i1".into(),
-            cutoff: now(),
-            articles: vec!["a".into()],
-            started_at: now(),
-            completed_at: None,
-        })
-        .unwrap();
+    start_i1(&store);
     active(&store, "a@x.org");
     active(&store, "b@x.org");
     let mut reader = store.reader().unwrap();
