@@ -556,14 +556,15 @@ mod tests {
         }
     }
 
-    /// Claims everyone; `left` are those who leave just after their claim, and the
-    /// recheck of `unreadable` fails.
+    /// Claims everyone; each worker rechecks with a copy of `check`.
     struct MapLog {
         states: std::sync::Arc<Mutex<HashMap<String, String>>>,
-        left: Vec<String>,
-        unreadable: Vec<String>,
+        check: ListCheck,
     }
 
+    /// `left` are those who leave just after their claim; the recheck of `unreadable`
+    /// fails.
+    #[derive(Clone, Default)]
     struct ListCheck {
         left: Vec<String>,
         unreadable: Vec<String>,
@@ -583,10 +584,7 @@ mod tests {
 
     impl DeliveryLog for MapLog {
         fn recheck(&self) -> Result<Box<dyn Recheck>> {
-            Ok(Box::new(ListCheck {
-                left: self.left.clone(),
-                unreadable: self.unreadable.clone(),
-            }))
+            Ok(Box::new(self.check.clone()))
         }
         fn mark_sending(&mut self, emails: &[&str]) -> Result<Vec<bool>> {
             let mut map = self.states.lock().unwrap();
@@ -674,8 +672,7 @@ mod tests {
     ) -> (SendReport, Fake, HashMap<String, String>) {
         let ledger = MapLog {
             states: Default::default(),
-            left: Vec::new(),
-            unreadable: Vec::new(),
+            check: ListCheck::default(),
         };
         run_with(script, recipients, composers, ledger)
     }
@@ -834,8 +831,10 @@ mod tests {
     fn one_who_leaves_after_the_claim_is_not_sent_to() {
         let log = MapLog {
             states: Default::default(),
-            left: vec!["b@x.org".into()],
-            unreadable: Vec::new(),
+            check: ListCheck {
+                left: vec!["b@x.org".into()],
+                unreadable: Vec::new(),
+            },
         };
         let emails = ["a@x.org", "b@x.org", "c@x.org"];
         let (report, fake, states) = run_with(&[], recipients(&emails), &[composer("S")], log);
@@ -852,8 +851,10 @@ mod tests {
     fn a_recheck_that_fails_stops_the_run_before_the_hand_over() {
         let log = MapLog {
             states: Default::default(),
-            left: Vec::new(),
-            unreadable: vec!["b@x.org".into()],
+            check: ListCheck {
+                left: Vec::new(),
+                unreadable: vec!["b@x.org".into()],
+            },
         };
         let emails = ["a@x.org", "b@x.org", "c@x.org"];
         let (report, fake, states) = run_with(&[], recipients(&emails), &[composer("S")], log);

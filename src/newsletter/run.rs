@@ -512,12 +512,10 @@ fn send_options(config: &Config) -> SendOptions {
     }
 }
 
-/// A sending worker's own read-only connection to the store.
-struct StoreCheck(Store);
-
-impl Recheck for StoreCheck {
+/// A sending worker's own read-only connection to the store ([`Store::reader`]).
+impl Recheck for Store {
     fn still_to_send(&mut self, email: &str) -> Result<bool> {
-        self.0.still_to_send(email)
+        Store::still_to_send(self, email)
     }
 }
 
@@ -535,7 +533,7 @@ impl DeliveryLog for StoreLog<'_> {
     }
 
     fn recheck(&self) -> Result<Box<dyn Recheck>> {
-        Ok(Box::new(StoreCheck(self.store.reader()?)))
+        Ok(Box::new(self.store.reader()?))
     }
 
     fn record(&mut self, results: &[(&str, &Settled)]) -> Result<()> {

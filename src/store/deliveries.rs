@@ -13,8 +13,13 @@ use super::{Store, stamp};
 use crate::error::{Error, Result};
 
 /// The rows of `subscribers` that make `:email` one to send to: the one test of
-/// [`Store::mark_sending`] and [`Store::still_to_send`].
-const STILL_TO_SEND: &str = "SELECT 1 FROM subscribers WHERE email = :email AND status = 'active'";
+/// [`Store::mark_sending`] and [`Store::still_to_send`] (a macro, so that both
+/// statements are whole at compile time: the second runs once per message).
+macro_rules! still_to_send {
+    () => {
+        "SELECT 1 FROM subscribers WHERE email = :email AND status = 'active'"
+    };
+}
 
 /// Where one recipient's copy of one issue stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -174,11 +179,12 @@ impl Store {
         {
             // Cached: the send loop runs these once per batch, thousands of times.
             let mut statement = tx
-                .prepare_cached(&format!(
+                .prepare_cached(concat!(
                     "INSERT INTO deliveries (issue, email, status, attempts, updated_at)
                      SELECT :issue, :email, 'sending', 1, :now
-                     WHERE EXISTS ({STILL_TO_SEND})
-                     ON CONFLICT (issue, email) DO UPDATE
+                     WHERE EXISTS (",
+                    still_to_send!(),
+                    ") ON CONFLICT (issue, email) DO UPDATE
                      SET status = 'sending', attempts = attempts + 1, updated_at = :now",
                 ))
                 .map_err(|e| Error::store(&self.path, e))?;
@@ -199,7 +205,7 @@ impl Store {
     /// connection of the sending worker's own.
     pub(crate) fn still_to_send(&self, email: &str) -> Result<bool> {
         self.conn
-            .prepare_cached(&format!("SELECT EXISTS ({STILL_TO_SEND})"))
+            .prepare_cached(concat!("SELECT EXISTS (", still_to_send!(), ")"))
             .and_then(|mut statement| {
                 statement.query_row(named_params! {":email": email}, |row| row.get(0))
             })

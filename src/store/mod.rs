@@ -79,33 +79,33 @@ impl Store {
         if !path.exists() {
             return Ok(None);
         }
-        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .map_err(|e| Error::store(path, e))?;
-        let store = Store {
-            conn,
-            path: path.to_path_buf(),
-            file: identity::FileId::of(path),
-            unusual: Default::default(),
-        };
+        let store = Store::read_only_at(path, identity::FileId::of(path))?;
         schema::check_version(&store.conn, path)?;
         Ok(Some(store))
+    }
+
+    /// A read-only connection to the database at `path`, whose file is `file`.
+    fn read_only_at(path: &Path, file: Option<identity::FileId>) -> Result<Store> {
+        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|e| Error::store(path, e))?;
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+            file,
+            unusual: Default::default(),
+        })
     }
 
     /// A second connection to this database, read-only, for another thread (a
     /// connection is not shared between threads): it sees every change committed
     /// before each of its reads, and waits, as this one does, while the file is busy.
     pub(crate) fn reader(&self) -> Result<Store> {
-        let sql = |e| Error::store(&self.path, e);
-        let conn = Connection::open_with_flags(&self.path, OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .map_err(sql)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))
-            .map_err(sql)?;
-        Ok(Store {
-            conn,
-            path: self.path.clone(),
-            file: self.file,
-            unusual: Default::default(),
-        })
+        let reader = Store::read_only_at(&self.path, self.file)?;
+        reader
+            .conn
+            .busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(|e| reader.error(e))?;
+        Ok(reader)
     }
 
     /// Reads from the database once: for health checks.
